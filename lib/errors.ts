@@ -1,0 +1,159 @@
+/**
+ * Every error rxmqtt reports is an `MqttError` (or a `TypeError`/`RangeError` subclass carrying the
+ * same `code` field for bad arguments), so callers can branch on `err.code` instead of parsing text.
+ * Messages never contain passwords or authentication data.
+ */
+
+export type MqttErrorCode =
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_PROTOCOL'
+  | 'ERR_CONNACK'
+  | 'ERR_SUBACK'
+  | 'ERR_UNSUBACK'
+  | 'ERR_PUBLISH'
+  | 'ERR_CONNECT_TIMEOUT'
+  | 'ERR_KEEPALIVE_TIMEOUT'
+  | 'ERR_CONNECTION_CLOSED'
+  | 'ERR_CLIENT_CLOSED'
+  | 'ERR_MESSAGE_REMOVED'
+  | 'ERR_SERVER_DISCONNECT'
+  | 'ERR_TRANSPORT';
+
+export interface MqttErrorOptions {
+  reasonCode?: number;
+  reasonString?: string;
+  cause?: unknown;
+}
+
+/** Base class of every runtime error rxmqtt reports. */
+export class MqttError extends Error {
+  readonly code: MqttErrorCode;
+  /** MQTT reason code (v5) or return code (v3) when the broker supplied one. */
+  readonly reasonCode?: number;
+  /** MQTT 5 Reason String property when the broker supplied one. */
+  readonly reasonString?: string;
+
+  constructor(code: MqttErrorCode, message: string, options: MqttErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    if (options.reasonCode !== undefined) this.reasonCode = options.reasonCode;
+    if (options.reasonString !== undefined) this.reasonString = options.reasonString;
+  }
+}
+
+/** The broker broke the protocol (malformed bytes, unexpected packet, bad flags...). */
+export class ProtocolError extends MqttError {
+  constructor(message: string, options: MqttErrorOptions = {}) {
+    super('ERR_PROTOCOL', message, options);
+  }
+}
+
+/** The broker refused the connection (CONNACK return/reason code != 0). */
+export class ConnackError extends MqttError {
+  constructor(reasonCode: number, reasonString?: string) {
+    super('ERR_CONNACK', `Connection refused: ${connackReason(reasonCode)} (code ${reasonCode})`, { reasonCode, reasonString });
+  }
+}
+
+/** The broker refused one filter of a SUBSCRIBE (SUBACK code >= 0x80). */
+export class SubackError extends MqttError {
+  readonly topic: string;
+  constructor(topic: string, reasonCode: number, reasonString?: string) {
+    super('ERR_SUBACK', `Subscription to "${topic}" refused (code ${reasonCode})`, { reasonCode, reasonString });
+    this.topic = topic;
+  }
+}
+
+/** The broker answered an UNSUBSCRIBE with a failure reason code (MQTT 5). */
+export class UnsubackError extends MqttError {
+  readonly topic: string;
+  constructor(topic: string, reasonCode: number, reasonString?: string) {
+    super('ERR_UNSUBACK', `Unsubscribe from "${topic}" failed (code ${reasonCode})`, { reasonCode, reasonString });
+    this.topic = topic;
+  }
+}
+
+/** The broker answered a QoS 1/2 PUBLISH with a failure reason code (MQTT 5). */
+export class PublishError extends MqttError {
+  constructor(reasonCode: number, reasonString?: string) {
+    super('ERR_PUBLISH', `Publish refused by the broker (code ${reasonCode})`, { reasonCode, reasonString });
+  }
+}
+
+/** The broker sent DISCONNECT (MQTT 5), carrying its reason code. */
+export class ServerDisconnectError extends MqttError {
+  constructor(reasonCode: number, reasonString?: string) {
+    super('ERR_SERVER_DISCONNECT', `Disconnected by the broker (code ${reasonCode})`, { reasonCode, reasonString });
+  }
+}
+
+/** A timer ran out: no CONNACK within connectTimeout, or no PINGRESP within the keepalive window. */
+export class TimeoutError extends MqttError {
+  constructor(code: 'ERR_CONNECT_TIMEOUT' | 'ERR_KEEPALIVE_TIMEOUT', message: string) {
+    super(code, message);
+  }
+}
+
+/** The operation cannot complete because the client was ended (`end()`), or is ending. */
+export class ClientClosedError extends MqttError {
+  constructor(message = 'Client is closed') {
+    super('ERR_CLIENT_CLOSED', message);
+  }
+}
+
+/** The socket closed or failed; carries the system error code (ECONNREFUSED...) when there is one. */
+export class TransportError extends MqttError {
+  readonly errno?: string;
+  constructor(message: string, cause?: unknown) {
+    super('ERR_TRANSPORT', message, { cause });
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    if (typeof code === 'string') this.errno = code;
+  }
+}
+
+/** A bad argument passed to a public method; delivered through the API's usual channel. */
+export class InvalidArgumentError extends TypeError {
+  readonly code = 'ERR_INVALID_ARGUMENT' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidArgumentError';
+  }
+}
+
+const CONNACK_V3_REASONS: Record<number, string> = {
+  1: 'unacceptable protocol version',
+  2: 'identifier rejected',
+  3: 'server unavailable',
+  4: 'bad user name or password',
+  5: 'not authorized',
+};
+
+const CONNACK_V5_REASONS: Record<number, string> = {
+  0x80: 'unspecified error',
+  0x81: 'malformed packet',
+  0x82: 'protocol error',
+  0x83: 'implementation specific error',
+  0x84: 'unsupported protocol version',
+  0x85: 'client identifier not valid',
+  0x86: 'bad user name or password',
+  0x87: 'not authorized',
+  0x88: 'server unavailable',
+  0x89: 'server busy',
+  0x8a: 'banned',
+  0x8c: 'bad authentication method',
+  0x90: 'topic name invalid',
+  0x95: 'packet too large',
+  0x97: 'quota exceeded',
+  0x99: 'payload format invalid',
+  0x9a: 'retain not supported',
+  0x9b: 'QoS not supported',
+  0x9c: 'use another server',
+  0x9d: 'server moved',
+  0x9f: 'connection rate exceeded',
+};
+
+/** Human-readable text for a CONNACK return code (3.1.1) or reason code (5.0). */
+export function connackReason(code: number): string {
+  return CONNACK_V3_REASONS[code] ?? CONNACK_V5_REASONS[code] ?? 'unknown reason';
+}

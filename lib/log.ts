@@ -1,0 +1,24 @@
+/**
+ * The one owner of the `debug` package. Namespaces are `rxmqtt:<area>`; enable with DEBUG=rxmqtt*.
+ * Callers must pass packets through `redactPacket` before logging them.
+ */
+import createDebug from 'debug';
+
+export type Logger = (format: string, ...args: unknown[]) => void;
+
+export function createLogger(area: string): Logger {
+  return createDebug(`rxmqtt:${area}`);
+}
+
+/** A shallow copy of a packet that is safe to log: no password, no authentication data. */
+export function redactPacket<T extends object>(packet: T): T {
+  const p = packet as Record<string, unknown>;
+  if (!('password' in p) && !('properties' in p)) return packet;
+  const copy: Record<string, unknown> = { ...p };
+  if (copy.password !== undefined) copy.password = '<redacted>';
+  const props = copy.properties as Record<string, unknown> | undefined;
+  if (props && props.authenticationData !== undefined) {
+    copy.properties = { ...props, authenticationData: '<redacted>' };
+  }
+  return copy as T;
+}

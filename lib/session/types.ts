@@ -1,0 +1,124 @@
+/**
+ * The vocabulary of the sans-IO MQTT session: what goes in (inputs), what comes out (outputs).
+ *
+ * The session never touches a socket, a timer or the clock. `connection.ts` feeds it inputs
+ * (decoded packets, user commands, transport events, "a keepalive ping is due") and executes the
+ * outputs it returns (send a packet, settle a pending operation, deliver a message, close).
+ */
+import type {
+  IConnackPacket,
+  IConnectPacket,
+  IDisconnectPacket,
+  IPublishPacket,
+  ISubackPacket,
+  ISubscription,
+  IUnsubackPacket,
+  Packet,
+  QoS,
+  UserProperties,
+} from '../codec.js';
+import type { ConnackError, MqttError, ProtocolError } from '../errors.js';
+
+/** Opaque handle chosen by the caller to match a settle output to the command that caused it. */
+export type Token = number;
+
+/** MQTT.js-compatible packet id provider (see `message-id-provider.ts`). */
+export interface MessageIdProvider {
+  /** Returns a free id in 1..65535, or null when none is free. */
+  allocate(): number | null;
+  getLastAllocated(): number | null;
+  /** Marks an id as used (e.g. restored from a store); false when it already was. */
+  register(id: number): boolean;
+  deallocate(id: number): void;
+  clear(): void;
+}
+
+export interface SessionOptions {
+  protocolId: 'MQTT' | 'MQIsdp';
+  protocolVersion: 3 | 4 | 5;
+  clientId: string;
+  clean: boolean;
+  /** Seconds; 0 disables keepalive. Only copied into CONNECT here: timing lives outside the session. */
+  keepalive: number;
+  username?: string;
+  password?: Buffer | string;
+  will?: IConnectPacket['will'];
+  properties?: IConnectPacket['properties'];
+  /** Re-send SUBSCRIBE for acknowledged filters when the broker has no session. @default true */
+  resubscribe: boolean;
+  /** Queue QoS 0 publishes while offline (true) or fail them at once (false). @default true */
+  queueQoSZero: boolean;
+  messageIdProvider?: MessageIdProvider;
+}
+
+export type PublishProperties = NonNullable<IPublishPacket['properties']>;
+
+export interface PublishCommand {
+  type: 'publish';
+  token: Token;
+  topic: string;
+  payload: Buffer | string;
+  qos: QoS;
+  retain: boolean;
+  dup: boolean;
+  properties?: PublishProperties;
+}
+
+export interface SubscribeCommand {
+  type: 'subscribe';
+  token: Token;
+  subscriptions: ISubscription[];
+  properties?: { subscriptionIdentifier?: number; userProperties?: UserProperties };
+}
+
+export interface UnsubscribeCommand {
+  type: 'unsubscribe';
+  token: Token;
+  topics: string[];
+  properties?: { userProperties?: UserProperties };
+}
+
+export type Command = PublishCommand | SubscribeCommand | UnsubscribeCommand;
+
+export type SessionInput =
+  /** The transport is open: the session answers with CONNECT. */
+  | { type: 'open' }
+  /** A decoded packet from the broker. */
+  | { type: 'packet'; packet: Packet }
+  /** The transport closed, for whatever reason. In-flight state is kept for the next 'open'. */
+  | { type: 'closed' }
+  /** keepalive says a PINGREQ is due. */
+  | { type: 'pingDue' }
+  | Command
+  /** The application is done with an inbound QoS 1/2 message: the PUBACK/PUBREC may go out. */
+  | { type: 'acknowledge'; ackId: number; reasonCode?: number }
+  /** Graceful DISCONNECT (end()). */
+  | { type: 'disconnect'; reasonCode?: number; properties?: IDisconnectPacket['properties'] }
+  /** MQTT.js removeOutgoingMessage(messageId). */
+  | { type: 'removeOutgoing'; messageId: number }
+  /** Fail every pending and in-flight command with `error` (end, fatal error). */
+  | { type: 'abort'; error: MqttError };
+
+export type SettleResult =
+  | { type: 'publish'; messageId?: number; packet?: Packet }
+  | { type: 'subscribe'; packet: ISubackPacket; granted: number[] }
+  | { type: 'unsubscribe'; packet?: IUnsubackPacket };
+
+export type SessionOutput =
+  | { type: 'send'; packet: Packet }
+  /** CONNACK accepted. `resumed` is true when the broker kept our session. */
+  | { type: 'connected'; connack: IConnackPacket }
+  /** CONNACK refused: the connection must be closed. */
+  | { type: 'refused'; connack: IConnackPacket; error: ConnackError }
+  /** An inbound application message. `ackId` is set for QoS 1/2: feed it back as 'acknowledge'. */
+  | { type: 'deliver'; packet: IPublishPacket; ackId?: number }
+  | { type: 'settle'; token: Token; result?: SettleResult; error?: MqttError }
+  | { type: 'pingResponse' }
+  /** The broker broke the protocol: the connection must be closed (any DISCONNECT was emitted first). */
+  | { type: 'protocolError'; error: ProtocolError }
+  /** MQTT 5 DISCONNECT from the broker: the connection is over. */
+  | { type: 'serverDisconnect'; packet: IDisconnectPacket }
+  /** A DISCONNECT was sent: close the transport. */
+  | { type: 'close' };
+
+export type SessionStatus = 'disconnected' | 'awaitingConnack' | 'connected';

@@ -1,0 +1,26 @@
+/**
+ * The one seam between rxmqtt and a byte pipe. A transport moves bytes and reports open/close;
+ * it knows nothing of MQTT. Adapters for TCP, streams (and later TLS, WebSocket...) implement it.
+ */
+export interface TransportHandlers {
+  /** The pipe can carry bytes (for streams: right away; writes before that are buffered). */
+  onOpen(): void;
+  onData(chunk: Buffer): void;
+  /** The pipe is gone; called exactly once. `error` is set when it failed rather than ended. */
+  onClose(error?: Error): void;
+}
+
+export interface Transport {
+  /** Queues bytes; returns false when the pipe asks the writer to slow down. */
+  write(chunk: Buffer): boolean;
+  /** Stops delivering onData until resume() (inbound backpressure). */
+  pause(): void;
+  resume(): void;
+  /** Flushes what was written, then closes. */
+  end(): void;
+  /** Closes at once. */
+  destroy(error?: Error): void;
+}
+
+/** Opens a transport. Called once per connection attempt, so a reconnect gets a fresh pipe. */
+export type TransportFactory = (handlers: TransportHandlers) => Transport;
