@@ -1,0 +1,46 @@
+import { Observable } from 'rxjs';
+import type { MonoTypeOperatorFunction } from 'rxjs';
+import { InvalidArgumentError } from '../lib/errors.js';
+import { matchTopic, validateFilter } from '../lib/topic.js';
+
+/**
+ * Lets through only the messages whose `topic` matches an MQTT topic filter.
+ *
+ * ```
+ * filterTopic('sport/+')
+ * source: -a-b-c-|    a.topic = 'sport/tennis', b.topic = 'news', c.topic = 'sport/golf/hole1'
+ * result: -a-----|
+ * ```
+ *
+ * @example
+ * client.messages$.pipe(filterTopic('sensors/+/temperature')).subscribe((msg) => {
+ *   console.log(msg.topic, msg.payload.toString());
+ * });
+ *
+ * @param filter A topic filter with `+` and `#` wildcards; a `$share/{group}/` prefix is ignored.
+ * @returns An operator mirroring the source, minus the messages whose topic does not match.
+ * @throws InvalidArgumentError at the call when `filter` is not a valid topic filter.
+ */
+export function filterTopic<T extends { topic: string }>(filter: string): MonoTypeOperatorFunction<T> {
+  const error = validateFilter(filter);
+  if (error !== undefined) throw new InvalidArgumentError(error);
+
+  return (source) =>
+    new Observable<T>((subscriber) =>
+      source.subscribe({
+        next: (message) => {
+          let matches: boolean;
+          try {
+            matches = matchTopic(filter, message.topic);
+          } catch (err) {
+            // A message without a string topic (from an untyped source) fails the stream, like `filter`.
+            subscriber.error(err);
+            return;
+          }
+          if (matches) subscriber.next(message);
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}

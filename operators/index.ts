@@ -1,0 +1,2 @@
+export * from './filterTopic.js';
+export * from './keepalive.js';
