@@ -1,0 +1,76 @@
+/**
+ * Opening a connection: CONNECT out, CONNACK in, then resume the session in the order the
+ * broker expects (resubscribe, in-flight, pending).
+ */
+import type { IConnackPacket, IConnectPacket } from '../codec.js';
+import { ConnackError } from '../errors.js';
+import { clearInboundQos2, flushAcks } from './inbound.js';
+import { drain } from './outbound.js';
+import { resumeOutgoing } from './resume.js';
+import { connectionLost, DEFAULT_RECEIVE_MAXIMUM, protocolError, REASON } from './state.js';
+import type { SessionState } from './state.js';
+import type { SessionOptions, SessionOutput } from './types.js';
+
+/** The transport is open: send CONNECT. A session that was not disconnected starts afresh. */
+export function openConnection(state: SessionState, out: SessionOutput[]): void {
+  if (state.status !== 'disconnected') connectionLost(state);
+  // [MQTT-3.3.2-7] topic aliases live for one network connection.
+  state.topicAliases.clear();
+  state.receiveMaximum = DEFAULT_RECEIVE_MAXIMUM;
+  state.status = 'awaitingConnack';
+  out.push({ type: 'send', packet: connectPacket(state.options) });
+}
+
+export function connectPacket(options: SessionOptions): IConnectPacket {
+  const packet: IConnectPacket = {
+    cmd: 'connect',
+    protocolId: options.protocolId,
+    protocolVersion: options.protocolVersion,
+    clientId: options.clientId,
+    clean: options.clean,
+    keepalive: options.keepalive,
+  };
+  if (options.username !== undefined) packet.username = options.username;
+  if (options.password !== undefined) {
+    packet.password = typeof options.password === 'string' ? Buffer.from(options.password) : options.password;
+  }
+  if (options.will !== undefined) packet.will = options.will;
+  if (options.protocolVersion === 5 && options.properties !== undefined) packet.properties = options.properties;
+  return packet;
+}
+
+/** CONNACK: accept (resume the session) or refuse. */
+export function handleConnack(state: SessionState, packet: IConnackPacket, out: SessionOutput[]): void {
+  if (state.status === 'connected') {
+    // [MQTT-3.2.0-2] the Server MUST NOT send more than one CONNACK in a Network Connection.
+    protocolError(state, out, 'Second CONNACK on the same connection', REASON.protocolError);
+    return;
+  }
+  const code = (state.version === 5 ? packet.reasonCode : packet.returnCode) ?? 0;
+  if (code !== 0) {
+    out.push({ type: 'refused', connack: packet, error: new ConnackError(code, packet.properties?.reasonString) });
+    connectionLost(state);
+    return;
+  }
+  const receiveMaximum = state.version === 5 ? packet.properties?.receiveMaximum : undefined;
+  if (receiveMaximum === 0) {
+    // 3.2.2.3.3: a Receive Maximum of 0 is a Protocol Error.
+    protocolError(state, out, 'CONNACK with Receive Maximum 0', REASON.protocolError);
+    return;
+  }
+  accept(state, packet, receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM, out);
+}
+
+function accept(state: SessionState, packet: IConnackPacket, receiveMaximum: number, out: SessionOutput[]): void {
+  state.status = 'connected';
+  state.connack = packet;
+  state.receiveMaximum = receiveMaximum;
+  out.push({ type: 'connected', connack: packet });
+  const sessionPresent = packet.sessionPresent === true;
+  // A new session knows nothing of inbound QoS 2 exchanges; a resumed one gets the PUBRECs
+  // acknowledged while we were offline.
+  if (sessionPresent) flushAcks(state, out);
+  else clearInboundQos2(state);
+  resumeOutgoing(state, sessionPresent, out);
+  drain(state, out);
+}

@@ -1,0 +1,65 @@
+/**
+ * A first-in first-out queue with O(1) amortised `push`/`shift`: an array plus a head index,
+ * compacted once the consumed prefix outgrows the live part. `Array.prototype.shift` is O(n), so
+ * 100k queued publishes drained with it would be quadratic.
+ */
+const COMPACT_AT = 1024;
+
+export class Fifo<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
+  /** The i-th live item (0 = head). */
+  at(i: number): T | undefined {
+    return this.items[this.head + i];
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head++] = undefined; // let the item be collected
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head >= COMPACT_AT && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  /** Keeps only the items for which `keep` returns true, in order. O(n). */
+  retain(keep: (item: T) => boolean): void {
+    const kept: T[] = [];
+    for (let i = this.head; i < this.items.length; i++) {
+      const item = this.items[i] as T;
+      if (keep(item)) kept.push(item);
+    }
+    this.items = kept;
+    this.head = 0;
+  }
+
+  /** Removes and returns every item, in order. */
+  drain(): T[] {
+    const all = this.items.slice(this.head) as T[];
+    this.clear();
+    return all;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}

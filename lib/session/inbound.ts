@@ -1,0 +1,161 @@
+/**
+ * Messages the broker publishes to us: validation, v5 topic aliases, delivery, and acks that go
+ * out only once the application acknowledges, in the order the PUBLISHes arrived.
+ */
+import type { IPubackPacket, IPublishPacket, IPubrecPacket, IPubrelPacket } from '../codec.js';
+import { protocolError, REASON } from './state.js';
+import type { InboundEntry, SessionState } from './state.js';
+import type { SessionOutput } from './types.js';
+import { checkTopicName } from './validate-inbound.js';
+
+export function handlePublish(state: SessionState, packet: IPublishPacket, out: SessionOutput[]): void {
+  if (!validPublish(state, packet, out) || !resolveTopic(state, packet, out)) return;
+  const qos = packet.qos;
+  if (qos === 0) {
+    out.push({ type: 'deliver', packet });
+  } else if (qos === 1) {
+    deliverWithAck(state, packet, 1, out);
+  } else {
+    receiveQos2(state, packet, out);
+  }
+}
+
+function validPublish(state: SessionState, packet: IPublishPacket, out: SessionOutput[]): boolean {
+  if (packet.qos > 0 && !packet.messageId) {
+    // [MQTT-2.3.1-1] (3.1.1) / [MQTT-2.2.1-4] (5.0) a QoS 1/2 PUBLISH has a non-zero Packet Identifier.
+    protocolError(state, out, 'QoS 1/2 PUBLISH without a packet identifier', REASON.malformedPacket);
+    return false;
+  }
+  if (packet.topic === '') return true; // resolveTopic decides (v5 topic alias)
+  const violation = checkTopicName(packet.topic);
+  if (violation === undefined) return true;
+  protocolError(state, out, violation.message, violation.reasonCode);
+  return false;
+}
+
+/**
+ * v5 topic aliases: a topic plus an alias (re)defines it, an empty topic uses it. The packet is
+ * delivered with the full topic written into it (as MQTT.js does), so subscribers never see aliases.
+ */
+function resolveTopic(state: SessionState, packet: IPublishPacket, out: SessionOutput[]): boolean {
+  const alias = state.version === 5 ? packet.properties?.topicAlias : undefined;
+  if (alias === undefined) {
+    if (packet.topic !== '') return true;
+    // [MQTT-4.7.3-1] a Topic Name is at least one character long.
+    protocolError(state, out, 'PUBLISH with an empty topic and no topic alias', REASON.protocolError);
+    return false;
+  }
+  const maximum = state.options.properties?.topicAliasMaximum ?? 0;
+  if (alias < 1 || alias > maximum) {
+    // [MQTT-3.3.2-8] / [MQTT-3.3.2-11] an alias is never 0 nor above the maximum we sent in CONNECT.
+    protocolError(state, out, `Topic alias ${alias} is out of range (maximum ${maximum})`, REASON.topicAliasInvalid);
+    return false;
+  }
+  if (packet.topic !== '') {
+    state.topicAliases.set(alias, packet.topic);
+    return true;
+  }
+  const topic = state.topicAliases.get(alias);
+  if (topic === undefined) {
+    protocolError(state, out, `Unknown topic alias ${alias}`, REASON.topicAliasInvalid);
+    return false;
+  }
+  packet.topic = topic;
+  return true;
+}
+
+function deliverWithAck(state: SessionState, packet: IPublishPacket, qos: 1 | 2, out: SessionOutput[]): void {
+  const ackId = state.nextAckId++;
+  state.acks.push({ ackId, messageId: packet.messageId as number, qos, acked: false, reasonCode: undefined });
+  out.push({ type: 'deliver', packet, ackId });
+}
+
+function receiveQos2(state: SessionState, packet: IPublishPacket, out: SessionOutput[]): void {
+  const messageId = packet.messageId as number;
+  const pubrecSent = state.inboundQos2.get(messageId);
+  if (pubrecSent === undefined) {
+    state.inboundQos2.set(messageId, false);
+    deliverWithAck(state, packet, 2, out);
+    return;
+  }
+  // [MQTT-4.3.3-10] until PUBREL, a PUBLISH with the same id is answered with PUBREC and not
+  // delivered again. If the first PUBREC has not gone out yet, it answers both.
+  if (!pubrecSent) return;
+  const ackId = state.nextAckId++;
+  state.acks.push({ ackId, messageId, qos: 2, acked: true, reasonCode: undefined });
+  flushAcks(state, out);
+}
+
+/** The application is done with delivery `ackId`: its PUBACK/PUBREC may go out. */
+export function acknowledge(state: SessionState, ackId: number, reasonCode: number | undefined, out: SessionOutput[]): void {
+  const entry = findAck(state, ackId);
+  if (entry === undefined || entry.acked) return; // unknown or repeated: acknowledging is idempotent
+  entry.acked = true;
+  if (state.version === 5) entry.reasonCode = reasonCode;
+  flushAcks(state, out);
+}
+
+/** Binary search: ackIds are handed out increasing and the queue keeps arrival order. */
+function findAck(state: SessionState, ackId: number): InboundEntry | undefined {
+  const acks = state.acks;
+  let low = 0;
+  let high = acks.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const entry = acks.at(mid) as InboundEntry;
+    if (entry.ackId === ackId) return entry;
+    if (entry.ackId < ackId) low = mid + 1;
+    else high = mid - 1;
+  }
+  return undefined;
+}
+
+/**
+ * [MQTT-4.6.0-2] PUBACKs and [MQTT-4.6.0-3] PUBRECs go out in the order the PUBLISHes arrived:
+ * send from the head of the queue while the head is acknowledged.
+ */
+export function flushAcks(state: SessionState, out: SessionOutput[]): void {
+  if (state.status !== 'connected') return;
+  const acks = state.acks;
+  for (let entry = acks.peek(); entry !== undefined && entry.acked; entry = acks.peek()) {
+    acks.shift();
+    if (entry.qos === 1) sendPuback(entry, out);
+    else sendPubrec(state, entry, out);
+  }
+}
+
+function sendPuback(entry: InboundEntry, out: SessionOutput[]): void {
+  const packet: IPubackPacket = { cmd: 'puback', messageId: entry.messageId };
+  if (entry.reasonCode !== undefined) packet.reasonCode = entry.reasonCode;
+  out.push({ type: 'send', packet });
+}
+
+function sendPubrec(state: SessionState, entry: InboundEntry, out: SessionOutput[]): void {
+  const packet: IPubrecPacket = { cmd: 'pubrec', messageId: entry.messageId };
+  const reasonCode = entry.reasonCode;
+  if (reasonCode !== undefined) packet.reasonCode = reasonCode;
+  if (reasonCode !== undefined && reasonCode >= 0x80) {
+    // [MQTT-4.3.3-9] after a failed PUBREC the next PUBLISH with this id is a new message.
+    state.inboundQos2.delete(entry.messageId);
+  } else if (state.inboundQos2.has(entry.messageId)) {
+    state.inboundQos2.set(entry.messageId, true);
+  }
+  out.push({ type: 'send', packet });
+}
+
+/**
+ * QoS 2 step 3: forget the id and answer PUBCOMP. An unknown id gets a plain success PUBCOMP in
+ * every version rather than v5's 0x92: either way the broker can only discard its state, and a
+ * success keeps it quiet (MQTT.js does the same).
+ */
+export function handlePubrel(state: SessionState, packet: IPubrelPacket, out: SessionOutput[]): void {
+  const messageId = packet.messageId as number;
+  state.inboundQos2.delete(messageId);
+  out.push({ type: 'send', packet: { cmd: 'pubcomp', messageId } });
+}
+
+/** A CONNACK without session: the broker forgot every inbound QoS 2 exchange, so do we. */
+export function clearInboundQos2(state: SessionState): void {
+  state.inboundQos2.clear();
+  state.acks.clear();
+}

@@ -1,0 +1,129 @@
+/**
+ * Packet identifier allocators, MQTT.js-compatible (`allocate`/`getLastAllocated`/`register`/
+ * `deallocate`/`clear`).
+ *
+ * Unlike MQTT.js's default provider, both of these track which ids are in flight and never hand
+ * one out twice: [MQTT-2.2.1-3] a Client MUST NOT reuse a Packet Identifier that is still in use.
+ *
+ * @example
+ * const ids = new DefaultMessageIdProvider();
+ * ids.allocate(); // 1
+ * ids.allocate(); // 2
+ * ids.deallocate(1);
+ * ids.allocate(); // 3 (sequential, 1 comes back after the wrap at 65535)
+ */
+import type { MessageIdProvider } from './types.js';
+
+/** The largest packet identifier; 0 is not a valid identifier ([MQTT-2.2.1-3]). */
+export const MAX_MESSAGE_ID = 65535;
+
+function isValidId(id: number): boolean {
+  return Number.isInteger(id) && id >= 1 && id <= MAX_MESSAGE_ID;
+}
+
+/**
+ * Hands out ids sequentially from 1, wrapping after 65535 and skipping ids still in use.
+ * `allocate()` is amortised O(1): the cursor only moves forward over ids that are in flight.
+ */
+export class DefaultMessageIdProvider implements MessageIdProvider {
+  /** used[id] === 1 while id is allocated. Index 0 is never used. */
+  private readonly used = new Uint8Array(MAX_MESSAGE_ID + 1);
+  private count = 0;
+  private next = 1;
+  private last: number | null = null;
+
+  allocate(): number | null {
+    if (this.count >= MAX_MESSAGE_ID) return null;
+    let id = this.next;
+    while (this.used[id] === 1) id = id === MAX_MESSAGE_ID ? 1 : id + 1;
+    this.used[id] = 1;
+    this.count++;
+    this.last = id;
+    this.next = id === MAX_MESSAGE_ID ? 1 : id + 1;
+    return id;
+  }
+
+  getLastAllocated(): number | null {
+    return this.last;
+  }
+
+  register(id: number): boolean {
+    if (!isValidId(id) || this.used[id] === 1) return false;
+    this.used[id] = 1;
+    this.count++;
+    return true;
+  }
+
+  deallocate(id: number): void {
+    if (!isValidId(id) || this.used[id] === 0) return;
+    this.used[id] = 0;
+    this.count--;
+  }
+
+  /** Frees every id. The cursor keeps going, so recently used ids are not reused at once. */
+  clear(): void {
+    this.used.fill(0);
+    this.count = 0;
+  }
+}
+
+const WORDS = (MAX_MESSAGE_ID + 1) / 32;
+const FULL = 0xffffffff;
+
+/**
+ * Hands out the lowest free id (MQTT.js `UniqueMessageIdProvider` semantics), using a bitset of
+ * 65536 bits and a hint to the lowest word that may hold a free bit.
+ */
+export class UniqueMessageIdProvider implements MessageIdProvider {
+  private readonly words = new Uint32Array(WORDS);
+  private count = 0;
+  private lowWord = 0;
+  private last: number | null = null;
+
+  constructor() {
+    this.words[0] = 1; // id 0 is not a packet identifier
+  }
+
+  allocate(): number | null {
+    if (this.count >= MAX_MESSAGE_ID) return null;
+    let w = this.lowWord;
+    while (this.words[w] === FULL) w++;
+    const free = ~this.words[w];
+    const bit = 31 - Math.clz32(free & -free);
+    this.words[w] |= 1 << bit;
+    this.count++;
+    this.lowWord = w;
+    this.last = w * 32 + bit;
+    return this.last;
+  }
+
+  getLastAllocated(): number | null {
+    return this.last;
+  }
+
+  register(id: number): boolean {
+    if (!isValidId(id) || this.isUsed(id)) return false;
+    this.words[id >>> 5] |= 1 << (id & 31);
+    this.count++;
+    return true;
+  }
+
+  deallocate(id: number): void {
+    if (!isValidId(id) || !this.isUsed(id)) return;
+    const w = id >>> 5;
+    this.words[w] &= ~(1 << (id & 31));
+    this.count--;
+    if (w < this.lowWord) this.lowWord = w;
+  }
+
+  clear(): void {
+    this.words.fill(0);
+    this.words[0] = 1;
+    this.count = 0;
+    this.lowWord = 0;
+  }
+
+  private isUsed(id: number): boolean {
+    return (this.words[id >>> 5] & (1 << (id & 31))) !== 0;
+  }
+}

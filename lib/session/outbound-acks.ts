@@ -1,0 +1,147 @@
+/**
+ * Acknowledgements of what we sent (PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK), plus the two
+ * commands that cut in-flight work short: removeOutgoing and abort. Acks for an unknown packet
+ * id, or for an id of another kind, are ignored: nobody waits for them.
+ */
+import type { IPubackPacket, IPubcompPacket, IPubrecPacket, IPubrelPacket, ISubackPacket, IUnsubackPacket } from '../codec.js';
+import { MqttError, PublishError } from '../errors.js';
+import { drain } from './outbound.js';
+import { isFailure, protocolError, REASON, release, settleError, settleOk } from './state.js';
+import type { PublishEntry, SessionState, SubscribeEntry } from './state.js';
+import type { SessionOutput } from './types.js';
+
+/** The in-flight publish of the given QoS under `messageId`, if there is one. */
+function inflightPublish(state: SessionState, messageId: number | undefined, qos: 1 | 2): PublishEntry | undefined {
+  const entry = messageId === undefined ? undefined : state.inflight.get(messageId);
+  return entry?.kind === 'publish' && entry.packet.qos === qos ? entry : undefined;
+}
+
+/** Frees the entry, settles its publish with `ack` (error for a v5 failure code), sends what waited. */
+function finishPublish(
+  state: SessionState,
+  messageId: number,
+  entry: PublishEntry,
+  ack: IPubackPacket | IPubrecPacket | IPubcompPacket,
+  out: SessionOutput[],
+): void {
+  release(state, messageId, entry);
+  if (isFailure(state, ack.reasonCode)) {
+    settleError(out, entry.token, new PublishError(ack.reasonCode as number, ack.properties?.reasonString));
+  } else {
+    settleOk(out, entry.token, { type: 'publish', messageId, packet: ack });
+  }
+  drain(state, out);
+}
+
+/** QoS 1 done: the broker owns the message. */
+export function handlePuback(state: SessionState, packet: IPubackPacket, out: SessionOutput[]): void {
+  const entry = inflightPublish(state, packet.messageId, 1);
+  if (entry !== undefined) finishPublish(state, packet.messageId as number, entry, packet, out);
+}
+
+/** QoS 2 step 2: answer PUBREL, or settle a v5 refusal (no PUBREL then, [MQTT-4.3.3-4]). */
+export function handlePubrec(state: SessionState, packet: IPubrecPacket, out: SessionOutput[]): void {
+  const messageId = packet.messageId as number;
+  const entry = inflightPublish(state, messageId, 2);
+  if (entry === undefined) {
+    // Unknown id: release it anyway so the broker can finish its side; v5 says why.
+    if (!isFailure(state, packet.reasonCode)) out.push({ type: 'send', packet: pubrel(state, messageId, REASON.packetIdNotFound) });
+    return;
+  }
+  if (isFailure(state, packet.reasonCode)) {
+    finishPublish(state, messageId, entry, packet, out);
+    return;
+  }
+  entry.pubrec = packet;
+  // [MQTT-4.6.0-4] PUBRELs go out in PUBREC order: each is sent as its PUBREC arrives.
+  out.push({ type: 'send', packet: pubrel(state, messageId, undefined) });
+}
+
+export function pubrel(state: SessionState, messageId: number, reasonCode: number | undefined): IPubrelPacket {
+  const packet: IPubrelPacket = { cmd: 'pubrel', messageId };
+  if (state.version === 5 && reasonCode !== undefined) packet.reasonCode = reasonCode;
+  return packet;
+}
+
+/** QoS 2 done. */
+export function handlePubcomp(state: SessionState, packet: IPubcompPacket, out: SessionOutput[]): void {
+  const entry = inflightPublish(state, packet.messageId, 2);
+  if (entry !== undefined) finishPublish(state, packet.messageId as number, entry, packet, out);
+}
+
+/**
+ * Settles a SUBSCRIBE with one code per filter. Failure codes are not an error settle (MQTT.js
+ * compatibility): callers inspect `granted`. Accepted filters are remembered for resubscribe.
+ */
+export function handleSuback(state: SessionState, packet: ISubackPacket, out: SessionOutput[]): void {
+  const messageId = packet.messageId as number;
+  const entry = state.inflight.get(messageId);
+  if (entry?.kind !== 'subscribe') return;
+  const granted = packet.granted.map((code) => (typeof code === 'number' ? code : 0x80));
+  const filters = entry.packet.subscriptions.length;
+  // [MQTT-3.9.3-1] one return code per Topic Filter of the SUBSCRIBE, in order.
+  if (granted.length !== filters) {
+    protocolError(state, out, `SUBACK has ${granted.length} codes for ${filters} filters`, REASON.protocolError);
+    return;
+  }
+  release(state, messageId, entry);
+  recordSubscriptions(state, entry, granted);
+  if (entry.token !== undefined) settleOk(out, entry.token, { type: 'subscribe', packet, granted });
+  drain(state, out);
+}
+
+function recordSubscriptions(state: SessionState, entry: SubscribeEntry, granted: number[]): void {
+  const subscriptions = entry.packet.subscriptions;
+  const properties = state.version === 5 ? entry.packet.properties : undefined;
+  for (let i = 0; i < subscriptions.length; i++) {
+    const subscription = subscriptions[i]!;
+    const topic = subscription.topic;
+    if ((granted[i] as number) < 0x80) {
+      state.subscriptions.set(topic, subscription);
+      if (properties !== undefined) state.subscriptionProperties.set(topic, properties);
+      else state.subscriptionProperties.delete(topic);
+    } else {
+      state.subscriptions.delete(topic);
+      state.subscriptionProperties.delete(topic);
+    }
+  }
+}
+
+/**
+ * Settles an UNSUBSCRIBE. Filters leave `subscriptions` here rather than on send: if the
+ * connection drops first, the UNSUBSCRIBE is re-sent after the resubscribe, so the end state holds.
+ */
+export function handleUnsuback(state: SessionState, packet: IUnsubackPacket, out: SessionOutput[]): void {
+  const messageId = packet.messageId as number;
+  const entry = state.inflight.get(messageId);
+  if (entry?.kind !== 'unsubscribe') return;
+  release(state, messageId, entry);
+  for (const topic of entry.packet.unsubscriptions) {
+    state.subscriptions.delete(topic);
+    state.subscriptionProperties.delete(topic);
+  }
+  settleOk(out, entry.token, { type: 'unsubscribe', packet });
+  drain(state, out);
+}
+
+/** MQTT.js removeOutgoingMessage: give up on an in-flight QoS 1/2 publish. */
+export function removeOutgoing(state: SessionState, messageId: number, out: SessionOutput[]): void {
+  const entry = state.inflight.get(messageId);
+  if (entry?.kind !== 'publish') return;
+  release(state, messageId, entry);
+  settleError(out, entry.token, new MqttError('ERR_MESSAGE_REMOVED', 'Message removed'));
+  drain(state, out);
+}
+
+/** Fails every in-flight and pending command with `error` and frees every packet id. */
+export function abort(state: SessionState, error: MqttError, out: SessionOutput[]): void {
+  for (const [messageId, entry] of state.inflight) {
+    state.ids.deallocate(messageId);
+    if (entry.token !== undefined) settleError(out, entry.token, error);
+  }
+  state.inflight.clear();
+  state.quotaUsed = 0;
+  state.resend.clear();
+  state.resubscribe = [];
+  for (const command of state.pending.drain()) settleError(out, command.token, error);
+}

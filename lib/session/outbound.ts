@@ -1,0 +1,147 @@
+/**
+ * Outgoing commands: send at once when connected and a packet id (and, for QoS 1/2, Receive
+ * Maximum) allows, otherwise wait in one FIFO so no command overtakes an earlier one.
+ */
+import type { IPublishPacket, ISubscribePacket, IUnsubscribePacket } from '../codec.js';
+import { MqttError } from '../errors.js';
+import { assertNever, settleError, settleOk } from './state.js';
+import type { PublishEntry, ResubscribeGroup, SessionState } from './state.js';
+import type { Command, PublishCommand, SessionOutput, SubscribeCommand, UnsubscribeCommand } from './types.js';
+
+/** A publish, subscribe or unsubscribe issued by the application. */
+export function handleCommand(state: SessionState, command: Command, out: SessionOutput[]): void {
+  if (state.status === 'connected' && nothingWaiting(state) && trySend(state, command, out)) return;
+  if (state.status !== 'connected' && command.type === 'publish' && command.qos === 0 && !state.options.queueQoSZero) {
+    settleError(out, command.token, new MqttError('ERR_CONNECTION_CLOSED', 'Cannot publish QoS 0 while disconnected'));
+    return;
+  }
+  state.pending.push(command);
+}
+
+function nothingWaiting(state: SessionState): boolean {
+  return state.pending.length === 0 && state.resend.length === 0 && state.resubscribe.length === 0;
+}
+
+/**
+ * Sends whatever can go now, oldest first: in-flight publishes held back by Receive Maximum after
+ * a reconnect, automatic resubscribes, then pending commands. Stops at the first that must wait.
+ */
+export function drain(state: SessionState, out: SessionOutput[]): void {
+  if (state.status !== 'connected') return;
+  drainResend(state, out);
+  drainResubscribe(state, out);
+  if (state.resend.length > 0 || state.resubscribe.length > 0) return;
+  const pending = state.pending;
+  for (let command = pending.peek(); command !== undefined; command = pending.peek()) {
+    if (!trySend(state, command, out)) return;
+    pending.shift();
+  }
+}
+
+/** Sends one command if an id and the quota allow; false when it has to wait. */
+function trySend(state: SessionState, command: Command, out: SessionOutput[]): boolean {
+  switch (command.type) {
+    case 'publish':
+      return sendPublish(state, command, out);
+    case 'subscribe':
+      return sendSubscribe(state, command, out);
+    case 'unsubscribe':
+      return sendUnsubscribe(state, command, out);
+    default:
+      return assertNever(command);
+  }
+}
+
+function sendPublish(state: SessionState, command: PublishCommand, out: SessionOutput[]): boolean {
+  if (command.qos === 0) {
+    out.push({ type: 'send', packet: publishPacket(state, command, undefined) });
+    settleOk(out, command.token, { type: 'publish' });
+    return true;
+  }
+  // [MQTT-4.9.0-2] no more unacknowledged QoS 1/2 PUBLISHes than the broker's Receive Maximum.
+  if (state.quotaUsed >= state.receiveMaximum) return false;
+  const messageId = state.ids.allocate();
+  if (messageId === null) return false;
+  const packet = publishPacket(state, command, messageId);
+  const entry: PublishEntry = { kind: 'publish', token: command.token, packet, pubrec: undefined, onWire: true };
+  state.inflight.set(messageId, entry);
+  state.quotaUsed++;
+  out.push({ type: 'send', packet });
+  return true;
+}
+
+function publishPacket(state: SessionState, command: PublishCommand, messageId: number | undefined): IPublishPacket {
+  const packet: IPublishPacket = {
+    cmd: 'publish',
+    topic: command.topic,
+    payload: command.payload,
+    qos: command.qos,
+    retain: command.retain,
+    dup: command.dup,
+  };
+  if (messageId !== undefined) packet.messageId = messageId;
+  if (state.version === 5 && command.properties !== undefined) packet.properties = command.properties;
+  return packet;
+}
+
+function sendSubscribe(state: SessionState, command: SubscribeCommand, out: SessionOutput[]): boolean {
+  const messageId = state.ids.allocate();
+  if (messageId === null) return false;
+  const packet = subscribePacket(state, messageId, command.subscriptions, command.properties);
+  state.inflight.set(messageId, { kind: 'subscribe', token: command.token, packet });
+  out.push({ type: 'send', packet });
+  return true;
+}
+
+function subscribePacket(
+  state: SessionState,
+  messageId: number,
+  subscriptions: SubscribeCommand['subscriptions'],
+  properties: SubscribeCommand['properties'],
+): ISubscribePacket {
+  const packet: ISubscribePacket = { cmd: 'subscribe', messageId, subscriptions };
+  if (state.version === 5 && properties !== undefined) packet.properties = properties;
+  return packet;
+}
+
+function sendUnsubscribe(state: SessionState, command: UnsubscribeCommand, out: SessionOutput[]): boolean {
+  const messageId = state.ids.allocate();
+  if (messageId === null) return false;
+  const packet: IUnsubscribePacket = { cmd: 'unsubscribe', messageId, unsubscriptions: command.topics };
+  if (state.version === 5 && command.properties !== undefined) packet.properties = command.properties;
+  state.inflight.set(messageId, { kind: 'unsubscribe', token: command.token, packet });
+  out.push({ type: 'send', packet });
+  return true;
+}
+
+/** Sends automatic resubscribes (no caller waits for them) while packet ids are free. */
+export function drainResubscribe(state: SessionState, out: SessionOutput[]): void {
+  while (state.resubscribe.length > 0) {
+    const messageId = state.ids.allocate();
+    if (messageId === null) return;
+    const group = state.resubscribe.shift() as ResubscribeGroup;
+    const packet = subscribePacket(state, messageId, group.subscriptions, group.properties);
+    state.inflight.set(messageId, { kind: 'subscribe', token: undefined, packet });
+    out.push({ type: 'send', packet });
+  }
+}
+
+/** Re-sends held-back in-flight publishes as Receive Maximum frees up. */
+function drainResend(state: SessionState, out: SessionOutput[]): void {
+  while (state.resend.length > 0 && state.quotaUsed < state.receiveMaximum) {
+    const entry = state.inflight.get(state.resend.shift() as number);
+    // Skip ids removed or settled meanwhile (a reused id belongs to an entry already on the wire).
+    if (entry?.kind !== 'publish' || entry.onWire) continue;
+    resendPublish(state, entry, out);
+  }
+}
+
+/** [MQTT-4.4.0-1] re-sends an unacknowledged PUBLISH with its original packet id. */
+export function resendPublish(state: SessionState, entry: PublishEntry, out: SessionOutput[]): void {
+  // [MQTT-3.3.1-1] DUP=1 when it is a re-delivery attempt within the broker's session; a new
+  // session never saw it, so it is a first delivery and goes out as originally built.
+  const packet = state.resendDup ? { ...entry.packet, dup: true } : entry.packet;
+  entry.onWire = true;
+  state.quotaUsed++;
+  out.push({ type: 'send', packet });
+}

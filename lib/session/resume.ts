@@ -1,0 +1,84 @@
+/**
+ * What happens to outgoing state when a CONNACK accepts a new connection: resubscribe (new
+ * session only), then in-flight publishes, then in-flight SUBSCRIBE/UNSUBSCRIBE, in that order.
+ */
+import type { ISubscription } from '../codec.js';
+import { pubrel } from './outbound-acks.js';
+import { drainResubscribe, resendPublish } from './outbound.js';
+import { release, settleOk } from './state.js';
+import type { InflightEntry, PublishEntry, ResubscribeGroup, SessionState, SubscribeProperties } from './state.js';
+import type { SessionOutput } from './types.js';
+
+export function resumeOutgoing(state: SessionState, sessionPresent: boolean, out: SessionOutput[]): void {
+  state.quotaUsed = 0;
+  state.resend.clear();
+  state.resendDup = sessionPresent;
+  if (!sessionPresent) dropStaleResubscribes(state);
+  const previous = Array.from(state.inflight.values());
+  // Resubscribe only when the broker lost our session: with sessionPresent it still has them.
+  state.resubscribe = !sessionPresent && state.options.resubscribe ? resubscribeGroups(state) : [];
+  drainResubscribe(state, out);
+  for (const entry of previous) {
+    if (entry.kind === 'publish') resumePublish(state, entry, sessionPresent, out);
+  }
+  for (const entry of previous) {
+    if (entry.kind !== 'publish') out.push({ type: 'send', packet: entry.packet });
+  }
+}
+
+/** Resubscribes from an earlier connection are superseded by a fresh resubscribe. */
+function dropStaleResubscribes(state: SessionState): void {
+  for (const [messageId, entry] of state.inflight) {
+    if (isResubscribe(entry)) release(state, messageId, entry);
+  }
+  state.resubscribe = [];
+}
+
+function isResubscribe(entry: InflightEntry): boolean {
+  return entry.kind === 'subscribe' && entry.token === undefined;
+}
+
+function resumePublish(state: SessionState, entry: PublishEntry, sessionPresent: boolean, out: SessionOutput[]): void {
+  const messageId = entry.packet.messageId as number;
+  entry.onWire = false;
+  if (entry.pubrec !== undefined) {
+    if (sessionPresent) {
+      // [MQTT-4.4.0-1] a PUBREC'd QoS 2 message resumes with PUBREL only; it still counts
+      // against Receive Maximum until PUBCOMP.
+      entry.onWire = true;
+      state.quotaUsed++;
+      out.push({ type: 'send', packet: pubrel(state, messageId, undefined) });
+    } else {
+      // The broker took ownership at PUBREC (and delivers it onward from then on); a new
+      // session cannot complete the exchange, so the publish has succeeded as far as we can tell.
+      release(state, messageId, entry);
+      settleOk(out, entry.token, { type: 'publish', messageId, packet: entry.pubrec });
+    }
+    return;
+  }
+  // [MQTT-4.9.0-2] re-sends count against the new connection's Receive Maximum too.
+  if (state.quotaUsed < state.receiveMaximum) resendPublish(state, entry, out);
+  else state.resend.push(messageId);
+}
+
+/**
+ * Every acknowledged filter once, grouped into as few SUBSCRIBE packets as the v5 properties
+ * (e.g. a Subscription Identifier) allow, each filter with its original options.
+ */
+function resubscribeGroups(state: SessionState): ResubscribeGroup[] {
+  const plain: ISubscription[] = [];
+  const byProperties = new Map<NonNullable<SubscribeProperties>, ISubscription[]>();
+  for (const [topic, subscription] of state.subscriptions) {
+    const properties = state.subscriptionProperties.get(topic);
+    if (properties === undefined) {
+      plain.push(subscription);
+      continue;
+    }
+    const group = byProperties.get(properties);
+    if (group === undefined) byProperties.set(properties, [subscription]);
+    else group.push(subscription);
+  }
+  const groups: ResubscribeGroup[] = plain.length > 0 ? [{ subscriptions: plain, properties: undefined }] : [];
+  for (const [properties, subscriptions] of byProperties) groups.push({ subscriptions, properties });
+  return groups;
+}

@@ -1,0 +1,188 @@
+/**
+ * The sans-IO MQTT session: feed it inputs, execute the outputs it returns, in order.
+ *
+ * It never touches a socket, a timer or the clock, so every flow is a plain function call:
+ *
+ * @example
+ * const session = new MqttSession({ protocolId: 'MQTT', protocolVersion: 4, clientId: 'c1',
+ *   clean: true, keepalive: 60, resubscribe: true, queueQoSZero: true });
+ * session.step({ type: 'open' });              // [{ type: 'send', packet: { cmd: 'connect', ... } }]
+ * session.step({ type: 'packet', packet: connack }); // [{ type: 'connected', connack }]
+ * session.step({ type: 'publish', token: 1, topic: 'a', payload: 'x', qos: 1, retain: false, dup: false });
+ * // [{ type: 'send', packet: { cmd: 'publish', messageId: 1, ... } }]; a PUBACK later settles token 1
+ */
+import type { IConnackPacket, IDisconnectPacket, ISubscription, Packet } from '../codec.js';
+import { handleConnack, openConnection } from './connack.js';
+import { acknowledge, handlePublish, handlePubrel } from './inbound.js';
+import { abort, handlePuback, handlePubcomp, handlePubrec, handleSuback, handleUnsuback, removeOutgoing } from './outbound-acks.js';
+import { handleCommand } from './outbound.js';
+import { assertNever, connectionLost, createState, protocolError, REASON } from './state.js';
+import type { SessionState } from './state.js';
+import type { SessionInput, SessionOptions, SessionOutput, SessionStatus } from './types.js';
+
+export class MqttSession {
+  private readonly state: SessionState;
+
+  constructor(options: SessionOptions) {
+    this.state = createState(options);
+  }
+
+  get status(): SessionStatus {
+    return this.state.status;
+  }
+
+  /** The last packet id allocated for a PUBLISH, SUBSCRIBE or UNSUBSCRIBE (MQTT.js getLastMessageId). */
+  get lastMessageId(): number | null {
+    return this.state.ids.getLastAllocated();
+  }
+
+  /** Outgoing QoS 1/2 publishes, subscribes and unsubscribes awaiting their ack. */
+  get inflightCount(): number {
+    return this.state.inflight.size;
+  }
+
+  /** Commands waiting to be sent (offline, no free packet id, or Receive Maximum reached). */
+  get pendingCount(): number {
+    return this.state.pending.length;
+  }
+
+  get protocolVersion(): 3 | 4 | 5 {
+    return this.state.version;
+  }
+
+  /** The last accepted CONNACK. */
+  get connack(): IConnackPacket | undefined {
+    return this.state.connack;
+  }
+
+  /** Filters the broker accepted (SUBACK code < 0x80), minus those unsubscribed since. */
+  get subscriptions(): ReadonlyMap<string, ISubscription> {
+    return this.state.subscriptions;
+  }
+
+  /** Applies one input and returns the outputs to execute, in order. */
+  step(input: SessionInput): SessionOutput[] {
+    const out: SessionOutput[] = [];
+    const state = this.state;
+    switch (input.type) {
+      case 'open':
+        openConnection(state, out);
+        break;
+      case 'packet':
+        handlePacket(state, input.packet, out);
+        break;
+      case 'closed':
+        connectionLost(state);
+        break;
+      case 'pingDue':
+        if (state.status === 'connected') out.push({ type: 'send', packet: { cmd: 'pingreq' } });
+        break;
+      case 'publish':
+      case 'subscribe':
+      case 'unsubscribe':
+        handleCommand(state, input, out);
+        break;
+      case 'acknowledge':
+        acknowledge(state, input.ackId, input.reasonCode, out);
+        break;
+      case 'disconnect':
+        disconnect(state, input.reasonCode, input.properties, out);
+        break;
+      case 'removeOutgoing':
+        removeOutgoing(state, input.messageId, out);
+        break;
+      case 'abort':
+        abort(state, input.error, out);
+        break;
+      default:
+        assertNever(input);
+    }
+    return out;
+  }
+}
+
+function handlePacket(state: SessionState, packet: Packet, out: SessionOutput[]): void {
+  switch (state.status) {
+    case 'disconnected':
+      return; // late packets from a connection we already gave up on
+    case 'awaitingConnack':
+      return handleBeforeConnack(state, packet, out);
+    case 'connected':
+      return handleConnected(state, packet, out);
+    default:
+      assertNever(state.status);
+  }
+}
+
+function handleBeforeConnack(state: SessionState, packet: Packet, out: SessionOutput[]): void {
+  if (packet.cmd === 'connack') return handleConnack(state, packet, out);
+  // v5 enhanced authentication may exchange AUTH before CONNACK; not supported yet, so ignored.
+  if (packet.cmd === 'auth' && state.version === 5) return;
+  // [MQTT-3.2.0-1] the first packet from the Server MUST be CONNACK.
+  protocolError(state, out, `Expected CONNACK, received ${packet.cmd}`, REASON.protocolError);
+}
+
+function handleConnected(state: SessionState, packet: Packet, out: SessionOutput[]): void {
+  switch (packet.cmd) {
+    case 'publish':
+      return handlePublish(state, packet, out);
+    case 'puback':
+      return handlePuback(state, packet, out);
+    case 'pubrec':
+      return handlePubrec(state, packet, out);
+    case 'pubrel':
+      return handlePubrel(state, packet, out);
+    case 'pubcomp':
+      return handlePubcomp(state, packet, out);
+    case 'suback':
+      return handleSuback(state, packet, out);
+    case 'unsuback':
+      return handleUnsuback(state, packet, out);
+    case 'pingresp':
+      out.push({ type: 'pingResponse' });
+      return;
+    case 'connack':
+      return handleConnack(state, packet, out);
+    case 'disconnect':
+      return handleServerDisconnect(state, packet, out);
+    case 'auth':
+      // Enhanced authentication (re-auth) is a later issue: v5 AUTH is ignored for now.
+      if (state.version !== 5) protocolError(state, out, 'AUTH is not an MQTT 3 packet', REASON.protocolError);
+      return;
+    case 'connect':
+    case 'subscribe':
+    case 'unsubscribe':
+    case 'pingreq':
+      // Client-to-server packets only (MQTT 5 2.1.2 / 3.1.1 2.2.1).
+      return protocolError(state, out, `The server sent a ${packet.cmd} packet`, REASON.protocolError);
+    default:
+      assertNever(packet);
+  }
+}
+
+function handleServerDisconnect(state: SessionState, packet: IDisconnectPacket, out: SessionOutput[]): void {
+  if (state.version !== 5) {
+    // Only an MQTT 5 server may send DISCONNECT.
+    protocolError(state, out, 'The server sent a DISCONNECT packet', REASON.protocolError);
+    return;
+  }
+  out.push({ type: 'serverDisconnect', packet });
+  connectionLost(state);
+}
+
+/** Graceful end: DISCONNECT if a connection is up, then close the transport. */
+function disconnect(
+  state: SessionState,
+  reasonCode: number | undefined,
+  properties: IDisconnectPacket['properties'],
+  out: SessionOutput[],
+): void {
+  if (state.status !== 'disconnected') {
+    const packet: IDisconnectPacket = { cmd: 'disconnect' };
+    if (state.version === 5 && reasonCode !== undefined) packet.reasonCode = reasonCode;
+    if (state.version === 5 && properties !== undefined) packet.properties = properties;
+    out.push({ type: 'send', packet });
+  }
+  out.push({ type: 'close' });
+  connectionLost(state);
+}

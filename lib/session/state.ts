@@ -1,0 +1,180 @@
+/**
+ * The session's mutable state and the few helpers every packet handler shares (settling, freeing
+ * an in-flight entry, protocol errors, losing the connection). Handlers are plain functions of
+ * `(state, input, out)` that push outputs in execution order.
+ */
+import type {
+  IConnackPacket,
+  IPublishPacket,
+  IPubrecPacket,
+  ISubscribePacket,
+  ISubscription,
+  IUnsubscribePacket,
+} from '../codec.js';
+import { ProtocolError } from '../errors.js';
+import type { MqttError } from '../errors.js';
+import { Fifo } from './fifo.js';
+import { DefaultMessageIdProvider } from './message-id-provider.js';
+import type {
+  Command,
+  MessageIdProvider,
+  SessionOptions,
+  SessionOutput,
+  SessionStatus,
+  SettleResult,
+  SubscribeCommand,
+  Token,
+} from './types.js';
+
+/** MQTT 5 default when the broker sends no Receive Maximum (3.2.2.3.3). */
+export const DEFAULT_RECEIVE_MAXIMUM = 65535;
+
+/** An outgoing QoS 1/2 PUBLISH awaiting its acknowledgement. */
+export interface PublishEntry {
+  kind: 'publish';
+  token: Token;
+  packet: IPublishPacket;
+  /** Set once the broker answered a QoS 2 PUBLISH with a successful PUBREC (PUBREL sent). */
+  pubrec: IPubrecPacket | undefined;
+  /** Sent (or PUBREL-resumed) on the current connection: it counts against Receive Maximum. */
+  onWire: boolean;
+}
+
+export interface SubscribeEntry {
+  kind: 'subscribe';
+  /** undefined for an automatic resubscribe: nobody waits for its SUBACK. */
+  token: Token | undefined;
+  packet: ISubscribePacket;
+}
+
+export interface UnsubscribeEntry {
+  kind: 'unsubscribe';
+  token: Token;
+  packet: IUnsubscribePacket;
+}
+
+export type InflightEntry = PublishEntry | SubscribeEntry | UnsubscribeEntry;
+
+/** An inbound QoS 1/2 PUBLISH whose PUBACK/PUBREC has not gone out yet. */
+export interface InboundEntry {
+  ackId: number;
+  messageId: number;
+  qos: 1 | 2;
+  acked: boolean;
+  reasonCode: number | undefined;
+}
+
+export type SubscribeProperties = SubscribeCommand['properties'];
+
+/** Filters to re-subscribe with one SUBSCRIBE packet (same v5 properties). */
+export interface ResubscribeGroup {
+  subscriptions: ISubscription[];
+  properties: SubscribeProperties;
+}
+
+export interface SessionState {
+  readonly options: SessionOptions;
+  readonly version: 3 | 4 | 5;
+  readonly ids: MessageIdProvider;
+  status: SessionStatus;
+  connack: IConnackPacket | undefined;
+  /** The broker's Receive Maximum for this connection. */
+  receiveMaximum: number;
+  /** QoS 1/2 PUBLISHes on the wire and unacknowledged on this connection. */
+  quotaUsed: number;
+  /** Whether in-flight publishes resent on this connection carry DUP=1 (session present). */
+  resendDup: boolean;
+  /** Outgoing QoS 1/2 publishes, subscribes and unsubscribes by packet id, in send order. */
+  readonly inflight: Map<number, InflightEntry>;
+  /** Ids of in-flight publishes to resend after reconnect, held back by Receive Maximum. */
+  readonly resend: Fifo<number>;
+  /** Automatic resubscribes still waiting for a packet id. */
+  resubscribe: ResubscribeGroup[];
+  /** Commands not sent yet, in the order they were issued. */
+  readonly pending: Fifo<Command>;
+  readonly subscriptions: Map<string, ISubscription>;
+  /** v5 SUBSCRIBE properties of the filters in `subscriptions` that had some. */
+  readonly subscriptionProperties: Map<string, SubscribeProperties>;
+  /** Inbound QoS 2 packet ids until PUBREL; true once the PUBREC went out. */
+  readonly inboundQos2: Map<number, boolean>;
+  /** Inbound QoS 1/2 deliveries in arrival order, flushed from the head as they are acknowledged. */
+  readonly acks: Fifo<InboundEntry>;
+  nextAckId: number;
+  /** v5 inbound topic aliases, per connection. */
+  readonly topicAliases: Map<number, string>;
+}
+
+export function createState(options: SessionOptions): SessionState {
+  return {
+    options,
+    version: options.protocolVersion,
+    ids: options.messageIdProvider ?? new DefaultMessageIdProvider(),
+    status: 'disconnected',
+    connack: undefined,
+    receiveMaximum: DEFAULT_RECEIVE_MAXIMUM,
+    quotaUsed: 0,
+    resendDup: false,
+    inflight: new Map(),
+    resend: new Fifo(),
+    resubscribe: [],
+    pending: new Fifo(),
+    subscriptions: new Map(),
+    subscriptionProperties: new Map(),
+    inboundQos2: new Map(),
+    acks: new Fifo(),
+    nextAckId: 1,
+    topicAliases: new Map(),
+  };
+}
+
+export function settleOk(out: SessionOutput[], token: Token, result: SettleResult): void {
+  out.push({ type: 'settle', token, result });
+}
+
+export function settleError(out: SessionOutput[], token: Token, error: MqttError): void {
+  out.push({ type: 'settle', token, error });
+}
+
+/** True for an MQTT 5 failure reason code (0x80 and above); v3/v4 acks carry none. */
+export function isFailure(state: SessionState, reasonCode: number | undefined): boolean {
+  return state.version === 5 && reasonCode !== undefined && reasonCode >= 0x80;
+}
+
+/** Forgets an in-flight entry and frees its packet id and its Receive Maximum slot. */
+export function release(state: SessionState, messageId: number, entry: InflightEntry): void {
+  state.inflight.delete(messageId);
+  state.ids.deallocate(messageId);
+  if (entry.kind === 'publish' && entry.onWire) state.quotaUsed--;
+}
+
+/**
+ * The connection is over (closed, refused, protocol error, DISCONNECT). Outgoing state stays for
+ * the next connection; un-acked inbound QoS 1 deliveries are dropped because the broker re-sends
+ * them, while inbound QoS 2 state survives until a CONNACK says the session is gone.
+ */
+export function connectionLost(state: SessionState): void {
+  state.status = 'disconnected';
+  if (state.acks.length > 0) state.acks.retain((entry) => entry.qos === 2);
+}
+
+/** The broker broke the protocol: v5 gets a DISCONNECT with `reasonCode` first, then the error. */
+export function protocolError(state: SessionState, out: SessionOutput[], message: string, reasonCode: number): void {
+  if (state.version === 5 && state.status !== 'disconnected') {
+    out.push({ type: 'send', packet: { cmd: 'disconnect', reasonCode } });
+  }
+  out.push({ type: 'protocolError', error: new ProtocolError(message, { reasonCode }) });
+  connectionLost(state);
+}
+
+/** Reason codes the session uses when it disconnects a misbehaving broker (MQTT 5, 2.4). */
+export const REASON = {
+  malformedPacket: 0x81,
+  protocolError: 0x82,
+  topicNameInvalid: 0x90,
+  packetIdNotFound: 0x92,
+  topicAliasInvalid: 0x94,
+} as const;
+
+export function assertNever(value: never): never {
+  throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
+}
