@@ -1,0 +1,257 @@
+/**
+ * The MQTT.js v5-compatible `MqttClient`: callbacks, Promises and EventEmitter events, plus the
+ * Observable API (`topic()`, `publish$()`, `state$`...) on the same object. It holds no protocol
+ * logic: every call is translated to the Observable client underneath.
+ */
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import type { Subscription } from 'rxjs';
+import { RxMqttClient, type PublishResult } from './client.js';
+import type { IPublishPacket, ISubscription, Packet } from './codec.js';
+import { normaliseEnd, normalisePublish, normaliseSubscribe, normaliseUnsubscribe, type Callback } from './compat-args.js';
+import type { MqttMessage } from './message.js';
+import { createLogger } from './log.js';
+import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
+import type { TopicOptions } from './routes.js';
+import type { ClientEvent, ConnectionState } from './state.js';
+import { streamBuilderTransport } from './transport/select.js';
+import type { TransportFactory } from './transport/transport.js';
+import type { PublishOptions } from './validate.js';
+import type { Observable } from 'rxjs';
+
+const log = createLogger('client');
+
+/** MQTT.js streamBuilder: returns a connected (or connecting) duplex for each attempt. */
+export type StreamBuilder = (client: MqttClient) => Duplex;
+
+/** One granted entry of a SUBACK, as MQTT.js's subscribe callback reports it. */
+export interface ISubscriptionGrant {
+  topic: string;
+  /** Granted QoS, or the failure code (128, or an MQTT 5 reason code >= 0x80). */
+  qos: number;
+  nl?: boolean;
+  rap?: boolean;
+  rh?: number;
+}
+
+/** Transport factories made by `connect()` (as opposed to user stream builders). */
+const transportFactories = new WeakSet<TransportFactory>();
+
+export function asTransportFactory(factory: TransportFactory): TransportFactory {
+  transportFactories.add(factory);
+  return factory;
+}
+
+export class MqttClient extends EventEmitter {
+  readonly options: ResolvedOptions;
+  private readonly client: RxMqttClient;
+  private readonly lazy = new Map<string, Subscription>();
+
+  constructor(streamBuilder: StreamBuilder | TransportFactory, options: ClientOptions = {}) {
+    super();
+    this.options = resolveOptions(undefined, options);
+    const transport = transportFactories.has(streamBuilder as TransportFactory)
+      ? (streamBuilder as TransportFactory)
+      : streamBuilderTransport(() => (streamBuilder as StreamBuilder)(this));
+    this.client = new RxMqttClient(this.options, transport, {
+      handleMessage: () => (this.handleMessage === MqttClient.prototype.handleMessage ? undefined : this.handleMessage.bind(this)),
+    });
+    this.client.events$.subscribe((event) => this.onEvent(event));
+    this.on('newListener', (event: string) => this.listenLazily(event));
+    if (!this.options.manualConnect) this.connect();
+  }
+
+  /** The Observable client underneath (state$, topic(), publish$...). */
+  get rx(): RxMqttClient {
+    return this.client;
+  }
+
+  get state$(): Observable<ConnectionState> {
+    return this.client.state$;
+  }
+
+  get state(): ConnectionState {
+    return this.client.state;
+  }
+
+  get messages$(): Observable<MqttMessage> {
+    return this.client.messages$;
+  }
+
+  get packetsIn$(): Observable<Packet> {
+    return this.client.packetsIn$;
+  }
+
+  get packetsOut$(): Observable<Packet> {
+    return this.client.packetsOut$;
+  }
+
+  /** See RxMqttClient#topic. */
+  topic(filter: string, options?: TopicOptions): Observable<MqttMessage> {
+    return this.client.topic(filter, options);
+  }
+
+  /** See RxMqttClient#publish$. */
+  publish$(topic: string, payload: string | Buffer | Uint8Array, options?: PublishOptions): Observable<PublishResult> {
+    return this.client.publish$(topic, payload, options);
+  }
+
+  get connected(): boolean {
+    return this.state.status === 'connected';
+  }
+
+  get reconnecting(): boolean {
+    const state = this.state;
+    return state.status === 'reconnecting' || (state.status === 'connecting' && state.attempt > 1);
+  }
+
+  get disconnecting(): boolean {
+    return this.state.status === 'disconnecting';
+  }
+
+  get disconnected(): boolean {
+    const { status } = this.state;
+    return status === 'offline' || status === 'closed' || status === 'reconnecting';
+  }
+
+  connect(): this {
+    this.client.connect();
+    return this;
+  }
+
+  publish(topic: string, message: string | Buffer, options?: PublishOptions | Callback, callback?: Callback): this {
+    const args = normalisePublish<PublishOptions>(options, callback);
+    const cb = args.callback;
+    this.client.publish(topic, message, args.options, {
+      resolve: (result) => cb?.(null, result?.type === 'publish' ? result.packet : undefined),
+      reject: (error) => (cb ? cb(error) : log('publish failed: %s', error.message)),
+    });
+    return this;
+  }
+
+  publishAsync(topic: string, message: string | Buffer, options?: PublishOptions): Promise<Packet | undefined> {
+    return new Promise((resolve, reject) =>
+      this.publish(topic, message, options ?? {}, (error, packet) => (error ? reject(error) : resolve(packet as Packet | undefined))),
+    );
+  }
+
+  subscribe(topics: string | string[] | Record<string, unknown>, options?: unknown, callback?: Callback<ISubscriptionGrant[]>): this {
+    const args = normaliseSubscribe(topics, options, callback);
+    const cb = args.callback as Callback<ISubscriptionGrant[]> | undefined;
+    if (args.error) {
+      const error = args.error;
+      queueMicrotask(() => (cb ? cb(error) : log('subscribe failed: %s', error.message)));
+      return this;
+    }
+    this.client.subscribe$(args.subscriptions, args.properties).subscribe({
+      next: ({ granted }) => cb?.(null, toGrants(args.subscriptions, granted)),
+      error: (error: Error) => (cb ? cb(error) : log('subscribe failed: %s', error.message)),
+    });
+    return this;
+  }
+
+  subscribeAsync(topics: string | string[] | Record<string, unknown>, options?: unknown): Promise<ISubscriptionGrant[]> {
+    return new Promise((resolve, reject) =>
+      this.subscribe(topics, options ?? {}, (error, granted) => (error ? reject(error) : resolve(granted ?? []))),
+    );
+  }
+
+  unsubscribe(topics: string | string[], options?: unknown, callback?: Callback<Packet | undefined>): this {
+    const args = normaliseUnsubscribe(topics, options, callback);
+    const cb = args.callback as Callback<Packet | undefined> | undefined;
+    if (args.error) {
+      const error = args.error;
+      queueMicrotask(() => (cb ? cb(error) : log('unsubscribe failed: %s', error.message)));
+      return this;
+    }
+    this.client.unsubscribe$(args.topics, args.properties).subscribe({
+      next: (packet) => cb?.(null, packet),
+      error: (error: Error) => (cb ? cb(error) : log('unsubscribe failed: %s', error.message)),
+    });
+    return this;
+  }
+
+  unsubscribeAsync(topics: string | string[], options?: unknown): Promise<Packet | undefined> {
+    return new Promise((resolve, reject) =>
+      this.unsubscribe(topics, options ?? {}, (error, packet) => (error ? reject(error) : resolve(packet))),
+    );
+  }
+
+  /** `end([force], [options], [callback])`: the callback runs first, then the 'end' event. */
+  end(force?: unknown, options?: unknown, callback?: unknown): this {
+    const args = normaliseEnd(force, options, callback);
+    void this.client
+      .end({ force: args.force, reasonCode: args.options.reasonCode, properties: args.options.properties })
+      .then(() => {
+        args.callback?.();
+        this.emit('end');
+      });
+    return this;
+  }
+
+  endAsync(force?: boolean, options?: { reasonCode?: number; properties?: Record<string, unknown> }): Promise<void> {
+    return new Promise((resolve) => this.end(force ?? false, options ?? {}, () => resolve()));
+  }
+
+  removeOutgoingMessage(messageId: number): this {
+    this.client.removeOutgoingMessage(messageId);
+    return this;
+  }
+
+  reconnect(): this {
+    this.client.reconnect();
+    return this;
+  }
+
+  /** Override to process messages one at a time; call `callback` when done (MQTT.js backpressure). */
+  handleMessage(_packet: IPublishPacket, callback: (error?: Error | null) => void): void {
+    callback();
+  }
+
+  getLastMessageId(): number | null {
+    return this.client.getLastMessageId();
+  }
+
+  private onEvent(event: ClientEvent): void {
+    switch (event.type) {
+      case 'connect':
+        this.emit('connect', event.connack);
+        return;
+      case 'error':
+        // An 'error' with no listener would crash the host process: log it instead.
+        if (this.listenerCount('error') > 0) this.emit('error', event.error);
+        else log('error (no listener): %s', event.error.message);
+        return;
+      case 'disconnect':
+        this.emit('disconnect', event.packet);
+        return;
+      case 'end':
+        return; // emitted by end() after its callback, as MQTT.js does
+      case 'reconnect':
+      case 'close':
+      case 'offline':
+        this.emit(event.type);
+        return;
+      default: {
+        const unexpected: never = event;
+        log('unknown event %o', unexpected);
+      }
+    }
+  }
+
+  /** Packet and message events cost something per packet: wire them only when someone listens. */
+  private listenLazily(event: string): void {
+    if (this.lazy.has(event)) return;
+    if (event === 'message') {
+      this.lazy.set(event, this.client.messages$.subscribe((m) => this.emit('message', m.topic, m.payload, m.packet)));
+    } else if (event === 'packetsend') {
+      this.lazy.set(event, this.client.packetsOut$.subscribe((p) => this.emit('packetsend', p)));
+    } else if (event === 'packetreceive') {
+      this.lazy.set(event, this.client.packetsIn$.subscribe((p) => this.emit('packetreceive', p)));
+    }
+  }
+}
+
+function toGrants(subscriptions: ISubscription[], granted: number[]): ISubscriptionGrant[] {
+  return subscriptions.map((sub, i) => ({ ...sub, qos: granted[i] ?? 0x80 }));
+}

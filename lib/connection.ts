@@ -1,0 +1,405 @@
+/**
+ * The one place where IO meets the session: it opens transports, decodes bytes into session
+ * inputs, executes the session's outputs (writes, settles, deliveries), and owns every timer
+ * (connect timeout, keepalive, reconnect delay, end timeout) through an injectable scheduler.
+ */
+import { asyncScheduler, Subject, type SchedulerLike, type Subscription } from 'rxjs';
+import { createDecoder, encodePacket, type IDisconnectPacket, type IPublishPacket, type Packet } from './codec.js';
+import { ClientClosedError, MqttError, ServerDisconnectError, TimeoutError, TransportError } from './errors.js';
+import { Inbox } from './inbox.js';
+import { createLogger, redactPacket } from './log.js';
+import type { HandleMessage, ResolvedOptions } from './options.js';
+import { isRetryableConnack } from './refusal.js';
+import { MqttSession } from './session/session.js';
+import type { Command, SessionInput, SessionOutput, SettleResult, Token } from './session/types.js';
+import type { ClientEvent, ConnectionState } from './state.js';
+import type { Transport, TransportFactory } from './transport/transport.js';
+import { keepalive, type KeepaliveSignal } from '../operators/keepalive.js';
+
+const log = createLogger('conn');
+
+/** How long a half-closed socket may linger after DISCONNECT before it is destroyed. */
+const CLOSE_GRACE_MS = 2000;
+
+export interface ConnectionHooks {
+  onState(state: ConnectionState): void;
+  onEvent(event: ClientEvent): void;
+  /** An inbound application message, to be routed to the app synchronously. */
+  onMessage(packet: IPublishPacket): void;
+  onPacketIn(packet: Packet): void;
+  onPacketOut(packet: Packet): void;
+  /** MQTT.js `handleMessage` (looked up per message): when it returns a handler, messages are handled one at a time and acked after `done`. */
+  handleMessage?: () => HandleMessage | undefined;
+}
+
+export interface Settler {
+  resolve(result: SettleResult | undefined): void;
+  reject(error: Error): void;
+}
+
+export type CommandRequest = Command extends infer C ? (C extends Command ? Omit<C, 'token'> : never) : never;
+
+export interface EndOptions {
+  force?: boolean;
+  reasonCode?: number;
+  properties?: IDisconnectPacket['properties'];
+}
+
+export class Connection {
+  readonly session: MqttSession;
+  private state: ConnectionState;
+  private readonly scheduler: SchedulerLike;
+  private transport?: Transport;
+  /** Increments per transport so that late events of a dropped one are ignored. */
+  private generation = 0;
+  private attempt = 0;
+  private nextToken = 1;
+  private readonly settlers = new Map<Token, Settler>();
+  private outQueue: Buffer[] = [];
+  private flushScheduled = false;
+  private afterFlush: Array<() => void> = [];
+  private timer?: Subscription;
+  private keepaliveSignals?: Subject<KeepaliveSignal>;
+  private keepaliveSubscription?: Subscription;
+  /** Why the current transport is being closed (set before we close it ourselves). */
+  private dropCause?: Error;
+  private refusedForGood = false;
+  private ending?: { promise: Promise<void>; resolve: () => void; disconnect: Omit<EndOptions, 'force'>; sent: boolean };
+  private reconnectWhenClosed = false;
+  private readonly inbox: Inbox;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly openTransport: TransportFactory,
+    private readonly hooks: ConnectionHooks,
+  ) {
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.session = new MqttSession({
+      protocolId: options.protocolId,
+      protocolVersion: options.protocolVersion,
+      clientId: options.clientId,
+      clean: options.clean,
+      keepalive: options.keepalive,
+      username: options.username,
+      password: options.password,
+      will: options.will,
+      properties: options.properties,
+      resubscribe: options.resubscribe,
+      queueQoSZero: options.queueQoSZero,
+      messageIdProvider: options.messageIdProvider,
+    });
+    this.state = { status: 'idle' };
+    this.inbox = new Inbox({
+      emit: (packet) => hooks.onMessage(packet),
+      acknowledge: (ackId, reasonCode) => this.step({ type: 'acknowledge', ackId, reasonCode }),
+      error: (error) => hooks.onEvent({ type: 'error', error }),
+      pause: (paused) => (paused ? this.transport?.pause() : this.transport?.resume()),
+      handleMessage: hooks.handleMessage,
+      customHandleAcks: options.protocolVersion === 5 ? options.customHandleAcks : undefined,
+    });
+  }
+
+  get currentState(): ConnectionState {
+    return this.state;
+  }
+
+  /** Opens the first connection (or the next one after `offline`/`closed`). */
+  start(): void {
+    const { status } = this.state;
+    if (status !== 'idle' && status !== 'offline' && status !== 'closed') return;
+    this.ending = undefined;
+    this.refusedForGood = false;
+    this.open();
+  }
+
+  /** Hands a command to the session; `settler` is called once when it completes or fails. */
+  submit(request: CommandRequest, settler: Settler): void {
+    const { status } = this.state;
+    if (status === 'closed' || status === 'disconnecting' || this.ending) {
+      const error = new ClientClosedError(status === 'closed' ? 'Client is closed' : 'Client is disconnecting');
+      queueMicrotask(() => settler.reject(error));
+      return;
+    }
+    const token = this.nextToken++;
+    this.settlers.set(token, settler);
+    (request as Command).token = token;
+    this.step(request as Command);
+  }
+
+  removeOutgoing(messageId: number): void {
+    this.step({ type: 'removeOutgoing', messageId });
+  }
+
+  /** Drops the current connection (if any) and connects again at once. */
+  reconnect(): void {
+    const { status } = this.state;
+    if (status === 'disconnecting') {
+      this.reconnectWhenClosed = true;
+      return;
+    }
+    if (status === 'idle' || status === 'offline' || status === 'closed') return this.start();
+    this.timer?.unsubscribe();
+    if (this.transport) {
+      this.reconnectWhenClosed = true;
+      this.transport.destroy();
+    } else {
+      this.open();
+    }
+  }
+
+  /** Ends the client: waits for in-flight acks (unless forced), sends DISCONNECT, closes. */
+  end(options: EndOptions = {}): Promise<void> {
+    if (this.state.status === 'closed' && !this.transport) return Promise.resolve();
+    if (this.ending) return this.ending.promise;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.ending = { promise, resolve, disconnect: { reasonCode: options.reasonCode, properties: options.properties }, sent: false };
+    this.timer?.unsubscribe();
+    if (options.force || this.state.status !== 'connected') {
+      this.step({ type: 'abort', error: new ClientClosedError('Client ended before the operation completed') });
+      if (this.transport) this.transport.destroy();
+      else this.finishEnd();
+    } else {
+      this.setState({ status: 'disconnecting' });
+      this.timer = this.scheduler.schedule(() => this.disconnectNow(), this.options.endTimeout);
+      this.disconnectIfIdle();
+    }
+    return promise;
+  }
+
+  private open(): void {
+    this.attempt++;
+    this.setState({ status: 'connecting', attempt: this.attempt });
+    const generation = ++this.generation;
+    this.dropCause = undefined;
+    const decoder = createDecoder(
+      this.options.protocolVersion,
+      (packet) => this.onPacket(packet, generation),
+      (error) => this.drop(error, generation),
+    );
+    this.timer?.unsubscribe();
+    this.timer = this.scheduler.schedule(
+      () => this.drop(new TimeoutError('ERR_CONNECT_TIMEOUT', `No CONNACK within ${this.options.connectTimeout} ms`), generation),
+      this.options.connectTimeout,
+    );
+    try {
+      this.transport = this.openTransport({
+        onOpen: () => generation === this.generation && this.step({ type: 'open' }),
+        onData: (chunk) => generation === this.generation && decoder.push(chunk),
+        onClose: (error) => this.onTransportClose(error, generation),
+      });
+    } catch (error) {
+      this.onTransportClose(error as Error, generation);
+    }
+  }
+
+  private onPacket(packet: Packet, generation: number): void {
+    if (generation !== this.generation) return;
+    log('received %s', packet.cmd);
+    this.hooks.onPacketIn(packet);
+    this.step({ type: 'packet', packet });
+  }
+
+  private step(input: SessionInput): void {
+    const outputs = this.session.step(input);
+    for (let i = 0; i < outputs.length; i++) this.execute(outputs[i]);
+    if (this.state.status === 'disconnecting' && !this.ending?.sent) this.disconnectIfIdle();
+  }
+
+  private execute(output: SessionOutput): void {
+    switch (output.type) {
+      case 'send':
+        return this.write(output.packet);
+      case 'connected':
+        return this.onConnected(output.connack);
+      case 'refused':
+        this.refusedForGood = !isRetryableConnack(output.error.reasonCode ?? 0);
+        return this.drop(output.error, this.generation);
+      case 'deliver':
+        return this.inbox.push(output.packet, output.ackId);
+      case 'settle':
+        return this.settle(output.token, output.result, output.error);
+      case 'pingResponse':
+        this.keepaliveSignals?.next('pong');
+        return;
+      case 'protocolError':
+        return this.drop(output.error, this.generation);
+      case 'serverDisconnect': {
+        const { packet } = output;
+        this.hooks.onEvent({ type: 'disconnect', packet });
+        const error = new ServerDisconnectError(packet.reasonCode ?? 0, packet.properties?.reasonString);
+        this.dropCause = error;
+        return this.closeTransport();
+      }
+      case 'close':
+        return this.closeTransport();
+      default: {
+        const unexpected: never = output;
+        throw new Error(`unhandled session output ${String(unexpected)}`);
+      }
+    }
+  }
+
+  private onConnected(connack: NonNullable<MqttSession['connack']>): void {
+    this.timer?.unsubscribe();
+    this.setState({ status: 'connected', connack, sessionPresent: connack.sessionPresent, attempt: this.attempt });
+    this.startKeepalive(connack.properties?.serverKeepAlive ?? this.options.keepalive);
+    this.hooks.onEvent({ type: 'connect', connack });
+  }
+
+  private startKeepalive(seconds: number): void {
+    if (seconds <= 0) return;
+    const signals = new Subject<KeepaliveSignal>();
+    const generation = this.generation;
+    this.keepaliveSignals = signals;
+    this.keepaliveSubscription = signals
+      .pipe(keepalive({ intervalMs: seconds * 1000, reschedulePings: this.options.reschedulePings, scheduler: this.scheduler }))
+      .subscribe({
+        next: () => this.step({ type: 'pingDue' }),
+        error: (error: MqttError) => this.drop(error, generation),
+      });
+  }
+
+  private stopTimers(): void {
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+    this.keepaliveSubscription?.unsubscribe();
+    this.keepaliveSubscription = undefined;
+    this.keepaliveSignals = undefined;
+  }
+
+  private write(packet: Packet): void {
+    this.hooks.onPacketOut(packet);
+    log('sending %s %o', packet.cmd, redactPacket(packet));
+    let bytes: Buffer;
+    try {
+      bytes = encodePacket(packet, this.options.protocolVersion);
+    } catch (error) {
+      this.hooks.onEvent({ type: 'error', error: error as Error });
+      return;
+    }
+    this.outQueue.push(bytes);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  /** One socket write per event-loop turn, however many packets were queued in it. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const queue = this.outQueue;
+    if (queue.length > 0) {
+      this.outQueue = [];
+      this.transport?.write(queue.length === 1 ? queue[0] : Buffer.concat(queue));
+      this.keepaliveSignals?.next('sent');
+    }
+    const callbacks = this.afterFlush;
+    if (callbacks.length > 0) {
+      this.afterFlush = [];
+      for (let i = 0; i < callbacks.length; i++) callbacks[i]();
+    }
+  }
+
+  private settle(token: Token, result: SettleResult | undefined, error: MqttError | undefined): void {
+    const settler = this.settlers.get(token);
+    if (!settler) return;
+    this.settlers.delete(token);
+    const run = () => (error ? settler.reject(error) : settler.resolve(result));
+    // A QoS 0 publish settles "when written": wait for the flush that carries it.
+    if (this.flushScheduled) this.afterFlush.push(run);
+    else run();
+  }
+
+  private closeTransport(): void {
+    const transport = this.transport;
+    if (!transport) return;
+    this.flush();
+    transport.end();
+    // A broker should close its side after DISCONNECT; do not let one that doesn't keep us open.
+    this.timer?.unsubscribe();
+    this.timer = this.scheduler.schedule(() => transport.destroy(), CLOSE_GRACE_MS);
+  }
+
+  /** Closes the connection because of `error`, reported once as an 'error' event. */
+  private drop(error: Error, generation: number): void {
+    if (generation !== this.generation || !this.transport) return;
+    if (!this.dropCause) {
+      this.dropCause = error;
+      log('dropping connection: %s', error.message);
+      this.hooks.onEvent({ type: 'error', error });
+    }
+    this.flush();
+    this.transport.destroy();
+  }
+
+  private onTransportClose(error: Error | undefined, generation: number): void {
+    if (generation !== this.generation) return;
+    this.generation++;
+    this.transport = undefined;
+    this.stopTimers();
+    this.inbox.clear();
+    this.outQueue = [];
+    this.step({ type: 'closed' });
+    if (error && !this.dropCause) {
+      this.dropCause = new TransportError(`Connection failed: ${error.message}`, error);
+      this.hooks.onEvent({ type: 'error', error: this.dropCause });
+    }
+    const cause = this.dropCause ?? new MqttError('ERR_CONNECTION_CLOSED', 'Connection closed by the broker');
+    this.hooks.onEvent({ type: 'close' });
+    this.afterClose(cause);
+  }
+
+  private afterClose(cause: Error): void {
+    if (this.ending) return this.finishEnd();
+    if (this.reconnectWhenClosed) {
+      this.reconnectWhenClosed = false;
+      this.hooks.onEvent({ type: 'reconnect' });
+      return this.open();
+    }
+    const wasReconnecting = this.state.status === 'reconnecting' || (this.state.status === 'connecting' && this.attempt > 1);
+    if (this.refusedForGood || this.options.reconnectPeriod <= 0) {
+      this.hooks.onEvent({ type: 'offline' });
+      return this.setState({ status: 'offline', cause });
+    }
+    if (!wasReconnecting) this.hooks.onEvent({ type: 'offline' });
+    const delayMs = this.options.reconnectPeriod;
+    this.setState({ status: 'reconnecting', attempt: this.attempt + 1, delayMs, cause });
+    this.timer = this.scheduler.schedule(() => {
+      this.hooks.onEvent({ type: 'reconnect' });
+      this.open();
+    }, delayMs);
+  }
+
+  private disconnectIfIdle(): void {
+    if (this.session.inflightCount === 0 && this.session.pendingCount === 0) this.disconnectNow();
+  }
+
+  private disconnectNow(): void {
+    if (!this.ending || this.ending.sent) return;
+    this.ending.sent = true;
+    this.timer?.unsubscribe();
+    const { reasonCode, properties } = this.ending.disconnect;
+    this.step({ type: 'abort', error: new ClientClosedError('Client ended before the operation completed') });
+    this.step({ type: 'disconnect', reasonCode, properties });
+  }
+
+  private finishEnd(): void {
+    const ending = this.ending;
+    this.stopTimers();
+    this.step({ type: 'abort', error: new ClientClosedError('Client ended before the operation completed') });
+    this.setState({ status: 'closed' });
+    this.hooks.onEvent({ type: 'end' });
+    ending?.resolve();
+    if (this.reconnectWhenClosed) {
+      this.reconnectWhenClosed = false;
+      this.start();
+    }
+  }
+
+  private setState(state: ConnectionState): void {
+    this.state = state;
+    this.hooks.onState(state);
+  }
+}
+

@@ -1,0 +1,29 @@
+import type { IPublishPacket, QoS } from './codec.js';
+import type { PublishProperties } from './session/types.js';
+
+/** An inbound application message, as `topic()` and `messages$` emit it. */
+export interface MqttMessage {
+  topic: string;
+  payload: Buffer;
+  qos: QoS;
+  retain: boolean;
+  dup: boolean;
+  /** MQTT 5 properties (user properties, content type, correlation data...). */
+  properties?: PublishProperties;
+  /** The PUBLISH packet as decoded (MQTT.js's third `message` argument). */
+  packet: IPublishPacket;
+}
+
+/** Builds the message once per delivery; every stream that receives it shares the object. */
+export function toMessage(packet: IPublishPacket): MqttMessage {
+  const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  return {
+    topic: packet.topic,
+    payload,
+    qos: packet.qos,
+    retain: packet.retain,
+    dup: packet.dup,
+    properties: packet.properties,
+    packet,
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * Connect options: the MQTT.js v5 names and defaults, plus rxmqtt's own additions, and the one
+ * function that turns a URL + options into validated, defaulted settings.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { SchedulerLike } from 'rxjs';
+import type { IConnectPacket, IPublishPacket, QoS } from './codec.js';
+import { InvalidArgumentError } from './errors.js';
+import type { MessageIdProvider } from './session/types.js';
+import type { IStore } from './store.js';
+
+export type WillOptions = NonNullable<IConnectPacket['will']>;
+export type ConnectProperties = NonNullable<IConnectPacket['properties']>;
+
+/** MQTT.js-compatible: `(packet, done)`; call done() when the message is handled (backpressure). */
+export type HandleMessage = (packet: IPublishPacket, done: (error?: Error | null) => void) => void;
+
+/** MQTT 5: decide the reason code of the PUBACK/PUBREC for an inbound message. */
+export type CustomHandleAcks = (
+  topic: string,
+  message: Buffer,
+  packet: IPublishPacket,
+  done: (error: Error | null | undefined, reasonCode?: number) => void,
+) => void;
+
+export interface ServerAddress {
+  host: string;
+  port: number;
+  protocol?: string;
+}
+
+/** Every option of MQTT.js v5's `connect()` / `new MqttClient()`, and rxmqtt's additions. */
+export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host' | 'port' | 'timeout'>> {
+  /** Broker host when no URL is given. @default 'localhost' */
+  host?: string;
+  hostname?: string;
+  /** @default 1883 for mqtt, 8883 for mqtts */
+  port?: number;
+  /** `mqtt`, `tcp`, `mqtts`, `tls`, `ssl`. @default 'mqtt' */
+  protocol?: string;
+  /** Brokers tried in turn at every (re)connect. */
+  servers?: ServerAddress[];
+  /** Seconds between PINGREQs when idle; 0 disables. @default 60 */
+  keepalive?: number;
+  /** Restart the ping timer whenever a packet is sent. @default true */
+  reschedulePings?: boolean;
+  /** @default 'rxmqtt_' + 8 random hex digits */
+  clientId?: string;
+  /** @default 'MQTT' ('MQIsdp' for protocolVersion 3) */
+  protocolId?: 'MQTT' | 'MQIsdp';
+  /** 3 (3.1), 4 (3.1.1) or 5 (5.0). @default 4 */
+  protocolVersion?: 3 | 4 | 5;
+  /** Clean session (3.1.1) / Clean Start (5). @default true */
+  clean?: boolean;
+  /** Milliseconds between reconnect attempts; 0 disables reconnecting. @default 1000 */
+  reconnectPeriod?: number;
+  /** Milliseconds to wait for CONNACK. @default 30000 */
+  connectTimeout?: number;
+  username?: string;
+  password?: string | Buffer;
+  incomingStore?: IStore;
+  outgoingStore?: IStore;
+  /** Queue QoS 0 publishes while offline. @default true */
+  queueQoSZero?: boolean;
+  customHandleAcks?: CustomHandleAcks;
+  /** Reserved for MQTT 5 topic alias management (not implemented yet: see README). */
+  autoUseTopicAlias?: boolean;
+  /** Reserved for MQTT 5 topic alias management (not implemented yet: see README). */
+  autoAssignTopicAlias?: boolean;
+  /** MQTT 5 CONNECT properties. */
+  properties?: ConnectProperties;
+  /** MQTT 5 enhanced authentication settings (not implemented yet: see README). */
+  authPacket?: Record<string, unknown>;
+  will?: WillOptions;
+  /** Re-subscribe when the broker lost the session. @default true */
+  resubscribe?: boolean;
+  messageIdProvider?: MessageIdProvider;
+  /** Custom log function; default is the `debug` package under `rxmqtt:*`. */
+  log?: (...args: unknown[]) => void;
+  /** Do not connect in the constructor; call `client.connect()`. @default false */
+  manualConnect?: boolean;
+  /** WebSocket options (WebSocket transports come later: see README). */
+  wsOptions?: Record<string, unknown>;
+  transformWsUrl?: (url: string, options: ClientOptions, client: unknown) => string;
+  createWebsocket?: (url: string, protocols: string[], options: ClientOptions) => unknown;
+  /** Disable Nagle's algorithm on TCP/TLS sockets (rxmqtt). @default true */
+  noDelay?: boolean;
+  /** Scheduler for every timer (connect timeout, keepalive, reconnect); tests pass a virtual one. */
+  scheduler?: SchedulerLike;
+  /** Milliseconds `end()` waits for in-flight acknowledgements before it disconnects anyway. @default 30000 */
+  endTimeout?: number;
+  /** Anything else is passed through (MQTT.js accepts arbitrary keys). */
+  [key: string]: unknown;
+}
+
+/** The options with their defaults applied and the URL merged in. */
+export interface ResolvedOptions extends ClientOptions {
+  protocol: string;
+  host: string;
+  port: number;
+  keepalive: number;
+  reschedulePings: boolean;
+  clientId: string;
+  protocolId: 'MQTT' | 'MQIsdp';
+  protocolVersion: 3 | 4 | 5;
+  clean: boolean;
+  reconnectPeriod: number;
+  connectTimeout: number;
+  queueQoSZero: boolean;
+  resubscribe: boolean;
+  noDelay: boolean;
+  endTimeout: number;
+}
+
+const DEFAULT_PORTS: Record<string, number> = { mqtt: 1883, tcp: 1883, mqtts: 8883, tls: 8883, ssl: 8883 };
+
+export function randomClientId(): string {
+  return 'rxmqtt_' + randomBytes(4).toString('hex');
+}
+
+/**
+ * Merges a broker URL into the options and applies MQTT.js's defaults.
+ * Throws InvalidArgumentError for a URL or option that can never work.
+ */
+export function resolveOptions(url: string | undefined, options: ClientOptions = {}): ResolvedOptions {
+  const merged: ClientOptions = { ...options };
+  if (url !== undefined) Object.assign(merged, parseBrokerUrl(url), stripUndefined(options));
+  const protocol = (merged.protocol ?? 'mqtt').replace(/:$/, '');
+  const protocolVersion = merged.protocolVersion ?? 4;
+  if (protocolVersion !== 3 && protocolVersion !== 4 && protocolVersion !== 5) {
+    throw new InvalidArgumentError(`protocolVersion must be 3, 4 or 5, got ${String(protocolVersion)}`);
+  }
+  const clean = merged.clean ?? true;
+  // [MQTT-3.1.3-7] a server may reject an empty client id with clean=0: demand one up front.
+  if (!clean && !merged.clientId) throw new InvalidArgumentError('clean: false needs a clientId');
+  const resolved: ResolvedOptions = {
+    ...merged,
+    protocol,
+    host: merged.hostname ?? merged.host ?? 'localhost',
+    port: Number(merged.port ?? DEFAULT_PORTS[protocol] ?? 1883),
+    keepalive: merged.keepalive ?? 60,
+    reschedulePings: merged.reschedulePings ?? true,
+    clientId: merged.clientId ?? randomClientId(),
+    protocolId: merged.protocolId ?? (protocolVersion === 3 ? 'MQIsdp' : 'MQTT'),
+    protocolVersion,
+    clean,
+    reconnectPeriod: merged.reconnectPeriod ?? 1000,
+    connectTimeout: merged.connectTimeout ?? 30_000,
+    queueQoSZero: merged.queueQoSZero ?? true,
+    resubscribe: merged.resubscribe ?? true,
+    noDelay: merged.noDelay ?? true,
+    endTimeout: merged.endTimeout ?? 30_000,
+  };
+  checkNumber('keepalive', resolved.keepalive, 0, 65535);
+  checkNumber('reconnectPeriod', resolved.reconnectPeriod, 0, 2 ** 31 - 1);
+  checkNumber('connectTimeout', resolved.connectTimeout, 0, 2 ** 31 - 1);
+  checkNumber('port', resolved.port, 0, 65535);
+  return resolved;
+}
+
+/** Parses `mqtt://user:pass@host:port/?clientId=x` with the WHATWG URL parser. */
+export function parseBrokerUrl(url: string): ClientOptions {
+  let parsed: URL;
+  try {
+    // MQTT.js accepts a bare host ("broker.example"): read it as mqtt://broker.example.
+    parsed = new URL(url.includes('://') ? url : `mqtt://${url}`);
+  } catch {
+    throw new InvalidArgumentError(`Invalid broker URL: ${redactUrl(url)}`);
+  }
+  const out: ClientOptions = { protocol: parsed.protocol.replace(/:$/, ''), host: parsed.hostname.replace(/^\[|\]$/g, '') };
+  if (parsed.port) out.port = Number(parsed.port);
+  if (parsed.username) out.username = decodeURIComponent(parsed.username);
+  if (parsed.password) out.password = decodeURIComponent(parsed.password);
+  const clientId = parsed.searchParams.get('clientId');
+  if (clientId) out.clientId = clientId;
+  if (parsed.pathname && parsed.pathname !== '/') out.path = parsed.pathname;
+  return out;
+}
+
+/** The URL without its password, for error messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:<redacted>@');
+}
+
+export function checkQos(qos: unknown): qos is QoS {
+  return qos === 0 || qos === 1 || qos === 2;
+}
+
+function checkNumber(name: string, value: number, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(`${name} must be an integer in ${min}..${max}, got ${String(value)}`);
+  }
+}
+
+function stripUndefined<T extends object>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

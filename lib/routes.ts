@@ -1,0 +1,108 @@
+/**
+ * `client.topic(filter)` streams: reference-counted broker subscriptions routed through a topic
+ * trie. The first subscriber to a filter sends SUBSCRIBE, later ones share it, the last one to
+ * leave sends UNSUBSCRIBE.
+ */
+import { Observable, type Subscriber } from 'rxjs';
+import type { ISubscription } from './codec.js';
+import { ClientClosedError, InvalidArgumentError, SubackError, type MqttError } from './errors.js';
+import type { MqttMessage } from './message.js';
+import { TopicRouter } from './router.js';
+import type { SettleResult } from './session/types.js';
+import { checkSubscription, toSubscription, type SubscribeOptions } from './validate.js';
+
+export type TopicOptions = SubscribeOptions;
+
+/** What the routes need from the client: send (un)subscribe commands. */
+export interface RouteCommands {
+  subscribe(subscription: ISubscription, properties: SubscribeOptions['properties'], done: (error?: Error, result?: SettleResult) => void): void;
+  unsubscribe(filter: string): void;
+  /** Whether new streams may start (false once the client ended). */
+  isOpen(): boolean;
+}
+
+interface Route {
+  readonly filter: string;
+  readonly subscribers: Set<Subscriber<MqttMessage>>;
+}
+
+export class TopicRoutes {
+  private readonly router = new TopicRouter<Route>();
+  private readonly routes = new Map<string, Route>();
+
+  constructor(private readonly commands: RouteCommands) {}
+
+  /** A cold Observable of the messages matching `filter`. */
+  observe(filter: string, options: TopicOptions = {}): Observable<MqttMessage> {
+    return new Observable<MqttMessage>((subscriber) => {
+      const invalid = this.check(filter, options);
+      if (invalid) {
+        subscriber.error(invalid);
+        return undefined;
+      }
+      const route = this.routes.get(filter) ?? this.open(filter, options);
+      route.subscribers.add(subscriber);
+      return () => this.leave(route, subscriber);
+    });
+  }
+
+  /** Routes one inbound message to every stream whose filter matches (once per stream). */
+  dispatch(message: MqttMessage): void {
+    this.router.match(message.topic, (route) => {
+      for (const subscriber of route.subscribers) subscriber.next(message);
+    });
+  }
+
+  /** Completes every stream (client ended). */
+  completeAll(): void {
+    for (const route of [...this.routes.values()]) {
+      this.close(route);
+      for (const subscriber of [...route.subscribers]) subscriber.complete();
+    }
+  }
+
+  get size(): number {
+    return this.routes.size;
+  }
+
+  private check(filter: string, options: TopicOptions): MqttError | InvalidArgumentError | undefined {
+    if (!this.commands.isOpen()) return new ClientClosedError();
+    if (options === null || typeof options !== 'object') return new InvalidArgumentError('options must be an object');
+    return checkSubscription(toSubscription(filter, options));
+  }
+
+  private open(filter: string, options: TopicOptions): Route {
+    const route: Route = { filter, subscribers: new Set() };
+    this.routes.set(filter, route);
+    this.router.add(filter, route);
+    this.commands.subscribe(toSubscription(filter, options), options.properties, (error, result) => {
+      // Ending completes the streams (completeAll), it does not fail them.
+      if (error instanceof ClientClosedError) return;
+      const code = result?.type === 'subscribe' ? result.granted[0] : undefined;
+      const failure = error ?? (code !== undefined && code >= 0x80 ? new SubackError(filter, code, reasonString(result)) : undefined);
+      if (failure && this.routes.get(filter) === route) this.fail(route, failure);
+    });
+    return route;
+  }
+
+  private leave(route: Route, subscriber: Subscriber<MqttMessage>): void {
+    if (!route.subscribers.delete(subscriber) || route.subscribers.size > 0) return;
+    if (this.routes.get(route.filter) !== route) return;
+    this.close(route);
+    if (this.commands.isOpen()) this.commands.unsubscribe(route.filter);
+  }
+
+  private fail(route: Route, error: Error): void {
+    this.close(route);
+    for (const subscriber of [...route.subscribers]) subscriber.error(error);
+  }
+
+  private close(route: Route): void {
+    this.routes.delete(route.filter);
+    this.router.remove(route.filter, route);
+  }
+}
+
+function reasonString(result: SettleResult | undefined): string | undefined {
+  return result?.type === 'subscribe' ? result.packet.properties?.reasonString : undefined;
+}

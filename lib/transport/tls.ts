@@ -1,0 +1,26 @@
+import { isIP } from 'node:net';
+import { connect, type ConnectionOptions } from 'node:tls';
+import { streamTransport } from './stream.js';
+import type { TransportFactory } from './transport.js';
+
+export interface TlsTransportOptions extends ConnectionOptions {
+  host: string;
+  port: number;
+  /** @default true */
+  noDelay?: boolean;
+}
+
+/**
+ * TLS transport for `mqtts://`, `tls://` and `ssl://`. Every `tls.connect` option passes through;
+ * the certificate and host name are verified unless the caller sets `rejectUnauthorized: false`.
+ */
+export function tlsTransport(options: TlsTransportOptions): TransportFactory {
+  const { noDelay = true, ...tlsOptions } = options;
+  // SNI: default to the host name, but never send an IP address as server name (RFC 6066 3).
+  if (tlsOptions.servername === undefined && !isIP(tlsOptions.host)) tlsOptions.servername = tlsOptions.host;
+  return (handlers) => {
+    const socket = connect(tlsOptions);
+    socket.setNoDelay(noDelay);
+    return streamTransport(socket, handlers, 'secureConnect');
+  };
+}
