@@ -1,0 +1,91 @@
+/**
+ * The packed package works from another project with every import style of the MQTT.js README:
+ * `require`, `import * as`, named imports and the default import, plus `rxmqtt/operators`.
+ * Builds and packs the real tarball (`npm pack` runs the build), unpacks it into a scratch
+ * project and runs small scripts there with plain `node`.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startAedes, type AedesHandle } from '../helpers/aedes.js';
+
+const root = resolve('.');
+let project: string;
+let broker: AedesHandle;
+
+beforeAll(async () => {
+  project = mkdtempSync(join(tmpdir(), 'rxmqtt-pack-'));
+  const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', project], { cwd: root, encoding: 'utf8' });
+  const tarball = join(project, out.trim().split('\n').pop()!);
+  const pkg = join(project, 'node_modules', 'rxmqtt');
+  mkdirSync(pkg, { recursive: true });
+  execFileSync('tar', ['-xzf', tarball, '-C', pkg, '--strip-components=1']);
+  // The package's own dependencies come from this checkout instead of the registry.
+  symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'));
+  // The scratch project's own scripts import rxjs, as an app using the Observable API would.
+  symlinkSync(join(root, 'node_modules', 'rxjs'), join(project, 'node_modules', 'rxjs'));
+  broker = await startAedes();
+}, 180_000);
+
+afterAll(async () => {
+  await broker?.close();
+  if (project) rmSync(project, { recursive: true, force: true });
+});
+
+/** Runs `source` as a file named `name` in the scratch project; resolves with its stdout. */
+async function run(name: string, source: string): Promise<string> {
+  const file = join(project, name);
+  writeFileSync(file, source);
+  // Asynchronous: the broker lives in this process and must keep serving while the script runs.
+  const { stdout } = await promisify(execFile)(process.execPath, [file, broker.url], { cwd: project, encoding: 'utf8', timeout: 30_000 });
+  return stdout.trim();
+}
+
+// Each script connects, round-trips one QoS 1 message through the broker and prints it.
+const roundTrip = (mqtt: string) => `
+  const client = ${mqtt}.connect(process.argv[2]);
+  client.on('connect', () => client.subscribe('pkg/test', { qos: 1 }, () => client.publish('pkg/test', 'hello', { qos: 1 })));
+  client.on('message', (topic, payload) => { console.log(topic + ' ' + payload.toString()); client.end(); });
+`;
+
+describe('the packed package', () => {
+  it('works with require()', async () => {
+    expect(await run('require.cjs', `const mqtt = require('rxmqtt');${roundTrip('mqtt')}`)).toBe('pkg/test hello');
+  });
+
+  it('works with import * as mqtt', async () => {
+    expect(await run('star.mjs', `import * as mqtt from 'rxmqtt';${roundTrip('mqtt')}`)).toBe('pkg/test hello');
+  });
+
+  it('works with a default import', async () => {
+    expect(await run('default.mjs', `import mqtt from 'rxmqtt';${roundTrip('mqtt')}`)).toBe('pkg/test hello');
+  });
+
+  it('works with named imports and the Observable API', async () => {
+    const source = `
+      import { connectAsync } from 'rxmqtt';
+      import { filterTopic } from 'rxmqtt/operators';
+      import { firstValueFrom } from 'rxjs';
+      const client = await connectAsync(process.argv[2]);
+      const first = firstValueFrom(client.topic('pkg/+').pipe(filterTopic('pkg/named')));
+      await client.subscribeAsync('pkg/+');
+      await client.publishAsync('pkg/named', 'observable', { qos: 1 });
+      const message = await first;
+      console.log(message.topic + ' ' + message.payload.toString());
+      await client.endAsync();
+    `;
+    expect(await run('named.mjs', source)).toBe('pkg/named observable');
+  });
+
+  it('ships type declarations for both module systems', async () => {
+    const source = `
+      const { existsSync } = require('node:fs');
+      const pkg = require('rxmqtt/package.json');
+      const files = [pkg.exports['.'].import.types, pkg.exports['.'].require.types, pkg.exports['./operators'].import.types];
+      console.log(files.every((f) => existsSync(require.resolve('rxmqtt/package.json').replace('package.json', f))));
+    `;
+    expect(await run('types.cjs', source)).toBe('true');
+  });
+});
