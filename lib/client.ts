@@ -167,6 +167,8 @@ export class RxMqttClient {
       },
       settler,
     );
+    // MQTT.js: fired once a QoS 1/2 message is in the outgoing store (the session's in-flight table).
+    if (options.cbStorePut && (options.qos ?? 0) > 0) options.cbStorePut();
   }
 
   /** Ends the client: waits for in-flight acks (unless `force`), sends DISCONNECT, closes. */

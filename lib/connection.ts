@@ -7,7 +7,7 @@ import { asyncScheduler, Subject, type SchedulerLike, type Subscription } from '
 import { createDecoder, encodePacket, type IDisconnectPacket, type IPublishPacket, type Packet } from './codec.js';
 import { ClientClosedError, MqttError, ServerDisconnectError, TimeoutError, TransportError } from './errors.js';
 import { Inbox } from './inbox.js';
-import { createLogger, redactPacket } from './log.js';
+import { createLogger, customLogger, redactPacket, type Logger } from './log.js';
 import type { HandleMessage, ResolvedOptions } from './options.js';
 import { isRetryableConnack } from './refusal.js';
 import { MqttSession } from './session/session.js';
@@ -16,7 +16,7 @@ import type { ClientEvent, ConnectionState } from './state.js';
 import type { Transport, TransportFactory } from './transport/transport.js';
 import { keepalive, type KeepaliveSignal } from '../operators/keepalive.js';
 
-const log = createLogger('conn');
+const defaultLog = createLogger('conn');
 
 /** How long a half-closed socket may linger after DISCONNECT before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
@@ -67,6 +67,7 @@ export class Connection {
   private ending?: { promise: Promise<void>; resolve: () => void; disconnect: Omit<EndOptions, 'force'>; sent: boolean };
   private reconnectWhenClosed = false;
   private readonly inbox: Inbox;
+  private readonly log: Logger;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -74,6 +75,7 @@ export class Connection {
     private readonly hooks: ConnectionHooks,
   ) {
     this.scheduler = options.scheduler ?? asyncScheduler;
+    this.log = options.log ? customLogger('conn', options.log) : defaultLog;
     this.session = new MqttSession({
       protocolId: options.protocolId,
       protocolVersion: options.protocolVersion,
@@ -195,8 +197,9 @@ export class Connection {
 
   private onPacket(packet: Packet, generation: number): void {
     if (generation !== this.generation) return;
-    log('received %s', packet.cmd);
+    if (this.log.enabled) this.log('received %s', packet.cmd);
     this.hooks.onPacketIn(packet);
+    this.mirrorIncoming(packet);
     this.step({ type: 'packet', packet });
   }
 
@@ -270,7 +273,8 @@ export class Connection {
 
   private write(packet: Packet): void {
     this.hooks.onPacketOut(packet);
-    log('sending %s %o', packet.cmd, redactPacket(packet));
+    if (this.log.enabled) this.log('sending %s %o', packet.cmd, redactPacket(packet));
+    this.mirrorOutgoing(packet);
     let bytes: Buffer;
     try {
       bytes = encodePacket(packet, this.options.protocolVersion);
@@ -301,10 +305,27 @@ export class Connection {
     }
   }
 
+  /** Keeps MQTT.js's `outgoingStore` in step with the session's in-flight table. */
+  private mirrorOutgoing(packet: Packet): void {
+    const store = this.options.outgoingStore;
+    if (!store) return;
+    if ((packet.cmd === 'publish' && packet.qos > 0 && !packet.dup) || packet.cmd === 'pubrel') store.put(packet as never);
+  }
+
+  /** Keeps MQTT.js's `incomingStore` holding inbound QoS 2 messages until their PUBREL. */
+  private mirrorIncoming(packet: Packet): void {
+    const store = this.options.incomingStore;
+    if (!store) return;
+    if (packet.cmd === 'publish' && packet.qos === 2) store.put(packet as never);
+    else if (packet.cmd === 'pubrel') store.del({ messageId: packet.messageId });
+  }
+
   private settle(token: Token, result: SettleResult | undefined, error: MqttError | undefined): void {
     const settler = this.settlers.get(token);
     if (!settler) return;
     this.settlers.delete(token);
+    const messageId = result?.type === 'publish' ? result.messageId : undefined;
+    if (messageId !== undefined) this.options.outgoingStore?.del({ messageId });
     const run = () => (error ? settler.reject(error) : settler.resolve(result));
     // A QoS 0 publish settles "when written": wait for the flush that carries it.
     if (this.flushScheduled) this.afterFlush.push(run);
@@ -326,7 +347,7 @@ export class Connection {
     if (generation !== this.generation || !this.transport) return;
     if (!this.dropCause) {
       this.dropCause = error;
-      log('dropping connection: %s', error.message);
+      this.log('dropping connection: %s', error.message);
       this.hooks.onEvent({ type: 'error', error });
     }
     this.flush();

@@ -4,10 +4,21 @@
  */
 import createDebug from 'debug';
 
-export type Logger = (format: string, ...args: unknown[]) => void;
+export interface Logger {
+  (format: string, ...args: unknown[]): void;
+  /** Whether anything would be printed: check it before building costly log arguments. */
+  enabled: boolean;
+}
 
 export function createLogger(area: string): Logger {
   return createDebug(`rxmqtt:${area}`);
+}
+
+/** Wraps the MQTT.js `log` option (a plain function) as a Logger. */
+export function customLogger(area: string, log: (...args: unknown[]) => void): Logger {
+  const logger = ((format: string, ...args: unknown[]) => log(`rxmqtt:${area} ${format}`, ...args)) as Logger;
+  logger.enabled = true;
+  return logger;
 }
 
 /** A shallow copy of a packet that is safe to log: no password, no authentication data. */
