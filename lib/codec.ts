@@ -3,27 +3,7 @@
  * types re-exported here and the two small functions below.
  */
 import mqttPacket from 'mqtt-packet';
-import type {
-  IAuthPacket,
-  IConnackPacket,
-  IConnectPacket,
-  IDisconnectPacket,
-  IPingreqPacket,
-  IPingrespPacket,
-  IPubackPacket,
-  IPubcompPacket,
-  IPublishPacket,
-  IPubrecPacket,
-  IPubrelPacket,
-  ISubackPacket,
-  ISubscribePacket,
-  ISubscription,
-  IUnsubackPacket,
-  IUnsubscribePacket,
-  Packet,
-  QoS,
-  UserProperties,
-} from 'mqtt-packet';
+import type { Packet } from 'mqtt-packet';
 import { ProtocolError } from './errors.js';
 
 export type {
@@ -46,7 +26,7 @@ export type {
   Packet,
   QoS,
   UserProperties,
-};
+} from 'mqtt-packet';
 
 export type ProtocolVersion = 3 | 4 | 5;
 

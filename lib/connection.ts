@@ -190,6 +190,8 @@ export class Connection {
         onData: (chunk) => generation === this.generation && decoder.push(chunk),
         onClose: (error) => this.onTransportClose(error, generation),
       });
+      // A transport that failed while being created has already been handled as closed.
+      if (generation !== this.generation) this.transport = undefined;
     } catch (error) {
       this.onTransportClose(error as Error, generation);
     }
