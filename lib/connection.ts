@@ -139,12 +139,18 @@ export class Connection {
       this.reconnectWhenClosed = true;
       return;
     }
-    if (status === 'idle' || status === 'offline' || status === 'closed') return this.start();
+    if (status === 'idle') return this.start();
+    // MQTT.js emits 'reconnect' for every reconnect() call, whatever the state.
+    if (status === 'offline' || status === 'closed') {
+      this.hooks.onEvent({ type: 'reconnect' });
+      return this.start();
+    }
     this.timer?.unsubscribe();
     if (this.transport) {
       this.reconnectWhenClosed = true;
       this.transport.destroy();
     } else {
+      this.hooks.onEvent({ type: 'reconnect' });
       this.open();
     }
   }
