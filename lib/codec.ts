@@ -49,6 +49,9 @@ export interface PacketDecoder {
   setProtocolVersion(version: ProtocolVersion): void;
 }
 
+/** MQTT 5 reason code 0x81 (Malformed Packet), carried by every decoding error. */
+const MALFORMED_PACKET = 0x81;
+
 export function createDecoder(
   protocolVersion: ProtocolVersion,
   onPacket: (packet: Packet) => void,
@@ -62,7 +65,7 @@ export function createDecoder(
   parser.on('error', (err: Error) => {
     if (failed) return;
     failed = true;
-    onError(new ProtocolError(`Malformed packet from broker: ${err.message}`, { cause: err }));
+    onError(new ProtocolError(`Malformed packet from broker: ${err.message}`, { cause: err, reasonCode: MALFORMED_PACKET }));
   });
   return {
     push(chunk) {
@@ -73,7 +76,7 @@ export function createDecoder(
         // mqtt-packet reports most faults through 'error', but a corrupt property block can throw.
         if (!failed) {
           failed = true;
-          onError(new ProtocolError(`Malformed packet from broker: ${(err as Error).message}`, { cause: err }));
+          onError(new ProtocolError(`Malformed packet from broker: ${(err as Error).message}`, { cause: err, reasonCode: MALFORMED_PACKET }));
         }
       }
     },

@@ -5,7 +5,7 @@
  */
 import { asyncScheduler, Subject, type SchedulerLike, type Subscription } from 'rxjs';
 import { createDecoder, encodePacket, type IDisconnectPacket, type IPublishPacket, type Packet } from './codec.js';
-import { ClientClosedError, MqttError, ServerDisconnectError, TimeoutError, TransportError } from './errors.js';
+import { ClientClosedError, MqttError, ProtocolError, ServerDisconnectError, TimeoutError, TransportError } from './errors.js';
 import { Inbox } from './inbox.js';
 import { createLogger, customLogger, redactPacket, type Logger } from './log.js';
 import type { HandleMessage, ResolvedOptions } from './options.js';
@@ -20,6 +20,9 @@ const defaultLog = createLogger('conn');
 
 /** How long a half-closed socket may linger after DISCONNECT before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
+
+/** MQTT 5 reason code 0x81, sent in the DISCONNECT that answers undecodable bytes. */
+const MALFORMED_PACKET = 0x81;
 
 export interface ConnectionHooks {
   onState(state: ConnectionState): void;
@@ -183,7 +186,7 @@ export class Connection {
     const decoder = createDecoder(
       this.options.protocolVersion,
       (packet) => this.onPacket(packet, generation),
-      (error) => this.drop(error, generation),
+      (error) => this.malformed(error, generation),
     );
     this.timer?.unsubscribe();
     this.timer = this.scheduler.schedule(
@@ -360,6 +363,15 @@ export class Connection {
     }
     this.flush();
     this.transport.destroy();
+  }
+
+  /** Undecodable bytes: MQTT 5 says why with DISCONNECT 0x81 (Malformed Packet) before closing. */
+  private malformed(error: ProtocolError, generation: number): void {
+    if (generation !== this.generation || !this.transport) return;
+    if (this.options.protocolVersion === 5 && this.session.status !== 'disconnected') {
+      this.write({ cmd: 'disconnect', reasonCode: MALFORMED_PACKET });
+    }
+    this.drop(error, generation);
   }
 
   private onTransportClose(error: Error | undefined, generation: number): void {
