@@ -387,29 +387,38 @@ export class Connection {
       this.hooks.onEvent({ type: 'error', error: this.dropCause });
     }
     const cause = this.dropCause ?? new MqttError('ERR_CONNECTION_CLOSED', 'Connection closed by the broker');
+    const wasReconnecting = this.state.status === 'reconnecting' || (this.state.status === 'connecting' && this.attempt > 1);
+    // The transport is gone, so the state must not say 'connected' any more when 'close' is
+    // heard: MQTT.js clears `connected` before its 'close' listeners run, and code reads it there.
+    const next = this.stateAfterClose(cause);
+    this.setState(next);
     this.hooks.onEvent({ type: 'close' });
-    this.afterClose(cause);
+    // A 'close' listener that called end() or reconnect() has already taken over.
+    if (this.state !== next || this.transport) return;
+    this.afterClose(wasReconnecting);
   }
 
-  private afterClose(cause: Error): void {
+  /** Where a closed transport leaves us: ended, reconnecting (now or later), or offline for good. */
+  private stateAfterClose(cause: Error): ConnectionState {
+    if (this.ending) return { status: 'closed' };
+    if (this.reconnectWhenClosed) return { status: 'reconnecting', attempt: this.attempt + 1, delayMs: 0, cause };
+    if (this.refusedForGood || this.options.reconnectPeriod <= 0) return { status: 'offline', cause };
+    return { status: 'reconnecting', attempt: this.attempt + 1, delayMs: this.options.reconnectPeriod, cause };
+  }
+
+  private afterClose(wasReconnecting: boolean): void {
     if (this.ending) return this.finishEnd();
     if (this.reconnectWhenClosed) {
       this.reconnectWhenClosed = false;
       this.hooks.onEvent({ type: 'reconnect' });
       return this.open();
     }
-    const wasReconnecting = this.state.status === 'reconnecting' || (this.state.status === 'connecting' && this.attempt > 1);
-    if (this.refusedForGood || this.options.reconnectPeriod <= 0) {
-      this.hooks.onEvent({ type: 'offline' });
-      return this.setState({ status: 'offline', cause });
-    }
+    if (this.state.status === 'offline') return void this.hooks.onEvent({ type: 'offline' });
     if (!wasReconnecting) this.hooks.onEvent({ type: 'offline' });
-    const delayMs = this.options.reconnectPeriod;
-    this.setState({ status: 'reconnecting', attempt: this.attempt + 1, delayMs, cause });
     this.timer = this.scheduler.schedule(() => {
       this.hooks.onEvent({ type: 'reconnect' });
       this.open();
-    }, delayMs);
+    }, this.options.reconnectPeriod);
   }
 
   private disconnectIfIdle(): void {
@@ -429,7 +438,7 @@ export class Connection {
     const ending = this.ending;
     this.stopTimers();
     this.step({ type: 'abort', error: new ClientClosedError('Client ended before the operation completed') });
-    this.setState({ status: 'closed' });
+    if (this.state.status !== 'closed') this.setState({ status: 'closed' });
     this.hooks.onEvent({ type: 'end' });
     ending?.resolve();
     if (this.reconnectWhenClosed) {
