@@ -60,7 +60,8 @@ export class Connection {
   private readonly settlers = new Map<Token, Settler>();
   private outQueue: Buffer[] = [];
   private flushScheduled = false;
-  private afterFlush: Array<() => void> = [];
+  /** Settles waiting for the next flush; called with `lost` when the queued bytes were discarded instead. */
+  private afterFlush: Array<(lost?: Error) => void> = [];
   private timer?: Subscription;
   private keepaliveSignals?: Subject<KeepaliveSignal>;
   private keepaliveSubscription?: Subscription;
@@ -316,6 +317,19 @@ export class Connection {
     }
   }
 
+  /**
+   * The transport closed with bytes still queued: they are lost, and so are the QoS 0 publishes
+   * among them. Their settles still run at the flush already scheduled, but as failures.
+   */
+  private discardUnwritten(): void {
+    this.outQueue = [];
+    if (this.afterFlush.length === 0) return;
+    const lost = this.ending
+      ? new ClientClosedError('Client ended before the operation completed')
+      : new MqttError('ERR_CONNECTION_CLOSED', 'Connection closed before the packet was written');
+    this.afterFlush = this.afterFlush.map((run) => () => run(lost));
+  }
+
   /** Keeps MQTT.js's `outgoingStore` in step with the session's in-flight table. */
   private mirrorOutgoing(packet: Packet): void {
     const store = this.options.outgoingStore;
@@ -337,8 +351,10 @@ export class Connection {
     this.settlers.delete(token);
     const messageId = result?.type === 'publish' ? result.messageId : undefined;
     if (messageId !== undefined) this.options.outgoingStore?.del({ messageId });
-    const run = () => (error ? settler.reject(error) : settler.resolve(result));
-    // A QoS 0 publish settles "when written": wait for the flush that carries it.
+    // A QoS 0 publish settles "when written": wait for the flush that carries it, and fail it if
+    // the transport closes before that flush (its bytes are discarded, never written).
+    const needsWrite = !error && result?.type === 'publish' && result.messageId === undefined;
+    const run = (lost?: Error) => (error ? settler.reject(error) : needsWrite && lost ? settler.reject(lost) : settler.resolve(result));
     if (this.flushScheduled) this.afterFlush.push(run);
     else run();
   }
@@ -380,7 +396,7 @@ export class Connection {
     this.transport = undefined;
     this.stopTimers();
     this.inbox.clear();
-    this.outQueue = [];
+    this.discardUnwritten();
     this.step({ type: 'closed' });
     if (error && !this.dropCause) {
       this.dropCause = new TransportError(`Connection failed: ${error.message}`, error);
