@@ -25,7 +25,7 @@ let mark; // { cpu, t } at the first measured publish
 function report(extra) {
   let missing = 0;
   for (let i = 0; i < total; i++) if (calls[i] === 0) missing++;
-  Object.assign(result, { callbacks, missingCallbacks: missing, doubleCallbacks, errors, firstError }, extra);
+  Object.assign(result, { callbacks, missingCallbacks: missing, doubleCallbacks, errors, firstError, maxRssMB: process.resourceUsage().maxRSS / 1024 }, extra);
   result.ok = !result.failure && missing === 0 && doubleCallbacks === 0 && errors === 0;
   emit(result);
 }

@@ -27,7 +27,7 @@ let reported = false;
 function report(extra = {}) {
   if (reported) return;
   reported = true;
-  Object.assign(result, { received, unique, lost: total - unique, duplicates, outOfOrder, malformed }, extra);
+  Object.assign(result, { received, unique, lost: total - unique, duplicates, outOfOrder, malformed, maxRssMB: process.resourceUsage().maxRSS / 1024 }, extra);
   if (mark && end) {
     const cpuUs = end.cpu - mark.cpu;
     const wallMs = end.t - mark.t;

@@ -7,7 +7,7 @@
 //   BENCH_QUICK=1 node bench/run.mjs
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MOSQUITTO, startMosquitto } from './lib/broker.mjs';
@@ -235,6 +235,7 @@ function environment() {
     mqtt: version('mqtt'),
     mqttPacket: version('mqtt-packet'),
     mosquitto: mosquitto.replace(/^mosquitto version /, ''),
+    load: loadavg()[0].toFixed(1),
     mode: quick ? 'quick' : 'full',
     reps,
     count: config.count,
@@ -252,7 +253,8 @@ const cell = (s, digits) => (s.n ? `${fmt(s.median, digits)} (${fmt(s.min, digit
 function table(results, env) {
   const lines = [
     `${env.mode} run, ${env.reps} reps per client, ${env.count.toLocaleString('en-US')} measured messages after ${env.warmup.toLocaleString('en-US')} warmup; ` +
-      `node ${env.node}, MQTT.js ${env.mqtt}, mqtt-packet ${env.mqttPacket}, mosquitto ${env.mosquitto}, ${env.cpu}, rxmqtt ${env.commit}`,
+      `node ${env.node}, MQTT.js ${env.mqtt}, mqtt-packet ${env.mqttPacket}, mosquitto ${env.mosquitto}, ${env.cpu}, rxmqtt ${env.commit}; ` +
+      `1-min load average ${env.load} at start, ${loadavg()[0].toFixed(1)} at end${Number(env.load) > cpus().length * 0.75 ? ' (**the machine was busy: figures are noisy**)' : ''}`,
     '',
     '| scenario | metric | rxmqtt median (min–max) | MQTT.js median (min–max) | rxmqtt/MQTT.js | check |',
     '| --- | --- | --- | --- | --- | --- |',
