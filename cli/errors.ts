@@ -1,0 +1,71 @@
+/**
+ * How the CLI fails: a class per kind of failure, each with its exit code, and the one function
+ * that turns any error into the single line printed on stderr.
+ */
+import { ConnackError, MqttError, TransportError } from '../lib/index.js';
+
+/** Exit codes, mosquitto_pub/mosquitto_sub style where one exists. */
+export const EXIT = {
+  ok: 0,
+  /** Runtime failure: refused or lost connection, failed subscription or publish. */
+  failure: 1,
+  /** Bad flags (yargs validation or our own checks). */
+  usage: 2,
+  /** `sub -W` ran out before `-C` was reached (mosquitto_sub's MOSQ_ERR_TIMEOUT). */
+  timeout: 27,
+  /** A second SIGINT/SIGTERM while the first one was still disconnecting. */
+  interrupted: 130,
+} as const;
+
+const SYSTEM_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+};
+
+/** A failure the CLI reports as one line on stderr, exiting with `exitCode`. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.failure,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** Bad or conflicting flags: detected before anything touches the network. */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+    this.name = 'UsageError';
+  }
+}
+
+/** Collapses whitespace (yargs reports some errors over several lines) into one line. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/**
+ * What a user needs to know about `error`, in one line: the broker's reason for a refusal, the
+ * system error for an unreachable broker. Messages of rxmqtt errors never contain passwords.
+ *
+ * @param error Anything thrown or reported.
+ * @param address `host:port` of the broker, named when it cannot be reached.
+ */
+export function describeError(error: unknown, address?: string): string {
+  if (error instanceof ConnackError) return oneLine(error.reasonString ? `${error.message}: ${error.reasonString}` : error.message);
+  if (error instanceof TransportError) {
+    const where = address ? ` at ${address}` : '';
+    const why = error.errno ? `${SYSTEM_ERRORS[error.errno] ?? 'error'} (${error.errno})` : error.message.replace(/^Connection failed: /, '');
+    return oneLine(`Cannot reach the broker${where}: ${why}`);
+  }
+  if (error instanceof MqttError && error.reasonString) return oneLine(`${error.message}: ${error.reasonString}`);
+  if (error instanceof Error) return oneLine(error.message);
+  return oneLine(String(error));
+}

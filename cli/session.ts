@@ -1,0 +1,96 @@
+/**
+ * The thin IO the client commands share: create the client, connect or fail fast, notice a lost
+ * connection, stop on SIGINT/SIGTERM, and disconnect cleanly.
+ */
+import { filter, firstValueFrom, map, skipWhile } from 'rxjs';
+import { connect, InvalidArgumentError, type ConnectionState, type MqttClient } from '../lib/index.js';
+import { CliError, describeError, EXIT, UsageError } from './errors.js';
+import type { ConnectSettings } from './options.js';
+
+/** Turns on the library's debug output (namespaces `rxmqtt*`, on stderr). */
+export async function enableDebug(): Promise<void> {
+  (await import('debug')).default.enable('rxmqtt*');
+}
+
+/** A client that does not connect yet, so the caller can listen to messages$ first. */
+export function createClient(settings: ConnectSettings): MqttClient {
+  try {
+    return connect({ ...settings.options, manualConnect: true });
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+type EndState = Extract<ConnectionState, { status: 'reconnecting' | 'offline' | 'closed' }>;
+
+const isDown = (state: ConnectionState): state is EndState =>
+  state.status === 'reconnecting' || state.status === 'offline' || state.status === 'closed';
+
+/**
+ * Connects and resolves once CONNACK accepted the connection. Fails fast on the first failure
+ * (refusal, unreachable broker, connect timeout), even when reconnecting is on: someone at a
+ * terminal wants to know at once.
+ */
+export async function connectOrFail(client: MqttClient, settings: ConnectSettings): Promise<void> {
+  const outcome = firstValueFrom(
+    client.state$.pipe(
+      filter((state) => state.status === 'connected' || isDown(state)),
+      map((state) => (isDown(state) ? (state.cause ?? new Error('Connection closed')) : undefined)),
+    ),
+  );
+  client.connect();
+  const failure = await outcome;
+  if (failure) throw new CliError(describeError(failure, settings.address));
+}
+
+/**
+ * Rejects when the connection, once up, is lost for good: after a drop with --no-reconnect, or
+ * when a reconnect is refused for a reason no retry can fix. Never resolves. (A failure of the
+ * first connection is connectOrFail's to report.)
+ */
+export function connectionLost(client: MqttClient, settings: ConnectSettings): Promise<never> {
+  const lost$ = client.state$.pipe(
+    skipWhile((state) => state.status !== 'connected'),
+    filter((state) => state.status === 'offline'),
+  );
+  return firstValueFrom(lost$).then((state) => {
+    const cause = state.status === 'offline' ? state.cause : undefined;
+    throw new CliError(`Connection lost: ${cause ? describeError(cause, settings.address) : 'closed'}`);
+  });
+}
+
+/**
+ * Calls `stop` on the first SIGINT or SIGTERM; a second one exits at once (130).
+ * @returns A function that removes the handlers.
+ */
+export function onStopSignal(stop: (signal: NodeJS.Signals) => void): () => void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(EXIT.interrupted);
+    stopping = true;
+    stop(signal);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+/** Ends the client: waits for in-flight acknowledgements, sends DISCONNECT if connected. */
+export async function closeClient(client: MqttClient): Promise<void> {
+  await client.endAsync(client.state.status !== 'connected');
+}
+
+/** A promise with its resolve/reject outside, for "whichever happens first" endings. */
+export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
