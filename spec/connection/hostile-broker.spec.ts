@@ -152,6 +152,15 @@ describe('a hostile or broken broker', () => {
     expect(h.errors()[0]?.message).toMatch(/CONNACK/);
   });
 
+  it('goes offline instead of reconnecting after a protocol error when reconnectPeriod is 0', async () => {
+    const h = await harness({ client: { ...client, reconnectPeriod: 0 }, broker: { autoConnack: true } });
+    h.broker.last.reply({ cmd: 'pingreq' });
+    expect(h.client.state).toMatchObject({ status: 'offline', cause: expect.any(ProtocolError) });
+    await h.clock.advance(3600_000);
+    expect(h.broker.connections).toHaveLength(1);
+    expect(h.eventLog()).toEqual(['connect', 'error:ERR_PROTOCOL', 'close', 'offline']);
+  });
+
   it('ignores what a broker sends after the client dropped it for a protocol error', async () => {
     const h = await harness({ client, broker: { autoConnack: true } });
     const late = h.broker.last;

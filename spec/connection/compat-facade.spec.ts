@@ -1,0 +1,82 @@
+import { asTransportFactory, MqttClient } from '../../lib/compat.js';
+import { ProtocolError, TimeoutError } from '../../lib/errors.js';
+import type { ClientOptions } from '../../lib/options.js';
+import { scriptedBroker, type ScriptedBrokerOptions } from '../helpers/scripted-broker.js';
+import { flush, VirtualClock } from '../helpers/virtual-clock.js';
+
+/** An MQTT.js-style client over a scripted broker, recording its EventEmitter events. */
+function facade(options: ClientOptions = {}, brokerOptions: ScriptedBrokerOptions = { autoConnack: true }) {
+  const clock = new VirtualClock();
+  const broker = scriptedBroker(brokerOptions);
+  const client = new MqttClient(asTransportFactory(broker.factory), {
+    clientId: 'compat',
+    keepalive: 0,
+    reconnectPeriod: 1000,
+    scheduler: clock.scheduler,
+    ...options,
+  });
+  const events: string[] = [];
+  for (const name of ['connect', 'close', 'offline', 'reconnect', 'disconnect', 'end']) client.on(name, () => events.push(name));
+  return { client, broker, clock, events };
+}
+
+describe('the MQTT.js facade over the connection', () => {
+  it('emits connect, close, offline, reconnect, connect across a drop, with MQTT.js booleans', async () => {
+    const { client, broker, clock, events } = facade();
+    await flush();
+    expect(client.connected).toBe(true);
+    const connectedInClose: boolean[] = [];
+    client.on('close', () => connectedInClose.push(client.connected));
+    broker.last.close();
+    expect(connectedInClose).toEqual([false]);
+    expect(client.reconnecting).toBe(true);
+    expect(client.disconnected).toBe(true);
+    await clock.advance(1000);
+    expect(events).toEqual(['connect', 'close', 'offline', 'reconnect', 'connect']);
+    expect(client.connected).toBe(true);
+    expect(client.reconnecting).toBe(false);
+  });
+
+  it('hands broker misbehaviour to an error listener as a ProtocolError', async () => {
+    const { client, broker } = facade();
+    const errors: Error[] = [];
+    client.on('error', (error: Error) => errors.push(error));
+    await flush();
+    broker.last.raw([0x00, 0x00]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(ProtocolError);
+  });
+
+  it('survives a misbehaving broker with no error listener attached', async () => {
+    const { client, broker, clock, events } = facade();
+    await flush();
+    expect(() => broker.last.reply({ cmd: 'pingreq' })).not.toThrow();
+    await clock.advance(1000);
+    expect(events).toEqual(['connect', 'close', 'offline', 'reconnect', 'connect']);
+    expect(client.connected).toBe(true);
+  });
+
+  it('reports a keepalive timeout through the error event and reconnects', async () => {
+    const { client, broker, clock, events } = facade({ keepalive: 5 });
+    const errors: string[] = [];
+    client.on('error', (error: TimeoutError) => errors.push(error.code));
+    await flush();
+    await clock.advance(10_000);
+    expect(errors).toEqual(['ERR_KEEPALIVE_TIMEOUT']);
+    expect(broker.connections[0]?.commands).toEqual(['connect', 'pingreq']);
+    await clock.advance(1000);
+    expect(events).toEqual(['connect', 'close', 'offline', 'reconnect', 'connect']);
+  });
+
+  it('calls the end() callback, then emits end, after DISCONNECT', async () => {
+    const { client, broker, events } = facade();
+    await flush();
+    const order: string[] = [];
+    client.on('end', () => order.push('end event'));
+    client.end(() => order.push('callback'));
+    await flush();
+    expect(order).toEqual(['callback', 'end event']);
+    expect(broker.last.commands).toEqual(['connect', 'disconnect']);
+    expect(events).toEqual(['connect', 'close', 'end']);
+  });
+});
