@@ -52,6 +52,12 @@ export function handleConnack(state: SessionState, packet: IConnackPacket, out: 
     connectionLost(state);
     return;
   }
+  if (state.options.clean && packet.sessionPresent) {
+    // [MQTT-3.2.2-1] (3.1.1) / [MQTT-3.2.2-2] (5.0): after a clean start the server MUST set
+    // Session Present 0; a client that sees 1 closes the connection (5.0 3.2.2.1.1).
+    protocolError(state, out, 'CONNACK with Session Present after a clean start', REASON.protocolError);
+    return;
+  }
   const receiveMaximum = state.version === 5 ? packet.properties?.receiveMaximum : undefined;
   if (receiveMaximum === 0) {
     // 3.2.2.3.3: a Receive Maximum of 0 is a Protocol Error.

@@ -199,7 +199,7 @@ describe('MqttSession inbound topic aliases (MQTT 5)', () => {
   });
 
   it('forgets aliases when a new connection opens', () => {
-    const session = connectedSession(v5);
+    const session = connectedSession({ ...v5, clean: false });
     receive(session, aliased('long/topic', 3));
     reconnect(session, true);
     expect(sent(receive(session, aliased('', 3)))).toEqual([{ cmd: 'disconnect', reasonCode: 0x94 }]);

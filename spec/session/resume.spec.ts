@@ -148,19 +148,27 @@ describe('MqttSession resume after reconnect', () => {
   });
 
   it('does not re-send QoS 0 publishes that were already sent', () => {
-    const session = connectedSession();
+    const session = connectedSession({ clean: false });
     session.step(publishCommand(1, 0));
     expect(trace(reconnect(session, true))).toEqual(['connected']);
   });
 
   it('keeps in-flight work across a refused CONNACK for the next connection', () => {
-    const session = connectedSession();
+    const session = connectedSession({ clean: false });
     session.step(publishCommand(1, 1));
     session.step({ type: 'closed' });
     session.step({ type: 'open' });
     expect(trace(receive(session, connack(false, { returnCode: 3 })))).toEqual(['refused']);
     session.step({ type: 'open' });
     expect(trace(receive(session, connack(true)))).toEqual(['connected', 'send:publish#1']);
+  });
+
+  it('closes the connection when the broker claims a session after a clean start', () => {
+    const session = connectedSession();
+    reconnect(session, false);
+    session.step({ type: 'closed' });
+    session.step({ type: 'open' });
+    expect(trace(receive(session, connack(true)))).toEqual(['protocolError']);
   });
 
   it('starts from the options on a brand-new session', () => {
