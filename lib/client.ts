@@ -55,8 +55,9 @@ export class RxMqttClient {
       onState: (state) => this.stateSubject.next(state),
       onEvent: (event) => this.onEvent(event),
       onMessage: (packet) => this.onMessage(packet),
-      onPacketIn: (packet) => this.packetInSubject.next(packet),
-      onPacketOut: (packet) => this.packetOutSubject.next(packet),
+      // Hot path: skip Subject.next when nobody listens (about 10x cheaper per packet).
+      onPacketIn: (packet) => this.packetInSubject.observed && this.packetInSubject.next(packet),
+      onPacketOut: (packet) => this.packetOutSubject.observed && this.packetOutSubject.next(packet),
       handleMessage: hooks.handleMessage,
     });
     this.routes = new TopicRoutes({
@@ -192,7 +193,7 @@ export class RxMqttClient {
 
   private onMessage(packet: Parameters<typeof toMessage>[0]): void {
     const message = toMessage(packet);
-    this.messageSubject.next(message);
+    if (this.messageSubject.observed) this.messageSubject.next(message);
     this.routes.dispatch(message);
   }
 
