@@ -1,0 +1,162 @@
+// QoS 0/1/2 round trips through aedes: rxmqtt <-> rxmqtt over both transports, and rxmqtt <->
+// MQTT.js in both directions. Each test checks the bytes and the QoS the subscriber observes and
+// that the publisher's callback / Promise / Observable settles as MQTT.js users expect.
+import type { IPublishPacket, QoS } from '../../lib/index.js';
+import { firstValueFrom, lastValueFrom, timeout, toArray } from 'rxjs';
+import type { Packet } from '../../lib/index.js';
+import { collect, once } from '../helpers/wait.js';
+import { BINARY, connected, nextPackets, record, subscribed, TRANSPORTS, useAedes, within } from './support.js';
+
+const QOS_LEVELS: QoS[] = [0, 1, 2];
+/** The packet that completes each QoS flow for the publisher. */
+const COMPLETION: Record<QoS, Packet['cmd'] | undefined> = { 0: undefined, 1: 'puback', 2: 'pubcomp' };
+
+describe('QoS round trips through aedes', () => {
+  const fixture = useAedes();
+
+  describe.each(TRANSPORTS)('rxmqtt to rxmqtt over %s', (transport) => {
+    it.each(QOS_LEVELS)('delivers a QoS %i message with its exact bytes and QoS, and calls back once', async (qos) => {
+      const f = fixture();
+      const subscriber = await connected(f.rx(transport));
+      const publisher = await connected(f.rx(transport));
+      await subscriber.subscribeAsync('qos/roundtrip', { qos: 2 });
+
+      const message = once<[string, Buffer, IPublishPacket]>(subscriber, 'message');
+      const callbacks: Array<[Error | null | undefined, Packet | undefined]> = [];
+      const settled = new Promise<void>((resolve) =>
+        publisher.publish('qos/roundtrip', BINARY, { qos }, (error, packet) => {
+          callbacks.push([error, packet as Packet | undefined]);
+          resolve();
+        }),
+      );
+
+      const [topic, payload, packet] = await message;
+      await within(settled, 3000, 'the publish callback');
+      expect(topic).toBe('qos/roundtrip');
+      expect(Buffer.compare(payload, BINARY)).toBe(0);
+      expect(packet.qos).toBe(qos);
+      expect(callbacks).toHaveLength(1);
+      expect(callbacks[0][0]).toBeFalsy();
+      expect(callbacks[0][1]?.cmd).toBe(COMPLETION[qos]);
+    });
+
+    it.each(QOS_LEVELS)('resolves publishAsync and completes publish$ with one result for QoS %i', async (qos) => {
+      const f = fixture();
+      const subscriber = await connected(f.rx(transport));
+      const publisher = await connected(f.rx(transport));
+      await subscribed(subscriber, subscriber.topic('qos/observable', { qos: 2 }));
+      const bothArrived = collect(subscriber.topic('qos/observable'), 2);
+
+      const ack = await within(publisher.publishAsync('qos/observable', 'from a promise', { qos }), 3000, 'publishAsync');
+      const results = await lastValueFrom(publisher.publish$('qos/observable', 'from an observable', { qos }).pipe(toArray(), timeout(3000)));
+
+      const messages = await bothArrived;
+      expect(messages.map((m) => [m.payload.toString(), m.qos])).toEqual([
+        ['from a promise', qos],
+        ['from an observable', qos],
+      ]);
+      expect(ack?.cmd).toBe(COMPLETION[qos]);
+      expect(results).toHaveLength(1);
+      expect(results[0].packet?.cmd).toBe(COMPLETION[qos]);
+      if (qos === 0) expect(results[0].messageId).toBeUndefined();
+      else expect(results[0].messageId).toEqual(expect.any(Number));
+    });
+  });
+
+  it.each([
+    [2, 1],
+    [2, 0],
+    [1, 0],
+  ] as Array<[QoS, QoS]>)('downgrades a QoS %i publish to the subscription QoS %i', async (published, subscribedQos) => {
+    const f = fixture();
+    const subscriber = await connected(f.rx());
+    const publisher = await connected(f.rx());
+    await subscriber.subscribeAsync('qos/downgrade', { qos: subscribedQos });
+    const message = once<[string, Buffer, IPublishPacket]>(subscriber, 'message');
+    await publisher.publishAsync('qos/downgrade', 'x', { qos: published });
+    expect((await message)[2].qos).toBe(subscribedQos);
+  });
+
+  it('settles a QoS 1 publish only after its PUBACK and a QoS 2 publish only after PUBREC, PUBREL and PUBCOMP', async () => {
+    const f = fixture();
+    const client = await connected(f.rx());
+    const wire: string[] = [];
+    const stop = [
+      client.packetsIn$.subscribe((p) => wire.push(`in ${p.cmd}`)),
+      client.packetsOut$.subscribe((p) => wire.push(`out ${p.cmd}`)),
+    ];
+    f.defer(() => stop.forEach((s) => s.unsubscribe()));
+
+    await new Promise<void>((resolve, reject) =>
+      client.publish('qos/order', 'one', { qos: 1 }, (error) => {
+        wire.push('callback 1');
+        return error ? reject(error) : resolve();
+      }),
+    );
+    await new Promise<void>((resolve, reject) =>
+      client.publish('qos/order', 'two', { qos: 2 }, (error) => {
+        wire.push('callback 2');
+        return error ? reject(error) : resolve();
+      }),
+    );
+    expect(wire).toEqual([
+      'out publish',
+      'in puback',
+      'callback 1',
+      'out publish',
+      'in pubrec',
+      'out pubrel',
+      'in pubcomp',
+      'callback 2',
+    ]);
+  });
+
+  it.each([1, 2] as QoS[])('delivers a burst of 200 QoS %i messages exactly once each and in order', async (qos) => {
+    const f = fixture();
+    const subscriber = await connected(f.rx());
+    const publisher = await connected(f.rx('tcp'));
+    const count = 200;
+    await subscribed(subscriber, subscriber.topic('qos/burst', { qos }));
+    const all = collect(subscriber.topic('qos/burst'), count, 10_000);
+    const sent = Array.from({ length: count }, (_, i) => publisher.publishAsync('qos/burst', `m${i}`, { qos }));
+    await within(Promise.all(sent), 10_000, 'every publish to settle');
+    const messages = await all;
+    expect(messages.map((m) => m.payload.toString())).toEqual(Array.from({ length: count }, (_, i) => `m${i}`));
+    expect(new Set(messages.map((m) => m.qos))).toEqual(new Set([qos]));
+  });
+
+  describe.each(TRANSPORTS)('with MQTT.js over %s', (transport) => {
+    it.each(QOS_LEVELS)('delivers a QoS %i message from MQTT.js to an rxmqtt topic() stream', async (qos) => {
+      const f = fixture();
+      const rx = await connected(f.rx(transport));
+      const js = await connected(f.js(transport));
+      const first = firstValueFrom(rx.topic('interop/js-to-rx', { qos: 2 }).pipe(timeout(3000)));
+      await nextPackets(rx.packetsIn$, 'suback');
+      await js.publishAsync('interop/js-to-rx', BINARY, { qos });
+      const message = await first;
+      expect(message.topic).toBe('interop/js-to-rx');
+      expect(Buffer.compare(message.payload, BINARY)).toBe(0);
+      expect(message.qos).toBe(qos);
+      expect(message.retain).toBe(false);
+    });
+
+    it.each(QOS_LEVELS)('delivers a QoS %i message from rxmqtt to an MQTT.js subscriber', async (qos) => {
+      const f = fixture();
+      const rx = await connected(f.rx(transport));
+      const js = await connected(f.js(transport));
+      await js.subscribeAsync('interop/rx-to-js', { qos: 2 });
+      const message = once<[string, Buffer, IPublishPacket]>(js, 'message');
+      const sent = record(f, rx.packetsOut$);
+      const result = await lastValueFrom(rx.publish$('interop/rx-to-js', BINARY, { qos }).pipe(timeout(3000)));
+      const [topic, payload, packet] = await message;
+      expect(topic).toBe('interop/rx-to-js');
+      expect(Buffer.compare(payload, BINARY)).toBe(0);
+      expect(packet.qos).toBe(qos);
+      expect(result.packet?.cmd).toBe(COMPLETION[qos]);
+      // The wire carried exactly one PUBLISH, with the id publish$ reported.
+      const publishes = sent.filter((p) => p.cmd === 'publish');
+      expect(publishes).toHaveLength(1);
+      expect((publishes[0] as IPublishPacket).messageId).toBe(result.messageId);
+    });
+  });
+});
