@@ -66,7 +66,7 @@ export class RxMqttClient {
           { type: 'subscribe', subscriptions: [subscription], properties },
           { resolve: (result) => done(undefined, result), reject: (error) => done(error) },
         ),
-      unsubscribe: (filter) => this.connection.submit({ type: 'unsubscribe', topics: [filter] }, IGNORE),
+      unsubscribe: (filter, done) => this.connection.submit({ type: 'unsubscribe', topics: [filter] }, { resolve: done, reject: done }),
       isOpen: () => this.state.status !== 'closed' && this.state.status !== 'disconnecting',
     });
     this.state$ = this.stateSubject.asObservable();
@@ -204,8 +204,6 @@ export class RxMqttClient {
 }
 
 export type DisconnectProperties = IDisconnectPacket['properties'];
-
-const IGNORE: Settler = { resolve: () => undefined, reject: () => undefined };
 
 function toPublishResult(result: SettleResult | undefined): PublishResult {
   if (result?.type !== 'publish') return {};

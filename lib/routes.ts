@@ -16,7 +16,8 @@ export type TopicOptions = SubscribeOptions;
 /** What the routes need from the client: send (un)subscribe commands. */
 export interface RouteCommands {
   subscribe(subscription: ISubscription, properties: SubscribeOptions['properties'], done: (error?: Error, result?: SettleResult) => void): void;
-  unsubscribe(filter: string): void;
+  /** Sends UNSUBSCRIBE for `filter`; `done` runs once it is acknowledged or has failed. */
+  unsubscribe(filter: string, done: () => void): void;
   /** Whether new streams may start (false once the client ended). */
   isOpen(): boolean;
 }
@@ -24,11 +25,20 @@ export interface RouteCommands {
 interface Route {
   readonly filter: string;
   readonly subscribers: Set<Subscriber<MqttMessage>>;
+  /** The SUBSCRIBE to send once an earlier UNSUBSCRIBE of the same filter is acknowledged. */
+  deferred?: () => void;
 }
 
 export class TopicRoutes {
   private readonly router = new TopicRouter<Route>();
   private readonly routes = new Map<string, Route>();
+  /**
+   * Filters whose UNSUBSCRIBE is not acknowledged yet, with the routes waiting to subscribe again.
+   * Some brokers (aedes) do not process an UNSUBSCRIBE and a SUBSCRIBE that follows it in order,
+   * so a stream re-opened at once (`repeat()`, `switchMap` to the same filter) could end up
+   * unsubscribed at the broker: its SUBSCRIBE waits for the UNSUBACK instead.
+   */
+  private readonly unsubscribing = new Map<string, Route[]>();
 
   constructor(private readonly commands: RouteCommands) {}
 
@@ -75,6 +85,22 @@ export class TopicRoutes {
     const route: Route = { filter, subscribers: new Set() };
     this.routes.set(filter, route);
     this.router.add(filter, route);
+    const subscribe = () => {
+      route.deferred = undefined;
+      this.subscribe(route, options);
+    };
+    const waiting = this.unsubscribing.get(filter);
+    if (waiting) {
+      route.deferred = subscribe;
+      waiting.push(route);
+    } else {
+      subscribe();
+    }
+    return route;
+  }
+
+  private subscribe(route: Route, options: TopicOptions): void {
+    const { filter } = route;
     this.commands.subscribe(toSubscription(filter, options), options.properties, (error, result) => {
       // Ending completes the streams (completeAll), it does not fail them.
       if (error instanceof ClientClosedError) return;
@@ -82,14 +108,27 @@ export class TopicRoutes {
       const failure = error ?? (code !== undefined && code >= 0x80 ? new SubackError(filter, code, reasonString(result)) : undefined);
       if (failure && this.routes.get(filter) === route) this.fail(route, failure);
     });
-    return route;
+  }
+
+  private unsubscribe(filter: string): void {
+    this.unsubscribing.set(filter, []);
+    this.commands.unsubscribe(filter, () => {
+      const waiting = this.unsubscribing.get(filter) ?? [];
+      this.unsubscribing.delete(filter);
+      for (const route of waiting) if (this.routes.get(filter) === route) route.deferred?.();
+    });
   }
 
   private leave(route: Route, subscriber: Subscriber<MqttMessage>): void {
     if (!route.subscribers.delete(subscriber) || route.subscribers.size > 0) return;
     if (this.routes.get(route.filter) !== route) return;
     this.close(route);
-    if (this.commands.isOpen()) this.commands.unsubscribe(route.filter);
+    // A route still waiting to subscribe never did: there is nothing to undo at the broker.
+    if (route.deferred) {
+      route.deferred = undefined;
+      return;
+    }
+    if (this.commands.isOpen()) this.unsubscribe(route.filter);
   }
 
   private fail(route: Route, error: Error): void {
