@@ -127,6 +127,83 @@ describe('topic() streams against aedes', () => {
     expect(payloads).toEqual(['before', 'after']);
   });
 
+  it('subscribes a stream opened before the client connected once the CONNACK arrives', async () => {
+    const f = fixture();
+    const client = f.rx('in-memory', { manualConnect: true });
+    const sent = record(f, client.packetsOut$);
+    const first = firstValueFrom(client.topic('early/+', { qos: 1 }).pipe(timeout(3000)));
+    expect(sent).toEqual([]);
+    const suback = nextPackets(client.packetsIn$, 'suback');
+    client.connect();
+    await suback;
+    const publisher = await connected(f.rx());
+    await publisher.publishAsync('early/bird', 'worm', { qos: 1 });
+    expect((await first).payload.toString()).toBe('worm');
+    expect(sent.map((p) => p.cmd).slice(0, 2)).toEqual(['connect', 'subscribe']);
+  });
+
+  it('does not resubscribe a filter whose last stream left while the connection was down', async () => {
+    const f = fixture();
+    const client = await connected(f.rx('in-memory', { reconnectPeriod: 20 }));
+    const publisher = await connected(f.rx());
+    const gone = await subscribed(client, client.topic('left/+'));
+    const kept: string[] = [];
+    await subscribed(client, client.topic('kept/+'), (m) => kept.push(m.topic));
+
+    const offline = once(client, 'offline');
+    dropFromBroker(f.aedes, client.options.clientId);
+    await offline;
+    gone.unsubscribe();
+    const unsuback = nextPackets(client.packetsIn$, 'unsuback');
+    await once(client, 'connect');
+    await unsuback;
+
+    // Both publishes reach the broker; only the kept filter is still subscribed there.
+    const received = record(f, client.packetsIn$);
+    const keptArrives = collect(client.topic('kept/+'), 1);
+    await publisher.publishAsync('left/x', 'nobody', { qos: 1 });
+    await publisher.publishAsync('kept/x', 'somebody', { qos: 1 });
+    await keptArrives;
+    expect(received.filter((p) => p.cmd === 'publish').map((p) => (p as { topic: string }).topic)).toEqual(['kept/x']);
+    expect(kept).toEqual(['kept/x']);
+  });
+
+  it('receives on a stream re-opened while the UNSUBSCRIBE of the same filter is in flight', async () => {
+    const f = fixture();
+    const client = await connected(f.rx());
+    const publisher = await connected(f.rx());
+    const old = await subscribed(client, client.topic('flip/x'));
+    const sent = record(f, client.packetsOut$);
+    const inbound = record(f, client.packetsIn$);
+    // aedes may finish an UNSUBSCRIBE after a SUBSCRIBE that follows it: rxmqtt must hold the
+    // new SUBSCRIBE until the UNSUBACK, or the broker ends up without the subscription.
+    old.unsubscribe();
+    const received: string[] = [];
+    const suback = nextPackets(client.packetsIn$, 'suback');
+    client.topic('flip/x').subscribe((m) => received.push(m.payload.toString()));
+    await suback;
+    const arrived = collect(client.topic('flip/x'), 1);
+    await publisher.publishAsync('flip/x', 'back again', { qos: 1 });
+    await arrived;
+    expect(received).toEqual(['back again']);
+    expect(sent.map((p) => p.cmd).filter((cmd) => cmd !== 'puback')).toEqual(['unsubscribe', 'subscribe']);
+    expect(inbound.map((p) => p.cmd).slice(0, 2)).toEqual(['unsuback', 'suback']);
+  });
+
+  it('sends neither SUBSCRIBE nor UNSUBSCRIBE for a stream opened and closed while an UNSUBSCRIBE is in flight', async () => {
+    const f = fixture();
+    const client = await connected(f.rx());
+    const old = await subscribed(client, client.topic('brief/x'));
+    const sent = record(f, client.packetsOut$);
+    const unsuback = nextPackets(client.packetsIn$, 'unsuback');
+    old.unsubscribe();
+    client.topic('brief/x').subscribe().unsubscribe();
+    await unsuback;
+    // A QoS 1 round trip: anything queued before it has been written by the time it settles.
+    await client.publishAsync('brief/sentinel', 'x', { qos: 1 });
+    expect(sent.map((p) => p.cmd)).toEqual(['unsubscribe', 'publish']);
+  });
+
   it('completes every stream, without an error, on end()', async () => {
     const f = fixture();
     const client = await connected(f.rx());
