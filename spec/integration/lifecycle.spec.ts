@@ -3,7 +3,8 @@
 // while reconnecting.
 import type { IPublishPacket, QoS } from '../../lib/index.js';
 import { filter, firstValueFrom, timeout, VirtualTimeScheduler } from 'rxjs';
-import { MqttClient } from '../../lib/index.js';
+import { connect, connectAsync, MqttClient } from '../../lib/index.js';
+import { freePort } from '../helpers/mosquitto.js';
 import { collect, once } from '../helpers/wait.js';
 import { connected, dropFromBroker, record, subscribed, useAedes, within } from './support.js';
 
@@ -162,6 +163,73 @@ describe('connection lifecycle against aedes', () => {
     const [topic, payload] = await message;
     expect(topic).toBe('persistent/a');
     expect(payload.toString()).toBe('while away');
+  });
+
+  it('keeps a topic() stream of a clean: false session receiving across a drop, without resubscribing', async () => {
+    const f = fixture();
+    const client = await connected(f.rx('in-memory', { clientId: 'durable', clean: false, reconnectPeriod: 20 }));
+    const publisher = await connected(f.rx());
+    const received: string[] = [];
+    await subscribed(client, client.topic('durable/+', { qos: 1 }), (m) => received.push(m.payload.toString()));
+    const sent = record(f, client.packetsOut$);
+
+    const offline = once(client, 'offline');
+    dropFromBroker(f.aedes, 'durable');
+    await offline;
+    const missed = collect(client.topic('durable/+'), 2, 5000);
+    await publisher.publishAsync('durable/a', 'while away', { qos: 1 });
+    const [connack] = await once<[{ sessionPresent: boolean }]>(client, 'connect');
+    expect(connack.sessionPresent).toBe(true);
+    await publisher.publishAsync('durable/b', 'after', { qos: 1 });
+    expect((await missed).map((m) => m.payload.toString())).toEqual(['while away', 'after']);
+    expect(received).toEqual(['while away', 'after']);
+    // The broker kept the subscription, so none was sent again.
+    expect(sent.filter((p) => p.cmd === 'subscribe')).toEqual([]);
+  });
+
+  it('tries the next of several servers when one refuses the connection', async () => {
+    const f = fixture();
+    const dead = await freePort();
+    const client = connect({
+      servers: [
+        { host: '127.0.0.1', port: dead },
+        { host: '127.0.0.1', port: f.aedes.port },
+      ],
+      reconnectPeriod: 10,
+      connectTimeout: 3000,
+    });
+    f.defer(() => client.endAsync(true));
+    const errors: Array<{ code?: string }> = [];
+    client.on('error', (error) => errors.push(error as { code?: string }));
+    await firstValueFrom(client.state$.pipe(filter((s) => s.status === 'connected'), timeout(3000)));
+    expect(errors).toMatchObject([{ code: 'ERR_TRANSPORT' }]);
+    expect(client.state).toMatchObject({ status: 'connected', attempt: 2 });
+  });
+
+  it('ends a client that never connected at once, calling back and emitting end', async () => {
+    const f = fixture();
+    const client = f.rx('in-memory', { manualConnect: true });
+    const order: string[] = [];
+    client.on('end', () => order.push('end'));
+    await within(new Promise<void>((resolve) => client.end(() => (order.push('callback'), resolve()))), 2000, 'end callback');
+    await Promise.resolve();
+    expect(order).toEqual(['callback', 'end']);
+    expect(client.state.status).toBe('closed');
+  });
+
+  it('rejects connectAsync without retries when the broker closes before CONNACK', async () => {
+    const f = fixture();
+    // aedes closes a connection whose CONNECT preConnect fails, without a CONNACK.
+    f.aedes.broker.preConnect = (_client, _packet, callback) => callback(new Error('not today'), false);
+    const outcome = await within(
+      connectAsync(f.aedes.url, { reconnectPeriod: 10, connectTimeout: 3000 }, false).then(
+        (client) => (client.end(true), 'connected'),
+        (error: Error) => error,
+      ),
+      3000,
+      'connectAsync to reject',
+    );
+    expect(outcome).toBeInstanceOf(Error);
   });
 
   it('stops reconnecting when end() is called while waiting to reconnect', async () => {
