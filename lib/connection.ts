@@ -217,7 +217,16 @@ export class Connection {
 
   private step(input: SessionInput): void {
     const outputs = this.session.step(input);
-    for (let i = 0; i < outputs.length; i++) this.execute(outputs[i]);
+    // Packets first (with the outgoingStore bookkeeping, in output order), then settles and
+    // events. A callback or 'connect' listener that publishes runs a nested step, whose packets
+    // must queue behind this step's (re-sends after a CONNACK, commands drained after an ack):
+    // otherwise new traffic overtakes them on the wire [MQTT-4.6.0-1].
+    for (let i = 0; i < outputs.length; i++) {
+      const output = outputs[i];
+      if (output.type === 'send') this.write(output.packet);
+      else if (output.type === 'settle' && this.settlers.has(output.token)) this.forgetOutgoing(output.result);
+    }
+    for (let i = 0; i < outputs.length; i++) if (outputs[i].type !== 'send') this.execute(outputs[i]);
     if (this.state.status === 'disconnecting' && !this.ending?.sent) this.disconnectIfIdle();
   }
 
@@ -345,12 +354,16 @@ export class Connection {
     else if (packet.cmd === 'pubrel') store.del({ messageId: packet.messageId });
   }
 
+  /** A settled publish has left the session's in-flight table, so it leaves MQTT.js's `outgoingStore`. */
+  private forgetOutgoing(result: SettleResult | undefined): void {
+    const messageId = result?.type === 'publish' ? result.messageId : undefined;
+    if (messageId !== undefined) this.options.outgoingStore?.del({ messageId });
+  }
+
   private settle(token: Token, result: SettleResult | undefined, error: MqttError | undefined): void {
     const settler = this.settlers.get(token);
     if (!settler) return;
     this.settlers.delete(token);
-    const messageId = result?.type === 'publish' ? result.messageId : undefined;
-    if (messageId !== undefined) this.options.outgoingStore?.del({ messageId });
     // A QoS 0 publish settles "when written": wait for the flush that carries it, and fail it if
     // the transport closes before that flush (its bytes are discarded, never written).
     const needsWrite = !error && result?.type === 'publish' && result.messageId === undefined;
