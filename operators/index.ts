@@ -1,2 +1,3 @@
 export * from './filterTopic.js';
 export * from './keepalive.js';
+export * from './retryBackoff.js';
