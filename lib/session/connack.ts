@@ -9,7 +9,7 @@ import { drain } from './outbound.js';
 import { resumeOutgoing } from './resume.js';
 import { connectionLost, DEFAULT_RECEIVE_MAXIMUM, protocolError, REASON } from './state.js';
 import type { SessionState } from './state.js';
-import type { SessionOptions, SessionOutput } from './types.js';
+import type { ConfigureInput, SessionOptions, SessionOutput } from './types.js';
 
 /** The transport is open: send CONNECT. A session that was not disconnected starts afresh. */
 export function openConnection(state: SessionState, out: SessionOutput[]): void {
@@ -19,6 +19,14 @@ export function openConnection(state: SessionState, out: SessionOutput[]): void 
   state.receiveMaximum = DEFAULT_RECEIVE_MAXIMUM;
   state.status = 'awaitingConnack';
   out.push({ type: 'send', packet: connectPacket(state.options) });
+}
+
+/** New credentials for the CONNECTs that follow (copy on write: the caller's options stay as given). */
+export function configure(state: SessionState, input: ConfigureInput): void {
+  const options = { ...state.options };
+  if (input.username !== undefined) options.username = input.username;
+  if (input.password !== undefined) options.password = input.password;
+  state.options = options;
 }
 
 export function connectPacket(options: SessionOptions): IConnectPacket {

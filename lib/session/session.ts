@@ -12,7 +12,7 @@
  * // [{ type: 'send', packet: { cmd: 'publish', messageId: 1, ... } }]; a PUBACK later settles token 1
  */
 import type { IConnackPacket, IDisconnectPacket, ISubscription, Packet } from '../codec.js';
-import { handleConnack, openConnection } from './connack.js';
+import { configure, handleConnack, openConnection } from './connack.js';
 import { acknowledge, handlePublish, handlePubrel } from './inbound.js';
 import { abort, handlePuback, handlePubcomp, handlePubrec, handleSuback, handleUnsuback, removeOutgoing } from './outbound-acks.js';
 import { handleCommand } from './outbound.js';
@@ -73,6 +73,9 @@ export class MqttSession {
         break;
       case 'closed':
         connectionLost(state);
+        break;
+      case 'configure':
+        configure(state, input);
         break;
       case 'pingDue':
         if (state.status === 'connected') out.push({ type: 'send', packet: { cmd: 'pingreq' } });

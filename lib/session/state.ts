@@ -73,7 +73,8 @@ export interface ResubscribeGroup {
 }
 
 export interface SessionState {
-  readonly options: SessionOptions;
+  /** Replaced (never mutated) by a 'configure' input. */
+  options: SessionOptions;
   readonly version: 3 | 4 | 5;
   readonly ids: MessageIdProvider;
   status: SessionStatus;

@@ -80,6 +80,16 @@ export interface UnsubscribeCommand {
 
 export type Command = PublishCommand | SubscribeCommand | UnsubscribeCommand;
 
+/**
+ * New CONNECT credentials (e.g. a refreshed token from `beforeConnect`), used from the next 'open'
+ * on; a CONNECT already sent is not touched. An undefined field keeps its current value.
+ */
+export interface ConfigureInput {
+  type: 'configure';
+  username?: string;
+  password?: Buffer | string;
+}
+
 export type SessionInput =
   /** The transport is open: the session answers with CONNECT. */
   | { type: 'open' }
@@ -87,6 +97,7 @@ export type SessionInput =
   | { type: 'packet'; packet: Packet }
   /** The transport closed, for whatever reason. In-flight state is kept for the next 'open'. */
   | { type: 'closed' }
+  | ConfigureInput
   /** keepalive says a PINGREQ is due. */
   | { type: 'pingDue' }
   | Command
