@@ -389,6 +389,9 @@ export class Connection {
       this.dropCause = error;
       this.log('dropping connection: %s', error.message);
       this.hooks.onEvent({ type: 'error', error });
+      // An 'error' listener may already have ended or reconnected the client (connectAsync's
+      // calls end(true)), which closed this transport: there is nothing left to drop.
+      if (generation !== this.generation || !this.transport) return;
     }
     this.flush();
     this.transport.destroy();
