@@ -208,13 +208,16 @@ describe('the MQTT.js-compatible API against aedes', () => {
   });
 
   describe('handleMessage', () => {
-    it('emits the next message only after the previous callback, and acknowledges each only after its callback', async () => {
+    it.each([
+      [1, 'puback'],
+      [2, 'pubrec'],
+    ] as const)('emits the next QoS %i message only after the previous callback, and sends each %s only after its callback', async (qos, ack) => {
       const f = fixture();
       const client = await connected(f.rx());
       const publisher = await connected(f.rx());
-      await client.subscribeAsync('backpressure/#', { qos: 1 });
-      const pubacks: number[] = [];
-      client.on('packetsend', (packet: Packet) => packet.cmd === 'puback' && pubacks.push(packet.messageId!));
+      await client.subscribeAsync('backpressure/#', { qos });
+      const acks: number[] = [];
+      client.on('packetsend', (packet: Packet) => packet.cmd === ack && acks.push(packet.messageId!));
       const emitted: string[] = [];
       client.on('message', (_topic: string, payload: Buffer) => emitted.push(payload.toString()));
       const handled: Array<{ packet: IPublishPacket; done: () => void }> = [];
@@ -226,27 +229,27 @@ describe('the MQTT.js-compatible API against aedes', () => {
       };
 
       const bothArrived = nextPackets(client.packetsIn$, 'publish', 2);
-      await publisher.publishAsync('backpressure/1', 'first', { qos: 1 });
-      await publisher.publishAsync('backpressure/2', 'second', { qos: 1 });
+      await publisher.publishAsync('backpressure/1', 'first', { qos });
+      await publisher.publishAsync('backpressure/2', 'second', { qos });
       const [first, second] = (await bothArrived) as IPublishPacket[];
       await within(nextHandled, 3000, 'handleMessage');
       // Both PUBLISHes were read, but only the first was handed to the app, and nothing was acked.
       expect(emitted).toEqual(['first']);
       expect(handled).toHaveLength(1);
-      expect(pubacks).toEqual([]);
+      expect(acks).toEqual([]);
 
       nextHandled = new Promise<void>((resolve) => (handledOne = resolve));
-      const firstAck = nextPackets(client.packetsOut$, 'puback');
+      const firstAck = nextPackets(client.packetsOut$, ack);
       handled[0].done();
       await within(nextHandled, 3000, 'handleMessage for the second message');
       await firstAck;
       expect(emitted).toEqual(['first', 'second']);
-      expect(pubacks).toEqual([first.messageId]);
+      expect(acks).toEqual([first.messageId]);
 
-      const secondAck = nextPackets(client.packetsOut$, 'puback');
+      const secondAck = nextPackets(client.packetsOut$, ack);
       handled[1].done();
       await secondAck;
-      expect(pubacks).toEqual([first.messageId, second.messageId]);
+      expect(acks).toEqual([first.messageId, second.messageId]);
     });
   });
 
@@ -364,6 +367,20 @@ describe('the MQTT.js-compatible API against aedes', () => {
       );
       expect(error).toBeInstanceOf(TransportError);
       expect(error).toMatchObject({ code: 'ERR_TRANSPORT', errno: 'ECONNREFUSED' });
+    });
+
+    it('rejects with ERR_CONNECT_TIMEOUT when the broker never answers CONNECT, and ends the client', async () => {
+      const f = fixture();
+      f.aedes.broker.preConnect = () => undefined; // CONNECT is read, never answered
+      const error = await within(
+        connectAsync(f.aedes.url, { ...QUICK, connectTimeout: 200, reconnectPeriod: 10 }).then(
+          (client) => (client.end(true), new Error('connected')),
+          (e: unknown) => e,
+        ),
+        3000,
+        'connectAsync to reject',
+      );
+      expect(error).toMatchObject({ code: 'ERR_CONNECT_TIMEOUT' });
     });
   });
 
