@@ -4,6 +4,8 @@
  * (connect timeout, keepalive, reconnect delay, end timeout) through an injectable scheduler.
  */
 import { asyncScheduler, Subject, type SchedulerLike, type Subscription } from 'rxjs';
+import { BackoffCounter, fixedBackoff } from './backoff-policy.js';
+import { runBeforeConnect, type ConnectTarget } from './before-connect.js';
 import { createDecoder, encodePacket, type IDisconnectPacket, type IPublishPacket, type Packet } from './codec.js';
 import { ClientClosedError, MqttError, ProtocolError, ServerDisconnectError, TimeoutError, TransportError } from './errors.js';
 import { Inbox } from './inbox.js';
@@ -13,7 +15,7 @@ import { isRetryableConnack } from './refusal.js';
 import { MqttSession } from './session/session.js';
 import type { Command, SessionInput, SessionOutput, SettleResult, Token } from './session/types.js';
 import type { ClientEvent, ConnectionState } from './state.js';
-import type { Transport, TransportFactory } from './transport/transport.js';
+import type { Transport, TransportFactory, TransportTarget } from './transport/transport.js';
 import { keepalive, type KeepaliveSignal } from '../operators/keepalive.js';
 
 const defaultLog = createLogger('conn');
@@ -68,6 +70,16 @@ export class Connection {
   /** Why the current transport is being closed (set before we close it ourselves). */
   private dropCause?: Error;
   private refusedForGood = false;
+  /** Consecutive failed attempts, turned into reconnect delays (the `reconnect` policy, or the fixed `reconnectPeriod`). */
+  private readonly backoff: BackoffCounter;
+  /** When the current connection got its CONNACK (scheduler time): a long enough one resets the backoff. */
+  private connectedAt?: number;
+  /** Why the last connection or attempt ended, for `beforeConnect`. */
+  private lastCause?: Error;
+  /** Where the next transports connect, once `beforeConnect` returned a URL. */
+  private target?: TransportTarget;
+  /** Set when the backoff gave up: reported as an 'error' once the close is announced. */
+  private exhausted?: MqttError;
   private ending?: { promise: Promise<void>; resolve: () => void; disconnect: Omit<EndOptions, 'force'>; sent: boolean };
   private reconnectWhenClosed = false;
   private readonly inbox: Inbox;
@@ -80,6 +92,7 @@ export class Connection {
   ) {
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.log = options.log ? customLogger('conn', options.log) : defaultLog;
+    this.backoff = new BackoffCounter(options.reconnect ?? fixedBackoff(options.reconnectPeriod), options.reconnect?.random);
     this.session = new MqttSession({
       protocolId: options.protocolId,
       protocolVersion: options.protocolVersion,
@@ -115,6 +128,7 @@ export class Connection {
     if (status !== 'idle' && status !== 'offline' && status !== 'closed') return;
     this.ending = undefined;
     this.refusedForGood = false;
+    this.backoff.reset();
     this.open();
   }
 
@@ -179,32 +193,67 @@ export class Connection {
     return promise;
   }
 
+  /** One connect attempt: `beforeConnect` (if any), then a transport; `connectTimeout` covers both. */
   private open(): void {
     this.attempt++;
     this.setState({ status: 'connecting', attempt: this.attempt });
     const generation = ++this.generation;
     this.dropCause = undefined;
+    this.timer?.unsubscribe();
+    this.timer = this.scheduler.schedule(() => {
+      const error = new TimeoutError('ERR_CONNECT_TIMEOUT', `No CONNACK within ${this.options.connectTimeout} ms`);
+      if (this.transport) this.drop(error, generation);
+      else this.failAttempt(error, generation);
+    }, this.options.connectTimeout);
+    const hook = this.options.beforeConnect;
+    if (!hook) return this.connectTransport(generation);
+    runBeforeConnect(
+      hook,
+      { attempt: this.attempt, cause: this.lastCause },
+      (target) => this.afterBeforeConnect(target, generation),
+      (error) => this.failAttempt(error, generation),
+    );
+  }
+
+  /** The hook answered: its credentials go into this CONNECT (and later ones), its URL picks the broker. */
+  private afterBeforeConnect(target: ConnectTarget, generation: number): void {
+    // end() or reconnect() while the hook ran: this attempt is abandoned.
+    if (generation !== this.generation || this.ending) return;
+    const { username, password, server } = target;
+    if (username !== undefined || password !== undefined) this.step({ type: 'configure', username, password });
+    if (server) this.target = server;
+    this.connectTransport(generation);
+  }
+
+  private connectTransport(generation: number): void {
     const decoder = createDecoder(
       this.options.protocolVersion,
       (packet) => this.onPacket(packet, generation),
       (error) => this.malformed(error, generation),
     );
-    this.timer?.unsubscribe();
-    this.timer = this.scheduler.schedule(
-      () => this.drop(new TimeoutError('ERR_CONNECT_TIMEOUT', `No CONNACK within ${this.options.connectTimeout} ms`), generation),
-      this.options.connectTimeout,
-    );
     try {
-      this.transport = this.openTransport({
-        onOpen: () => generation === this.generation && this.step({ type: 'open' }),
-        onData: (chunk) => generation === this.generation && decoder.push(chunk),
-        onClose: (error) => this.onTransportClose(error, generation),
-      });
+      this.transport = this.openTransport(
+        {
+          onOpen: () => generation === this.generation && this.step({ type: 'open' }),
+          onData: (chunk) => generation === this.generation && decoder.push(chunk),
+          onClose: (error) => this.onTransportClose(error, generation),
+        },
+        this.target,
+      );
       // A transport that failed while being created has already been handled as closed.
       if (generation !== this.generation) this.transport = undefined;
     } catch (error) {
       this.onTransportClose(error as Error, generation);
     }
+  }
+
+  /** An attempt failed before it had a transport (beforeConnect failed, or timed out): report it, then close as usual. */
+  private failAttempt(error: Error, generation: number): void {
+    if (generation !== this.generation || this.transport || this.ending) return;
+    this.dropCause = error;
+    this.log('connection attempt failed: %s', error.message);
+    this.hooks.onEvent({ type: 'error', error });
+    this.onTransportClose(undefined, generation);
   }
 
   private onPacket(packet: Packet, generation: number): void {
@@ -266,6 +315,7 @@ export class Connection {
 
   private onConnected(connack: NonNullable<MqttSession['connack']>): void {
     this.timer?.unsubscribe();
+    this.connectedAt = this.scheduler.now();
     this.setState({ status: 'connected', connack, sessionPresent: connack.sessionPresent, attempt: this.attempt });
     this.startKeepalive(connack.properties?.serverKeepAlive ?? this.options.keepalive);
     this.hooks.onEvent({ type: 'connect', connack });
@@ -419,6 +469,7 @@ export class Connection {
       this.hooks.onEvent({ type: 'error', error: this.dropCause });
     }
     const cause = this.dropCause ?? new MqttError('ERR_CONNECTION_CLOSED', 'Connection closed by the broker');
+    this.lastCause = cause;
     const wasReconnecting = this.state.status === 'reconnecting' || (this.state.status === 'connecting' && this.attempt > 1);
     // The transport is gone, so the state must not say 'connected' any more when 'close' is
     // heard: MQTT.js clears `connected` before its 'close' listeners run, and code reads it there.
@@ -430,12 +481,25 @@ export class Connection {
     this.afterClose(wasReconnecting);
   }
 
-  /** Where a closed transport leaves us: ended, reconnecting (now or later), or offline for good. */
+  /**
+   * Where a closed transport leaves us: ended, reconnecting (now or after the backoff's delay), or
+   * offline for good. Counts the failure in the backoff, which a long enough connection reset first.
+   */
   private stateAfterClose(cause: Error): ConnectionState {
+    if (this.connectedAt !== undefined) this.backoff.stayedUp(this.scheduler.now() - this.connectedAt);
+    this.connectedAt = undefined;
+    this.exhausted = undefined;
     if (this.ending) return { status: 'closed' };
     if (this.reconnectWhenClosed) return { status: 'reconnecting', attempt: this.attempt + 1, delayMs: 0, cause };
-    if (this.refusedForGood || this.options.reconnectPeriod <= 0) return { status: 'offline', cause };
-    return { status: 'reconnecting', attempt: this.attempt + 1, delayMs: this.options.reconnectPeriod, cause };
+    if (this.options.reconnectPeriod <= 0) return { status: 'offline', cause };
+    if (this.refusedForGood && !this.options.reconnectOnConnackError) return { status: 'offline', cause };
+    const delayMs = this.backoff.next();
+    if (delayMs === undefined) {
+      const attempts = this.backoff.policy.maxAttempts;
+      this.exhausted = new MqttError('ERR_RECONNECT_EXHAUSTED', `Gave up reconnecting after ${attempts} attempts: ${cause.message}`, { cause });
+      return { status: 'offline', cause };
+    }
+    return { status: 'reconnecting', attempt: this.attempt + 1, delayMs, cause };
   }
 
   private afterClose(wasReconnecting: boolean): void {
@@ -445,12 +509,19 @@ export class Connection {
       this.hooks.onEvent({ type: 'reconnect' });
       return this.open();
     }
-    if (this.state.status === 'offline') return void this.hooks.onEvent({ type: 'offline' });
+    const state = this.state;
+    if (state.status === 'offline') {
+      const exhausted = this.exhausted;
+      this.exhausted = undefined;
+      if (exhausted) this.hooks.onEvent({ type: 'error', error: exhausted });
+      return void this.hooks.onEvent({ type: 'offline' });
+    }
     if (!wasReconnecting) this.hooks.onEvent({ type: 'offline' });
+    if (state.status !== 'reconnecting') return;
     this.timer = this.scheduler.schedule(() => {
       this.hooks.onEvent({ type: 'reconnect' });
       this.open();
-    }, this.options.reconnectPeriod);
+    }, state.delayMs);
   }
 
   private disconnectIfIdle(): void {

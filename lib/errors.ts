@@ -17,7 +17,11 @@ export type MqttErrorCode =
   | 'ERR_CLIENT_CLOSED'
   | 'ERR_MESSAGE_REMOVED'
   | 'ERR_SERVER_DISCONNECT'
-  | 'ERR_TRANSPORT';
+  | 'ERR_TRANSPORT'
+  /** The `beforeConnect` hook threw or rejected (its error is the `cause`). */
+  | 'ERR_BEFORE_CONNECT'
+  /** The reconnect policy's `maxAttempts` retries all failed (the last failure is the `cause`). */
+  | 'ERR_RECONNECT_EXHAUSTED';
 
 export interface MqttErrorOptions {
   reasonCode?: number;

@@ -14,13 +14,15 @@ export { Store, type IStore, type StoreOptions } from './store.js';
 export { DefaultMessageIdProvider, UniqueMessageIdProvider } from './session/message-id-provider.js';
 export * from './errors.js';
 export type { MqttMessage } from './message.js';
-export type { ClientOptions, WillOptions, ConnectProperties, HandleMessage, CustomHandleAcks, ServerAddress } from './options.js';
+export type { ClientOptions, WillOptions, ConnectProperties, HandleMessage, CustomHandleAcks, ServerAddress, ReconnectOptions, ReconnectPolicy } from './options.js';
+export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions, type BackoffPolicy } from './backoff-policy.js';
+export type { BeforeConnect, BeforeConnectContext, BeforeConnectResult } from './before-connect.js';
 export type { ConnectionState, ConnectionStatus, ClientEvent } from './state.js';
 export type { TopicOptions } from './routes.js';
 export type { PublishOptions, SubscribeOptions } from './validate.js';
 export type { MessageIdProvider } from './session/types.js';
 export type { Packet, IPublishPacket, IConnackPacket, IDisconnectPacket, QoS, UserProperties } from './codec.js';
-export type { Transport, TransportFactory, TransportHandlers } from './transport/transport.js';
+export type { Transport, TransportFactory, TransportHandlers, TransportTarget } from './transport/transport.js';
 export { matchTopic, validateTopic, validateFilter } from './topic.js';
 
 /** `import mqtt from 'rxmqtt'`: the same members as the named exports MQTT.js users reach for. */

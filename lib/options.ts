@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { SchedulerLike } from 'rxjs';
+import { resolveBackoff, type BackoffOptions, type BackoffPolicy } from './backoff-policy.js';
+import type { BeforeConnect } from './before-connect.js';
 import type { IConnectPacket, IPublishPacket, QoS } from './codec.js';
 import { InvalidArgumentError } from './errors.js';
 import type { MessageIdProvider } from './session/types.js';
@@ -29,6 +31,19 @@ export interface ServerAddress {
   port: number;
   protocol?: string;
 }
+
+/**
+ * rxmqtt: exponential backoff between reconnect attempts (the `reconnect` option). The fields and
+ * their defaults are `BackoffOptions`'s: 1 s doubling to a 30 s cap, jitter 0.5, no attempt
+ * limit, reset after a connection stayed up 10 s.
+ */
+export interface ReconnectOptions extends BackoffOptions {
+  /** The random source of the jitter, a number in [0, 1); tests inject a fixed one. @default Math.random */
+  random?: () => number;
+}
+
+/** The `reconnect` option resolved: every field set. */
+export type ReconnectPolicy = BackoffPolicy & Pick<ReconnectOptions, 'random'>;
 
 /** Every option of MQTT.js v5's `connect()` / `new MqttClient()`, and rxmqtt's additions. */
 export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host' | 'port' | 'timeout'>> {
@@ -55,6 +70,29 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   clean?: boolean;
   /** Milliseconds between reconnect attempts; 0 disables reconnecting. @default 1000 */
   reconnectPeriod?: number;
+  /**
+   * rxmqtt: back off exponentially between reconnect attempts instead of waiting a fixed
+   * `reconnectPeriod`. `true` takes every default; an object overrides some (its `initialDelay`
+   * defaults to `reconnectPeriod` when that is set). Absent or `false`: MQTT.js's fixed period.
+   * `reconnectPeriod: 0` disables reconnecting either way.
+   * @default undefined (fixed reconnectPeriod, as MQTT.js)
+   */
+  reconnect?: boolean | ReconnectOptions;
+  /**
+   * Keep reconnecting (with the backoff) after a CONNACK refusal no retry can fix: bad
+   * credentials, not authorized, banned, bad client id, unsupported protocol (MQTT.js option).
+   * @default false
+   */
+  reconnectOnConnackError?: boolean;
+  /**
+   * rxmqtt: awaited before every connect attempt (the first one too) with `{ attempt, cause }`;
+   * may return `{ username, password, url }` for this attempt and the next ones (a refreshed token,
+   * another broker). A hook that throws or rejects fails the attempt (`ERR_BEFORE_CONNECT`), which
+   * is retried per the reconnect policy. `connectTimeout` covers the hook and the CONNACK. A `url`
+   * is honoured by the TCP/TLS transports of `connect()` (custom stream builders ignore it).
+   * @default undefined (no hook)
+   */
+  beforeConnect?: BeforeConnect;
   /** Milliseconds to wait for CONNACK. @default 30000 */
   connectTimeout?: number;
   username?: string;
@@ -106,6 +144,9 @@ export interface ResolvedOptions extends ClientOptions {
   protocolVersion: 3 | 4 | 5;
   clean: boolean;
   reconnectPeriod: number;
+  /** undefined: the MQTT.js fixed `reconnectPeriod`. */
+  reconnect?: ReconnectPolicy;
+  reconnectOnConnackError: boolean;
   connectTimeout: number;
   queueQoSZero: boolean;
   resubscribe: boolean;
@@ -146,6 +187,8 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
     protocolVersion,
     clean,
     reconnectPeriod: merged.reconnectPeriod ?? 1000,
+    reconnect: resolveReconnect(merged.reconnect, merged.reconnectPeriod),
+    reconnectOnConnackError: merged.reconnectOnConnackError ?? false,
     connectTimeout: merged.connectTimeout ?? 30_000,
     queueQoSZero: merged.queueQoSZero ?? true,
     resubscribe: merged.resubscribe ?? true,
@@ -156,7 +199,37 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
   checkNumber('reconnectPeriod', resolved.reconnectPeriod, 0, 2 ** 31 - 1);
   checkNumber('connectTimeout', resolved.connectTimeout, 0, 2 ** 31 - 1);
   checkNumber('port', resolved.port, 0, 65535);
+  if (resolved.beforeConnect !== undefined && typeof resolved.beforeConnect !== 'function') {
+    throw new InvalidArgumentError('beforeConnect must be a function');
+  }
   return resolved;
+}
+
+/**
+ * The `reconnect` option with its defaults, or undefined for MQTT.js's fixed period. A user who
+ * set `reconnectPeriod` meant "wait this long first", so it becomes the default `initialDelay`.
+ * Idempotent: a resolved policy resolves to itself.
+ */
+function resolveReconnect(reconnect: ClientOptions['reconnect'], reconnectPeriod: number | undefined): ReconnectPolicy | undefined {
+  if (reconnect === undefined || reconnect === false) return undefined;
+  if (reconnect !== true && (typeof reconnect !== 'object' || reconnect === null)) {
+    throw new InvalidArgumentError(`reconnect must be a boolean or an object, got ${typeof reconnect}`);
+  }
+  const { random, ...backoff } = reconnect === true ? {} : reconnect;
+  if (random !== undefined && typeof random !== 'function') throw new InvalidArgumentError('reconnect.random must be a function');
+  const policy = resolveBackoff(backoff, reconnectPeriod ? { initialDelay: reconnectPeriod } : {}, 'reconnect');
+  return random ? { ...policy, random } : policy;
+}
+
+/** A broker URL (from `beforeConnect`) as an address, with the scheme's default port, and its credentials. */
+export function serverOfUrl(url: string): { server: ServerAddress; username?: string; password?: string } {
+  const parsed = parseBrokerUrl(url);
+  const protocol = parsed.protocol ?? 'mqtt';
+  const server: ServerAddress = { host: parsed.host ?? 'localhost', port: parsed.port ?? DEFAULT_PORTS[protocol] ?? 1883, protocol };
+  const out: { server: ServerAddress; username?: string; password?: string } = { server };
+  if (parsed.username !== undefined) out.username = parsed.username;
+  if (typeof parsed.password === 'string') out.password = parsed.password;
+  return out;
 }
 
 /** Parses `mqtt://user:pass@host:port/?clientId=x` with the WHATWG URL parser. */

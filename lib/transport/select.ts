@@ -7,18 +7,22 @@ import type { ResolvedOptions, ServerAddress } from '../options.js';
 import { streamTransport } from './stream.js';
 import { tcpTransport } from './tcp.js';
 import { tlsTransport } from './tls.js';
-import type { TransportFactory } from './transport.js';
+import type { TransportFactory, TransportTarget } from './transport.js';
 
 const TCP = new Set(['mqtt', 'tcp']);
 const TLS = new Set(['mqtts', 'tls', 'ssl']);
 const LATER = new Set(['ws', 'wss', 'wx', 'wxs', 'ali', 'alis', 'mqtt+unix']);
 
-/** A transport factory for the options' protocol; with `servers`, each attempt takes the next one. */
+/**
+ * A transport factory for the options' protocol; with `servers`, each attempt takes the next one.
+ * A `target` (the URL a `beforeConnect` hook returned) overrides both for that attempt.
+ */
 export function transportFor(options: ResolvedOptions): TransportFactory {
   const servers: ServerAddress[] = options.servers?.length ? options.servers : [{ host: options.host, port: options.port, protocol: options.protocol }];
   const factories = servers.map((server) => factoryFor(server, options));
   let next = 0;
-  return (handlers) => factories[next++ % factories.length](handlers);
+  return (handlers, target?: TransportTarget) =>
+    target ? factoryFor(target, options)(handlers) : factories[next++ % factories.length](handlers);
 }
 
 /** Adapts an MQTT.js `streamBuilder` (a function returning a connected duplex) to a transport. */

@@ -22,5 +22,16 @@ export interface Transport {
   destroy(error?: Error): void;
 }
 
-/** Opens a transport. Called once per connection attempt, so a reconnect gets a fresh pipe. */
-export type TransportFactory = (handlers: TransportHandlers) => Transport;
+/** Where to connect when it is not the factory's own address (a `beforeConnect` hook chose another). */
+export interface TransportTarget {
+  host: string;
+  port: number;
+  /** `mqtt`, `mqtts`...; the client's protocol when absent. */
+  protocol?: string;
+}
+
+/**
+ * Opens a transport. Called once per connection attempt, so a reconnect gets a fresh pipe. With
+ * `target`, connect there instead; factories that cannot choose (stream builders) ignore it.
+ */
+export type TransportFactory = (handlers: TransportHandlers, target?: TransportTarget) => Transport;
