@@ -189,11 +189,15 @@ export class MqttClient extends EventEmitter {
   /** `end([force], [options], [callback])`: the callback runs first, then the 'end' event. */
   end(force?: unknown, options?: unknown, callback?: unknown): this {
     const args = normaliseEnd(force, options, callback);
+    // 'end' is announced once per ending, by the call that started it: a second end() while the
+    // first is in progress (or after it) only gets its callback, as in MQTT.js.
+    const { status } = this.state;
+    const announce = status !== 'disconnecting' && status !== 'closed';
     void this.client
       .end({ force: args.force, reasonCode: args.options.reasonCode, properties: args.options.properties })
       .then(() => {
         args.callback?.();
-        this.emit('end');
+        if (announce) this.emit('end');
       });
     return this;
   }
