@@ -323,6 +323,20 @@ describe('the MQTT.js-compatible API against aedes', () => {
       expect(client.connected).toBe(false);
     });
 
+    it('emits end once when end() is called again during or after the first, calling every callback', async () => {
+      const f = fixture();
+      const client = await connected(f.rx());
+      const order: string[] = [];
+      client.on('end', () => order.push('end event'));
+      const first = new Promise<void>((resolve) => client.end(() => (order.push('first'), resolve())));
+      const second = new Promise<void>((resolve) => client.end(() => (order.push('second'), resolve())));
+      await within(Promise.all([first, second]), 3000, 'both end callbacks');
+      await within(client.endAsync().then(() => order.push('third')), 3000, 'a third end');
+      await Promise.resolve();
+      expect(order.filter((e) => e === 'end event')).toHaveLength(1);
+      expect(order.filter((e) => e !== 'end event')).toEqual(['first', 'second', 'third']);
+    });
+
     it('sends DISCONNECT on endAsync() and the broker sees a clean disconnect', async () => {
       const f = fixture();
       const client = await connected(f.rx());
