@@ -125,6 +125,30 @@ describe('QoS round trips through aedes', () => {
     expect(new Set(messages.map((m) => m.qos))).toEqual(new Set([qos]));
   });
 
+  const backing = Buffer.from('xxxPAYLOADyyy');
+  const big = Buffer.alloc(1024 * 1024 + 7, 0xa5);
+  const payloadShapes: Array<[string, string | Buffer | Uint8Array, Buffer]> = [
+    ['an empty string', '', Buffer.alloc(0)],
+    ['a multi-byte UTF-8 string', 'température 日本 🌡', Buffer.from('température 日本 🌡', 'utf8')],
+    ['a Uint8Array view into a larger buffer', new Uint8Array(backing.buffer, backing.byteOffset + 3, 7), Buffer.from('PAYLOAD')],
+    ['a 1 MiB Buffer', big, big],
+  ];
+
+  describe.each(TRANSPORTS)('payload shapes over %s', (transport) => {
+    it.each(payloadShapes)('delivers %s byte for byte', async (_what, payload, expected) => {
+      const f = fixture();
+      const subscriber = await connected(f.rx(transport));
+      const publisher = await connected(f.rx(transport));
+      await subscribed(subscriber, subscriber.topic('shapes/+/ü', { qos: 1 }));
+      const arrived = collect(subscriber.topic('shapes/+/ü'), 1, 5000);
+      await within(publisher.publishAsync('shapes/日本/ü', payload as Buffer, { qos: 1 }), 5000, 'publishAsync');
+      const [message] = await arrived;
+      expect(message.topic).toBe('shapes/日本/ü');
+      expect(message.payload.length).toBe(expected.length);
+      expect(Buffer.compare(message.payload, expected)).toBe(0);
+    });
+  });
+
   describe.each(TRANSPORTS)('with MQTT.js over %s', (transport) => {
     it.each(QOS_LEVELS)('delivers a QoS %i message from MQTT.js to an rxmqtt topic() stream', async (qos) => {
       const f = fixture();
