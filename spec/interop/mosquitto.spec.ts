@@ -229,6 +229,53 @@ describeMosquitto('rxmqtt against mosquitto', () => {
       expect(packet.properties?.userProperties).toEqual({ origin: 'rxmqtt', tags: ['a', 'b'] });
     });
 
+    it('honours No Local, Retain As Published and Retain Handling subscription options', async () => {
+      const own = await connected(client());
+      const other = await connected(client());
+      await other.publishAsync(`${prefix}/rh/kept`, 'retained', { qos: 1, retain: true });
+
+      // rh 2: no retained messages on subscribe; nl: not our own publishes; rap: keep the retain flag.
+      const received = await subscribed(own, own.topic(`${prefix}/#`, { qos: 1, nl: true, rap: true, rh: 2 }));
+      const end = firstValueFrom(own.messages$.pipe(filter((m) => m.topic === `${prefix}/end`), timeout(3000)));
+      await own.publishAsync(`${prefix}/mine`, 'not for me', { qos: 1 });
+      await other.publishAsync(`${prefix}/live`, 'live retained', { qos: 1, retain: true });
+      await other.publishAsync(`${prefix}/end`, 'end', { qos: 1 });
+      await end;
+      expect(received.map((m) => [m.topic, m.retain])).toEqual([
+        [`${prefix}/live`, true],
+        [`${prefix}/end`, false],
+      ]);
+      await other.publishAsync(`${prefix}/rh/kept`, '', { qos: 1, retain: true });
+      await other.publishAsync(`${prefix}/live`, '', { qos: 1, retain: true });
+    });
+
+    it('tags messages with the Subscription Identifier given to topic()', async () => {
+      const subscriber = await connected(client());
+      const publisher = await connected(client());
+      await subscribed(subscriber, subscriber.topic(`${prefix}/tagged`, { qos: 1, properties: { subscriptionIdentifier: 42 } }));
+      const arrived = firstValueFrom(subscriber.topic(`${prefix}/tagged`).pipe(timeout(3000)));
+      await publisher.publishAsync(`${prefix}/tagged`, 'x', { qos: 1 });
+      expect((await arrived).properties?.subscriptionIdentifier).toBe(42);
+    });
+
+    it('acknowledges with the reason code customHandleAcks gives, and does not emit a refused message', async () => {
+      const codes: Record<string, number> = { ok: 0, refused: 0x80 };
+      const subscriber = await connected(
+        client({ customHandleAcks: (topic: string, _payload: Buffer, _packet: unknown, done: (error: Error | null, code?: number) => void) => done(null, codes[topic.split('/').at(-1)!]) }),
+      );
+      const publisher = await connected(client());
+      await subscriber.subscribeAsync(`${prefix}/+`, { qos: 1 });
+      const emitted: string[] = [];
+      subscriber.on('message', (topic: string) => emitted.push(topic));
+      const acks = collect(subscriber.packetsOut$.pipe(filter((p) => p.cmd === 'puback')), 2);
+      await publisher.publishAsync(`${prefix}/refused`, 'no', { qos: 1 });
+      await publisher.publishAsync(`${prefix}/ok`, 'yes', { qos: 1 });
+      const [refusedAck, okAck] = (await acks) as Array<{ reasonCode?: number }>;
+      expect(refusedAck.reasonCode).toBe(0x80);
+      expect(okAck.reasonCode ?? 0).toBe(0);
+      expect(emitted).toEqual([`${prefix}/ok`]);
+    });
+
     it('settles a QoS 1 publish that mosquitto acknowledges with 0x10 (no matching subscribers) as a success', async () => {
       const publisher = await connected(client());
       const puback = await publisher.publishAsync(`${prefix}/nobody`, 'x', { qos: 1 });
