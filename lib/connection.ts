@@ -83,6 +83,8 @@ export class Connection {
   private ending?: { promise: Promise<void>; resolve: () => void; disconnect: Omit<EndOptions, 'force'>; sent: boolean };
   private reconnectWhenClosed = false;
   private readonly inbox: Inbox;
+  /** Set when a QoS 0 PUBLISH could not be encoded, until its settle output is executed. */
+  private unsentQos0?: MqttError;
   private readonly log: Logger;
 
   constructor(
@@ -350,8 +352,7 @@ export class Connection {
     try {
       bytes = encodePacket(packet, this.options.protocolVersion);
     } catch (error) {
-      this.hooks.onEvent({ type: 'error', error: error as Error });
-      return;
+      return this.unencodable(packet, error as MqttError);
     }
     this.outQueue.push(bytes);
     if (!this.flushScheduled) {
@@ -410,10 +411,31 @@ export class Connection {
     if (messageId !== undefined) this.options.outgoingStore?.del({ messageId });
   }
 
+  /**
+   * A packet mqtt-packet cannot encode never reaches the wire: its command fails with the codec's
+   * error instead of waiting for an ack that cannot come, and a CONNECT fails the attempt.
+   */
+  private unencodable(packet: Packet, error: MqttError): void {
+    if (packet.cmd === 'connect') return this.drop(error, this.generation);
+    if (packet.messageId !== undefined && packet.cmd !== 'pubrel') {
+      return this.step({ type: 'removeOutgoing', messageId: packet.messageId, error });
+    }
+    if (packet.cmd === 'publish') {
+      // QoS 0: the session settles it right after this send; make that settle fail.
+      this.unsentQos0 = error;
+      return;
+    }
+    this.hooks.onEvent({ type: 'error', error });
+  }
+
   private settle(token: Token, result: SettleResult | undefined, error: MqttError | undefined): void {
     const settler = this.settlers.get(token);
     if (!settler) return;
     this.settlers.delete(token);
+    if (this.unsentQos0 && result?.type === 'publish' && result.messageId === undefined) {
+      error = this.unsentQos0;
+      this.unsentQos0 = undefined;
+    }
     // A QoS 0 publish settles "when written": wait for the flush that carries it, and fail it if
     // the transport closes before that flush (its bytes are discarded, never written).
     const needsWrite = !error && result?.type === 'publish' && result.messageId === undefined;

@@ -175,6 +175,10 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
   const clean = merged.clean ?? true;
   // [MQTT-3.1.3-7] a server may reject an empty client id with clean=0: demand one up front.
   if (!clean && !merged.clientId) throw new InvalidArgumentError('clean: false needs a clientId');
+  // [MQTT-3.1.2-22] before MQTT 5 a password may only be sent with a user name.
+  if (protocolVersion !== 5 && merged.password !== undefined && merged.username === undefined) {
+    throw new InvalidArgumentError('A password needs a username before MQTT 5 (protocolVersion 3 and 4)');
+  }
   const resolved: ResolvedOptions = {
     ...merged,
     protocol,

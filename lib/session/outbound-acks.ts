@@ -125,11 +125,11 @@ export function handleUnsuback(state: SessionState, packet: IUnsubackPacket, out
 }
 
 /** MQTT.js removeOutgoingMessage: give up on an in-flight QoS 1/2 publish. */
-export function removeOutgoing(state: SessionState, messageId: number, out: SessionOutput[]): void {
+export function removeOutgoing(state: SessionState, messageId: number, error: MqttError | undefined, out: SessionOutput[]): void {
   const entry = state.inflight.get(messageId);
-  if (entry?.kind !== 'publish') return;
+  if (!entry || (entry.kind !== 'publish' && !error)) return;
   release(state, messageId, entry);
-  settleError(out, entry.token, new MqttError('ERR_MESSAGE_REMOVED', 'Message removed'));
+  if (entry.token !== undefined) settleError(out, entry.token, error ?? new MqttError('ERR_MESSAGE_REMOVED', 'Message removed'));
   drain(state, out);
 }
 

@@ -92,7 +92,7 @@ export class MqttSession {
         disconnect(state, input.reasonCode, input.properties, out);
         break;
       case 'removeOutgoing':
-        removeOutgoing(state, input.messageId, out);
+        removeOutgoing(state, input.messageId, input.error, out);
         break;
       case 'abort':
         abort(state, input.error, out);

@@ -105,8 +105,12 @@ export type SessionInput =
   | { type: 'acknowledge'; ackId: number; reasonCode?: number }
   /** Graceful DISCONNECT (end()). */
   | { type: 'disconnect'; reasonCode?: number; properties?: IDisconnectPacket['properties'] }
-  /** MQTT.js removeOutgoingMessage(messageId). */
-  | { type: 'removeOutgoing'; messageId: number }
+  /**
+   * MQTT.js removeOutgoingMessage(messageId): forgets an in-flight publish. With `error` (a packet
+   * that could not be encoded, so never reached the wire) any in-flight command with that id is
+   * forgotten and settled with that error.
+   */
+  | { type: 'removeOutgoing'; messageId: number; error?: MqttError }
   /** Fail every pending and in-flight command with `error` (end, fatal error). */
   | { type: 'abort'; error: MqttError };
 
