@@ -253,6 +253,32 @@ describe('the MQTT.js-compatible API against aedes', () => {
     });
   });
 
+  describe('handleMessage under load', () => {
+    it('handles a burst of 600 QoS 1 messages one at a time, in order, and acknowledges every one', async () => {
+      const f = fixture();
+      const client = await connected(f.rx('tcp'));
+      const publisher = await connected(f.rx('tcp'));
+      await client.subscribeAsync('burst/#', { qos: 1 });
+      const count = 600;
+      const handled: string[] = [];
+      let inHandler = 0;
+      let overlapped = false;
+      client.handleMessage = (packet, done) => {
+        if (++inHandler > 1) overlapped = true;
+        setImmediate(() => {
+          handled.push(String(packet.payload));
+          inHandler--;
+          done();
+        });
+      };
+      const allAcked = nextPackets(client.packetsOut$, 'puback', count, 15_000);
+      await within(Promise.all(Array.from({ length: count }, (_, i) => publisher.publishAsync('burst/x', `m${i}`, { qos: 1 }))), 15_000, 'the burst');
+      await allAcked;
+      expect(overlapped).toBe(false);
+      expect(handled).toEqual(Array.from({ length: count }, (_, i) => `m${i}`));
+    });
+  });
+
   describe('status', () => {
     it('reports connected and reconnecting as MQTT.js does through a reconnect and end()', async () => {
       const f = fixture();
