@@ -7,7 +7,7 @@ import { asyncScheduler, Subject, type SchedulerLike, type Subscription } from '
 import { BackoffCounter, fixedBackoff } from './backoff-policy.js';
 import { runBeforeConnect, type ConnectTarget } from './before-connect.js';
 import { createDecoder, encodePacket, type IDisconnectPacket, type IPublishPacket, type Packet } from './codec.js';
-import { ClientClosedError, MqttError, ProtocolError, ServerDisconnectError, TimeoutError, TransportError } from './errors.js';
+import { ClientClosedError, MqttError, PacketTooLargeError, ProtocolError, ServerDisconnectError, TimeoutError, TransportError } from './errors.js';
 import { Inbox } from './inbox.js';
 import { createLogger, customLogger, redactPacket, type Logger } from './log.js';
 import type { HandleMessage, ResolvedOptions } from './options.js';
@@ -345,15 +345,19 @@ export class Connection {
   }
 
   private write(packet: Packet): void {
-    this.hooks.onPacketOut(packet);
-    if (this.log.enabled) this.log('sending %s %o', packet.cmd, redactPacket(packet));
-    this.mirrorOutgoing(packet);
     let bytes: Buffer;
     try {
       bytes = encodePacket(packet, this.options.protocolVersion);
     } catch (error) {
       return this.unencodable(packet, error as MqttError);
     }
+    // [MQTT-3.2.2-15] never send a packet larger than the broker's Maximum Packet Size: it would
+    // answer DISCONNECT 0x95 and drop everything else in flight with it.
+    const maximum = this.state.status === 'connected' ? this.state.connack.properties?.maximumPacketSize : undefined;
+    if (maximum !== undefined && bytes.length > maximum) return this.unencodable(packet, new PacketTooLargeError(bytes.length, maximum));
+    this.hooks.onPacketOut(packet);
+    if (this.log.enabled) this.log('sending %s %o', packet.cmd, redactPacket(packet));
+    this.mirrorOutgoing(packet);
     this.outQueue.push(bytes);
     if (!this.flushScheduled) {
       this.flushScheduled = true;

@@ -21,7 +21,8 @@ export type MqttErrorCode =
   /** The `beforeConnect` hook threw or rejected (its error is the `cause`). */
   | 'ERR_BEFORE_CONNECT'
   /** The reconnect policy's `maxAttempts` retries all failed (the last failure is the `cause`). */
-  | 'ERR_RECONNECT_EXHAUSTED';
+  | 'ERR_RECONNECT_EXHAUSTED'
+  | 'ERR_PACKET_TOO_LARGE';
 
 export interface MqttErrorOptions {
   reasonCode?: number;
@@ -89,6 +90,17 @@ export class PublishError extends MqttError {
 export class ServerDisconnectError extends MqttError {
   constructor(reasonCode: number, reasonString?: string) {
     super('ERR_SERVER_DISCONNECT', `Disconnected by the broker (code ${reasonCode})`, { reasonCode, reasonString });
+  }
+}
+
+/** An MQTT 5 broker announced a Maximum Packet Size and this packet is larger; it was not sent. */
+export class PacketTooLargeError extends MqttError {
+  readonly size: number;
+  readonly maximum: number;
+  constructor(size: number, maximum: number) {
+    super('ERR_PACKET_TOO_LARGE', `Packet of ${size} bytes exceeds the broker's Maximum Packet Size of ${maximum} bytes`, { reasonCode: 0x95 });
+    this.size = size;
+    this.maximum = maximum;
   }
 }
 

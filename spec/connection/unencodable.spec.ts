@@ -36,3 +36,17 @@ describe('a password without a username before MQTT 5', () => {
     expect(() => resolveOptions(undefined, { password: 'secret', protocolVersion: 5 })).not.toThrow();
   });
 });
+
+describe('a packet larger than the broker announced', () => {
+  const limited = { autoConnack: { sessionPresent: false, reasonCode: 0, properties: { maximumPacketSize: 64 } } };
+
+  it.each([0, 1, 2] as const)('fails at QoS %i with PacketTooLargeError, sends nothing and keeps the connection [MQTT-3.2.2-15]', async (qos) => {
+    const h = await connected({ client: { protocolVersion: 5 }, broker: limited });
+    const big = firstValueFrom(h.client.publish$('a/b', Buffer.alloc(100), { qos }));
+    await expect(big).rejects.toMatchObject({ code: 'ERR_PACKET_TOO_LARGE', size: expect.any(Number), maximum: 64 });
+    h.client.publish$('a/b', 'small', { qos }).subscribe();
+    await flush();
+    expect(h.broker.last.packets('publish').map((p) => p.payload.toString())).toEqual(['small']);
+    expect(h.client.state.status).toBe('connected');
+  });
+});

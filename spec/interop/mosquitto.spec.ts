@@ -4,6 +4,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { filter, firstValueFrom, lastValueFrom, merge, timeout, toArray } from 'rxjs';
 import {
+  PacketTooLargeError,
   connect,
   MqttClient,
   type ClientOptions,
@@ -282,12 +283,10 @@ describeMosquitto('rxmqtt against mosquitto', () => {
       expect(puback).toMatchObject({ cmd: 'puback', reasonCode: 0x10 });
     });
 
-    // KNOWN BUG (lib/session, not ours to fix; reported): [MQTT-3.2.2-15] "The Client MUST NOT
-    // send packets exceeding Maximum Packet Size to the Server". mosquitto announces
-    // maximumPacketSize in its CONNACK, rxmqtt sends the oversized PUBLISH anyway, and mosquitto
-    // answers DISCONNECT 0x95 (Packet too large). The publish should fail at once instead, with
-    // nothing sent and the connection kept. (MQTT.js 5.16 has the same bug.)
-    it('KNOWN BUG: refuses a PUBLISH larger than the Maximum Packet Size mosquitto announced, sending nothing', async () => {
+    // [MQTT-3.2.2-15] "The Client MUST NOT send packets exceeding Maximum Packet Size to the
+    // Server". mosquitto announces maximumPacketSize in its CONNACK; the publish must fail at once
+    // with nothing sent and the connection kept (MQTT.js 5.16 sends it and gets DISCONNECT 0x95).
+    it('refuses a PUBLISH larger than the Maximum Packet Size mosquitto announced, sending nothing', async () => {
       const made = await connected(client());
       const state = made.state;
       expect(state.status === 'connected' && state.connack.properties?.maximumPacketSize).toBe(MAX_PACKET_SIZE);
@@ -305,7 +304,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
           () => 'still connected after 3 s',
         ),
       ]);
-      expect(outcome).toBeInstanceOf(Error);
+      expect(outcome).toBeInstanceOf(PacketTooLargeError);
       expect(publishes).toEqual([]);
       expect(made.connected).toBe(true);
     });
