@@ -384,6 +384,34 @@ describeMosquitto('rxmqtt against mosquitto', () => {
     await mosquitto?.stop();
   });
 
+  test.each([0, 1, 2])('round-trips a message at QoS %i with MQTT 3.1.1', async (qos) => {
+    const to = ['-h', '127.0.0.1', '-p', String(mosquitto.port)];
+    // Retained, so the subscriber gets it whenever its subscription lands (no race on SUBACK).
+    const publisher = cli(['pub', ...to, '-t', `m4/q${qos}`, '-m', `at qos ${qos}`, '-q', String(qos), '-r']);
+    expect(await publisher.exit()).toEqual({ code: 0, signal: null });
+    const sub = cli(['sub', ...to, '-t', `m4/q${qos}`, '-q', String(qos), '-C', '1', '-F', 'json']);
+    expect(await sub.exit()).toEqual({ code: 0, signal: null });
+    expect(JSON.parse(sub.lines[0])).toMatchObject({ topic: `m4/q${qos}`, qos, payload: `at qos ${qos}` });
+  });
+
+  it('keeps a persistent session with --no-clean: messages sent while sub was away arrive on its return', async () => {
+    const to = ['-h', '127.0.0.1', '-p', String(mosquitto.port)];
+    const id = ['-i', 'cli-persistent', '--no-clean'];
+    // First visit: subscribe at QoS 1 and leave (one retained message makes it exit at once).
+    expect(await cli(['pub', ...to, '-t', 'persist/first', '-m', 'first', '-q', '1', '-r']).exit()).toEqual({ code: 0, signal: null });
+    const first = cli(['sub', ...to, ...id, '-t', 'persist/#', '-q', '1', '-C', '1']);
+    expect(await first.exit()).toEqual({ code: 0, signal: null });
+    // Clear the retained message so that only the session's queue can explain what arrives later.
+    expect(await cli(['pub', ...to, '-t', 'persist/first', '-n', '-r']).exit()).toEqual({ code: 0, signal: null });
+    // While it is away, three QoS 1 messages go to its session.
+    for (const n of [1, 2, 3]) {
+      expect(await cli(['pub', ...to, '-t', 'persist/away', '-m', `away ${n}`, '-q', '1']).exit()).toEqual({ code: 0, signal: null });
+    }
+    const back = cli(['sub', ...to, ...id, '-t', 'persist/#', '-q', '1', '-C', '3', '-v']);
+    expect(await back.exit()).toEqual({ code: 0, signal: null });
+    expect(back.lines).toEqual(['persist/away away 1', 'persist/away away 2', 'persist/away away 3']);
+  });
+
   it('round-trips an MQTT 5 message with its properties', async () => {
     const to = ['-h', '127.0.0.1', '-p', String(mosquitto.port), '-V', 'mqttv5'];
     const props = ['--user-property', 'k=1', '--user-property', 'k=2', '--content-type', 'text/plain', '--correlation-data', 'id-7', '--response-topic', 'm5/reply'];
