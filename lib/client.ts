@@ -58,6 +58,7 @@ export class RxMqttClient {
       // Hot path: skip Subject.next when nobody listens (about 10x cheaper per packet).
       onPacketIn: (packet) => this.packetInSubject.observed && this.packetInSubject.next(packet),
       onPacketOut: (packet) => this.packetOutSubject.observed && this.packetOutSubject.next(packet),
+      onResubscribeFailed: (error) => this.routes.refused(error.topic, error),
       handleMessage: hooks.handleMessage,
     });
     this.routes = new TopicRoutes({
@@ -90,8 +91,9 @@ export class RxMqttClient {
   /**
    * Messages whose topic matches `filter` (`+` and `#` wildcards, `$share/group/` prefixes).
    * Cold: the first subscriber sends SUBSCRIBE, later ones share it, the last to unsubscribe
-   * sends UNSUBSCRIBE. Errors with a SubackError when the broker refuses the filter; completes
-   * on `end()`; survives reconnects.
+   * sends UNSUBSCRIBE. Errors with a SubackError when the broker refuses the filter, also when it
+   * refuses the automatic resubscribe after a reconnect without a session; completes on `end()`;
+   * survives reconnects.
    */
   topic(filter: string, options?: TopicOptions): Observable<MqttMessage> {
     return this.routes.observe(filter, options);

@@ -240,6 +240,10 @@ export class MqttClient extends EventEmitter {
         return;
       case 'end':
         return; // emitted by end() after its callback, as MQTT.js does
+      case 'dropped':
+        // rxmqtt: the bounded offline queue dropped a publish (MQTT.js has no such queue).
+        this.emit('dropped', event.error);
+        return;
       case 'reconnect':
       case 'close':
       case 'offline':

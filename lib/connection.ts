@@ -7,7 +7,7 @@ import { asyncScheduler, Subject, type SchedulerLike, type Subscription } from '
 import { BackoffCounter, fixedBackoff } from './backoff-policy.js';
 import { runBeforeConnect, type ConnectTarget } from './before-connect.js';
 import { createDecoder, encodePacket, type IDisconnectPacket, type IPublishPacket, type Packet } from './codec.js';
-import { ClientClosedError, MqttError, PacketTooLargeError, ProtocolError, ServerDisconnectError, TimeoutError, TransportError } from './errors.js';
+import { ClientClosedError, MqttError, PacketTooLargeError, ProtocolError, ServerDisconnectError, TimeoutError, TransportError, type SubackError } from './errors.js';
 import { Inbox } from './inbox.js';
 import { createLogger, customLogger, redactPacket, type Logger } from './log.js';
 import type { HandleMessage, ResolvedOptions } from './options.js';
@@ -33,6 +33,8 @@ export interface ConnectionHooks {
   onMessage(packet: IPublishPacket): void;
   onPacketIn(packet: Packet): void;
   onPacketOut(packet: Packet): void;
+  /** The broker refused a filter the session re-subscribed after a reconnect (reported as an 'error' event next). */
+  onResubscribeFailed(error: SubackError): void;
   /** MQTT.js `handleMessage` (looked up per message): when it returns a handler, messages are handled one at a time and acked after `done`. */
   handleMessage?: () => HandleMessage | undefined;
 }
@@ -107,6 +109,7 @@ export class Connection {
       properties: options.properties,
       resubscribe: options.resubscribe,
       queueQoSZero: options.queueQoSZero,
+      offlineQueue: options.offlineQueue,
       messageIdProvider: options.messageIdProvider,
     });
     this.state = { status: 'idle' };
@@ -308,6 +311,16 @@ export class Connection {
       }
       case 'close':
         return this.closeTransport();
+      case 'dropped':
+        this.log('offline queue full (%s): dropped a publish to %s', output.error.limit, output.topic);
+        this.hooks.onEvent(output);
+        // 'error' makes an overflow a failure the app hears about, besides the publish's own error.
+        if (output.policy === 'error') this.hooks.onEvent({ type: 'error', error: output.error });
+        return;
+      case 'resubscribeFailed':
+        this.log('resubscribe to %s refused (code %d)', output.topic, output.reasonCode);
+        this.hooks.onResubscribeFailed(output.error);
+        return this.hooks.onEvent({ type: 'error', error: output.error });
       default: {
         const unexpected: never = output;
         throw new Error(`unhandled session output ${String(unexpected)}`);

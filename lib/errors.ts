@@ -22,7 +22,9 @@ export type MqttErrorCode =
   | 'ERR_BEFORE_CONNECT'
   /** The reconnect policy's `maxAttempts` retries all failed (the last failure is the `cause`). */
   | 'ERR_RECONNECT_EXHAUSTED'
-  | 'ERR_PACKET_TOO_LARGE';
+  | 'ERR_PACKET_TOO_LARGE'
+  /** The bounded offline queue (`offlineQueue`) was full: this publish was dropped. */
+  | 'ERR_QUEUE_FULL';
 
 export interface MqttErrorOptions {
   reasonCode?: number;
@@ -101,6 +103,27 @@ export class PacketTooLargeError extends MqttError {
     super('ERR_PACKET_TOO_LARGE', `Packet of ${size} bytes exceeds the broker's Maximum Packet Size of ${maximum} bytes`, { reasonCode: 0x95 });
     this.size = size;
     this.maximum = maximum;
+  }
+}
+
+/** Which `offlineQueue` limit a dropped publish ran into. */
+export type QueueLimit = 'maxMessages' | 'maxBytes';
+
+/**
+ * A publish waiting offline was dropped because the bounded offline queue (`offlineQueue`) was
+ * full: the new one (`overflow` 'error' or 'drop-newest'), or the oldest waiting one ('drop-oldest').
+ */
+export class QueueFullError extends MqttError {
+  readonly topic: string;
+  readonly limit: QueueLimit;
+  /** 'refused': this publish never joined the queue; 'evicted': a newer one took its place. */
+  readonly outcome: 'refused' | 'evicted';
+  constructor(topic: string, limit: QueueLimit, outcome: 'refused' | 'evicted') {
+    const what = outcome === 'evicted' ? 'evicted by a newer publish' : 'refused';
+    super('ERR_QUEUE_FULL', `Offline queue full (${limit}): publish to "${topic}" ${what}`);
+    this.topic = topic;
+    this.limit = limit;
+    this.outcome = outcome;
   }
 }
 

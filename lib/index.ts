@@ -17,6 +17,7 @@ export type { MqttMessage } from './message.js';
 export type { ClientOptions, WillOptions, ConnectProperties, HandleMessage, CustomHandleAcks, ServerAddress, ReconnectOptions, ReconnectPolicy } from './options.js';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions, type BackoffPolicy } from './backoff-policy.js';
 export type { BeforeConnect, BeforeConnectContext, BeforeConnectResult } from './before-connect.js';
+export type { OfflineQueueOptions, OverflowPolicy } from './offline-queue-options.js';
 export type { ConnectionState, ConnectionStatus, ClientEvent } from './state.js';
 export type { TopicOptions } from './routes.js';
 export type { PublishOptions, SubscribeOptions } from './validate.js';

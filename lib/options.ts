@@ -9,6 +9,7 @@ import { resolveBackoff, type BackoffOptions, type BackoffPolicy } from './backo
 import type { BeforeConnect } from './before-connect.js';
 import type { IConnectPacket, IPublishPacket, QoS } from './codec.js';
 import { InvalidArgumentError } from './errors.js';
+import { resolveOfflineQueue, type OfflineQueueLimits, type OfflineQueueOptions } from './offline-queue-options.js';
 import type { MessageIdProvider } from './session/types.js';
 import type { IStore } from './store.js';
 
@@ -101,6 +102,12 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   outgoingStore?: IStore;
   /** Queue QoS 0 publishes while offline. @default true */
   queueQoSZero?: boolean;
+  /**
+   * rxmqtt: bound the publishes waiting while offline (`maxMessages`, `maxBytes` of payload) and
+   * pick what gives way (`overflow`). See `OfflineQueueOptions`.
+   * @default undefined (unbounded, as MQTT.js)
+   */
+  offlineQueue?: OfflineQueueOptions;
   customHandleAcks?: CustomHandleAcks;
   /** Reserved for MQTT 5 topic alias management (not implemented yet: see README). */
   autoUseTopicAlias?: boolean;
@@ -149,6 +156,8 @@ export interface ResolvedOptions extends ClientOptions {
   reconnectOnConnackError: boolean;
   connectTimeout: number;
   queueQoSZero: boolean;
+  /** undefined: unbounded. */
+  offlineQueue?: OfflineQueueLimits;
   resubscribe: boolean;
   noDelay: boolean;
   endTimeout: number;
@@ -195,6 +204,7 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
     reconnectOnConnackError: merged.reconnectOnConnackError ?? false,
     connectTimeout: merged.connectTimeout ?? 30_000,
     queueQoSZero: merged.queueQoSZero ?? true,
+    offlineQueue: resolveOfflineQueue(merged.offlineQueue),
     resubscribe: merged.resubscribe ?? true,
     noDelay: merged.noDelay ?? true,
     endTimeout: merged.endTimeout ?? 30_000,

@@ -63,6 +63,16 @@ export class TopicRoutes {
     });
   }
 
+  /**
+   * The broker refused `filter` when the session re-subscribed it after a reconnect: its stream
+   * errors. A route still waiting to send its own SUBSCRIBE (behind an UNSUBSCRIBE) is a new
+   * subscription, not the refused one, and is left alone.
+   */
+  refused(filter: string, error: SubackError): void {
+    const route = this.routes.get(filter);
+    if (route && !route.deferred) this.fail(route, error);
+  }
+
   /** Completes every stream (client ended). */
   completeAll(): void {
     for (const route of [...this.routes.values()]) {

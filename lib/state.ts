@@ -2,8 +2,9 @@
  * The connection status as one union (not four booleans), and the events the MQTT.js facade
  * re-emits. Both are produced by `connection.ts`.
  */
-import type { IConnackPacket, IDisconnectPacket } from './codec.js';
-import type { MqttError } from './errors.js';
+import type { IConnackPacket, IDisconnectPacket, QoS } from './codec.js';
+import type { MqttError, QueueFullError } from './errors.js';
+import type { OverflowPolicy } from './session/types.js';
 
 export type ConnectionState =
   /** Created with `manualConnect` and not started yet. */
@@ -29,4 +30,6 @@ export type ClientEvent =
   | { type: 'offline' }
   | { type: 'error'; error: MqttError | Error }
   | { type: 'disconnect'; packet: IDisconnectPacket }
+  /** The bounded offline queue (`offlineQueue`) dropped a publish; it failed with `error`. */
+  | { type: 'dropped'; topic: string; qos: QoS; bytes: number; policy: OverflowPolicy; error: QueueFullError }
   | { type: 'end' };

@@ -40,6 +40,19 @@ export class Fifo<T> {
     return item;
   }
 
+  /**
+   * Removes and returns the i-th live item (0 = head). O(i): the items before it move up one slot,
+   * so removing near the head (the oldest of a kind, behind a few others) stays cheap.
+   */
+  removeAt(i: number): T | undefined {
+    const at = this.head + i;
+    if (i < 0 || at >= this.items.length) return undefined;
+    const item = this.items[at];
+    for (let j = at; j > this.head; j--) this.items[j] = this.items[j - 1];
+    this.shift(); // drops the now duplicated head slot (and compacts as shift does)
+    return item;
+  }
+
   /** Keeps only the items for which `keep` returns true, in order. O(n). */
   retain(keep: (item: T) => boolean): void {
     const kept: T[] = [];

@@ -4,7 +4,8 @@
  * id, or for an id of another kind, are ignored: nobody waits for them.
  */
 import type { IPubackPacket, IPubcompPacket, IPubrecPacket, IPubrelPacket, ISubackPacket, IUnsubackPacket } from '../codec.js';
-import { MqttError, PublishError } from '../errors.js';
+import { MqttError, PublishError, SubackError } from '../errors.js';
+import { dequeueAll } from './offline-queue.js';
 import { drain } from './outbound.js';
 import { isFailure, protocolError, REASON, release, settleError, settleOk } from './state.js';
 import type { PublishEntry, SessionState, SubscribeEntry } from './state.js';
@@ -71,7 +72,8 @@ export function handlePubcomp(state: SessionState, packet: IPubcompPacket, out: 
 
 /**
  * Settles a SUBSCRIBE with one code per filter. Failure codes are not an error settle (MQTT.js
- * compatibility): callers inspect `granted`. Accepted filters are remembered for resubscribe.
+ * compatibility): callers inspect `granted`. Accepted filters are remembered for resubscribe;
+ * refused ones are forgotten, and those of an automatic resubscribe reported as 'resubscribeFailed'.
  */
 export function handleSuback(state: SessionState, packet: ISubackPacket, out: SessionOutput[]): void {
   const messageId = packet.messageId as number;
@@ -87,7 +89,19 @@ export function handleSuback(state: SessionState, packet: ISubackPacket, out: Se
   release(state, messageId, entry);
   recordSubscriptions(state, entry, granted);
   if (entry.token !== undefined) settleOk(out, entry.token, { type: 'subscribe', packet, granted });
+  else reportRefusedResubscribes(entry, packet, granted, out);
   drain(state, out);
+}
+
+/** Nobody waits for an automatic resubscribe, so each filter the broker refused is an output of its own. */
+function reportRefusedResubscribes(entry: SubscribeEntry, packet: ISubackPacket, granted: number[], out: SessionOutput[]): void {
+  const subscriptions = entry.packet.subscriptions;
+  for (let i = 0; i < subscriptions.length; i++) {
+    const reasonCode = granted[i] as number;
+    if (reasonCode < 0x80) continue;
+    const topic = subscriptions[i]!.topic;
+    out.push({ type: 'resubscribeFailed', topic, reasonCode, error: new SubackError(topic, reasonCode, packet.properties?.reasonString) });
+  }
 }
 
 function recordSubscriptions(state: SessionState, entry: SubscribeEntry, granted: number[]): void {
@@ -143,5 +157,5 @@ export function abort(state: SessionState, error: MqttError, out: SessionOutput[
   state.quotaUsed = 0;
   state.resend.clear();
   state.resubscribe = [];
-  for (const command of state.pending.drain()) settleError(out, command.token, error);
+  for (const command of dequeueAll(state)) settleError(out, command.token, error);
 }

@@ -4,6 +4,7 @@
  */
 import type { IPublishPacket, ISubscribePacket, IUnsubscribePacket } from '../codec.js';
 import { MqttError } from '../errors.js';
+import { admitOffline, dequeue, enqueue } from './offline-queue.js';
 import { assertNever, settleError, settleOk } from './state.js';
 import type { PublishEntry, ResubscribeGroup, SessionState } from './state.js';
 import type { Command, PublishCommand, SessionOutput, SubscribeCommand, UnsubscribeCommand } from './types.js';
@@ -11,11 +12,14 @@ import type { Command, PublishCommand, SessionOutput, SubscribeCommand, Unsubscr
 /** A publish, subscribe or unsubscribe issued by the application. */
 export function handleCommand(state: SessionState, command: Command, out: SessionOutput[]): void {
   if (state.status === 'connected' && nothingWaiting(state) && trySend(state, command, out)) return;
-  if (state.status !== 'connected' && command.type === 'publish' && command.qos === 0 && !state.options.queueQoSZero) {
-    settleError(out, command.token, new MqttError('ERR_CONNECTION_CLOSED', 'Cannot publish QoS 0 while disconnected'));
-    return;
+  if (state.status !== 'connected' && command.type === 'publish') {
+    if (command.qos === 0 && !state.options.queueQoSZero) {
+      settleError(out, command.token, new MqttError('ERR_CONNECTION_CLOSED', 'Cannot publish QoS 0 while disconnected'));
+      return;
+    }
+    if (!admitOffline(state, command, out)) return;
   }
-  state.pending.push(command);
+  enqueue(state, command);
 }
 
 function nothingWaiting(state: SessionState): boolean {
@@ -34,7 +38,7 @@ export function drain(state: SessionState, out: SessionOutput[]): void {
   const pending = state.pending;
   for (let command = pending.peek(); command !== undefined; command = pending.peek()) {
     if (!trySend(state, command, out)) return;
-    pending.shift();
+    dequeue(state);
   }
 }
 

@@ -93,6 +93,9 @@ export interface SessionState {
   resubscribe: ResubscribeGroup[];
   /** Commands not sent yet, in the order they were issued. */
   readonly pending: Fifo<Command>;
+  /** Publishes in `pending` and their payload bytes, for the offline queue limits. */
+  queuedPublishes: number;
+  queuedBytes: number;
   readonly subscriptions: Map<string, ISubscription>;
   /** v5 SUBSCRIBE properties of the filters in `subscriptions` that had some. */
   readonly subscriptionProperties: Map<string, SubscribeProperties>;
@@ -119,6 +122,8 @@ export function createState(options: SessionOptions): SessionState {
     resend: new Fifo(),
     resubscribe: [],
     pending: new Fifo(),
+    queuedPublishes: 0,
+    queuedBytes: 0,
     subscriptions: new Map(),
     subscriptionProperties: new Map(),
     inboundQos2: new Map(),

@@ -17,7 +17,7 @@ import type {
   QoS,
   UserProperties,
 } from '../codec.js';
-import type { ConnackError, MqttError, ProtocolError } from '../errors.js';
+import type { ConnackError, MqttError, ProtocolError, QueueFullError, SubackError } from '../errors.js';
 
 /** Opaque handle chosen by the caller to match a settle output to the command that caused it. */
 export type Token = number;
@@ -31,6 +31,23 @@ export interface MessageIdProvider {
   register(id: number): boolean;
   deallocate(id: number): void;
   clear(): void;
+}
+
+/** What gives way when a publish does not fit the bounded offline queue. */
+export type OverflowPolicy = 'drop-oldest' | 'drop-newest' | 'error';
+
+/**
+ * Bounds on the publishes waiting in the pending queue while the session is not connected.
+ * Subscribes and unsubscribes are neither counted nor dropped: they are small and their order
+ * matters. Limits are checked only when a publish is issued while not connected.
+ */
+export interface OfflineQueueLimits {
+  /** Publishes (any QoS) that may wait. `Infinity` for no limit. */
+  maxMessages: number;
+  /** Payload bytes those publishes may hold together. `Infinity` for no limit. */
+  maxBytes: number;
+  /** 'drop-oldest' evicts the oldest waiting publish; 'drop-newest' and 'error' refuse the new one. */
+  overflow: OverflowPolicy;
 }
 
 export interface SessionOptions {
@@ -48,6 +65,8 @@ export interface SessionOptions {
   resubscribe: boolean;
   /** Queue QoS 0 publishes while offline (true) or fail them at once (false). @default true */
   queueQoSZero: boolean;
+  /** Bounded offline queue; absent means unbounded (MQTT.js behaviour). @default undefined */
+  offlineQueue?: OfflineQueueLimits;
   messageIdProvider?: MessageIdProvider;
 }
 
@@ -128,6 +147,10 @@ export type SessionOutput =
   /** An inbound application message. `ackId` is set for QoS 1/2: feed it back as 'acknowledge'. */
   | { type: 'deliver'; packet: IPublishPacket; ackId?: number }
   | { type: 'settle'; token: Token; result?: SettleResult; error?: MqttError }
+  /** The bounded offline queue dropped a publish (its settle, failing with `error`, comes just before). */
+  | { type: 'dropped'; topic: string; qos: QoS; bytes: number; policy: OverflowPolicy; error: QueueFullError }
+  /** The broker refused a filter of an automatic resubscribe: it has left `subscriptions`. */
+  | { type: 'resubscribeFailed'; topic: string; reasonCode: number; error: SubackError }
   | { type: 'pingResponse' }
   /** The broker broke the protocol: the connection must be closed (any DISCONNECT was emitted first). */
   | { type: 'protocolError'; error: ProtocolError }
