@@ -11,6 +11,7 @@ export { connect, connectAsync } from './connect.js';
 export { MqttClient, MqttClient as Client, type ISubscriptionGrant, type StreamBuilder } from './compat.js';
 export { RxMqttClient, type PublishResult } from './client.js';
 export { Store, type IStore, type StoreOptions } from './store.js';
+export { FileStore, type FileStoreOptions, type FileStoreStats } from './file-store.js';
 export { DefaultMessageIdProvider, UniqueMessageIdProvider } from './session/message-id-provider.js';
 export * from './errors.js';
 export type { MqttMessage } from './message.js';
