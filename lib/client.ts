@@ -158,6 +158,9 @@ export class RxMqttClient {
       queueMicrotask(() => settler.reject(invalid));
       return;
     }
+    // MQTT.js cbStorePut: fired once a QoS 1/2 message is in the outgoing store (put callback of
+    // `outgoingStore`, e.g. a FileStore's fsync; without one, the session's in-flight table).
+    const stored = options.cbStorePut;
     this.connection.submit(
       {
         type: 'publish',
@@ -168,10 +171,8 @@ export class RxMqttClient {
         dup: options.dup ?? false,
         properties: options.properties,
       },
-      settler,
+      stored ? { ...settler, stored } : settler,
     );
-    // MQTT.js: fired once a QoS 1/2 message is in the outgoing store (the session's in-flight table).
-    if (options.cbStorePut && (options.qos ?? 0) > 0) options.cbStorePut();
   }
 
   /** Ends the client: waits for in-flight acks (unless `force`), sends DISCONNECT, closes. */

@@ -11,10 +11,12 @@ import { ClientClosedError, MqttError, PacketTooLargeError, ProtocolError, Serve
 import { Inbox } from './inbox.js';
 import { createLogger, customLogger, redactPacket, type Logger } from './log.js';
 import type { HandleMessage, ResolvedOptions } from './options.js';
+import { readStore } from './read-store.js';
 import { isRetryableConnack } from './refusal.js';
 import { MqttSession } from './session/session.js';
 import type { Command, SessionInput, SessionOutput, SettleResult, Token } from './session/types.js';
 import type { ClientEvent, ConnectionState } from './state.js';
+import type { StoreCallback } from './store.js';
 import type { Transport, TransportFactory, TransportTarget } from './transport/transport.js';
 import { keepalive, type KeepaliveSignal } from '../operators/keepalive.js';
 
@@ -42,6 +44,8 @@ export interface ConnectionHooks {
 export interface Settler {
   resolve(result: SettleResult | undefined): void;
   reject(error: Error): void;
+  /** MQTT.js `cbStorePut`: a QoS 1/2 publish is in the `outgoingStore` (with none: in the session). */
+  stored?: () => void;
 }
 
 export type CommandRequest = Command extends infer C ? (C extends Command ? Omit<C, 'token'> : never) : never;
@@ -87,6 +91,10 @@ export class Connection {
   private readonly inbox: Inbox;
   /** Set when a QoS 0 PUBLISH could not be encoded, until its settle output is executed. */
   private unsentQos0?: MqttError;
+  /** The `outgoingStore` is read once, before the first connect, to resume what it holds. */
+  private restore: 'pending' | 'reading' | 'done' = 'pending';
+  /** `cbStorePut` of publishes not put into the `outgoingStore` yet, by token. */
+  private readonly storedCallbacks = new Map<Token, () => void>();
   private readonly log: Logger;
 
   constructor(
@@ -134,7 +142,26 @@ export class Connection {
     this.ending = undefined;
     this.refusedForGood = false;
     this.backoff.reset();
+    if (this.restore !== 'done' && this.options.outgoingStore) return this.restoreThenOpen();
     this.open();
+  }
+
+  /**
+   * Reads the `outgoingStore` (a previous process's in-flight publishes) into the session, then
+   * opens the first connection. A store that fails to read is reported as an 'error' event and
+   * whatever it gave before is resumed: the client connects either way.
+   */
+  private restoreThenOpen(): void {
+    if (this.restore === 'reading') return; // the read's end opens
+    this.restore = 'reading';
+    readStore(this.options.outgoingStore!, (packets, error) => {
+      this.restore = 'done';
+      if (error) this.hooks.onEvent({ type: 'error', error });
+      if (packets.length > 0) this.step({ type: 'restore', packets: packets as unknown as Packet[] });
+      const { status } = this.state;
+      // end() during the read closed the client; a start() after it wants the connection again.
+      if (!this.ending && (status === 'idle' || status === 'closed' || status === 'offline')) this.open();
+    });
   }
 
   /** Hands a command to the session; `settler` is called once when it completes or fails. */
@@ -148,7 +175,11 @@ export class Connection {
     const token = this.nextToken++;
     this.settlers.set(token, settler);
     (request as Command).token = token;
+    const stored = request.type === 'publish' && request.qos > 0 ? settler.stored : undefined;
+    if (stored && this.options.outgoingStore) this.storedCallbacks.set(token, stored);
     this.step(request as Command);
+    // Without an outgoingStore the session's in-flight table (or queue) is the store.
+    if (stored && !this.options.outgoingStore) stored();
   }
 
   removeOutgoing(messageId: number): void {
@@ -278,7 +309,7 @@ export class Connection {
     for (let i = 0; i < outputs.length; i++) {
       const output = outputs[i];
       if (output.type === 'send') this.write(output.packet);
-      else if (output.type === 'settle' && this.settlers.has(output.token)) this.forgetOutgoing(output.result);
+      else if (output.type === 'settle' && (output.token === undefined || this.settlers.has(output.token))) this.forgetOutgoing(output.result);
     }
     for (let i = 0; i < outputs.length; i++) if (outputs[i].type !== 'send') this.execute(outputs[i]);
     if (this.state.status === 'disconnecting' && !this.ending?.sent) this.disconnectIfIdle();
@@ -411,7 +442,24 @@ export class Connection {
   private mirrorOutgoing(packet: Packet): void {
     const store = this.options.outgoingStore;
     if (!store) return;
-    if ((packet.cmd === 'publish' && packet.qos > 0 && !packet.dup) || packet.cmd === 'pubrel') store.put(packet as never);
+    if (packet.cmd === 'publish' && packet.qos > 0 && !packet.dup) store.put(packet as never, this.afterPut(packet.messageId));
+    else if (packet.cmd === 'pubrel') store.put(packet as never, this.afterPut(undefined));
+  }
+
+  /**
+   * A put's outcome: the publish's `cbStorePut` once it is stored, an 'error' event if it could not
+   * be. Never run inside the step that wrote the packet (an in-memory store calls back at once): a
+   * publish from `cbStorePut` must not overtake the rest of that step's packets.
+   */
+  private afterPut(messageId: number | undefined): StoreCallback {
+    const token = messageId === undefined ? undefined : this.session.inflightToken(messageId);
+    const stored = token === undefined ? undefined : this.storedCallbacks.get(token);
+    if (stored) this.storedCallbacks.delete(token!);
+    return (error) =>
+      queueMicrotask(() => {
+        if (error) this.hooks.onEvent({ type: 'error', error });
+        else stored?.();
+      });
   }
 
   /** Keeps MQTT.js's `incomingStore` holding inbound QoS 2 messages until their PUBREL. */
@@ -422,7 +470,10 @@ export class Connection {
     else if (packet.cmd === 'pubrel') store.del({ messageId: packet.messageId });
   }
 
-  /** A settled publish has left the session's in-flight table, so it leaves MQTT.js's `outgoingStore`. */
+  /**
+   * A settled publish has left the session's in-flight table, so it leaves MQTT.js's `outgoingStore`.
+   * Publishes failed by end() (abort) carry no messageId: they stay, and a restarted client resumes them.
+   */
   private forgetOutgoing(result: SettleResult | undefined): void {
     const messageId = result?.type === 'publish' ? result.messageId : undefined;
     if (messageId !== undefined) this.options.outgoingStore?.del({ messageId });
@@ -445,10 +496,11 @@ export class Connection {
     this.hooks.onEvent({ type: 'error', error });
   }
 
-  private settle(token: Token, result: SettleResult | undefined, error: MqttError | undefined): void {
-    const settler = this.settlers.get(token);
+  private settle(token: Token | undefined, result: SettleResult | undefined, error: MqttError | undefined): void {
+    const settler = token === undefined ? undefined : this.settlers.get(token);
     if (!settler) return;
-    this.settlers.delete(token);
+    this.settlers.delete(token!);
+    this.storedCallbacks.delete(token!);
     if (this.unsentQos0 && result?.type === 'publish' && result.messageId === undefined) {
       error = this.unsentQos0;
       this.unsentQos0 = undefined;

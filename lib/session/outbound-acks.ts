@@ -27,7 +27,8 @@ function finishPublish(
 ): void {
   release(state, messageId, entry);
   if (isFailure(state, ack.reasonCode)) {
-    settleError(out, entry.token, new PublishError(ack.reasonCode as number, ack.properties?.reasonString));
+    const error = new PublishError(ack.reasonCode as number, ack.properties?.reasonString);
+    settleError(out, entry.token, error, { type: 'publish', messageId, packet: ack });
   } else {
     settleOk(out, entry.token, { type: 'publish', messageId, packet: ack });
   }
@@ -143,7 +144,10 @@ export function removeOutgoing(state: SessionState, messageId: number, error: Mq
   const entry = state.inflight.get(messageId);
   if (!entry || (entry.kind !== 'publish' && !error)) return;
   release(state, messageId, entry);
-  if (entry.token !== undefined) settleError(out, entry.token, error ?? new MqttError('ERR_MESSAGE_REMOVED', 'Message removed'));
+  const reason = error ?? new MqttError('ERR_MESSAGE_REMOVED', 'Message removed');
+  // A publish's settle names it (restored ones too, with no token) so the outgoing store forgets it.
+  if (entry.kind === 'publish') settleError(out, entry.token, reason, { type: 'publish', messageId });
+  else if (entry.token !== undefined) settleError(out, entry.token, reason);
   drain(state, out);
 }
 

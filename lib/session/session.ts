@@ -16,9 +16,10 @@ import { configure, handleConnack, openConnection } from './connack.js';
 import { acknowledge, handlePublish, handlePubrel } from './inbound.js';
 import { abort, handlePuback, handlePubcomp, handlePubrec, handleSuback, handleUnsuback, removeOutgoing } from './outbound-acks.js';
 import { handleCommand } from './outbound.js';
+import { restore } from './restore.js';
 import { assertNever, connectionLost, createState, protocolError, REASON } from './state.js';
 import type { SessionState } from './state.js';
-import type { SessionInput, SessionOptions, SessionOutput, SessionStatus } from './types.js';
+import type { SessionInput, SessionOptions, SessionOutput, SessionStatus, Token } from './types.js';
 
 export class MqttSession {
   private readonly state: SessionState;
@@ -39,6 +40,11 @@ export class MqttSession {
   /** Outgoing QoS 1/2 publishes, subscribes and unsubscribes awaiting their ack. */
   get inflightCount(): number {
     return this.state.inflight.size;
+  }
+
+  /** The token of the in-flight command with packet id `messageId` (undefined if none, or restored from a store). */
+  inflightToken(messageId: number): Token | undefined {
+    return this.state.inflight.get(messageId)?.token;
   }
 
   /** Commands waiting to be sent (offline, no free packet id, or Receive Maximum reached). */
@@ -96,6 +102,9 @@ export class MqttSession {
         break;
       case 'abort':
         abort(state, input.error, out);
+        break;
+      case 'restore':
+        restore(state, input.packets);
         break;
       default:
         assertNever(input);

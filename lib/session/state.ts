@@ -32,7 +32,8 @@ export const DEFAULT_RECEIVE_MAXIMUM = 65535;
 /** An outgoing QoS 1/2 PUBLISH awaiting its acknowledgement. */
 export interface PublishEntry {
   kind: 'publish';
-  token: Token;
+  /** undefined for a publish restored from a store: nobody waits for its ack. */
+  token: Token | undefined;
   packet: IPublishPacket;
   /** Set once the broker answered a QoS 2 PUBLISH with a successful PUBREC (PUBREL sent). */
   pubrec: IPubrecPacket | undefined;
@@ -133,12 +134,13 @@ export function createState(options: SessionOptions): SessionState {
   };
 }
 
-export function settleOk(out: SessionOutput[], token: Token, result: SettleResult): void {
+export function settleOk(out: SessionOutput[], token: Token | undefined, result: SettleResult): void {
   out.push({ type: 'settle', token, result });
 }
 
-export function settleError(out: SessionOutput[], token: Token, error: MqttError): void {
-  out.push({ type: 'settle', token, error });
+/** `result` names the in-flight publish that failed, so that the outgoing store forgets it too. */
+export function settleError(out: SessionOutput[], token: Token | undefined, error: MqttError, result?: SettleResult): void {
+  out.push(result === undefined ? { type: 'settle', token, error } : { type: 'settle', token, result, error });
 }
 
 /** True for an MQTT 5 failure reason code (0x80 and above); v3/v4 acks carry none. */

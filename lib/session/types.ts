@@ -131,7 +131,18 @@ export type SessionInput =
    */
   | { type: 'removeOutgoing'; messageId: number; error?: MqttError }
   /** Fail every pending and in-flight command with `error` (end, fatal error). */
-  | { type: 'abort'; error: MqttError };
+  | { type: 'abort'; error: MqttError }
+  /**
+   * Packets a previous process left in the outgoing store (QoS 1/2 PUBLISH, PUBREL for a PUBREC'd
+   * QoS 2), in store order: they are in flight again, with no caller waiting. Fed before the first
+   * 'open' so that the next CONNACK resumes them like any other in-flight publish.
+   */
+  | RestoreInput;
+
+export interface RestoreInput {
+  type: 'restore';
+  packets: readonly Packet[];
+}
 
 export type SettleResult =
   | { type: 'publish'; messageId?: number; packet?: Packet }
@@ -146,7 +157,12 @@ export type SessionOutput =
   | { type: 'refused'; connack: IConnackPacket; error: ConnackError }
   /** An inbound application message. `ackId` is set for QoS 1/2: feed it back as 'acknowledge'. */
   | { type: 'deliver'; packet: IPublishPacket; ackId?: number }
-  | { type: 'settle'; token: Token; result?: SettleResult; error?: MqttError }
+  /**
+   * A command completed. `token` is undefined for a publish restored from a store: nobody waits for
+   * it, but its `result.messageId` still tells the store to forget it. A failed in-flight publish
+   * carries both `error` and a `result` with its messageId.
+   */
+  | { type: 'settle'; token: Token | undefined; result?: SettleResult; error?: MqttError }
   /** The bounded offline queue dropped a publish (its settle, failing with `error`, comes just before). */
   | { type: 'dropped'; topic: string; qos: QoS; bytes: number; policy: OverflowPolicy; error: QueueFullError }
   /** The broker refused a filter of an automatic resubscribe: it has left `subscriptions`. */
