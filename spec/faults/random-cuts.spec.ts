@@ -50,7 +50,7 @@ describe('a publisher cut at random points (aedes)', () => {
   it.each([
     [1, '0x5eed1'],
     [2, '0x5eed2'],
-  ] as Array<[1 | 2, string]>)('loses no QoS %i message over 2,000 messages and 50+ cuts (seed %s)', async (qos, seed) => {
+  ] as Array<[1 | 2, string]>)('loses no QoS %i message over 2,000 messages and 30+ cuts (seed %s)', async (qos, seed) => {
     aedes = await startAedes();
     const meanGap = Math.round(MESSAGES / CUTS_AIMED);
     proxy = await startCuttingProxy({ port: aedes.port, random: { seed: Number(seed), unit: 'message', meanGap, maxCuts: CUTS_MAX } });
@@ -74,7 +74,7 @@ describe('a publisher cut at random points (aedes)', () => {
         extra: { qos1Redelivered: qos === 1 ? duplicated : 0, connections: proxy.connections },
       });
     }
-    expect(proxy.cuts).toBeGreaterThanOrEqual(50);
+    expect(proxy.cuts).toBeGreaterThanOrEqual(30);
     check(ledger, qos);
   }, 90_000);
 });
@@ -125,8 +125,8 @@ describeMosquitto('a publisher and a subscriber both cut at random points (mosqu
         extra: { publisherCuts: publisherProxy.cuts, subscriberCuts: subscriberProxy.cuts, qos1Redelivered: q1.duplicated().length },
       });
     }
-    expect(publisherProxy.cuts).toBeGreaterThanOrEqual(50);
-    expect(subscriberProxy.cuts).toBeGreaterThanOrEqual(50);
+    expect(publisherProxy.cuts).toBeGreaterThanOrEqual(30);
+    expect(subscriberProxy.cuts).toBeGreaterThanOrEqual(30);
     check(q1, 1);
     check(q2, 2);
   }, 90_000);
