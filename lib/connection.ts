@@ -3,22 +3,23 @@
  * inputs, executes the session's outputs (writes, settles, deliveries), and owns every timer
  * (connect timeout, keepalive, reconnect delay, end timeout) through an injectable scheduler.
  */
-import { asyncScheduler, Subject, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import { BackoffCounter, fixedBackoff } from './backoff-policy.js';
 import { runBeforeConnect, type ConnectTarget } from './before-connect.js';
 import { createDecoder, encodePacket, type IDisconnectPacket, type IPublishPacket, type Packet } from './codec.js';
 import { ClientClosedError, MqttError, PacketTooLargeError, ProtocolError, ServerDisconnectError, TimeoutError, TransportError, type SubackError } from './errors.js';
 import { Inbox } from './inbox.js';
+import { KeepaliveTimer } from './keepalive-timer.js';
 import { createLogger, customLogger, redactPacket, type Logger } from './log.js';
 import type { HandleMessage, ResolvedOptions } from './options.js';
 import { readStore } from './read-store.js';
 import { isRetryableConnack } from './refusal.js';
+import { Outbox } from './outbox.js';
 import { MqttSession } from './session/session.js';
 import type { Command, SessionInput, SessionOutput, SettleResult, Token } from './session/types.js';
 import type { ClientEvent, ConnectionState } from './state.js';
-import type { StoreCallback } from './store.js';
+import { StoreMirror } from './store-mirror.js';
 import type { Transport, TransportFactory, TransportTarget } from './transport/transport.js';
-import { keepalive, type KeepaliveSignal } from '../operators/keepalive.js';
 
 const defaultLog = createLogger('conn');
 
@@ -66,13 +67,9 @@ export class Connection {
   private attempt = 0;
   private nextToken = 1;
   private readonly settlers = new Map<Token, Settler>();
-  private outQueue: Buffer[] = [];
-  private flushScheduled = false;
-  /** Settles waiting for the next flush; called with `lost` when the queued bytes were discarded instead. */
-  private afterFlush: Array<(lost?: Error) => void> = [];
+  private readonly outbox: Outbox;
   private timer?: Subscription;
-  private keepaliveSignals?: Subject<KeepaliveSignal>;
-  private keepaliveSubscription?: Subscription;
+  private readonly keepalive: KeepaliveTimer;
   /** Why the current transport is being closed (set before we close it ourselves). */
   private dropCause?: Error;
   private refusedForGood = false;
@@ -93,8 +90,7 @@ export class Connection {
   private unsentQos0?: MqttError;
   /** The `outgoingStore` is read once, before the first connect, to resume what it holds. */
   private restore: 'pending' | 'reading' | 'done' = 'pending';
-  /** `cbStorePut` of publishes not put into the `outgoingStore` yet, by token. */
-  private readonly storedCallbacks = new Map<Token, () => void>();
+  private readonly stores: StoreMirror;
   private readonly log: Logger;
 
   constructor(
@@ -121,6 +117,9 @@ export class Connection {
       messageIdProvider: options.messageIdProvider,
     });
     this.state = { status: 'idle' };
+    this.keepalive = new KeepaliveTimer(this.scheduler, options.reschedulePings);
+    this.outbox = new Outbox({ write: (bytes) => this.transport?.write(bytes), wrote: () => this.keepalive.sent() });
+    this.stores = new StoreMirror(options, this.session, (error) => hooks.onEvent({ type: 'error', error }));
     this.inbox = new Inbox({
       emit: (packet) => hooks.onMessage(packet),
       acknowledge: (ackId, reasonCode) => this.step({ type: 'acknowledge', ackId, reasonCode }),
@@ -176,10 +175,10 @@ export class Connection {
     this.settlers.set(token, settler);
     (request as Command).token = token;
     const stored = request.type === 'publish' && request.qos > 0 ? settler.stored : undefined;
-    if (stored && this.options.outgoingStore) this.storedCallbacks.set(token, stored);
+    if (stored && this.stores.hasOutgoingStore) this.stores.awaitStored(token, stored);
     this.step(request as Command);
     // Without an outgoingStore the session's in-flight table (or queue) is the store.
-    if (stored && !this.options.outgoingStore) stored();
+    if (stored && !this.stores.hasOutgoingStore) stored();
   }
 
   removeOutgoing(messageId: number): void {
@@ -296,7 +295,7 @@ export class Connection {
     if (generation !== this.generation) return;
     if (this.log.enabled) this.log('received %s', packet.cmd);
     this.hooks.onPacketIn(packet);
-    this.mirrorIncoming(packet);
+    this.stores.incoming(packet);
     this.step({ type: 'packet', packet });
   }
 
@@ -309,7 +308,7 @@ export class Connection {
     for (let i = 0; i < outputs.length; i++) {
       const output = outputs[i];
       if (output.type === 'send') this.write(output.packet);
-      else if (output.type === 'settle' && (output.token === undefined || this.settlers.has(output.token))) this.forgetOutgoing(output.result);
+      else if (output.type === 'settle' && (output.token === undefined || this.settlers.has(output.token))) this.stores.forget(output.result);
     }
     for (let i = 0; i < outputs.length; i++) if (outputs[i].type !== 'send') this.execute(outputs[i]);
     if (this.state.status === 'disconnecting' && !this.ending?.sent) this.disconnectIfIdle();
@@ -329,8 +328,7 @@ export class Connection {
       case 'settle':
         return this.settle(output.token, output.result, output.error);
       case 'pingResponse':
-        this.keepaliveSignals?.next('pong');
-        return;
+        return this.keepalive.pong();
       case 'protocolError':
         return this.drop(output.error, this.generation);
       case 'serverDisconnect': {
@@ -368,24 +366,26 @@ export class Connection {
   }
 
   private startKeepalive(seconds: number): void {
-    if (seconds <= 0) return;
-    const signals = new Subject<KeepaliveSignal>();
     const generation = this.generation;
-    this.keepaliveSignals = signals;
-    this.keepaliveSubscription = signals
-      .pipe(keepalive({ intervalMs: seconds * 1000, reschedulePings: this.options.reschedulePings, scheduler: this.scheduler }))
-      .subscribe({
-        next: () => this.step({ type: 'pingDue' }),
-        error: (error: MqttError) => this.drop(error, generation),
-      });
+    this.keepalive.start(seconds, {
+      ping: () => this.step({ type: 'pingDue' }),
+      timeout: (error) => {
+        // While the inbox holds the socket paused (a slow handleMessage), PINGRESPs wait unread in
+        // it: their absence proves nothing. Keep pinging on time instead, so that the broker,
+        // which only needs to hear from us within 1.5 keepalive periods, keeps us [MQTT-3.1.2-24].
+        if (this.inbox.paused) {
+          this.startKeepalive(seconds);
+          return this.step({ type: 'pingDue' });
+        }
+        this.drop(error, generation);
+      },
+    });
   }
 
   private stopTimers(): void {
     this.timer?.unsubscribe();
     this.timer = undefined;
-    this.keepaliveSubscription?.unsubscribe();
-    this.keepaliveSubscription = undefined;
-    this.keepaliveSignals = undefined;
+    this.keepalive.stop();
   }
 
   private write(packet: Packet): void {
@@ -401,82 +401,20 @@ export class Connection {
     if (maximum !== undefined && bytes.length > maximum) return this.unencodable(packet, new PacketTooLargeError(bytes.length, maximum));
     this.hooks.onPacketOut(packet);
     if (this.log.enabled) this.log('sending %s %o', packet.cmd, redactPacket(packet));
-    this.mirrorOutgoing(packet);
-    this.outQueue.push(bytes);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      queueMicrotask(() => this.flush());
-    }
-  }
-
-  /** One socket write per event-loop turn, however many packets were queued in it. */
-  private flush(): void {
-    this.flushScheduled = false;
-    const queue = this.outQueue;
-    if (queue.length > 0) {
-      this.outQueue = [];
-      this.transport?.write(queue.length === 1 ? queue[0] : Buffer.concat(queue));
-      this.keepaliveSignals?.next('sent');
-    }
-    const callbacks = this.afterFlush;
-    if (callbacks.length > 0) {
-      this.afterFlush = [];
-      for (let i = 0; i < callbacks.length; i++) callbacks[i]();
-    }
+    this.stores.outgoing(packet);
+    this.outbox.push(bytes);
   }
 
   /**
    * The transport closed with bytes still queued: they are lost, and so are the QoS 0 publishes
-   * among them. Their settles still run at the flush already scheduled, but as failures.
+   * among them, whose settles then fail.
    */
   private discardUnwritten(): void {
-    this.outQueue = [];
-    if (this.afterFlush.length === 0) return;
-    const lost = this.ending
-      ? new ClientClosedError('Client ended before the operation completed')
-      : new MqttError('ERR_CONNECTION_CLOSED', 'Connection closed before the packet was written');
-    this.afterFlush = this.afterFlush.map((run) => () => run(lost));
-  }
-
-  /** Keeps MQTT.js's `outgoingStore` in step with the session's in-flight table. */
-  private mirrorOutgoing(packet: Packet): void {
-    const store = this.options.outgoingStore;
-    if (!store) return;
-    if (packet.cmd === 'publish' && packet.qos > 0 && !packet.dup) store.put(packet as never, this.afterPut(packet.messageId));
-    else if (packet.cmd === 'pubrel') store.put(packet as never, this.afterPut(undefined));
-  }
-
-  /**
-   * A put's outcome: the publish's `cbStorePut` once it is stored, an 'error' event if it could not
-   * be. Never run inside the step that wrote the packet (an in-memory store calls back at once): a
-   * publish from `cbStorePut` must not overtake the rest of that step's packets.
-   */
-  private afterPut(messageId: number | undefined): StoreCallback {
-    const token = messageId === undefined ? undefined : this.session.inflightToken(messageId);
-    const stored = token === undefined ? undefined : this.storedCallbacks.get(token);
-    if (stored) this.storedCallbacks.delete(token!);
-    return (error) =>
-      queueMicrotask(() => {
-        if (error) this.hooks.onEvent({ type: 'error', error });
-        else stored?.();
-      });
-  }
-
-  /** Keeps MQTT.js's `incomingStore` holding inbound QoS 2 messages until their PUBREL. */
-  private mirrorIncoming(packet: Packet): void {
-    const store = this.options.incomingStore;
-    if (!store) return;
-    if (packet.cmd === 'publish' && packet.qos === 2) store.put(packet as never);
-    else if (packet.cmd === 'pubrel') store.del({ messageId: packet.messageId });
-  }
-
-  /**
-   * A settled publish has left the session's in-flight table, so it leaves MQTT.js's `outgoingStore`.
-   * Publishes failed by end() (abort) carry no messageId: they stay, and a restarted client resumes them.
-   */
-  private forgetOutgoing(result: SettleResult | undefined): void {
-    const messageId = result?.type === 'publish' ? result.messageId : undefined;
-    if (messageId !== undefined) this.options.outgoingStore?.del({ messageId });
+    this.outbox.discard(
+      this.ending
+        ? new ClientClosedError('Client ended before the operation completed')
+        : new MqttError('ERR_CONNECTION_CLOSED', 'Connection closed before the packet was written'),
+    );
   }
 
   /**
@@ -500,7 +438,7 @@ export class Connection {
     const settler = token === undefined ? undefined : this.settlers.get(token);
     if (!settler) return;
     this.settlers.delete(token!);
-    this.storedCallbacks.delete(token!);
+    this.stores.settled(token!);
     if (this.unsentQos0 && result?.type === 'publish' && result.messageId === undefined) {
       error = this.unsentQos0;
       this.unsentQos0 = undefined;
@@ -509,14 +447,13 @@ export class Connection {
     // the transport closes before that flush (its bytes are discarded, never written).
     const needsWrite = !error && result?.type === 'publish' && result.messageId === undefined;
     const run = (lost?: Error) => (error ? settler.reject(error) : needsWrite && lost ? settler.reject(lost) : settler.resolve(result));
-    if (this.flushScheduled) this.afterFlush.push(run);
-    else run();
+    this.outbox.afterWrite(run);
   }
 
   private closeTransport(): void {
     const transport = this.transport;
     if (!transport) return;
-    this.flush();
+    this.outbox.flush();
     transport.end();
     // A broker should close its side after DISCONNECT; do not let one that doesn't keep us open.
     this.timer?.unsubscribe();
@@ -534,7 +471,7 @@ export class Connection {
       // calls end(true)), which closed this transport: there is nothing left to drop.
       if (generation !== this.generation || !this.transport) return;
     }
-    this.flush();
+    this.outbox.flush();
     this.transport.destroy();
   }
 

@@ -27,9 +27,14 @@ const RESUME_BELOW = 32;
 export class Inbox {
   private readonly queue: Array<{ packet: IPublishPacket; ackId?: number }> = [];
   private busy = false;
-  private paused = false;
+  private isPaused = false;
 
   constructor(private readonly hooks: InboxHooks) {}
+
+  /** Whether the socket is paused because messages wait for `handleMessage`. */
+  get paused(): boolean {
+    return this.isPaused;
+  }
 
   push(packet: IPublishPacket, ackId: number | undefined): void {
     const { hooks } = this;
@@ -39,7 +44,7 @@ export class Inbox {
       return;
     }
     this.queue.push({ packet, ackId });
-    if (!this.paused && this.queue.length > PAUSE_ABOVE) this.setPaused(true);
+    if (!this.isPaused && this.queue.length > PAUSE_ABOVE) this.setPaused(true);
     this.drain();
   }
 
@@ -47,7 +52,7 @@ export class Inbox {
   clear(): void {
     this.queue.length = 0;
     this.busy = false;
-    if (this.paused) this.setPaused(false);
+    if (this.isPaused) this.setPaused(false);
   }
 
   private drain(): void {
@@ -58,7 +63,7 @@ export class Inbox {
       this.process(next.packet, (reasonCode) => {
         this.busy = false;
         if (next.ackId !== undefined) this.hooks.acknowledge(next.ackId, reasonCode);
-        if (this.paused && this.queue.length < RESUME_BELOW) this.setPaused(false);
+        if (this.isPaused && this.queue.length < RESUME_BELOW) this.setPaused(false);
         if (!synchronous) this.drain();
       });
       synchronous = false;
@@ -98,7 +103,7 @@ export class Inbox {
   }
 
   private setPaused(paused: boolean): void {
-    this.paused = paused;
+    this.isPaused = paused;
     this.hooks.pause(paused);
   }
 }
