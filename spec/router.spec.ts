@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { InvalidArgumentError } from '../lib/errors.js';
 import { TopicRouter } from '../lib/router.js';
 import { matchTopic } from '../lib/topic.js';
+import { seededRandom } from './helpers/random.js';
 
 function matches<V>(router: TopicRouter<V>, topic: string): V[] {
   const visited: V[] = [];
@@ -9,17 +10,6 @@ function matches<V>(router: TopicRouter<V>, topic: string): V[] {
   return visited;
 }
 
-/** mulberry32: a tiny seeded PRNG, so a failing random case replays identically. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Test-only peek at the trie root, to check that removals leave no nodes behind. */
 function rootIsEmpty<V>(router: TopicRouter<V>): boolean {
@@ -170,7 +160,7 @@ describe('TopicRouter', () => {
   });
 
   it('agrees with matchTopic on random filters and topics, before and after removals', () => {
-    const random = prng(0x5eed);
+    const random = seededRandom(0x5eed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
     const topicLevel: readonly string[] = ['a', 'b', 'c', ''];
     const randomTopic = () => {

@@ -13,6 +13,7 @@
 // expect(proxy.cuts).toBe(1);
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { createDecoder, type Packet } from '../../lib/codec.js';
+import { seededRandom } from './random.js';
 
 export type Side = 'client' | 'broker';
 type Cmd = Packet['cmd'];
@@ -79,17 +80,6 @@ export interface CuttingProxy {
 
 const TRACE_KEPT = 300;
 
-/** mulberry32: a tiny seeded PRNG with uniform output in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Bytes on the wire of a decoded packet: fixed header byte, Remaining Length varint, the rest. */
 function frameSize(packet: Packet): number {
