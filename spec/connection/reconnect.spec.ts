@@ -50,6 +50,19 @@ describe('reconnecting', () => {
     expect(h.statuses()).toEqual(['idle', 'connecting', 'connected', 'offline']);
   });
 
+  it.each([0, 2000])('reconnect() inside a close listener connects once, at once, and fully (reconnectPeriod %i)', async (reconnectPeriod) => {
+    const h = await connected({ client: { ...base, reconnectPeriod } });
+    h.client.events$.subscribe((event) => event.type === 'close' && h.broker.connections.length === 1 && h.client.reconnect());
+    h.broker.last.close();
+    await flush();
+    expect(h.broker.connections).toHaveLength(2);
+    expect(h.client.state).toMatchObject({ status: 'connected', attempt: 2 });
+    // No second attempt left scheduled behind it, and no half-closed state.
+    await h.clock.advance(60_000);
+    expect(h.broker.connections).toHaveLength(2);
+    expect(h.client.state.status).toBe('connected');
+  });
+
   it('reconnect() from offline opens a new transport at once', async () => {
     const h = await connected({ client: { ...base, reconnectPeriod: 0 } });
     h.broker.last.close();
