@@ -24,7 +24,9 @@ export type MqttErrorCode =
   | 'ERR_RECONNECT_EXHAUSTED'
   | 'ERR_PACKET_TOO_LARGE'
   /** The bounded offline queue (`offlineQueue`) was full: this publish was dropped. */
-  | 'ERR_QUEUE_FULL';
+  | 'ERR_QUEUE_FULL'
+  /** The MQTT 5 broker's CONNACK rules out what this command asks for: it was not sent. */
+  | 'ERR_NOT_SUPPORTED_BY_SERVER';
 
 export interface MqttErrorOptions {
   reasonCode?: number;
@@ -103,6 +105,28 @@ export class PacketTooLargeError extends MqttError {
     super('ERR_PACKET_TOO_LARGE', `Packet of ${size} bytes exceeds the broker's Maximum Packet Size of ${maximum} bytes`, { reasonCode: 0x95 });
     this.size = size;
     this.maximum = maximum;
+  }
+}
+
+/** The CONNACK property (MQTT 5, 3.2.2.3) that ruled a command out. */
+export type ServerCapability =
+  | 'maximumQoS'
+  | 'retainAvailable'
+  | 'wildcardSubscriptionAvailable'
+  | 'sharedSubscriptionAvailable'
+  | 'subscriptionIdentifiersAvailable'
+  | 'topicAliasMaximum';
+
+/**
+ * The MQTT 5 broker announced in its CONNACK that it does not support what this command asks for
+ * (a QoS above its Maximum QoS, a retained message, a wildcard...). Nothing was sent and the
+ * connection stays up. `reasonCode` is the one the broker would have answered with.
+ */
+export class ServerCapabilityError extends MqttError {
+  readonly capability: ServerCapability;
+  constructor(capability: ServerCapability, reasonCode: number, message: string) {
+    super('ERR_NOT_SUPPORTED_BY_SERVER', message, { reasonCode });
+    this.capability = capability;
   }
 }
 

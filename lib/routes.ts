@@ -50,8 +50,11 @@ export class TopicRoutes {
         subscriber.error(invalid);
         return undefined;
       }
-      const route = this.routes.get(filter) ?? this.open(filter, options);
-      route.subscribers.add(subscriber);
+      const existing = this.routes.get(filter);
+      existing?.subscribers.add(subscriber);
+      // A new route knows its first subscriber before it subscribes: the SUBSCRIBE may fail at
+      // once (a filter the broker's CONNACK rules out), and that failure must reach the stream.
+      const route = existing ?? this.open(filter, options, subscriber);
       return () => this.leave(route, subscriber);
     });
   }
@@ -91,8 +94,8 @@ export class TopicRoutes {
     return checkSubscription(toSubscription(filter, options));
   }
 
-  private open(filter: string, options: TopicOptions): Route {
-    const route: Route = { filter, subscribers: new Set() };
+  private open(filter: string, options: TopicOptions, first: Subscriber<MqttMessage>): Route {
+    const route: Route = { filter, subscribers: new Set([first]) };
     this.routes.set(filter, route);
     this.router.add(filter, route);
     const subscribe = () => {

@@ -79,6 +79,7 @@ function accept(state: SessionState, packet: IConnackPacket, receiveMaximum: num
   state.status = 'connected';
   state.connack = packet;
   state.receiveMaximum = receiveMaximum;
+  adoptAssignedClientId(state, packet);
   out.push({ type: 'connected', connack: packet });
   const sessionPresent = packet.sessionPresent === true;
   // A new session knows nothing of inbound QoS 2 exchanges; a resumed one gets the PUBRECs
@@ -87,4 +88,15 @@ function accept(state: SessionState, packet: IConnackPacket, receiveMaximum: num
   else clearInboundQos2(state);
   resumeOutgoing(state, sessionPresent, out);
   drain(state, out);
+}
+
+/**
+ * [MQTT-3.2.2-16] a client that sent an empty Client Identifier gets one assigned in the CONNACK:
+ * keep it for the next CONNECT (as MQTT.js does), so a reconnect names the same client. An id the
+ * client chose itself is never replaced.
+ */
+function adoptAssignedClientId(state: SessionState, packet: IConnackPacket): void {
+  const assigned = state.version === 5 ? packet.properties?.assignedClientIdentifier : undefined;
+  if (assigned === undefined || assigned === '' || state.options.clientId !== '') return;
+  state.options = { ...state.options, clientId: assigned };
 }

@@ -5,6 +5,7 @@
 import type { IPublishPacket, ISubscribePacket, IUnsubscribePacket } from '../codec.js';
 import { MqttError } from '../errors.js';
 import { admitOffline, dequeue, enqueue } from './offline-queue.js';
+import { publishRefusal, subscribeRefusal } from './server-limits.js';
 import { assertNever, settleError, settleOk } from './state.js';
 import type { PublishEntry, ResubscribeGroup, SessionState } from './state.js';
 import type { Command, PublishCommand, SessionOutput, SubscribeCommand, UnsubscribeCommand } from './types.js';
@@ -42,8 +43,16 @@ export function drain(state: SessionState, out: SessionOutput[]): void {
   }
 }
 
-/** Sends one command if an id and the quota allow; false when it has to wait. */
+/**
+ * Sends one command if an id and the quota allow; false when it has to wait. A command the
+ * broker's CONNACK rules out is settled with its error instead (true: it is done with).
+ */
 function trySend(state: SessionState, command: Command, out: SessionOutput[]): boolean {
+  const refusal = refusalOf(state, command);
+  if (refusal !== undefined) {
+    settleError(out, command.token, refusal);
+    return true;
+  }
   switch (command.type) {
     case 'publish':
       return sendPublish(state, command, out);
@@ -54,6 +63,14 @@ function trySend(state: SessionState, command: Command, out: SessionOutput[]): b
     default:
       return assertNever(command);
   }
+}
+
+/** Checked here, at send time, so a command queued offline meets the limits of the connection it goes out on. */
+function refusalOf(state: SessionState, command: Command): MqttError | undefined {
+  if (state.version !== 5) return undefined;
+  if (command.type === 'publish') return publishRefusal(state, command);
+  if (command.type === 'subscribe') return subscribeRefusal(state, command);
+  return undefined;
 }
 
 function sendPublish(state: SessionState, command: PublishCommand, out: SessionOutput[]): boolean {

@@ -56,6 +56,14 @@ export class MqttSession {
     return this.state.version;
   }
 
+  /**
+   * The Client Identifier the next CONNECT carries: the one configured, or, after an empty one,
+   * the Assigned Client Identifier of the last MQTT 5 CONNACK [MQTT-3.2.2-16].
+   */
+  get clientId(): string {
+    return this.state.options.clientId;
+  }
+
   /** The last accepted CONNACK. */
   get connack(): IConnackPacket | undefined {
     return this.state.connack;
