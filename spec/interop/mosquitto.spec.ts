@@ -5,6 +5,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { filter, firstValueFrom, lastValueFrom, merge, timeout, toArray } from 'rxjs';
 import {
   PacketTooLargeError,
+  ServerCapabilityError,
   connect,
   MqttClient,
   type ClientOptions,
@@ -336,6 +337,38 @@ describeMosquitto('rxmqtt against mosquitto', () => {
       expect(plus.map((m) => m.topic)).toEqual([`${prefix}/x`]);
       expect(hash.map((m) => m.topic)).toEqual([`${prefix}/x`, `${prefix}/x/end`]);
       expect(both).toEqual([`${prefix}/x`, `${prefix}/x`, `${prefix}/x/end`]);
+    });
+  });
+
+  // [MQTT-3.2.2-11] / [MQTT-3.2.2-14]: a mosquitto started with max_qos 1 and retain_available
+  // false announces both in its CONNACK; a QoS 2 or retained publish fails locally, nothing sent.
+  describe('MQTT 5 with a broker announcing Maximum QoS 1 and Retain Available 0', () => {
+    let limited: MosquittoHandle;
+
+    beforeAll(async () => {
+      limited = await startMosquitto({ extraConfig: ['max_qos 1', 'retain_available false'] });
+    }, 15_000);
+    afterAll(async () => {
+      await limited?.stop();
+    });
+
+    it('fails a QoS 2 and a retained publish with ServerCapabilityError, sends neither and stays connected', async () => {
+      const made = connect(limited.url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 });
+      clients.push(made);
+      await connected(made);
+      const state = made.state;
+      expect(state.status === 'connected' && state.connack.properties).toMatchObject({ maximumQoS: 1, retainAvailable: false });
+      const publishes: string[] = [];
+      made.packetsOut$.subscribe((p) => p.cmd === 'publish' && publishes.push(p.topic));
+      const failure = (error: Error) => error;
+      const qos2 = await made.publishAsync(`${prefix}/qos2`, 'x', { qos: 2 }).then(() => 'published', failure);
+      const retained = await made.publishAsync(`${prefix}/retained`, 'x', { qos: 1, retain: true }).then(() => 'published', failure);
+      expect(qos2).toBeInstanceOf(ServerCapabilityError);
+      expect(qos2).toMatchObject({ capability: 'maximumQoS', reasonCode: 0x9b });
+      expect(retained).toMatchObject({ capability: 'retainAvailable', reasonCode: 0x9a });
+      await made.publishAsync(`${prefix}/qos1`, 'x', { qos: 1 });
+      expect(publishes).toEqual([`${prefix}/qos1`]);
+      expect(made.connected).toBe(true);
     });
   });
 });
