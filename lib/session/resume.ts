@@ -5,7 +5,8 @@
 import type { ISubscription } from '../codec.js';
 import { pubrel } from './outbound-acks.js';
 import { drainResubscribe, resendPublish } from './outbound.js';
-import { release, settleOk } from './state.js';
+import { publishRefusal } from './server-limits.js';
+import { release, settleError, settleOk } from './state.js';
 import type { InflightEntry, PublishEntry, ResubscribeGroup, SessionState, SubscribeProperties } from './state.js';
 import type { SessionOutput } from './types.js';
 
@@ -56,9 +57,23 @@ function resumePublish(state: SessionState, entry: PublishEntry, sessionPresent:
     }
     return;
   }
+  if (refuseResend(state, messageId, entry, out)) return;
   // [MQTT-4.9.0-2] re-sends count against the new connection's Receive Maximum too.
   if (state.quotaUsed < state.receiveMaximum) resendPublish(state, entry, out);
   else state.resend.push(messageId);
+}
+
+/**
+ * [MQTT-3.2.2-11] / [MQTT-3.2.2-14] a resend meets the limits of the new connection: a PUBLISH
+ * its CONNACK rules out (e.g. QoS 2 after Maximum QoS dropped to 1) fails instead of going out
+ * downgraded. Its result names the packet id so that the outgoing store forgets it.
+ */
+function refuseResend(state: SessionState, messageId: number, entry: PublishEntry, out: SessionOutput[]): boolean {
+  const refusal = publishRefusal(state, entry.packet);
+  if (refusal === undefined) return false;
+  release(state, messageId, entry);
+  settleError(out, entry.token, refusal, { type: 'publish', messageId });
+  return true;
 }
 
 /**

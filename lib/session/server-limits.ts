@@ -15,6 +15,9 @@ import type { PublishCommand, SubscribeCommand } from './types.js';
 
 type ConnackProperties = NonNullable<IConnackPacket['properties']>;
 
+/** What the publish checks look at: a new command, or an in-flight PUBLISH about to be resent. */
+export type OutgoingPublish = Pick<PublishCommand, 'topic' | 'qos' | 'retain' | 'properties'>;
+
 /** Reason codes of the refusals a broker would send (MQTT 5, 2.4). */
 export const CAPABILITY_REASON = {
   topicAliasInvalid: 0x94,
@@ -31,7 +34,7 @@ function limits(state: SessionState): ConnackProperties | undefined {
 }
 
 /** Why the broker would refuse this PUBLISH, or undefined when it may go. */
-export function publishRefusal(state: SessionState, command: PublishCommand): ServerCapabilityError | undefined {
+export function publishRefusal(state: SessionState, command: OutgoingPublish): ServerCapabilityError | undefined {
   if (state.version !== 5) return undefined;
   const props = limits(state);
   return checkMaximumQoS(props, command) ?? checkRetainAvailable(props, command) ?? checkTopicAlias(props, command);
@@ -52,7 +55,7 @@ export function subscribeRefusal(state: SessionState, command: SubscribeCommand)
  * [MQTT-3.2.2-11] no PUBLISH above the broker's Maximum QoS. A SUBSCRIBE may still ask for more
  * [MQTT-3.2.2-10]: the broker grants less, so subscribes are not checked against it.
  */
-export function checkMaximumQoS(props: ConnackProperties | undefined, command: PublishCommand): ServerCapabilityError | undefined {
+export function checkMaximumQoS(props: ConnackProperties | undefined, command: OutgoingPublish): ServerCapabilityError | undefined {
   const maximum = props?.maximumQoS;
   if (maximum === undefined || command.qos <= maximum) return undefined;
   return new ServerCapabilityError(
@@ -63,7 +66,7 @@ export function checkMaximumQoS(props: ConnackProperties | undefined, command: P
 }
 
 /** [MQTT-3.2.2-14] no retained PUBLISH when the broker says Retain Available = 0. */
-export function checkRetainAvailable(props: ConnackProperties | undefined, command: PublishCommand): ServerCapabilityError | undefined {
+export function checkRetainAvailable(props: ConnackProperties | undefined, command: OutgoingPublish): ServerCapabilityError | undefined {
   if (!command.retain || props?.retainAvailable !== false) return undefined;
   return new ServerCapabilityError(
     'retainAvailable',
@@ -76,7 +79,7 @@ export function checkRetainAvailable(props: ConnackProperties | undefined, comma
  * [MQTT-3.2.2-17] no Topic Alias above the broker's Topic Alias Maximum; absent or 0 means the
  * broker accepts none (3.2.2.3.8). Only checked: rxmqtt does not assign outgoing aliases itself.
  */
-export function checkTopicAlias(props: ConnackProperties | undefined, command: PublishCommand): ServerCapabilityError | undefined {
+export function checkTopicAlias(props: ConnackProperties | undefined, command: OutgoingPublish): ServerCapabilityError | undefined {
   const alias = command.properties?.topicAlias;
   if (alias === undefined) return undefined;
   const maximum = props?.topicAliasMaximum ?? 0;

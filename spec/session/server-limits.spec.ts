@@ -101,10 +101,30 @@ describe('MqttSession sending commands queued offline', () => {
     expect(trace(out)).toEqual(['connected', 'settle:1!ERR_NOT_SUPPORTED_BY_SERVER', 'send:subscribe#1']);
   });
 
-  it('resends an in-flight QoS 1 publish after a reconnect that allows it', () => {
-    const session = limitedSession({ maximumQoS: 1 });
-    session.step(publishCommand(1, 1));
-    expect(trace(reconnect(session, false, { properties: { maximumQoS: 1 } }))).toEqual(['connected', 'send:publish#1']);
+});
+
+describe('MqttSession resending in-flight publishes after a reconnect', () => {
+  it('fails an unacknowledged QoS 2 publish when the new CONNACK lowers Maximum QoS to 1, freeing its id [MQTT-3.2.2-11]', () => {
+    const session = connectedSession({ protocolVersion: 5, clean: false });
+    session.step(publishCommand(1, 2));
+    session.step(publishCommand(2, 1));
+    const out = reconnect(session, true, { properties: { maximumQoS: 1 } });
+    expect(trace(out)).toEqual(['connected', 'settle:1!ERR_NOT_SUPPORTED_BY_SERVER', 'send:publish#2']);
+    expect(settles(out)[0]).toMatchObject({ result: { type: 'publish', messageId: 1 } });
+    expect([session.inflightCount, session.inflightToken(1)]).toEqual([1, undefined]);
+  });
+
+  it('still completes a PUBREC-ed QoS 2 publish with PUBREL when Maximum QoS drops (no PUBLISH is resent)', () => {
+    const session = connectedSession({ protocolVersion: 5, clean: false });
+    session.step(publishCommand(1, 2));
+    receive(session, { cmd: 'pubrec', messageId: 1 });
+    expect(trace(reconnect(session, true, { properties: { maximumQoS: 0 } }))).toEqual(['connected', 'send:pubrel#1']);
+  });
+
+  it('fails a retained in-flight publish when the new CONNACK says Retain Available 0 [MQTT-3.2.2-14]', () => {
+    const session = limitedSession({});
+    session.step(publishCommand(1, 1, 't', { retain: true }));
+    expect(trace(reconnect(session, false, { properties: { retainAvailable: false } }))).toEqual(['connected', 'settle:1!ERR_NOT_SUPPORTED_BY_SERVER']);
   });
 });
 
