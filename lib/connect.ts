@@ -9,7 +9,10 @@ import { transportFor } from './transport/select.js';
 export function connect(url?: string | ClientOptions, options?: ClientOptions): MqttClient {
   if (url !== undefined && typeof url === 'object') return connect(undefined, url);
   const resolved = resolveOptions(url, options ?? {});
-  return new MqttClient(asTransportFactory(transportFor(resolved)), resolved);
+  // transformWsUrl gets the client (as in MQTT.js); it exists by the time a transport opens.
+  let client: MqttClient | undefined;
+  client = new MqttClient(asTransportFactory(transportFor(resolved, () => client)), resolved);
+  return client;
 }
 
 /**

@@ -51,9 +51,9 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   /** Broker host when no URL is given. @default 'localhost' */
   host?: string;
   hostname?: string;
-  /** @default 1883 for mqtt, 8883 for mqtts */
+  /** @default 1883 for mqtt, 8883 for mqtts, 80 for ws, 443 for wss */
   port?: number;
-  /** `mqtt`, `tcp`, `mqtts`, `tls`, `ssl`. @default 'mqtt' */
+  /** `mqtt`, `tcp`, `mqtts`, `tls`, `ssl`, `ws`, `wss`, `mqtt+unix`. @default 'mqtt' */
   protocol?: string;
   /** Brokers tried in turn at every (re)connect. */
   servers?: ServerAddress[];
@@ -125,9 +125,18 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   log?: (...args: unknown[]) => void;
   /** Do not connect in the constructor; call `client.connect()`. @default false */
   manualConnect?: boolean;
-  /** WebSocket options (WebSocket transports come later: see README). */
+  /**
+   * ws/wss: the third argument of `new WebSocket(url, protocols, wsOptions)` (the `ws` package's
+   * options); for wss its keys win over the TLS options (`ca`, `rejectUnauthorized`...). @default {}
+   */
   wsOptions?: Record<string, unknown>;
-  transformWsUrl?: (url: string, options: ClientOptions, client: unknown) => string;
+  /**
+   * ws/wss: rewrites the URL before every (re)connect (a signed URL, a fresh token). May return a
+   * Promise (rxmqtt; MQTT.js cannot); a throw or rejection fails the attempt, retried per the
+   * reconnect policy. @default undefined
+   */
+  transformWsUrl?: (url: string, options: ClientOptions, client: unknown) => string | PromiseLike<string>;
+  /** ws/wss: replaces `new WebSocket(url, subprotocols, wsOptions)`; must return a `ws` WebSocket. @default undefined */
   createWebsocket?: (url: string, protocols: string[], options: ClientOptions) => unknown;
   /** Disable Nagle's algorithm on TCP/TLS sockets (rxmqtt). @default true */
   noDelay?: boolean;
@@ -163,7 +172,7 @@ export interface ResolvedOptions extends ClientOptions {
   endTimeout: number;
 }
 
-const DEFAULT_PORTS: Record<string, number> = { mqtt: 1883, tcp: 1883, mqtts: 8883, tls: 8883, ssl: 8883 };
+const DEFAULT_PORTS: Record<string, number> = { mqtt: 1883, tcp: 1883, mqtts: 8883, tls: 8883, ssl: 8883, ws: 80, wss: 443 };
 
 export function randomClientId(): string {
   return 'rxmqtt_' + randomBytes(4).toString('hex');
@@ -262,6 +271,8 @@ export function parseBrokerUrl(url: string): ClientOptions {
   const clientId = parsed.searchParams.get('clientId');
   if (clientId) out.clientId = clientId;
   if (parsed.pathname && parsed.pathname !== '/') out.path = parsed.pathname;
+  // MQTT.js keeps a WebSocket URL's query in the path it requests (`ws://h/mqtt?token=x`).
+  if (parsed.search && (out.protocol === 'ws' || out.protocol === 'wss')) out.path = (out.path ?? '/') + parsed.search;
   return out;
 }
 

@@ -7,22 +7,29 @@ import type { ResolvedOptions, ServerAddress } from '../options.js';
 import { streamTransport } from './stream.js';
 import { tcpTransport } from './tcp.js';
 import { tlsTransport } from './tls.js';
+import { unixTransport } from './unix.js';
+import { wsTransport } from './ws.js';
 import type { TransportFactory, TransportTarget } from './transport.js';
 
 const TCP = new Set(['mqtt', 'tcp']);
 const TLS = new Set(['mqtts', 'tls', 'ssl']);
-const LATER = new Set(['ws', 'wss', 'wx', 'wxs', 'ali', 'alis', 'mqtt+unix']);
+const WS = new Set(['ws', 'wss']);
+const UNIX = 'mqtt+unix';
+const LATER = new Set(['wx', 'wxs', 'ali', 'alis']);
 
 /**
  * A transport factory for the options' protocol; with `servers`, each attempt takes the next one.
  * A `target` (the URL a `beforeConnect` hook returned) overrides both for that attempt.
+ *
+ * @param options the resolved client options
+ * @param client returns the client, handed to `transformWsUrl` (MQTT.js passes its MqttClient)
  */
-export function transportFor(options: ResolvedOptions): TransportFactory {
+export function transportFor(options: ResolvedOptions, client?: () => unknown): TransportFactory {
   const servers: ServerAddress[] = options.servers?.length ? options.servers : [{ host: options.host, port: options.port, protocol: options.protocol }];
-  const factories = servers.map((server) => factoryFor(server, options));
+  const factories = servers.map((server) => factoryFor(server, options, client));
   let next = 0;
   return (handlers, target?: TransportTarget) =>
-    target ? factoryFor(target, options)(handlers) : factories[next++ % factories.length](handlers);
+    target ? factoryFor(target, options, client)(handlers) : factories[next++ % factories.length](handlers);
 }
 
 /** Adapts an MQTT.js `streamBuilder` (a function returning a connected duplex) to a transport. */
@@ -30,13 +37,38 @@ export function streamBuilderTransport(build: () => Duplex): TransportFactory {
   return (handlers) => streamTransport(build(), handlers);
 }
 
-function factoryFor(server: ServerAddress, options: ResolvedOptions): TransportFactory {
+function factoryFor(server: ServerAddress, options: ResolvedOptions, client?: () => unknown): TransportFactory {
   const protocol = (server.protocol ?? options.protocol).replace(/:$/, '');
   const { host, port } = server;
   if (TCP.has(protocol)) return tcpTransport({ host, port, noDelay: options.noDelay });
   if (TLS.has(protocol)) return tlsTransport({ ...tlsOptionsOf(options), host, port, noDelay: options.noDelay });
+  if (WS.has(protocol)) return wsTransport(wsOptionsOf(protocol, host, port, options, client));
+  if (protocol === UNIX) {
+    if (!options.path) throw new InvalidArgumentError('A mqtt+unix:// URL needs the socket path: mqtt+unix:///path/to/socket');
+    return unixTransport({ path: options.path });
+  }
   if (LATER.has(protocol)) throw new InvalidArgumentError(`The ${protocol}:// transport is not available yet in rxmqtt`);
-  throw new InvalidArgumentError(`Unknown protocol "${protocol}": use mqtt, tcp, mqtts, tls or ssl`);
+  throw new InvalidArgumentError(`Unknown protocol "${protocol}": use mqtt, tcp, mqtts, tls, ssl, ws, wss or mqtt+unix`);
+}
+
+/** The WebSocket settings among the client options; MQTT.js's defaults apply in wsTransport. */
+function wsOptionsOf(protocol: string, host: string, port: number, options: ResolvedOptions, client?: () => unknown) {
+  for (const name of ['transformWsUrl', 'createWebsocket'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new InvalidArgumentError(`${name} must be a function`);
+  }
+  return {
+    protocol,
+    host,
+    port,
+    path: options.path,
+    protocolId: options.protocolId,
+    protocolVersion: options.protocolVersion,
+    wsOptions: options.wsOptions,
+    transformWsUrl: options.transformWsUrl as never,
+    createWebsocket: options.createWebsocket as never,
+    clientOptions: options,
+    client,
+  };
 }
 
 /** The tls.connect options among the client options (anything not MQTT-specific passes through). */

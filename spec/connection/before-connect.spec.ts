@@ -230,8 +230,8 @@ describe('beforeConnect', () => {
   it('lets the built-in transports connect to the target instead of the configured broker', () => {
     const factory = transportFor(resolveOptions('mqtt://primary.example', {}));
     const handlers = { onOpen: () => undefined, onData: () => undefined, onClose: () => undefined };
-    // ws:// is not available yet: the throw proves the target, not mqtt://primary.example, was used.
-    expect(() => factory(handlers, { host: 'elsewhere', port: 80, protocol: 'ws' })).toThrow(/ws:\/\/ transport is not available/);
+    // wx:// is not available yet: the throw proves the target, not mqtt://primary.example, was used.
+    expect(() => factory(handlers, { host: 'elsewhere', port: 80, protocol: 'wx' })).toThrow(/wx:\/\/ transport is not available/);
   });
 
   describe('secrets', () => {
