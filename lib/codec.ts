@@ -51,34 +51,119 @@ export interface PacketDecoder {
 
 /** MQTT 5 reason code 0x81 (Malformed Packet), carried by every decoding error. */
 const MALFORMED_PACKET = 0x81;
+/** MQTT 5 reason code 0x95 (Packet too large), carried by the error for a packet over the limit. */
+const PACKET_TOO_LARGE = 0x95;
 
+/** The largest packet MQTT can express: 1 byte of type and flags, 4 of length, 268,435,455 of body. */
+export const MAX_MQTT_PACKET_SIZE = 1 + 4 + 268_435_455;
+
+/**
+ * Walks packet boundaries through a byte stream using only the fixed headers (type byte, then the
+ * 1-4 byte Remaining Length), skipping the bodies arithmetically: no copy, no allocation. A header
+ * split across chunks is carried over in three numbers. It finds where an oversized packet is
+ * announced, so that the decoder refuses it before mqtt-packet buffers a single body byte.
+ *
+ * ```ts
+ * const scanner = new FixedHeaderScanner(1024);
+ * scanner.scan(Buffer.from([0xd0, 0x00, 0x30]));  // -1: a PINGRESP, then a PUBLISH header begins
+ * scanner.scan(Buffer.from([0xff, 0x7f]));        // 2: that PUBLISH is 16,386 bytes, its header ends at 2
+ * scanner.size;                                   // 16386
+ * ```
+ */
+export class FixedHeaderScanner {
+  /** Body bytes of the current packet still to skip. */
+  private skip = 0;
+  /** Header bytes seen of the current packet: 0 before its type byte, then 1 + length bytes. */
+  private headerBytes = 0;
+  private length = 0;
+  /** A Remaining Length over 4 bytes: malformed, left to mqtt-packet to report. */
+  private broken = false;
+  /** The size in bytes (header included) of the packet that exceeded the limit. */
+  size = 0;
+
+  /** @param maxPacketSize The largest packet accepted, header included. */
+  constructor(private readonly maxPacketSize: number) {}
+
+  /**
+   * @returns -1 when every packet announced so far fits, else the offset in `chunk` just past the
+   * header of the first packet over the limit (its size is then in `size`); the scanner stops there.
+   */
+  scan(chunk: Uint8Array): number {
+    const end = chunk.length;
+    let i = 0;
+    while (i < end && !this.broken) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, end - i);
+        this.skip -= n;
+        i += n;
+        continue;
+      }
+      const byte = chunk[i++]!;
+      if (this.headerBytes === 0) {
+        this.headerBytes = 1;
+        this.length = 0;
+        continue;
+      }
+      this.length += (byte & 0x7f) * 2 ** (7 * (this.headerBytes - 1));
+      this.headerBytes++;
+      if (byte & 0x80) {
+        if (this.headerBytes > 4) this.broken = true;
+        continue;
+      }
+      const size = this.headerBytes + this.length;
+      if (size > this.maxPacketSize) {
+        this.size = size;
+        this.broken = true;
+        return i;
+      }
+      this.skip = this.length;
+      this.headerBytes = 0;
+    }
+    return -1;
+  }
+}
+
+/**
+ * @param maxPacketSize The largest inbound packet (header included): a larger one is refused from
+ * its fixed header with a ProtocolError 0x95, before its body is read. @default MAX_MQTT_PACKET_SIZE
+ */
 export function createDecoder(
   protocolVersion: ProtocolVersion,
   onPacket: (packet: Packet) => void,
   onError: (error: ProtocolError) => void,
+  maxPacketSize = MAX_MQTT_PACKET_SIZE,
 ): PacketDecoder {
   const parser = mqttPacket.parser({ protocolVersion });
+  const scanner = maxPacketSize < MAX_MQTT_PACKET_SIZE ? new FixedHeaderScanner(maxPacketSize) : undefined;
   let failed = false;
+  const fail = (error: ProtocolError) => {
+    if (failed) return;
+    failed = true;
+    onError(error);
+  };
   parser.on('packet', (packet: Packet) => {
     if (!failed) onPacket(packet);
   });
   parser.on('error', (err: Error) => {
-    if (failed) return;
-    failed = true;
-    onError(new ProtocolError(`Malformed packet from broker: ${err.message}`, { cause: err, reasonCode: MALFORMED_PACKET }));
+    fail(new ProtocolError(`Malformed packet from broker: ${err.message}`, { cause: err, reasonCode: MALFORMED_PACKET }));
   });
+  const parse = (bytes: Buffer) => {
+    try {
+      parser.parse(bytes);
+    } catch (err) {
+      // mqtt-packet reports most faults through 'error', but a corrupt property block can throw.
+      fail(new ProtocolError(`Malformed packet from broker: ${(err as Error).message}`, { cause: err, reasonCode: MALFORMED_PACKET }));
+    }
+  };
   return {
     push(chunk) {
       if (failed) return;
-      try {
-        parser.parse(chunk);
-      } catch (err) {
-        // mqtt-packet reports most faults through 'error', but a corrupt property block can throw.
-        if (!failed) {
-          failed = true;
-          onError(new ProtocolError(`Malformed packet from broker: ${(err as Error).message}`, { cause: err, reasonCode: MALFORMED_PACKET }));
-        }
-      }
+      const cut = scanner ? scanner.scan(chunk) : -1;
+      if (cut < 0) return parse(chunk);
+      // The packets before the oversized one are delivered; its body never reaches the parser.
+      parse(chunk.subarray(0, cut));
+      const message = `Packet of ${scanner!.size} bytes from broker exceeds the maximum packet size of ${maxPacketSize} bytes`;
+      fail(new ProtocolError(message, { reasonCode: PACKET_TOO_LARGE }));
     },
     setProtocolVersion(version) {
       (parser as unknown as { settings: { protocolVersion: number } }).settings.protocolVersion = version;

@@ -11,7 +11,7 @@ import { ClientClosedError, MqttError, PacketTooLargeError, ProtocolError, Serve
 import { Inbox } from './inbox.js';
 import { KeepaliveTimer } from './keepalive-timer.js';
 import { createLogger, customLogger, redactPacket, type Logger } from './log.js';
-import type { HandleMessage, ResolvedOptions } from './options.js';
+import { incomingPacketLimit, type HandleMessage, type ResolvedOptions } from './options.js';
 import { readStore } from './read-store.js';
 import { isRetryableConnack } from './refusal.js';
 import { Outbox } from './outbox.js';
@@ -26,7 +26,7 @@ const defaultLog = createLogger('conn');
 /** How long a half-closed socket may linger after DISCONNECT before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
 
-/** MQTT 5 reason code 0x81, sent in the DISCONNECT that answers undecodable bytes. */
+/** MQTT 5 reason code 0x81, sent in the DISCONNECT that answers undecodable bytes (unless the decoder gave another). */
 const MALFORMED_PACKET = 0x81;
 
 export interface ConnectionHooks {
@@ -265,6 +265,7 @@ export class Connection {
       this.options.protocolVersion,
       (packet) => this.onPacket(packet, generation),
       (error) => this.malformed(error, generation),
+      incomingPacketLimit(this.options),
     );
     try {
       this.transport = this.openTransport(
@@ -475,11 +476,14 @@ export class Connection {
     this.transport.destroy();
   }
 
-  /** Undecodable bytes: MQTT 5 says why with DISCONNECT 0x81 (Malformed Packet) before closing. */
+  /**
+   * Undecodable bytes: MQTT 5 says why with DISCONNECT before closing, with the decoder's reason
+   * code: 0x95 (Packet too large) for a packet over our limit, else 0x81 (Malformed Packet).
+   */
   private malformed(error: ProtocolError, generation: number): void {
     if (generation !== this.generation || !this.transport) return;
     if (this.options.protocolVersion === 5 && this.session.status !== 'disconnected') {
-      this.write({ cmd: 'disconnect', reasonCode: MALFORMED_PACKET });
+      this.write({ cmd: 'disconnect', reasonCode: error.reasonCode ?? MALFORMED_PACKET });
     }
     this.drop(error, generation);
   }

@@ -7,7 +7,7 @@ import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { SchedulerLike } from 'rxjs';
 import { resolveBackoff, type BackoffOptions, type BackoffPolicy } from './backoff-policy.js';
 import type { BeforeConnect } from './before-connect.js';
-import type { IConnectPacket, IPublishPacket, QoS } from './codec.js';
+import { MAX_MQTT_PACKET_SIZE, type IConnectPacket, type IPublishPacket, type QoS } from './codec.js';
 import { InvalidArgumentError } from './errors.js';
 import { resolveOfflineQueue, type OfflineQueueLimits, type OfflineQueueOptions } from './offline-queue-options.js';
 import type { MessageIdProvider } from './session/types.js';
@@ -144,6 +144,14 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   scheduler?: SchedulerLike;
   /** Milliseconds `end()` waits for in-flight acknowledgements before it disconnects anyway. @default 30000 */
   endTimeout?: number;
+  /**
+   * rxmqtt: the largest packet (header included) accepted from the broker. A larger one is refused
+   * from its fixed header, before its body is read, as a ProtocolError 0x95 (Packet too large) that
+   * drops the connection (then reconnects per the policy). On MQTT 5 a `properties.maximumPacketSize`
+   * takes precedence: the broker must not exceed it [MQTT-3.1.2-24]. Up to 268435460 (MQTT's largest).
+   * @default 16777216 (16 MiB)
+   */
+  maximumIncomingPacketSize?: number;
   /** Anything else is passed through (MQTT.js accepts arbitrary keys). */
   [key: string]: unknown;
 }
@@ -170,7 +178,16 @@ export interface ResolvedOptions extends ClientOptions {
   resubscribe: boolean;
   noDelay: boolean;
   endTimeout: number;
+  maximumIncomingPacketSize: number;
 }
+
+/**
+ * Without a limit a broker could announce a 256 MB packet and have us buffer it as it streams.
+ * 16 MiB keeps that bounded while letting real payloads through: it is 16 times EMQX's default
+ * `max_packet_size` (1 MB), 128 times AWS IoT's 128 KB, and far above what our own tests send
+ * (1 MiB). Larger messages need `maximumIncomingPacketSize` raised, deliberately.
+ */
+export const DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE = 16 * 1024 * 1024;
 
 const DEFAULT_PORTS: Record<string, number> = { mqtt: 1883, tcp: 1883, mqtts: 8883, tls: 8883, ssl: 8883, ws: 80, wss: 443 };
 
@@ -217,15 +234,27 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
     resubscribe: merged.resubscribe ?? true,
     noDelay: merged.noDelay ?? true,
     endTimeout: merged.endTimeout ?? 30_000,
+    maximumIncomingPacketSize: merged.maximumIncomingPacketSize ?? DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE,
   };
   checkNumber('keepalive', resolved.keepalive, 0, 65535);
   checkNumber('reconnectPeriod', resolved.reconnectPeriod, 0, 2 ** 31 - 1);
   checkNumber('connectTimeout', resolved.connectTimeout, 0, 2 ** 31 - 1);
   checkNumber('port', resolved.port, 0, 65535);
+  // 2 bytes is the smallest packet (PINGRESP); a limit below it could accept nothing.
+  checkNumber('maximumIncomingPacketSize', resolved.maximumIncomingPacketSize, 2, MAX_MQTT_PACKET_SIZE);
   if (resolved.beforeConnect !== undefined && typeof resolved.beforeConnect !== 'function') {
     throw new InvalidArgumentError('beforeConnect must be a function');
   }
   return resolved;
+}
+
+/**
+ * The largest packet the client accepts from the broker: on MQTT 5 the Maximum Packet Size it
+ * announced in CONNECT (the broker must respect it [MQTT-3.1.2-24]), else `maximumIncomingPacketSize`.
+ */
+export function incomingPacketLimit(options: ResolvedOptions): number {
+  const announced = options.protocolVersion === 5 ? options.properties?.maximumPacketSize : undefined;
+  return announced ?? options.maximumIncomingPacketSize;
 }
 
 /**
