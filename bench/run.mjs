@@ -3,7 +3,7 @@
 // mosquitto, runs every scenario in child processes (rxmqtt and MQTT.js alternately, A B A B...),
 // prints a markdown table of medians and writes every run to bench/results/<timestamp>.jsonl.
 //
-//   node bench/run.mjs [--quick] [--reps N] [--only K1,K2,K4,codec] [--no-build] [--update-readme]
+//   node bench/run.mjs [--quick] [--reps N] [--only K1,K2,K4,codec] [--payload 64,1024] [--no-build] [--update-readme]
 //   BENCH_QUICK=1 node bench/run.mjs
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -33,6 +33,8 @@ const only = flag('--only')?.toLowerCase().split(',');
 const config = quick
   ? { count: 20_000, warmup: 20_000, sizes: [64], codecMs: 500 }
   : { count: 100_000, warmup: 20_000, sizes: [64, 1024], codecMs: 2_000 };
+// --payload 64,1024: the payload sizes of K1/K2/K4 (default: 64 in quick mode, 64 and 1024 in full mode).
+if (flag('--payload')) config.sizes = flag('--payload').split(',').map(Number);
 const WINDOW = 100;
 
 // ---------------------------------------------------------------- child processes

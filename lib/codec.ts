@@ -40,6 +40,72 @@ export function encodePacket(packet: Packet, protocolVersion: ProtocolVersion): 
 }
 
 /**
+ * A PUBLISH payload at least this large goes out as its own chunk (not copied); smaller packets
+ * are one buffer, where one copy costs less than handing the writer another chunk.
+ */
+export const ZERO_COPY_PAYLOAD_BYTES = 1024;
+
+/**
+ * Collects what mqtt-packet's `writeToStream` writes (the stream shape its own `generate` uses)
+ * so that a large payload can stay a chunk of its own instead of being copied.
+ */
+class ChunkCollector {
+  chunks: Array<Buffer | string> = [];
+  error: Error | undefined = undefined;
+  write(chunk: Buffer | string): boolean {
+    this.chunks.push(chunk);
+    return true;
+  }
+  destroy(error?: Error): void {
+    this.error ??= error;
+  }
+}
+
+/** Joins `chunks[0..to)` into one buffer (strings as UTF-8), as mqtt-packet's `generate` does. */
+function join(chunks: Array<Buffer | string>, to: number): Buffer {
+  let length = 0;
+  for (let i = 0; i < to; i++) {
+    const c = chunks[i];
+    length += typeof c === 'string' ? Buffer.byteLength(c) : c.length;
+  }
+  const out = Buffer.allocUnsafe(length);
+  let pos = 0;
+  for (let i = 0; i < to; i++) {
+    const c = chunks[i];
+    pos += typeof c === 'string' ? out.write(c, pos) : c.copy(out, pos);
+  }
+  return out;
+}
+
+/** One packet's bytes: one buffer, or a large payload's header and the payload buffer itself. */
+export type EncodedPacket = Buffer | { readonly header: Buffer; readonly payload: Buffer };
+
+/**
+ * Serialises one packet: one buffer, or for a PUBLISH whose Buffer payload has at least
+ * {@link ZERO_COPY_PAYLOAD_BYTES} bytes, the header and the payload buffer itself (not copied:
+ * like MQTT.js, the caller must not change it until it is written). Still mqtt-packet's encoding
+ * (`writeToStream`), byte for byte what `generate` returns. No array for the one-buffer case: it
+ * is the hot path of small publishes. Throws a ProtocolError when the packet cannot be encoded.
+ */
+export function encodePacketChunks(packet: Packet, protocolVersion: ProtocolVersion): EncodedPacket {
+  const payload = packet.cmd === 'publish' ? packet.payload : undefined;
+  if (!Buffer.isBuffer(payload) || payload.length < ZERO_COPY_PAYLOAD_BYTES) return encodePacket(packet, protocolVersion);
+  const collector = new ChunkCollector();
+  try {
+    mqttPacket.writeToStream(packet, collector as unknown as NodeJS.WritableStream, { protocolVersion });
+  } catch (err) {
+    collector.error ??= err as Error;
+  }
+  if (collector.error) {
+    throw new ProtocolError(`Cannot encode ${packet.cmd} packet: ${collector.error.message}`, { cause: collector.error });
+  }
+  const chunks = collector.chunks;
+  // mqtt-packet writes the payload last; anything else (it never is) falls back to one buffer.
+  if (chunks[chunks.length - 1] !== payload) return join(chunks, chunks.length);
+  return { header: join(chunks, chunks.length - 1), payload };
+}
+
+/**
  * An incremental decoder: feed it chunks as they arrive, it calls `onPacket` for each complete
  * packet and `onError` once for malformed input (after which it must not be fed again).
  */

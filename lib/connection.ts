@@ -6,7 +6,7 @@
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import { BackoffCounter, fixedBackoff } from './backoff-policy.js';
 import { runBeforeConnect, type ConnectTarget } from './before-connect.js';
-import { createDecoder, encodePacket, type IDisconnectPacket, type IPublishPacket, type Packet } from './codec.js';
+import { createDecoder, encodePacketChunks, type EncodedPacket, type IDisconnectPacket, type IPublishPacket, type Packet } from './codec.js';
 import { ClientClosedError, MqttError, PacketTooLargeError, ProtocolError, ServerDisconnectError, TimeoutError, TransportError, type SubackError } from './errors.js';
 import { Inbox } from './inbox.js';
 import { KeepaliveTimer } from './keepalive-timer.js';
@@ -118,7 +118,14 @@ export class Connection {
     });
     this.state = { status: 'idle' };
     this.keepalive = new KeepaliveTimer(this.scheduler, options.reschedulePings);
-    this.outbox = new Outbox({ write: (bytes) => this.transport?.write(bytes), wrote: () => this.keepalive.sent() });
+    this.outbox = new Outbox({
+      write: (bytes) => this.transport?.write(bytes),
+      writev: (chunks) => {
+        const transport = this.transport;
+        if (transport) transport.writev ? transport.writev(chunks) : transport.write(Buffer.concat(chunks));
+      },
+      wrote: () => this.keepalive.sent(),
+    });
     this.stores = new StoreMirror(options, this.session, (error) => hooks.onEvent({ type: 'error', error }));
     this.inbox = new Inbox({
       emit: (packet) => hooks.onMessage(packet),
@@ -390,20 +397,26 @@ export class Connection {
   }
 
   private write(packet: Packet): void {
-    let bytes: Buffer;
+    let encoded: EncodedPacket;
     try {
-      bytes = encodePacket(packet, this.options.protocolVersion);
+      // One buffer, or a large payload's header and the payload itself (not copied).
+      encoded = encodePacketChunks(packet, this.options.protocolVersion);
     } catch (error) {
       return this.unencodable(packet, error as MqttError);
     }
+    const size = Buffer.isBuffer(encoded) ? encoded.length : encoded.header.length + encoded.payload.length;
     // [MQTT-3.2.2-15] never send a packet larger than the broker's Maximum Packet Size: it would
     // answer DISCONNECT 0x95 and drop everything else in flight with it.
     const maximum = this.state.status === 'connected' ? this.state.connack.properties?.maximumPacketSize : undefined;
-    if (maximum !== undefined && bytes.length > maximum) return this.unencodable(packet, new PacketTooLargeError(bytes.length, maximum));
+    if (maximum !== undefined && size > maximum) return this.unencodable(packet, new PacketTooLargeError(size, maximum));
     this.hooks.onPacketOut(packet);
     if (this.log.enabled) this.log('sending %s %o', packet.cmd, redactPacket(packet));
     this.stores.outgoing(packet);
-    this.outbox.push(bytes);
+    if (Buffer.isBuffer(encoded)) this.outbox.push(encoded);
+    else {
+      this.outbox.push(encoded.header);
+      this.outbox.push(encoded.payload);
+    }
   }
 
   /**

@@ -4,15 +4,36 @@
  * run right after it, or learn that the bytes were discarded because the transport closed first.
  */
 
+import { ZERO_COPY_PAYLOAD_BYTES } from './codec.js';
+
 export interface OutboxSink {
   /** Writes the batch to the current transport (if any). */
   write(bytes: Buffer): void;
+  /**
+   * Writes the batch as a vector, in order, in one transport write; when absent, a batch holding
+   * large chunks is joined into one buffer like any other.
+   */
+  writev?(chunks: Buffer[]): void;
   /** Something was written (keepalive counts it as activity). */
   wrote(): void;
 }
 
+/**
+ * A chunk this large (a PUBLISH payload, see `encodePacketChunks`) is handed to the transport as
+ * it is; smaller neighbours are still joined, since one copy of a few bytes costs less than a chunk.
+ */
+const LARGE_CHUNK_BYTES = ZERO_COPY_PAYLOAD_BYTES;
+/**
+ * A batch smaller than this is joined even when it holds a large chunk: Buffer.concat takes so few
+ * bytes from Node's preallocated pool (allocUnsafe below half of Buffer.poolSize), a cheap copy,
+ * whereas each chunk of a vector costs the writer a request. Bigger joins allocate memory of their own.
+ */
+const VECTOR_MIN_BYTES = Buffer.poolSize >>> 1;
+
 export class Outbox {
   private queue: Buffer[] = [];
+  /** Whether `queue` holds a large chunk (then the flush writes a vector, if the sink can). */
+  private large = false;
   private scheduled = false;
   /** Waiting for the next flush; called with `lost` when the queued bytes were discarded instead. */
   private afterFlush: Array<(lost?: Error) => void> = [];
@@ -22,6 +43,7 @@ export class Outbox {
   /** Queues encoded bytes for the flush at the end of this turn. */
   push(bytes: Buffer): void {
     this.queue.push(bytes);
+    if (bytes.length >= LARGE_CHUNK_BYTES) this.large = true;
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(() => this.flush());
@@ -40,7 +62,13 @@ export class Outbox {
     const queue = this.queue;
     if (queue.length > 0) {
       this.queue = [];
-      this.sink.write(queue.length === 1 ? queue[0] : Buffer.concat(queue));
+      const large = this.large;
+      this.large = false;
+      if (queue.length === 1) this.sink.write(queue[0]);
+      // Large payloads go out as they are (no copy); one vector of many small chunks would cost
+      // more than one join, so a batch without large chunks is still one buffer.
+      else if (large && this.sink.writev && totalLength(queue) >= VECTOR_MIN_BYTES) this.sink.writev(coalesce(queue));
+      else this.sink.write(Buffer.concat(queue));
       this.sink.wrote();
     }
     const callbacks = this.afterFlush;
@@ -56,7 +84,28 @@ export class Outbox {
    */
   discard(lost: Error): void {
     this.queue = [];
+    this.large = false;
     if (this.afterFlush.length === 0) return;
     this.afterFlush = this.afterFlush.map((run) => () => run(lost));
   }
+}
+
+/** Joins each run of small chunks into one buffer, keeping the large chunks as they are. */
+function coalesce(queue: Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  let from = 0;
+  for (let i = 0; i < queue.length; i++) {
+    if (queue[i].length < LARGE_CHUNK_BYTES) continue;
+    if (i > from) out.push(i - from === 1 ? queue[from] : Buffer.concat(queue.slice(from, i)));
+    out.push(queue[i]);
+    from = i + 1;
+  }
+  if (queue.length > from) out.push(queue.length - from === 1 ? queue[from] : Buffer.concat(queue.slice(from)));
+  return out;
+}
+
+function totalLength(queue: Buffer[]): number {
+  let length = 0;
+  for (let i = 0; i < queue.length; i++) length += queue[i].length;
+  return length;
 }

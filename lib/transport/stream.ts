@@ -36,6 +36,15 @@ export function streamTransport(stream: Duplex, handlers: TransportHandlers, ope
 
   return {
     write: (chunk) => !closed && stream.write(chunk),
+    writev: (chunks) => {
+      if (closed) return false;
+      // Corked writes reach the stream's _writev as one vector when uncorked (one syscall for a socket).
+      stream.cork();
+      let room = true;
+      for (let i = 0; i < chunks.length; i++) room = stream.write(chunks[i]);
+      stream.uncork();
+      return room;
+    },
     pause: () => stream.pause(),
     resume: () => stream.resume(),
     end: () => {

@@ -13,6 +13,11 @@ export interface TransportHandlers {
 export interface Transport {
   /** Queues bytes; returns false when the pipe asks the writer to slow down. */
   write(chunk: Buffer): boolean;
+  /**
+   * Queues several chunks, in order, as one write (no copy into one buffer); returns false when
+   * the pipe asks the writer to slow down. Optional: without it, the chunks are joined for write().
+   */
+  writev?(chunks: Buffer[]): boolean;
   /** Stops delivering onData until resume() (inbound backpressure). */
   pause(): void;
   resume(): void;

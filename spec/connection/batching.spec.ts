@@ -52,6 +52,55 @@ describe('write batching', () => {
     expect(h.broker.last.packets('publish')).toHaveLength(500);
   });
 
+  describe('with a transport that takes a vector (writev)', () => {
+    const kib = (i: number) => Buffer.alloc(1024, i);
+
+    it('writes 100 QoS 0 publishes of 1 KiB issued in one turn as ONE vector, handing over each payload buffer uncopied', async () => {
+      const h = await connected({ client });
+      const before = h.broker.last.writes.length;
+      const payloads: Buffer[] = Array.from({ length: 100 }, (_, i) => kib(i));
+      for (const payload of payloads) h.client.publish$('big/t', payload).subscribe();
+      await flush();
+      expect(h.broker.last.writes.length - before).toBe(1);
+      expect(h.broker.last.vectors).toHaveLength(1);
+      const vector = h.broker.last.vectors[0];
+      expect(vector.filter((chunk) => payloads.includes(chunk))).toEqual(payloads);
+      const publishes = h.broker.last.packets('publish');
+      expect(publishes.map((p, i) => Buffer.compare(p.payload as Buffer, payloads[i]))).toEqual(payloads.map(() => 0));
+      expect(h.broker.last.decodeErrors).toEqual([]);
+    });
+
+    it('joins the small packets between large payloads into one chunk', async () => {
+      const h = await connected({ client });
+      const big = Buffer.alloc(8 * 1024, 7);
+      h.client.publish$('t', 'small-1').subscribe();
+      h.client.publish$('t', big, { qos: 1 }).subscribe();
+      h.client.publish$('t', 'small-2').subscribe();
+      await flush();
+      const [vector] = h.broker.last.vectors;
+      expect(vector).toHaveLength(3); // [small-1 + the big one's header, the big payload, small-2]
+      expect(vector[1]).toBe(big);
+      expect(h.broker.last.packets('publish').map((p) => (p.payload as Buffer).length)).toEqual([7, 8 * 1024, 7]);
+    });
+
+    it('still joins a batch under 4 KiB (a copy from the Buffer pool), even with a 1 KiB payload in it', async () => {
+      const h = await connected({ client });
+      h.client.publish$('t', kib(1), { qos: 1 }).subscribe();
+      h.client.publish$('t', 'small').subscribe();
+      await flush();
+      expect(h.broker.last.vectors).toEqual([]);
+      expect(h.broker.last.packets('publish').map((p) => (p.payload as Buffer).length)).toEqual([1024, 5]);
+    });
+
+    it('still writes a turn of small packets only as one plain buffer', async () => {
+      const h = await connected({ client });
+      for (let i = 0; i < 10; i++) h.client.publish$('t', Buffer.alloc(64, i)).subscribe();
+      await flush();
+      expect(h.broker.last.vectors).toEqual([]);
+      expect(h.broker.last.packets('publish')).toHaveLength(10);
+    });
+  });
+
   describe('a QoS 0 publish whose bytes never reached the transport', () => {
     /** Publishes QoS 0, then runs `drop` in the same turn, before the batched write. */
     async function publishThen(drop: (h: Awaited<ReturnType<typeof connected>>) => unknown): Promise<{ outcome: string[]; written: number }> {

@@ -49,4 +49,14 @@ describe('a packet larger than the broker announced', () => {
     expect(h.broker.last.packets('publish').map((p) => p.payload.toString())).toEqual(['small']);
     expect(h.client.state.status).toBe('connected');
   });
+
+  it('counts the header too when the payload goes out uncopied as its own chunk', async () => {
+    const payload = Buffer.alloc(4096);
+    const size = 1 + 2 + 2 + 3 + 1 + payload.length; // type, Remaining Length (2 bytes), topic length, "a/b", properties length 0
+    const atLimit = { autoConnack: { sessionPresent: false, reasonCode: 0, properties: { maximumPacketSize: size } } };
+    const h = await connected({ client: { protocolVersion: 5 }, broker: atLimit });
+    await firstValueFrom(h.client.publish$('a/b', payload));
+    await expect(firstValueFrom(h.client.publish$('a/b', Buffer.alloc(4097)))).rejects.toMatchObject({ code: 'ERR_PACKET_TOO_LARGE', size: size + 1, maximum: size });
+    expect(h.broker.last.packets('publish').map((p) => p.payload.length)).toEqual([4096]);
+  });
 });

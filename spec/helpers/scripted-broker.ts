@@ -38,8 +38,10 @@ export type ConnectionStatus = 'created' | 'open' | 'closed';
 export class ScriptedConnection implements Transport {
   /** Every packet the client wrote, decoded, in order. */
   readonly received: Packet[] = [];
-  /** The chunks passed to `write()`, one per call. */
+  /** The bytes of each `write()` or `writev()` call, one entry per call. */
   readonly writes: Buffer[] = [];
+  /** The chunk vectors passed to `writev()`, one per call (each also counts as one of `writes`). */
+  readonly vectors: Buffer[][] = [];
   /** Errors decoding what the client wrote (a client bug: tests usually expect none). */
   readonly decodeErrors: Error[] = [];
   status: ConnectionStatus = 'created';
@@ -120,6 +122,15 @@ export class ScriptedConnection implements Transport {
     this.writes.push(chunk);
     this.decoder.push(chunk);
     return true;
+  }
+
+  writev(chunks: Buffer[]): boolean {
+    if (this.status === 'closed') {
+      this.lateWrites++;
+      return false;
+    }
+    this.vectors.push(chunks);
+    return this.write(Buffer.concat(chunks));
   }
 
   pause(): void {

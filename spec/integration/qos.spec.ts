@@ -149,6 +149,23 @@ describe('QoS round trips through aedes', () => {
     });
   });
 
+  describe.each(TRANSPORTS)('payloads written as a vector over %s', (transport) => {
+    // 64 B payloads are copied into one buffer; 1 KiB and larger go out as chunks of their own.
+    const sizes = [64, 1024 * 1024, 64, 1024, 1023, 64 * 1024, 64];
+    it.each([0, 1] as QoS[])('delivers 64 B to 1 MiB payloads published at QoS %i in one turn byte for byte and in order', async (qos) => {
+      const f = fixture();
+      const subscriber = await connected(f.rx(transport));
+      const publisher = await connected(f.rx(transport));
+      await subscribed(subscriber, subscriber.topic('vector/t', { qos: 1 }));
+      const arrived = collect(subscriber.topic('vector/t'), sizes.length, 10_000);
+      const payloads = sizes.map((size, i) => Buffer.alloc(size, i + 1).fill(0xc3, 0, 1));
+      await within(Promise.all(payloads.map((payload) => publisher.publishAsync('vector/t', payload, { qos }))), 10_000, 'publishAsync');
+      const messages = await arrived;
+      expect(messages.map((m) => m.payload.length)).toEqual(sizes);
+      expect(messages.map((m, i) => Buffer.compare(m.payload, payloads[i]))).toEqual(sizes.map(() => 0));
+    });
+  });
+
   describe.each(TRANSPORTS)('with MQTT.js over %s', (transport) => {
     it.each(QOS_LEVELS)('delivers a QoS %i message from MQTT.js to an rxmqtt topic() stream', async (qos) => {
       const f = fixture();
