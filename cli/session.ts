@@ -4,12 +4,13 @@
  */
 import { filter, firstValueFrom, map, skipWhile } from 'rxjs';
 import { connect, InvalidArgumentError, type ConnectionState, type MqttClient } from '../lib/index.js';
+import { enableDebugLogs } from '../lib/log.js';
 import { CliError, describeError, EXIT, UsageError } from './errors.js';
 import type { ConnectSettings } from './options.js';
 
 /** Turns on the library's debug output (namespaces `rxmqtt*`, on stderr). */
 export async function enableDebug(): Promise<void> {
-  (await import('debug')).default.enable('rxmqtt*');
+  enableDebugLogs();
 }
 
 /** A client that does not connect yet, so the caller can listen to messages$ first. */

@@ -33,3 +33,8 @@ export function redactPacket<T extends object>(packet: T): T {
   }
   return copy as T;
 }
+
+/** Turns on every `rxmqtt:*` namespace (the CLI's `--debug`); output goes to stderr. */
+export function enableDebugLogs(): void {
+  createDebug.enable('rxmqtt*');
+}
