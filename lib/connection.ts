@@ -11,7 +11,7 @@ import { ClientClosedError, MqttError, PacketTooLargeError, ProtocolError, Serve
 import { Inbox } from './inbox.js';
 import { KeepaliveTimer } from './keepalive-timer.js';
 import { createLogger, customLogger, redactPacket, type Logger } from './log.js';
-import { incomingPacketLimit, type HandleMessage, type ResolvedOptions } from './options.js';
+import { connectProperties, incomingPacketLimit, type HandleMessage, type ResolvedOptions } from './options.js';
 import { readStore } from './read-store.js';
 import { isRetryableConnack } from './refusal.js';
 import { Outbox } from './outbox.js';
@@ -110,7 +110,7 @@ export class Connection {
       username: options.username,
       password: options.password,
       will: options.will,
-      properties: options.properties,
+      properties: connectProperties(options),
       resubscribe: options.resubscribe,
       queueQoSZero: options.queueQoSZero,
       offlineQueue: options.offlineQueue,

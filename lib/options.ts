@@ -323,3 +323,14 @@ function checkNumber(name: string, value: number, min: number, max: number): voi
 function stripUndefined<T extends object>(obj: T): Partial<T> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/**
+ * The CONNECT properties to send. On MQTT 5 the inbound limit is always announced as Maximum
+ * Packet Size, so that the broker drops a message too large for us instead of sending it
+ * [MQTT-3.1.2-25]: otherwise a too-large QoS 1/2 message would be re-sent after every reconnect.
+ */
+export function connectProperties(options: ResolvedOptions): ResolvedOptions['properties'] {
+  if (options.protocolVersion !== 5) return options.properties;
+  if (options.properties?.maximumPacketSize !== undefined) return options.properties;
+  return { ...options.properties, maximumPacketSize: options.maximumIncomingPacketSize };
+}

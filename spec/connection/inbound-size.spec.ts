@@ -160,3 +160,24 @@ describe('the inbound packet size limit', () => {
     expect(() => resolveOptions(undefined, { maximumIncomingPacketSize: value })).toThrow(/maximumIncomingPacketSize/);
   });
 });
+
+describe('the Maximum Packet Size announced in CONNECT', () => {
+  const connectOf = async (client: ClientOptions) => {
+    const h = await harness({ client });
+    return h.broker.last.packets('connect')[0]!;
+  };
+
+  it('is the inbound limit on MQTT 5, so the broker drops what we would refuse [MQTT-3.1.2-25]', async () => {
+    expect((await connectOf({ protocolVersion: 5 })).properties?.maximumPacketSize).toBe(DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE);
+    expect((await connectOf({ protocolVersion: 5, maximumIncomingPacketSize: 4096 })).properties?.maximumPacketSize).toBe(4096);
+  });
+
+  it('keeps the value the user set, and their other properties', async () => {
+    const connect = await connectOf({ protocolVersion: 5, properties: { maximumPacketSize: 1000, sessionExpiryInterval: 60 } });
+    expect(connect.properties).toMatchObject({ maximumPacketSize: 1000, sessionExpiryInterval: 60 });
+  });
+
+  it('is not sent before MQTT 5, which has no such property', async () => {
+    expect((await connectOf({ protocolVersion: 4 })).properties).toBeUndefined();
+  });
+});
