@@ -227,9 +227,13 @@ export class MqttClient extends EventEmitter {
 
   private onEvent(event: ClientEvent): void {
     switch (event.type) {
-      case 'connect':
+      case 'connect': {
+        // MQTT.js reports a v5 Assigned Client Identifier in client.options.clientId.
+        const assigned = event.connack.properties?.assignedClientIdentifier;
+        if (assigned) this.options.clientId = assigned;
         this.emit('connect', event.connack);
         return;
+      }
       case 'error':
         // An 'error' with no listener would crash the host process: log it instead.
         if (this.listenerCount('error') > 0) this.emit('error', event.error);

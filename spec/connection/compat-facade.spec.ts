@@ -37,6 +37,16 @@ describe('the MQTT.js facade over the connection', () => {
     expect(client.reconnecting).toBe(false);
   });
 
+  it('reports an MQTT 5 Assigned Client Identifier in options.clientId, as MQTT.js does', async () => {
+    const { client } = facade(
+      { clientId: '', protocolVersion: 5 },
+      { protocolVersion: 5, autoConnack: { sessionPresent: false, reasonCode: 0, properties: { assignedClientIdentifier: 'given-by-broker' } } },
+    );
+    await flush();
+    expect(client.connected).toBe(true);
+    expect(client.options.clientId).toBe('given-by-broker');
+  });
+
   it('hands broker misbehaviour to an error listener as a ProtocolError', async () => {
     const { client, broker } = facade();
     const errors: Error[] = [];
