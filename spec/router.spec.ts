@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../lib/errors.js';
 import { TopicRouter } from '../lib/router.js';
 import { matchTopic } from '../lib/topic.js';
 import { seededRandom } from './helpers/random.js';
+import { MATCH_CASES } from './helpers/topic-cases.js';
 
 function matches<V>(router: TopicRouter<V>, topic: string): V[] {
   const visited: V[] = [];
@@ -17,25 +18,7 @@ function rootIsEmpty<V>(router: TopicRouter<V>): boolean {
 }
 
 describe('TopicRouter', () => {
-  it.each<[string, string, boolean]>([
-    ['sport/tennis/player1/#', 'sport/tennis/player1', true],
-    ['sport/tennis/player1/#', 'sport/tennis/player1/score/wimbledon', true],
-    ['sport/#', 'sport', true],
-    ['sport/tennis/+', 'sport/tennis/player1/ranking', false],
-    ['sport/+', 'sport', false],
-    ['sport/+', 'sport/', true],
-    ['+/+', '/finance', true],
-    ['/+', '/finance', true],
-    ['+', '/finance', false],
-    ['#', '$SYS/x', false],
-    ['+/monitor/Clients', '$SYS/monitor/Clients', false],
-    ['$SYS/#', '$SYS/monitor/Clients', true],
-    ['$SYS/+/Clients', '$SYS/monitor/Clients', true],
-    ['+', '$SYS', false],
-    ['a/+', 'a/$b', true],
-    ['$share/g/sport/+', 'sport/tennis', true],
-    ['$share/g/#', '$SYS/x', false],
-  ])('routes a topic matching the filter %j to %j: %s', (filter, topic, expected) => {
+  it.each(MATCH_CASES)('routes a topic matching the filter %j to %j: %s', (filter, topic, expected) => {
     const router = new TopicRouter<string>();
     router.add(filter, 'v');
     expect(matches(router, topic)).toEqual(expected ? ['v'] : []);

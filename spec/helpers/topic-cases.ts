@@ -1,0 +1,43 @@
+/**
+ * Filter / topic / match cases shared by the reference matcher (matchTopic) and the trie
+ * (TopicRouter), so both are held to the same table. The first eleven rows are the examples of
+ * MQTT 5.0 section 4.7.
+ */
+export const MATCH_CASES: Array<[filter: string, topic: string, matches: boolean]> = [
+  ['sport/tennis/player1/#', 'sport/tennis/player1', true],
+  ['sport/tennis/player1/#', 'sport/tennis/player1/ranking', true],
+  ['sport/tennis/player1/#', 'sport/tennis/player1/score/wimbledon', true],
+  ['sport/#', 'sport', true],
+  ['sport/tennis/+', 'sport/tennis/player1', true],
+  ['sport/tennis/+', 'sport/tennis/player2', true],
+  ['sport/tennis/+', 'sport/tennis/player1/ranking', false],
+  ['sport/+', 'sport', false],
+  ['sport/+', 'sport/', true],
+  ['+/+', '/finance', true],
+  ['/+', '/finance', true],
+  ['+', '/finance', false],
+  ['#', '$SYS/x', false],
+  ['+/monitor/Clients', '$SYS/monitor/Clients', false],
+  ['$SYS/#', '$SYS/monitor/Clients', true],
+  ['$SYS/monitor/+', '$SYS/monitor/Clients', true],
+  ['$SYS/#', '$SYS', true],
+  ['#', 'sport/tennis', true],
+  ['#', '/', true],
+  ['+', 'sport', true],
+  ['+', '$SYS', false],
+  ['+/+', 'a/$b', true],
+  ['a/+/c', 'a//c', true],
+  ['a/b', 'a/b', true],
+  ['a/b', 'a/b/c', false],
+  ['a/b/c', 'a/b', false],
+  ['a/b', 'A/b', false],
+  ['a/b', 'a/b/', false],
+  ['a/#', 'b', false],
+  ['a/+/#', 'a', false],
+  ['a/+/#', 'a/b', true],
+  ['$share/g/sport/+', 'sport/tennis', true],
+  ['$share/g/#', '$SYS/x', false],
+  ['$share/g/$SYS/#', '$SYS/x', true],
+  ['$SYS/+/Clients', '$SYS/monitor/Clients', true],
+  ['a/+', 'a/$b', true],
+];
