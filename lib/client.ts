@@ -5,7 +5,7 @@
 import { BehaviorSubject, Observable, Subject } from 'rxjs';
 import type { IDisconnectPacket, ISubscription, Packet } from './codec.js';
 import { Connection, type EndOptions, type Settler } from './connection.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, type SubackError } from './errors.js';
 import { toMessage, type MqttMessage } from './message.js';
 import type { HandleMessage, ResolvedOptions } from './options.js';
 import { TopicRoutes, type TopicOptions } from './routes.js';
@@ -118,7 +118,7 @@ export class RxMqttClient {
   }
 
   /** Sends one SUBSCRIBE for `subscriptions`; emits the granted codes (one per filter). */
-  subscribe$(subscriptions: ISubscription[], properties?: SubscribeOptions['properties']): Observable<{ granted: number[]; packet: Packet }> {
+  subscribe$(subscriptions: ISubscription[], properties?: SubscribeOptions['properties']): Observable<{ granted: number[]; packet: Packet; refused?: SubackError }> {
     return new Observable((subscriber) => {
       const invalid = subscriptions.length === 0 ? new InvalidArgumentError('No topic to subscribe to') : subscriptions.map(checkSubscription).find(Boolean);
       if (invalid) return subscriber.error(invalid);
@@ -126,7 +126,7 @@ export class RxMqttClient {
         { type: 'subscribe', subscriptions, properties },
         {
           resolve: (result) => {
-            if (result?.type === 'subscribe') subscriber.next({ granted: result.granted, packet: result.packet });
+            if (result?.type === 'subscribe') subscriber.next({ granted: result.granted, packet: result.packet, refused: result.refused });
             subscriber.complete();
           },
           reject: (error) => subscriber.error(error),

@@ -7,8 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Subscription } from 'rxjs';
 import { RxMqttClient, type PublishResult } from './client.js';
-import type { IPublishPacket, ISubackPacket, ISubscription, Packet } from './codec.js';
-import { SubackError } from './errors.js';
+import type { IPublishPacket, ISubscription, Packet } from './codec.js';
 import { normaliseEnd, normalisePublish, normaliseSubscribe, normaliseUnsubscribe, type Callback } from './compat-args.js';
 import type { MqttMessage } from './message.js';
 import { createLogger } from './log.js';
@@ -145,14 +144,11 @@ export class MqttClient extends EventEmitter {
       return this;
     }
     this.client.subscribe$(args.subscriptions, args.properties).subscribe({
-      next: ({ granted, packet }) => {
-        const grants = toGrants(args.subscriptions, granted);
-        // MQTT.js v5 calls back with an error when the SUBACK refuses a filter (code >= 0x80), so
-        // `if (err)` sees the refusal; the grants still say which filters were refused, and how.
-        const refused = grants.find((grant) => grant.qos >= 0x80);
-        const error = refused ? new SubackError(refused.topic, refused.qos, (packet as ISubackPacket).properties?.reasonString) : null;
-        if (cb) cb(error, grants);
-        else if (error) log('subscribe failed: %s', error.message);
+      next: ({ granted, refused }) => {
+        // MQTT.js v5 calls back with an error when the SUBACK refuses a filter, so `if (err)` sees
+        // the refusal; the grants still say which filters were refused, and how.
+        if (cb) cb(refused ?? null, toGrants(args.subscriptions, granted));
+        else if (refused) log('subscribe failed: %s', refused.message);
       },
       error: (error: Error) => (cb ? cb(error) : log('subscribe failed: %s', error.message)),
     });

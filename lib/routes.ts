@@ -5,7 +5,7 @@
  */
 import { Observable, type Subscriber } from 'rxjs';
 import type { ISubscription } from './codec.js';
-import { ClientClosedError, InvalidArgumentError, SubackError, type MqttError } from './errors.js';
+import { ClientClosedError, InvalidArgumentError, type MqttError, type SubackError } from './errors.js';
 import type { MqttMessage } from './message.js';
 import { TopicRouter } from './router.js';
 import type { SettleResult } from './session/types.js';
@@ -117,8 +117,7 @@ export class TopicRoutes {
     this.commands.subscribe(toSubscription(filter, options), options.properties, (error, result) => {
       // Ending completes the streams (completeAll), it does not fail them.
       if (error instanceof ClientClosedError) return;
-      const code = result?.type === 'subscribe' ? result.granted[0] : undefined;
-      const failure = error ?? (code !== undefined && code >= 0x80 ? new SubackError(filter, code, reasonString(result)) : undefined);
+      const failure = error ?? (result?.type === 'subscribe' ? result.refused : undefined);
       if (failure && this.routes.get(filter) === route) this.fail(route, failure);
     });
   }
@@ -153,8 +152,4 @@ export class TopicRoutes {
     this.routes.delete(route.filter);
     this.router.remove(route.filter, route);
   }
-}
-
-function reasonString(result: SettleResult | undefined): string | undefined {
-  return result?.type === 'subscribe' ? result.packet.properties?.reasonString : undefined;
 }

@@ -89,20 +89,23 @@ export function handleSuback(state: SessionState, packet: ISubackPacket, out: Se
   }
   release(state, messageId, entry);
   recordSubscriptions(state, entry, granted);
-  if (entry.token !== undefined) settleOk(out, entry.token, { type: 'subscribe', packet, granted });
-  else reportRefusedResubscribes(entry, packet, granted, out);
+  if (entry.token !== undefined) settleOk(out, entry.token, { type: 'subscribe', packet, granted, refused: refusals(entry, packet, granted)[0] });
+  else for (const error of refusals(entry, packet, granted)) out.push({ type: 'resubscribeFailed', topic: error.topic, reasonCode: error.reasonCode!, error });
   drain(state, out);
 }
 
-/** Nobody waits for an automatic resubscribe, so each filter the broker refused is an output of its own. */
-function reportRefusedResubscribes(entry: SubscribeEntry, packet: ISubackPacket, granted: number[], out: SessionOutput[]): void {
+/**
+ * One SubackError per filter the broker refused (code >= 0x80). A caller's SUBSCRIBE gets the
+ * first as `refused`; nobody waits for an automatic resubscribe, so each is an output of its own.
+ */
+function refusals(entry: SubscribeEntry, packet: ISubackPacket, granted: number[]): SubackError[] {
+  const errors: SubackError[] = [];
   const subscriptions = entry.packet.subscriptions;
   for (let i = 0; i < subscriptions.length; i++) {
     const reasonCode = granted[i] as number;
-    if (reasonCode < 0x80) continue;
-    const topic = subscriptions[i]!.topic;
-    out.push({ type: 'resubscribeFailed', topic, reasonCode, error: new SubackError(topic, reasonCode, packet.properties?.reasonString) });
+    if (reasonCode >= 0x80) errors.push(new SubackError(subscriptions[i]!.topic, reasonCode, packet.properties?.reasonString));
   }
+  return errors;
 }
 
 function recordSubscriptions(state: SessionState, entry: SubscribeEntry, granted: number[]): void {

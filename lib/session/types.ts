@@ -146,7 +146,8 @@ export interface RestoreInput {
 
 export type SettleResult =
   | { type: 'publish'; messageId?: number; packet?: Packet }
-  | { type: 'subscribe'; packet: ISubackPacket; granted: number[] }
+  /** `refused`: the first filter the broker refused (SUBACK code >= 0x80), if any. */
+  | { type: 'subscribe'; packet: ISubackPacket; granted: number[]; refused?: SubackError }
   | { type: 'unsubscribe'; packet?: IUnsubackPacket };
 
 export type SessionOutput =

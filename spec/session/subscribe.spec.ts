@@ -1,6 +1,7 @@
 import type { ISubackPacket, IUnsubackPacket } from '../../lib/codec.js';
 import { ProtocolError } from '../../lib/errors.js';
 import { connectedSession, receive, sent, subscribeCommand, trace } from './harness.js';
+import { SubackError } from '../../lib/errors.js';
 
 describe('MqttSession subscribe', () => {
   it('sends SUBSCRIBE with the filters and their options', () => {
@@ -20,10 +21,28 @@ describe('MqttSession subscribe', () => {
     const session = connectedSession();
     session.step(subscribeCommand(1, 'a', 'b', 'c'));
     const suback: ISubackPacket = { cmd: 'suback', messageId: 1, granted: [0, 0x80, 2] };
-    expect(receive(session, suback)).toEqual([{ type: 'settle', token: 1, result: { type: 'subscribe', packet: suback, granted: [0, 0x80, 2] } }]);
+    expect(receive(session, suback)).toEqual([
+      { type: 'settle', token: 1, result: { type: 'subscribe', packet: suback, granted: [0, 0x80, 2], refused: expect.any(SubackError) } },
+    ]);
     expect([...session.subscriptions.keys()]).toEqual(['a', 'c']);
     expect(session.subscriptions.get('c')).toEqual({ topic: 'c', qos: 1 });
     expect(session.inflightCount).toBe(0);
+  });
+
+  it('names the first refused filter, with its reason code, as a SubackError in the result', () => {
+    const session = connectedSession({ protocolVersion: 5 });
+    session.step(subscribeCommand(1, 'a', 'b', 'c'));
+    const suback: ISubackPacket = { cmd: 'suback', messageId: 1, granted: [0, 0x87, 0x80], properties: { reasonString: 'no' } };
+    const [settle] = receive(session, suback);
+    const refused = settle?.type === 'settle' && settle.result?.type === 'subscribe' ? settle.result.refused : undefined;
+    expect(refused).toMatchObject({ code: 'ERR_SUBACK', topic: 'b', reasonCode: 0x87, reasonString: 'no' });
+  });
+
+  it('leaves refused unset when every filter was granted', () => {
+    const session = connectedSession();
+    session.step(subscribeCommand(1, 'a'));
+    const [settle] = receive(session, { cmd: 'suback', messageId: 1, granted: [1] });
+    expect(settle).toMatchObject({ result: { refused: undefined } });
   });
 
   it('forgets a filter the broker refuses on a later SUBSCRIBE', () => {
