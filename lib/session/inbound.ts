@@ -3,7 +3,7 @@
  * out only once the application acknowledges, in the order the PUBLISHes arrived.
  */
 import type { IPubackPacket, IPublishPacket, IPubrecPacket, IPubrelPacket } from '../codec.js';
-import { protocolError, REASON } from './state.js';
+import { DEFAULT_RECEIVE_MAXIMUM, protocolError, REASON } from './state.js';
 import type { InboundEntry, SessionState } from './state.js';
 import type { SessionOutput } from './types.js';
 import { checkTopicName } from './validate-inbound.js';
@@ -11,6 +11,7 @@ import { checkTopicName } from './validate-inbound.js';
 export function handlePublish(state: SessionState, packet: IPublishPacket, out: SessionOutput[]): void {
   if (!validPublish(state, packet, out) || !resolveTopic(state, packet, out)) return;
   const qos = packet.qos;
+  if (qos > 0 && receiveMaximumExceeded(state, packet, out)) return;
   if (qos === 0) {
     out.push({ type: 'deliver', packet });
   } else if (qos === 1) {
@@ -31,6 +32,23 @@ function validPublish(state: SessionState, packet: IPublishPacket, out: SessionO
   if (violation === undefined) return true;
   protocolError(state, out, violation.message, violation.reasonCode);
   return false;
+}
+
+/**
+ * MQTT 5 3.3.4: the broker may have at most our Receive Maximum QoS 1/2 PUBLISHes unacknowledged
+ * (QoS 1 until our PUBACK, QoS 2 until our PUBCOMP or a failed PUBREC). One more is a protocol
+ * violation answered with DISCONNECT 0x93. A QoS 2 PUBLISH re-sent with an id still in flight is
+ * not a new one and does not count. MQTT 3 has no such limit.
+ */
+function receiveMaximumExceeded(state: SessionState, packet: IPublishPacket, out: SessionOutput[]): boolean {
+  if (state.version !== 5) return false;
+  if (packet.qos === 2 && state.inboundQos2.has(packet.messageId as number)) return false;
+  const maximum = state.options.properties?.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM;
+  const unacknowledged = state.inboundQos1Unacked + state.inboundQos2.size;
+  if (unacknowledged < maximum) return false;
+  const message = `The broker sent more than our Receive Maximum of ${maximum} unacknowledged QoS 1/2 PUBLISHes`;
+  protocolError(state, out, message, REASON.receiveMaximumExceeded);
+  return true;
 }
 
 /**
@@ -66,6 +84,7 @@ function resolveTopic(state: SessionState, packet: IPublishPacket, out: SessionO
 
 function deliverWithAck(state: SessionState, packet: IPublishPacket, qos: 1 | 2, out: SessionOutput[]): void {
   const ackId = state.nextAckId++;
+  if (qos === 1) state.inboundQos1Unacked++;
   state.acks.push({ ackId, messageId: packet.messageId as number, qos, acked: false, reasonCode: undefined });
   out.push({ type: 'deliver', packet, ackId });
 }
@@ -119,7 +138,10 @@ export function flushAcks(state: SessionState, out: SessionOutput[]): void {
   const acks = state.acks;
   for (let entry = acks.peek(); entry !== undefined && entry.acked; entry = acks.peek()) {
     acks.shift();
-    if (entry.qos === 1) sendPuback(entry, out);
+    if (entry.qos === 1) {
+      state.inboundQos1Unacked--;
+      sendPuback(entry, out);
+    }
     else sendPubrec(state, entry, out);
   }
 }
@@ -158,4 +180,5 @@ export function handlePubrel(state: SessionState, packet: IPubrelPacket, out: Se
 export function clearInboundQos2(state: SessionState): void {
   state.inboundQos2.clear();
   state.acks.clear();
+  state.inboundQos1Unacked = 0;
 }

@@ -104,6 +104,8 @@ export interface SessionState {
   readonly inboundQos2: Map<number, boolean>;
   /** Inbound QoS 1/2 deliveries in arrival order, flushed from the head as they are acknowledged. */
   readonly acks: Fifo<InboundEntry>;
+  /** Inbound QoS 1 PUBLISHes not PUBACKed yet: with `inboundQos2`, what counts against our Receive Maximum. */
+  inboundQos1Unacked: number;
   nextAckId: number;
   /** v5 inbound topic aliases, per connection. */
   readonly topicAliases: Map<number, string>;
@@ -129,6 +131,7 @@ export function createState(options: SessionOptions): SessionState {
     subscriptionProperties: new Map(),
     inboundQos2: new Map(),
     acks: new Fifo(),
+    inboundQos1Unacked: 0,
     nextAckId: 1,
     topicAliases: new Map(),
   };
@@ -163,6 +166,7 @@ export function release(state: SessionState, messageId: number, entry: InflightE
 export function connectionLost(state: SessionState): void {
   state.status = 'disconnected';
   if (state.acks.length > 0) state.acks.retain((entry) => entry.qos === 2);
+  state.inboundQos1Unacked = 0;
 }
 
 /** The broker broke the protocol: v5 gets a DISCONNECT with `reasonCode` first, then the error. */
@@ -180,6 +184,7 @@ export const REASON = {
   protocolError: 0x82,
   topicNameInvalid: 0x90,
   packetIdNotFound: 0x92,
+  receiveMaximumExceeded: 0x93,
   topicAliasInvalid: 0x94,
 } as const;
 

@@ -14,6 +14,8 @@ interface Case {
   reason: number;
   /** Versions the case applies to. */
   versions: Array<4 | 5>;
+  /** Client options of this case, over the defaults. */
+  options?: Record<string, unknown>;
   /** Optional set-up on the connected client (e.g. a pending SUBSCRIBE). */
   setup?: (h: Harness) => void;
   misbehave: (connection: ScriptedConnection, version: 4 | 5) => void;
@@ -90,6 +92,17 @@ const cases: Case[] = [
     versions: [4, 5],
     misbehave: packet({ cmd: 'publish', topic: 'a', payload: Buffer.from('x'), qos: 0, retain: false, dup: false }),
   },
+  {
+    name: 'more unacknowledged QoS 1 PUBLISHes than our Receive Maximum',
+    phase: 'connected',
+    reason: 0x93,
+    versions: [5],
+    // The app holds its acks (customHandleAcks never calls done), so both PUBLISHes stay unacknowledged.
+    options: { properties: { receiveMaximum: 1 }, customHandleAcks: () => undefined },
+    misbehave: (c) => {
+      for (const messageId of [1, 2]) c.reply({ cmd: 'publish', topic: 'a', payload: Buffer.from('x'), qos: 1, retain: false, dup: false, messageId });
+    },
+  },
   { name: 'a PINGRESP before CONNACK', phase: 'awaitingConnack', reason: 0x82, versions: [4, 5], misbehave: packet({ cmd: 'pingresp' }) },
   { name: 'garbage before CONNACK', phase: 'awaitingConnack', reason: 0x81, versions: [4, 5], misbehave: bytes([0x00, 0x00]) },
 ];
@@ -97,7 +110,7 @@ const cases: Case[] = [
 const table = cases.flatMap((c) => c.versions.map((version) => [`MQTT ${version}: ${c.name}`, version, c] as const));
 
 async function misbehaving(version: 4 | 5, c: Case): Promise<Harness> {
-  const h = await harness({ client: { ...client, protocolVersion: version }, broker: { autoConnack: c.phase === 'connected' } });
+  const h = await harness({ client: { ...client, ...c.options, protocolVersion: version }, broker: { autoConnack: c.phase === 'connected' } });
   expect(h.client.state.status).toBe(c.phase === 'connected' ? 'connected' : 'connecting');
   c.setup?.(h);
   await flush();
@@ -173,10 +186,8 @@ describe('a hostile or broken broker', () => {
 });
 
 describe('an MQTT 5 CONNACK claiming a session after Clean Start', () => {
-  // KNOWN BUG (lib/session/connack.ts, owned by the session author): [MQTT-3.2.2-4] "If the Client
-  // does not have Session State and receives Session Present set to 1 it MUST close the Network
-  // Connection". After Clean Start=1 the client has no session ([MQTT-3.1.2-4]), yet handleConnack
-  // accepts sessionPresent=1 and even re-sends in-flight publishes with DUP=1. Flip to `it` once fixed.
+  // [MQTT-3.2.2-4] "If the Client does not have Session State and receives Session Present set to 1
+  // it MUST close the Network Connection"; after Clean Start=1 it has none [MQTT-3.1.2-4].
   it('closes the connection with a ProtocolError and DISCONNECT 0x82', async () => {
     const h = await harness({
       client: { ...client, protocolVersion: 5, clean: true },
