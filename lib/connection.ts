@@ -308,7 +308,7 @@ export class Connection {
   }
 
   private step(input: SessionInput): void {
-    const outputs = this.session.step(input);
+    const outputs = this.session.step(input, this.scheduler.now());
     // Packets first (with the outgoingStore bookkeeping, in output order), then settles and
     // events. A callback or 'connect' listener that publishes runs a nested step, whose packets
     // must queue behind this step's (re-sends after a CONNACK, commands drained after an ack):

@@ -26,7 +26,9 @@ export type MqttErrorCode =
   /** The bounded offline queue (`offlineQueue`) was full: this publish was dropped. */
   | 'ERR_QUEUE_FULL'
   /** The MQTT 5 broker's CONNACK rules out what this command asks for: it was not sent. */
-  | 'ERR_NOT_SUPPORTED_BY_SERVER';
+  | 'ERR_NOT_SUPPORTED_BY_SERVER'
+  /** A publish waited offline longer than its MQTT 5 Message Expiry Interval: it was not sent. */
+  | 'ERR_MESSAGE_EXPIRED';
 
 export interface MqttErrorOptions {
   reasonCode?: number;
@@ -148,6 +150,15 @@ export class QueueFullError extends MqttError {
     this.topic = topic;
     this.limit = limit;
     this.outcome = outcome;
+  }
+}
+
+/** A publish with an MQTT 5 Message Expiry Interval waited offline past it, so it was not sent. */
+export class MessageExpiredError extends MqttError {
+  readonly topic: string;
+  constructor(topic: string, messageExpiryInterval: number) {
+    super('ERR_MESSAGE_EXPIRED', `Publish to "${topic}" expired after waiting ${messageExpiryInterval} s to be sent`);
+    this.topic = topic;
   }
 }
 

@@ -6,6 +6,7 @@
  * Maximum) is bounded by the broker, not by us. Subscribes and unsubscribes are never dropped.
  */
 import { QueueFullError, type QueueLimit } from '../errors.js';
+import { stampQueued } from './message-expiry.js';
 import { settleError } from './state.js';
 import type { SessionState } from './state.js';
 import type { Command, OfflineQueueLimits, PublishCommand, SessionOutput } from './types.js';
@@ -14,6 +15,7 @@ import type { Command, OfflineQueueLimits, PublishCommand, SessionOutput } from 
 export function enqueue(state: SessionState, command: Command): void {
   state.pending.push(command);
   if (command.type !== 'publish') return;
+  stampQueued(state, command);
   state.queuedPublishes++;
   state.queuedBytes += payloadBytes(command);
 }

@@ -4,6 +4,7 @@
  */
 import type { IPublishPacket, ISubscribePacket, IUnsubscribePacket } from '../codec.js';
 import { MqttError } from '../errors.js';
+import { expireQueued } from './message-expiry.js';
 import { admitOffline, dequeue, enqueue } from './offline-queue.js';
 import { publishRefusal, subscribeRefusal } from './server-limits.js';
 import { assertNever, settleError, settleOk } from './state.js';
@@ -68,7 +69,7 @@ function trySend(state: SessionState, command: Command, out: SessionOutput[]): b
 /** Checked here, at send time, so a command queued offline meets the limits of the connection it goes out on. */
 function refusalOf(state: SessionState, command: Command): MqttError | undefined {
   if (state.version !== 5) return undefined;
-  if (command.type === 'publish') return publishRefusal(state, command);
+  if (command.type === 'publish') return expireQueued(state, command) ?? publishRefusal(state, command);
   if (command.type === 'subscribe') return subscribeRefusal(state, command);
   return undefined;
 }

@@ -74,10 +74,14 @@ export class MqttSession {
     return this.state.subscriptions;
   }
 
-  /** Applies one input and returns the outputs to execute, in order. */
-  step(input: SessionInput): SessionOutput[] {
+  /**
+   * Applies one input and returns the outputs to execute, in order. `now` (milliseconds on the
+   * caller's clock) is only used to age publishes that wait with a Message Expiry Interval.
+   */
+  step(input: SessionInput, now?: number): SessionOutput[] {
     const out: SessionOutput[] = [];
     const state = this.state;
+    state.now = now;
     switch (input.type) {
       case 'open':
         openConnection(state, out);

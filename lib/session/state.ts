@@ -107,6 +107,8 @@ export interface SessionState {
   /** Inbound QoS 1 PUBLISHes not PUBACKed yet: with `inboundQos2`, what counts against our Receive Maximum. */
   inboundQos1Unacked: number;
   nextAckId: number;
+  /** The time of the current step (milliseconds, the connection's clock), if the caller gave one. */
+  now: number | undefined;
   /** v5 inbound topic aliases, per connection. */
   readonly topicAliases: Map<number, string>;
 }
@@ -133,6 +135,7 @@ export function createState(options: SessionOptions): SessionState {
     acks: new Fifo(),
     inboundQos1Unacked: 0,
     nextAckId: 1,
+    now: undefined,
     topicAliases: new Map(),
   };
 }

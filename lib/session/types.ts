@@ -81,6 +81,8 @@ export interface PublishCommand {
   retain: boolean;
   dup: boolean;
   properties?: PublishProperties;
+  /** Set when it joined the pending queue with a Message Expiry Interval: the `now` of that step and the interval. */
+  queued?: { at: number; interval: number };
 }
 
 export interface SubscribeCommand {
