@@ -15,6 +15,7 @@ import { connectProperties, incomingPacketLimit, type HandleMessage, type Resolv
 import { readStore } from './read-store.js';
 import { isRetryableConnack } from './refusal.js';
 import { Outbox } from './outbox.js';
+import { redirectTarget } from './server-reference.js';
 import { MqttSession } from './session/session.js';
 import type { Command, SessionInput, SessionOutput, SettleResult, Token } from './session/types.js';
 import type { ClientEvent, ConnectionState } from './state.js';
@@ -329,6 +330,7 @@ export class Connection {
       case 'connected':
         return this.onConnected(output.connack);
       case 'refused':
+        this.redirect(output.connack.reasonCode, output.connack.properties?.serverReference);
         this.refusedForGood = !isRetryableConnack(output.error.reasonCode ?? 0);
         return this.drop(output.error, this.generation);
       case 'deliver':
@@ -341,6 +343,7 @@ export class Connection {
         return this.drop(output.error, this.generation);
       case 'serverDisconnect': {
         const { packet } = output;
+        this.redirect(packet.reasonCode, packet.properties?.serverReference);
         this.hooks.onEvent({ type: 'disconnect', packet });
         const error = new ServerDisconnectError(packet.reasonCode ?? 0, packet.properties?.reasonString);
         this.dropCause = error;
@@ -363,6 +366,14 @@ export class Connection {
         throw new Error(`unhandled session output ${String(unexpected)}`);
       }
     }
+  }
+
+  /** MQTT 5 4.11: a Server Reference the user lets us follow picks the broker of the next attempts. */
+  private redirect(reasonCode: number | undefined, reference: string | undefined): void {
+    const server = redirectTarget(this.options, reasonCode, reference);
+    if (!server) return;
+    this.log('redirected by the broker (reason 0x%s) to %s:%d', (reasonCode ?? 0).toString(16), server.host, server.port);
+    this.target = server;
   }
 
   private onConnected(connack: NonNullable<MqttSession['connack']>): void {

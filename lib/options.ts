@@ -152,6 +152,13 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
    * @default 16777216 (16 MiB)
    */
   maximumIncomingPacketSize?: number;
+  /**
+   * rxmqtt, MQTT 5: when the broker refuses the CONNECT or disconnects with 0x9C (Use another
+   * server) or 0x9D (Server moved) and names a Server Reference (`host`, `host:port` or a URL),
+   * the next connection attempts go there. Off by default: it lets the broker choose where the
+   * client connects. @default false
+   */
+  followServerReference?: boolean;
   /** Anything else is passed through (MQTT.js accepts arbitrary keys). */
   [key: string]: unknown;
 }

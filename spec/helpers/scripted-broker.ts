@@ -13,7 +13,7 @@
  * broker.connections[0].close();
  */
 import { createDecoder, encodePacket, type IConnackPacket, type IConnectPacket, type Packet, type ProtocolVersion } from '../../lib/codec.js';
-import type { Transport, TransportFactory, TransportHandlers } from '../../lib/transport/transport.js';
+import type { TransportTarget, Transport, TransportFactory, TransportHandlers } from '../../lib/transport/transport.js';
 
 export interface ScriptedBrokerOptions {
   /** The MQTT version used to decode what the client writes and to encode replies. @default 4 */
@@ -45,6 +45,8 @@ export class ScriptedConnection implements Transport {
   /** Errors decoding what the client wrote (a client bug: tests usually expect none). */
   readonly decodeErrors: Error[] = [];
   status: ConnectionStatus = 'created';
+  /** Where the client asked this transport to connect (undefined: the configured broker). */
+  target?: TransportTarget;
   /** The client called `end()` (graceful close) / `destroy()` (abrupt close). */
   endCalled = false;
   destroyCalled = false;
@@ -203,8 +205,9 @@ export function scriptedBroker(options: ScriptedBrokerOptions = {}): ScriptedBro
     closeOnEnd: options.closeOnEnd ?? true,
   };
   const connections: ScriptedConnection[] = [];
-  const factory: TransportFactory = (handlers) => {
+  const factory: TransportFactory = (handlers, target) => {
     const connection = new ScriptedConnection(connections.length, handlers, resolved);
+    connection.target = target;
     connections.push(connection);
     if (resolved.autoOpen) queueMicrotask(() => connection.status === 'created' && connection.open());
     return connection;
