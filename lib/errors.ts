@@ -26,7 +26,9 @@ export type MqttErrorCode =
   /** The bounded offline queue (`offlineQueue`) was full: this publish was dropped. */
   | 'ERR_QUEUE_FULL'
   /** The MQTT 5 broker's CONNACK rules out what this command asks for: it was not sent. */
-  | 'ERR_NOT_SUPPORTED_BY_SERVER';
+  | 'ERR_NOT_SUPPORTED_BY_SERVER'
+  /** No reply to an MQTT 5 `request()` arrived within its `timeout`. */
+  | 'ERR_REQUEST_TIMEOUT';
 
 export interface MqttErrorOptions {
   reasonCode?: number;
@@ -155,6 +157,17 @@ export class QueueFullError extends MqttError {
 export class TimeoutError extends MqttError {
   constructor(code: 'ERR_CONNECT_TIMEOUT' | 'ERR_KEEPALIVE_TIMEOUT', message: string) {
     super(code, message);
+  }
+}
+
+/** No reply to `request()` arrived within its `timeout`; the request was cancelled (a late reply is ignored). */
+export class RequestTimeoutError extends MqttError {
+  readonly topic: string;
+  readonly timeoutMs: number;
+  constructor(topic: string, timeoutMs: number) {
+    super('ERR_REQUEST_TIMEOUT', `No reply to the request on "${topic}" within ${timeoutMs} ms`);
+    this.topic = topic;
+    this.timeoutMs = timeoutMs;
   }
 }
 
