@@ -8,6 +8,9 @@ import type { IPublishPacket, ISubackPacket } from '../lib/codec.js';
 import { ClientClosedError, InvalidArgumentError, RequestTimeoutError, SubackError } from '../lib/errors.js';
 import type { MqttMessage } from '../lib/message.js';
 import { connected, flush, type Harness } from './connection/harness.js';
+import { asTransportFactory, MqttClient } from '../lib/compat.js';
+import { scriptedBroker } from './helpers/scripted-broker.js';
+import { VirtualClock } from './helpers/virtual-clock.js';
 
 const v5 = { client: { protocolVersion: 5 as const }, broker: { protocolVersion: 5 as const, autoConnack: true } };
 
@@ -247,5 +250,47 @@ describe('respond()', () => {
     h.broker.last.reply({ cmd: 'puback', messageId: replies[0].messageId! });
     await flush();
     expect(outcomes).toEqual(['replied']);
+  });
+});
+
+describe('the MqttClient facade', () => {
+  function facade() {
+    const clock = new VirtualClock();
+    const broker = scriptedBroker({ protocolVersion: 5, autoConnack: true });
+    const client = new MqttClient(asTransportFactory(broker.factory), { protocolVersion: 5, keepalive: 0, scheduler: clock.scheduler });
+    return { client, broker, clock };
+  }
+
+  it('request() rejects with a RequestTimeoutError once the timeout passed in virtual time', async () => {
+    const { client, broker, clock } = facade();
+    await flush();
+    let outcome: unknown;
+    client.request('svc/x', 'x', { timeout: 5000 }).catch((error: unknown) => (outcome = error));
+    await flush();
+    const subscribe = broker.last.packets('subscribe')[0];
+    broker.last.reply({ cmd: 'suback', messageId: subscribe.messageId, granted: [2] } as ISubackPacket);
+    await clock.advance(4999);
+    expect(outcome).toBeUndefined();
+    await clock.advance(1);
+    expect(outcome).toBeInstanceOf(RequestTimeoutError);
+  });
+
+  it("respond() reports a handler failure as an 'error' event when no onError is given, and keeps answering", async () => {
+    const { client, broker } = facade();
+    const errors: Error[] = [];
+    client.on('error', (error: Error) => errors.push(error));
+    client.respond('svc/x', (request) => {
+      if (request.payload.toString() === 'bad') throw new Error('handler failed');
+      return 'good';
+    });
+    await flush();
+    const subscribe = broker.last.packets('subscribe')[0];
+    broker.last.reply({ cmd: 'suback', messageId: subscribe.messageId, granted: [0] } as ISubackPacket);
+    for (const payload of ['bad', 'fine']) {
+      broker.last.reply({ cmd: 'publish', topic: 'svc/x', payload: Buffer.from(payload), qos: 0, retain: false, dup: false, properties: { responseTopic: 'back' } } as IPublishPacket);
+    }
+    await flush();
+    expect(errors.map((e) => e.message)).toEqual(['handler failed']);
+    expect(broker.last.packets('publish').map((p) => [p.topic, p.payload.toString()])).toEqual([['back', 'good']]);
   });
 });
