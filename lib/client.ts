@@ -8,6 +8,7 @@ import { Connection, type EndOptions, type Settler } from './connection.js';
 import { InvalidArgumentError, type SubackError } from './errors.js';
 import { toMessage, type MqttMessage } from './message.js';
 import type { HandleMessage, ResolvedOptions } from './options.js';
+import { RequestResponse, type RequestOptions, type RequestPayload, type RespondOptions, type ResponseHandler, type ResponseOutcome } from './request-response.js';
 import { TopicRoutes, type TopicOptions } from './routes.js';
 import type { SettleResult } from './session/types.js';
 import type { ClientEvent, ConnectionState } from './state.js';
@@ -47,6 +48,7 @@ export class RxMqttClient {
   private readonly packetInSubject = new Subject<Packet>();
   private readonly packetOutSubject = new Subject<Packet>();
   private readonly eventSubject = new Subject<ClientEvent>();
+  private readonly requests: RequestResponse;
 
   constructor(options: ResolvedOptions, transport: TransportFactory, hooks: ClientHooks = {}) {
     this.options = options;
@@ -69,6 +71,12 @@ export class RxMqttClient {
         ),
       unsubscribe: (filter, done) => this.connection.submit({ type: 'unsubscribe', topics: [filter] }, { resolve: done, reject: done }),
       isOpen: () => this.state.status !== 'closed' && this.state.status !== 'disconnecting',
+    });
+    this.requests = new RequestResponse({
+      options,
+      state$: this.stateSubject,
+      observe: (filter, topicOptions, onSubscribed) => this.routes.observe(filter, topicOptions, onSubscribed),
+      publish$: (topic, payload, publishOptions) => this.publish$(topic, payload, publishOptions),
     });
     this.state$ = this.stateSubject.asObservable();
     this.messages$ = this.messageSubject.asObservable();
@@ -115,6 +123,39 @@ export class RxMqttClient {
         reject: (error) => subscriber.error(error),
       });
     });
+  }
+
+  /**
+   * MQTT 5 request/response: publishes `payload` to `topic` with a Response Topic and fresh random
+   * Correlation Data, and emits the one reply carrying that Correlation Data, then completes.
+   * Cold: every subscription sends its own request; unsubscribing cancels it (a reply arriving
+   * later is ignored). The replies of all requests come through one subscription to the client's
+   * reply topic (Response Information as prefix when `properties.requestResponseInformation` is
+   * set), made on the first request and kept until `end()`; each request is published only after
+   * that SUBSCRIBE was granted. Errors with a RequestTimeoutError after `options.timeout` (30 s), an
+   * InvalidArgumentError for bad input or a client older than MQTT 5, a SubackError if the reply
+   * topic is refused, a ClientClosedError if the client ends first.
+   *
+   * @example
+   * const reply = await firstValueFrom(client.request('svc/time', 'now?', { timeout: 5000 }));
+   */
+  request(topic: string, payload: RequestPayload, options?: RequestOptions): Observable<MqttMessage> {
+    return this.requests.request(topic, payload, options);
+  }
+
+  /**
+   * MQTT 5 request/response, the answering side: while subscribed, every message on `filter`
+   * that has a Response Topic is passed to `handler`, and its reply (a payload, a Promise or an
+   * Observable of one) is published to that topic with the request's Correlation Data, at the QoS
+   * the request arrived with. Messages without a Response Topic are skipped. Emits one outcome per
+   * request: 'replied', or 'failed' when the handler threw or rejected (the responder goes on).
+   * Errors only if the subscription itself fails (SubackError, or InvalidArgumentError before MQTT 5).
+   *
+   * @example
+   * client.respond('svc/time', () => new Date().toISOString()).subscribe();
+   */
+  respond(filter: string, handler: ResponseHandler, options?: RespondOptions): Observable<ResponseOutcome> {
+    return this.requests.respond(filter, handler, options);
   }
 
   /** Sends one SUBSCRIBE for `subscriptions`; emits the granted codes (one per filter). */

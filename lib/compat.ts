@@ -12,6 +12,7 @@ import { normaliseEnd, normalisePublish, normaliseSubscribe, normaliseUnsubscrib
 import type { MqttMessage } from './message.js';
 import { createLogger } from './log.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
+import { requestPromise, type RequestOptions, type RequestPayload, type RespondOptions, type ResponseHandler } from './request-response.js';
 import type { TopicOptions } from './routes.js';
 import type { ClientEvent, ConnectionState } from './state.js';
 import { streamBuilderTransport } from './transport/select.js';
@@ -94,6 +95,35 @@ export class MqttClient extends EventEmitter {
   /** See RxMqttClient#publish$. */
   publish$(topic: string, payload: string | Buffer | Uint8Array, options?: PublishOptions): Observable<PublishResult> {
     return this.client.publish$(topic, payload, options);
+  }
+
+  /**
+   * MQTT 5 request/response: publishes `payload` to `topic` with a Response Topic and Correlation
+   * Data and resolves with the reply (see RxMqttClient#request). Rejects with a RequestTimeoutError
+   * after `options.timeout` (default 30 s); aborting `options.signal` cancels the request and
+   * rejects with the signal's reason.
+   *
+   * @example
+   * const reply = await client.request('svc/time', 'now?', { timeout: 5000 });
+   */
+  request(topic: string, payload: RequestPayload, options: RequestOptions & { signal?: AbortSignal } = {}): Promise<MqttMessage> {
+    const { signal, ...rest } = options ?? {};
+    return requestPromise(this.client.request(topic, payload, rest), signal);
+  }
+
+  /**
+   * MQTT 5 request/response, the answering side (see RxMqttClient#respond): answers every request
+   * on `filter` with what `handler` returns, until the returned Subscription is unsubscribed. A
+   * handler failure or a refused subscription goes to `options.onError`, else to the 'error'
+   * event (logged when nobody listens); the responder keeps answering after a handler failure.
+   */
+  respond(filter: string, handler: ResponseHandler, options: RespondOptions & { onError?: (error: Error, request?: MqttMessage) => void } = {}): Subscription {
+    const { onError, ...rest } = options ?? {};
+    const report = (error: Error, request?: MqttMessage) => (onError ? onError(error, request) : this.onEvent({ type: 'error', error }));
+    return this.client.respond(filter, handler, rest).subscribe({
+      next: (outcome) => outcome.type === 'failed' && report(outcome.error, outcome.request),
+      error: (error: Error) => report(error),
+    });
   }
 
   get connected(): boolean {

@@ -28,7 +28,9 @@ export type MqttErrorCode =
   /** The MQTT 5 broker's CONNACK rules out what this command asks for: it was not sent. */
   | 'ERR_NOT_SUPPORTED_BY_SERVER'
   /** A publish waited offline longer than its MQTT 5 Message Expiry Interval: it was not sent. */
-  | 'ERR_MESSAGE_EXPIRED';
+  | 'ERR_MESSAGE_EXPIRED'
+  /** No reply to an MQTT 5 `request()` arrived within its `timeout`. */
+  | 'ERR_REQUEST_TIMEOUT';
 
 export interface MqttErrorOptions {
   reasonCode?: number;
@@ -166,6 +168,17 @@ export class MessageExpiredError extends MqttError {
 export class TimeoutError extends MqttError {
   constructor(code: 'ERR_CONNECT_TIMEOUT' | 'ERR_KEEPALIVE_TIMEOUT', message: string) {
     super(code, message);
+  }
+}
+
+/** No reply to `request()` arrived within its `timeout`; the request was cancelled (a late reply is ignored). */
+export class RequestTimeoutError extends MqttError {
+  readonly topic: string;
+  readonly timeoutMs: number;
+  constructor(topic: string, timeoutMs: number) {
+    super('ERR_REQUEST_TIMEOUT', `No reply to the request on "${topic}" within ${timeoutMs} ms`);
+    this.topic = topic;
+    this.timeoutMs = timeoutMs;
   }
 }
 

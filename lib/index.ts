@@ -21,6 +21,7 @@ export type { BeforeConnect, BeforeConnectContext, BeforeConnectResult } from '.
 export type { OfflineQueueOptions, OverflowPolicy } from './offline-queue-options.js';
 export type { ConnectionState, ConnectionStatus, ClientEvent } from './state.js';
 export type { TopicOptions } from './routes.js';
+export type { RequestOptions, RequestPayload, Reply, ResponseHandler, RespondOptions, ResponseOutcome } from './request-response.js';
 export type { PublishOptions, SubscribeOptions } from './validate.js';
 export type { MessageIdProvider } from './session/types.js';
 export type { Packet, IPublishPacket, IConnackPacket, IDisconnectPacket, QoS, UserProperties } from './codec.js';

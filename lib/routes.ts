@@ -27,6 +27,8 @@ interface Route {
   readonly subscribers: Set<Subscriber<MqttMessage>>;
   /** The SUBSCRIBE to send once an earlier UNSUBSCRIBE of the same filter is acknowledged. */
   deferred?: () => void;
+  /** True once the broker granted the SUBSCRIBE; until then, who waits for it (`observe`'s `onSubscribed`). */
+  granted: true | Array<() => void>;
 }
 
 export class TopicRoutes {
@@ -42,8 +44,12 @@ export class TopicRoutes {
 
   constructor(private readonly commands: RouteCommands) {}
 
-  /** A cold Observable of the messages matching `filter`. */
-  observe(filter: string, options: TopicOptions = {}): Observable<MqttMessage> {
+  /**
+   * A cold Observable of the messages matching `filter`. `onSubscribed` runs once the broker has
+   * granted the filter's SUBSCRIBE (at once, in the subscribe call, if it already had): request()
+   * must not publish a request before its reply subscription is in place.
+   */
+  observe(filter: string, options: TopicOptions = {}, onSubscribed?: () => void): Observable<MqttMessage> {
     return new Observable<MqttMessage>((subscriber) => {
       const invalid = this.check(filter, options);
       if (invalid) {
@@ -55,6 +61,7 @@ export class TopicRoutes {
       // A new route knows its first subscriber before it subscribes: the SUBSCRIBE may fail at
       // once (a filter the broker's CONNACK rules out), and that failure must reach the stream.
       const route = existing ?? this.open(filter, options, subscriber);
+      if (onSubscribed) whenGranted(route, onSubscribed);
       return () => this.leave(route, subscriber);
     });
   }
@@ -95,7 +102,7 @@ export class TopicRoutes {
   }
 
   private open(filter: string, options: TopicOptions, first: Subscriber<MqttMessage>): Route {
-    const route: Route = { filter, subscribers: new Set([first]) };
+    const route: Route = { filter, subscribers: new Set([first]), granted: [] };
     this.routes.set(filter, route);
     this.router.add(filter, route);
     const subscribe = () => {
@@ -119,6 +126,7 @@ export class TopicRoutes {
       if (error instanceof ClientClosedError) return;
       const failure = error ?? (result?.type === 'subscribe' ? result.refused : undefined);
       if (failure && this.routes.get(filter) === route) this.fail(route, failure);
+      else if (!failure) grant(route);
     });
   }
 
@@ -152,4 +160,15 @@ export class TopicRoutes {
     this.routes.delete(route.filter);
     this.router.remove(route.filter, route);
   }
+}
+
+function whenGranted(route: Route, callback: () => void): void {
+  if (route.granted === true) callback();
+  else route.granted.push(callback);
+}
+
+function grant(route: Route): void {
+  const waiting = route.granted;
+  route.granted = true;
+  if (waiting !== true) for (const callback of waiting) callback();
 }
