@@ -26,7 +26,9 @@ export type MqttErrorCode =
   /** The bounded offline queue (`offlineQueue`) was full: this publish was dropped. */
   | 'ERR_QUEUE_FULL'
   /** The MQTT 5 broker's CONNACK rules out what this command asks for: it was not sent. */
-  | 'ERR_NOT_SUPPORTED_BY_SERVER';
+  | 'ERR_NOT_SUPPORTED_BY_SERVER'
+  /** MQTT 5 enhanced authentication failed or cannot start (no handleAuth, no method, interrupted). */
+  | 'ERR_AUTH';
 
 export interface MqttErrorOptions {
   reasonCode?: number;
@@ -94,6 +96,17 @@ export class PublishError extends MqttError {
 export class ServerDisconnectError extends MqttError {
   constructor(reasonCode: number, reasonString?: string) {
     super('ERR_SERVER_DISCONNECT', `Disconnected by the broker (code ${reasonCode})`, { reasonCode, reasonString });
+  }
+}
+
+/**
+ * MQTT 5 enhanced authentication (4.12) failed: `handleAuth` refused a challenge, none is
+ * configured, a re-authentication cannot start or was interrupted. `reasonCode` is the one of the
+ * DISCONNECT that ended the connection, when there was one. Never carries authentication data.
+ */
+export class AuthError extends MqttError {
+  constructor(message: string, options: MqttErrorOptions = {}) {
+    super('ERR_AUTH', message, options);
   }
 }
 
