@@ -200,6 +200,12 @@ export class Connection {
 
   /** MQTT 5 re-authentication (AUTH 0x19); settles with the server's AUTH 0x00, or an AuthError. */
   reauthenticate(properties: AuthProperties | undefined, settler: AuthSettler): void {
+    if (this.ending) {
+      // end() is about to DISCONNECT: an exchange started now could only be interrupted.
+      const error = new ClientClosedError(this.state.status === 'closed' ? 'Client is closed' : 'Client is disconnecting');
+      queueMicrotask(() => settler.reject(error));
+      return;
+    }
     this.auth.reauthenticate(properties, settler);
   }
 

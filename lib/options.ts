@@ -272,7 +272,7 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
     throw new InvalidArgumentError('handleAuth must be a function');
   }
   // 3.1.2.11.10: Authentication Data without an Authentication Method is a Protocol Error.
-  const auth = connectProperties(resolved);
+  const auth = protocolVersion === 5 ? connectProperties(resolved) : undefined;
   if (auth?.authenticationData !== undefined && auth.authenticationMethod === undefined) {
     throw new InvalidArgumentError('properties.authenticationData needs properties.authenticationMethod');
   }

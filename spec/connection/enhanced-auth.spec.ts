@@ -9,7 +9,7 @@ import { firstValueFrom } from 'rxjs';
 import type { IAuthPacket, Packet } from '../../lib/codec.js';
 import { asTransportFactory, MqttClient } from '../../lib/compat.js';
 import { AuthError, ProtocolError } from '../../lib/errors.js';
-import type { ClientOptions, HandleAuth } from '../../lib/options.js';
+import { resolveOptions, type ClientOptions, type HandleAuth } from '../../lib/options.js';
 import { accepting, scriptedBroker } from '../helpers/scripted-broker.js';
 import { flush, VirtualClock } from '../helpers/virtual-clock.js';
 import { harness } from './harness.js';
@@ -112,6 +112,25 @@ describe('enhanced authentication while connecting', () => {
   });
 });
 
+describe('enhanced authentication options', () => {
+  it('lets properties.authenticationMethod win over authPacket, its data included', async () => {
+    const authPacket = { properties: { authenticationMethod: 'OTHER', authenticationData: Buffer.from('other') } };
+    const h = await harness({ client: { ...withMethod, authPacket }, broker: { protocolVersion: 5 } });
+    expect(h.broker.last.packets('connect')[0]?.properties).toMatchObject({ authenticationMethod: METHOD, authenticationData: Buffer.from('client-first') });
+  });
+
+  it('refuses Authentication Data without an Authentication Method at the call (3.1.2.11.10), on MQTT 5 only', () => {
+    const properties = { authenticationData: Buffer.from('x') };
+    expect(() => resolveOptions(undefined, { protocolVersion: 5, properties })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => resolveOptions(undefined, { protocolVersion: 5, authPacket: { properties } })).not.toThrow();
+    expect(() => resolveOptions(undefined, { protocolVersion: 4, properties })).not.toThrow();
+  });
+
+  it('refuses a handleAuth that is not a function', () => {
+    expect(() => resolveOptions(undefined, { handleAuth: 'yes' as unknown as HandleAuth })).toThrow(/handleAuth must be a function/);
+  });
+});
+
 describe('re-authentication on a live connection (4.12.1)', () => {
   async function live(options: ClientOptions = {}) {
     const h = await harness({ client: { ...withMethod, handleAuth: scramLike, ...options }, broker: { protocolVersion: 5, autoConnack: connackWithMethod } });
@@ -177,6 +196,13 @@ describe('re-authentication on a live connection (4.12.1)', () => {
     await expect(done).rejects.toMatchObject({ code: 'ERR_AUTH', reasonCode: 0x80 });
     expect(h.broker.last.packets('disconnect')).toEqual([expect.objectContaining({ reasonCode: 0x80 })]);
     expect(h.client.state.status).toBe('offline');
+  });
+
+  it('rejects with ClientClosedError once end() was called, and sends nothing', async () => {
+    const h = await live();
+    void h.client.end();
+    await expect(h.client.reauthenticate()).rejects.toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
+    expect(auths(h.broker.last.received)).toEqual([]);
   });
 
   it('rejects a pending re-authentication when the connection drops, and allows a new one on the next connection', async () => {
