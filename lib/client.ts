@@ -189,7 +189,8 @@ export class RxMqttClient {
    * with the broker's AUTH 0x00 (Success). Rejects with an AuthError when it cannot start (not
    * connected, no method in the CONNECT, another one under way: nothing is sent) or when the
    * connection ends first (a DISCONNECT 0x87 from the broker: `reasonCode` 0x87). Publishing and
-   * subscribing go on meanwhile.
+   * subscribing go on meanwhile. There is no timeout of its own: a broker that never answers
+   * leaves it pending until the connection ends (keepalive still watches the connection).
    *
    * @example
    * await client.reauthenticate({ authenticationData: Buffer.from(freshToken) });

@@ -31,11 +31,22 @@ export type CustomHandleAcks = (
  * MQTT.js-compatible `handleAuth`: the broker sent AUTH 0x18 (Continue authentication) during
  * enhanced authentication. Answer `callback(null, { properties: { authenticationData } })` to
  * continue (the Authentication Method is always the CONNECT's), or `callback(error)` to give up.
+ * `connectTimeout` covers the whole exchange before CONNACK, so a slow handler fails the attempt.
+ *
+ * @example
+ * handleAuth: (packet, callback) =>
+ *   scram.respond(packet.properties?.authenticationData).then(
+ *     (data) => callback(null, { properties: { authenticationData: data } }),
+ *     (error) => callback(error),
+ *   )
  */
 export type HandleAuth = (packet: IAuthPacket, callback: (error?: Error | null, packet?: AuthAnswer) => void) => void;
 
-/** What `handleAuth` answers with: an AUTH packet (its `cmd`, reason code and method are set by rxmqtt). */
-export type AuthAnswer = Partial<Omit<IAuthPacket, 'properties'>> & { properties?: Omit<NonNullable<IAuthPacket['properties']>, 'authenticationMethod'> & { authenticationMethod?: string } };
+/**
+ * What `handleAuth` answers with: an AUTH packet, as in MQTT.js. Only its properties count: the
+ * reason code is always 0x18 [MQTT-4.12.0-3] and the method the CONNECT's [MQTT-4.12.0-5].
+ */
+export type AuthAnswer = Partial<IAuthPacket>;
 
 export interface ServerAddress {
   host: string;

@@ -84,6 +84,25 @@ describe('enhanced authentication while connecting', () => {
     expect(h.client.state.status).toBe('offline');
   });
 
+  it('lets connectTimeout cover a handler that never answers, and drops its late answer', async () => {
+    const callbacks: Parameters<HandleAuth>[1][] = [];
+    const handleAuth: HandleAuth = (_p, cb) => void callbacks.push(cb);
+    const h = await harness({ client: { ...withMethod, connectTimeout: 5000, reconnectPeriod: 1000, handleAuth }, broker: { protocolVersion: 5 } });
+    h.broker.last.reply(serverAuth(0x18, 'server-first'));
+    await h.clock.advance(5000);
+    expect(h.errors().map((e) => e.code)).toEqual(['ERR_CONNECT_TIMEOUT']);
+    await h.clock.advance(1000);
+    expect(h.broker.connections).toHaveLength(2);
+    // The second connection has a challenge of its own waiting: the first one's answer must not fill it.
+    h.broker.last.reply(serverAuth(0x18, 'server-first'));
+    callbacks[0]!(null, { properties: { authenticationData: Buffer.from('too late') } });
+    await flush();
+    expect(h.broker.connections.map((c) => auths(c.received))).toEqual([[], []]);
+    callbacks[1]!(null, { properties: { authenticationData: Buffer.from('in time') } });
+    await flush();
+    expect(auths(h.broker.last.received)).toEqual([[0x18, METHOD, 'in time']]);
+  });
+
   it('treats an AUTH after a CONNECT without Authentication Method as a protocol error 0x82 [MQTT-4.12.0-6]', async () => {
     const h = await harness({ client: { ...v5, handleAuth: scramLike }, broker: { protocolVersion: 5 } });
     h.broker.last.reply(serverAuth(0x18, 'server-first'));
