@@ -3,14 +3,14 @@
  * `Connection`; holds no protocol logic of its own.
  */
 import { BehaviorSubject, Observable, Subject } from 'rxjs';
-import type { IDisconnectPacket, ISubscription, Packet } from './codec.js';
+import type { IAuthPacket, IDisconnectPacket, ISubscription, Packet } from './codec.js';
 import { Connection, type EndOptions, type Settler } from './connection.js';
 import { InvalidArgumentError, type SubackError } from './errors.js';
 import { toMessage, type MqttMessage } from './message.js';
-import type { HandleMessage, ResolvedOptions } from './options.js';
+import type { HandleAuth, HandleMessage, ResolvedOptions } from './options.js';
 import { RequestResponse, type RequestOptions, type RequestPayload, type RespondOptions, type ResponseHandler, type ResponseOutcome } from './request-response.js';
 import { TopicRoutes, type TopicOptions } from './routes.js';
-import type { SettleResult } from './session/types.js';
+import type { AuthProperties, SettleResult } from './session/types.js';
 import type { ClientEvent, ConnectionState } from './state.js';
 import type { TransportFactory } from './transport/transport.js';
 import { checkPublish, checkSubscription, toBuffer, type PublishOptions, type SubscribeOptions } from './validate.js';
@@ -26,6 +26,8 @@ export interface PublishResult {
 export interface ClientHooks {
   /** MQTT.js `handleMessage`, looked up per message; undefined means "no backpressure hook". */
   handleMessage?: () => HandleMessage | undefined;
+  /** MQTT.js `handleAuth` overridden on the facade, looked up per challenge; wins over `options.handleAuth`. */
+  handleAuth?: () => HandleAuth | undefined;
 }
 
 export class RxMqttClient {
@@ -62,6 +64,7 @@ export class RxMqttClient {
       onPacketOut: (packet) => this.packetOutSubject.observed && this.packetOutSubject.next(packet),
       onResubscribeFailed: (error) => this.routes.refused(error.topic, error),
       handleMessage: hooks.handleMessage,
+      handleAuth: hooks.handleAuth,
     });
     this.routes = new TopicRoutes({
       subscribe: (subscription, properties, done) =>
@@ -219,6 +222,35 @@ export class RxMqttClient {
   /** Ends the client: waits for in-flight acks (unless `force`), sends DISCONNECT, closes. */
   end(options: EndOptions = {}): Promise<void> {
     return this.connection.end(options);
+  }
+
+  /**
+   * MQTT 5 re-authentication (4.12.1): sends AUTH 0x19 with the CONNECT's Authentication Method and
+   * `properties.authenticationData`; the broker's AUTH 0x18 challenges go to `handleAuth`. Resolves
+   * with the broker's AUTH 0x00 (Success). Rejects with an AuthError when it cannot start (not
+   * connected, no method in the CONNECT, another one under way: nothing is sent) or when the
+   * connection ends first (a DISCONNECT 0x87 from the broker: `reasonCode` 0x87). Publishing and
+   * subscribing go on meanwhile. There is no timeout of its own: a broker that never answers
+   * leaves it pending until the connection ends (keepalive still watches the connection).
+   *
+   * @example
+   * await client.reauthenticate({ authenticationData: Buffer.from(freshToken) });
+   */
+  reauthenticate(properties?: AuthProperties): Promise<IAuthPacket> {
+    return new Promise((resolve, reject) => this.connection.reauthenticate(properties, { resolve, reject }));
+  }
+
+  /** `reauthenticate` as a cold Observable: AUTH 0x19 goes out on subscribe; emits the AUTH 0x00. */
+  reauthenticate$(properties?: AuthProperties): Observable<IAuthPacket> {
+    return new Observable((subscriber) => {
+      this.connection.reauthenticate(properties, {
+        resolve: (packet) => {
+          subscriber.next(packet);
+          subscriber.complete();
+        },
+        reject: (error) => subscriber.error(error),
+      });
+    });
   }
 
   /** Drops the current connection, if any, and connects again now. */

@@ -7,12 +7,13 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Subscription } from 'rxjs';
 import { RxMqttClient, type PublishResult } from './client.js';
-import type { IPublishPacket, ISubscription, Packet } from './codec.js';
+import type { IAuthPacket, IPublishPacket, ISubscription, Packet } from './codec.js';
 import { normaliseEnd, normalisePublish, normaliseSubscribe, normaliseUnsubscribe, type Callback } from './compat-args.js';
 import type { MqttMessage } from './message.js';
 import { createLogger } from './log.js';
-import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, type AuthAnswer, type ClientOptions, type ResolvedOptions } from './options.js';
 import { requestPromise, type RequestOptions, type RequestPayload, type RespondOptions, type ResponseHandler } from './request-response.js';
+import type { AuthProperties } from './session/types.js';
 import type { TopicOptions } from './routes.js';
 import type { ClientEvent, ConnectionState } from './state.js';
 import { streamBuilderTransport } from './transport/select.js';
@@ -56,6 +57,7 @@ export class MqttClient extends EventEmitter {
       : streamBuilderTransport(() => (streamBuilder as StreamBuilder)(this));
     this.client = new RxMqttClient(this.options, transport, {
       handleMessage: () => (this.handleMessage === MqttClient.prototype.handleMessage ? undefined : this.handleMessage.bind(this)),
+      handleAuth: () => (this.handleAuth === MqttClient.prototype.handleAuth ? undefined : this.handleAuth.bind(this)),
     });
     this.client.events$.subscribe((event) => this.onEvent(event));
     this.on('newListener', (event: string) => this.listenLazily(event));
@@ -245,6 +247,29 @@ export class MqttClient extends EventEmitter {
   /** Override to process messages one at a time; call `callback` when done (MQTT.js backpressure). */
   handleMessage(_packet: IPublishPacket, callback: (error?: Error | null) => void): void {
     callback();
+  }
+
+  /**
+   * MQTT.js: override to answer the broker's AUTH 0x18 challenges (enhanced authentication):
+   * `callback(null, { properties: { authenticationData } })` continues, `callback(error)` gives up.
+   * Not overridden: the `handleAuth` option, if any, answers; with neither, a challenge fails the
+   * connection with an AuthError.
+   */
+  handleAuth(_packet: IAuthPacket, callback: (error?: Error | null, packet?: AuthAnswer) => void): void {
+    callback();
+  }
+
+  /** MQTT 5 re-authentication (AUTH 0x19); the callback gets the broker's AUTH 0x00. See RxMqttClient#reauthenticate. */
+  reauthenticate(properties?: AuthProperties, callback?: Callback<IAuthPacket>): this {
+    this.client.reauthenticate(properties).then(
+      (packet) => callback?.(null, packet),
+      (error: Error) => (callback ? callback(error) : log('reauthenticate failed: %s', error.message)),
+    );
+    return this;
+  }
+
+  reauthenticateAsync(properties?: AuthProperties): Promise<IAuthPacket> {
+    return this.client.reauthenticate(properties);
   }
 
   getLastMessageId(): number | null {

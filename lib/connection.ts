@@ -4,6 +4,7 @@
  * (connect timeout, keepalive, reconnect delay, end timeout) through an injectable scheduler.
  */
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import { AuthFlow, type AuthSettler } from './auth-flow.js';
 import { BackoffCounter, fixedBackoff } from './backoff-policy.js';
 import { runBeforeConnect, type ConnectTarget } from './before-connect.js';
 import { createDecoder, encodePacketChunks, type EncodedPacket, type IDisconnectPacket, type IPublishPacket, type Packet } from './codec.js';
@@ -11,13 +12,13 @@ import { ClientClosedError, MqttError, PacketTooLargeError, ProtocolError, Serve
 import { Inbox } from './inbox.js';
 import { KeepaliveTimer } from './keepalive-timer.js';
 import { createLogger, customLogger, redactPacket, type Logger } from './log.js';
-import { connectProperties, incomingPacketLimit, type HandleMessage, type ResolvedOptions } from './options.js';
+import { connectProperties, incomingPacketLimit, type HandleAuth, type HandleMessage, type ResolvedOptions } from './options.js';
 import { readStore } from './read-store.js';
 import { isRetryableConnack } from './refusal.js';
 import { Outbox } from './outbox.js';
 import { redirectTarget } from './server-reference.js';
 import { MqttSession } from './session/session.js';
-import type { Command, SessionInput, SessionOutput, SettleResult, Token } from './session/types.js';
+import type { AuthProperties, Command, SessionInput, SessionOutput, SettleResult, Token } from './session/types.js';
 import type { ClientEvent, ConnectionState } from './state.js';
 import { StoreMirror } from './store-mirror.js';
 import type { Transport, TransportFactory, TransportTarget } from './transport/transport.js';
@@ -41,6 +42,8 @@ export interface ConnectionHooks {
   onResubscribeFailed(error: SubackError): void;
   /** MQTT.js `handleMessage` (looked up per message): when it returns a handler, messages are handled one at a time and acked after `done`. */
   handleMessage?: () => HandleMessage | undefined;
+  /** MQTT.js `handleAuth` overridden on the facade (looked up per challenge); wins over the `handleAuth` option. */
+  handleAuth?: () => HandleAuth | undefined;
 }
 
 export interface Settler {
@@ -93,6 +96,7 @@ export class Connection {
   private restore: 'pending' | 'reading' | 'done' = 'pending';
   private readonly stores: StoreMirror;
   private readonly log: Logger;
+  private readonly auth: AuthFlow;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -135,6 +139,12 @@ export class Connection {
       pause: (paused) => (paused ? this.transport?.pause() : this.transport?.resume()),
       handleMessage: hooks.handleMessage,
       customHandleAcks: options.protocolVersion === 5 ? options.customHandleAcks : undefined,
+    });
+    this.auth = new AuthFlow({
+      step: (input) => this.step(input),
+      handler: () => hooks.handleAuth?.() ?? options.handleAuth,
+      generation: () => this.generation,
+      log: this.log,
     });
   }
 
@@ -187,6 +197,17 @@ export class Connection {
     this.step(request as Command);
     // Without an outgoingStore the session's in-flight table (or queue) is the store.
     if (stored && !this.stores.hasOutgoingStore) stored();
+  }
+
+  /** MQTT 5 re-authentication (AUTH 0x19); settles with the server's AUTH 0x00, or an AuthError. */
+  reauthenticate(properties: AuthProperties | undefined, settler: AuthSettler): void {
+    if (this.ending) {
+      // end() is about to DISCONNECT: an exchange started now could only be interrupted.
+      const error = new ClientClosedError(this.state.status === 'closed' ? 'Client is closed' : 'Client is disconnecting');
+      queueMicrotask(() => settler.reject(error));
+      return;
+    }
+    this.auth.reauthenticate(properties, settler);
   }
 
   removeOutgoing(messageId: number): void {
@@ -357,6 +378,15 @@ export class Connection {
         // 'error' makes an overflow a failure the app hears about, besides the publish's own error.
         if (output.policy === 'error') this.hooks.onEvent({ type: 'error', error: output.error });
         return;
+      case 'authChallenge':
+        return this.auth.challenge(output.packet);
+      case 'reauthenticated':
+        return this.auth.succeeded(output.packet);
+      case 'reauthRefused':
+        return this.auth.failed(output.error);
+      case 'authFailed':
+        this.auth.failed(output.error);
+        return this.drop(output.error, this.generation);
       case 'resubscribeFailed':
         this.log('resubscribe to %s refused (code %d)', output.topic, output.reasonCode);
         this.hooks.onResubscribeFailed(output.error);
@@ -526,6 +556,7 @@ export class Connection {
     }
     const cause = this.dropCause ?? new MqttError('ERR_CONNECTION_CLOSED', 'Connection closed by the broker');
     this.lastCause = cause;
+    this.auth.closed(cause);
     const wasReconnecting = this.state.status === 'reconnecting' || (this.state.status === 'connecting' && this.attempt > 1);
     // The transport is gone, so the state must not say 'connected' any more when 'close' is
     // heard: MQTT.js clears `connected` before its 'close' listeners run, and code reads it there.

@@ -30,7 +30,9 @@ export type MqttErrorCode =
   /** A publish waited offline longer than its MQTT 5 Message Expiry Interval: it was not sent. */
   | 'ERR_MESSAGE_EXPIRED'
   /** No reply to an MQTT 5 `request()` arrived within its `timeout`. */
-  | 'ERR_REQUEST_TIMEOUT';
+  | 'ERR_REQUEST_TIMEOUT'
+  /** MQTT 5 enhanced authentication failed or cannot start (no handleAuth, no method, interrupted). */
+  | 'ERR_AUTH';
 
 export interface MqttErrorOptions {
   reasonCode?: number;
@@ -98,6 +100,17 @@ export class PublishError extends MqttError {
 export class ServerDisconnectError extends MqttError {
   constructor(reasonCode: number, reasonString?: string) {
     super('ERR_SERVER_DISCONNECT', `Disconnected by the broker (code ${reasonCode})`, { reasonCode, reasonString });
+  }
+}
+
+/**
+ * MQTT 5 enhanced authentication (4.12) failed: `handleAuth` refused a challenge, none is
+ * configured, a re-authentication cannot start or was interrupted. `reasonCode` is the one of the
+ * DISCONNECT that ended the connection, when there was one. Never carries authentication data.
+ */
+export class AuthError extends MqttError {
+  constructor(message: string, options: MqttErrorOptions = {}) {
+    super('ERR_AUTH', message, options);
   }
 }
 

@@ -7,7 +7,7 @@ import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { SchedulerLike } from 'rxjs';
 import { resolveBackoff, type BackoffOptions, type BackoffPolicy } from './backoff-policy.js';
 import type { BeforeConnect } from './before-connect.js';
-import { MAX_MQTT_PACKET_SIZE, type IConnectPacket, type IPublishPacket, type QoS } from './codec.js';
+import { MAX_MQTT_PACKET_SIZE, type IAuthPacket, type IConnectPacket, type IPublishPacket, type QoS } from './codec.js';
 import { InvalidArgumentError } from './errors.js';
 import { resolveOfflineQueue, type OfflineQueueLimits, type OfflineQueueOptions } from './offline-queue-options.js';
 import type { MessageIdProvider } from './session/types.js';
@@ -26,6 +26,27 @@ export type CustomHandleAcks = (
   packet: IPublishPacket,
   done: (error: Error | null | undefined, reasonCode?: number) => void,
 ) => void;
+
+/**
+ * MQTT.js-compatible `handleAuth`: the broker sent AUTH 0x18 (Continue authentication) during
+ * enhanced authentication. Answer `callback(null, { properties: { authenticationData } })` to
+ * continue (the Authentication Method is always the CONNECT's), or `callback(error)` to give up.
+ * `connectTimeout` covers the whole exchange before CONNACK, so a slow handler fails the attempt.
+ *
+ * @example
+ * handleAuth: (packet, callback) =>
+ *   scram.respond(packet.properties?.authenticationData).then(
+ *     (data) => callback(null, { properties: { authenticationData: data } }),
+ *     (error) => callback(error),
+ *   )
+ */
+export type HandleAuth = (packet: IAuthPacket, callback: (error?: Error | null, packet?: AuthAnswer) => void) => void;
+
+/**
+ * What `handleAuth` answers with: an AUTH packet, as in MQTT.js. Only its properties count: the
+ * reason code is always 0x18 [MQTT-4.12.0-3] and the method the CONNECT's [MQTT-4.12.0-5].
+ */
+export type AuthAnswer = Partial<IAuthPacket>;
 
 export interface ServerAddress {
   host: string;
@@ -115,8 +136,21 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   autoAssignTopicAlias?: boolean;
   /** MQTT 5 CONNECT properties. */
   properties?: ConnectProperties;
-  /** MQTT 5 enhanced authentication settings (not implemented yet: see README). */
-  authPacket?: Record<string, unknown>;
+  /**
+   * MQTT 5 enhanced authentication: `properties.authenticationMethod` / `authenticationData` go
+   * into the CONNECT when `properties` has none (the CONNECT is the first step of the exchange,
+   * 4.12). Unlike MQTT.js, no AUTH packet is sent after the CONNECT: only a Server may send AUTH
+   * 0x00 (Success) and a client AUTH must answer a server's (3.15.2.1, [MQTT-4.12.0-3]).
+   * @default undefined
+   */
+  authPacket?: Partial<IAuthPacket>;
+  /**
+   * MQTT 5 enhanced authentication: answers the broker's AUTH challenges (see `HandleAuth`). On the
+   * MQTT.js facade, overriding the `client.handleAuth` method does the same. Without one, a
+   * challenge fails the connection with an AuthError (DISCONNECT 0x83).
+   * @default undefined
+   */
+  handleAuth?: HandleAuth;
   will?: WillOptions;
   /** Re-subscribe when the broker lost the session. @default true */
   resubscribe?: boolean;
@@ -252,6 +286,14 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
   if (resolved.beforeConnect !== undefined && typeof resolved.beforeConnect !== 'function') {
     throw new InvalidArgumentError('beforeConnect must be a function');
   }
+  if (resolved.handleAuth !== undefined && typeof resolved.handleAuth !== 'function') {
+    throw new InvalidArgumentError('handleAuth must be a function');
+  }
+  // 3.1.2.11.10: Authentication Data without an Authentication Method is a Protocol Error.
+  const auth = protocolVersion === 5 ? connectProperties(resolved) : undefined;
+  if (auth?.authenticationData !== undefined && auth.authenticationMethod === undefined) {
+    throw new InvalidArgumentError('properties.authenticationData needs properties.authenticationMethod');
+  }
   return resolved;
 }
 
@@ -338,6 +380,20 @@ function stripUndefined<T extends object>(obj: T): Partial<T> {
  */
 export function connectProperties(options: ResolvedOptions): ResolvedOptions['properties'] {
   if (options.protocolVersion !== 5) return options.properties;
-  if (options.properties?.maximumPacketSize !== undefined) return options.properties;
-  return { ...options.properties, maximumPacketSize: options.maximumIncomingPacketSize };
+  const properties = withAuthPacket(options.properties, options.authPacket);
+  if (properties?.maximumPacketSize !== undefined) return properties;
+  return { ...properties, maximumPacketSize: options.maximumIncomingPacketSize };
+}
+
+/**
+ * `authPacket`'s method and data go into the CONNECT, whose Authentication Method starts enhanced
+ * authentication (3.1.2.11.9), unless `properties` names a method itself (it wins, data included).
+ */
+function withAuthPacket(properties: ConnectProperties | undefined, authPacket: Partial<IAuthPacket> | undefined): ConnectProperties | undefined {
+  const method = authPacket?.properties?.authenticationMethod;
+  if (method === undefined || properties?.authenticationMethod !== undefined) return properties;
+  const merged: ConnectProperties = { ...properties, authenticationMethod: method };
+  const data = authPacket?.properties?.authenticationData;
+  if (data !== undefined) merged.authenticationData = data;
+  return merged;
 }

@@ -4,6 +4,7 @@
  */
 import type { IConnackPacket, IConnectPacket } from '../codec.js';
 import { ConnackError } from '../errors.js';
+import { authConnack, startAuth } from './auth.js';
 import { clearInboundQos2, flushAcks } from './inbound.js';
 import { drain } from './outbound.js';
 import { resumeOutgoing } from './resume.js';
@@ -18,6 +19,7 @@ export function openConnection(state: SessionState, out: SessionOutput[]): void 
   state.topicAliases.clear();
   state.receiveMaximum = DEFAULT_RECEIVE_MAXIMUM;
   state.status = 'awaitingConnack';
+  startAuth(state);
   out.push({ type: 'send', packet: connectPacket(state.options) });
 }
 
@@ -60,6 +62,7 @@ export function handleConnack(state: SessionState, packet: IConnackPacket, out: 
     connectionLost(state);
     return;
   }
+  if (!authConnack(state, packet, out)) return;
   if (state.options.clean && packet.sessionPresent) {
     // [MQTT-3.2.2-1] (3.1.1) / [MQTT-3.2.2-2] (5.0): after a clean start the server MUST set
     // Session Present 0; a client that sees 1 closes the connection (5.0 3.2.2.1.1).

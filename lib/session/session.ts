@@ -12,6 +12,7 @@
  * // [{ type: 'send', packet: { cmd: 'publish', messageId: 1, ... } }]; a PUBACK later settles token 1
  */
 import type { IConnackPacket, IDisconnectPacket, ISubscription, Packet } from '../codec.js';
+import { abortAuth, continueAuth, handleAuthPacket, reauthenticate } from './auth.js';
 import { configure, handleConnack, openConnection } from './connack.js';
 import { acknowledge, handlePublish, handlePubrel } from './inbound.js';
 import { abort, handlePuback, handlePubcomp, handlePubrec, handleSuback, handleUnsuback, removeOutgoing } from './outbound-acks.js';
@@ -118,6 +119,15 @@ export class MqttSession {
       case 'restore':
         restore(state, input.packets);
         break;
+      case 'authContinue':
+        continueAuth(state, input.properties, out);
+        break;
+      case 'authAbort':
+        abortAuth(state, input.error, out);
+        break;
+      case 'reauthenticate':
+        reauthenticate(state, input.properties, out);
+        break;
       default:
         assertNever(input);
     }
@@ -140,8 +150,8 @@ function handlePacket(state: SessionState, packet: Packet, out: SessionOutput[])
 
 function handleBeforeConnack(state: SessionState, packet: Packet, out: SessionOutput[]): void {
   if (packet.cmd === 'connack') return handleConnack(state, packet, out);
-  // v5 enhanced authentication may exchange AUTH before CONNACK; not supported yet, so ignored.
-  if (packet.cmd === 'auth' && state.version === 5) return;
+  // v5 enhanced authentication exchanges AUTH before CONNACK (4.12).
+  if (packet.cmd === 'auth' && state.version === 5) return handleAuthPacket(state, packet, out);
   // [MQTT-3.2.0-1] the first packet from the Server MUST be CONNACK.
   protocolError(state, out, `Expected CONNACK, received ${packet.cmd}`, REASON.protocolError);
 }
@@ -170,9 +180,7 @@ function handleConnected(state: SessionState, packet: Packet, out: SessionOutput
     case 'disconnect':
       return handleServerDisconnect(state, packet, out);
     case 'auth':
-      // Enhanced authentication (re-auth) is a later issue: v5 AUTH is ignored for now.
-      if (state.version !== 5) protocolError(state, out, 'AUTH is not an MQTT 3 packet', REASON.protocolError);
-      return;
+      return handleAuthPacket(state, packet, out);
     case 'connect':
     case 'subscribe':
     case 'unsubscribe':

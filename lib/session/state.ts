@@ -13,6 +13,7 @@ import type {
 } from '../codec.js';
 import { ProtocolError } from '../errors.js';
 import type { MqttError } from '../errors.js';
+import { createAuthState, type AuthState } from './auth.js';
 import { Fifo } from './fifo.js';
 import { DefaultMessageIdProvider } from './message-id-provider.js';
 import type {
@@ -111,6 +112,8 @@ export interface SessionState {
   now: number | undefined;
   /** v5 inbound topic aliases, per connection. */
   readonly topicAliases: Map<number, string>;
+  /** v5 enhanced authentication of the current connection (`auth.ts`). */
+  auth: AuthState;
 }
 
 export function createState(options: SessionOptions): SessionState {
@@ -137,6 +140,7 @@ export function createState(options: SessionOptions): SessionState {
     nextAckId: 1,
     now: undefined,
     topicAliases: new Map(),
+    auth: createAuthState(),
   };
 }
 

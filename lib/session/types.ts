@@ -6,6 +6,7 @@
  * outputs it returns (send a packet, settle a pending operation, deliver a message, close).
  */
 import type {
+  IAuthPacket,
   IConnackPacket,
   IConnectPacket,
   IDisconnectPacket,
@@ -17,7 +18,7 @@ import type {
   QoS,
   UserProperties,
 } from '../codec.js';
-import type { ConnackError, MqttError, ProtocolError, QueueFullError, SubackError } from '../errors.js';
+import type { AuthError, ConnackError, MqttError, ProtocolError, QueueFullError, SubackError } from '../errors.js';
 
 /** Opaque handle chosen by the caller to match a settle output to the command that caused it. */
 export type Token = number;
@@ -139,7 +140,30 @@ export type SessionInput =
    * QoS 2), in store order: they are in flight again, with no caller waiting. Fed before the first
    * 'open' so that the next CONNACK resumes them like any other in-flight publish.
    */
-  | RestoreInput;
+  | RestoreInput
+  | AuthInput;
+
+/** What the client may put in an AUTH packet; the Authentication Method is always the CONNECT's. */
+export type AuthProperties = Omit<NonNullable<IAuthPacket['properties']>, 'authenticationMethod'>;
+
+/** MQTT 5 enhanced authentication (see `auth.ts`). */
+export type AuthInput =
+  /** The app's answer to an 'authChallenge': send AUTH 0x18 (Continue authentication). */
+  | { type: 'authContinue'; properties?: AuthProperties }
+  /** The app cannot answer an 'authChallenge': DISCONNECT with `error.reasonCode`, then close. */
+  | { type: 'authAbort'; error: AuthError }
+  /** Start a re-authentication on the live connection: send AUTH 0x19. */
+  | { type: 'reauthenticate'; properties?: AuthProperties };
+
+export type AuthOutput =
+  /** The server sent AUTH 0x18: hand it to `handleAuth`, feed the answer back as 'authContinue' or 'authAbort'. */
+  | { type: 'authChallenge'; packet: IAuthPacket }
+  /** The server ended a re-authentication with AUTH 0x00 (Success). */
+  | { type: 'reauthenticated'; packet: IAuthPacket }
+  /** A 'reauthenticate' input that cannot start; nothing was sent and the connection stays. */
+  | { type: 'reauthRefused'; error: AuthError }
+  /** An 'authAbort' was executed (DISCONNECT sent): the connection must be closed. */
+  | { type: 'authFailed'; error: AuthError };
 
 export interface RestoreInput {
   type: 'restore';
@@ -176,6 +200,7 @@ export type SessionOutput =
   /** MQTT 5 DISCONNECT from the broker: the connection is over. */
   | { type: 'serverDisconnect'; packet: IDisconnectPacket }
   /** A DISCONNECT was sent: close the transport. */
-  | { type: 'close' };
+  | { type: 'close' }
+  | AuthOutput;
 
 export type SessionStatus = 'disconnected' | 'awaitingConnack' | 'connected';

@@ -91,6 +91,37 @@ describe('secrets', () => {
     expect(leaks(errorText(h))).toEqual([]);
   });
 
+  it('never logs or reports the data of AUTH packets: challenges, answers, re-authentication, failures', async () => {
+    const lines: string[] = [];
+    const log = (...args: unknown[]) => lines.push(format(...args) + '\n' + args.map((a) => inspect(a, { depth: 10 })).join(' '));
+    let refuse = false;
+    const handleAuth = (_packet: unknown, callback: (error?: Error | null, answer?: object) => void) =>
+      refuse ? callback(new Error('refused by the app')) : callback(null, { properties: { authenticationData: Buffer.from(AUTH_DATA) } });
+    const h = await harness({ client: { ...client, log, handleAuth }, broker: { protocolVersion: 5 } });
+    const method = client.properties.authenticationMethod;
+    const challenge = { cmd: 'auth' as const, reasonCode: 0x18, properties: { authenticationMethod: method, authenticationData: Buffer.from(AUTH_DATA) } };
+    h.broker.last.reply(challenge);
+    await flush();
+    h.broker.last.reply(accepting({ properties: { authenticationMethod: method } }));
+    const reauth = h.client.reauthenticate({ authenticationData: Buffer.from(AUTH_DATA) });
+    await flush();
+    h.broker.last.reply(challenge);
+    await flush();
+    h.broker.last.reply({ cmd: 'auth', reasonCode: 0x00, properties: { authenticationMethod: method, authenticationData: Buffer.from(AUTH_DATA) } });
+    await reauth;
+    refuse = true;
+    const failing = h.client.reauthenticate({ authenticationData: Buffer.from(AUTH_DATA) }).catch((error: Error) => error);
+    await flush();
+    h.broker.last.reply(challenge);
+    const failure = await failing;
+    // The AUTH packets did carry the data, and were logged (redacted).
+    expect(h.broker.last.packets('auth').map((p) => p.properties?.authenticationData?.toString())).toEqual([AUTH_DATA, AUTH_DATA, AUTH_DATA, AUTH_DATA]);
+    expect(lines.filter((line) => line.includes('sending auth'))).toHaveLength(4);
+    expect(lines.filter((line) => leaks(line).length > 0)).toEqual([]);
+    expect(h.errors().map((e) => e.code)).toEqual(['ERR_AUTH']);
+    expect(leaks(errorText(h) + inspect(failure, { depth: 5 }))).toEqual([]);
+  });
+
   it('keeps the password out of the error for a malformed broker URL', () => {
     expect(() => resolveOptions(`mqtt://alice:${PASSWORD}@[::1`)).toThrow(/<redacted>/);
     try {

@@ -112,11 +112,11 @@ describe('MqttSession connection', () => {
     expect((out[1] as { error: ProtocolError }).error.reasonCode).toBe(0x82);
   });
 
-  it('ignores a v5 AUTH before CONNACK (enhanced authentication is not supported yet)', () => {
+  it('treats a v5 AUTH before CONNACK as a protocol error when the CONNECT named no Authentication Method [MQTT-4.12.0-6]', () => {
     const session = new MqttSession(options({ protocolVersion: 5 }));
     session.step({ type: 'open' });
-    expect(receive(session, { cmd: 'auth', reasonCode: 0x18 })).toEqual([]);
-    expect(session.status).toBe('awaitingConnack');
+    expect(trace(receive(session, { cmd: 'auth', reasonCode: 0x18 }))).toEqual(['send:disconnect', 'protocolError']);
+    expect(session.status).toBe('disconnected');
   });
 
   it('treats a second CONNACK on the same connection as a protocol error', () => {
@@ -142,11 +142,11 @@ describe('MqttSession connection', () => {
     expect(trace(out)).toEqual(['send:disconnect', 'protocolError']);
   });
 
-  it('treats AUTH as a protocol error in MQTT 3.1.1 and ignores it in MQTT 5', () => {
+  it('treats AUTH as a protocol error in MQTT 3.1.1, and in MQTT 5 without an Authentication Method [MQTT-4.12.0-6]', () => {
     expect(trace(receive(connectedSession(), { cmd: 'auth', reasonCode: 0 }))).toEqual(['protocolError']);
     const v5 = connectedSession({ protocolVersion: 5 });
-    expect(receive(v5, { cmd: 'auth', reasonCode: 0x19 })).toEqual([]);
-    expect(v5.status).toBe('connected');
+    expect(sent(receive(v5, { cmd: 'auth', reasonCode: 0x00 }))).toEqual([{ cmd: 'disconnect', reasonCode: 0x82 }]);
+    expect(v5.status).toBe('disconnected');
   });
 
   it('reports a v5 DISCONNECT from the server and disconnects', () => {
