@@ -113,6 +113,8 @@ export class Connection {
       properties: connectProperties(options),
       resubscribe: options.resubscribe,
       queueQoSZero: options.queueQoSZero,
+      autoUseTopicAlias: options.autoUseTopicAlias,
+      autoAssignTopicAlias: options.autoAssignTopicAlias,
       offlineQueue: options.offlineQueue,
       messageIdProvider: options.messageIdProvider,
     });

@@ -26,7 +26,9 @@ export type MqttErrorCode =
   /** The bounded offline queue (`offlineQueue`) was full: this publish was dropped. */
   | 'ERR_QUEUE_FULL'
   /** The MQTT 5 broker's CONNACK rules out what this command asks for: it was not sent. */
-  | 'ERR_NOT_SUPPORTED_BY_SERVER';
+  | 'ERR_NOT_SUPPORTED_BY_SERVER'
+  /** An MQTT 5 publish with an empty topic named a Topic Alias not registered on this connection. */
+  | 'ERR_TOPIC_ALIAS';
 
 export interface MqttErrorOptions {
   reasonCode?: number;
@@ -127,6 +129,20 @@ export class ServerCapabilityError extends MqttError {
   constructor(capability: ServerCapability, reasonCode: number, message: string) {
     super('ERR_NOT_SUPPORTED_BY_SERVER', message, { reasonCode });
     this.capability = capability;
+  }
+}
+
+/**
+ * An MQTT 5 publish with an empty topic and a Topic Alias that this connection has not registered
+ * (or no alias at all): the broker could not tell its topic, so it was not sent. Aliases last one
+ * network connection [MQTT-3.3.2-7]: one registered before a reconnect is unknown after it.
+ */
+export class TopicAliasError extends MqttError {
+  /** The alias the publish named; undefined when it named none. */
+  readonly alias: number | undefined;
+  constructor(alias: number | undefined, message: string) {
+    super('ERR_TOPIC_ALIAS', message);
+    this.alias = alias;
   }
 }
 

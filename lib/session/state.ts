@@ -15,6 +15,7 @@ import { ProtocolError } from '../errors.js';
 import type { MqttError } from '../errors.js';
 import { Fifo } from './fifo.js';
 import { DefaultMessageIdProvider } from './message-id-provider.js';
+import { OutboundTopicAliases } from './outbound-aliases.js';
 import type {
   Command,
   MessageIdProvider,
@@ -107,6 +108,8 @@ export interface SessionState {
   nextAckId: number;
   /** v5 inbound topic aliases, per connection. */
   readonly topicAliases: Map<number, string>;
+  /** v5 outgoing topic aliases, per connection: applied as a PUBLISH is sent, never stored. */
+  readonly outboundAliases: OutboundTopicAliases;
 }
 
 export function createState(options: SessionOptions): SessionState {
@@ -131,6 +134,7 @@ export function createState(options: SessionOptions): SessionState {
     acks: new Fifo(),
     nextAckId: 1,
     topicAliases: new Map(),
+    outboundAliases: new OutboundTopicAliases(),
   };
 }
 

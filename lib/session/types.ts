@@ -67,6 +67,16 @@ export interface SessionOptions {
   queueQoSZero: boolean;
   /** Bounded offline queue; absent means unbounded (MQTT.js behaviour). @default undefined */
   offlineQueue?: OfflineQueueLimits;
+  /**
+   * MQTT 5: a publish whose topic has an alias on this connection goes out as topic '' + that
+   * alias (MQTT.js `autoUseTopicAlias`). @default false
+   */
+  autoUseTopicAlias?: boolean;
+  /**
+   * MQTT 5: a publish whose topic has no alias yet gets one (a vacant one up to the broker's Topic
+   * Alias Maximum, else the least recently used one); implies `autoUseTopicAlias`. @default false
+   */
+  autoAssignTopicAlias?: boolean;
   messageIdProvider?: MessageIdProvider;
 }
 
