@@ -24,7 +24,7 @@ export class OutboundTopicAliases {
   private readonly topics = new Map<number, string>();
   /** topic -> the alias last registered for it. */
   private readonly aliases = new Map<string, number>();
-  /** No alias below this one is vacant: a connection never frees an alias, it only remaps it. */
+  /** No alias below this one is vacant: the broker never forgets an alias within a connection. */
   private nextVacant = 1;
   private maximum = 0;
 
@@ -63,6 +63,18 @@ export class OutboundTopicAliases {
     if (previous !== undefined && this.aliases.get(previous) === alias) this.aliases.delete(previous);
     this.touch(alias, topic);
     this.aliases.set(topic, alias);
+  }
+
+  /**
+   * The PUBLISH that registered `alias` for `topic` never reached the wire (it could not be encoded,
+   * or exceeded the broker's Maximum Packet Size): the broker does not know the mapping, so it must
+   * not be used. The alias is vacant again unless a later registration already replaced it.
+   */
+  forget(alias: number, topic: string): void {
+    if (this.topics.get(alias) !== topic) return;
+    this.topics.delete(alias);
+    if (this.aliases.get(topic) === alias) this.aliases.delete(topic);
+    this.nextVacant = Math.min(this.nextVacant, alias);
   }
 
   /**

@@ -117,6 +117,9 @@ export class MqttSession {
       case 'removeOutgoing':
         removeOutgoing(state, input.messageId, input.error, out);
         break;
+      case 'aliasUnsent':
+        state.outboundAliases.forget(input.alias, input.topic);
+        break;
       case 'abort':
         abort(state, input.error, out);
         break;

@@ -140,6 +140,11 @@ export type SessionInput =
    * forgotten and settled with that error.
    */
   | { type: 'removeOutgoing'; messageId: number; error?: MqttError }
+  /**
+   * An MQTT 5 PUBLISH that registered Topic Alias `alias` for `topic` never reached the wire
+   * (unencodable, too large): the broker does not know that alias, so it is not used any more.
+   */
+  | { type: 'aliasUnsent'; alias: number; topic: string }
   /** Fail every pending and in-flight command with `error` (end, fatal error). */
   | { type: 'abort'; error: MqttError }
   /**

@@ -190,6 +190,25 @@ describe('MqttSession outgoing topic aliases across connections [MQTT-3.3.2-7]',
   });
 });
 
+describe('MqttSession outgoing topic aliases whose registering PUBLISH never reached the wire', () => {
+  it('forgets the alias, and assigns the same vacant alias again on the next publish of the topic', () => {
+    const session = aliasSession({ autoAssignTopicAlias: true }, 3);
+    publish(session, 'a');
+    expect(wire(publish(session, 'b'))).toBe("'b', ta:2");
+    session.step({ type: 'aliasUnsent', alias: 2, topic: 'b' });
+    expect(wire(publish(session, 'b'))).toBe("'b', ta:2");
+    expect(wire(publish(session, 'b'))).toBe("'', ta:2");
+  });
+
+  it('keeps the alias when a later publish already registered it for another topic', () => {
+    const session = aliasSession({}, 3);
+    publish(session, 'a', 1);
+    publish(session, 'b', 1);
+    session.step({ type: 'aliasUnsent', alias: 1, topic: 'a' });
+    expect(wire(publish(session, '', 1))).toBe("'', ta:1");
+  });
+});
+
 describe('OutboundTopicAliases', () => {
   it('assigns nothing when the broker accepts no alias', () => {
     const table = new OutboundTopicAliases();
