@@ -118,6 +118,8 @@ export class Connection {
       properties: connectProperties(options),
       resubscribe: options.resubscribe,
       queueQoSZero: options.queueQoSZero,
+      autoUseTopicAlias: options.autoUseTopicAlias,
+      autoAssignTopicAlias: options.autoAssignTopicAlias,
       offlineQueue: options.offlineQueue,
       messageIdProvider: options.messageIdProvider,
     });
@@ -478,6 +480,10 @@ export class Connection {
    */
   private unencodable(packet: Packet, error: MqttError): void {
     if (packet.cmd === 'connect') return this.drop(error, this.generation);
+    // A Topic Alias this PUBLISH would have registered is unknown to the broker: stop using it.
+    if (packet.cmd === 'publish' && packet.topic !== '' && packet.properties?.topicAlias !== undefined) {
+      this.step({ type: 'aliasUnsent', alias: packet.properties.topicAlias, topic: packet.topic });
+    }
     if (packet.messageId !== undefined && packet.cmd !== 'pubrel') {
       return this.step({ type: 'removeOutgoing', messageId: packet.messageId, error });
     }

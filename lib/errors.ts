@@ -32,7 +32,9 @@ export type MqttErrorCode =
   /** No reply to an MQTT 5 `request()` arrived within its `timeout`. */
   | 'ERR_REQUEST_TIMEOUT'
   /** MQTT 5 enhanced authentication failed or cannot start (no handleAuth, no method, interrupted). */
-  | 'ERR_AUTH';
+  | 'ERR_AUTH'
+  /** An MQTT 5 publish with an empty topic named a Topic Alias not registered on this connection. */
+  | 'ERR_TOPIC_ALIAS';
 
 export interface MqttErrorOptions {
   reasonCode?: number;
@@ -144,6 +146,20 @@ export class ServerCapabilityError extends MqttError {
   constructor(capability: ServerCapability, reasonCode: number, message: string) {
     super('ERR_NOT_SUPPORTED_BY_SERVER', message, { reasonCode });
     this.capability = capability;
+  }
+}
+
+/**
+ * An MQTT 5 publish with an empty topic and a Topic Alias that this connection has not registered
+ * (or no alias at all): the broker could not tell its topic, so it was not sent. Aliases last one
+ * network connection [MQTT-3.3.2-7]: one registered before a reconnect is unknown after it.
+ */
+export class TopicAliasError extends MqttError {
+  /** The alias the publish named; undefined when it named none. */
+  readonly alias: number | undefined;
+  constructor(alias: number | undefined, message: string) {
+    super('ERR_TOPIC_ALIAS', message);
+    this.alias = alias;
   }
 }
 

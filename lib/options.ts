@@ -130,9 +130,18 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
    */
   offlineQueue?: OfflineQueueOptions;
   customHandleAcks?: CustomHandleAcks;
-  /** Reserved for MQTT 5 topic alias management (not implemented yet: see README). */
+  /**
+   * MQTT 5: a publish (without alias) whose topic has an alias on this connection goes out as
+   * topic '' + that alias. Aliases come from publishes that set `properties.topicAlias` with a
+   * topic, or from `autoAssignTopicAlias`, and last one connection. Needs a broker Topic Alias
+   * Maximum above 0 in its CONNACK; otherwise nothing changes. @default false
+   */
   autoUseTopicAlias?: boolean;
-  /** Reserved for MQTT 5 topic alias management (not implemented yet: see README). */
+  /**
+   * MQTT 5: a publish whose topic has no alias yet gets one, up to the broker's Topic Alias
+   * Maximum, reusing the least recently used alias when all are taken; later publishes to that
+   * topic send '' + the alias. Implies `autoUseTopicAlias`. @default false
+   */
   autoAssignTopicAlias?: boolean;
   /** MQTT 5 CONNECT properties. */
   properties?: ConnectProperties;
@@ -214,6 +223,8 @@ export interface ResolvedOptions extends ClientOptions {
   reconnectOnConnackError: boolean;
   connectTimeout: number;
   queueQoSZero: boolean;
+  autoUseTopicAlias: boolean;
+  autoAssignTopicAlias: boolean;
   /** undefined: unbounded. */
   offlineQueue?: OfflineQueueLimits;
   resubscribe: boolean;
@@ -271,6 +282,8 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
     reconnectOnConnackError: merged.reconnectOnConnackError ?? false,
     connectTimeout: merged.connectTimeout ?? 30_000,
     queueQoSZero: merged.queueQoSZero ?? true,
+    autoUseTopicAlias: merged.autoUseTopicAlias ?? false,
+    autoAssignTopicAlias: merged.autoAssignTopicAlias ?? false,
     offlineQueue: resolveOfflineQueue(merged.offlineQueue),
     resubscribe: merged.resubscribe ?? true,
     noDelay: merged.noDelay ?? true,

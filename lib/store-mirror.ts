@@ -41,7 +41,11 @@ export class StoreMirror {
   outgoing(packet: Packet): void {
     const store = this.stores.outgoingStore;
     if (!store) return;
-    if (packet.cmd === 'publish' && packet.qos > 0 && !packet.dup) store.put(packet as never, this.afterPut(packet.messageId));
+    if (packet.cmd === 'publish' && packet.qos > 0 && !packet.dup) {
+      // The in-flight copy, not the wire one: a Topic Alias is valid on this connection only.
+      const stored = this.session.inflightPublish(packet.messageId as number) ?? packet;
+      store.put(stored as never, this.afterPut(packet.messageId));
+    }
     else if (packet.cmd === 'pubrel') store.put(packet as never, this.afterPut(undefined));
   }
 

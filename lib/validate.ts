@@ -34,7 +34,12 @@ export interface SubscribeOptions {
 }
 
 export function checkPublish(topic: unknown, payload: unknown, options: PublishOptions): InvalidArgumentError | undefined {
-  const topicError = validateTopic(topic);
+  const aliasError = checkTopicAlias(options?.properties?.topicAlias);
+  if (aliasError) return aliasError;
+  // 3.3.2.3.4: an MQTT 5 PUBLISH may name its topic by alias alone (the session knows the version
+  // and whether the alias is registered on the connection it goes out on).
+  const byAlias = topic === '' && options?.properties?.topicAlias !== undefined;
+  const topicError = byAlias ? undefined : validateTopic(topic);
   if (topicError) return new InvalidArgumentError(`Invalid topic: ${topicError}`);
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload) && !(payload instanceof Uint8Array)) {
     return new InvalidArgumentError(`payload must be a string or a Buffer, got ${describe(payload)}`);
@@ -47,6 +52,12 @@ export function checkPublish(topic: unknown, payload: unknown, options: PublishO
     return new InvalidArgumentError('properties must be an object');
   }
   return undefined;
+}
+
+/** 3.3.2.3.4: a Topic Alias is a Two Byte Integer, and 0 is not a permitted value. */
+function checkTopicAlias(alias: unknown): InvalidArgumentError | undefined {
+  if (alias === undefined || (Number.isInteger(alias) && (alias as number) >= 1 && (alias as number) <= 65535)) return undefined;
+  return new InvalidArgumentError(`properties.topicAlias must be an integer from 1 to 65535, got ${String(alias)}`);
 }
 
 export function checkSubscription(sub: ISubscription): InvalidArgumentError | undefined {

@@ -17,6 +17,7 @@ export function openConnection(state: SessionState, out: SessionOutput[]): void 
   if (state.status !== 'disconnected') connectionLost(state);
   // [MQTT-3.3.2-7] topic aliases live for one network connection.
   state.topicAliases.clear();
+  state.outboundAliases.reset(0);
   state.receiveMaximum = DEFAULT_RECEIVE_MAXIMUM;
   state.status = 'awaitingConnack';
   startAuth(state);
@@ -82,6 +83,9 @@ function accept(state: SessionState, packet: IConnackPacket, receiveMaximum: num
   state.status = 'connected';
   state.connack = packet;
   state.receiveMaximum = receiveMaximum;
+  // Before anything is resent or drained: the outgoing aliases of this connection start empty
+  // [MQTT-3.3.2-7], bounded by its Topic Alias Maximum (absent: 0, no alias, 3.2.2.3.8).
+  state.outboundAliases.reset(state.version === 5 ? (packet.properties?.topicAliasMaximum ?? 0) : 0);
   adoptAssignedClientId(state, packet);
   out.push({ type: 'connected', connack: packet });
   const sessionPresent = packet.sessionPresent === true;

@@ -6,6 +6,7 @@ import type { IPublishPacket, ISubscribePacket, IUnsubscribePacket } from '../co
 import { MqttError } from '../errors.js';
 import { expireQueued } from './message-expiry.js';
 import { admitOffline, dequeue, enqueue } from './offline-queue.js';
+import { aliasedPublish, resolveTopic, withoutAlias } from './outbound-aliases.js';
 import { publishRefusal, subscribeRefusal } from './server-limits.js';
 import { assertNever, settleError, settleOk } from './state.js';
 import type { PublishEntry, ResubscribeGroup, SessionState } from './state.js';
@@ -75,35 +76,51 @@ function refusalOf(state: SessionState, command: Command): MqttError | undefined
 }
 
 function sendPublish(state: SessionState, command: PublishCommand, out: SessionOutput[]): boolean {
+  // [MQTT-4.9.0-2] no more unacknowledged QoS 1/2 PUBLISHes than the broker's Receive Maximum.
+  if (command.qos !== 0 && state.quotaUsed >= state.receiveMaximum) return false;
+  const alias = state.version === 5 ? command.properties?.topicAlias : undefined;
+  const topic = resolveTopic(state.outboundAliases, command.topic, alias);
+  if (typeof topic !== 'string') {
+    settleError(out, command.token, topic);
+    return true;
+  }
   if (command.qos === 0) {
-    out.push({ type: 'send', packet: publishPacket(state, command, undefined) });
+    out.push({ type: 'send', packet: wirePacket(state, publishPacket(state, command, topic, undefined), command, alias) });
     settleOk(out, command.token, { type: 'publish' });
     return true;
   }
-  // [MQTT-4.9.0-2] no more unacknowledged QoS 1/2 PUBLISHes than the broker's Receive Maximum.
-  if (state.quotaUsed >= state.receiveMaximum) return false;
   const messageId = state.ids.allocate();
   if (messageId === null) return false;
-  const packet = publishPacket(state, command, messageId);
+  // The in-flight entry (and the outgoing store) keeps the full topic without alias: a resend
+  // goes out on another connection, where this one's aliases mean nothing [MQTT-3.3.2-7].
+  const packet = publishPacket(state, command, topic, messageId);
   const entry: PublishEntry = { kind: 'publish', token: command.token, packet, pubrec: undefined, onWire: true };
   state.inflight.set(messageId, entry);
   state.quotaUsed++;
-  out.push({ type: 'send', packet });
+  out.push({ type: 'send', packet: wirePacket(state, packet, command, alias) });
   return true;
 }
 
-function publishPacket(state: SessionState, command: PublishCommand, messageId: number | undefined): IPublishPacket {
+/** The canonical PUBLISH: the full topic, and no Topic Alias (see `outbound-aliases.ts`). */
+function publishPacket(state: SessionState, command: PublishCommand, topic: string, messageId: number | undefined): IPublishPacket {
   const packet: IPublishPacket = {
     cmd: 'publish',
-    topic: command.topic,
+    topic,
     payload: command.payload,
     qos: command.qos,
     retain: command.retain,
     dup: command.dup,
   };
   if (messageId !== undefined) packet.messageId = messageId;
-  if (state.version === 5 && command.properties !== undefined) packet.properties = command.properties;
+  const properties = state.version === 5 ? withoutAlias(command.properties) : undefined;
+  if (properties !== undefined) packet.properties = properties;
   return packet;
+}
+
+/** What goes on the wire: the canonical PUBLISH with this connection's Topic Alias applied, if any. */
+function wirePacket(state: SessionState, packet: IPublishPacket, command: PublishCommand, alias: number | undefined): IPublishPacket {
+  if (state.version !== 5) return packet;
+  return aliasedPublish(state.outboundAliases, state.options, packet, { topic: command.topic, alias });
 }
 
 function sendSubscribe(state: SessionState, command: SubscribeCommand, out: SessionOutput[]): boolean {
@@ -158,7 +175,11 @@ function drainResend(state: SessionState, out: SessionOutput[]): void {
   }
 }
 
-/** [MQTT-4.4.0-1] re-sends an unacknowledged PUBLISH with its original packet id. */
+/**
+ * [MQTT-4.4.0-1] re-sends an unacknowledged PUBLISH with its original packet id. It carries the
+ * full topic and no Topic Alias: the entry never holds one, since the connection that knew the
+ * alias is gone [MQTT-3.3.2-7].
+ */
 export function resendPublish(state: SessionState, entry: PublishEntry, out: SessionOutput[]): void {
   // [MQTT-3.3.1-1] DUP=1 when it is a re-delivery attempt within the broker's session; a new
   // session never saw it, so it is a first delivery and goes out as originally built.

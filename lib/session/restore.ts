@@ -6,6 +6,7 @@
  * PUBLISHes go out as new deliveries and the PUBREC'd messages count as delivered.
  */
 import type { IPublishPacket, IPubrelPacket, Packet } from '../codec.js';
+import { withoutAlias } from './outbound-aliases.js';
 import type { PublishEntry, SessionState } from './state.js';
 
 /**
@@ -24,9 +25,17 @@ export function restore(state: SessionState, packets: readonly Packet[]): number
 
 function restorePublish(state: SessionState, packet: IPublishPacket): boolean {
   const messageId = packet.messageId;
-  if ((packet.qos !== 1 && packet.qos !== 2) || messageId === undefined || !state.ids.register(messageId)) return false;
-  // The session sets DUP itself when it re-sends within a present session ([MQTT-3.3.1-1]).
-  addEntry(state, messageId, { ...packet, dup: false }, false);
+  if ((packet.qos !== 1 && packet.qos !== 2) || messageId === undefined) return false;
+  // A PUBLISH stored with '' + Topic Alias names its topic through a connection that is gone
+  // [MQTT-3.3.2-7]: it can never be resent. (rxmqtt itself stores the full topic.)
+  if (packet.topic === '' || !state.ids.register(messageId)) return false;
+  // The session sets DUP itself when it re-sends within a present session ([MQTT-3.3.1-1]); an
+  // alias from the old connection is dropped for the same reason as above.
+  const restored: IPublishPacket = { ...packet, dup: false };
+  const properties = withoutAlias(packet.properties);
+  if (properties === undefined) delete restored.properties;
+  else restored.properties = properties;
+  addEntry(state, messageId, restored, false);
   return true;
 }
 

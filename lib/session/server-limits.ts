@@ -77,7 +77,8 @@ export function checkRetainAvailable(props: ConnackProperties | undefined, comma
 
 /**
  * [MQTT-3.2.2-17] no Topic Alias above the broker's Topic Alias Maximum; absent or 0 means the
- * broker accepts none (3.2.2.3.8). Only checked: rxmqtt does not assign outgoing aliases itself.
+ * broker accepts none (3.2.2.3.8). This checks the caller's manual alias; the automatic ones
+ * (`outbound-aliases.ts`) are drawn from the same 1..maximum range.
  */
 export function checkTopicAlias(props: ConnackProperties | undefined, command: OutgoingPublish): ServerCapabilityError | undefined {
   const alias = command.properties?.topicAlias;

@@ -11,7 +11,7 @@
  * session.step({ type: 'publish', token: 1, topic: 'a', payload: 'x', qos: 1, retain: false, dup: false });
  * // [{ type: 'send', packet: { cmd: 'publish', messageId: 1, ... } }]; a PUBACK later settles token 1
  */
-import type { IConnackPacket, IDisconnectPacket, ISubscription, Packet } from '../codec.js';
+import type { IConnackPacket, IDisconnectPacket, IPublishPacket, ISubscription, Packet } from '../codec.js';
 import { abortAuth, continueAuth, handleAuthPacket, reauthenticate } from './auth.js';
 import { configure, handleConnack, openConnection } from './connack.js';
 import { acknowledge, handlePublish, handlePubrel } from './inbound.js';
@@ -46,6 +46,15 @@ export class MqttSession {
   /** The token of the in-flight command with packet id `messageId` (undefined if none, or restored from a store). */
   inflightToken(messageId: number): Token | undefined {
     return this.state.inflight.get(messageId)?.token;
+  }
+
+  /**
+   * The PUBLISH kept in flight under `messageId`: full topic, no Topic Alias, unlike the one that
+   * went on the wire when an alias applied. This is what an outgoing store must keep.
+   */
+  inflightPublish(messageId: number): IPublishPacket | undefined {
+    const entry = this.state.inflight.get(messageId);
+    return entry?.kind === 'publish' ? entry.packet : undefined;
   }
 
   /** Commands waiting to be sent (offline, no free packet id, or Receive Maximum reached). */
@@ -112,6 +121,9 @@ export class MqttSession {
         break;
       case 'removeOutgoing':
         removeOutgoing(state, input.messageId, input.error, out);
+        break;
+      case 'aliasUnsent':
+        state.outboundAliases.forget(input.alias, input.topic);
         break;
       case 'abort':
         abort(state, input.error, out);

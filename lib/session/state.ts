@@ -16,6 +16,7 @@ import type { MqttError } from '../errors.js';
 import { createAuthState, type AuthState } from './auth.js';
 import { Fifo } from './fifo.js';
 import { DefaultMessageIdProvider } from './message-id-provider.js';
+import { OutboundTopicAliases } from './outbound-aliases.js';
 import type {
   Command,
   MessageIdProvider,
@@ -114,6 +115,8 @@ export interface SessionState {
   readonly topicAliases: Map<number, string>;
   /** v5 enhanced authentication of the current connection (`auth.ts`). */
   auth: AuthState;
+  /** v5 outgoing topic aliases, per connection: applied as a PUBLISH is sent, never stored. */
+  readonly outboundAliases: OutboundTopicAliases;
 }
 
 export function createState(options: SessionOptions): SessionState {
@@ -141,6 +144,7 @@ export function createState(options: SessionOptions): SessionState {
     now: undefined,
     topicAliases: new Map(),
     auth: createAuthState(),
+    outboundAliases: new OutboundTopicAliases(),
   };
 }
 

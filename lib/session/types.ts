@@ -68,6 +68,16 @@ export interface SessionOptions {
   queueQoSZero: boolean;
   /** Bounded offline queue; absent means unbounded (MQTT.js behaviour). @default undefined */
   offlineQueue?: OfflineQueueLimits;
+  /**
+   * MQTT 5: a publish whose topic has an alias on this connection goes out as topic '' + that
+   * alias (MQTT.js `autoUseTopicAlias`). @default false
+   */
+  autoUseTopicAlias?: boolean;
+  /**
+   * MQTT 5: a publish whose topic has no alias yet gets one (a vacant one up to the broker's Topic
+   * Alias Maximum, else the least recently used one); implies `autoUseTopicAlias`. @default false
+   */
+  autoAssignTopicAlias?: boolean;
   messageIdProvider?: MessageIdProvider;
 }
 
@@ -133,6 +143,11 @@ export type SessionInput =
    * forgotten and settled with that error.
    */
   | { type: 'removeOutgoing'; messageId: number; error?: MqttError }
+  /**
+   * An MQTT 5 PUBLISH that registered Topic Alias `alias` for `topic` never reached the wire
+   * (unencodable, too large): the broker does not know that alias, so it is not used any more.
+   */
+  | { type: 'aliasUnsent'; alias: number; topic: string }
   /** Fail every pending and in-flight command with `error` (end, fatal error). */
   | { type: 'abort'; error: MqttError }
   /**

@@ -71,6 +71,10 @@ describe('bad input against aedes', () => {
     ['a NUL character in the topic', 'bad/\u0000/nul', 'x', {}],
     ['a topic over 65535 bytes', 'é'.repeat(40_000), 'x', {}],
     ['options that are not an object', 'bad/options', 'x', 'qos 1' as never],
+    ['a Topic Alias of 0 (3.3.2.3.4)', 'bad/alias', 'x', { properties: { topicAlias: 0 } }],
+    ['a Topic Alias above 65535', 'bad/alias', 'x', { properties: { topicAlias: 65536 } }],
+    ['a Topic Alias that is not an integer', 'bad/alias', 'x', { properties: { topicAlias: 1.5 } }],
+    ['an empty topic and an invalid Topic Alias', '', 'x', { properties: { topicAlias: -1 } }],
   ];
 
   it.each(badPublishes)('refuses a publish with %s through the callback, the Promise and publish$, sending nothing', async (_what, topic, payload, options) => {
