@@ -168,6 +168,21 @@ describeMosquitto('Subscription Identifiers and shared subscriptions against mos
       // MQTT.js behaviour: one 'message' event per PUBLISH received, two copies per message here.
       expect(events).toHaveLength(2 * N);
     });
+
+    it('keeps a stream whose filter subscribe() subscribed again: the broker replaced its subscription, identifier and all', async () => {
+      const subscriber = await client();
+      const publisher = await client();
+      const plus = await counted(subscriber, `${prefix}/a/+`);
+      const hash = await counted(subscriber, `${prefix}/a/#`);
+      await subscriber.subscribeAsync(`${prefix}/a/+`, { qos: 1 });
+      const pass = await fence(publisher, [subscriber]);
+
+      await publishMany(publisher, `${prefix}/a/b`, 0, N);
+      await pass();
+
+      expect(plus.payloads).toEqual(range(0, N));
+      expect(hash.payloads).toEqual(range(0, N));
+    });
   });
 
   it('routes by topic over MQTT 3.1.1, sending no identifiers', async () => {
