@@ -74,6 +74,8 @@ export class RxMqttClient {
         ),
       unsubscribe: (filter, done) => this.connection.submit({ type: 'unsubscribe', topics: [filter] }, { resolve: done, reject: done }),
       isOpen: () => this.state.status !== 'closed' && this.state.status !== 'disconnecting',
+      identifiersAvailable: () =>
+        options.protocolVersion === 5 && this.connection.session.connack?.properties?.subscriptionIdentifiersAvailable !== false,
     });
     this.requests = new RequestResponse({
       options,
@@ -104,7 +106,8 @@ export class RxMqttClient {
    * Cold: the first subscriber sends SUBSCRIBE, later ones share it, the last to unsubscribe
    * sends UNSUBSCRIBE. Errors with a SubackError when the broker refuses the filter, also when it
    * refuses the automatic resubscribe after a reconnect without a session; completes on `end()`;
-   * survives reconnects.
+   * survives reconnects. Over MQTT 5 each filter's SUBSCRIBE carries a Subscription Identifier
+   * (unless the broker has none) so that overlapping streams get one copy each.
    */
   topic(filter: string, options?: TopicOptions): Observable<MqttMessage> {
     return this.routes.observe(filter, options);
@@ -170,7 +173,12 @@ export class RxMqttClient {
         { type: 'subscribe', subscriptions, properties },
         {
           resolve: (result) => {
-            if (result?.type === 'subscribe') subscriber.next({ granted: result.granted, packet: result.packet, refused: result.refused });
+            if (result?.type === 'subscribe') {
+              // A granted filter replaced any topic() stream's subscription of the same filter.
+              const id = properties?.subscriptionIdentifier;
+              result.granted.forEach((code, i) => code < 0x80 && this.routes.subscribedElsewhere(subscriptions[i]!.topic, id));
+              subscriber.next({ granted: result.granted, packet: result.packet, refused: result.refused });
+            }
             subscriber.complete();
           },
           reject: (error) => subscriber.error(error),

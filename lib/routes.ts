@@ -1,39 +1,64 @@
 /**
- * `client.topic(filter)` streams: reference-counted broker subscriptions routed through a topic
- * trie. The first subscriber to a filter sends SUBSCRIBE, later ones share it, the last one to
- * leave sends UNSUBSCRIBE.
+ * `client.topic(filter)` streams: reference-counted broker subscriptions. The first subscriber to
+ * a filter sends SUBSCRIBE, later ones share it, the last one to leave sends UNSUBSCRIBE.
+ *
+ * Over MQTT 5 a broker may send one copy of a message per matching subscription (mosquitto
+ * does), so topic matching alone would hand every copy to every overlapping stream. When the
+ * broker supports Subscription Identifiers, each route (one broker subscription) therefore gets
+ * its own id, and copies are routed by the ids they carry; see `dispatch` for the rule.
  */
 import { Observable, type Subscriber } from 'rxjs';
 import type { ISubscription } from './codec.js';
-import { ClientClosedError, InvalidArgumentError, type MqttError, type SubackError } from './errors.js';
+import { ClientClosedError, InvalidArgumentError, ServerCapabilityError, type MqttError, type SubackError } from './errors.js';
 import type { MqttMessage } from './message.js';
 import { TopicRouter } from './router.js';
 import type { SettleResult } from './session/types.js';
+import { ByTopic, IdRoutes, isSubscriptionIdentifier } from './subscription-ids.js';
+import { stripSharePrefix } from './topic.js';
 import { checkSubscription, toSubscription, type SubscribeOptions } from './validate.js';
 
+/**
+ * `topic()` options: the SUBSCRIBE options of the filter. A `properties.subscriptionIdentifier`
+ * of the caller's replaces the one rxmqtt would pick and routes the stream the same way. It must
+ * not be taken by another subscription of the client (a `topic()` stream, also one whose
+ * UNSUBSCRIBE is unacknowledged, or a `subscribe()`): the stream errors with an
+ * InvalidArgumentError. A broker without identifiers refuses it (ServerCapabilityError); over
+ * MQTT 3.1.1 it is not sent and the stream is routed by topic.
+ */
 export type TopicOptions = SubscribeOptions;
+type SubscribeProperties = SubscribeOptions['properties'];
 
 /** What the routes need from the client: send (un)subscribe commands. */
 export interface RouteCommands {
-  subscribe(subscription: ISubscription, properties: SubscribeOptions['properties'], done: (error?: Error, result?: SettleResult) => void): void;
+  subscribe(subscription: ISubscription, properties: SubscribeProperties, done: (error?: Error, result?: SettleResult) => void): void;
   /** Sends UNSUBSCRIBE for `filter`; `done` runs once it is acknowledged or has failed. */
   unsubscribe(filter: string, done: () => void): void;
   /** Whether new streams may start (false once the client ended). */
   isOpen(): boolean;
+  /** MQTT 5, and the last CONNACK (if any yet) did not say Subscription Identifiers Available = 0. */
+  identifiersAvailable(): boolean;
 }
 
 interface Route {
   readonly filter: string;
+  /** The filter's levels without a `$share/{group}/` prefix, to check copies routed by id. */
+  readonly levels: readonly string[];
   readonly subscribers: Set<Subscriber<MqttMessage>>;
   /** The SUBSCRIBE to send once an earlier UNSUBSCRIBE of the same filter is acknowledged. */
   deferred?: () => void;
   /** True once the broker granted the SUBSCRIBE; until then, who waits for it (`observe`'s `onSubscribed`). */
   granted: true | Array<() => void>;
+  /** The Subscription Identifier its SUBSCRIBE carried; taken in `ids` while copies may name it. */
+  id?: number;
+  /** 'id': gets the copies naming `id`; 'topic': gets copies without identifier, by topic. */
+  routing: 'id' | 'topic';
 }
 
 export class TopicRoutes {
   private readonly router = new TopicRouter<Route>();
   private readonly routes = new Map<string, Route>();
+  /** The identifiers taken, and the routes with `routing: 'id'` by identifier. */
+  private readonly ids = new IdRoutes<Route>();
   /**
    * Filters whose UNSUBSCRIBE is not acknowledged yet, with the routes waiting to subscribe again.
    * Some brokers (aedes) do not process an UNSUBSCRIBE and a SUBSCRIBE that follows it in order,
@@ -66,10 +91,28 @@ export class TopicRoutes {
     });
   }
 
-  /** Routes one inbound message to every stream whose filter matches (once per stream). */
+  /**
+   * Routes one inbound PUBLISH to the streams it is for, once per stream. The rule, given that a
+   * broker sends either a copy per matching subscription, each naming its own subscription's id
+   * [MQTT-3.3.4-5], or one copy naming all of them [MQTT-3.3.4-4]:
+   * - a copy naming ids of ours goes to exactly those routes (if the topic matches their filter,
+   *   which guards against a stale id from an earlier session); a route still unsubscribing
+   *   swallows its copies;
+   * - a copy without ids, or naming the id of a `subscribe()` subscription, is for subscriptions
+   *   not routed by id (v3/v4, a broker without identifiers, `subscribe()`): it goes by topic to
+   *   the routes without id only, because the id-routed ones get a copy of their own (this is
+   *   what keeps overlapping filters from duplicating);
+   * - a copy naming only ids we never gave out (queued at the broker for a previous process's
+   *   subscriptions) goes by topic to every matching route: better a duplicate than a loss.
+   *
+   * @param message The message, shared by every stream it reaches.
+   */
   dispatch(message: MqttMessage): void {
+    const ids = message.properties?.subscriptionIdentifier;
+    const rest = ids === undefined ? ByTopic.untagged : this.ids.route(message, ids, deliver);
+    if (rest === ByTopic.none) return;
     this.router.match(message.topic, (route) => {
-      for (const subscriber of route.subscribers) subscriber.next(message);
+      if (rest === ByTopic.all || route.routing === 'topic') deliver(route, message);
     });
   }
 
@@ -83,10 +126,25 @@ export class TopicRoutes {
     if (route && !route.deferred) this.fail(route, error);
   }
 
+  /**
+   * `subscribe()` (not `topic()`) had `filter` granted. At the broker it replaced the stream's
+   * subscription of the same filter [MQTT-3.8.4-3], identifier included, so the stream now takes
+   * copies by topic; its old id stays taken until its UNSUBACK, and copies still naming it are
+   * dropped. `id` is the identifier that SUBSCRIBE carried, if any.
+   */
+  subscribedElsewhere(filter: string, id: number | undefined): void {
+    if (id !== undefined) this.ids.foreign(id);
+    const route = this.routes.get(filter);
+    if (route === undefined || route.routing !== 'id' || route.deferred) return;
+    this.ids.unbind(route.id as number, route);
+    route.routing = 'topic';
+  }
+
   /** Completes every stream (client ended). */
   completeAll(): void {
     for (const route of [...this.routes.values()]) {
       this.close(route);
+      this.release(route);
       for (const subscriber of [...route.subscribers]) subscriber.complete();
     }
   }
@@ -95,19 +153,29 @@ export class TopicRoutes {
     return this.routes.size;
   }
 
+  /** How many Subscription Identifiers are taken (live or unsubscribing routes, `subscribe()` ones). */
+  get identifiers(): number {
+    return this.ids.size;
+  }
+
   private check(filter: string, options: TopicOptions): MqttError | InvalidArgumentError | undefined {
     if (!this.commands.isOpen()) return new ClientClosedError();
     if (options === null || typeof options !== 'object') return new InvalidArgumentError('options must be an object');
+    const id = options.properties?.subscriptionIdentifier;
+    if (id !== undefined && !isSubscriptionIdentifier(id)) {
+      return new InvalidArgumentError(`subscriptionIdentifier must be an integer from 1 to 268435455, got ${String(id)}`);
+    }
     return checkSubscription(toSubscription(filter, options));
   }
 
   private open(filter: string, options: TopicOptions, first: Subscriber<MqttMessage>): Route {
-    const route: Route = { filter, subscribers: new Set([first]), granted: [] };
+    const levels = stripSharePrefix(filter).split('/');
+    const route: Route = { filter, levels, subscribers: new Set([first]), routing: 'topic', granted: [] };
     this.routes.set(filter, route);
     this.router.add(filter, route);
     const subscribe = () => {
       route.deferred = undefined;
-      this.subscribe(route, options);
+      this.subscribe(route, options, true);
     };
     const waiting = this.unsubscribing.get(filter);
     if (waiting) {
@@ -119,23 +187,57 @@ export class TopicRoutes {
     return route;
   }
 
-  private subscribe(route: Route, options: TopicOptions): void {
+  private subscribe(route: Route, options: TopicOptions, identify: boolean): void {
     const { filter } = route;
-    this.commands.subscribe(toSubscription(filter, options), options.properties, (error, result) => {
+    const properties = this.identify(route, options.properties, identify);
+    if (properties instanceof Error) {
+      this.fail(route, properties);
+      return;
+    }
+    this.commands.subscribe(toSubscription(filter, options), properties, (error, result) => {
       // Ending completes the streams (completeAll), it does not fail them.
-      if (error instanceof ClientClosedError) return;
+      if (error instanceof ClientClosedError || this.routes.get(filter) !== route) return;
+      // The CONNACK that came after the SUBSCRIBE was queued rules identifiers out: topic routing.
+      if (isIdentifierRefusal(error) && options.properties?.subscriptionIdentifier === undefined) {
+        this.release(route);
+        this.subscribe(route, options, false);
+        return;
+      }
       const failure = error ?? (result?.type === 'subscribe' ? result.refused : undefined);
-      if (failure && this.routes.get(filter) === route) this.fail(route, failure);
-      else if (!failure) grant(route);
+      if (failure) this.fail(route, failure);
+      else grant(route);
     });
   }
 
-  private unsubscribe(filter: string): void {
+  /**
+   * The SUBSCRIBE properties of `route`, with the identifier that routes its copies: the
+   * caller's, or a fresh one when identifiers are available and `identify` allows. Sets the
+   * route's `id` and `routing`. Each route gets its own properties object, which the session
+   * keeps per filter, so a resubscribe after a reconnect sends the same id again.
+   */
+  private identify(route: Route, properties: SubscribeProperties, identify: boolean): SubscribeProperties | InvalidArgumentError {
+    if (!this.commands.identifiersAvailable()) return properties; // v3/v4 send no properties at all
+    const own = properties?.subscriptionIdentifier;
+    if (own !== undefined && !this.ids.reserve(own)) {
+      return new InvalidArgumentError(`Subscription Identifier ${own} is already used by another subscription`);
+    }
+    const id = own ?? (identify ? this.ids.allocate() : undefined);
+    if (id === undefined) return properties;
+    route.id = id;
+    route.routing = 'id';
+    this.ids.bind(id, route);
+    return own === undefined ? { ...properties, subscriptionIdentifier: id } : properties;
+  }
+
+  private unsubscribe(route: Route): void {
+    const { filter } = route;
     this.unsubscribing.set(filter, []);
     this.commands.unsubscribe(filter, () => {
+      // Only now can no copy name the route's id any more: it may go to another stream.
+      this.release(route);
       const waiting = this.unsubscribing.get(filter) ?? [];
       this.unsubscribing.delete(filter);
-      for (const route of waiting) if (this.routes.get(filter) === route) route.deferred?.();
+      for (const next of waiting) if (this.routes.get(filter) === next) next.deferred?.();
     });
   }
 
@@ -148,17 +250,28 @@ export class TopicRoutes {
       route.deferred = undefined;
       return;
     }
-    if (this.commands.isOpen()) this.unsubscribe(route.filter);
+    if (this.commands.isOpen()) this.unsubscribe(route);
+    else this.release(route);
   }
 
   private fail(route: Route, error: Error): void {
     this.close(route);
+    this.release(route);
     for (const subscriber of [...route.subscribers]) subscriber.error(error);
   }
 
   private close(route: Route): void {
     this.routes.delete(route.filter);
     this.router.remove(route.filter, route);
+    if (route.routing === 'id') this.ids.unbind(route.id as number, route);
+  }
+
+  /** Frees the route's identifier (its subscription is gone), unless `subscribe()` uses it too. */
+  private release(route: Route): void {
+    if (route.id === undefined) return;
+    this.ids.release(route.id, route);
+    route.id = undefined;
+    route.routing = 'topic';
   }
 }
 
@@ -171,4 +284,12 @@ function grant(route: Route): void {
   const waiting = route.granted;
   route.granted = true;
   if (waiting !== true) for (const callback of waiting) callback();
+}
+
+function deliver(route: Route, message: MqttMessage): void {
+  for (const subscriber of route.subscribers) subscriber.next(message);
+}
+
+function isIdentifierRefusal(error: Error | undefined): boolean {
+  return error instanceof ServerCapabilityError && error.capability === 'subscriptionIdentifiersAvailable';
 }

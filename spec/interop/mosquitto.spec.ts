@@ -317,12 +317,9 @@ describeMosquitto('rxmqtt against mosquitto', () => {
       expect(await sent).toMatchObject({ reasonCode: 0x04, properties: { reasonString: 'bye' } });
     });
 
-    // KNOWN LIMITATION (reported, not fixed): mosquitto 2 over MQTT 5 sends one copy of a message
-    // per matching subscription, and rxmqtt routes every copy to every matching stream, so each
-    // of two overlapping streams gets the message twice. Fixing it needs Subscription Identifiers
-    // on topic() SUBSCRIBEs (route a copy only to the streams it names). `it.failing` passes while
-    // the limitation exists; when this starts failing, the limitation is fixed: make it a plain `it`.
-    it.failing('routes a message matching two overlapping filters to each stream once, although mosquitto sends a copy per subscription', async () => {
+    // mosquitto 2 over MQTT 5 sends one copy of a message per matching subscription; each copy
+    // names its subscription's identifier, so each stream gets only its own copy.
+    it('routes a message matching two overlapping filters to each stream once, although mosquitto sends a copy per subscription', async () => {
       const subscriber = await connected(client());
       const publisher = await connected(client());
       const plus = await subscribed(subscriber, subscriber.topic(`${prefix}/+`));
