@@ -102,6 +102,7 @@ export class TopicRoutes {
    *   not routed by id (v3/v4, a broker without identifiers, `subscribe()`): it goes by topic to
    *   the routes without id only, because the id-routed ones get a copy of their own (this is
    *   what keeps overlapping filters from duplicating);
+   *   (on a connection without identifiers at all, to every matching route);
    * - a copy naming only ids we never gave out (queued at the broker for a previous process's
    *   subscriptions) goes by topic to every matching route: better a duplicate than a loss.
    *
@@ -109,7 +110,10 @@ export class TopicRoutes {
    */
   dispatch(message: MqttMessage): void {
     const ids = message.properties?.subscriptionIdentifier;
-    const rest = ids === undefined ? ByTopic.untagged : this.ids.route(message, ids, deliver);
+    // On a connection whose broker has no identifiers (a failover to another server, say), every
+    // route was resubscribed without its id: all of them take copies by topic.
+    const untagged = this.commands.identifiersAvailable() ? ByTopic.untagged : ByTopic.all;
+    const rest = ids === undefined ? untagged : this.ids.route(message, ids, deliver);
     if (rest === ByTopic.none) return;
     this.router.match(message.topic, (route) => {
       if (rest === ByTopic.all || route.routing === 'topic') deliver(route, message);

@@ -31,6 +31,16 @@ function watch(h: Harness, ...args: Parameters<Harness['client']['request']>): O
   return Object.assign(outcome, { cancel: () => subscription.unsubscribe() });
 }
 
+/**
+ * The Subscription Identifier the client gave `filter` in its latest SUBSCRIBE, as a real MQTT 5
+ * broker would put it on the copies it sends for that subscription (the client routes by it).
+ */
+function idOf(connection: Harness['broker']['last'], filter: string): { subscriptionIdentifier?: number } {
+  const subscribe = [...connection.packets('subscribe')].reverse().find((p) => p.subscriptions.some((s) => s.topic === filter));
+  const id = subscribe?.properties?.subscriptionIdentifier;
+  return id === undefined ? {} : { subscriptionIdentifier: id as number };
+}
+
 function grant(h: Harness, granted = 2): void {
   const subscribe = h.broker.last.packets('subscribe').at(-1)!;
   h.broker.last.reply({ cmd: 'suback', messageId: subscribe.messageId, granted: [granted] } as ISubackPacket);
@@ -44,7 +54,7 @@ function reply(h: Harness, request: IPublishPacket, payload: string, correlation
     qos: 0,
     retain: false,
     dup: false,
-    properties: correlationData ? { correlationData } : {},
+    properties: { ...idOf(h.broker.last, request.properties!.responseTopic!), ...(correlationData ? { correlationData } : {}) },
   } as IPublishPacket);
 }
 
@@ -239,7 +249,7 @@ describe('respond()', () => {
     await flush();
     grant(h, 1);
     const request = (payload: string, properties: IPublishPacket['properties']) =>
-      h.broker.last.reply({ cmd: 'publish', topic: 'svc/a', payload: Buffer.from(payload), qos: 1, messageId: 7, retain: false, dup: false, properties } as IPublishPacket);
+      h.broker.last.reply({ cmd: 'publish', topic: 'svc/a', payload: Buffer.from(payload), qos: 1, messageId: 7, retain: false, dup: false, properties: { ...idOf(h.broker.last, 'svc/+'), ...properties } } as IPublishPacket);
     request('plain', {});
     request('hi', { responseTopic: 'back/here', correlationData: Buffer.from([9, 9]) });
     await flush();
@@ -287,7 +297,7 @@ describe('the MqttClient facade', () => {
     const subscribe = broker.last.packets('subscribe')[0];
     broker.last.reply({ cmd: 'suback', messageId: subscribe.messageId, granted: [0] } as ISubackPacket);
     for (const payload of ['bad', 'fine']) {
-      broker.last.reply({ cmd: 'publish', topic: 'svc/x', payload: Buffer.from(payload), qos: 0, retain: false, dup: false, properties: { responseTopic: 'back' } } as IPublishPacket);
+      broker.last.reply({ cmd: 'publish', topic: 'svc/x', payload: Buffer.from(payload), qos: 0, retain: false, dup: false, properties: { ...idOf(broker.last, 'svc/x'), responseTopic: 'back' } } as IPublishPacket);
     }
     await flush();
     expect(errors.map((e) => e.message)).toEqual(['handler failed']);

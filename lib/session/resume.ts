@@ -83,8 +83,12 @@ function refuseResend(state: SessionState, messageId: number, entry: PublishEntr
 function resubscribeGroups(state: SessionState): ResubscribeGroup[] {
   const plain: ISubscription[] = [];
   const byProperties = new Map<NonNullable<SubscribeProperties>, ISubscription[]>();
+  // 3.2.2.3.13: a broker that announced no Subscription Identifiers treats one as a Protocol
+  // Error (e.g. failing over to another server of `servers`): resubscribe without them there.
+  const withoutIds = state.connack?.properties?.subscriptionIdentifiersAvailable === false;
   for (const [topic, subscription] of state.subscriptions) {
-    const properties = state.subscriptionProperties.get(topic);
+    const stored = state.subscriptionProperties.get(topic);
+    const properties = withoutIds ? withoutIdentifier(stored) : stored;
     if (properties === undefined) {
       plain.push(subscription);
       continue;
@@ -96,4 +100,11 @@ function resubscribeGroups(state: SessionState): ResubscribeGroup[] {
   const groups: ResubscribeGroup[] = plain.length > 0 ? [{ subscriptions: plain, properties: undefined }] : [];
   for (const [properties, subscriptions] of byProperties) groups.push({ subscriptions, properties });
   return groups;
+}
+
+/** `properties` minus the Subscription Identifier; undefined when nothing else is left. */
+function withoutIdentifier(properties: SubscribeProperties): SubscribeProperties {
+  if (properties?.subscriptionIdentifier === undefined) return properties;
+  const { subscriptionIdentifier: _dropped, ...rest } = properties;
+  return Object.keys(rest).length > 0 ? rest : undefined;
 }

@@ -17,7 +17,7 @@ function publish(h: Harness, topic: string, subscriptionIdentifier?: number): vo
 }
 
 function suback(h: Harness, packet: ISubscribePacket): void {
-  h.broker.last.reply({ cmd: 'suback', messageId: packet.messageId, granted: [0] });
+  h.broker.last.reply({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map(() => 0) });
 }
 
 describe('topic() and Subscription Identifiers', () => {
@@ -70,5 +70,39 @@ describe('topic() and Subscription Identifiers', () => {
     h.client.topic('a/+').subscribe();
     await flush();
     expect(h.broker.last.packets('subscribe').map((p) => p.properties)).toEqual([undefined]);
+  });
+
+  it('resubscribes without identifiers after a reconnect to a broker that has none, and every stream goes on by topic', async () => {
+    // The first connection's broker supports identifiers, the next one (a failover, say) does not.
+    const h = await connected({
+      client: { protocolVersion: 5, reconnectPeriod: 1000, keepalive: 0 },
+      broker: {
+        autoConnack: (_connect, connection) => ({
+          cmd: 'connack',
+          sessionPresent: false,
+          reasonCode: 0,
+          properties: connection.index === 0 ? {} : { subscriptionIdentifiersAvailable: false },
+        }),
+      },
+    });
+    const plus: MqttMessage[] = [];
+    const exact: MqttMessage[] = [];
+    h.client.topic('a/+').subscribe((m) => plus.push(m));
+    h.client.topic('a/b').subscribe((m) => exact.push(m));
+    await flush();
+    for (const packet of h.broker.last.packets('subscribe')) suback(h, packet);
+    h.broker.last.close();
+    await h.clock.advance(1000);
+    expect(h.broker.connections).toHaveLength(2);
+    const resubscribes = h.broker.last.packets('subscribe');
+    expect(resubscribes.flatMap((p) => p.subscriptions.map((s) => s.topic)).sort()).toEqual(['a/+', 'a/b']);
+    // One SUBSCRIBE for both, as for any filters without properties, and no identifier in it.
+    expect(resubscribes).toHaveLength(1);
+    expect(resubscribes[0].properties).toBeUndefined();
+    for (const packet of resubscribes) suback(h, packet);
+    expect(h.errors()).toEqual([]);
+    publish(h, 'a/b');
+    await flush();
+    expect([plus.length, exact.length]).toEqual([1, 1]);
   });
 });
