@@ -246,11 +246,20 @@ describe('TopicRoutes with Subscription Identifiers', () => {
       expect([plus.topics, hash.topics]).toEqual([['a/b'], ['a/b']]);
     });
 
+    it('delivers by topic to every stream, tagged ones included, on a connection without identifiers (after a failover)', () => {
+      const { commands, routes, open } = setup();
+      const tagged = open('a/+');
+      commands.identifiers = false;
+      routes.dispatch(message('a/b'));
+      expect(tagged.topics).toEqual(['a/b']);
+    });
+
     it('delivers a copy without identifier by topic only to the streams without one', () => {
       const { commands, routes, open } = setup();
       const tagged = open('a/+');
       commands.identifiers = false;
       const untagged = open('a/#');
+      commands.identifiers = true; // a connection with identifiers, where 'a/#' had none (say, a subscribe() took it over)
       routes.dispatch(message('a/b'));
       routes.dispatch(message('a/b', 1));
       expect(tagged.topics).toEqual(['a/b']);
