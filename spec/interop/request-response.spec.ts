@@ -4,7 +4,6 @@
 // every wait ends on a packet or an emission (the 200 ms timeout test waits for the timeout itself).
 import { filter, firstValueFrom, lastValueFrom, Observable, take, timeout, toArray } from 'rxjs';
 import {
-  connect,
   InvalidArgumentError,
   RequestTimeoutError,
   type ClientOptions,
@@ -14,13 +13,8 @@ import {
   type ResponseHandler,
   type ResponseOutcome,
 } from '../../lib/index.js';
-import { describeMosquitto, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
-import { once } from '../helpers/wait.js';
-
-async function connected(client: MqttClient): Promise<MqttClient> {
-  if (!client.connected) await once(client, 'connect', { timeoutMs: 3000 });
-  return client;
-}
+import { describeMosquitto } from '../helpers/mosquitto.js';
+import { useMosquitto } from '../helpers/mosquitto-suite.js';
 
 /** The next SUBACK `client` receives, within 3 s. */
 function nextSuback(client: MqttClient): Promise<unknown> {
@@ -42,30 +36,8 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
 }
 
 describeMosquitto('MQTT 5 request/response against mosquitto', () => {
-  let broker: MosquittoHandle;
-  let clients: MqttClient[] = [];
-  let testNumber = 0;
-  let prefix = '';
-
-  beforeAll(async () => {
-    broker = await startMosquitto();
-  }, 15_000);
-  afterAll(async () => {
-    await broker?.stop();
-  });
-  beforeEach(() => {
-    prefix = `rr/${process.pid}/${++testNumber}`;
-  });
-  afterEach(async () => {
-    await Promise.all(clients.map((client) => client.endAsync(true)));
-    clients = [];
-  });
-
-  async function client(options: ClientOptions = {}): Promise<MqttClient> {
-    const made = connect(broker.url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000, ...options });
-    clients.push(made);
-    return connected(made);
-  }
+  const suite = useMosquitto({ name: 'rr' });
+  const client = (options?: ClientOptions) => suite.client(options);
 
   /** A responder on `filter` whose SUBSCRIBE mosquitto granted; its outcomes fill the array. */
   async function responder(filterTopic: string, handler: ResponseHandler): Promise<{ client: MqttClient; outcomes: ResponseOutcome[] }> {
@@ -78,27 +50,27 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
   }
 
   it('round-trips a request and its reply as an Observable that emits once and completes', async () => {
-    await responder(`${prefix}/echo`, (request) => `echo:${text(request)}`);
+    await responder(`${suite.prefix}/echo`, (request) => `echo:${text(request)}`);
     const requester = await client();
-    const replies = await lastValueFrom(requester.rx.request(`${prefix}/echo`, 'hello', { timeout: 3000 }).pipe(toArray()));
+    const replies = await lastValueFrom(requester.rx.request(`${suite.prefix}/echo`, 'hello', { timeout: 3000 }).pipe(toArray()));
     expect(replies.map(text)).toEqual(['echo:hello']);
   });
 
   it('round-trips a request and its reply as a Promise through the MqttClient facade', async () => {
-    await responder(`${prefix}/echo`, async (request) => `echo:${text(request)}`);
+    await responder(`${suite.prefix}/echo`, async (request) => `echo:${text(request)}`);
     const requester = await client();
-    const reply = await requester.request(`${prefix}/echo`, Buffer.from([0, 1, 2]), { qos: 1, timeout: 3000 });
+    const reply = await requester.request(`${suite.prefix}/echo`, Buffer.from([0, 1, 2]), { qos: 1, timeout: 3000 });
     expect(reply.payload).toEqual(Buffer.from('echo:\u0000\u0001\u0002'));
   });
 
   it('carries the payload and user properties to the responder, and echoes the Correlation Data with the reply', async () => {
     const seen: MqttMessage[] = [];
-    await responder(`${prefix}/props`, (request) => {
+    await responder(`${suite.prefix}/props`, (request) => {
       seen.push(request);
       return { payload: 'ok', properties: { userProperties: { answeredBy: 'responder' }, contentType: 'text/plain' } };
     });
     const requester = await client();
-    const reply = await requester.request(`${prefix}/props`, '{"n":1}', {
+    const reply = await requester.request(`${suite.prefix}/props`, '{"n":1}', {
       timeout: 3000,
       properties: { userProperties: { origin: 'rxmqtt', tags: ['a', 'b'] }, contentType: 'application/json' },
     });
@@ -114,15 +86,15 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
   it('gives each of two concurrent requests its own reply when the responder answers them in reverse order', async () => {
     const held: Array<{ request: MqttMessage; answer: (reply: string) => void }> = [];
     const bothArrived = deferred<void>();
-    await responder(`${prefix}/slow`, (request) => {
+    await responder(`${suite.prefix}/slow`, (request) => {
       const reply = deferred<string>();
       held.push({ request, answer: reply.resolve });
       if (held.length === 2) bothArrived.resolve();
       return reply.promise;
     });
     const requester = await client();
-    const first = requester.request(`${prefix}/slow`, 'first', { timeout: 3000 });
-    const second = requester.request(`${prefix}/slow`, 'second', { timeout: 3000 });
+    const first = requester.request(`${suite.prefix}/slow`, 'first', { timeout: 3000 });
+    const second = requester.request(`${suite.prefix}/slow`, 'second', { timeout: 3000 });
     await bothArrived.promise;
     for (const { request, answer } of [...held].reverse()) answer(`reply to ${text(request)}`);
     expect((await Promise.all([first, second])).map(text)).toEqual(['reply to first', 'reply to second']);
@@ -130,16 +102,16 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
 
   it('fails with a RequestTimeoutError when nobody answers within the timeout', async () => {
     const requester = await client();
-    const outcome = requester.request(`${prefix}/nobody`, 'anyone?', { timeout: 200 });
+    const outcome = requester.request(`${suite.prefix}/nobody`, 'anyone?', { timeout: 200 });
     await expect(outcome).rejects.toBeInstanceOf(RequestTimeoutError);
-    await expect(outcome).rejects.toMatchObject({ code: 'ERR_REQUEST_TIMEOUT', topic: `${prefix}/nobody`, timeoutMs: 200 });
+    await expect(outcome).rejects.toMatchObject({ code: 'ERR_REQUEST_TIMEOUT', topic: `${suite.prefix}/nobody`, timeoutMs: 200 });
   });
 
   it('cancels a request on unsubscribe: the late reply reaches the client but no one, and a new request still works', async () => {
     const arrived = deferred<void>();
     const release = deferred<void>();
     let replyTopic: string | undefined;
-    const { outcomes } = await responder(`${prefix}/cancel`, async (request) => {
+    const { outcomes } = await responder(`${suite.prefix}/cancel`, async (request) => {
       if (text(request) === 'cancelled') {
         replyTopic = request.properties?.responseTopic;
         arrived.resolve();
@@ -149,7 +121,7 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
     });
     const requester = await client();
     const seen: unknown[] = [];
-    const subscription = requester.rx.request(`${prefix}/cancel`, 'cancelled', { timeout: 3000 }).subscribe({
+    const subscription = requester.rx.request(`${suite.prefix}/cancel`, 'cancelled', { timeout: 3000 }).subscribe({
       next: (m) => seen.push(text(m)),
       error: (e: unknown) => seen.push(e),
       complete: () => seen.push('complete'),
@@ -161,21 +133,21 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
     expect((await lateReply).payload.toString()).toBe('reply to cancelled');
     expect(seen).toEqual([]);
     expect(outcomes.map((o) => o.type)).toEqual(['replied']);
-    expect(text(await requester.request(`${prefix}/cancel`, 'again', { timeout: 3000 }))).toBe('reply to again');
+    expect(text(await requester.request(`${suite.prefix}/cancel`, 'again', { timeout: 3000 }))).toBe('reply to again');
     expect(seen).toEqual([]);
   });
 
   it('ignores a reply that a stranger publishes to the reply topic with the wrong Correlation Data', async () => {
     const stranger = await client();
     let forged: IPublishPacket | undefined;
-    await responder(`${prefix}/forged`, async (request) => {
+    await responder(`${suite.prefix}/forged`, async (request) => {
       // The forgery reaches the requester first: mosquitto acknowledged it before the real reply is sent.
       await stranger.publishAsync(request.properties!.responseTopic!, 'forged', { qos: 1, properties: { correlationData: Buffer.from('guess') } });
       return 'genuine';
     });
     const requester = await client();
     requester.packetsIn$.pipe(filter((p): p is IPublishPacket => p.cmd === 'publish'), take(1)).subscribe((p) => (forged = p));
-    const reply = await requester.request(`${prefix}/forged`, 'q', { timeout: 3000 });
+    const reply = await requester.request(`${suite.prefix}/forged`, 'q', { timeout: 3000 });
     expect(text(reply)).toBe('genuine');
     expect(forged?.payload.toString()).toBe('forged');
   });
@@ -186,7 +158,7 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
     const made = await client();
     const suback = nextSuback(made);
     made.respond(
-      `${prefix}/fragile`,
+      `${suite.prefix}/fragile`,
       (request) => {
         if (text(request) === 'throw') throw new Error('handler threw');
         if (text(request) === 'reject') return Promise.reject(new Error('handler rejected'));
@@ -201,35 +173,35 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
     );
     await suback;
     const requester = await client();
-    const unanswered = [requester.rx.request(`${prefix}/fragile`, 'throw').subscribe(), requester.rx.request(`${prefix}/fragile`, 'reject').subscribe()];
+    const unanswered = [requester.rx.request(`${suite.prefix}/fragile`, 'throw').subscribe(), requester.rx.request(`${suite.prefix}/fragile`, 'reject').subscribe()];
     await failed.promise;
     for (const subscription of unanswered) subscription.unsubscribe();
     expect(failures.sort()).toEqual(['reject: handler rejected', 'throw: handler threw']);
-    expect(text(await requester.request(`${prefix}/fragile`, 'ok', { timeout: 3000 }))).toBe('fine');
+    expect(text(await requester.request(`${suite.prefix}/fragile`, 'ok', { timeout: 3000 }))).toBe('fine');
   });
 
   it('skips a message without a Response Topic: it is not a request', async () => {
     const handled: string[] = [];
-    await responder(`${prefix}/mixed`, (request) => {
+    await responder(`${suite.prefix}/mixed`, (request) => {
       handled.push(text(request));
       return 'ok';
     });
     const requester = await client();
-    await requester.publishAsync(`${prefix}/mixed`, 'plain', { qos: 1 });
-    await requester.request(`${prefix}/mixed`, 'request', { timeout: 3000 });
+    await requester.publishAsync(`${suite.prefix}/mixed`, 'plain', { qos: 1 });
+    await requester.request(`${suite.prefix}/mixed`, 'request', { timeout: 3000 });
     expect(handled).toEqual(['request']);
   });
 
   it('sends one SUBSCRIBE for the reply topic across many sequential and concurrent requests', async () => {
-    await responder(`${prefix}/many`, (request) => text(request));
+    await responder(`${suite.prefix}/many`, (request) => text(request));
     const requester = await client();
     const subscribes: string[][] = [];
     requester.packetsOut$.subscribe((p) => p.cmd === 'subscribe' && subscribes.push(p.subscriptions.map((s) => s.topic)));
     const unsubscribes: unknown[] = [];
     requester.packetsOut$.subscribe((p) => p.cmd === 'unsubscribe' && unsubscribes.push(p));
-    const concurrent = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((n) => requester.request(`${prefix}/many`, n, { timeout: 3000 })));
+    const concurrent = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((n) => requester.request(`${suite.prefix}/many`, n, { timeout: 3000 })));
     const sequential: string[] = [];
-    for (const n of ['f', 'g', 'h']) sequential.push(text(await requester.request(`${prefix}/many`, n, { timeout: 3000 })));
+    for (const n of ['f', 'g', 'h']) sequential.push(text(await requester.request(`${suite.prefix}/many`, n, { timeout: 3000 })));
     expect([...concurrent.map(text), ...sequential]).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
     expect(subscribes).toEqual([[concurrent[0].topic]]);
     expect(unsubscribes).toEqual([]);
@@ -240,12 +212,12 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
     const sent: string[] = [];
     v4.packetsOut$.subscribe((p) => sent.push(p.cmd));
     let failure: unknown;
-    v4.rx.request(`${prefix}/x`, 'x').subscribe({ error: (error: unknown) => (failure = error) });
+    v4.rx.request(`${suite.prefix}/x`, 'x').subscribe({ error: (error: unknown) => (failure = error) });
     expect(failure).toBeInstanceOf(InvalidArgumentError);
     expect((failure as Error).message).toMatch(/MQTT 5/);
-    await expect(v4.request(`${prefix}/x`, 'x')).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(v4.request(`${suite.prefix}/x`, 'x')).rejects.toBeInstanceOf(InvalidArgumentError);
     const errors: Error[] = [];
-    v4.respond(`${prefix}/x`, () => 'y', { onError: (error) => errors.push(error) });
+    v4.respond(`${suite.prefix}/x`, () => 'y', { onError: (error) => errors.push(error) });
     expect(errors[0]).toBeInstanceOf(InvalidArgumentError);
     expect(sent).toEqual([]);
   });
@@ -253,16 +225,16 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
   it('facade: respond() answers until its Subscription is unsubscribed, and an aborted request() rejects with the abort reason', async () => {
     const made = await client();
     const suback = nextSuback(made);
-    const answering = made.respond(`${prefix}/svc`, (request) => new Observable<string>((s) => s.next(`svc:${text(request)}`)));
+    const answering = made.respond(`${suite.prefix}/svc`, (request) => new Observable<string>((s) => s.next(`svc:${text(request)}`)));
     await suback;
     const requester = await client();
-    expect(text(await requester.request(`${prefix}/svc`, 'one', { timeout: 3000 }))).toBe('svc:one');
+    expect(text(await requester.request(`${suite.prefix}/svc`, 'one', { timeout: 3000 }))).toBe('svc:one');
 
     const unsuback = firstValueFrom(made.packetsIn$.pipe(filter((p) => p.cmd === 'unsuback'), timeout(3000)));
     answering.unsubscribe();
     await unsuback;
     const controller = new AbortController();
-    const aborted = requester.request(`${prefix}/svc`, 'two', { signal: controller.signal });
+    const aborted = requester.request(`${suite.prefix}/svc`, 'two', { signal: controller.signal });
     controller.abort(new Error('no longer needed'));
     await expect(aborted).rejects.toThrow('no longer needed');
   });

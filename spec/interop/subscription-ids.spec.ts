@@ -4,18 +4,14 @@
 // to; a connection delivers in order, so once the fence arrived every earlier copy did too.
 import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs';
 import type { ISubscribePacket } from '../../lib/codec.js';
-import { connect, type ClientOptions, type MqttClient, type Packet } from '../../lib/index.js';
-import { describeMosquitto, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
+import { type ClientOptions, type MqttClient, type Packet } from '../../lib/index.js';
+import { describeMosquitto } from '../helpers/mosquitto.js';
+import { useMosquitto } from '../helpers/mosquitto-suite.js';
 import { once } from '../helpers/wait.js';
 
 const N = 20;
 
 /** Resolves once the client is connected, within 3 s. */
-async function connected(client: MqttClient): Promise<MqttClient> {
-  if (!client.connected) await once(client, 'connect', { timeoutMs: 3000 });
-  return client;
-}
-
 /** A stream's payloads as they arrive, and a way to stop it. */
 interface Counted {
   payloads: string[];
@@ -32,34 +28,12 @@ async function counted(client: MqttClient, topicFilter: string): Promise<Counted
 }
 
 describeMosquitto('Subscription Identifiers and shared subscriptions against mosquitto', () => {
-  let broker: MosquittoHandle;
-  let clients: MqttClient[] = [];
-  let testNumber = 0;
-  let prefix = '';
-
-  beforeAll(async () => {
-    broker = await startMosquitto();
-  }, 15_000);
-  afterAll(async () => {
-    await broker?.stop();
-  });
-  beforeEach(() => {
-    prefix = `rxmqtt/${process.pid}/sid/${++testNumber}`;
-  });
-  afterEach(async () => {
-    await Promise.all(clients.map((client) => client.endAsync(true)));
-    clients = [];
-  });
-
-  function client(options: ClientOptions = {}): Promise<MqttClient> {
-    const made = connect(broker.url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000, ...options });
-    clients.push(made);
-    return connected(made);
-  }
+  const suite = useMosquitto({ name: 'rxmqtt/sid' });
+  const client = (options?: ClientOptions) => suite.client(options);
 
   /** Subscribes a fence stream on every client; `pass()` publishes the fence and waits for all. */
   async function fence(publisher: MqttClient, listeners: MqttClient[]): Promise<() => Promise<void>> {
-    const topic = `${prefix}/fence`;
+    const topic = `${suite.prefix}/fence`;
     for (const listener of listeners) await counted(listener, topic);
     let round = 0;
     return async () => {
@@ -85,13 +59,13 @@ describeMosquitto('Subscription Identifiers and shared subscriptions against mos
       const subscribes: ISubscribePacket[] = [];
       subscriber.packetsOut$.subscribe((p: Packet) => p.cmd === 'subscribe' && subscribes.push(p));
       const copies: number[] = [];
-      subscriber.messages$.subscribe((m) => m.topic === `${prefix}/a/b` && copies.push(1));
-      const plus = await counted(subscriber, `${prefix}/a/+`);
-      const exact = await counted(subscriber, `${prefix}/a/b`);
-      const hash = await counted(subscriber, `${prefix}/a/#`);
+      subscriber.messages$.subscribe((m) => m.topic === `${suite.prefix}/a/b` && copies.push(1));
+      const plus = await counted(subscriber, `${suite.prefix}/a/+`);
+      const exact = await counted(subscriber, `${suite.prefix}/a/b`);
+      const hash = await counted(subscriber, `${suite.prefix}/a/#`);
       const pass = await fence(publisher, [subscriber]);
 
-      await publishMany(publisher, `${prefix}/a/b`, 0, N);
+      await publishMany(publisher, `${suite.prefix}/a/b`, 0, N);
       await pass();
 
       expect(plus.payloads).toEqual(range(0, N));
@@ -107,17 +81,17 @@ describeMosquitto('Subscription Identifiers and shared subscriptions against mos
     it('still gives the other streams exactly one copy after one of them unsubscribed', async () => {
       const subscriber = await client();
       const publisher = await client();
-      const plus = await counted(subscriber, `${prefix}/a/+`);
-      const exact = await counted(subscriber, `${prefix}/a/b`);
-      const hash = await counted(subscriber, `${prefix}/a/#`);
+      const plus = await counted(subscriber, `${suite.prefix}/a/+`);
+      const exact = await counted(subscriber, `${suite.prefix}/a/b`);
+      const hash = await counted(subscriber, `${suite.prefix}/a/#`);
       const pass = await fence(publisher, [subscriber]);
-      await publishMany(publisher, `${prefix}/a/b`, 0, N);
+      await publishMany(publisher, `${suite.prefix}/a/b`, 0, N);
       await pass();
 
       const unsuback = firstValueFrom(subscriber.packetsIn$.pipe(filter((p) => p.cmd === 'unsuback'), timeout(3000)));
       exact.stop();
       await unsuback;
-      await publishMany(publisher, `${prefix}/a/b`, N, N);
+      await publishMany(publisher, `${suite.prefix}/a/b`, N, N);
       await pass();
 
       expect(exact.payloads).toEqual(range(0, N));
@@ -130,8 +104,8 @@ describeMosquitto('Subscription Identifiers and shared subscriptions against mos
       const publisher = await client();
       const subscribes: ISubscribePacket[] = [];
       subscriber.packetsOut$.subscribe((p: Packet) => p.cmd === 'subscribe' && subscribes.push(p));
-      const plus = await counted(subscriber, `${prefix}/a/+`);
-      const exact = await counted(subscriber, `${prefix}/a/b`);
+      const plus = await counted(subscriber, `${suite.prefix}/a/+`);
+      const exact = await counted(subscriber, `${suite.prefix}/a/b`);
       const pass = await fence(publisher, [subscriber]);
       const idOf = (packets: ISubscribePacket[]) =>
         new Map(packets.flatMap((p) => p.subscriptions.map((s) => [s.topic, p.properties?.subscriptionIdentifier] as const)));
@@ -144,7 +118,7 @@ describeMosquitto('Subscription Identifiers and shared subscriptions against mos
       const [connack] = await reconnected;
       expect(connack.sessionPresent).toBe(false);
       await resubscribed;
-      await publishMany(publisher, `${prefix}/a/b`, 0, N);
+      await publishMany(publisher, `${suite.prefix}/a/b`, 0, N);
       await pass();
 
       expect(idOf(subscribes)).toEqual(before);
@@ -155,13 +129,13 @@ describeMosquitto('Subscription Identifiers and shared subscriptions against mos
     it('gives the streams one copy each while a subscribe() without identifier overlaps them, and one message event per copy', async () => {
       const subscriber = await client();
       const publisher = await client();
-      const plus = await counted(subscriber, `${prefix}/a/+`);
-      await subscriber.subscribeAsync(`${prefix}/#`, { qos: 1 });
+      const plus = await counted(subscriber, `${suite.prefix}/a/+`);
+      await subscriber.subscribeAsync(`${suite.prefix}/#`, { qos: 1 });
       const events: string[] = [];
-      subscriber.on('message', (topic: string) => topic === `${prefix}/a/b` && events.push(topic));
+      subscriber.on('message', (topic: string) => topic === `${suite.prefix}/a/b` && events.push(topic));
       const pass = await fence(publisher, [subscriber]);
 
-      await publishMany(publisher, `${prefix}/a/b`, 0, N);
+      await publishMany(publisher, `${suite.prefix}/a/b`, 0, N);
       await pass();
 
       expect(plus.payloads).toEqual(range(0, N));
@@ -172,12 +146,12 @@ describeMosquitto('Subscription Identifiers and shared subscriptions against mos
     it('keeps a stream whose filter subscribe() subscribed again: the broker replaced its subscription, identifier and all', async () => {
       const subscriber = await client();
       const publisher = await client();
-      const plus = await counted(subscriber, `${prefix}/a/+`);
-      const hash = await counted(subscriber, `${prefix}/a/#`);
-      await subscriber.subscribeAsync(`${prefix}/a/+`, { qos: 1 });
+      const plus = await counted(subscriber, `${suite.prefix}/a/+`);
+      const hash = await counted(subscriber, `${suite.prefix}/a/#`);
+      await subscriber.subscribeAsync(`${suite.prefix}/a/+`, { qos: 1 });
       const pass = await fence(publisher, [subscriber]);
 
-      await publishMany(publisher, `${prefix}/a/b`, 0, N);
+      await publishMany(publisher, `${suite.prefix}/a/b`, 0, N);
       await pass();
 
       expect(plus.payloads).toEqual(range(0, N));
@@ -191,12 +165,12 @@ describeMosquitto('Subscription Identifiers and shared subscriptions against mos
     const subscribes: ISubscribePacket[] = [];
     subscriber.packetsOut$.subscribe((p: Packet) => p.cmd === 'subscribe' && subscribes.push(p));
     const copies: number[] = [];
-    subscriber.messages$.subscribe((m) => m.topic === `${prefix}/a/b` && copies.push(1));
-    const plus = await counted(subscriber, `${prefix}/a/+`);
-    const hash = await counted(subscriber, `${prefix}/a/#`);
+    subscriber.messages$.subscribe((m) => m.topic === `${suite.prefix}/a/b` && copies.push(1));
+    const plus = await counted(subscriber, `${suite.prefix}/a/+`);
+    const hash = await counted(subscriber, `${suite.prefix}/a/#`);
     const pass = await fence(publisher, [subscriber]);
 
-    await publishMany(publisher, `${prefix}/a/b`, 0, N);
+    await publishMany(publisher, `${suite.prefix}/a/b`, 0, N);
     await pass();
 
     expect(subscribes.map((p) => p.properties)).toEqual([undefined, undefined, undefined]);
@@ -212,12 +186,12 @@ describeMosquitto('Subscription Identifiers and shared subscriptions against mos
       const plainClient = await client();
       const publisher = await client();
       const shares = [];
-      for (const member of group) shares.push(await counted(member, `$share/g/${prefix}/load/+`));
-      const plain = await counted(plainClient, `${prefix}/load/+`);
+      for (const member of group) shares.push(await counted(member, `$share/g/${suite.prefix}/load/+`));
+      const plain = await counted(plainClient, `${suite.prefix}/load/+`);
       const pass = await fence(publisher, [...group, plainClient]);
 
       const total = 300;
-      for (let i = 0; i < total; i++) await publisher.publishAsync(`${prefix}/load/${i % 7}`, String(i), { qos: 1 });
+      for (let i = 0; i < total; i++) await publisher.publishAsync(`${suite.prefix}/load/${i % 7}`, String(i), { qos: 1 });
       await pass();
 
       const received = shares.flatMap((s) => s.payloads);
@@ -230,11 +204,11 @@ describeMosquitto('Subscription Identifiers and shared subscriptions against mos
     it('routes copies for a shared and a plain subscription of one client to their own streams', async () => {
       const subscriber = await client();
       const publisher = await client();
-      const shared = await counted(subscriber, `$share/g/${prefix}/load/+`);
-      const plain = await counted(subscriber, `${prefix}/load/+`);
+      const shared = await counted(subscriber, `$share/g/${suite.prefix}/load/+`);
+      const plain = await counted(subscriber, `${suite.prefix}/load/+`);
       const pass = await fence(publisher, [subscriber]);
 
-      await publishMany(publisher, `${prefix}/load/x`, 0, N);
+      await publishMany(publisher, `${suite.prefix}/load/x`, 0, N);
       await pass();
 
       expect(shared.payloads).toEqual(range(0, N));

@@ -3,10 +3,11 @@
 // a subscriber receiving every message under its full topic proves the alias table is right:
 // vacant aliases first, then LRU overwrites, manual aliases, and a fresh table per connection.
 import { filter, firstValueFrom, lastValueFrom, timeout } from 'rxjs';
-import { connect, MqttClient, RxMqttClient, TopicAliasError, type ClientOptions, type IConnackPacket, type IPublishPacket, type MqttMessage, type Packet } from '../../lib/index.js';
+import { connect, RxMqttClient, TopicAliasError, type ClientOptions, type IConnackPacket, type IPublishPacket, type MqttMessage, type Packet } from '../../lib/index.js';
 import { resolveOptions } from '../../lib/options.js';
 import { transportFor } from '../../lib/transport/select.js';
-import { describeMosquitto, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
+import { describeMosquitto } from '../helpers/mosquitto.js';
+import { useMosquitto } from '../helpers/mosquitto-suite.js';
 import { collect, once } from '../helpers/wait.js';
 
 /** The broker's Topic Alias Maximum: small, so that a handful of topics overflows it. */
@@ -23,65 +24,39 @@ function publishesOut(packets: Packet[]): IPublishPacket[] {
 }
 
 describeMosquitto('MQTT 5 outgoing topic aliases against mosquitto', () => {
-  let broker: MosquittoHandle;
-  let clients: MqttClient[] = [];
-  let rxClients: RxMqttClient[] = [];
-  let testNumber = 0;
-  let prefix = '';
-
-  beforeAll(async () => {
-    broker = await startMosquitto({ extraConfig: [`max_topic_alias ${MAX_TOPIC_ALIAS}`] });
-  }, 15_000);
-  afterAll(async () => {
-    await broker?.stop();
-  });
-  beforeEach(() => {
-    prefix = `rxmqtt/alias/${process.pid}/${++testNumber}`;
-  });
-  afterEach(async () => {
-    await Promise.all([...clients.map((c) => c.endAsync(true)), ...rxClients.map((c) => c.end({ force: true }))]);
-    clients = [];
-    rxClients = [];
-  });
-
   const base: ClientOptions = { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
-
-  async function facade(options: ClientOptions = {}): Promise<MqttClient> {
-    const client = connect(broker.url, { ...base, ...options });
-    clients.push(client);
-    if (!client.connected) await once(client, 'connect', { timeoutMs: 3000 });
-    return client;
-  }
+  const suite = useMosquitto({ name: 'rxmqtt/alias', extraConfig: [`max_topic_alias ${MAX_TOPIC_ALIAS}`], clientDefaults: base });
+  const facade = (options?: ClientOptions) => suite.client(options);
 
   async function rxClient(options: ClientOptions): Promise<RxMqttClient> {
-    const resolved = resolveOptions(broker.url, { ...base, ...options });
+    const resolved = resolveOptions(suite.broker.url, { ...base, ...options });
     const client = new RxMqttClient(resolved, transportFor(resolved));
-    rxClients.push(client);
+    suite.track(() => client.end({ force: true }));
     const connected = firstValueFrom(client.state$.pipe(filter((s) => s.status === 'connected'), timeout(3000)));
     client.connect();
     await connected;
     return client;
   }
 
-  /** Subscribes to `${prefix}/#` and, once the SUBACK arrived, gives the promise of the first `n` messages. */
+  /** Subscribes to `${suite.prefix}/#` and, once the SUBACK arrived, gives the promise of the first `n` messages. */
   async function subscriber(n: number): Promise<{ arrived: Promise<MqttMessage[]> }> {
     const client = await facade();
     const suback = firstValueFrom(client.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(3000)));
-    const arrived = collect(client.topic(`${prefix}/#`, { qos: 1 }), n);
+    const arrived = collect(client.topic(`${suite.prefix}/#`, { qos: 1 }), n);
     await suback;
     // Wrapped: an async function returning a bare promise would wait for the messages themselves.
     return { arrived };
   }
 
   it('announces the configured Topic Alias Maximum in its CONNACK', async () => {
-    const client = connect(broker.url, base);
-    clients.push(client);
+    const client = connect(suite.broker.url, base);
+    suite.track(() => client.endAsync(true));
     const [connack] = await once<[IConnackPacket]>(client, 'connect', { timeoutMs: 3000 });
     expect(connack.properties?.topicAliasMaximum).toBe(MAX_TOPIC_ALIAS);
   });
 
   it('delivers every message published with autoAssignTopicAlias under its full topic, through LRU overwrites (RxMqttClient)', async () => {
-    const topics = ['t1', 't1', 't2', 't3', 't4', 't2', 't1', 't5', 't4'].map((t) => `${prefix}/${t}`);
+    const topics = ['t1', 't1', 't2', 't3', 't4', 't2', 't1', 't5', 't4'].map((t) => `${suite.prefix}/${t}`);
     const { arrived } = await subscriber(topics.length);
     const publisher = await rxClient({ autoAssignTopicAlias: true });
     const out: Packet[] = [];
@@ -92,7 +67,7 @@ describeMosquitto('MQTT 5 outgoing topic aliases against mosquitto', () => {
     const messages = await arrived;
 
     expect(messages.map((m) => [m.topic, m.payload.toString()])).toEqual(topics.map((t, i) => [t, `m${i}`]));
-    const p = (t: string) => `${prefix}/${t}`;
+    const p = (t: string) => `${suite.prefix}/${t}`;
     expect(publishesOut(out).map(wire)).toEqual([
       `${p('t1')}, ta:1`,
       ', ta:1',
@@ -107,7 +82,7 @@ describeMosquitto('MQTT 5 outgoing topic aliases against mosquitto', () => {
   });
 
   it('uses aliases through the MqttClient facade with autoAssignTopicAlias, as its packetsend events show', async () => {
-    const topics = ['a', 'b', 'a', 'c', 'd', 'e', 'a'].map((t) => `${prefix}/${t}`);
+    const topics = ['a', 'b', 'a', 'c', 'd', 'e', 'a'].map((t) => `${suite.prefix}/${t}`);
     const { arrived } = await subscriber(topics.length);
     const publisher = await facade({ autoAssignTopicAlias: true });
     const sent: IPublishPacket[] = [];
@@ -126,16 +101,16 @@ describeMosquitto('MQTT 5 outgoing topic aliases against mosquitto', () => {
     const publisher = await facade({ autoUseTopicAlias: true });
     const sent: IPublishPacket[] = [];
     publisher.on('packetsend', (packet: Packet) => packet.cmd === 'publish' && sent.push(packet));
-    await publisher.publishAsync(`${prefix}/manual`, 'one', { qos: 1, properties: { topicAlias: 2 } });
+    await publisher.publishAsync(`${suite.prefix}/manual`, 'one', { qos: 1, properties: { topicAlias: 2 } });
     await publisher.publishAsync('', 'two', { qos: 1, properties: { topicAlias: 2 } });
-    await publisher.publishAsync(`${prefix}/manual`, 'three', { qos: 1 });
+    await publisher.publishAsync(`${suite.prefix}/manual`, 'three', { qos: 1 });
 
     expect((await arrived).map((m) => [m.topic, m.payload.toString()])).toEqual([
-      [`${prefix}/manual`, 'one'],
-      [`${prefix}/manual`, 'two'],
-      [`${prefix}/manual`, 'three'],
+      [`${suite.prefix}/manual`, 'one'],
+      [`${suite.prefix}/manual`, 'two'],
+      [`${suite.prefix}/manual`, 'three'],
     ]);
-    expect(sent.map(wire)).toEqual([`${prefix}/manual, ta:2`, ', ta:2', ', ta:2']);
+    expect(sent.map(wire)).toEqual([`${suite.prefix}/manual, ta:2`, ', ta:2', ', ta:2']);
   });
 
   it('fails a publish naming an unregistered alias with a TopicAliasError and stays connected', async () => {
@@ -143,7 +118,7 @@ describeMosquitto('MQTT 5 outgoing topic aliases against mosquitto', () => {
     const error = await publisher.publishAsync('', 'x', { qos: 1, properties: { topicAlias: 1 } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TopicAliasError);
     expect(error).toMatchObject({ code: 'ERR_TOPIC_ALIAS', alias: 1 });
-    await publisher.publishAsync(`${prefix}/after`, 'ok', { qos: 1 });
+    await publisher.publishAsync(`${suite.prefix}/after`, 'ok', { qos: 1 });
     expect(publisher.connected).toBe(true);
   });
 
@@ -152,15 +127,15 @@ describeMosquitto('MQTT 5 outgoing topic aliases against mosquitto', () => {
     const publisher = await facade({ autoAssignTopicAlias: true, reconnectPeriod: 100 });
     const sent: IPublishPacket[] = [];
     publisher.on('packetsend', (packet: Packet) => packet.cmd === 'publish' && sent.push(packet));
-    await publisher.publishAsync(`${prefix}/r`, 'm0', { qos: 1 });
-    await publisher.publishAsync(`${prefix}/r`, 'm1', { qos: 1 });
+    await publisher.publishAsync(`${suite.prefix}/r`, 'm0', { qos: 1 });
+    await publisher.publishAsync(`${suite.prefix}/r`, 'm1', { qos: 1 });
     const reconnected = once(publisher, 'connect', { timeoutMs: 5000 });
     publisher.reconnect();
     await reconnected;
-    await publisher.publishAsync(`${prefix}/r`, 'm2', { qos: 1 });
-    await publisher.publishAsync(`${prefix}/r`, 'm3', { qos: 1 });
+    await publisher.publishAsync(`${suite.prefix}/r`, 'm2', { qos: 1 });
+    await publisher.publishAsync(`${suite.prefix}/r`, 'm3', { qos: 1 });
 
-    expect((await arrived).map((m) => [m.topic, m.payload.toString()])).toEqual(['m0', 'm1', 'm2', 'm3'].map((m) => [`${prefix}/r`, m]));
-    expect(sent.map(wire)).toEqual([`${prefix}/r, ta:1`, ', ta:1', `${prefix}/r, ta:1`, ', ta:1']);
+    expect((await arrived).map((m) => [m.topic, m.payload.toString()])).toEqual(['m0', 'm1', 'm2', 'm3'].map((m) => [`${suite.prefix}/r`, m]));
+    expect(sent.map(wire)).toEqual([`${suite.prefix}/r, ta:1`, ', ta:1', `${suite.prefix}/r, ta:1`, ', ta:1']);
   });
 });
