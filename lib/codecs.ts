@@ -7,6 +7,7 @@
  * client.publish('sensors/1', reading.encode({ celsius: 21.5 }));
  * client.messages$.pipe(decodePayload(reading)).subscribe((msg) => console.log(msg.value.celsius));
  */
+import { DecodeError } from './errors.js';
 import type { MqttMessage } from './message.js';
 
 /**
@@ -30,6 +31,24 @@ export interface Codec<T> {
  * on decoded messages unchanged.
  */
 export type Decoded<T, M extends { payload: Buffer } = MqttMessage> = M & { readonly value: T };
+
+/**
+ * Decodes one message: a copy of it with the decoded `value` added (the source message, which
+ * other streams may share, is not touched). The one decoding step of `decodePayload` and
+ * `topic(filter, { codec })`.
+ *
+ * @throws DecodeError (code `ERR_DECODE`, naming the topic, the codec's error as `cause`) when
+ * the codec throws.
+ */
+export function decodeMessage<T, M extends { topic: string; payload: Buffer } = MqttMessage>(codec: Codec<T>, message: M): Decoded<T, M> {
+  let value: T;
+  try {
+    value = codec.decode(message.payload, message as unknown as MqttMessage);
+  } catch (cause) {
+    throw new DecodeError(String(message?.topic), cause);
+  }
+  return { ...message, value };
+}
 
 /**
  * The payload as a string, from strict UTF-8: ill-formed bytes fail to decode (MQTT 5 3.3.2.3.2

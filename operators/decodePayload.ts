@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
-import type { Codec, Decoded } from '../lib/codecs.js';
-import { DecodeError, InvalidArgumentError } from '../lib/errors.js';
+import { decodeMessage, type Codec, type Decoded } from '../lib/codecs.js';
+import { InvalidArgumentError, type DecodeError } from '../lib/errors.js';
 import type { MqttMessage } from '../lib/message.js';
 
 /** What `decodePayload` does with a message that fails to decode. */
@@ -22,9 +22,9 @@ export interface DecodePayloadConfig<M> {
 /**
  * Decodes the payload of each message with a codec, emitting the message with its decoded `value`.
  *
- * Each result is a copy of the message with a `value` field added: `payload` stays the original
- * `Buffer` (see `Decoded`), and the source's message, which other streams may share, is not
- * touched. The codec gets the payload and the whole message. A codec that throws makes a
+ * Each result is a copy of the message with a `value` field added (`decodeMessage`): `payload`
+ * stays the original `Buffer` (see `Decoded`), and the source's message, which other streams may
+ * share, is not touched. The codec gets the payload and the whole message. A codec that throws makes a
  * `DecodeError` (code `ERR_DECODE`, naming the topic, never quoting the payload, the codec's
  * error as `cause`), handled as `onError` says.
  *
@@ -62,21 +62,20 @@ export function decodePayload<T, M extends { topic: string; payload: Buffer } = 
     new Observable<Decoded<T, M>>((subscriber) =>
       source.subscribe({
         next: (message) => {
-          let value: T;
+          let decoded: Decoded<T, M>;
           try {
-            value = codec.decode(message.payload, message as unknown as MqttMessage);
-          } catch (cause) {
-            const error = new DecodeError(String(message?.topic), cause);
+            decoded = decodeMessage(codec, message);
+          } catch (error) {
             if (onError === 'error') return subscriber.error(error);
             if (onError === 'skip') return;
             try {
-              onError(error, message);
+              onError(error as DecodeError, message);
             } catch (err) {
               subscriber.error(err);
             }
             return;
           }
-          subscriber.next({ ...message, value });
+          subscriber.next(decoded);
         },
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),

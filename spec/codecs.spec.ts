@@ -1,4 +1,5 @@
-import { json, raw, utf8 } from '../lib/codecs.js';
+import { decodeMessage, json, raw, utf8 } from '../lib/codecs.js';
+import { DecodeError } from '../lib/errors.js';
 import * as rxmqtt from '../lib/index.js';
 
 describe('codecs', () => {
@@ -44,7 +45,29 @@ describe('codecs', () => {
     expect(() => raw().encode('x' as unknown as Buffer)).toThrow(TypeError);
   });
 
+  it('decodeMessage returns a copy of the message with its value, leaving the message alone', () => {
+    const message = { topic: 't', payload: Buffer.from('{"a":1}'), qos: 1 };
+    const decoded = decodeMessage(json<{ a: number }>(), message);
+    expect(decoded).toEqual({ ...message, value: { a: 1 } });
+    expect(decoded.payload).toBe(message.payload);
+    expect('value' in message).toBe(false);
+  });
+
+  it('decodeMessage throws a DecodeError naming the topic, with the codec error as cause', () => {
+    const message = { topic: 'a/b', payload: Buffer.from('password=hunter2') };
+    let error: unknown;
+    try {
+      decodeMessage(json(), message);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(DecodeError);
+    expect(error).toMatchObject({ code: 'ERR_DECODE', topic: 'a/b', cause: new SyntaxError('Payload is not valid JSON') });
+    expect((error as Error).message).not.toContain('hunter2');
+  });
+
   it('are exported from the package entry point, with DecodeError', () => {
+    expect(rxmqtt.decodeMessage).toBe(decodeMessage);
     expect(rxmqtt.json).toBe(json);
     expect(rxmqtt.utf8).toBe(utf8);
     expect(rxmqtt.raw).toBe(raw);
