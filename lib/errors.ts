@@ -34,7 +34,11 @@ export type MqttErrorCode =
   /** MQTT 5 enhanced authentication failed or cannot start (no handleAuth, no method, interrupted). */
   | 'ERR_AUTH'
   /** An MQTT 5 publish with an empty topic named a Topic Alias not registered on this connection. */
-  | 'ERR_TOPIC_ALIAS';
+  | 'ERR_TOPIC_ALIAS'
+  /** The acknowledgement awaited by the `awaitAck` operator (PUBACK, PUBCOMP...) did not arrive in time. */
+  | 'ERR_ACK_TIMEOUT'
+  /** A message payload could not be decoded by its codec (`decodePayload`, `topic(filter, { codec })`). */
+  | 'ERR_DECODE';
 
 export interface MqttErrorOptions {
   reasonCode?: number;
@@ -153,13 +157,45 @@ export class ServerCapabilityError extends MqttError {
  * An MQTT 5 publish with an empty topic and a Topic Alias that this connection has not registered
  * (or no alias at all): the broker could not tell its topic, so it was not sent. Aliases last one
  * network connection [MQTT-3.3.2-7]: one registered before a reconnect is unknown after it.
+ * The `resolveTopicAliases` operator reports an inbound PUBLISH it cannot resolve the same way,
+ * with `reasonCode` 0x94 (Topic Alias invalid) or 0x82 (Protocol Error, no alias at all).
  */
 export class TopicAliasError extends MqttError {
   /** The alias the publish named; undefined when it named none. */
   readonly alias: number | undefined;
-  constructor(alias: number | undefined, message: string) {
-    super('ERR_TOPIC_ALIAS', message);
+  constructor(alias: number | undefined, message: string, reasonCode?: number) {
+    super('ERR_TOPIC_ALIAS', message, { reasonCode });
     this.alias = alias;
+  }
+}
+
+/**
+ * The acknowledgement that completes an operation (the PUBACK of a QoS 1 publish, the PUBCOMP of a
+ * QoS 2 one...) did not arrive within the `awaitAck` operator's `timeout`. Waiting stopped; the
+ * operation itself was not cancelled: a publish already handed to the client stays in flight.
+ */
+export class AckTimeoutError extends MqttError {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
+    super('ERR_ACK_TIMEOUT', `No acknowledgement within ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * A message payload could not be decoded by its codec (invalid JSON, invalid UTF-8, or whatever a
+ * custom codec throws). The message names the topic, never the payload; the codec's own error is
+ * the `cause` (the built-in codecs' errors do not quote the payload, a custom codec's might).
+ */
+export class DecodeError extends MqttError {
+  /** The topic of the message that failed to decode. */
+  readonly topic: string;
+  constructor(topic: string, cause: unknown) {
+    // The name only (TypeError, SyntaxError...): a codec's message may quote the payload.
+    const name = (cause as { name?: unknown } | null | undefined)?.name;
+    const reason = typeof name === 'string' && name !== '' ? `: ${name}` : '';
+    super('ERR_DECODE', `Cannot decode the payload of a message on "${topic}"${reason}`, { cause });
+    this.topic = topic;
   }
 }
 

@@ -15,6 +15,7 @@ export { FileStore, type FileStoreOptions, type FileStoreStats } from './file-st
 export { DefaultMessageIdProvider, UniqueMessageIdProvider } from './session/message-id-provider.js';
 export * from './errors.js';
 export type { MqttMessage } from './message.js';
+export { decodeMessage, json, raw, utf8, type Codec, type Decoded } from './codecs.js';
 export type { ClientOptions, WillOptions, ConnectProperties, HandleMessage, HandleAuth, AuthAnswer, CustomHandleAcks, ServerAddress, ReconnectOptions, ReconnectPolicy } from './options.js';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions, type BackoffPolicy } from './backoff-policy.js';
 export type { BeforeConnect, BeforeConnectContext, BeforeConnectResult } from './before-connect.js';

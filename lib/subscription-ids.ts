@@ -5,6 +5,11 @@
  * newer stream.
  */
 
+import { matchLevels } from './topic.js';
+
+/** The filter matching of `topic.ts`, used here once per copy routed by id (re-exported for its specs). */
+export { matchLevels };
+
 /** [MQTT-3.8.2.1.2] a Subscription Identifier is a Variable Byte Integer from 1 to 268,435,455. */
 export const MAX_SUBSCRIPTION_IDENTIFIER = 268_435_455;
 
@@ -158,25 +163,4 @@ export class IdRoutes<R extends IdRoutable> {
     // Taken but unbound: its route is unsubscribing or was replaced; the copy is nobody's.
     return route === undefined && this.taken.has(id) ? Owner.stream : Owner.unknown;
   }
-}
-
-/**
- * Whether `topic` matches the filter split into `levels`, without splitting the topic (this runs
- * once per copy routed by id). Same rules as `matchTopic`.
- */
-export function matchLevels(levels: readonly string[], topic: string): boolean {
-  const first = levels[0];
-  // [MQTT-4.7.2-1] wildcards at the first level must not match topics starting with "$".
-  if (topic.charCodeAt(0) === 0x24 && (first === '+' || first === '#')) return false;
-  let start = 0;
-  for (let i = 0; i < levels.length; i++) {
-    const level = levels[i];
-    if (level === '#') return true; // "#" also matches its parent level: "a/#" matches "a"
-    if (start > topic.length) return false; // the topic has fewer levels
-    let end = topic.indexOf('/', start);
-    if (end === -1) end = topic.length;
-    if (level !== '+' && (level.length !== end - start || !topic.startsWith(level, start))) return false;
-    start = end + 1;
-  }
-  return start === topic.length + 1;
 }

@@ -105,19 +105,30 @@ export function stripSharePrefix(filter: string): string {
  * @returns `true` when a message published to `topic` is delivered to a subscription on `filter`.
  */
 export function matchTopic(filter: string, topic: string): boolean {
-  const filterLevels = stripSharePrefix(filter).split('/');
-  const topicLevels = topic.split('/');
-  const first = filterLevels[0];
+  return matchLevels(stripSharePrefix(filter).split('/'), topic);
+}
+
+/**
+ * Whether `topic` matches the filter split into `levels`, without splitting the topic (this runs
+ * once per message when the filter is fixed: `filterTopic`, routing by Subscription Identifier).
+ * The one implementation of the matching rules; `matchTopic` splits the filter and calls it.
+ */
+export function matchLevels(levels: readonly string[], topic: string): boolean {
+  const first = levels[0];
   // [MQTT-4.7.2-1] wildcards at the first level must not match topics starting with "$".
-  if (topic.startsWith('$') && (first === '+' || first === '#')) return false;
-  for (let i = 0; i < filterLevels.length; i++) {
-    const level = filterLevels[i];
+  if (topic.charCodeAt(0) === 0x24 && (first === '+' || first === '#')) return false;
+  let start = 0;
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i];
     // MQTT 4.7.1.2: "#" stands for the parent level and any number of child levels, so "a/#" matches "a".
     if (level === '#') return true;
-    if (i >= topicLevels.length) return false;
-    if (level !== '+' && level !== topicLevels[i]) return false;
+    if (start > topic.length) return false; // the topic has fewer levels
+    let end = topic.indexOf('/', start);
+    if (end === -1) end = topic.length;
+    if (level !== '+' && (level.length !== end - start || !topic.startsWith(level, start))) return false;
+    start = end + 1;
   }
-  return filterLevels.length === topicLevels.length;
+  return start === topic.length + 1;
 }
 
 /** The index of the slash ending the share group, or -1 when `filter` is not a shared filter. */

@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import { InvalidArgumentError } from '../lib/errors.js';
-import { matchTopic, validateFilter } from '../lib/topic.js';
+import { matchLevels, stripSharePrefix, validateFilter } from '../lib/topic.js';
 
 /**
  * Lets through only the messages whose `topic` matches an MQTT topic filter.
@@ -24,6 +24,8 @@ import { matchTopic, validateFilter } from '../lib/topic.js';
 export function filterTopic<T extends { topic: string }>(filter: string): MonoTypeOperatorFunction<T> {
   const error = validateFilter(filter);
   if (error !== undefined) throw new InvalidArgumentError(error);
+  // Split once: per message only the topic is scanned (the matching rules of `matchTopic`).
+  const levels = stripSharePrefix(filter).split('/');
 
   return (source) =>
     new Observable<T>((subscriber) =>
@@ -31,7 +33,7 @@ export function filterTopic<T extends { topic: string }>(filter: string): MonoTy
         next: (message) => {
           let matches: boolean;
           try {
-            matches = matchTopic(filter, message.topic);
+            matches = matchLevels(levels, message.topic);
           } catch (err) {
             // A message without a string topic (from an untyped source) fails the stream, like `filter`.
             subscriber.error(err);

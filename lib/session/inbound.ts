@@ -52,30 +52,14 @@ function receiveMaximumExceeded(state: SessionState, packet: IPublishPacket, out
 }
 
 /**
- * v5 topic aliases: a topic plus an alias (re)defines it, an empty topic uses it. The packet is
- * delivered with the full topic written into it (as MQTT.js does), so subscribers never see aliases.
+ * v5 topic aliases (`inbound-aliases.ts`). The packet is delivered with the full topic written
+ * into it (as MQTT.js does), so subscribers never see aliases.
  */
 function resolveTopic(state: SessionState, packet: IPublishPacket, out: SessionOutput[]): boolean {
   const alias = state.version === 5 ? packet.properties?.topicAlias : undefined;
-  if (alias === undefined) {
-    if (packet.topic !== '') return true;
-    // [MQTT-4.7.3-1] a Topic Name is at least one character long.
-    protocolError(state, out, 'PUBLISH with an empty topic and no topic alias', REASON.protocolError);
-    return false;
-  }
-  const maximum = state.options.properties?.topicAliasMaximum ?? 0;
-  if (alias < 1 || alias > maximum) {
-    // [MQTT-3.3.2-8] / [MQTT-3.3.2-11] an alias is never 0 nor above the maximum we sent in CONNECT.
-    protocolError(state, out, `Topic alias ${alias} is out of range (maximum ${maximum})`, REASON.topicAliasInvalid);
-    return false;
-  }
-  if (packet.topic !== '') {
-    state.topicAliases.set(alias, packet.topic);
-    return true;
-  }
-  const topic = state.topicAliases.get(alias);
-  if (topic === undefined) {
-    protocolError(state, out, `Unknown topic alias ${alias}`, REASON.topicAliasInvalid);
+  const topic = state.topicAliases.resolve(packet.topic, alias, state.options.properties?.topicAliasMaximum ?? 0);
+  if (typeof topic !== 'string') {
+    protocolError(state, out, topic.message, topic.reasonCode);
     return false;
   }
   packet.topic = topic;

@@ -15,6 +15,7 @@ import { ProtocolError } from '../errors.js';
 import type { MqttError } from '../errors.js';
 import { createAuthState, type AuthState } from './auth.js';
 import { Fifo } from './fifo.js';
+import { InboundTopicAliases } from './inbound-aliases.js';
 import { DefaultMessageIdProvider } from './message-id-provider.js';
 import { OutboundTopicAliases } from './outbound-aliases.js';
 import type {
@@ -112,7 +113,7 @@ export interface SessionState {
   /** The time of the current step (milliseconds, the connection's clock), if the caller gave one. */
   now: number | undefined;
   /** v5 inbound topic aliases, per connection. */
-  readonly topicAliases: Map<number, string>;
+  readonly topicAliases: InboundTopicAliases;
   /** v5 enhanced authentication of the current connection (`auth.ts`). */
   auth: AuthState;
   /** v5 outgoing topic aliases, per connection: applied as a PUBLISH is sent, never stored. */
@@ -142,7 +143,7 @@ export function createState(options: SessionOptions): SessionState {
     inboundQos1Unacked: 0,
     nextAckId: 1,
     now: undefined,
-    topicAliases: new Map(),
+    topicAliases: new InboundTopicAliases(),
     auth: createAuthState(),
     outboundAliases: new OutboundTopicAliases(),
   };

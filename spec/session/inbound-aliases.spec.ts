@@ -1,0 +1,48 @@
+import { InboundTopicAliases } from '../../lib/session/inbound-aliases.js';
+
+describe('InboundTopicAliases', () => {
+  it('passes a topic without an alias through, defining nothing', () => {
+    const table = new InboundTopicAliases();
+    expect(table.resolve('a/b', undefined, 10)).toBe('a/b');
+    expect(table.size).toBe(0);
+  });
+
+  it('defines an alias with a topic and resolves it on an empty topic', () => {
+    const table = new InboundTopicAliases();
+    expect(table.resolve('long/topic', 3, 10)).toBe('long/topic');
+    expect(table.resolve('', 3, 10)).toBe('long/topic');
+  });
+
+  it('lets a new topic redefine an alias', () => {
+    const table = new InboundTopicAliases();
+    table.resolve('one', 3, 10);
+    table.resolve('two', 3, 10);
+    expect(table.resolve('', 3, 10)).toBe('two');
+    expect(table.size).toBe(1);
+  });
+
+  it.each([
+    ['an empty topic without alias', '', undefined, 0x82, 'PUBLISH with an empty topic and no topic alias'],
+    ['an unknown alias', '', 4, 0x94, 'Unknown topic alias 4'],
+    ['alias 0', 'x', 0, 0x94, 'Topic alias 0 is out of range (maximum 10)'],
+    ['an alias above the maximum', 'x', 11, 0x94, 'Topic alias 11 is out of range (maximum 10)'],
+    ['a fractional alias', 'x', 1.5, 0x94, 'Topic alias 1.5 is out of range (maximum 10)'],
+    ['a NaN alias', 'x', NaN, 0x94, 'Topic alias NaN is out of range (maximum 10)'],
+  ])('reports %s as a violation with its reason code', (_name, topic, alias, reasonCode, message) => {
+    const table = new InboundTopicAliases();
+    expect(table.resolve(topic, alias, 10)).toEqual({ reasonCode, message });
+    expect(table.size).toBe(0);
+  });
+
+  it('accepts no alias at all with maximum 0', () => {
+    expect(new InboundTopicAliases().resolve('x', 1, 0)).toEqual({ reasonCode: 0x94, message: 'Topic alias 1 is out of range (maximum 0)' });
+  });
+
+  it('forgets every alias on clear, as a new connection does [MQTT-3.3.2-7]', () => {
+    const table = new InboundTopicAliases();
+    table.resolve('x', 1, 10);
+    table.clear();
+    expect(table.size).toBe(0);
+    expect(table.resolve('', 1, 10)).toEqual({ reasonCode: 0x94, message: 'Unknown topic alias 1' });
+  });
+});
