@@ -34,7 +34,9 @@ export type MqttErrorCode =
   /** MQTT 5 enhanced authentication failed or cannot start (no handleAuth, no method, interrupted). */
   | 'ERR_AUTH'
   /** An MQTT 5 publish with an empty topic named a Topic Alias not registered on this connection. */
-  | 'ERR_TOPIC_ALIAS';
+  | 'ERR_TOPIC_ALIAS'
+  /** A `topic()` stream's codec could not decode a payload (the message was skipped). */
+  | 'ERR_DECODE';
 
 export interface MqttErrorOptions {
   reasonCode?: number;
@@ -211,6 +213,22 @@ export class RequestTimeoutError extends MqttError {
   }
 }
 
+/**
+ * A `topic(filter, { codec })` stream's codec threw on a payload: the message was not emitted on
+ * that stream, which goes on. Reported on `client.decodeErrors$`; carries the topic, the stream's
+ * filter and what the codec threw (`cause`), never the payload.
+ */
+export class DecodeError extends MqttError {
+  readonly topic: string;
+  readonly filter: string;
+  constructor(topic: string, filter: string, cause: unknown) {
+    // Not the cause's text in the message: JSON.parse quotes the payload in its own.
+    super('ERR_DECODE', `Could not decode a message on "${topic}" for the stream of "${filter}"`, { cause });
+    this.topic = topic;
+    this.filter = filter;
+  }
+}
+
 /** The operation cannot complete because the client was ended (`end()`), or is ending. */
 export class ClientClosedError extends MqttError {
   constructor(message = 'Client is closed') {
@@ -231,8 +249,8 @@ export class TransportError extends MqttError {
 /** A bad argument passed to a public method; delivered through the API's usual channel. */
 export class InvalidArgumentError extends TypeError {
   readonly code = 'ERR_INVALID_ARGUMENT' as const;
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'InvalidArgumentError';
   }
 }
