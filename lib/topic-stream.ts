@@ -23,7 +23,7 @@ export interface TopicSource {
  * @param pattern A topic filter, possibly with named levels (`:name`, trailing `:name#`).
  * @returns A cold Observable; errors with an InvalidArgumentError for a bad pattern or codec.
  */
-export function topicStream<T>(source: TopicSource, pattern: string, options?: TopicOptions<T>): Observable<MqttMessage<T>> {
+export function topicStream<T = void>(source: TopicSource, pattern: string, options?: TopicOptions<T>): Observable<MqttMessage<T>> {
   const codec = options?.codec;
   const named = typeof pattern === 'string' && options?.params !== false && pattern.includes(':');
   if (codec === undefined && !named) return source.observe(pattern, options as TopicOptions<unknown>) as Observable<MqttMessage<T>>;
