@@ -7,6 +7,7 @@ import type { Subscription } from 'rxjs';
 import { TopicRouter } from '../lib/router.js';
 import { TopicRoutes } from '../lib/routes.js';
 import { matchLevels } from '../lib/subscription-ids.js';
+import { parseTopicPattern, topicParams, type TopicPattern } from '../lib/topic-params.js';
 import { stripSharePrefix } from '../lib/topic.js';
 import { FakeCommands, message } from './helpers/fake-route-commands.js';
 
@@ -153,6 +154,41 @@ describe('routing properties', () => {
           else routes.dispatch(message(t, { ids }));
         }
         expectOnceEach(received, names);
+      }),
+      RUNS,
+    );
+  });
+
+  it('a named pattern derived from a topic matches it and names its levels', () => {
+    // Each topic level is kept, replaced by + or named; the tail may become # or :rest#.
+    const derived = topic.chain((t) => {
+      const levels = t.split('/');
+      return fc.tuple(
+        fc.constant(t),
+        fc.array(fc.constantFrom('keep', 'plus', 'name'), { minLength: levels.length, maxLength: levels.length }),
+        fc.option(fc.tuple(fc.nat(levels.length), fc.boolean()), { nil: undefined }),
+      );
+    });
+    fc.assert(
+      fc.property(derived, ([t, choices, tail]) => {
+        const levels = t.split('/');
+        const cut = tail === undefined ? levels.length : tail[0];
+        const named: Record<string, string> = {};
+        const pattern = levels.slice(0, cut).map((level, i) => {
+          // [MQTT-4.7.2-1] a $-topic is only matched by a literal first level.
+          const choice = i === 0 && t.startsWith('$') ? 'keep' : choices[i];
+          if (choice === 'plus') return '+';
+          if (choice !== 'name') return level;
+          named[`p${i}`] = level;
+          return `:p${i}`;
+        });
+        if (tail !== undefined && !(cut === 0 && t.startsWith('$'))) {
+          if (tail[1]) named.rest = levels.slice(cut).join('/');
+          pattern.push(tail[1] ? ':rest#' : '#');
+        } else pattern.push(...levels.slice(cut));
+        const parsed = parseTopicPattern(pattern.join('/')) as TopicPattern;
+        expect(reference(parsed.filter, t)).toBe(true);
+        expect(topicParams(t, parsed.params)).toEqual(named);
       }),
       RUNS,
     );
