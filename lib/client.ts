@@ -137,7 +137,6 @@ export class RxMqttClient {
     return topicStream(this.topicSource, filter, options);
   }
 
-
   /**
    * Publishes on subscribe; emits the result and completes when the QoS flow completes
    * (QoS 0: when written). Errors with an InvalidArgumentError for bad input (nothing is sent),

@@ -50,6 +50,16 @@ describe('topic() options against aedes', () => {
     });
   });
 
+  it('errors publish$ with an InvalidArgumentError carrying the cause when the codec cannot encode, sending nothing', async () => {
+    const f = fixture();
+    const client = await connected(f.rx());
+    const sent = record(f, client.packetsOut$);
+    const error = await firstValueFrom(client.publish$('enc/x', { n: 1n }, { codec: json<{ n: bigint }>() })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    expect((error as Error).cause).toBeInstanceOf(TypeError);
+    expect(sent).toEqual([]);
+  });
+
   it('subscribes the wildcard filter of a named pattern and emits the named levels', async () => {
     const f = fixture();
     const client = await connected(f.rx());
