@@ -2,16 +2,19 @@
  * The Observable API: connection state, topic streams, cold publishes. Written on top of
  * `Connection`; holds no protocol logic of its own.
  */
-import { BehaviorSubject, Observable, Subject } from 'rxjs';
+import { asyncScheduler, BehaviorSubject, Observable, Subject } from 'rxjs';
 import type { IAuthPacket, IDisconnectPacket, ISubscription, Packet } from './codec.js';
 import { Connection, type EndOptions, type Settler } from './connection.js';
-import { InvalidArgumentError, type SubackError } from './errors.js';
+import { isCodec, type Codec } from './codecs.js';
+import { InvalidArgumentError, type DecodeError, type SubackError } from './errors.js';
 import { toMessage, type MqttMessage } from './message.js';
 import type { HandleAuth, HandleMessage, ResolvedOptions } from './options.js';
 import { RequestResponse, type RequestOptions, type RequestPayload, type RespondOptions, type ResponseHandler, type ResponseOutcome } from './request-response.js';
-import { TopicRoutes, type TopicOptions } from './routes.js';
+import { TopicRoutes } from './routes.js';
 import type { AuthProperties, SettleResult } from './session/types.js';
 import type { ClientEvent, ConnectionState } from './state.js';
+import type { TopicOptions } from './topic-options.js';
+import { topicStream } from './topic-stream.js';
 import type { TransportFactory } from './transport/transport.js';
 import { checkPublish, checkSubscription, toBuffer, type PublishOptions, type SubscribeOptions } from './validate.js';
 
@@ -41,6 +44,8 @@ export class RxMqttClient {
   readonly packetsOut$: Observable<Packet>;
   /** Lifecycle events (connect, close, offline, reconnect, error, disconnect, end). */
   readonly events$: Observable<ClientEvent>;
+  /** The payloads `topic(filter, { codec })` streams could not decode (each stream went on). */
+  readonly decodeErrors$: Observable<DecodeError>;
   readonly options: ResolvedOptions;
 
   private readonly connection: Connection;
@@ -50,7 +55,13 @@ export class RxMqttClient {
   private readonly packetInSubject = new Subject<Packet>();
   private readonly packetOutSubject = new Subject<Packet>();
   private readonly eventSubject = new Subject<ClientEvent>();
+  private readonly decodeErrorSubject = new Subject<DecodeError>();
   private readonly requests: RequestResponse;
+  /** What `topic()` streams are made of: the routes, and where decode failures go. */
+  private readonly topicSource = {
+    observe: (filter: string, options?: TopicOptions<unknown>) => this.routes.observe(filter, options),
+    decodeFailed: (error: DecodeError) => this.decodeErrorSubject.next(error),
+  };
 
   constructor(options: ResolvedOptions, transport: TransportFactory, hooks: ClientHooks = {}) {
     this.options = options;
@@ -76,7 +87,7 @@ export class RxMqttClient {
       isOpen: () => this.state.status !== 'closed' && this.state.status !== 'disconnecting',
       identifiersAvailable: () =>
         options.protocolVersion === 5 && this.connection.session.connack?.properties?.subscriptionIdentifiersAvailable !== false,
-    });
+    }, { scheduler: options.scheduler ?? asyncScheduler, linger: options.topicLinger });
     this.requests = new RequestResponse({
       options,
       state$: this.stateSubject,
@@ -88,6 +99,7 @@ export class RxMqttClient {
     this.packetsIn$ = this.packetInSubject.asObservable();
     this.packetsOut$ = this.packetOutSubject.asObservable();
     this.events$ = this.eventSubject.asObservable();
+    this.decodeErrors$ = this.decodeErrorSubject.asObservable();
   }
 
   /** The current connection status, read synchronously. */
@@ -108,19 +120,39 @@ export class RxMqttClient {
    * refuses the automatic resubscribe after a reconnect without a session; completes on `end()`;
    * survives reconnects. Over MQTT 5 each filter's SUBSCRIBE carries a Subscription Identifier
    * (unless the broker has none) so that overlapping streams get one copy each.
+   *
+   * Streams of one filter share its subscription at the highest QoS they ask for; `linger` keeps
+   * it a while after the last one left; `replay: 'retained'` gives a stream joining late the
+   * retained messages the subscription received. Levels written `:name` (or a last `:name#`) are
+   * wildcards whose values each message carries in `params`; a `codec` decodes payloads into
+   * `value` (those it cannot decode are skipped and reported on `decodeErrors$`). See TopicOptions.
+   *
+   * @example
+   * client.topic<Reading>('sensors/:id/reading', { codec: json<Reading>(), qos: 1 })
+   *   .subscribe((m) => console.log(m.params?.id, m.value.celsius));
    */
-  topic(filter: string, options?: TopicOptions): Observable<MqttMessage> {
-    return this.routes.observe(filter, options);
+  topic<T>(filter: string, options: TopicOptions<T> & { codec: Codec<T> }): Observable<MqttMessage<T>>;
+  topic(filter: string, options?: TopicOptions): Observable<MqttMessage>;
+  topic<T>(filter: string, options?: TopicOptions<T>): Observable<MqttMessage<T>> {
+    return topicStream(this.topicSource, filter, options);
   }
 
   /**
    * Publishes on subscribe; emits the result and completes when the QoS flow completes
    * (QoS 0: when written). Errors with an InvalidArgumentError for bad input (nothing is sent),
    * a PublishError carrying the reason code when an MQTT 5 broker refuses it, or a
-   * ClientClosedError when the client ends first.
+   * ClientClosedError when the client ends first. With a `codec`, `payload` is a value the codec
+   * encodes (an InvalidArgumentError, with what it threw as `cause`, when it cannot).
+   *
+   * @example
+   * client.publish$('sensors/a1/reading', { celsius: 21.5 }, { codec: json<Reading>(), qos: 1 }).subscribe();
    */
-  publish$(topic: string, payload: string | Buffer | Uint8Array, options: PublishOptions = {}): Observable<PublishResult> {
+  publish$<T>(topic: string, value: T, options: PublishOptions & { codec: Codec<T> }): Observable<PublishResult>;
+  publish$(topic: string, payload: string | Buffer | Uint8Array, options?: PublishOptions): Observable<PublishResult>;
+  publish$(topic: string, value: unknown, options: PublishOptions & { codec?: Codec<unknown> } = {}): Observable<PublishResult> {
     return new Observable<PublishResult>((subscriber) => {
+      const payload = encodePayload(topic, value, options);
+      if (payload instanceof InvalidArgumentError) return subscriber.error(payload);
       this.publish(topic, payload, options, {
         resolve: (result) => {
           subscriber.next(toPublishResult(result));
@@ -288,6 +320,18 @@ export class RxMqttClient {
 }
 
 export type DisconnectProperties = IDisconnectPacket['properties'];
+
+/** The payload of a `publish$`: the value itself, or what the options' codec makes of it. */
+function encodePayload(topic: string, value: unknown, options: PublishOptions & { codec?: Codec<unknown> }): string | Buffer | Uint8Array | InvalidArgumentError {
+  const codec = options?.codec;
+  if (codec === undefined) return value as string | Buffer | Uint8Array;
+  if (!isCodec(codec)) return new InvalidArgumentError('codec must have decode and encode functions');
+  try {
+    return codec.encode(value);
+  } catch (cause) {
+    return new InvalidArgumentError(`codec could not encode the payload for "${topic}"`, { cause });
+  }
+}
 
 function toPublishResult(result: SettleResult | undefined): PublishResult {
   if (result?.type !== 'publish') return {};

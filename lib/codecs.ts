@@ -30,7 +30,7 @@ export interface Codec<T> {
  * plus the decoded `value`. Keeping `payload` a Buffer means code written for `MqttMessage` works
  * on decoded messages unchanged.
  */
-export type Decoded<T, M extends { payload: Buffer } = MqttMessage> = M & { readonly value: T };
+export type Decoded<T, M extends { payload: Buffer } = MqttMessage> = Omit<M, 'value'> & { readonly value: T };
 
 /**
  * Decodes one message: a copy of it with the decoded `value` added (the source message, which
@@ -111,3 +111,8 @@ const RAW: Codec<Buffer> = {
     return value;
   },
 };
+
+/** Whether `value` has the shape of a codec (checked where options are validated). */
+export function isCodec(value: unknown): value is Codec<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as Codec<unknown>).decode === 'function' && typeof (value as Codec<unknown>).encode === 'function';
+}

@@ -9,12 +9,14 @@ import type { Subscription } from 'rxjs';
 import { RxMqttClient, type PublishResult } from './client.js';
 import type { IAuthPacket, IPublishPacket, ISubscription, Packet } from './codec.js';
 import { normaliseEnd, normalisePublish, normaliseSubscribe, normaliseUnsubscribe, type Callback } from './compat-args.js';
+import type { Codec } from './codecs.js';
+import type { DecodeError } from './errors.js';
 import type { MqttMessage } from './message.js';
 import { createLogger } from './log.js';
 import { resolveOptions, type AuthAnswer, type ClientOptions, type ResolvedOptions } from './options.js';
 import { requestPromise, type RequestOptions, type RequestPayload, type RespondOptions, type ResponseHandler } from './request-response.js';
 import type { AuthProperties } from './session/types.js';
-import type { TopicOptions } from './routes.js';
+import type { TopicOptions } from './topic-options.js';
 import type { ClientEvent, ConnectionState } from './state.js';
 import { streamBuilderTransport } from './transport/select.js';
 import type { TransportFactory } from './transport/transport.js';
@@ -90,13 +92,22 @@ export class MqttClient extends EventEmitter {
   }
 
   /** See RxMqttClient#topic. */
-  topic(filter: string, options?: TopicOptions): Observable<MqttMessage> {
-    return this.client.topic(filter, options);
+  topic<T>(filter: string, options: TopicOptions<T> & { codec: Codec<T> }): Observable<MqttMessage<T>>;
+  topic(filter: string, options?: TopicOptions): Observable<MqttMessage>;
+  topic<T>(filter: string, options?: TopicOptions<T>): Observable<MqttMessage<T>> {
+    return this.client.topic(filter, options as TopicOptions<T> & { codec: Codec<T> });
+  }
+
+  /** See RxMqttClient#decodeErrors$. */
+  get decodeErrors$(): Observable<DecodeError> {
+    return this.client.decodeErrors$;
   }
 
   /** See RxMqttClient#publish$. */
-  publish$(topic: string, payload: string | Buffer | Uint8Array, options?: PublishOptions): Observable<PublishResult> {
-    return this.client.publish$(topic, payload, options);
+  publish$<T>(topic: string, value: T, options: PublishOptions & { codec: Codec<T> }): Observable<PublishResult>;
+  publish$(topic: string, payload: string | Buffer | Uint8Array, options?: PublishOptions): Observable<PublishResult>;
+  publish$(topic: string, value: unknown, options?: PublishOptions & { codec?: Codec<unknown> }): Observable<PublishResult> {
+    return this.client.publish$(topic, value, options as PublishOptions & { codec: Codec<unknown> });
   }
 
   /**

@@ -190,12 +190,16 @@ export class AckTimeoutError extends MqttError {
 export class DecodeError extends MqttError {
   /** The topic of the message that failed to decode. */
   readonly topic: string;
-  constructor(topic: string, cause: unknown) {
+  /** The filter of the `topic()` stream that skipped it (absent for the `decodePayload` operator). */
+  readonly filter?: string;
+  constructor(topic: string, cause: unknown, filter?: string) {
     // The name only (TypeError, SyntaxError...): a codec's message may quote the payload.
     const name = (cause as { name?: unknown } | null | undefined)?.name;
     const reason = typeof name === 'string' && name !== '' ? `: ${name}` : '';
-    super('ERR_DECODE', `Cannot decode the payload of a message on "${topic}"${reason}`, { cause });
+    const stream = filter === undefined ? '' : ` for the stream of "${filter}"`;
+    super('ERR_DECODE', `Cannot decode the payload of a message on "${topic}"${stream}${reason}`, { cause });
     this.topic = topic;
+    if (filter !== undefined) this.filter = filter;
   }
 }
 
@@ -267,8 +271,8 @@ export class TransportError extends MqttError {
 /** A bad argument passed to a public method; delivered through the API's usual channel. */
 export class InvalidArgumentError extends TypeError {
   readonly code = 'ERR_INVALID_ARGUMENT' as const;
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'InvalidArgumentError';
   }
 }

@@ -21,7 +21,7 @@ export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions, type BackoffPolicy 
 export type { BeforeConnect, BeforeConnectContext, BeforeConnectResult } from './before-connect.js';
 export type { OfflineQueueOptions, OverflowPolicy } from './offline-queue-options.js';
 export type { ConnectionState, ConnectionStatus, ClientEvent } from './state.js';
-export type { TopicOptions } from './routes.js';
+export type { TopicOptions } from './topic-options.js';
 export type { RequestOptions, RequestPayload, Reply, ResponseHandler, RespondOptions, ResponseOutcome } from './request-response.js';
 export type { PublishOptions, SubscribeOptions } from './validate.js';
 export type { MessageIdProvider } from './session/types.js';

@@ -1,8 +1,14 @@
 import type { IPublishPacket, QoS } from './codec.js';
 import type { PublishProperties } from './session/types.js';
 
-/** An inbound application message, as `topic()` and `messages$` emit it. */
-export interface MqttMessage {
+/**
+ * An inbound application message, as `topic()` and `messages$` emit it. `MqttMessage<T>` is one
+ * of a `topic(filter, { codec })` stream: its payload decoded by the codec into `value`.
+ */
+export type MqttMessage<T = void> = InboundMessage & ([T] extends [void] ? { value?: undefined } : { value: T });
+
+/** The fields of every inbound message. */
+export interface InboundMessage {
   topic: string;
   payload: Buffer;
   qos: QoS;
@@ -12,6 +18,8 @@ export interface MqttMessage {
   properties?: PublishProperties;
   /** The PUBLISH packet as decoded (MQTT.js's third `message` argument). */
   packet: IPublishPacket;
+  /** The named levels of a `topic('sensors/:id')` pattern, by name; only on such streams. */
+  params?: Readonly<Record<string, string>>;
 }
 
 /** Builds the message once per delivery; every stream that receives it shares the object. */

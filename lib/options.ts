@@ -188,6 +188,12 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   /** Milliseconds `end()` waits for in-flight acknowledgements before it disconnects anyway. @default 30000 */
   endTimeout?: number;
   /**
+   * rxmqtt: the default `linger` of `topic()` streams: milliseconds a filter stays subscribed at
+   * the broker after its last stream left, so that a stream re-opened meanwhile costs no
+   * UNSUBSCRIBE/SUBSCRIBE pair. 0 unsubscribes at once. @default 0
+   */
+  topicLinger?: number;
+  /**
    * rxmqtt: the largest packet (header included) accepted from the broker. A larger one is refused
    * from its fixed header, before its body is read, as a ProtocolError 0x95 (Packet too large) that
    * drops the connection (then reconnects per the policy). On MQTT 5 a `properties.maximumPacketSize`
@@ -294,6 +300,7 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
   checkNumber('reconnectPeriod', resolved.reconnectPeriod, 0, 2 ** 31 - 1);
   checkNumber('connectTimeout', resolved.connectTimeout, 0, 2 ** 31 - 1);
   checkNumber('port', resolved.port, 0, 65535);
+  if (resolved.topicLinger !== undefined) checkNumber('topicLinger', resolved.topicLinger, 0, 2 ** 31 - 1);
   // 2 bytes is the smallest packet (PINGRESP); a limit below it could accept nothing.
   checkNumber('maximumIncomingPacketSize', resolved.maximumIncomingPacketSize, 2, MAX_MQTT_PACKET_SIZE);
   if (resolved.beforeConnect !== undefined && typeof resolved.beforeConnect !== 'function') {

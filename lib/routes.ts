@@ -1,32 +1,27 @@
 /**
  * `client.topic(filter)` streams: reference-counted broker subscriptions. The first subscriber to
- * a filter sends SUBSCRIBE, later ones share it, the last one to leave sends UNSUBSCRIBE.
+ * a filter sends SUBSCRIBE, later ones share it (one asking for a higher QoS re-SUBSCRIBEs it),
+ * the last one to leave sends UNSUBSCRIBE (after its `linger`, unless a stream came back).
  *
  * Over MQTT 5 a broker may send one copy of a message per matching subscription (mosquitto
  * does), so topic matching alone would hand every copy to every overlapping stream. When the
  * broker supports Subscription Identifiers, each route (one broker subscription) therefore gets
  * its own id, and copies are routed by the ids they carry; see `dispatch` for the rule.
  */
-import { Observable, type Subscriber } from 'rxjs';
+import { asyncScheduler, Observable, type SchedulerLike, type Subscriber } from 'rxjs';
 import type { ISubscription } from './codec.js';
-import { ClientClosedError, InvalidArgumentError, ServerCapabilityError, type MqttError, type SubackError } from './errors.js';
+import { ClientClosedError, InvalidArgumentError, type MqttError, type SubackError } from './errors.js';
 import type { MqttMessage } from './message.js';
+import { deliver, grant, isIdentifierRefusal, mergeQos, newRoute, upgradeOptions, whenGranted, withoutIdentifier, type Route, type SubscribeProperties } from './route.js';
+import { RetainedMessages } from './route-retained.js';
 import { TopicRouter } from './router.js';
+import { checkRouteOptions, type RouteOptions, type RouteSettings } from './topic-options.js';
 import type { SettleResult } from './session/types.js';
 import { ByTopic, IdRoutes, isSubscriptionIdentifier } from './subscription-ids.js';
 import { stripSharePrefix } from './topic.js';
 import { checkSubscription, toSubscription, type SubscribeOptions } from './validate.js';
 
-/**
- * `topic()` options: the SUBSCRIBE options of the filter. A `properties.subscriptionIdentifier`
- * of the caller's replaces the one rxmqtt would pick and routes the stream the same way. It must
- * not be taken by another subscription of the client (a `topic()` stream, also one whose
- * UNSUBSCRIBE is unacknowledged, or a `subscribe()`): the stream errors with an
- * InvalidArgumentError. A broker without identifiers refuses it (ServerCapabilityError); over
- * MQTT 3.1.1 it is not sent and the stream is routed by topic.
- */
-export type TopicOptions = SubscribeOptions;
-type SubscribeProperties = SubscribeOptions['properties'];
+export type { RouteOptions, RouteSettings, TopicOptions } from './topic-options.js';
 
 /** What the routes need from the client: send (un)subscribe commands. */
 export interface RouteCommands {
@@ -37,21 +32,6 @@ export interface RouteCommands {
   isOpen(): boolean;
   /** MQTT 5, and the last CONNACK (if any yet) did not say Subscription Identifiers Available = 0. */
   identifiersAvailable(): boolean;
-}
-
-interface Route {
-  readonly filter: string;
-  /** The filter's levels without a `$share/{group}/` prefix, to check copies routed by id. */
-  readonly levels: readonly string[];
-  readonly subscribers: Set<Subscriber<MqttMessage>>;
-  /** The SUBSCRIBE to send once an earlier UNSUBSCRIBE of the same filter is acknowledged. */
-  deferred?: () => void;
-  /** True once the broker granted the SUBSCRIBE; until then, who waits for it (`observe`'s `onSubscribed`). */
-  granted: true | Array<() => void>;
-  /** The Subscription Identifier its SUBSCRIBE carried; taken in `ids` while copies may name it. */
-  id?: number;
-  /** 'id': gets the copies naming `id`; 'topic': gets copies without identifier, by topic. */
-  routing: 'id' | 'topic';
 }
 
 export class TopicRoutes {
@@ -67,14 +47,20 @@ export class TopicRoutes {
    */
   private readonly unsubscribing = new Map<string, Route[]>();
 
-  constructor(private readonly commands: RouteCommands) {}
+  private readonly scheduler: SchedulerLike;
+  private readonly linger: number;
+
+  constructor(private readonly commands: RouteCommands, settings: RouteSettings = {}) {
+    this.scheduler = settings.scheduler ?? asyncScheduler;
+    this.linger = settings.linger ?? 0;
+  }
 
   /**
    * A cold Observable of the messages matching `filter`. `onSubscribed` runs once the broker has
    * granted the filter's SUBSCRIBE (at once, in the subscribe call, if it already had): request()
    * must not publish a request before its reply subscription is in place.
    */
-  observe(filter: string, options: TopicOptions = {}, onSubscribed?: () => void): Observable<MqttMessage> {
+  observe(filter: string, options: RouteOptions = {}, onSubscribed?: () => void): Observable<MqttMessage> {
     return new Observable<MqttMessage>((subscriber) => {
       const invalid = this.check(filter, options);
       if (invalid) {
@@ -82,12 +68,13 @@ export class TopicRoutes {
         return undefined;
       }
       const existing = this.routes.get(filter);
-      existing?.subscribers.add(subscriber);
       // A new route knows its first subscriber before it subscribes: the SUBSCRIBE may fail at
       // once (a filter the broker's CONNACK rules out), and that failure must reach the stream.
       const route = existing ?? this.open(filter, options, subscriber);
+      if (existing) this.join(existing, subscriber, options);
       if (onSubscribed) whenGranted(route, onSubscribed);
-      return () => this.leave(route, subscriber);
+      const linger = options.linger ?? this.linger;
+      return () => this.leave(route, subscriber, linger);
     });
   }
 
@@ -147,6 +134,7 @@ export class TopicRoutes {
   /** Completes every stream (client ended). */
   completeAll(): void {
     for (const route of [...this.routes.values()]) {
+      // close() also cancels a lingering UNSUBSCRIBE: the session ends, nothing is left to undo.
       this.close(route);
       this.release(route);
       for (const subscriber of [...route.subscribers]) subscriber.complete();
@@ -162,9 +150,11 @@ export class TopicRoutes {
     return this.ids.size;
   }
 
-  private check(filter: string, options: TopicOptions): MqttError | InvalidArgumentError | undefined {
+  private check(filter: string, options: RouteOptions): MqttError | InvalidArgumentError | undefined {
     if (!this.commands.isOpen()) return new ClientClosedError();
     if (options === null || typeof options !== 'object') return new InvalidArgumentError('options must be an object');
+    const invalid = checkRouteOptions(options);
+    if (invalid) return invalid;
     const id = options.properties?.subscriptionIdentifier;
     if (id !== undefined && !isSubscriptionIdentifier(id)) {
       return new InvalidArgumentError(`subscriptionIdentifier must be an integer from 1 to 268435455, got ${String(id)}`);
@@ -172,14 +162,15 @@ export class TopicRoutes {
     return checkSubscription(toSubscription(filter, options));
   }
 
-  private open(filter: string, options: TopicOptions, first: Subscriber<MqttMessage>): Route {
+  private open(filter: string, options: RouteOptions, first: Subscriber<MqttMessage>): Route {
     const levels = stripSharePrefix(filter).split('/');
-    const route: Route = { filter, levels, subscribers: new Set([first]), routing: 'topic', granted: [] };
+    const route = newRoute(filter, levels, first, { qos: options.qos, nl: options.nl, rap: options.rap, rh: options.rh, properties: options.properties });
+    if (options.replay === 'retained') route.retained = new RetainedMessages();
     this.routes.set(filter, route);
     this.router.add(filter, route);
     const subscribe = () => {
       route.deferred = undefined;
-      this.subscribe(route, options, true);
+      this.subscribe(route, true);
     };
     const waiting = this.unsubscribing.get(filter);
     if (waiting) {
@@ -191,20 +182,47 @@ export class TopicRoutes {
     return route;
   }
 
-  private subscribe(route: Route, options: TopicOptions, identify: boolean): void {
-    const { filter } = route;
-    const properties = this.identify(route, options.properties, identify);
+  /**
+   * A stream joins an open route: it takes over a lingering one, gets the retained messages the
+   * route kept if it asks for them, and raises the route's QoS if it asks for a higher one.
+   */
+  private join(route: Route, subscriber: Subscriber<MqttMessage>, options: RouteOptions): void {
+    route.lingering?.unsubscribe();
+    route.lingering = undefined;
+    route.subscribers.add(subscriber);
+    if (options.replay === 'retained') {
+      if (route.retained) route.retained.replay(subscriber);
+      else route.retained = new RetainedMessages();
+    }
+    const raised = mergeQos(route, options.qos);
+    if (raised === undefined) return;
+    route.options = raised;
+    // A route waiting behind an UNSUBSCRIBE sends the raised options when its turn comes.
+    if (route.deferred) return;
+    // The same identifier again, so copies keep coming to this route; none if it lost it.
+    if (route.routing !== 'id') route.properties = withoutIdentifier(route.properties);
+    this.send(route, upgradeOptions(raised));
+  }
+
+  private subscribe(route: Route, identify: boolean): void {
+    const properties = this.identify(route, route.options.properties, identify);
     if (properties instanceof Error) {
       this.fail(route, properties);
       return;
     }
-    this.commands.subscribe(toSubscription(filter, options), properties, (error, result) => {
+    route.properties = properties;
+    this.send(route, route.options);
+  }
+
+  private send(route: Route, options: SubscribeOptions): void {
+    const { filter } = route;
+    this.commands.subscribe(toSubscription(filter, options), route.properties, (error, result) => {
       // Ending completes the streams (completeAll), it does not fail them.
       if (error instanceof ClientClosedError || this.routes.get(filter) !== route) return;
       // The CONNACK that came after the SUBSCRIBE was queued rules identifiers out: topic routing.
-      if (isIdentifierRefusal(error) && options.properties?.subscriptionIdentifier === undefined) {
+      if (isIdentifierRefusal(error) && route.options.properties?.subscriptionIdentifier === undefined) {
         this.release(route);
-        this.subscribe(route, options, false);
+        this.subscribe(route, false);
         return;
       }
       const failure = error ?? (result?.type === 'subscribe' ? result.refused : undefined);
@@ -245,8 +263,22 @@ export class TopicRoutes {
     });
   }
 
-  private leave(route: Route, subscriber: Subscriber<MqttMessage>): void {
+  private leave(route: Route, subscriber: Subscriber<MqttMessage>, linger: number): void {
     if (!route.subscribers.delete(subscriber) || route.subscribers.size > 0) return;
+    if (this.routes.get(route.filter) !== route) return;
+    // A route still waiting to subscribe has nothing at the broker to keep.
+    if (linger > 0 && !route.deferred && this.commands.isOpen()) {
+      route.lingering = this.scheduler.schedule(() => {
+        route.lingering = undefined;
+        this.drop(route);
+      }, linger);
+      return;
+    }
+    this.drop(route);
+  }
+
+  /** The route's last stream left (and its linger, if any, ran out): UNSUBSCRIBE. */
+  private drop(route: Route): void {
     if (this.routes.get(route.filter) !== route) return;
     this.close(route);
     // A route still waiting to subscribe never did: there is nothing to undo at the broker.
@@ -265,6 +297,8 @@ export class TopicRoutes {
   }
 
   private close(route: Route): void {
+    route.lingering?.unsubscribe();
+    route.lingering = undefined;
     this.routes.delete(route.filter);
     this.router.remove(route.filter, route);
     if (route.routing === 'id') this.ids.unbind(route.id as number, route);
@@ -277,23 +311,4 @@ export class TopicRoutes {
     route.id = undefined;
     route.routing = 'topic';
   }
-}
-
-function whenGranted(route: Route, callback: () => void): void {
-  if (route.granted === true) callback();
-  else route.granted.push(callback);
-}
-
-function grant(route: Route): void {
-  const waiting = route.granted;
-  route.granted = true;
-  if (waiting !== true) for (const callback of waiting) callback();
-}
-
-function deliver(route: Route, message: MqttMessage): void {
-  for (const subscriber of route.subscribers) subscriber.next(message);
-}
-
-function isIdentifierRefusal(error: Error | undefined): boolean {
-  return error instanceof ServerCapabilityError && error.capability === 'subscriptionIdentifiersAvailable';
 }
