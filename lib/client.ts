@@ -2,12 +2,15 @@
  * The Observable API: connection state, topic streams, cold publishes. Written on top of
  * `Connection`; holds no protocol logic of its own.
  */
-import { BehaviorSubject, Observable, Subject } from 'rxjs';
+import { BehaviorSubject, distinctUntilChanged, map, Observable, Subject } from 'rxjs';
+import { manualAck, type AckableMessage } from './ack-holds.js';
 import type { IAuthPacket, IDisconnectPacket, ISubscription, Packet } from './codec.js';
 import { Connection, type EndOptions, type Settler } from './connection.js';
 import { InvalidArgumentError, type SubackError } from './errors.js';
 import { toMessage, type MqttMessage } from './message.js';
 import type { HandleAuth, HandleMessage, ResolvedOptions } from './options.js';
+import { DEFAULT_HIGH_WATER_MARK, messageIterator } from './message-iterator.js';
+import { publishAll, type OutgoingMessage, type PublishAllOptions, type PublishAllResult } from './publish-all.js';
 import { RequestResponse, type RequestOptions, type RequestPayload, type RespondOptions, type ResponseHandler, type ResponseOutcome } from './request-response.js';
 import { TopicRoutes, type TopicOptions } from './routes.js';
 import type { AuthProperties, SettleResult } from './session/types.js';
@@ -21,6 +24,21 @@ export interface PublishResult {
   messageId?: number;
   /** The PUBACK or PUBCOMP that completed the flow (QoS 1/2). */
   packet?: Packet;
+}
+
+/** `topic()` options: the SUBSCRIBE options, and how messages are acknowledged. */
+export interface ClientTopicOptions extends TopicOptions {
+  /**
+   * 'manual': each message has an `ack()`, and a QoS 1/2 message's PUBACK/PUBREC waits until every
+   * manual stream that received it called it (see `topic`). @default 'auto'
+   */
+  ack?: 'auto' | 'manual';
+}
+
+/** `messages()` options: the SUBSCRIBE options and the buffer size. */
+export interface MessagesOptions extends TopicOptions {
+  /** Messages buffered before the socket is paused. @default 16 */
+  highWaterMark?: number;
 }
 
 export interface ClientHooks {
@@ -41,6 +59,8 @@ export class RxMqttClient {
   readonly packetsOut$: Observable<Packet>;
   /** Lifecycle events (connect, close, offline, reconnect, error, disconnect, end). */
   readonly events$: Observable<ClientEvent>;
+  /** Whether the client is connected (status 'connected'), for templates; replays the current value, emits on changes only. */
+  readonly connected$: Observable<boolean>;
   readonly options: ResolvedOptions;
 
   private readonly connection: Connection;
@@ -88,6 +108,10 @@ export class RxMqttClient {
     this.packetsIn$ = this.packetInSubject.asObservable();
     this.packetsOut$ = this.packetOutSubject.asObservable();
     this.events$ = this.eventSubject.asObservable();
+    this.connected$ = this.state$.pipe(
+      map((state) => state.status === 'connected'),
+      distinctUntilChanged(),
+    );
   }
 
   /** The current connection status, read synchronously. */
@@ -108,9 +132,58 @@ export class RxMqttClient {
    * refuses the automatic resubscribe after a reconnect without a session; completes on `end()`;
    * survives reconnects. Over MQTT 5 each filter's SUBSCRIBE carries a Subscription Identifier
    * (unless the broker has none) so that overlapping streams get one copy each.
+   *
+   * With `ack: 'manual'` each message comes with an idempotent `ack()`. A QoS 1/2 message's
+   * PUBACK/PUBREC goes out once every manual stream that received it called `ack()` (and after
+   * any `handleMessage`/`customHandleAcks`), in the order the messages arrived; QoS 0 messages
+   * get a no-op `ack()`. Unsubscribing acknowledges whatever the stream still held, so nothing
+   * waits forever. Unacknowledged messages are bounded by `maxUnackedMessages` (reading pauses
+   * above it) and, on MQTT 5 when that option is set, by the Receive Maximum it announces.
+   *
+   * @example
+   * client.topic('jobs/#', { qos: 1, ack: 'manual' })
+   *   .pipe(concatMap(async (m) => { await work(m); m.ack(); }))
+   *   .subscribe();
    */
-  topic(filter: string, options?: TopicOptions): Observable<MqttMessage> {
-    return this.routes.observe(filter, options);
+  topic(filter: string, options: ClientTopicOptions & { ack: 'manual' }): Observable<AckableMessage>;
+  topic(filter: string, options?: ClientTopicOptions): Observable<MqttMessage>;
+  topic(filter: string, options?: ClientTopicOptions): Observable<MqttMessage> {
+    if (options?.ack === undefined) return this.routes.observe(filter, options);
+    const { ack, ...subscribeOptions } = options;
+    if (ack === 'auto') return this.routes.observe(filter, subscribeOptions);
+    if (ack !== 'manual') throw new InvalidArgumentError(`ack must be 'auto' or 'manual', got ${String(ack)}`);
+    return this.routes.observe(filter, subscribeOptions).pipe(manualAck(this.connection.holds));
+  }
+
+  /**
+   * The messages matching `filter` as an async iterator, each acknowledged when the next one is
+   * pulled (or the loop ends): a manual-ack `topic()` stream, subscribed on the first `next()`.
+   * At `highWaterMark` buffered messages the socket is paused until half of them were pulled.
+   * `break` (or a throw in the loop) unsubscribes, acknowledging what was buffered; a refused
+   * SUBSCRIBE is thrown from `next()`; `end()` finishes the loop after the buffered messages.
+   *
+   * @example
+   * for await (const m of client.messages('jobs/#', { qos: 1 })) await work(m);
+   * @throws InvalidArgumentError for a `highWaterMark` that is not a positive integer.
+   */
+  messages(filter: string, options: MessagesOptions = {}): AsyncIterableIterator<MqttMessage> {
+    const { highWaterMark = DEFAULT_HIGH_WATER_MARK, ...topicOptions } = options ?? {};
+    const key = {};
+    const source = this.topic(filter, { ...topicOptions, ack: 'manual' });
+    return messageIterator(source, highWaterMark, (paused) => this.connection.holdReading(key, paused));
+  }
+
+  /**
+   * Publishes every message of `source$`, at most `concurrency` (100) at a time, and emits each
+   * one's result, in completion order. On the wire QoS 1/2 publishes are further limited to the
+   * broker's Receive Maximum. The first failure errors the stream.
+   *
+   * @example
+   * client.publishAll(from(readings).pipe(map((r) => ({ topic: 'sensors/1', payload: JSON.stringify(r), qos: 1 }))), { concurrency: 10 })
+   *   .subscribe((result) => log(result.messageId));
+   */
+  publishAll(source$: Observable<OutgoingMessage>, options?: PublishAllOptions): Observable<PublishAllResult> {
+    return publishAll((topic, payload, publishOptions) => this.publish$(topic, payload, publishOptions), source$, options);
   }
 
   /**
