@@ -13,7 +13,7 @@ import { ClientClosedError, MqttError, PacketTooLargeError, ProtocolError, Serve
 import { Inbox } from './inbox.js';
 import { KeepaliveTimer } from './keepalive-timer.js';
 import { createLogger, customLogger, redactPacket, type Logger } from './log.js';
-import { connectProperties, incomingPacketLimit, type HandleAuth, type HandleMessage, type ResolvedOptions } from './options.js';
+import { connectProperties, enforcedReceiveMaximum, incomingPacketLimit, type HandleAuth, type HandleMessage, type ResolvedOptions } from './options.js';
 import { readStore } from './read-store.js';
 import { isRetryableConnack } from './refusal.js';
 import { Outbox } from './outbox.js';
@@ -122,6 +122,7 @@ export class Connection {
       password: options.password,
       will: options.will,
       properties: connectProperties(options),
+      enforcedReceiveMaximum: enforcedReceiveMaximum(options),
       resubscribe: options.resubscribe,
       queueQoSZero: options.queueQoSZero,
       autoUseTopicAlias: options.autoUseTopicAlias,

@@ -418,6 +418,17 @@ export function connectProperties(options: ResolvedOptions): ResolvedOptions['pr
 }
 
 /**
+ * The Receive Maximum a broker is held to (0x93 when exceeded): the user's
+ * `properties.receiveMaximum`. One announced on behalf of `maxUnackedMessages` is a request, not
+ * a limit the connection dies for: mosquitto 2.0.11 honours it for the first window only and then
+ * sends ahead up to its own `max_inflight_messages` (measured in spec/interop/manual-ack.spec.ts).
+ * Pausing the socket bounds what such a broker can push on us anyway.
+ */
+export function enforcedReceiveMaximum(options: ResolvedOptions): number {
+  return options.properties?.receiveMaximum ?? 65535;
+}
+
+/**
  * `authPacket`'s method and data go into the CONNECT, whose Authentication Method starts enhanced
  * authentication (3.1.2.11.9), unless `properties` names a method itself (it wins, data included).
  */

@@ -15,6 +15,11 @@ function publish(messageId: number, topic = 'a/b', qos: QoS = 1): IPublishPacket
   return { cmd: 'publish', topic, payload: Buffer.from(`m${messageId}`), qos, dup: false, retain: false, messageId: qos > 0 ? messageId : undefined };
 }
 
+/** A PUBLISH for the first topic() stream of an MQTT 5 client (Subscription Identifier 1). */
+function publish5(messageId: number): IPublishPacket {
+  return { ...publish(messageId), properties: { subscriptionIdentifier: 1 } };
+}
+
 /** Answers every SUBSCRIBE not answered yet with a SUBACK granting `code`. */
 async function grant(h: Harness, code = 1): Promise<void> {
   await flush();
@@ -222,6 +227,26 @@ describe('the bound on unacknowledged messages (maxUnackedMessages)', () => {
     expect((await connectOf({ maxUnackedMessages: 100_000 })).properties?.receiveMaximum).toBe(65535);
     expect((await connectOf({ maxUnackedMessages: 8, properties: { receiveMaximum: 3 } })).properties?.receiveMaximum).toBe(3);
     expect((await connectOf({})).properties?.receiveMaximum).toBeUndefined();
+  });
+
+  it('does not disconnect a broker that exceeds the Receive Maximum announced for maxUnackedMessages: the pause bounds it', async () => {
+    const h = await connected({ client: { protocolVersion: 5, maxUnackedMessages: 2 } });
+    h.client.topic('a/b', { qos: 1, ack: 'manual' }).subscribe();
+    await grant(h);
+    h.broker.last.reply(publish5(1), publish5(2), publish5(3));
+    await flush();
+    expect(h.errors()).toEqual([]);
+    expect(h.client.state.status).toBe('connected');
+    expect(h.broker.last.paused).toBe(true);
+  });
+
+  it('still disconnects with 0x93 a broker that exceeds a Receive Maximum set in properties', async () => {
+    const h = await connected({ client: { protocolVersion: 5, properties: { receiveMaximum: 2 } } });
+    h.client.topic('a/b', { qos: 1, ack: 'manual' }).subscribe();
+    await grant(h);
+    h.broker.last.reply(publish5(1), publish5(2), publish5(3));
+    await flush();
+    expect(h.broker.connections[0]!.packets('disconnect').map((p) => p.reasonCode)).toEqual([0x93]);
   });
 
   it('rejects a maxUnackedMessages that is not a positive integer at the call', async () => {
