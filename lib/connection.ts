@@ -288,7 +288,8 @@ export class Connection {
   /** One connect attempt: `beforeConnect` (if any), then a transport; `connectTimeout` covers both. */
   private open(): void {
     this.attempt++;
-    this.setState({ status: 'connecting', attempt: this.attempt });
+    const cause = this.lastCause;
+    this.setState(cause ? { status: 'connecting', attempt: this.attempt, cause } : { status: 'connecting', attempt: this.attempt });
     const generation = ++this.generation;
     this.dropCause = undefined;
     this.timer?.unsubscribe();

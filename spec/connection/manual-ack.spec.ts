@@ -349,6 +349,37 @@ describe('messages() async iterator', () => {
     await iterator.return!();
   });
 
+  it('unsubscribes when the loop body throws, and the error reaches the caller', async () => {
+    const h = await connected();
+    const loop = (async () => {
+      for await (const m of h.client.messages('a/b', { qos: 1 })) throw new Error(`could not handle ${m.payload.toString()}`);
+    })();
+    await grant(h);
+    h.broker.last.reply(publish(1));
+    await expect(loop).rejects.toThrow('could not handle m1');
+    await flush();
+    expect(h.broker.last.packets('unsubscribe')).toHaveLength(1);
+    expect(pubacks(h)).toEqual([1]); // released: MQTT cannot hand it back (see topic())
+  });
+
+  it('takes several iterators on one filter, each acknowledging on its own pull', async () => {
+    const h = await connected();
+    const one = h.client.messages('a/b', { qos: 1 });
+    const two = h.client.messages('a/b', { qos: 1 });
+    const [first, second] = [one.next(), two.next()];
+    await grant(h);
+    h.broker.last.reply(publish(1));
+    await Promise.all([first, second]);
+    const pending = one.next(); // acknowledges m1 for `one`; waits for a message that does not come
+    await flush();
+    expect(pubacks(h)).toEqual([]);
+    void two.next();
+    await flush();
+    expect(pubacks(h)).toEqual([1]);
+    await Promise.all([one.return!(), two.return!()]);
+    expect(await pending).toEqual({ value: undefined, done: true });
+  });
+
   it('throws a refused SUBSCRIBE from next(), then is done', async () => {
     const h = await connected();
     const iterator = h.client.messages('a/b', { qos: 1 });
@@ -423,5 +454,16 @@ describe('connected$', () => {
     await h.clock.advance(1000);
     subscription.unsubscribe();
     expect(values).toEqual([true, false, true]);
+  });
+
+  it('comes with a state$ that carries the attempt, the delay, the cause of the last drop, the CONNACK and session present', async () => {
+    const h = await connected({ client: { reconnectPeriod: 1000 } });
+    h.broker.last.close();
+    await h.clock.advance(1000);
+    const [first, dropped, again, back] = h.states.slice(2);
+    expect(first).toEqual({ status: 'connected', attempt: 1, sessionPresent: false, connack: expect.objectContaining({ cmd: 'connack' }) });
+    expect(dropped).toEqual({ status: 'reconnecting', attempt: 2, delayMs: 1000, cause: expect.any(Error) });
+    expect(again).toEqual({ status: 'connecting', attempt: 2, cause: (dropped as { cause: Error }).cause });
+    expect(back).toMatchObject({ status: 'connected', attempt: 2, sessionPresent: false });
   });
 });

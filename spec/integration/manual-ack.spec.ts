@@ -1,5 +1,6 @@
 // Manual acknowledgement and the messages() async iterator end to end against aedes: PUBACKs
 // follow ack(), a slow consumer bounds what the client holds, `for await` with break and errors.
+import { firstValueFrom } from 'rxjs';
 import type { AckableMessage } from '../../lib/ack-holds.js';
 import { SubackError } from '../../lib/errors.js';
 import type { Packet } from '../../lib/index.js';
@@ -15,6 +16,7 @@ describe('manual acknowledgement against aedes', () => {
     const f = fixture();
     const consumer = await connected(f.rx());
     const publisher = await connected(f.rx());
+    expect(await firstValueFrom(consumer.connected$)).toBe(true);
     const out = record(f, consumer.packetsOut$);
     let message: AckableMessage | undefined;
     let arrive!: () => void;
