@@ -12,6 +12,7 @@
  * resumes once at most half of them are left.
  */
 import { Observable } from 'rxjs';
+import type { IPublishPacket } from './codec.js';
 import type { MqttMessage } from './message.js';
 
 /** A message from a manual-ack stream. */
@@ -27,8 +28,18 @@ interface Held {
   holds: number;
   /** Whether it counts towards `limit` (taken on the current connection). */
   counted: boolean;
-  /** The acknowledgement waiting for the last release. */
-  send?: () => void;
+  /** The inbox acknowledged it (with this reason code) and it waits for the last release. */
+  acknowledged: boolean;
+  reasonCode: number | undefined;
+}
+
+export interface AckHoldsHooks {
+  /** Route a delivery to the app. */
+  emit(packet: IPublishPacket): void;
+  /** Send the delivery's acknowledgement (the session's 'acknowledge' input). */
+  send(ackId: number, reasonCode: number | undefined): void;
+  /** Stop reading the socket (true), or read again (false). */
+  pause(paused: boolean): void;
 }
 
 /** Held deliveries that pause reading unless `maxUnackedMessages` says otherwise. */
@@ -45,13 +56,10 @@ export class AckHolds {
   /** The largest number of held deliveries seen at once (for measurements). */
   peak = 0;
 
-  /**
-   * @param limit Held deliveries above which reading pauses.
-   * @param pause Called with true to stop reading the socket, false to read again.
-   */
+  /** @param limit Held deliveries above which reading pauses. */
   constructor(
     private readonly limit: number,
-    private readonly pause: (paused: boolean) => void,
+    private readonly hooks: AckHoldsHooks,
   ) {}
 
   /** How many deliveries are held by manual streams right now (on the current connection). */
@@ -59,12 +67,12 @@ export class AckHolds {
     return this.counted;
   }
 
-  /** Routes one delivery (`emit`): the manual streams it reaches take holds on `ackId`. */
-  dispatch(ackId: number | undefined, emit: () => void): void {
+  /** Routes one delivery: the manual streams it reaches take holds on `ackId`. */
+  dispatch(packet: IPublishPacket, ackId: number | undefined): void {
     const previous = this.current;
     this.current = ackId;
     try {
-      emit();
+      this.hooks.emit(packet);
     } finally {
       this.current = previous;
     }
@@ -76,7 +84,7 @@ export class AckHolds {
     if (ackId === undefined) return noop;
     let entry = this.held.get(ackId);
     if (entry === undefined) {
-      entry = { holds: 0, counted: true };
+      entry = { holds: 0, counted: true, acknowledged: false, reasonCode: undefined };
       this.held.set(ackId, entry);
       this.counted++;
       if (this.counted > this.peak) this.peak = this.counted;
@@ -92,11 +100,12 @@ export class AckHolds {
     };
   }
 
-  /** The inbox is done with `ackId`: `send` runs now, or once its last hold is released. */
-  acknowledge(ackId: number, send: () => void): void {
+  /** The inbox is done with `ackId`: its acknowledgement goes out now, or once its last hold is released. */
+  acknowledge(ackId: number, reasonCode: number | undefined): void {
     const entry = this.held.get(ackId);
-    if (entry === undefined) send();
-    else entry.send = send;
+    if (entry === undefined) return this.hooks.send(ackId, reasonCode);
+    entry.acknowledged = true;
+    entry.reasonCode = reasonCode;
   }
 
   /**
@@ -116,12 +125,12 @@ export class AckHolds {
       this.counted--;
       if (this.paused && this.counted <= this.limit >> 1) this.setPaused(false);
     }
-    entry.send?.();
+    if (entry.acknowledged) this.hooks.send(ackId, entry.reasonCode);
   }
 
   private setPaused(paused: boolean): void {
     this.paused = paused;
-    this.pause(paused);
+    this.hooks.pause(paused);
   }
 }
 

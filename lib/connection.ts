@@ -141,10 +141,14 @@ export class Connection {
       wrote: () => this.keepalive.sent(),
     });
     this.stores = new StoreMirror(options, this.session, (error) => hooks.onEvent({ type: 'error', error }));
-    this.holds = new AckHolds(options.maxUnackedMessages ?? DEFAULT_MAX_UNACKED_MESSAGES, (paused) => this.holdReading(this.holds, paused));
+    this.holds = new AckHolds(options.maxUnackedMessages ?? DEFAULT_MAX_UNACKED_MESSAGES, {
+      emit: (packet) => hooks.onMessage(packet),
+      send: (ackId, reasonCode) => this.step({ type: 'acknowledge', ackId, reasonCode }),
+      pause: (paused) => this.holdReading(this.holds, paused),
+    });
     this.inbox = new Inbox({
-      emit: (packet, ackId) => this.holds.dispatch(ackId, () => hooks.onMessage(packet)),
-      acknowledge: (ackId, reasonCode) => this.holds.acknowledge(ackId, () => this.step({ type: 'acknowledge', ackId, reasonCode })),
+      emit: (packet, ackId) => this.holds.dispatch(packet, ackId),
+      acknowledge: (ackId, reasonCode) => this.holds.acknowledge(ackId, reasonCode),
       error: (error) => hooks.onEvent({ type: 'error', error }),
       pause: (paused) => this.holdReading(this.inbox, paused),
       handleMessage: hooks.handleMessage,
