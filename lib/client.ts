@@ -137,8 +137,11 @@ export class RxMqttClient {
    * PUBACK/PUBREC goes out once every manual stream that received it called `ack()` (and after
    * any `handleMessage`/`customHandleAcks`), in the order the messages arrived; QoS 0 messages
    * get a no-op `ack()`. Unsubscribing acknowledges whatever the stream still held, so nothing
-   * waits forever. Unacknowledged messages are bounded by `maxUnackedMessages` (reading pauses
-   * above it) and, on MQTT 5 when that option is set, by the Receive Maximum it announces.
+   * waits forever; a `next` handler that throws before `ack()` keeps its hold until then.
+   * Unacknowledged messages are bounded by `maxUnackedMessages` (reading pauses above it)
+   * and, on MQTT 5 when that option is set, by the Receive Maximum it announces. Both act on the
+   * whole connection, as MQTT flow control does: a manual consumer that falls behind slows every
+   * stream of the client (the keepalive goes on). Streams without `ack: 'manual'` hold nothing back.
    *
    * @example
    * client.topic('jobs/#', { qos: 1, ack: 'manual' })
@@ -160,7 +163,9 @@ export class RxMqttClient {
    * pulled (or the loop ends): a manual-ack `topic()` stream, subscribed on the first `next()`.
    * At `highWaterMark` buffered messages the socket is paused until half of them were pulled.
    * `break` (or a throw in the loop) unsubscribes, acknowledging what was buffered; a refused
-   * SUBSCRIBE is thrown from `next()`; `end()` finishes the loop after the buffered messages.
+   * SUBSCRIBE is thrown from `next()`; `end()` finishes the loop after the buffered messages. An
+   * iterator neither pulled nor returned keeps its messages unacknowledged and, once full, the
+   * socket paused: leave loops with `break`/`return`, or call `return()`.
    *
    * @example
    * for await (const m of client.messages('jobs/#', { qos: 1 })) await work(m);

@@ -150,6 +150,11 @@ describe('topic() with ack: manual', () => {
     await client.end({ force: true });
   });
 
+  it('rejects an ack option other than auto or manual at the call', async () => {
+    const h = await connected();
+    expect(() => h.client.topic('a/b', { ack: 'later' as 'manual' })).toThrow(/ack must be/);
+  });
+
   it('lets a consumer written as concatMap(async m => { await work; m.ack() }) handle one message at a time', async () => {
     const h = await connected();
     const work = new Subject<void>();
