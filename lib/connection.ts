@@ -454,8 +454,9 @@ export class Connection {
       ping: () => this.step({ type: 'pingDue' }),
       timeout: (error) => {
         // While the socket is paused (a slow handleMessage, unacknowledged manual-ack messages, a
-        // full iterator), PINGRESPs wait unread in it: their absence proves nothing. Keep pinging on time instead, so that the broker,
-        // which only needs to hear from us within 1.5 keepalive periods, keeps us [MQTT-3.1.2-24].
+        // full iterator), PINGRESPs wait unread in it: their absence proves nothing. Keep pinging
+        // on time instead, so that the broker, which only needs to hear from us within 1.5
+        // keepalive periods, keeps us [MQTT-3.1.2-24].
         if (this.transportPaused) {
           this.startKeepalive(seconds);
           return this.step({ type: 'pingDue' });

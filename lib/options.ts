@@ -208,8 +208,9 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
    * again once half of them are acknowledged: a slow consumer then bounds what the client holds
    * (plus the messages already in the chunk being decoded). On MQTT 5, setting it also announces
    * it in the CONNECT as Receive Maximum (at most 65535), unless `properties.receiveMaximum` is
-   * set, so that the broker itself sends no more than that unacknowledged; left unset, the CONNECT
-   * is unchanged (no Receive Maximum: the broker may have 65535 in flight).
+   * set, so that the broker itself sends no more than that unacknowledged; a broker that sends
+   * more anyway (mosquitto 2.0.11 does after its first window) is not disconnected for it, the
+   * pause bounds it. Left unset, the CONNECT is unchanged (no Receive Maximum: 65535).
    * @default 1000 (not announced)
    */
   maxUnackedMessages?: number;
