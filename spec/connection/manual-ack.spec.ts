@@ -6,7 +6,7 @@
 import { config, concatMap, from, Subject, type Subscription } from 'rxjs';
 import type { AckableMessage } from '../../lib/ack-holds.js';
 import type { IPublishPacket, ISubscribePacket, QoS } from '../../lib/codec.js';
-import { SubackError } from '../../lib/errors.js';
+import { PublishError, SubackError } from '../../lib/errors.js';
 import type { MqttMessage } from '../../lib/message.js';
 import type { PublishAllResult } from '../../lib/publish-all.js';
 import { connected, flush, type Harness } from './harness.js';
@@ -442,6 +442,23 @@ describe('publishAll()', () => {
     h.client.publishAll(from(messages), { concurrency: 10 }).subscribe();
     await flush();
     expect(h.broker.last.packets('publish')).toHaveLength(2);
+  });
+
+  it('errors with the first refused publish and stops reading the source', async () => {
+    const h = await connected({ client: { protocolVersion: 5 } });
+    const source = new Subject<{ topic: string; payload: string; qos: 1 }>();
+    let failure: unknown;
+    h.client.publishAll(source, { concurrency: 1 }).subscribe({ error: (error: unknown) => (failure = error) });
+    source.next({ topic: 'out', payload: 'p0', qos: 1 });
+    source.next({ topic: 'out', payload: 'p1', qos: 1 });
+    await flush();
+    const [first] = h.broker.last.packets('publish');
+    h.broker.last.reply({ cmd: 'puback', messageId: first!.messageId, reasonCode: 0x87 });
+    await flush();
+    expect(failure).toBeInstanceOf(PublishError);
+    expect((failure as PublishError).reasonCode).toBe(0x87);
+    expect(source.observed).toBe(false);
+    expect(h.broker.last.packets('publish')).toHaveLength(1);
   });
 
   it('rejects a concurrency that is not a positive integer at the call', async () => {
