@@ -2,13 +2,16 @@
  * The Observable API: connection state, topic streams, cold publishes. Written on top of
  * `Connection`; holds no protocol logic of its own.
  */
-import { asyncScheduler, BehaviorSubject, Observable, Subject } from 'rxjs';
+import { asyncScheduler, BehaviorSubject, distinctUntilChanged, map, Observable, Subject } from 'rxjs';
+import { manualAck, type AckableMessage } from './ack-holds.js';
 import type { IAuthPacket, IDisconnectPacket, ISubscription, Packet } from './codec.js';
 import { Connection, type EndOptions, type Settler } from './connection.js';
 import { isCodec, type Codec } from './codecs.js';
 import { InvalidArgumentError, type DecodeError, type SubackError } from './errors.js';
 import { toMessage, type MqttMessage } from './message.js';
 import type { HandleAuth, HandleMessage, ResolvedOptions } from './options.js';
+import { DEFAULT_HIGH_WATER_MARK, messageIterator } from './message-iterator.js';
+import { publishAll, type OutgoingMessage, type PublishAllOptions, type PublishAllResult } from './publish-all.js';
 import { RequestResponse, type RequestOptions, type RequestPayload, type RespondOptions, type ResponseHandler, type ResponseOutcome } from './request-response.js';
 import { TopicRoutes } from './routes.js';
 import type { AuthProperties, SettleResult } from './session/types.js';
@@ -24,6 +27,21 @@ export interface PublishResult {
   messageId?: number;
   /** The PUBACK or PUBCOMP that completed the flow (QoS 1/2). */
   packet?: Packet;
+}
+
+/** `topic()` options: the SUBSCRIBE options, and how messages are acknowledged. */
+export interface ClientTopicOptions<T = void> extends TopicOptions<T> {
+  /**
+   * 'manual': each message has an `ack()`, and a QoS 1/2 message's PUBACK/PUBREC waits until every
+   * manual stream that received it called it (see `topic`). @default 'auto'
+   */
+  ack?: 'auto' | 'manual';
+}
+
+/** `messages()` options: the SUBSCRIBE options and the buffer size. */
+export interface MessagesOptions extends TopicOptions {
+  /** Messages buffered before the socket is paused. @default 16 */
+  highWaterMark?: number;
 }
 
 export interface ClientHooks {
@@ -46,6 +64,8 @@ export class RxMqttClient {
   readonly events$: Observable<ClientEvent>;
   /** The payloads `topic(filter, { codec })` streams could not decode (each stream went on). */
   readonly decodeErrors$: Observable<DecodeError>;
+  /** Whether the client is connected (status 'connected'), for templates; replays the current value, emits on changes only. */
+  readonly connected$: Observable<boolean>;
   readonly options: ResolvedOptions;
 
   private readonly connection: Connection;
@@ -100,6 +120,10 @@ export class RxMqttClient {
     this.packetsOut$ = this.packetOutSubject.asObservable();
     this.events$ = this.eventSubject.asObservable();
     this.decodeErrors$ = this.decodeErrorSubject.asObservable();
+    this.connected$ = this.state$.pipe(
+      map((state) => state.status === 'connected'),
+      distinctUntilChanged(),
+    );
   }
 
   /** The current connection status, read synchronously. */
@@ -127,14 +151,67 @@ export class RxMqttClient {
    * wildcards whose values each message carries in `params`; a `codec` decodes payloads into
    * `value` (those it cannot decode are skipped and reported on `decodeErrors$`). See TopicOptions.
    *
+   * With `ack: 'manual'` each message comes with an idempotent `ack()`. A QoS 1/2 message's
+   * PUBACK/PUBREC goes out once every manual stream that received it called `ack()` (and after
+   * any `handleMessage`/`customHandleAcks`), in the order the messages arrived; QoS 0 messages
+   * get a no-op `ack()`. Unsubscribing acknowledges whatever the stream still held, so nothing
+   * waits forever; a `next` handler that throws before `ack()` keeps its hold until then.
+   * Unacknowledged messages are bounded by `maxUnackedMessages` (reading pauses above it)
+   * and, on MQTT 5 when that option is set, by the Receive Maximum it announces. Both act on the
+   * whole connection, as MQTT flow control does: a manual consumer that falls behind slows every
+   * stream of the client (the keepalive goes on). Streams without `ack: 'manual'` hold nothing back.
+   *
    * @example
    * client.topic<Reading>('sensors/:id/reading', { codec: json<Reading>(), qos: 1 })
    *   .subscribe((m) => console.log(m.params?.id, m.value.celsius));
+   * client.topic('jobs/#', { qos: 1, ack: 'manual' })
+   *   .pipe(concatMap(async (m) => { await work(m); m.ack(); }))
+   *   .subscribe();
    */
-  topic<T>(filter: string, options: TopicOptions<T> & { codec: Codec<T> }): Observable<MqttMessage<T>>;
-  topic(filter: string, options?: TopicOptions): Observable<MqttMessage>;
-  topic<T>(filter: string, options?: TopicOptions<T>): Observable<MqttMessage<T>> {
-    return topicStream(this.topicSource, filter, options);
+  topic<T>(filter: string, options: ClientTopicOptions<T> & { codec: Codec<T>; ack: 'manual' }): Observable<AckableMessage<T>>;
+  topic<T>(filter: string, options: ClientTopicOptions<T> & { codec: Codec<T> }): Observable<MqttMessage<T>>;
+  topic(filter: string, options: ClientTopicOptions & { ack: 'manual' }): Observable<AckableMessage>;
+  topic(filter: string, options?: ClientTopicOptions): Observable<MqttMessage>;
+  topic<T>(filter: string, options?: ClientTopicOptions<T>): Observable<MqttMessage<T>> {
+    const ack = options?.ack;
+    if (ack === undefined) return topicStream(this.topicSource, filter, options);
+    const { ack: _ack, ...topicOptions } = options as ClientTopicOptions<T>;
+    if (ack === 'auto') return topicStream(this.topicSource, filter, topicOptions);
+    if (ack !== 'manual') throw new InvalidArgumentError(`ack must be 'auto' or 'manual', got ${String(ack)}`);
+    return topicStream(this.topicSource, filter, topicOptions).pipe(manualAck<T>(this.connection.holds));
+  }
+
+  /**
+   * The messages matching `filter` as an async iterator, each acknowledged when the next one is
+   * pulled (or the loop ends): a manual-ack `topic()` stream, subscribed on the first `next()`.
+   * At `highWaterMark` buffered messages the socket is paused until half of them were pulled.
+   * `break` (or a throw in the loop) unsubscribes, acknowledging what was buffered; a refused
+   * SUBSCRIBE is thrown from `next()`; `end()` finishes the loop after the buffered messages. An
+   * iterator neither pulled nor returned keeps its messages unacknowledged and, once full, the
+   * socket paused: leave loops with `break`/`return`, or call `return()`.
+   *
+   * @example
+   * for await (const m of client.messages('jobs/#', { qos: 1 })) await work(m);
+   * @throws InvalidArgumentError for a `highWaterMark` that is not a positive integer.
+   */
+  messages(filter: string, options: MessagesOptions = {}): AsyncIterableIterator<MqttMessage> {
+    const { highWaterMark = DEFAULT_HIGH_WATER_MARK, ...topicOptions } = options ?? {};
+    const key = {};
+    const source = this.topic(filter, { ...topicOptions, ack: 'manual' });
+    return messageIterator(source, highWaterMark, (paused) => this.connection.holdReading(key, paused));
+  }
+
+  /**
+   * Publishes every message of `source$`, at most `concurrency` (100) at a time, and emits each
+   * one's result, in completion order. On the wire QoS 1/2 publishes are further limited to the
+   * broker's Receive Maximum. The first failure errors the stream.
+   *
+   * @example
+   * client.publishAll(from(readings).pipe(map((r) => ({ topic: 'sensors/1', payload: JSON.stringify(r), qos: 1 }))), { concurrency: 10 })
+   *   .subscribe((result) => log(result.messageId));
+   */
+  publishAll(source$: Observable<OutgoingMessage>, options?: PublishAllOptions): Observable<PublishAllResult> {
+    return publishAll((topic, payload, publishOptions) => this.publish$(topic, payload, publishOptions), source$, options);
   }
 
   /**

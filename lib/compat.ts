@@ -6,7 +6,8 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Subscription } from 'rxjs';
-import { RxMqttClient, type PublishResult } from './client.js';
+import type { AckableMessage } from './ack-holds.js';
+import { RxMqttClient, type ClientTopicOptions, type MessagesOptions, type PublishResult } from './client.js';
 import type { IAuthPacket, IPublishPacket, ISubscription, Packet } from './codec.js';
 import { normaliseEnd, normalisePublish, normaliseSubscribe, normaliseUnsubscribe, type Callback } from './compat-args.js';
 import type { Codec } from './codecs.js';
@@ -16,7 +17,7 @@ import { createLogger } from './log.js';
 import { resolveOptions, type AuthAnswer, type ClientOptions, type ResolvedOptions } from './options.js';
 import { requestPromise, type RequestOptions, type RequestPayload, type RespondOptions, type ResponseHandler } from './request-response.js';
 import type { AuthProperties } from './session/types.js';
-import type { TopicOptions } from './topic-options.js';
+import type { OutgoingMessage, PublishAllOptions, PublishAllResult } from './publish-all.js';
 import type { ClientEvent, ConnectionState } from './state.js';
 import { streamBuilderTransport } from './transport/select.js';
 import type { TransportFactory } from './transport/transport.js';
@@ -79,6 +80,11 @@ export class MqttClient extends EventEmitter {
     return this.client.state;
   }
 
+  /** See RxMqttClient#connected$. */
+  get connected$(): Observable<boolean> {
+    return this.client.connected$;
+  }
+
   get messages$(): Observable<MqttMessage> {
     return this.client.messages$;
   }
@@ -92,15 +98,27 @@ export class MqttClient extends EventEmitter {
   }
 
   /** See RxMqttClient#topic. */
-  topic<T>(filter: string, options: TopicOptions<T> & { codec: Codec<T> }): Observable<MqttMessage<T>>;
-  topic(filter: string, options?: TopicOptions): Observable<MqttMessage>;
-  topic<T>(filter: string, options?: TopicOptions<T>): Observable<MqttMessage<T>> {
-    return this.client.topic(filter, options as TopicOptions<T> & { codec: Codec<T> });
+  topic<T>(filter: string, options: ClientTopicOptions<T> & { codec: Codec<T>; ack: 'manual' }): Observable<AckableMessage<T>>;
+  topic<T>(filter: string, options: ClientTopicOptions<T> & { codec: Codec<T> }): Observable<MqttMessage<T>>;
+  topic(filter: string, options: ClientTopicOptions & { ack: 'manual' }): Observable<AckableMessage>;
+  topic(filter: string, options?: ClientTopicOptions): Observable<MqttMessage>;
+  topic<T>(filter: string, options?: ClientTopicOptions<T>): Observable<MqttMessage<T>> {
+    return this.client.topic(filter, options as ClientTopicOptions<T> & { codec: Codec<T> });
   }
 
   /** See RxMqttClient#decodeErrors$. */
   get decodeErrors$(): Observable<DecodeError> {
     return this.client.decodeErrors$;
+  }
+
+  /** See RxMqttClient#messages: `for await (const m of client.messages('a/#')) ...` */
+  messages(filter: string, options?: MessagesOptions): AsyncIterableIterator<MqttMessage> {
+    return this.client.messages(filter, options);
+  }
+
+  /** See RxMqttClient#publishAll. */
+  publishAll(source$: Observable<OutgoingMessage>, options?: PublishAllOptions): Observable<PublishAllResult> {
+    return this.client.publishAll(source$, options);
   }
 
   /** See RxMqttClient#publish$. */

@@ -4,6 +4,7 @@
  * (connect timeout, keepalive, reconnect delay, end timeout) through an injectable scheduler.
  */
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import { AckHolds, DEFAULT_MAX_UNACKED_MESSAGES } from './ack-holds.js';
 import { AuthFlow, type AuthSettler } from './auth-flow.js';
 import { BackoffCounter, fixedBackoff } from './backoff-policy.js';
 import { runBeforeConnect, type ConnectTarget } from './before-connect.js';
@@ -12,7 +13,7 @@ import { ClientClosedError, MqttError, PacketTooLargeError, ProtocolError, Serve
 import { Inbox } from './inbox.js';
 import { KeepaliveTimer } from './keepalive-timer.js';
 import { createLogger, customLogger, redactPacket, type Logger } from './log.js';
-import { connectProperties, incomingPacketLimit, type HandleAuth, type HandleMessage, type ResolvedOptions } from './options.js';
+import { connectProperties, enforcedReceiveMaximum, incomingPacketLimit, type HandleAuth, type HandleMessage, type ResolvedOptions } from './options.js';
 import { readStore } from './read-store.js';
 import { isRetryableConnack } from './refusal.js';
 import { Outbox } from './outbox.js';
@@ -90,6 +91,11 @@ export class Connection {
   private ending?: { promise: Promise<void>; resolve: () => void; disconnect: Omit<EndOptions, 'force'>; sent: boolean };
   private reconnectWhenClosed = false;
   private readonly inbox: Inbox;
+  /** Deliveries held by manual-ack streams (`topic(f, { ack: 'manual' })`). */
+  readonly holds: AckHolds;
+  /** Who wants the socket paused (the inbox, the holds, a full `messages()` iterator): read when nobody does. */
+  private readonly readingHeld = new Set<unknown>();
+  private transportPaused = false;
   /** Set when a QoS 0 PUBLISH could not be encoded, until its settle output is executed. */
   private unsentQos0?: MqttError;
   /** The `outgoingStore` is read once, before the first connect, to resume what it holds. */
@@ -116,6 +122,7 @@ export class Connection {
       password: options.password,
       will: options.will,
       properties: connectProperties(options),
+      enforcedReceiveMaximum: enforcedReceiveMaximum(options),
       resubscribe: options.resubscribe,
       queueQoSZero: options.queueQoSZero,
       autoUseTopicAlias: options.autoUseTopicAlias,
@@ -134,11 +141,16 @@ export class Connection {
       wrote: () => this.keepalive.sent(),
     });
     this.stores = new StoreMirror(options, this.session, (error) => hooks.onEvent({ type: 'error', error }));
-    this.inbox = new Inbox({
+    this.holds = new AckHolds(options.maxUnackedMessages ?? DEFAULT_MAX_UNACKED_MESSAGES, {
       emit: (packet) => hooks.onMessage(packet),
-      acknowledge: (ackId, reasonCode) => this.step({ type: 'acknowledge', ackId, reasonCode }),
+      send: (ackId, reasonCode) => this.step({ type: 'acknowledge', ackId, reasonCode }),
+      pause: (paused) => this.holdReading(this.holds, paused),
+    });
+    this.inbox = new Inbox({
+      emit: (packet, ackId) => this.holds.dispatch(packet, ackId),
+      acknowledge: (ackId, reasonCode) => this.holds.acknowledge(ackId, reasonCode),
       error: (error) => hooks.onEvent({ type: 'error', error }),
-      pause: (paused) => (paused ? this.transport?.pause() : this.transport?.resume()),
+      pause: (paused) => this.holdReading(this.inbox, paused),
       handleMessage: hooks.handleMessage,
       customHandleAcks: options.protocolVersion === 5 ? options.customHandleAcks : undefined,
     });
@@ -212,6 +224,24 @@ export class Connection {
     this.auth.reauthenticate(properties, settler);
   }
 
+  /**
+   * Stops reading the socket while any `key` holds it (`held` true), reads again once none does.
+   * Only a connected transport is paused: a CONNACK must always be read.
+   */
+  holdReading(key: unknown, held: boolean): void {
+    if (held) this.readingHeld.add(key);
+    else this.readingHeld.delete(key);
+    this.applyPause();
+  }
+
+  private applyPause(): void {
+    const pause = this.readingHeld.size > 0 && this.session.status === 'connected';
+    if (pause === this.transportPaused || !this.transport) return;
+    this.transportPaused = pause;
+    if (pause) this.transport.pause();
+    else this.transport.resume();
+  }
+
   removeOutgoing(messageId: number): void {
     this.step({ type: 'removeOutgoing', messageId });
   }
@@ -262,7 +292,8 @@ export class Connection {
   /** One connect attempt: `beforeConnect` (if any), then a transport; `connectTimeout` covers both. */
   private open(): void {
     this.attempt++;
-    this.setState({ status: 'connecting', attempt: this.attempt });
+    const cause = this.lastCause;
+    this.setState(cause ? { status: 'connecting', attempt: this.attempt, cause } : { status: 'connecting', attempt: this.attempt });
     const generation = ++this.generation;
     this.dropCause = undefined;
     this.timer?.unsubscribe();
@@ -413,6 +444,7 @@ export class Connection {
     this.connectedAt = this.scheduler.now();
     this.setState({ status: 'connected', connack, sessionPresent: connack.sessionPresent, attempt: this.attempt });
     this.startKeepalive(connack.properties?.serverKeepAlive ?? this.options.keepalive);
+    this.applyPause();
     this.hooks.onEvent({ type: 'connect', connack });
   }
 
@@ -421,10 +453,11 @@ export class Connection {
     this.keepalive.start(seconds, {
       ping: () => this.step({ type: 'pingDue' }),
       timeout: (error) => {
-        // While the inbox holds the socket paused (a slow handleMessage), PINGRESPs wait unread in
-        // it: their absence proves nothing. Keep pinging on time instead, so that the broker,
-        // which only needs to hear from us within 1.5 keepalive periods, keeps us [MQTT-3.1.2-24].
-        if (this.inbox.paused) {
+        // While the socket is paused (a slow handleMessage, unacknowledged manual-ack messages, a
+        // full iterator), PINGRESPs wait unread in it: their absence proves nothing. Keep pinging
+        // on time instead, so that the broker, which only needs to hear from us within 1.5
+        // keepalive periods, keeps us [MQTT-3.1.2-24].
+        if (this.transportPaused) {
           this.startKeepalive(seconds);
           return this.step({ type: 'pingDue' });
         }
@@ -552,8 +585,10 @@ export class Connection {
     if (generation !== this.generation) return;
     this.generation++;
     this.transport = undefined;
+    this.transportPaused = false;
     this.stopTimers();
     this.inbox.clear();
+    this.holds.connectionLost();
     this.discardUnwritten();
     this.step({ type: 'closed' });
     if (error && !this.dropCause) {

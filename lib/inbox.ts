@@ -8,8 +8,8 @@ import type { IPublishPacket } from './codec.js';
 import type { CustomHandleAcks, HandleMessage } from './options.js';
 
 export interface InboxHooks {
-  /** Emit the message to the app (routing, 'message' event). */
-  emit(packet: IPublishPacket): void;
+  /** Emit the message to the app (routing, 'message' event); `ackId` is the delivery's, if it needs an ack. */
+  emit(packet: IPublishPacket, ackId: number | undefined): void;
   /** The message is handled: send its PUBACK/PUBREC, with a reason code on MQTT 5. */
   acknowledge(ackId: number, reasonCode: number | undefined): void;
   /** A handler reported an error: surface it. */
@@ -39,7 +39,7 @@ export class Inbox {
   push(packet: IPublishPacket, ackId: number | undefined): void {
     const { hooks } = this;
     if (!hooks.customHandleAcks && !hooks.handleMessage?.() && this.queue.length === 0 && !this.busy) {
-      hooks.emit(packet);
+      hooks.emit(packet, ackId);
       if (ackId !== undefined) hooks.acknowledge(ackId, undefined);
       return;
     }
@@ -60,7 +60,7 @@ export class Inbox {
       const next = this.queue.shift()!;
       this.busy = true;
       let synchronous = true;
-      this.process(next.packet, (reasonCode) => {
+      this.process(next.packet, next.ackId, (reasonCode) => {
         this.busy = false;
         if (next.ackId !== undefined) this.hooks.acknowledge(next.ackId, reasonCode);
         if (this.isPaused && this.queue.length < RESUME_BELOW) this.setPaused(false);
@@ -70,7 +70,7 @@ export class Inbox {
     }
   }
 
-  private process(packet: IPublishPacket, done: (reasonCode?: number) => void): void {
+  private process(packet: IPublishPacket, ackId: number | undefined, done: (reasonCode?: number) => void): void {
     const { hooks } = this;
     let called = false;
     const once = (reasonCode?: number) => {
@@ -81,7 +81,7 @@ export class Inbox {
     const deliver = (reasonCode?: number) => {
       // MQTT 5: a failure reason code from customHandleAcks means the app refused the message.
       if (reasonCode !== undefined && reasonCode >= 0x80) return once(reasonCode);
-      hooks.emit(packet);
+      hooks.emit(packet, ackId);
       const handleMessage = hooks.handleMessage?.();
       if (!handleMessage) return once(reasonCode);
       handleMessage(packet, (error) => {

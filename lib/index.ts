@@ -9,7 +9,9 @@ import * as errors from './errors.js';
 
 export { connect, connectAsync } from './connect.js';
 export { MqttClient, MqttClient as Client, type ISubscriptionGrant, type StreamBuilder } from './compat.js';
-export { RxMqttClient, type PublishResult } from './client.js';
+export { RxMqttClient, type PublishResult, type ClientTopicOptions, type MessagesOptions } from './client.js';
+export type { AckableMessage } from './ack-holds.js';
+export type { OutgoingMessage, PublishAllOptions, PublishAllResult } from './publish-all.js';
 export { Store, type IStore, type StoreOptions } from './store.js';
 export { FileStore, type FileStoreOptions, type FileStoreStats } from './file-store.js';
 export { DefaultMessageIdProvider, UniqueMessageIdProvider } from './session/message-id-provider.js';

@@ -208,6 +208,18 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
    * client connects. @default false
    */
   followServerReference?: boolean;
+  /**
+   * rxmqtt: how many inbound QoS 1/2 messages `ack: 'manual'` streams (and `messages()`
+   * iterators) may hold unacknowledged. Above it the client stops reading the socket, and reads
+   * again once half of them are acknowledged: a slow consumer then bounds what the client holds
+   * (plus the messages already in the chunk being decoded). On MQTT 5, setting it also announces
+   * it in the CONNECT as Receive Maximum (at most 65535), unless `properties.receiveMaximum` is
+   * set, so that the broker itself sends no more than that unacknowledged; a broker that sends
+   * more anyway (mosquitto 2.0.11 does after its first window) is not disconnected for it, the
+   * pause bounds it. Left unset, the CONNECT is unchanged (no Receive Maximum: 65535).
+   * @default 1000 (not announced)
+   */
+  maxUnackedMessages?: number;
   /** Anything else is passed through (MQTT.js accepts arbitrary keys). */
   [key: string]: unknown;
 }
@@ -303,6 +315,7 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
   if (resolved.topicLinger !== undefined) checkNumber('topicLinger', resolved.topicLinger, 0, 2 ** 31 - 1);
   // 2 bytes is the smallest packet (PINGRESP); a limit below it could accept nothing.
   checkNumber('maximumIncomingPacketSize', resolved.maximumIncomingPacketSize, 2, MAX_MQTT_PACKET_SIZE);
+  if (resolved.maxUnackedMessages !== undefined) checkNumber('maxUnackedMessages', resolved.maxUnackedMessages, 1, 2 ** 31 - 1);
   if (resolved.beforeConnect !== undefined && typeof resolved.beforeConnect !== 'function') {
     throw new InvalidArgumentError('beforeConnect must be a function');
   }
@@ -397,12 +410,30 @@ function stripUndefined<T extends object>(obj: T): Partial<T> {
  * The CONNECT properties to send. On MQTT 5 the inbound limit is always announced as Maximum
  * Packet Size, so that the broker drops a message too large for us instead of sending it
  * [MQTT-3.1.2-25]: otherwise a too-large QoS 1/2 message would be re-sent after every reconnect.
+ * A `maxUnackedMessages` the user set becomes the Receive Maximum (3.1.2.11.3) unless
+ * `properties.receiveMaximum` says otherwise: the broker then throttles itself to the consumer.
  */
 export function connectProperties(options: ResolvedOptions): ResolvedOptions['properties'] {
   if (options.protocolVersion !== 5) return options.properties;
   const properties = withAuthPacket(options.properties, options.authPacket);
-  if (properties?.maximumPacketSize !== undefined) return properties;
-  return { ...properties, maximumPacketSize: options.maximumIncomingPacketSize };
+  const unacked = options.maxUnackedMessages;
+  const receiveMaximum = properties?.receiveMaximum === undefined && unacked !== undefined ? Math.min(unacked, 65535) : undefined;
+  if (properties?.maximumPacketSize !== undefined && receiveMaximum === undefined) return properties;
+  const announced: ConnectProperties = { ...properties };
+  if (announced.maximumPacketSize === undefined) announced.maximumPacketSize = options.maximumIncomingPacketSize;
+  if (receiveMaximum !== undefined) announced.receiveMaximum = receiveMaximum;
+  return announced;
+}
+
+/**
+ * The Receive Maximum a broker is held to (0x93 when exceeded): the user's
+ * `properties.receiveMaximum`. One announced on behalf of `maxUnackedMessages` is a request, not
+ * a limit the connection dies for: mosquitto 2.0.11 honours it for the first window only and then
+ * sends ahead up to its own `max_inflight_messages` (measured in spec/interop/manual-ack.spec.ts).
+ * Pausing the socket bounds what such a broker can push on us anyway.
+ */
+export function enforcedReceiveMaximum(options: ResolvedOptions): number {
+  return options.properties?.receiveMaximum ?? 65535;
 }
 
 /**

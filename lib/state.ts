@@ -9,8 +9,12 @@ import type { OverflowPolicy } from './session/types.js';
 export type ConnectionState =
   /** Created with `manualConnect` and not started yet. */
   | { status: 'idle' }
-  /** A transport is being opened, or CONNECT was sent and CONNACK is awaited. */
-  | { status: 'connecting'; attempt: number }
+  /**
+   * A transport is being opened, or CONNECT was sent and CONNACK is awaited. `attempt` counts
+   * every attempt since the client was created; `cause` is why the previous connection or attempt
+   * ended (absent before the first drop).
+   */
+  | { status: 'connecting'; attempt: number; cause?: Error }
   | { status: 'connected'; connack: IConnackPacket; sessionPresent: boolean; attempt: number }
   /** The connection dropped; the next attempt starts after `delayMs`. */
   | { status: 'reconnecting'; attempt: number; delayMs: number; cause?: Error }

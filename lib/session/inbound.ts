@@ -43,7 +43,7 @@ function validPublish(state: SessionState, packet: IPublishPacket, out: SessionO
 function receiveMaximumExceeded(state: SessionState, packet: IPublishPacket, out: SessionOutput[]): boolean {
   if (state.version !== 5) return false;
   if (packet.qos === 2 && state.inboundQos2.has(packet.messageId as number)) return false;
-  const maximum = state.options.properties?.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM;
+  const maximum = state.options.enforcedReceiveMaximum ?? state.options.properties?.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM;
   const unacknowledged = state.inboundQos1Unacked + state.inboundQos2.size;
   if (unacknowledged < maximum) return false;
   const message = `The broker sent more than our Receive Maximum of ${maximum} unacknowledged QoS 1/2 PUBLISHes`;

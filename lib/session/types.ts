@@ -79,6 +79,11 @@ export interface SessionOptions {
    */
   autoAssignTopicAlias?: boolean;
   messageIdProvider?: MessageIdProvider;
+  /**
+   * MQTT 5: the number of unacknowledged QoS 1/2 PUBLISHes a broker is disconnected for exceeding
+   * (DISCONNECT 0x93). @default properties.receiveMaximum, else 65535
+   */
+  enforcedReceiveMaximum?: number;
 }
 
 export type PublishProperties = NonNullable<IPublishPacket['properties']>;

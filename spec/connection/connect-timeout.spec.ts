@@ -39,7 +39,7 @@ describe('connect timeout', () => {
     expect(h.broker.connections[1]?.commands).toEqual(['connect']);
     expect(h.statuses()).toEqual(['idle', 'connecting', 'reconnecting', 'connecting']);
     expect(h.states[1]).toEqual({ status: 'connecting', attempt: 1 });
-    expect(h.states[3]).toEqual({ status: 'connecting', attempt: 2 });
+    expect(h.states[3]).toEqual({ status: 'connecting', attempt: 2, cause: expect.any(TimeoutError) });
     expect(h.eventLog()).toEqual(['error:ERR_CONNECT_TIMEOUT', 'close', 'offline', 'reconnect']);
   });
 

@@ -68,7 +68,7 @@ describe('reconnecting', () => {
     h.broker.last.close();
     h.client.reconnect();
     expect(h.broker.connections).toHaveLength(2);
-    expect(h.client.state).toEqual({ status: 'connecting', attempt: 2 });
+    expect(h.client.state).toEqual({ status: 'connecting', attempt: 2, cause: expect.any(Error) });
     await flush();
     expect(h.broker.connections[1]?.commands).toEqual(['connect']);
     expect(h.client.state).toMatchObject({ status: 'connected', attempt: 2 });
