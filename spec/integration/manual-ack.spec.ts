@@ -3,7 +3,7 @@
 import { firstValueFrom } from 'rxjs';
 import type { AckableMessage } from '../../lib/ack-holds.js';
 import { SubackError } from '../../lib/errors.js';
-import type { Packet } from '../../lib/index.js';
+import { json, type Packet } from '../../lib/index.js';
 import { floodSlowConsumer } from '../helpers/slow-consumer.js';
 import { connected, nextPackets, record, subscribed, useAedes, within } from './support.js';
 
@@ -28,6 +28,29 @@ describe('manual acknowledgement against aedes', () => {
     f.defer(() => subscription.unsubscribe());
     await publisher.publishAsync('jobs/1', 'work', { qos: 1 });
     await within(arrived, 3000, 'the message');
+    expect(pubacks(out)).toBe(0);
+    const puback = nextPackets(consumer.packetsOut$, 'puback');
+    message!.ack();
+    expect(await puback).toHaveLength(1);
+  });
+
+  it('combines manual ack with a codec and named parameters: the decoded message carries ack(), params and value', async () => {
+    const f = fixture();
+    const consumer = await connected(f.rx());
+    const publisher = await connected(f.rx());
+    const out = record(f, consumer.packetsOut$);
+    let message: AckableMessage<{ n: number }> | undefined;
+    let arrive!: () => void;
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
+    const stream = consumer.topic('jobs/:id/spec', { qos: 1, ack: 'manual', codec: json<{ n: number }>() });
+    const subscription = await subscribed(consumer, stream, (m) => {
+      message = m;
+      arrive();
+    });
+    f.defer(() => subscription.unsubscribe());
+    await publisher.publishAsync('jobs/42/spec', '{"n":7}', { qos: 1 });
+    await within(arrived, 3000, 'the message');
+    expect([message!.params?.id, message!.value.n]).toEqual(['42', 7]);
     expect(pubacks(out)).toBe(0);
     const puback = nextPackets(consumer.packetsOut$, 'puback');
     message!.ack();
