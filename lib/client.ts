@@ -5,7 +5,7 @@
 import { BehaviorSubject, Observable, Subject } from 'rxjs';
 import type { IAuthPacket, IDisconnectPacket, ISubscription, Packet } from './codec.js';
 import { Connection, type EndOptions, type Settler } from './connection.js';
-import { InvalidArgumentError, type SubackError } from './errors.js';
+import type { SubackError } from './errors.js';
 import { toMessage, type MqttMessage } from './message.js';
 import type { HandleAuth, HandleMessage, ResolvedOptions } from './options.js';
 import { RequestResponse, type RequestOptions, type RequestPayload, type RespondOptions, type ResponseHandler, type ResponseOutcome } from './request-response.js';
@@ -13,7 +13,7 @@ import { TopicRoutes, type TopicOptions } from './routes.js';
 import type { AuthProperties, SettleResult } from './session/types.js';
 import type { ClientEvent, ConnectionState } from './state.js';
 import type { TransportFactory } from './transport/transport.js';
-import { checkPublish, checkSubscription, toBuffer, type PublishOptions, type SubscribeOptions } from './validate.js';
+import { checkPublish, checkSubscriptions, checkUnsubscribe, toBuffer, type PublishOptions, type SubscribeOptions } from './validate.js';
 
 /** What `publish$` emits once the QoS flow completed. */
 export interface PublishResult {
@@ -167,7 +167,7 @@ export class RxMqttClient {
   /** Sends one SUBSCRIBE for `subscriptions`; emits the granted codes (one per filter). */
   subscribe$(subscriptions: ISubscription[], properties?: SubscribeOptions['properties']): Observable<{ granted: number[]; packet: Packet; refused?: SubackError }> {
     return new Observable((subscriber) => {
-      const invalid = subscriptions.length === 0 ? new InvalidArgumentError('No topic to subscribe to') : subscriptions.map(checkSubscription).find(Boolean);
+      const invalid = checkSubscriptions(subscriptions);
       if (invalid) return subscriber.error(invalid);
       this.connection.submit(
         { type: 'subscribe', subscriptions, properties },
@@ -190,6 +190,8 @@ export class RxMqttClient {
   /** Sends one UNSUBSCRIBE for `topics`; emits the UNSUBACK. */
   unsubscribe$(topics: string[], properties?: { userProperties?: Record<string, string | string[]> }): Observable<Packet | undefined> {
     return new Observable((subscriber) => {
+      const invalid = checkUnsubscribe(topics);
+      if (invalid) return subscriber.error(invalid);
       this.connection.submit(
         { type: 'unsubscribe', topics, properties },
         {
