@@ -9,6 +9,7 @@ import { resolveBackoff, type BackoffOptions, type BackoffPolicy } from './backo
 import type { BeforeConnect } from './before-connect.js';
 import { MAX_MQTT_PACKET_SIZE, type IAuthPacket, type IConnectPacket, type IPublishPacket, type QoS } from './codec.js';
 import { InvalidArgumentError } from './errors.js';
+import { redactWhenPrinted } from './log.js';
 import { checkCredentials, checkWill } from './options-checks.js';
 import { resolveOfflineQueue, type OfflineQueueLimits, type OfflineQueueOptions } from './offline-queue-options.js';
 import type { MessageIdProvider } from './session/types.js';
@@ -311,7 +312,7 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
   if (auth?.authenticationData !== undefined && auth.authenticationMethod === undefined) {
     throw new InvalidArgumentError('properties.authenticationData needs properties.authenticationMethod');
   }
-  return resolved;
+  return redactWhenPrinted(resolved);
 }
 
 /**
