@@ -19,7 +19,7 @@ import type { ClientEvent, ConnectionState } from './state.js';
 import type { TopicOptions } from './topic-options.js';
 import { topicStream } from './topic-stream.js';
 import type { TransportFactory } from './transport/transport.js';
-import { checkPublish, checkSubscription, toBuffer, type PublishOptions, type SubscribeOptions } from './validate.js';
+import { checkPublish, checkSubscriptions, checkUnsubscribe, toBuffer, type PublishOptions, type SubscribeOptions } from './validate.js';
 
 /** What `publish$` emits once the QoS flow completed. */
 export interface PublishResult {
@@ -276,7 +276,7 @@ export class RxMqttClient {
   /** Sends one SUBSCRIBE for `subscriptions`; emits the granted codes (one per filter). */
   subscribe$(subscriptions: ISubscription[], properties?: SubscribeOptions['properties']): Observable<{ granted: number[]; packet: Packet; refused?: SubackError }> {
     return new Observable((subscriber) => {
-      const invalid = subscriptions.length === 0 ? new InvalidArgumentError('No topic to subscribe to') : subscriptions.map(checkSubscription).find(Boolean);
+      const invalid = checkSubscriptions(subscriptions);
       if (invalid) return subscriber.error(invalid);
       this.connection.submit(
         { type: 'subscribe', subscriptions, properties },
@@ -299,6 +299,8 @@ export class RxMqttClient {
   /** Sends one UNSUBSCRIBE for `topics`; emits the UNSUBACK. */
   unsubscribe$(topics: string[], properties?: { userProperties?: Record<string, string | string[]> }): Observable<Packet | undefined> {
     return new Observable((subscriber) => {
+      const invalid = checkUnsubscribe(topics);
+      if (invalid) return subscriber.error(invalid);
       this.connection.submit(
         { type: 'unsubscribe', topics, properties },
         {

@@ -6,7 +6,7 @@
 import type { ISubscription, QoS } from './codec.js';
 import { InvalidArgumentError } from './errors.js';
 import type { SubscribeOptions } from './validate.js';
-import { checkSubscription, toSubscription } from './validate.js';
+import { checkSubscription, checkUnsubscribe, toSubscription } from './validate.js';
 
 export type Callback<T = unknown> = (error?: Error | null, result?: T) => void;
 
@@ -54,9 +54,8 @@ export function normaliseUnsubscribe(
   const cb = typeof callback === 'function' ? (callback as Callback) : undefined;
   const list = typeof topics === 'string' ? [topics] : Array.isArray(topics) ? topics : undefined;
   const properties = (options as { properties?: { userProperties?: Record<string, string | string[]> } } | undefined)?.properties;
-  if (!list || list.length === 0 || list.some((t) => typeof t !== 'string' || t.length === 0)) {
-    return { topics: [], callback: cb, error: new InvalidArgumentError('unsubscribe needs a topic or a non-empty array of topics') };
-  }
+  const error = checkUnsubscribe(list);
+  if (error) return { topics: [], callback: cb, error };
   return { topics: list as string[], properties, callback: cb };
 }
 

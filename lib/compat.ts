@@ -64,6 +64,7 @@ export class MqttClient extends EventEmitter {
     });
     this.client.events$.subscribe((event) => this.onEvent(event));
     this.on('newListener', (event: string) => this.listenLazily(event));
+    this.on('removeListener', (event: string) => this.listenerCount(event) === 0 && this.unlisten(event));
     if (!this.options.manualConnect) this.connect();
   }
 
@@ -338,6 +339,12 @@ export class MqttClient extends EventEmitter {
         log('unknown event %o', unexpected);
       }
     }
+  }
+
+  /** The last listener of a lazily wired event left: stop paying for it (and let the Subject go unobserved). */
+  private unlisten(event: string): void {
+    this.lazy.get(event)?.unsubscribe();
+    this.lazy.delete(event);
   }
 
   /** Packet and message events cost something per packet: wire them only when someone listens. */

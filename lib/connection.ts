@@ -12,7 +12,7 @@ import { createDecoder, encodePacketChunks, type EncodedPacket, type IDisconnect
 import { ClientClosedError, MqttError, PacketTooLargeError, ProtocolError, ServerDisconnectError, TimeoutError, TransportError, type SubackError } from './errors.js';
 import { Inbox } from './inbox.js';
 import { KeepaliveTimer } from './keepalive-timer.js';
-import { createLogger, customLogger, redactPacket, type Logger } from './log.js';
+import { createLogger, customLogger, redactPacket, redactWhenPrinted, type Logger } from './log.js';
 import { connectProperties, enforcedReceiveMaximum, incomingPacketLimit, type HandleAuth, type HandleMessage, type ResolvedOptions } from './options.js';
 import { readStore } from './read-store.js';
 import { isRetryableConnack } from './refusal.js';
@@ -112,7 +112,8 @@ export class Connection {
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.log = options.log ? customLogger('conn', options.log) : defaultLog;
     this.backoff = new BackoffCounter(options.reconnect ?? fixedBackoff(options.reconnectPeriod), options.reconnect?.random);
-    this.session = new MqttSession({
+    // The session keeps the credentials for every CONNECT: they print redacted, as the options do.
+    this.session = new MqttSession(redactWhenPrinted({
       protocolId: options.protocolId,
       protocolVersion: options.protocolVersion,
       clientId: options.clientId,
@@ -129,7 +130,7 @@ export class Connection {
       autoAssignTopicAlias: options.autoAssignTopicAlias,
       offlineQueue: options.offlineQueue,
       messageIdProvider: options.messageIdProvider,
-    });
+    }));
     this.state = { status: 'idle' };
     this.keepalive = new KeepaliveTimer(this.scheduler, options.reschedulePings);
     this.outbox = new Outbox({

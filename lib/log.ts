@@ -2,6 +2,7 @@
  * The one owner of the `debug` package. Namespaces are `rxmqtt:<area>`; enable with DEBUG=rxmqtt*.
  * Callers must pass packets through `redactPacket` before logging them.
  */
+import { inspect } from 'node:util';
 import createDebug from 'debug';
 
 export interface Logger {
@@ -32,6 +33,48 @@ export function redactPacket<T extends object>(packet: T): T {
     copy.properties = { ...props, authenticationData: '<redacted>' };
   }
   return copy as T;
+}
+
+/** Connect options that are secrets: credentials and TLS private keys (certificates are public). */
+const SECRET_OPTIONS = ['password', 'key', 'passphrase', 'pfx'];
+/** WebSocket headers that carry credentials. */
+const SECRET_HEADER = /^(authorization|proxy-authorization|cookie)$/i;
+
+/**
+ * A shallow copy of connect options that is safe to print or serialise: password, TLS `key`,
+ * `passphrase` and `pfx`, MQTT 5 authentication data and credential headers of `wsOptions` are
+ * replaced by '<redacted>'. What `JSON.stringify(client.options)` and `util.inspect` show.
+ */
+export function redactOptions(options: Record<string, unknown>): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...options };
+  for (const name of SECRET_OPTIONS) if (copy[name] !== undefined) copy[name] = '<redacted>';
+  if (isObject(copy.properties)) copy.properties = redactPacket({ properties: copy.properties }).properties;
+  if (isObject(copy.authPacket)) copy.authPacket = redactPacket(copy.authPacket);
+  if (isObject(copy.wsOptions)) {
+    const ws = redactOptions(copy.wsOptions);
+    if (isObject(ws.headers)) {
+      ws.headers = Object.fromEntries(Object.entries(ws.headers).map(([name, value]) => [name, SECRET_HEADER.test(name) ? '<redacted>' : value]));
+    }
+    copy.wsOptions = ws;
+  }
+  return copy;
+}
+
+/**
+ * Makes `options` print and serialise redacted (see `redactOptions`) while every value stays
+ * readable by code, as MQTT.js's `client.options.password` is. The two members are not
+ * enumerable: spreading or copying the options does not carry them along.
+ */
+export function redactWhenPrinted<T extends object>(options: T): T {
+  const redacted = () => redactOptions(options as Record<string, unknown>);
+  return Object.defineProperties(options, {
+    toJSON: { value: redacted, enumerable: false, configurable: true, writable: true },
+    [inspect.custom]: { value: redacted, enumerable: false, configurable: true, writable: true },
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object';
 }
 
 /** Turns on every `rxmqtt:*` namespace (the CLI's `--debug`); output goes to stderr. */

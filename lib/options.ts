@@ -9,6 +9,8 @@ import { resolveBackoff, type BackoffOptions, type BackoffPolicy } from './backo
 import type { BeforeConnect } from './before-connect.js';
 import { MAX_MQTT_PACKET_SIZE, type IAuthPacket, type IConnectPacket, type IPublishPacket, type QoS } from './codec.js';
 import { InvalidArgumentError } from './errors.js';
+import { redactWhenPrinted } from './log.js';
+import { checkCredentials, checkWill } from './options-checks.js';
 import { resolveOfflineQueue, type OfflineQueueLimits, type OfflineQueueOptions } from './offline-queue-options.js';
 import type { MessageIdProvider } from './session/types.js';
 import type { IStore } from './store.js';
@@ -270,6 +272,7 @@ export function randomClientId(): string {
  * Throws InvalidArgumentError for a URL or option that can never work.
  */
 export function resolveOptions(url: string | undefined, options: ClientOptions = {}): ResolvedOptions {
+  if (url !== undefined && typeof url !== 'string') throw new InvalidArgumentError(`The broker URL must be a string, got ${typeof url}`);
   const merged: ClientOptions = { ...options };
   if (url !== undefined) Object.assign(merged, parseBrokerUrl(url), stripUndefined(options));
   const protocol = (merged.protocol ?? 'mqtt').replace(/:$/, '');
@@ -308,6 +311,8 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
     endTimeout: merged.endTimeout ?? 30_000,
     maximumIncomingPacketSize: merged.maximumIncomingPacketSize ?? DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE,
   };
+  checkCredentials(resolved);
+  checkWill(resolved.will);
   checkNumber('keepalive', resolved.keepalive, 0, 65535);
   checkNumber('reconnectPeriod', resolved.reconnectPeriod, 0, 2 ** 31 - 1);
   checkNumber('connectTimeout', resolved.connectTimeout, 0, 2 ** 31 - 1);
@@ -327,7 +332,7 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
   if (auth?.authenticationData !== undefined && auth.authenticationMethod === undefined) {
     throw new InvalidArgumentError('properties.authenticationData needs properties.authenticationMethod');
   }
-  return resolved;
+  return redactWhenPrinted(resolved);
 }
 
 /**
@@ -376,6 +381,8 @@ export function parseBrokerUrl(url: string): ClientOptions {
     throw new InvalidArgumentError(`Invalid broker URL: ${redactUrl(url)}`);
   }
   const out: ClientOptions = { protocol: parsed.protocol.replace(/:$/, ''), host: parsed.hostname.replace(/^\[|\]$/g, '') };
+  // Only a Unix socket URL names no host (mqtt+unix:///path); anywhere else '' is a mistake.
+  if (out.host === '' && out.protocol !== 'mqtt+unix') throw new InvalidArgumentError(`Invalid broker URL (no host): ${redactUrl(url)}`);
   if (parsed.port) out.port = Number(parsed.port);
   if (parsed.username) out.username = decodeURIComponent(parsed.username);
   if (parsed.password) out.password = decodeURIComponent(parsed.password);

@@ -51,6 +51,45 @@ export function checkPublish(topic: unknown, payload: unknown, options: PublishO
   if (options.properties !== undefined && (options.properties === null || typeof options.properties !== 'object')) {
     return new InvalidArgumentError('properties must be an object');
   }
+  return checkPublishSize(topic as string, payload as string | Uint8Array, options.qos ?? 0);
+}
+
+/** 2.1.4: a packet's Remaining Length is at most 268,435,455 bytes (4 bytes of Variable Byte Integer). */
+const MAX_REMAINING_LENGTH = 268_435_455;
+
+/**
+ * A payload that cannot fit in one MQTT packet fails here, as bad input, instead of in the codec.
+ * The bound counts the topic (2-byte length + UTF-8 bytes) and the packet id; properties are the
+ * codec's to measure. Cheap on the hot path: the topic is measured only near the limit.
+ */
+function checkPublishSize(topic: string, payload: string | Uint8Array, qos: number): InvalidArgumentError | undefined {
+  // A string needs at most 3 UTF-8 bytes per UTF-16 code unit: measure only a large one.
+  const size = typeof payload !== 'string' ? payload.byteLength : payload.length * 3 > MAX_REMAINING_LENGTH ? Buffer.byteLength(payload) : payload.length;
+  const overhead = 2 + (qos > 0 ? 2 : 0);
+  if (size + overhead + topic.length * 3 <= MAX_REMAINING_LENGTH) return undefined;
+  const total = size + overhead + Buffer.byteLength(topic);
+  if (total <= MAX_REMAINING_LENGTH) return undefined;
+  return new InvalidArgumentError(`payload of ${size} bytes does not fit in an MQTT packet (at most ${MAX_REMAINING_LENGTH} bytes after the fixed header, topic included)`);
+}
+
+/** UNSUBSCRIBE takes the same topic filters as SUBSCRIBE (3.10.3). */
+export function checkUnsubscribe(topics: unknown): InvalidArgumentError | undefined {
+  if (!Array.isArray(topics) || topics.length === 0) return new InvalidArgumentError('unsubscribe needs a topic or a non-empty array of topics');
+  for (const topic of topics) {
+    const filterError = validateFilter(topic);
+    if (filterError) return new InvalidArgumentError(`Invalid topic filter "${String(topic)}": ${filterError}`);
+  }
+  return undefined;
+}
+
+/** The subscriptions of one SUBSCRIBE (3.8.3): at least one, each a valid filter and options. */
+export function checkSubscriptions(subscriptions: unknown): InvalidArgumentError | undefined {
+  if (!Array.isArray(subscriptions) || subscriptions.length === 0) return new InvalidArgumentError('subscribe needs a non-empty array of subscriptions');
+  for (const sub of subscriptions) {
+    if (sub === null || typeof sub !== 'object') return new InvalidArgumentError(`a subscription must be an object, got ${describe(sub)}`);
+    const error = checkSubscription(sub as ISubscription);
+    if (error) return error;
+  }
   return undefined;
 }
 

@@ -26,7 +26,8 @@ export function openConnection(state: SessionState, out: SessionOutput[]): void 
 
 /** New credentials for the CONNECTs that follow (copy on write: the caller's options stay as given). */
 export function configure(state: SessionState, input: ConfigureInput): void {
-  const options = { ...state.options };
+  // Every own property, the non-enumerable ones too: options that print redacted stay so.
+  const options: SessionOptions = Object.defineProperties({} as SessionOptions, Object.getOwnPropertyDescriptors(state.options));
   if (input.username !== undefined) options.username = input.username;
   if (input.password !== undefined) options.password = input.password;
   state.options = options;
