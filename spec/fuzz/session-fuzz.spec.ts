@@ -1,0 +1,188 @@
+/**
+ * Issue #8: the client's inbound path (decoder + session) fed random and mutated byte streams in
+ * every protocol state, MQTT 3.1.1 and 5. Pure and fast: no client, no timers, no sockets.
+ *
+ * Each case builds a session in its state (see `corpus.ts`), mutates a captured session (bit
+ * flips, byte insert/delete, truncation, splicing, Remaining Length tampering up to 256 MB, or
+ * random bytes), feeds it in random chunks, and checks (`drive.ts`):
+ * - nothing throws out of the decoder or the session;
+ * - the case ends with at most one fatal outcome, a typed error: a ProtocolError with a failure
+ *   reason code (decoder: 0x81 Malformed, 0x95 Too large), a ConnackError, or an MQTT 5 server
+ *   DISCONNECT; else the session carries on (still connected or awaiting CONNACK);
+ * - the decoder never buffers more than the maximum packet size, and a header announcing more
+ *   is refused before the next chunk is read;
+ * - the session reconnects and accepts a valid CONNACK afterwards, and on end() every command
+ *   settles exactly once.
+ *
+ * Budget (fixed seed, about 40-50 µs a case on one core): RXMQTT_FUZZ_RUNS full-path cases
+ * (default 250,000), 10% of them as fast-check structured cases that shrink, 10% fully random
+ * bytes, the rest drawn from a seeded PRNG per fast-check seed (ten times cheaper to generate);
+ * plus 750,000 cases of the cheap path, the fixed-header scanner that bounds what the decoder
+ * buffers, against a reference walk. A long run: RXMQTT_FUZZ_RUNS=10000000 (and RXMQTT_FUZZ_SEED
+ * for another seed). Error stack traces are off during the bulk runs (they dominate the cost of
+ * a case): replay a failure from the regressions table to get them.
+ */
+import fc from 'fast-check';
+import { FixedHeaderScanner } from '../../lib/codec.js';
+import { DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE } from '../../lib/options.js';
+import { seededRandom } from '../helpers/random.js';
+import { corpus, FUZZ_STATES, FUZZ_VERSIONS, type FuzzState, type FuzzVersion } from './corpus.js';
+import { FuzzDriver, InvariantError, oversizedHeaderEnd, type Outcome } from './drive.js';
+import { byteCase, caseLiteral, chunksOf, seededByteCase, streamOf, type ByteCase } from './mutate.js';
+
+const FULL_RUNS = Number(process.env.RXMQTT_FUZZ_RUNS ?? 250_000);
+const SCANNER_RUNS = Number(process.env.RXMQTT_FUZZ_SCANNER_RUNS ?? 750_000);
+const SEED = Number(process.env.RXMQTT_FUZZ_SEED ?? 0x8f5eed);
+/** A small limit makes Remaining Length tampering hit it often; the default one is checked too. */
+const LIMITS = [256, DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE] as const;
+
+const combos = FUZZ_STATES.flatMap((state) => FUZZ_VERSIONS.map((version) => [state, version] as const));
+const perCombo = (share: number) => Math.ceil((FULL_RUNS * share) / combos.length);
+const STRUCTURED_RUNS = perCombo(0.1);
+const RANDOM_RUNS = perCombo(0.1);
+const SEEDED_RUNS = perCombo(0.8);
+
+const stats = { cases: 0, scannerCases: 0, fatal: { decoder: 0, session: 0, refused: 0, serverDisconnect: 0 }, carriedOn: 0, packets: 0, ms: 0 };
+
+function record(outcome: Outcome): void {
+  stats.cases++;
+  stats.packets += outcome.packets;
+  if (outcome.by) stats.fatal[outcome.by]++;
+  else stats.carriedOn++;
+}
+
+/** One case, start to end: state set-up, the chunks, reconnect, end. */
+function run(state: FuzzState, version: FuzzVersion, chunks: readonly Buffer[], maxPacketSize: number): Outcome {
+  const driver = new FuzzDriver(state, version);
+  const stream = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  const outcome = driver.feed(chunks, maxPacketSize, oversizedHeaderEnd(stream, maxPacketSize));
+  driver.reconnect();
+  driver.end();
+  return outcome;
+}
+
+/** Runs `c`; a failure names the case as a literal for the regressions table. */
+function runCase(state: FuzzState, version: FuzzVersion, packets: readonly Buffer[], c: ByteCase, limit: number): Outcome {
+  try {
+    return run(state, version, chunksOf(streamOf(c, packets), c.cuts), limit);
+  } catch (err) {
+    if (!(err instanceof InvariantError)) throw err;
+    throw new InvariantError(`${err.message}\n  regression: ['...', '${state}', ${version}, ${caseLiteral(c)}, ${limit}]`);
+  }
+}
+
+/** Runs `body` timed, with stack traces off (restored after). */
+function timed(body: () => void): void {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const started = performance.now();
+  try {
+    body();
+  } finally {
+    stats.ms += performance.now() - started;
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
+ * Failures the fuzzer found, replayed on every run: [name, state, version, case, limit].
+ * A failing bulk case prints its line ready to paste here.
+ */
+const regressions: Array<[string, FuzzState, FuzzVersion, ByteCase, number]> = [];
+
+afterAll(() => {
+  const { cases, scannerCases, ms, fatal, carriedOn, packets } = stats;
+  console.log(
+    `inbound fuzz: ${cases + scannerCases} cases in ${(ms / 1000).toFixed(1)} s (seed ${SEED}): ` +
+      `${cases} through decoder + session (fatal: ${JSON.stringify(fatal)}, carried on: ${carriedOn}, ` +
+      `decoded packets: ${packets}), ${scannerCases} through the fixed-header scanner`,
+  );
+});
+
+describe('fuzzing the inbound path (decoder + session)', () => {
+  describe.each(combos)('%s, MQTT %s', (state, version) => {
+    const packets = corpus(state, version);
+
+    it('the unmutated captured sessions end in typed outcomes, never a throw', () => {
+      for (let i = 0; i < packets.length; i++) {
+        for (const limit of LIMITS) record(run(state, version, [packets[i]!], limit));
+      }
+    });
+
+    it(`survives ${STRUCTURED_RUNS} mutated captured sessions in random chunks (fast-check, shrinking)`, () => {
+      timed(() =>
+        fc.assert(
+          fc.property(byteCase(packets.length), fc.constantFrom(...LIMITS), (c, limit) => {
+            record(runCase(state, version, packets, c, limit));
+          }),
+          { seed: SEED, numRuns: STRUCTURED_RUNS },
+        ),
+      );
+    });
+
+    it(`survives ${SEEDED_RUNS} mutated captured sessions in random chunks (seeded PRNG)`, () => {
+      timed(() =>
+        fc.assert(
+          fc.property(fc.noShrink(fc.integer()), (seed) => {
+            const random = seededRandom(seed);
+            const c = seededByteCase(random, packets.length);
+            record(runCase(state, version, packets, c, LIMITS[seed & 1]!));
+          }),
+          { seed: SEED, numRuns: SEEDED_RUNS },
+        ),
+      );
+    });
+
+    it(`survives ${RANDOM_RUNS} streams of random bytes`, () => {
+      timed(() =>
+        fc.assert(
+          fc.property(fc.uint8Array({ maxLength: 64 }), fc.array(fc.nat(), { maxLength: 3 }), (bytes, cuts) => {
+            record(run(state, version, chunksOf(Buffer.from(bytes), cuts), 256));
+          }),
+          { seed: SEED, numRuns: RANDOM_RUNS },
+        ),
+      );
+    });
+  });
+
+  if (regressions.length > 0) {
+    it.each(regressions)('regression: %s', (_name, state, version, c, limit) => {
+      runCase(state, version, corpus(state, version), c, limit);
+    });
+  }
+});
+
+describe('fuzzing the fixed-header scanner that bounds inbound buffering', () => {
+  const corpora = combos.map(([state, version]) => corpus(state, version));
+
+  it(`refuses exactly the first packet announced over the limit, from its header, in ${SCANNER_RUNS} mutated streams`, () => {
+    timed(() =>
+      fc.assert(
+        fc.property(fc.noShrink(fc.integer()), (seed) => {
+          const random = seededRandom(seed);
+          const packets = corpora[Math.floor(random() * corpora.length)]!;
+          const c = seededByteCase(random, packets.length);
+          const limit = [16, 256, DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE][seed & 3 % 3]!;
+          const stream = streamOf(c, packets);
+          const expected = oversizedHeaderEnd(stream, limit);
+          const scanner = new FixedHeaderScanner(limit);
+          let offset = 0;
+          let refusedAt: number | undefined;
+          for (const chunk of chunksOf(stream, c.cuts)) {
+            const cut = scanner.scan(chunk);
+            if (cut >= 0) {
+              refusedAt = offset + cut;
+              break;
+            }
+            offset += chunk.length;
+          }
+          stats.scannerCases++;
+          if (refusedAt !== expected) {
+            throw new InvariantError(`scanner refused at ${refusedAt}, the reference at ${expected}: limit ${limit}, case ${caseLiteral(c)}`);
+          }
+        }),
+        { seed: SEED, numRuns: SCANNER_RUNS },
+      ),
+    );
+  });
+});
