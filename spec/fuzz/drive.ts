@@ -27,6 +27,11 @@ const packetModule = mqttPacket as unknown as { parser: (options: unknown) => Bu
 const originalParser = packetModule.parser;
 packetModule.parser = (options) => (lastParser = originalParser(options));
 
+const PINGRESP = Buffer.from([0xd0, 0x00]);
+
+/** Packet ids probed for in-flight publishes: the set-up uses 1-3, the fuzzed flows a few more. */
+const PROBED_IDS = 16;
+
 const connack = (extra: Partial<IConnackPacket> = {}): IConnackPacket => ({ cmd: 'connack', sessionPresent: false, returnCode: 0, reasonCode: 0, ...extra });
 
 function sessionOptions(state: FuzzState, version: FuzzVersion): SessionOptions {
@@ -64,6 +69,7 @@ export class FuzzDriver {
   private readonly pendingAcks: number[] = [];
   private outcome: Outcome = { packets: 0 };
   private dead = false;
+  private pongs = 0;
   /** Whether sent packets are checked to encode: those answering the fuzzed bytes are (set-up ones are known good). */
   private checkSends = false;
 
@@ -118,6 +124,12 @@ export class FuzzDriver {
       }
     }
     this.checkSends = false;
+    if (!this.dead && this.session.status === 'connected' && endsOnPacketBoundary(Buffer.concat(chunks))) {
+      // Still in step with the broker: the next packet decodes, and a PINGRESP is just that.
+      const pongs = this.pongs;
+      decoder.push(PINGRESP);
+      check(!this.dead && this.pongs === pongs + 1, 'a PINGRESP after the fuzzed bytes is decoded as one');
+    }
     return this.outcome;
   }
 
@@ -129,9 +141,18 @@ export class FuzzDriver {
     this.outcome = { packets: this.outcome.packets };
     const first = this.input({ type: 'open' })[0];
     check(first?.type === 'send' && first.packet.cmd === 'connect', 'CONNECT first on a new connection');
+    const inflight: number[] = [];
+    for (let id = 1; id <= PROBED_IDS; id++) if (this.session.inflightPublish(id)) inflight.push(id);
     const outputs = this.input({ type: 'packet', packet: connack() });
     check(outputs.some((o) => o.type === 'connected'), 'a valid CONNACK is accepted after the fuzzed connection');
     check(!this.dead, `a valid CONNACK is accepted after the fuzzed connection: ${this.outcome.error?.message}`);
+    // Nothing lost: every publish in flight goes out again (PUBLISH, or PUBREL once PUBREC'd), or
+    // settles (a PUBREC'd QoS 2 on a new session; one the new CONNACK's limits refuse).
+    for (const id of inflight) {
+      const resent = outputs.some((o) => o.type === 'send' && (o.packet.cmd === 'publish' || o.packet.cmd === 'pubrel') && o.packet.messageId === id);
+      const settled = outputs.some((o) => o.type === 'settle' && o.result?.type === 'publish' && o.result.messageId === id);
+      check(resent || settled, `in-flight publish ${id} neither re-sent nor settled after reconnect`);
+    }
   }
 
   /** end(): every command still waiting settles, once, with a ClientClosedError. */
@@ -232,10 +253,12 @@ export class FuzzDriver {
       case 'authFailed':
       case 'close':
         throw new InvariantError(`unexpected ${o.type} output for broker input`);
+      case 'pingResponse':
+        this.pongs++;
+        return;
       case 'connected':
       case 'dropped':
       case 'resubscribeFailed':
-      case 'pingResponse':
       case 'authChallenge':
       case 'reauthenticated':
       case 'reauthRefused':
@@ -269,4 +292,27 @@ export function oversizedHeaderEnd(stream: Buffer, maxPacketSize: number): numbe
     i += 1 + n + length;
   }
   return undefined;
+}
+
+/**
+ * Whether `stream` is whole packets by their fixed headers (no packet cut short at the end), so
+ * that the next byte a broker sends starts a packet: only then must a valid packet after the
+ * stream decode as itself.
+ */
+export function endsOnPacketBoundary(stream: Buffer): boolean {
+  let i = 0;
+  while (i < stream.length) {
+    let length = 0;
+    let n = 0;
+    for (;;) {
+      const byte = stream[i + 1 + n];
+      if (byte === undefined) return false;
+      length += (byte & 0x7f) * 2 ** (7 * n);
+      n++;
+      if ((byte & 0x80) === 0) break;
+      if (n === 4) return false;
+    }
+    i += 1 + n + length;
+  }
+  return i === stream.length;
 }
