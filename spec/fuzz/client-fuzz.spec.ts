@@ -12,7 +12,7 @@
  * - advancing virtual time (keepalive, reconnects) never throws;
  * - after `end({ force: true })` every publish$/subscribe$/unsubscribe$ has settled and end() resolved.
  *
- * 3,000 fixed-seed cases by default (RXMQTT_CLIENT_FUZZ_RUNS for more, RXMQTT_FUZZ_SEED for another seed).
+ * 3,000 fixed-seed mutated cases and 1,000 of hostile packets by default (RXMQTT_CLIENT_FUZZ_RUNS for more, RXMQTT_FUZZ_SEED for another seed).
  */
 import fc from 'fast-check';
 import { config, type Observable } from 'rxjs';
@@ -21,9 +21,12 @@ import { harness, flush, type Harness } from '../connection/harness.js';
 import { seededRandom } from '../helpers/random.js';
 import { corpus, FUZZ_STATES, FUZZ_VERSIONS, type FuzzState, type FuzzVersion } from './corpus.js';
 import { endsOnPacketBoundary } from './drive.js';
+import { hostilePackets } from './packets.js';
 import { caseLiteral, chunksOf, seededByteCase, streamOf, type ByteCase } from './mutate.js';
 
 const RUNS = Number(process.env.RXMQTT_CLIENT_FUZZ_RUNS ?? 3000);
+/** Sequences of well-formed hostile packets (`packets.ts`), on top of the mutated sessions. */
+const HOSTILE_RUNS = Math.ceil(RUNS / 3);
 const SEED = Number(process.env.RXMQTT_FUZZ_SEED ?? 0x8f5eed);
 
 interface Tracked {
@@ -74,12 +77,15 @@ function check(condition: unknown, message: string): asserts condition {
 }
 
 async function runCase(state: FuzzState, version: FuzzVersion, c: ByteCase): Promise<'carried on' | 'dropped'> {
+  return runStream(state, version, streamOf(c, corpus(state, version)), c.cuts);
+}
+
+async function runStream(state: FuzzState, version: FuzzVersion, stream: Buffer, cuts: readonly number[]): Promise<'carried on' | 'dropped'> {
   const { h, ops } = await clientIn(state, version);
   const connection = h.broker.last;
   const upBefore = h.client.state.status;
   check(h.errors().length === 0, `set-up of ${state} reported ${h.errors().map((e) => e.message)}`);
-  const stream = streamOf(c, corpus(state, version));
-  for (const chunk of chunksOf(stream, c.cuts)) {
+  for (const chunk of chunksOf(stream, cuts)) {
     if (!connection.isOpen) break;
     connection.raw(chunk);
     await flush();
@@ -155,8 +161,26 @@ describe('fuzzing the whole client over a scripted broker', () => {
       }),
       { seed: SEED, numRuns: RUNS },
     );
-    ms = performance.now() - started;
+    ms += performance.now() - started;
     expect(problems).toEqual([]);
+  }, 600_000);
+
+  const hostileCase = fc.nat(combos.length - 1).chain((i) => fc.tuple(fc.constant(i), hostilePackets(combos[i]![1])));
+
+  it(`survives ${HOSTILE_RUNS} sequences of well-formed hostile packets in every state`, async () => {
+    const started = performance.now();
+    await fc.assert(
+      fc.asyncProperty(hostileCase, fc.boolean(), fc.array(fc.nat(), { maxLength: 3 }), async ([i, hostile], accept, cuts) => {
+        const [state, version] = combos[i]!;
+        // Before CONNACK, half the sequences come after an accepting one.
+        const stream = state === 'beforeConnack' && accept ? Buffer.concat([corpus(state, version)[0]!, hostile]) : hostile;
+        counts[await runStream(state, version, stream, cuts)]++;
+        await flush();
+        check(problems.length === 0, problems.join('\n'));
+      }),
+      { seed: SEED, numRuns: HOSTILE_RUNS },
+    );
+    ms += performance.now() - started;
   }, 600_000);
 
   if (regressions.length > 0) {

@@ -43,10 +43,21 @@ function sessionOptions(state: FuzzState, version: FuzzVersion): SessionOptions 
     keepalive: 60,
     resubscribe: true,
     queueQoSZero: true,
-    // Enhanced authentication before CONNACK, so that the broker's AUTH is part of the flow.
-    properties: version === 5 && state === 'beforeConnack' ? { authenticationMethod: 'SCRAM' } : undefined,
+    // v5: inbound topic aliases and a small Receive Maximum, so that the broker can use and break
+    // them; enhanced authentication before CONNACK, so that the broker's AUTH is part of the flow.
+    properties:
+      version === 5
+        ? { topicAliasMaximum: 4, receiveMaximum: 3, ...(state === 'beforeConnack' ? { authenticationMethod: 'SCRAM' } : {}) }
+        : undefined,
   };
 }
+
+/**
+ * When the app acknowledges inbound QoS 1/2 messages: at once in order (the default inbox),
+ * never during the case (acks pile up against Receive Maximum), or later ones first.
+ */
+export type AckMode = 'immediate' | 'held' | 'reverse';
+export const ACK_MODES: readonly AckMode[] = ['immediate', 'held', 'reverse'];
 
 /** How one case ended. */
 export interface Outcome {
@@ -76,6 +87,7 @@ export class FuzzDriver {
   constructor(
     readonly state: FuzzState,
     readonly version: FuzzVersion,
+    private readonly acks: AckMode = 'immediate',
   ) {
     this.session = new MqttSession(sessionOptions(state, version));
     this.input({ type: 'open' });
@@ -91,6 +103,8 @@ export class FuzzDriver {
       this.command({ type: 'publish', token: 2, topic: 'out', payload: 'p2', qos: 2, retain: false, dup: false });
       this.command({ type: 'publish', token: 3, topic: 'out', payload: 'p3', qos: 1, retain: false, dup: false });
       this.input({ type: 'packet', packet: { cmd: 'publish', topic: 'in', payload: Buffer.from('x'), qos: 2, retain: false, dup: false, messageId: 7 } });
+      const pubrec = this.input({ type: 'acknowledge', ackId: this.pendingAcks.shift()! });
+      check(pubrec[0]?.type === 'send' && pubrec[0].packet.cmd === 'pubrec', 'qos2 set-up: PUBREC sent for inbound id 7');
       check(this.session.inflightCount === 3, 'qos2 set-up: three publishes in flight');
     } else {
       this.command({ type: 'subscribe', token: 1, subscriptions: [{ topic: 'sub/#', qos: 1 }, { topic: 'other', qos: 2 }] });
@@ -174,7 +188,13 @@ export class FuzzDriver {
     if (this.dead) return; // a late packet of a connection already dropped (connection.ts: generation check)
     this.outcome.packets++;
     this.input({ type: 'packet', packet });
-    while (!this.dead && this.pendingAcks.length > 0) this.input({ type: 'acknowledge', ackId: this.pendingAcks.shift()! });
+    if (this.acks === 'held') return;
+    // 'reverse': the app finishes later messages first, and refuses them (v5 reason code 0x83).
+    const reasonCode = this.acks === 'reverse' && this.version === 5 ? 0x83 : undefined;
+    while (!this.dead && this.pendingAcks.length > 0) {
+      const ackId = this.acks === 'reverse' ? this.pendingAcks.pop()! : this.pendingAcks.shift()!;
+      this.input({ type: 'acknowledge', ackId, reasonCode });
+    }
     this.pendingAcks.length = 0;
   }
 

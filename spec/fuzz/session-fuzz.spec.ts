@@ -15,8 +15,9 @@
  *   settles exactly once.
  *
  * Budget (fixed seed, about 40-50 µs a case on one core): RXMQTT_FUZZ_RUNS full-path cases
- * (default 250,000), 10% of them as fast-check structured cases that shrink, 10% fully random
- * bytes, the rest drawn from a seeded PRNG per fast-check seed (ten times cheaper to generate);
+ * (default 250,000), 10% of them as fast-check structured cases that shrink, 10% sequences of
+ * well-formed hostile packets (`packets.ts`), 10% fully random bytes, the rest drawn from a seeded
+ * PRNG per fast-check seed (ten times cheaper to generate);
  * plus 750,000 cases of the cheap path, the fixed-header scanner that bounds what the decoder
  * buffers, against a reference walk. A long run: RXMQTT_FUZZ_RUNS=10000000 (and RXMQTT_FUZZ_SEED
  * for another seed). Error stack traces are off during the bulk runs (they dominate the cost of
@@ -27,7 +28,8 @@ import { FixedHeaderScanner } from '../../lib/codec.js';
 import { DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE } from '../../lib/options.js';
 import { seededRandom } from '../helpers/random.js';
 import { corpus, FUZZ_STATES, FUZZ_VERSIONS, type FuzzState, type FuzzVersion } from './corpus.js';
-import { FuzzDriver, InvariantError, oversizedHeaderEnd, type Outcome } from './drive.js';
+import { ACK_MODES, FuzzDriver, InvariantError, oversizedHeaderEnd, type AckMode, type Outcome } from './drive.js';
+import { hostilePackets } from './packets.js';
 import { byteCase, caseLiteral, chunksOf, seededByteCase, streamOf, type ByteCase } from './mutate.js';
 
 const FULL_RUNS = Number(process.env.RXMQTT_FUZZ_RUNS ?? 250_000);
@@ -39,8 +41,9 @@ const LIMITS = [256, DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE] as const;
 const combos = FUZZ_STATES.flatMap((state) => FUZZ_VERSIONS.map((version) => [state, version] as const));
 const perCombo = (share: number) => Math.ceil((FULL_RUNS * share) / combos.length);
 const STRUCTURED_RUNS = perCombo(0.1);
+const HOSTILE_RUNS = perCombo(0.1);
 const RANDOM_RUNS = perCombo(0.1);
-const SEEDED_RUNS = perCombo(0.8);
+const SEEDED_RUNS = perCombo(0.7);
 
 const stats = { cases: 0, scannerCases: 0, fatal: { decoder: 0, session: 0, refused: 0, serverDisconnect: 0 }, carriedOn: 0, packets: 0, ms: 0 };
 
@@ -52,8 +55,8 @@ function record(outcome: Outcome): void {
 }
 
 /** One case, start to end: state set-up, the chunks, reconnect, end. */
-function run(state: FuzzState, version: FuzzVersion, chunks: readonly Buffer[], maxPacketSize: number): Outcome {
-  const driver = new FuzzDriver(state, version);
+function run(state: FuzzState, version: FuzzVersion, chunks: readonly Buffer[], maxPacketSize: number, acks: AckMode = 'immediate'): Outcome {
+  const driver = new FuzzDriver(state, version, acks);
   const stream = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   const outcome = driver.feed(chunks, maxPacketSize, oversizedHeaderEnd(stream, maxPacketSize));
   driver.reconnect();
@@ -62,12 +65,12 @@ function run(state: FuzzState, version: FuzzVersion, chunks: readonly Buffer[], 
 }
 
 /** Runs `c`; a failure names the case as a literal for the regressions table. */
-function runCase(state: FuzzState, version: FuzzVersion, packets: readonly Buffer[], c: ByteCase, limit: number): Outcome {
+function runCase(state: FuzzState, version: FuzzVersion, packets: readonly Buffer[], c: ByteCase, limit: number, acks: AckMode): Outcome {
   try {
-    return run(state, version, chunksOf(streamOf(c, packets), c.cuts), limit);
+    return run(state, version, chunksOf(streamOf(c, packets), c.cuts), limit, acks);
   } catch (err) {
     if (!(err instanceof InvariantError)) throw err;
-    throw new InvariantError(`${err.message}\n  regression: ['...', '${state}', ${version}, ${caseLiteral(c)}, ${limit}]`);
+    throw new InvariantError(`${err.message}\n  regression: ['...', '${state}', ${version}, ${caseLiteral(c)}, ${limit}, '${acks}']`);
   }
 }
 
@@ -85,10 +88,10 @@ function timed(body: () => void): void {
 }
 
 /**
- * Failures the fuzzer found, replayed on every run: [name, state, version, case, limit].
+ * Failures the fuzzer found, replayed on every run: [name, state, version, case, limit, acks].
  * A failing bulk case prints its line ready to paste here.
  */
-const regressions: Array<[string, FuzzState, FuzzVersion, ByteCase, number]> = [];
+const regressions: Array<[string, FuzzState, FuzzVersion, ByteCase, number, AckMode]> = [];
 
 afterAll(() => {
   const { cases, scannerCases, ms, fatal, carriedOn, packets } = stats;
@@ -112,8 +115,8 @@ describe('fuzzing the inbound path (decoder + session)', () => {
     it(`survives ${STRUCTURED_RUNS} mutated captured sessions in random chunks (fast-check, shrinking)`, () => {
       timed(() =>
         fc.assert(
-          fc.property(byteCase(packets.length), fc.constantFrom(...LIMITS), (c, limit) => {
-            record(runCase(state, version, packets, c, limit));
+          fc.property(byteCase(packets.length), fc.constantFrom(...LIMITS), fc.constantFrom(...ACK_MODES), (c, limit, acks) => {
+            record(runCase(state, version, packets, c, limit, acks));
           }),
           { seed: SEED, numRuns: STRUCTURED_RUNS },
         ),
@@ -126,9 +129,22 @@ describe('fuzzing the inbound path (decoder + session)', () => {
           fc.property(fc.noShrink(fc.integer()), (seed) => {
             const random = seededRandom(seed);
             const c = seededByteCase(random, packets.length);
-            record(runCase(state, version, packets, c, LIMITS[seed & 1]!));
+            record(runCase(state, version, packets, c, LIMITS[seed & 1]!, ACK_MODES[(seed >>> 1) % 3]!));
           }),
           { seed: SEED, numRuns: SEEDED_RUNS },
+        ),
+      );
+    });
+
+    it(`survives ${HOSTILE_RUNS} sequences of well-formed hostile packets (wrong ids, reason codes, limits...)`, () => {
+      timed(() =>
+        fc.assert(
+          fc.property(hostilePackets(version), fc.array(fc.nat(), { maxLength: 3 }), fc.constantFrom(...ACK_MODES), fc.boolean(), (hostile, cuts, acks, accept) => {
+            // Before CONNACK, half the sequences come after an accepting one, to reach the connected handlers.
+            const stream = state === 'beforeConnack' && accept ? Buffer.concat([packets[0]!, hostile]) : hostile;
+            record(run(state, version, chunksOf(stream, cuts), DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE, acks));
+          }),
+          { seed: SEED, numRuns: HOSTILE_RUNS },
         ),
       );
     });
@@ -146,8 +162,8 @@ describe('fuzzing the inbound path (decoder + session)', () => {
   });
 
   if (regressions.length > 0) {
-    it.each(regressions)('regression: %s', (_name, state, version, c, limit) => {
-      runCase(state, version, corpus(state, version), c, limit);
+    it.each(regressions)('regression: %s', (_name, state, version, c, limit, acks) => {
+      runCase(state, version, corpus(state, version), c, limit, acks);
     });
   }
 });
