@@ -88,10 +88,57 @@ function timed(body: () => void): void {
 }
 
 /**
- * Failures the fuzzer found, replayed on every run: [name, state, version, case, limit, acks].
- * A failing bulk case prints its line ready to paste here.
+ * Cases the fuzzer failed on, replayed on every run: [name, state, version, case, limit, acks].
+ * A failing case prints its line ready to paste here. Packet indices point into
+ * `corpus(state, version)`: append to the corpus, never reorder it.
+ *
+ * The fuzzer has found no fault in lib/ so far (1,000,000 cases with the default seed, 4,000,000
+ * with seed 12345). These are the cases it failed on while being built: a fault of the driver,
+ * and two that fail when the fixed-header scanner is switched off (the check that the fuzzer
+ * would catch a decoder that buffers an oversized packet).
  */
-const regressions: Array<[string, FuzzState, FuzzVersion, ByteCase, number, AckMode]> = [];
+const regressions: Array<[string, FuzzState, FuzzVersion, ByteCase, number, AckMode]> = [
+  [
+    // The first packet breaks the protocol; undecodable bytes follow in the same chunk. The
+    // connection ignores the decoder's error (the transport is already gone): one error, not two.
+    'a protocol error, then undecodable bytes in the same chunk',
+    'subscribe',
+    5,
+    {
+      session: [9, 11, 17, 6],
+      mutations: [
+        { kind: 'length', packet: 261282587, bytes: Uint8Array.of(255, 255, 255, 127) },
+        { kind: 'flip', pos: 302453147, bit: 2 },
+      ],
+      cuts: [1107656602, 1986918528],
+    },
+    256,
+    'immediate',
+  ],
+  [
+    'a 256 MB Remaining Length patched into the second packet of a captured session (scanner off: no error)',
+    'beforeConnack',
+    4,
+    {
+      session: [11, 3, 9, 1],
+      mutations: [
+        { kind: 'length', packet: 983771305, bytes: Uint8Array.of(244, 32) },
+        { kind: 'length', packet: 1418541912, bytes: Uint8Array.of(255, 255, 255, 127) },
+      ],
+      cuts: [645222352, 1925325997],
+    },
+    DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE,
+    'immediate',
+  ],
+  [
+    'a 256 MB header read one byte at a time mid QoS 2 (scanner off: the parser waits for the body)',
+    'qos2',
+    5,
+    { session: [0], mutations: [{ kind: 'huge', pos: 0 }], cuts: [1, 2, 3, 4] },
+    256,
+    'immediate',
+  ],
+];
 
 afterAll(() => {
   const { cases, scannerCases, ms, fatal, carriedOn, packets } = stats;
@@ -161,11 +208,9 @@ describe('fuzzing the inbound path (decoder + session)', () => {
     });
   });
 
-  if (regressions.length > 0) {
-    it.each(regressions)('regression: %s', (_name, state, version, c, limit, acks) => {
-      runCase(state, version, corpus(state, version), c, limit, acks);
-    });
-  }
+  it.each(regressions)('regression: %s', (_name, state, version, c, limit, acks) => {
+    expect(() => runCase(state, version, corpus(state, version), c, limit, acks)).not.toThrow();
+  });
 });
 
 describe('fuzzing the fixed-header scanner that bounds inbound buffering', () => {
