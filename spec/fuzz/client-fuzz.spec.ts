@@ -10,15 +10,20 @@
  *   delivers the next message), or it reported exactly one typed
  *   error (or, MQTT 5, heard a server DISCONNECT) and is reconnecting or offline, its transport closed;
  * - advancing virtual time (keepalive, reconnects) never throws;
- * - after `end({ force: true })` every publish$/subscribe$/unsubscribe$ has settled and end() resolved.
+ * - after `end({ force: true })` every publish$/subscribe$/unsubscribe$ has settled and end() resolved;
+ *   through the MQTT.js facade, every publishAsync/subscribeAsync/unsubscribeAsync Promise has
+ *   settled after `end(true)`.
  *
- * 3,000 fixed-seed mutated cases and 1,000 of hostile packets by default (RXMQTT_CLIENT_FUZZ_RUNS for more, RXMQTT_FUZZ_SEED for another seed).
+ * 3,000 fixed-seed mutated cases, 1,000 of hostile packets and 500 through the facade by default (RXMQTT_CLIENT_FUZZ_RUNS for more, RXMQTT_FUZZ_SEED for another seed).
  */
 import fc from 'fast-check';
 import { config, type Observable } from 'rxjs';
+import { asTransportFactory, MqttClient } from '../../lib/compat.js';
 import { MqttError } from '../../lib/errors.js';
 import { harness, flush, type Harness } from '../connection/harness.js';
 import { seededRandom } from '../helpers/random.js';
+import { scriptedBroker } from '../helpers/scripted-broker.js';
+import { VirtualClock } from '../helpers/virtual-clock.js';
 import { corpus, FUZZ_STATES, FUZZ_VERSIONS, type FuzzState, type FuzzVersion } from './corpus.js';
 import { endsOnPacketBoundary } from './drive.js';
 import { hostilePackets } from './packets.js';
@@ -27,6 +32,8 @@ import { caseLiteral, chunksOf, seededByteCase, streamOf, type ByteCase } from '
 const RUNS = Number(process.env.RXMQTT_CLIENT_FUZZ_RUNS ?? 3000);
 /** Sequences of well-formed hostile packets (`packets.ts`), on top of the mutated sessions. */
 const HOSTILE_RUNS = Math.ceil(RUNS / 3);
+/** Cases through the MQTT.js facade (`MqttClient`), whose *Async methods return Promises. */
+const FACADE_RUNS = Math.ceil(RUNS / 6);
 const SEED = Number(process.env.RXMQTT_FUZZ_SEED ?? 0x8f5eed);
 
 interface Tracked {
@@ -127,12 +134,57 @@ async function runStream(state: FuzzState, version: FuzzVersion, stream: Buffer,
   return outcome;
 }
 
+/**
+ * The MQTT.js facade connected (or connecting) with four *Async operations pending, fed `stream`:
+ * every 'error' it emits is a typed MqttError, one at most before time moves, and after
+ * `end(true)` every Promise has settled.
+ */
+async function runFacade(state: FuzzState, version: FuzzVersion, stream: Buffer, cuts: readonly number[]): Promise<void> {
+  const clock = new VirtualClock();
+  const broker = scriptedBroker({ protocolVersion: version, autoConnack: state !== 'beforeConnack' });
+  const client = new MqttClient(asTransportFactory(broker.factory), {
+    clientId: 'fuzz',
+    protocolVersion: version,
+    keepalive: 10,
+    connectTimeout: 5000,
+    reconnectPeriod: 1000,
+    scheduler: clock.scheduler,
+  });
+  const errors: unknown[] = [];
+  client.on('error', (error) => errors.push(error));
+  await flush();
+  const pending = new Set<string>();
+  const watch = (name: string, promise: Promise<unknown>) => {
+    pending.add(name);
+    const done = () => pending.delete(name);
+    promise.then(done, done);
+  };
+  watch('publishAsync qos 1', client.publishAsync('out', 'p1', { qos: 1 }));
+  watch('publishAsync qos 2', client.publishAsync('out', 'p2', { qos: 2 }));
+  watch('subscribeAsync', client.subscribeAsync({ 'sub/#': { qos: 1 }, other: { qos: 2 } }));
+  watch('unsubscribeAsync', client.unsubscribeAsync('old'));
+  await flush();
+  const connection = broker.last;
+  for (const chunk of chunksOf(stream, cuts)) {
+    if (!connection.isOpen) break;
+    connection.raw(chunk);
+    await flush();
+  }
+  check(errors.length <= 1, `more than one 'error' from one connection: ${errors.map(String).join('; ')}`);
+  await clock.advance(25_000);
+  check(errors.every((e) => e instanceof MqttError), `an untyped 'error': ${errors.map(String).join('; ')}`);
+  client.end(true);
+  await flush();
+  await flush();
+  check(pending.size === 0, `pending after end(true): ${[...pending].join(', ')}`);
+}
+
 /** Failures the fuzzer found, replayed on every run: [name, state, version, case]. */
 const regressions: Array<[string, FuzzState, FuzzVersion, ByteCase]> = [];
 
 describe('fuzzing the whole client over a scripted broker', () => {
   const combos = FUZZ_STATES.flatMap((state) => FUZZ_VERSIONS.map((version) => [state, version] as const));
-  const counts = { 'carried on': 0, dropped: 0 };
+  const counts = { 'carried on': 0, dropped: 0, facade: 0 };
   let ms = 0;
 
   const previous = config.onUnhandledError;
@@ -142,7 +194,7 @@ describe('fuzzing the whole client over a scripted broker', () => {
 
   afterAll(() => {
     config.onUnhandledError = previous;
-    console.log(`client fuzz: ${counts['carried on'] + counts.dropped} cases in ${(ms / 1000).toFixed(1)} s (seed ${SEED}): ${JSON.stringify(counts)}, ${probed} still delivering a message after`);
+    console.log(`client fuzz: ${counts['carried on'] + counts.dropped + counts.facade} cases in ${(ms / 1000).toFixed(1)} s (seed ${SEED}): ${JSON.stringify(counts)}, ${probed} still delivering a message after`);
   });
 
   it(`survives ${RUNS} mutated captured sessions in every state, with no uncaught error and nothing left pending`, async () => {
@@ -179,6 +231,26 @@ describe('fuzzing the whole client over a scripted broker', () => {
         check(problems.length === 0, problems.join('\n'));
       }),
       { seed: SEED, numRuns: HOSTILE_RUNS },
+    );
+    ms += performance.now() - started;
+  }, 600_000);
+
+  it(`leaves no Promise of the MQTT.js facade pending after end(true), in ${FACADE_RUNS} mutated sessions`, async () => {
+    const started = performance.now();
+    await fc.assert(
+      fc.asyncProperty(fc.nat(combos.length - 1), fc.noShrink(fc.integer()), async (i, seed) => {
+        const [state, version] = combos[i]!;
+        const c = seededByteCase(seededRandom(seed), corpus(state, version).length);
+        try {
+          await runFacade(state, version, streamOf(c, corpus(state, version)), c.cuts);
+        } catch (err) {
+          throw new Error(`${(err as Error).message}\n  facade case: ['${state}', ${version}, ${caseLiteral(c)}]`);
+        }
+        counts.facade++;
+        await flush();
+        check(problems.length === 0, problems.join('\n'));
+      }),
+      { seed: SEED, numRuns: FACADE_RUNS },
     );
     ms += performance.now() - started;
   }, 600_000);
