@@ -135,11 +135,12 @@ async function runStream(state: FuzzState, version: FuzzVersion, stream: Buffer,
 }
 
 /**
- * The MQTT.js facade connected (or connecting) with four *Async operations pending, fed `stream`:
+ * The MQTT.js facade connected (or connecting) with four *Async operations pending, and, with
+ * `slowHandler`, a `handleMessage` that takes 3 s a message, fed `stream`:
  * every 'error' it emits is a typed MqttError, one at most before time moves, and after
  * `end(true)` every Promise has settled.
  */
-async function runFacade(state: FuzzState, version: FuzzVersion, stream: Buffer, cuts: readonly number[]): Promise<void> {
+async function runFacade(state: FuzzState, version: FuzzVersion, stream: Buffer, cuts: readonly number[], slowHandler: boolean): Promise<void> {
   const clock = new VirtualClock();
   const broker = scriptedBroker({ protocolVersion: version, autoConnack: state !== 'beforeConnack' });
   const client = new MqttClient(asTransportFactory(broker.factory), {
@@ -152,6 +153,8 @@ async function runFacade(state: FuzzState, version: FuzzVersion, stream: Buffer,
   });
   const errors: unknown[] = [];
   client.on('error', (error) => errors.push(error));
+  // MQTT.js backpressure: each message handled 3 s (virtual) after it arrived, its ack sent only then.
+  if (slowHandler) client.handleMessage = (_packet, done) => void clock.scheduler.schedule(() => done(), 3000);
   await flush();
   const pending = new Set<string>();
   const watch = (name: string, promise: Promise<unknown>) => {
@@ -242,9 +245,9 @@ describe('fuzzing the whole client over a scripted broker', () => {
         const [state, version] = combos[i]!;
         const c = seededByteCase(seededRandom(seed), corpus(state, version).length);
         try {
-          await runFacade(state, version, streamOf(c, corpus(state, version)), c.cuts);
+          await runFacade(state, version, streamOf(c, corpus(state, version)), c.cuts, (seed & 1) === 1);
         } catch (err) {
-          throw new Error(`${(err as Error).message}\n  facade case: ['${state}', ${version}, ${caseLiteral(c)}]`);
+          throw new Error(`${(err as Error).message}\n  facade case: ['${state}', ${version}, ${caseLiteral(c)}, slow handler: ${(seed & 1) === 1}]`);
         }
         counts.facade++;
         await flush();
