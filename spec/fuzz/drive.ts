@@ -128,6 +128,7 @@ export class FuzzDriver {
     for (const chunk of chunks) {
       if (this.dead) break; // the connection is gone: its socket is not read any more
       decoder.push(chunk);
+      if (this.violation !== undefined) throw this.violation;
       offset += chunk.length;
       if (!this.dead) {
         check(parser._list.length <= maxPacketSize, `decoder buffers ${parser._list.length} bytes, over the ${maxPacketSize} limit`);
@@ -142,6 +143,7 @@ export class FuzzDriver {
       // Still in step with the broker: the next packet decodes, and a PINGRESP is just that.
       const pongs = this.pongs;
       decoder.push(PINGRESP);
+      if (this.violation !== undefined) throw this.violation;
       check(!this.dead && this.pongs === pongs + 1, 'a PINGRESP after the fuzzed bytes is decoded as one');
     }
     return this.outcome;
@@ -184,9 +186,31 @@ export class FuzzDriver {
     this.input(input);
   }
 
+  /**
+   * The decoder calls back from inside mqtt-packet's parser, and `createDecoder` turns anything
+   * thrown there into a "Malformed packet" ProtocolError: a violation (or a session that throws)
+   * would pass for the broker's fault. So it is kept here and rethrown once the push returns.
+   */
+  private violation: unknown;
+
   private packet(packet: Packet): void {
+    try {
+      this.handlePacket(packet);
+    } catch (err) {
+      this.violation ??= err;
+      throw err;
+    }
+  }
+
+  private handlePacket(packet: Packet): void {
     if (this.dead) return; // a late packet of a connection already dropped (connection.ts: generation check)
     this.outcome.packets++;
+    // The decoder hands over packets of the declared shape: no property decoded as a list,
+    // but a PUBLISH's Subscription Identifiers.
+    const properties = (packet as { properties?: Record<string, unknown> }).properties ?? {};
+    for (const name in properties) {
+      check(!Array.isArray(properties[name]) || (name === 'subscriptionIdentifier' && packet.cmd === 'publish'), `${packet.cmd} with property ${name} repeated`);
+    }
     this.input({ type: 'packet', packet });
     if (this.acks === 'held') return;
     // 'reverse': the app finishes later messages first, and refuses them (v5 reason code 0x83).
@@ -199,9 +223,11 @@ export class FuzzDriver {
   }
 
   private decodeError(error: ProtocolError): void {
+    if (this.violation !== undefined) return; // the driver's own exception, rethrown after the push
     if (this.dead) return; // later bytes of a chunk whose packet dropped the connection (connection.ts: generation check)
     check(error instanceof ProtocolError && error.code === 'ERR_PROTOCOL', `decode error is a ProtocolError: ${String(error)}`);
-    check(error.reasonCode === 0x81 || error.reasonCode === 0x95, `decode error reason code 0x81 or 0x95, got ${error.reasonCode}`);
+    // 0x81 Malformed Packet, 0x95 Packet too large, 0x82 Protocol Error (a property sent twice).
+    check(error.reasonCode === 0x81 || error.reasonCode === 0x95 || error.reasonCode === 0x82, `decode error reason code 0x81, 0x82 or 0x95, got ${error.reasonCode}`);
     this.fatal(error, 'decoder');
   }
 

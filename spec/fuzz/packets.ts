@@ -1,7 +1,8 @@
 /**
  * Structure-aware fuzzing: packets that decode fine but say hostile things (unknown or reused
  * packet ids, every reason code, SUBACKs with the wrong number of codes, topic aliases out of
- * range, CONNACK limits of 0 or 1, client-to-server packet types...), as fast-check arbitraries.
+ * range, CONNACK limits of 0 or 1, repeated properties, client-to-server packet types...), as
+ * fast-check arbitraries.
  * Bit flips mostly die in the decoder; these reach the session's every handler.
  */
 import fc from 'fast-check';
@@ -28,14 +29,20 @@ const topic = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom('a/b', 'sub/x', 'in', '$SYS/x', 'é/ü') },
   { weight: 1, arbitrary: fc.constantFrom('', 'a/+', '#', 'x\u0000y') },
 );
+/**
+ * Now and then a property twice: mqtt-packet writes an array as a repeated property, which the
+ * spec makes a Protocol Error for all but User Property and a PUBLISH's Subscription Identifier.
+ */
+const twice = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T> =>
+  fc.oneof({ weight: 6, arbitrary: arb }, { weight: 1, arbitrary: fc.tuple(arb, arb) as unknown as fc.Arbitrary<T> });
 const small = fc.uint8Array({ maxLength: 8 }).map((b) => Buffer.from(b));
 const userProperties = fc.constantFrom({ k: 'v' }, { a: ['1', '2'] });
 
 const publishProperties = fc.record(
   {
-    topicAlias: fc.nat(6),
-    subscriptionIdentifier: fc.oneof(fc.nat(3), fc.integer({ min: 1, max: 268_435_455 })),
-    messageExpiryInterval: fc.nat(100),
+    topicAlias: twice(fc.integer({ min: 1, max: 6 })),
+    subscriptionIdentifier: twice(fc.oneof(fc.nat(3), fc.integer({ min: 1, max: 268_435_455 }))),
+    messageExpiryInterval: twice(fc.integer({ min: 1, max: 100 })),
     payloadFormatIndicator: fc.boolean(),
     contentType: fc.constantFrom('text/plain', ''),
     responseTopic: topic,
@@ -45,7 +52,7 @@ const publishProperties = fc.record(
   { requiredKeys: [] },
 );
 
-const ackProperties = fc.record({ reasonString: fc.constantFrom('why', ''), userProperties }, { requiredKeys: [] });
+const ackProperties = fc.record({ reasonString: twice(fc.constantFrom('why', 'because')), userProperties }, { requiredKeys: [] });
 
 function packet(version: FuzzVersion): fc.Arbitrary<Packet> {
   const v5 = <T>(arb: fc.Arbitrary<T>) => (version === 5 ? fc.option(arb, { nil: undefined }) : fc.constant(undefined));
@@ -77,11 +84,11 @@ function packet(version: FuzzVersion): fc.Arbitrary<Packet> {
           properties: v5(
             fc.record(
               {
-                receiveMaximum: fc.nat(3),
-                topicAliasMaximum: fc.nat(3),
-                maximumQoS: fc.constantFrom(0, 1, 2),
-                maximumPacketSize: fc.constantFrom(1, 10, 100, 1024),
-                serverKeepAlive: fc.nat(3),
+                receiveMaximum: twice(fc.nat(3)),
+                topicAliasMaximum: twice(fc.nat(3)),
+                maximumQoS: twice(fc.constantFrom(0, 1, 2)),
+                maximumPacketSize: twice(fc.constantFrom(1, 10, 100, 1024)),
+                serverKeepAlive: twice(fc.integer({ min: 1, max: 3 })),
                 assignedClientIdentifier: fc.constantFrom('', 'assigned'),
                 retainAvailable: fc.boolean(),
                 subscriptionIdentifiersAvailable: fc.boolean(),
