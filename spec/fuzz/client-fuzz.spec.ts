@@ -85,8 +85,12 @@ let probed = 0;
  * NaN interval) would pass for the broker's fault: the cause gives it away.
  */
 function maskedClientError(error: unknown): boolean {
-  const cause = (error as Error).cause;
-  return error instanceof ProtocolError && (cause instanceof MqttError || cause instanceof InvalidArgumentError);
+  if (!(error instanceof ProtocolError) || !(error.cause instanceof Error)) return false;
+  const cause = error.cause;
+  if (cause instanceof MqttError || cause instanceof InvalidArgumentError) return true;
+  // Thrown, not emitted, by the parser: its first frame is in mqtt-packet (or bl, or Node's Buffer).
+  const top = cause.stack?.split('\n').find((line) => line.trimStart().startsWith('at '));
+  return top !== undefined && !/node_modules[\\/](mqtt-packet|bl)[\\/]|\(node:|at node:/.test(top);
 }
 
 function check(condition: unknown, message: string): asserts condition {
