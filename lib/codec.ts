@@ -119,6 +119,24 @@ export interface PacketDecoder {
 const MALFORMED_PACKET = 0x81;
 /** MQTT 5 reason code 0x95 (Packet too large), carried by the error for a packet over the limit. */
 const PACKET_TOO_LARGE = 0x95;
+/** MQTT 5 reason code 0x82 (Protocol Error), carried by the error for a property sent twice. */
+const PROTOCOL_ERROR = 0x82;
+
+/**
+ * The MQTT 5 property a packet carries more than once where the spec allows one ("It is a
+ * Protocol Error to include the ... more than once", 3.x.2.x), if any. mqtt-packet decodes a
+ * repeated property into an array, which the rest of the client would take for a number or a
+ * string (a Server Keep Alive of [5, 5] is NaN seconds). User Properties may repeat (an object
+ * here), and so may a PUBLISH's Subscription Identifiers (3.3.2.3.8).
+ */
+function repeatedProperty(packet: Packet): string | undefined {
+  const properties = (packet as { properties?: Record<string, unknown> }).properties;
+  if (properties === undefined) return undefined;
+  for (const name in properties) {
+    if (Array.isArray(properties[name]) && !(name === 'subscriptionIdentifier' && packet.cmd === 'publish')) return name;
+  }
+  return undefined;
+}
 
 /** The largest packet MQTT can express: 1 byte of type and flags, 4 of length, 268,435,455 of body. */
 export const MAX_MQTT_PACKET_SIZE = 1 + 4 + 268_435_455;
@@ -208,7 +226,10 @@ export function createDecoder(
     onError(error);
   };
   parser.on('packet', (packet: Packet) => {
-    if (!failed) onPacket(packet);
+    if (failed) return;
+    const repeated = repeatedProperty(packet);
+    if (repeated === undefined) return onPacket(packet);
+    fail(new ProtocolError(`Malformed packet from broker: ${packet.cmd} carries the ${repeated} property more than once`, { reasonCode: PROTOCOL_ERROR }));
   });
   parser.on('error', (err: Error) => {
     fail(new ProtocolError(`Malformed packet from broker: ${err.message}`, { cause: err, reasonCode: MALFORMED_PACKET }));
