@@ -4,7 +4,7 @@
  */
 import mqttPacket from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
-import { ProtocolError } from './errors.js';
+import { MqttError, ProtocolError } from './errors.js';
 
 export type {
   IAuthPacket,
@@ -121,6 +121,8 @@ const MALFORMED_PACKET = 0x81;
 const PACKET_TOO_LARGE = 0x95;
 /** MQTT 5 reason code 0x82 (Protocol Error), carried by the error for a property sent twice. */
 const PROTOCOL_ERROR = 0x82;
+/** MQTT 5 reason code 0x83 (Implementation specific error): our own fault, not the broker's. */
+const IMPLEMENTATION_SPECIFIC_ERROR = 0x83;
 
 /**
  * The MQTT 5 property a packet carries more than once where the spec allows one ("It is a
@@ -214,13 +216,13 @@ export class FixedHeaderScanner {
 export function createDecoder(
   protocolVersion: ProtocolVersion,
   onPacket: (packet: Packet) => void,
-  onError: (error: ProtocolError) => void,
+  onError: (error: MqttError) => void,
   maxPacketSize = MAX_MQTT_PACKET_SIZE,
 ): PacketDecoder {
   const parser = mqttPacket.parser({ protocolVersion });
   const scanner = maxPacketSize < MAX_MQTT_PACKET_SIZE ? new FixedHeaderScanner(maxPacketSize) : undefined;
   let failed = false;
-  const fail = (error: ProtocolError) => {
+  const fail = (error: MqttError) => {
     if (failed) return;
     failed = true;
     onError(error);
@@ -228,8 +230,17 @@ export function createDecoder(
   parser.on('packet', (packet: Packet) => {
     if (failed) return;
     const repeated = repeatedProperty(packet);
-    if (repeated === undefined) return onPacket(packet);
-    fail(new ProtocolError(`Malformed packet from broker: ${packet.cmd} carries the ${repeated} property more than once`, { reasonCode: PROTOCOL_ERROR }));
+    if (repeated !== undefined) {
+      fail(new ProtocolError(`Malformed packet from broker: ${packet.cmd} carries the ${repeated} property more than once`, { reasonCode: PROTOCOL_ERROR }));
+      return;
+    }
+    try {
+      onPacket(packet);
+    } catch (cause) {
+      // A throw from handling a well-formed packet is a bug of ours: say so rather than blame the
+      // broker with "malformed packet" (the connection is dropped all the same, state unknown).
+      fail(new MqttError('ERR_INTERNAL', `rxmqtt failed to handle a ${packet.cmd} packet (a client bug, not a broker fault)`, { cause, reasonCode: IMPLEMENTATION_SPECIFIC_ERROR }));
+    }
   });
   parser.on('error', (err: Error) => {
     fail(new ProtocolError(`Malformed packet from broker: ${err.message}`, { cause: err, reasonCode: MALFORMED_PACKET }));

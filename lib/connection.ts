@@ -17,6 +17,7 @@ import { connectProperties, enforcedReceiveMaximum, incomingPacketLimit, type Ha
 import { readStore } from './read-store.js';
 import { isRetryableConnack } from './refusal.js';
 import { Outbox } from './outbox.js';
+import { reportUnhandledError } from './report-unhandled.js';
 import { redirectTarget } from './server-reference.js';
 import { MqttSession } from './session/session.js';
 import type { AuthProperties, Command, SessionInput, SessionOutput, SettleResult, Token } from './session/types.js';
@@ -374,8 +375,19 @@ export class Connection {
       if (output.type === 'send') this.write(output.packet);
       else if (output.type === 'settle' && (output.token === undefined || this.settlers.has(output.token))) this.stores.forget(output.result);
     }
-    for (let i = 0; i < outputs.length; i++) if (outputs[i].type !== 'send') this.execute(outputs[i]);
+    // An app callback or listener that throws must not cost the outputs after it (a settle, a
+    // delivery): they all run, and the first error is rethrown on a later turn, as RxJS does.
+    let thrown: { error: unknown } | undefined;
+    for (let i = 0; i < outputs.length; i++) {
+      if (outputs[i].type === 'send') continue;
+      try {
+        this.execute(outputs[i]);
+      } catch (error) {
+        thrown ??= { error };
+      }
+    }
     if (this.state.status === 'disconnecting' && !this.ending?.sent) this.disconnectIfIdle();
+    if (thrown) reportUnhandledError(thrown.error);
   }
 
   private execute(output: SessionOutput): void {
@@ -574,7 +586,7 @@ export class Connection {
    * Undecodable bytes: MQTT 5 says why with DISCONNECT before closing, with the decoder's reason
    * code: 0x95 (Packet too large) for a packet over our limit, else 0x81 (Malformed Packet).
    */
-  private malformed(error: ProtocolError, generation: number): void {
+  private malformed(error: MqttError, generation: number): void {
     if (generation !== this.generation || !this.transport) return;
     if (this.options.protocolVersion === 5 && this.session.status !== 'disconnected') {
       this.write({ cmd: 'disconnect', reasonCode: error.reasonCode ?? MALFORMED_PACKET });

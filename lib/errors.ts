@@ -7,6 +7,8 @@
 export type MqttErrorCode =
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_PROTOCOL'
+  /** rxmqtt itself failed while handling a packet (a client bug): the connection is dropped. */
+  | 'ERR_INTERNAL'
   | 'ERR_CONNACK'
   | 'ERR_SUBACK'
   | 'ERR_UNSUBACK'

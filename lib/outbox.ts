@@ -5,6 +5,7 @@
  */
 
 import { ZERO_COPY_PAYLOAD_BYTES } from './codec.js';
+import { reportUnhandledError } from './report-unhandled.js';
 
 export interface OutboxSink {
   /** Writes the batch to the current transport (if any). */
@@ -74,7 +75,7 @@ export class Outbox {
     const callbacks = this.afterFlush;
     if (callbacks.length > 0) {
       this.afterFlush = [];
-      for (let i = 0; i < callbacks.length; i++) callbacks[i]();
+      runAll(callbacks);
     }
   }
 
@@ -87,6 +88,22 @@ export class Outbox {
     this.large = false;
     if (this.afterFlush.length === 0) return;
     this.afterFlush = this.afterFlush.map((run) => () => run(lost));
+  }
+}
+
+/**
+ * Runs every callback even when one throws (an app's publish callback): the others still settle,
+ * and the error is reported as unhandled once they have.
+ */
+function runAll(callbacks: Array<() => void>): void {
+  let i = 0;
+  while (i < callbacks.length) {
+    try {
+      for (; i < callbacks.length; i++) callbacks[i]();
+    } catch (error) {
+      i++;
+      reportUnhandledError(error);
+    }
   }
 }
 

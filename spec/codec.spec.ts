@@ -1,5 +1,5 @@
 import { createDecoder, encodePacket, FixedHeaderScanner, MAX_MQTT_PACKET_SIZE, type Packet } from '../lib/codec.js';
-import type { ProtocolError } from '../lib/errors.js';
+import type { MqttError, ProtocolError } from '../lib/errors.js';
 
 const pingresp = [0xd0, 0x00];
 /** A QoS 0 PUBLISH to "a" with payload "x": 6 bytes. */
@@ -98,5 +98,24 @@ describe('createDecoder with a maximum packet size', () => {
     const big = encodePacket({ cmd: 'publish', topic: 't', payload: Buffer.alloc(20 * 1024 * 1024), qos: 0, retain: false, dup: false }, 4);
     d.push(big);
     expect(packets).toHaveLength(1);
+  });
+});
+
+describe('createDecoder and a failure of our own while handling a packet', () => {
+  it('reports ERR_INTERNAL (0x83), not a malformed packet from the broker, and stops decoding', () => {
+    const errors: MqttError[] = [];
+    const handled: string[] = [];
+    const decoder = createDecoder(
+      4,
+      (packet) => {
+        handled.push(packet.cmd);
+        throw new TypeError('bug in a handler');
+      },
+      (error) => errors.push(error),
+    );
+    decoder.push(Buffer.concat([encodePacket({ cmd: 'pingresp' }, 4), encodePacket({ cmd: 'pingresp' }, 4)]));
+    expect(handled).toEqual(['pingresp']);
+    expect(errors.map((e) => [e.constructor.name, e.code, e.reasonCode])).toEqual([['MqttError', 'ERR_INTERNAL', 0x83]]);
+    expect((errors[0]?.cause as Error).message).toBe('bug in a handler');
   });
 });
