@@ -50,7 +50,9 @@ export type AuthAnswer = Partial<IAuthPacket>;
 
 export interface ServerAddress {
   host: string;
+  /** @default the protocol's default port (1883, 8883, 80, 443) */
   port: number;
+  /** `mqtt`, `mqtts`...; the client's protocol when absent. */
   protocol?: string;
 }
 
@@ -76,7 +78,11 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   port?: number;
   /** `mqtt`, `tcp`, `mqtts`, `tls`, `ssl`, `ws`, `wss`, `mqtt+unix`. @default 'mqtt' */
   protocol?: string;
-  /** Brokers tried in turn at every (re)connect. */
+  /**
+   * Brokers tried in turn, one per connection attempt: the first attempt takes the first, each
+   * reconnect the next, wrapping around. A server without `protocol` uses the client's; without
+   * `port`, its protocol's default port. @default undefined (the URL's or `host`/`port`)
+   */
   servers?: ServerAddress[];
   /** Seconds between PINGREQs when idle; 0 disables. @default 60 */
   keepalive?: number;
@@ -183,6 +189,17 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   createWebsocket?: (url: string, protocols: string[], options: ClientOptions) => unknown;
   /** Disable Nagle's algorithm on TCP/TLS sockets (rxmqtt). @default true */
   noDelay?: boolean;
+  /**
+   * mqtt/tcp (rxmqtt; tls.connect takes it too): the local address the socket binds to before
+   * connecting, to pick an interface. @default undefined (the system chooses)
+   */
+  localAddress?: string;
+  /**
+   * mqtt/tcp (rxmqtt; tls.connect takes it too): the local port the socket binds to. Every
+   * attempt binds it again, so a port still in use fails the attempt with EADDRINUSE (then the
+   * reconnect policy applies). @default undefined (an ephemeral port)
+   */
+  localPort?: number;
   /** Scheduler for every timer (connect timeout, keepalive, reconnect); tests pass a virtual one. */
   scheduler?: SchedulerLike;
   /** Milliseconds `end()` waits for in-flight acknowledgements before it disconnects anyway. @default 30000 */
@@ -260,6 +277,11 @@ export interface ResolvedOptions extends ClientOptions {
 export const DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE = 16 * 1024 * 1024;
 
 const DEFAULT_PORTS: Record<string, number> = { mqtt: 1883, tcp: 1883, mqtts: 8883, tls: 8883, ssl: 8883, ws: 80, wss: 443 };
+
+/** The port a scheme uses when none is given: 1883 (mqtt, tcp), 8883 (mqtts, tls, ssl), 80 (ws), 443 (wss). */
+export function defaultPort(protocol: string): number {
+  return DEFAULT_PORTS[protocol.replace(/:$/, '')] ?? 1883;
+}
 
 export function randomClientId(): string {
   return 'rxmqtt_' + randomBytes(4).toString('hex');
