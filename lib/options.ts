@@ -399,14 +399,26 @@ export function parseBrokerUrl(url: string): ClientOptions {
   }
   const out: ClientOptions = { protocol: parsed.protocol.replace(/:$/, ''), host: parsed.hostname.replace(/^\[|\]$/g, '') };
   if (parsed.port) out.port = Number(parsed.port);
-  if (parsed.username) out.username = decodeURIComponent(parsed.username);
-  if (parsed.password) out.password = decodeURIComponent(parsed.password);
+  if (parsed.username) out.username = decodeUserinfo(parsed.username);
+  if (parsed.password) out.password = decodeUserinfo(parsed.password);
   const clientId = parsed.searchParams.get('clientId');
   if (clientId) out.clientId = clientId;
   if (parsed.pathname && parsed.pathname !== '/') out.path = parsed.pathname;
   // MQTT.js keeps a WebSocket URL's query in the path it requests (`ws://h/mqtt?token=x`).
   if (parsed.search && (out.protocol === 'ws' || out.protocol === 'wss')) out.path = (out.path ?? '/') + parsed.search;
   return out;
+}
+
+/**
+ * A user name or password from a URL, percent-decoded. URL leaves a `%` that starts no escape
+ * as it is (`mqtt://u:100%@h`); decodeURIComponent would throw on it, so such text is kept raw.
+ */
+function decodeUserinfo(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** The URL without its password, for error messages and logs. */
