@@ -17,6 +17,8 @@ export interface WsBroker {
   port: number;
   /** Every handshake the server accepted, in order. */
   handshakes: Handshake[];
+  /** How many binary and text frames the server received (MQTT must ride in binary ones). */
+  frames: { binary: number; text: number };
   /** Closes every open WebSocket at the TCP level: to the client, a network drop. */
   dropAll(): void;
   close(): Promise<void>;
@@ -33,6 +35,7 @@ export async function startWsBroker(options: WsBrokerOptions = {}): Promise<WsBr
   const broker = await Aedes.createBroker();
   const server: Server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }) : createHttpServer();
   const handshakes: Handshake[] = [];
+  const frames = { binary: 0, text: 0 };
   const sockets = new Set<WebSocket>();
   const streams = new Set<Duplex>();
   const wss = new WebSocketServer({
@@ -43,6 +46,7 @@ export async function startWsBroker(options: WsBrokerOptions = {}): Promise<WsBr
     handshakes.push({ url: request.url ?? '', protocol: socket.protocol });
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    socket.on('message', (_data, isBinary) => void (isBinary ? frames.binary++ : frames.text++));
     const stream = createWebSocketStream(socket);
     streams.add(stream);
     stream.on('error', () => undefined);
@@ -62,6 +66,7 @@ export async function startWsBroker(options: WsBrokerOptions = {}): Promise<WsBr
     broker,
     port,
     handshakes,
+    frames,
     dropAll: () => {
       for (const socket of sockets) socket.terminate();
     },
