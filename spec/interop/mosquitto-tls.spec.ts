@@ -33,6 +33,7 @@ describeSuite('rxmqtt over TLS and WebSockets against mosquitto', () => {
   let tlsPort: number;
   let clientCertPort: number;
   let wsPort: number;
+  let wssPort: number;
   let clients: MqttClient[] = [];
   let testNumber = 0;
   let prefix = '';
@@ -41,17 +42,18 @@ describeSuite('rxmqtt over TLS and WebSockets against mosquitto', () => {
     certs = await testCerts();
     const tlsFiles = [`cafile ${certs.ca.certFile}`, `certfile ${certs.server.certFile}`, `keyfile ${certs.server.keyFile}`];
     broker = await startMosquitto({
-      extraPorts: websockets ? 3 : 2,
-      extraConfig: ([tls, clientCert, ws]) => [
+      extraPorts: websockets ? 4 : 2,
+      extraConfig: ([tls, clientCert, ws, wss]) => [
         `listener ${tls} 127.0.0.1`,
         ...tlsFiles,
         `listener ${clientCert} 127.0.0.1`,
         ...tlsFiles,
         'require_certificate true',
         ...(ws === undefined ? [] : [`listener ${ws} 127.0.0.1`, 'protocol websockets']),
+        ...(wss === undefined ? [] : [`listener ${wss} 127.0.0.1`, 'protocol websockets', ...tlsFiles]),
       ],
     });
-    [tlsPort, clientCertPort, wsPort] = broker.extraPorts;
+    [tlsPort, clientCertPort, wsPort, wssPort] = broker.extraPorts;
   }, 20_000);
   afterAll(async () => {
     await broker?.stop();
@@ -125,6 +127,13 @@ describeSuite('rxmqtt over TLS and WebSockets against mosquitto', () => {
       expect((await roundTrip(tls, ws, `ws to tls v${protocolVersion}`)).payload.toString()).toBe(`ws to tls v${protocolVersion}`);
       prefix += '/again';
     }
+  });
+
+  itWs('round-trips over wss:// to a websockets listener with TLS, verifying it with the test CA', async () => {
+    const c = await connected(client(`wss://localhost:${wssPort}/mqtt`, { ca: certs.ca.cert }));
+    expect((await roundTrip(c, c, 'over wss')).payload.toString()).toBe('over wss');
+    const error = await failure(client(`wss://localhost:${wssPort}/mqtt`, { ca: certs.untrusted.cert }));
+    expect(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY']).toContain(error.errno);
   });
 
   itWs('speaks MQTT 3.1 over the mqttv3.1 sub-protocol to the websockets listener', async () => {
