@@ -2,7 +2,7 @@
 // Records what each handshake asked for (URL, sub-protocol) and can refuse a handshake.
 import { Aedes } from 'aedes';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
@@ -25,15 +25,15 @@ export interface WsBroker {
 }
 
 export interface WsBrokerOptions {
-  /** Serve wss:// with this key and certificate (PEM). */
-  tls?: { key: string; cert: string };
+  /** Serve wss:// with these TLS options (key and cert at least; ca and requestCert to ask for client certificates). */
+  tls?: HttpsOptions;
   /** Refuse (401) a handshake this returns false for. */
   accept?: (request: IncomingMessage) => boolean;
 }
 
 export async function startWsBroker(options: WsBrokerOptions = {}): Promise<WsBroker> {
   const broker = await Aedes.createBroker();
-  const server: Server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }) : createHttpServer();
+  const server: Server = options.tls ? createHttpsServer(options.tls) : createHttpServer();
   const handshakes: Handshake[] = [];
   const frames = { binary: 0, text: 0 };
   const sockets = new Set<WebSocket>();
