@@ -23,7 +23,8 @@ import { MqttSession } from './session/session.js';
 import type { AuthProperties, Command, SessionInput, SessionOutput, SettleResult, Token } from './session/types.js';
 import type { ClientEvent, ConnectionState } from './state.js';
 import { StoreMirror } from './store-mirror.js';
-import type { Transport, TransportFactory, TransportTarget } from './transport/transport.js';
+import { failedTransport } from './transport/failed.js';
+import type { Transport, TransportFactory, TransportHandlers, TransportTarget } from './transport/transport.js';
 
 const defaultLog = createLogger('conn');
 
@@ -331,19 +332,18 @@ export class Connection {
       (error) => this.malformed(error, generation),
       incomingPacketLimit(this.options),
     );
+    const handlers: TransportHandlers = {
+      onOpen: () => generation === this.generation && this.step({ type: 'open' }),
+      onData: (chunk) => generation === this.generation && decoder.push(chunk),
+      onClose: (error) => this.onTransportClose(error, generation),
+    };
     try {
-      this.transport = this.openTransport(
-        {
-          onOpen: () => generation === this.generation && this.step({ type: 'open' }),
-          onData: (chunk) => generation === this.generation && decoder.push(chunk),
-          onClose: (error) => this.onTransportClose(error, generation),
-        },
-        this.target,
-      );
+      this.transport = this.openTransport(handlers, this.target);
       // A transport that failed while being created has already been handled as closed.
       if (generation !== this.generation) this.transport = undefined;
     } catch (error) {
-      this.onTransportClose(error as Error, generation);
+      // Reported a microtask later, as a socket's own error: see failedTransport.
+      this.transport = failedTransport(error as Error, handlers);
     }
   }
 

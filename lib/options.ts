@@ -52,7 +52,9 @@ export type AuthAnswer = Partial<IAuthPacket>;
 
 export interface ServerAddress {
   host: string;
+  /** @default the protocol's default port (1883, 8883, 80, 443) */
   port: number;
+  /** `mqtt`, `mqtts`...; the client's protocol when absent. */
   protocol?: string;
 }
 
@@ -78,7 +80,11 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   port?: number;
   /** `mqtt`, `tcp`, `mqtts`, `tls`, `ssl`, `ws`, `wss`, `mqtt+unix`. @default 'mqtt' */
   protocol?: string;
-  /** Brokers tried in turn at every (re)connect. */
+  /**
+   * Brokers tried in turn, one per connection attempt: the first attempt takes the first, each
+   * reconnect the next, wrapping around. A server without `protocol` uses the client's; without
+   * `port`, its protocol's default port. @default undefined (the URL's or `host`/`port`)
+   */
   servers?: ServerAddress[];
   /** Seconds between PINGREQs when idle; 0 disables. @default 60 */
   keepalive?: number;
@@ -185,6 +191,17 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   createWebsocket?: (url: string, protocols: string[], options: ClientOptions) => unknown;
   /** Disable Nagle's algorithm on TCP/TLS sockets (rxmqtt). @default true */
   noDelay?: boolean;
+  /**
+   * mqtt/tcp (rxmqtt; tls.connect takes it too): the local address the socket binds to before
+   * connecting, to pick an interface. @default undefined (the system chooses)
+   */
+  localAddress?: string;
+  /**
+   * mqtt/tcp (rxmqtt; tls.connect takes it too): the local port the socket binds to. Every
+   * attempt binds it again, so a port still in use fails the attempt with EADDRINUSE (then the
+   * reconnect policy applies). @default undefined (an ephemeral port)
+   */
+  localPort?: number;
   /** Scheduler for every timer (connect timeout, keepalive, reconnect); tests pass a virtual one. */
   scheduler?: SchedulerLike;
   /** Milliseconds `end()` waits for in-flight acknowledgements before it disconnects anyway. @default 30000 */
@@ -262,6 +279,11 @@ export interface ResolvedOptions extends ClientOptions {
 export const DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE = 16 * 1024 * 1024;
 
 const DEFAULT_PORTS: Record<string, number> = { mqtt: 1883, tcp: 1883, mqtts: 8883, tls: 8883, ssl: 8883, ws: 80, wss: 443 };
+
+/** The port a scheme uses when none is given: 1883 (mqtt, tcp), 8883 (mqtts, tls, ssl), 80 (ws), 443 (wss). */
+export function defaultPort(protocol: string): number {
+  return DEFAULT_PORTS[protocol.replace(/:$/, '')] ?? 1883;
+}
 
 export function randomClientId(): string {
   return 'rxmqtt_' + randomBytes(4).toString('hex');
@@ -384,14 +406,26 @@ export function parseBrokerUrl(url: string): ClientOptions {
   // Only a Unix socket URL names no host (mqtt+unix:///path); anywhere else '' is a mistake.
   if (out.host === '' && out.protocol !== 'mqtt+unix') throw new InvalidArgumentError(`Invalid broker URL (no host): ${redactUrl(url)}`);
   if (parsed.port) out.port = Number(parsed.port);
-  if (parsed.username) out.username = decodeURIComponent(parsed.username);
-  if (parsed.password) out.password = decodeURIComponent(parsed.password);
+  if (parsed.username) out.username = decodeUserinfo(parsed.username);
+  if (parsed.password) out.password = decodeUserinfo(parsed.password);
   const clientId = parsed.searchParams.get('clientId');
   if (clientId) out.clientId = clientId;
   if (parsed.pathname && parsed.pathname !== '/') out.path = parsed.pathname;
   // MQTT.js keeps a WebSocket URL's query in the path it requests (`ws://h/mqtt?token=x`).
   if (parsed.search && (out.protocol === 'ws' || out.protocol === 'wss')) out.path = (out.path ?? '/') + parsed.search;
   return out;
+}
+
+/**
+ * A user name or password from a URL, percent-decoded. URL leaves a `%` that starts no escape
+ * as it is (`mqtt://u:100%@h`); decodeURIComponent would throw on it, so such text is kept raw.
+ */
+function decodeUserinfo(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** The URL without its password, for error messages and logs. */

@@ -11,12 +11,19 @@ export interface MosquittoOptions {
   persistence?: boolean;
   /** Where the persistence database lives; defaults to the fresh temp dir. Never deleted by us. */
   dir?: string;
-  /** Extra config lines appended verbatim. */
-  extraConfig?: string[];
+  /**
+   * Extra config lines appended verbatim; a function gets the `extraPorts` to template in
+   * (`listener ${ports[0]} 127.0.0.1`...).
+   */
+  extraConfig?: string[] | ((extraPorts: number[]) => string[]);
+  /** How many more free loopback ports to reserve for listeners of `extraConfig`. @default 0 */
+  extraPorts?: number;
 }
 
 export interface MosquittoHandle {
   port: number;
+  /** The ports reserved by `extraPorts`, in order (kept across restart()). */
+  extraPorts: number[];
   /** `mqtt://127.0.0.1:<port>` */
   url: string;
   /** Graceful stop (SIGTERM, SIGKILL if it lingers), then removes the temp dir. Idempotent. */
@@ -96,6 +103,17 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** `count` distinct free ports, none equal to `taken`. Bounded: gives up after a few draws per port. */
+async function freePorts(count: number, taken: number): Promise<number[]> {
+  const ports: number[] = [];
+  for (let draws = 0; ports.length < count; draws++) {
+    if (draws > count * 5) throw new Error(`could not find ${count} distinct free ports`);
+    const port = await freePort();
+    if (port !== taken && !ports.includes(port)) ports.push(port);
+  }
+  return ports;
+}
+
 // Brokers still running when the worker exits (a test forgot stop()) must not outlive it.
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -137,7 +155,8 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     if (log.length > LOG_LINES_KEPT) log.splice(0, log.length - LOG_LINES_KEPT);
   };
 
-  const writeConfig = (port: number) => {
+  const writeConfig = (port: number, extraPorts: number[]) => {
+    const extraConfig = typeof opts.extraConfig === 'function' ? opts.extraConfig(extraPorts) : (opts.extraConfig ?? []);
     const lines = [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
@@ -149,7 +168,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
       ...(opts.persistence
         ? ['persistence true', `persistence_location ${dataDir}/`, 'autosave_interval 1', 'autosave_on_changes true']
         : []),
-      ...(opts.extraConfig ?? []),
+      ...extraConfig,
     ];
     writeFileSync(configFile, lines.join('\n') + '\n');
   };
@@ -157,7 +176,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
 
-  const spawnBroker = async (port: number): Promise<void> => {
+  const spawnBroker = async (port: number, extraPorts: number[]): Promise<void> => {
     log.length = 0;
     const proc = spawn(binary, ['-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.on('data', remember);
@@ -184,7 +203,11 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
       if (hasExited) {
         throw new Error(`mosquitto exited before accepting connections on port ${port}:\n${log.join('\n')}`);
       }
-      if (await canConnect(port)) return;
+      if (await canConnect(port)) {
+        // Every listener opens at startup; a second one may still lag the first by a moment.
+        const ready = await Promise.all(extraPorts.map(canConnect));
+        if (ready.every(Boolean)) return;
+      }
       if (Date.now() > deadline) {
         proc.kill('SIGKILL');
         await exited;
@@ -212,11 +235,13 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
 
   // The free port can be taken between our probe and mosquitto's bind: retry a few times.
   let port = 0;
+  let extraPorts: number[] = [];
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
-    writeConfig(port);
+    extraPorts = await freePorts(opts.extraPorts ?? 0, port);
+    writeConfig(port, extraPorts);
     try {
-      await spawnBroker(port);
+      await spawnBroker(port, extraPorts);
       break;
     } catch (error) {
       const inUse = log.some((line) => /address already in use/i.test(line));
@@ -231,6 +256,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   let stopping: Promise<void> | undefined;
   return {
     port,
+    extraPorts,
     url: `mqtt://127.0.0.1:${port}`,
     stop() {
       stopping ??= (async () => {
@@ -246,7 +272,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     async restart() {
       if (stopped) throw new Error('restart() after stop()');
       await terminate('SIGTERM');
-      await spawnBroker(port);
+      await spawnBroker(port, extraPorts);
     },
   };
 }

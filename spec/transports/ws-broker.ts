@@ -2,7 +2,7 @@
 // Records what each handshake asked for (URL, sub-protocol) and can refuse a handshake.
 import { Aedes } from 'aedes';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
@@ -17,22 +17,25 @@ export interface WsBroker {
   port: number;
   /** Every handshake the server accepted, in order. */
   handshakes: Handshake[];
+  /** How many binary and text frames the server received (MQTT must ride in binary ones). */
+  frames: { binary: number; text: number };
   /** Closes every open WebSocket at the TCP level: to the client, a network drop. */
   dropAll(): void;
   close(): Promise<void>;
 }
 
 export interface WsBrokerOptions {
-  /** Serve wss:// with this key and certificate (PEM). */
-  tls?: { key: string; cert: string };
+  /** Serve wss:// with these TLS options (key and cert at least; ca and requestCert to ask for client certificates). */
+  tls?: HttpsOptions;
   /** Refuse (401) a handshake this returns false for. */
   accept?: (request: IncomingMessage) => boolean;
 }
 
 export async function startWsBroker(options: WsBrokerOptions = {}): Promise<WsBroker> {
   const broker = await Aedes.createBroker();
-  const server: Server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }) : createHttpServer();
+  const server: Server = options.tls ? createHttpsServer(options.tls) : createHttpServer();
   const handshakes: Handshake[] = [];
+  const frames = { binary: 0, text: 0 };
   const sockets = new Set<WebSocket>();
   const streams = new Set<Duplex>();
   const wss = new WebSocketServer({
@@ -43,6 +46,7 @@ export async function startWsBroker(options: WsBrokerOptions = {}): Promise<WsBr
     handshakes.push({ url: request.url ?? '', protocol: socket.protocol });
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    socket.on('message', (_data, isBinary) => void (isBinary ? frames.binary++ : frames.text++));
     const stream = createWebSocketStream(socket);
     streams.add(stream);
     stream.on('error', () => undefined);
@@ -62,6 +66,7 @@ export async function startWsBroker(options: WsBrokerOptions = {}): Promise<WsBr
     broker,
     port,
     handshakes,
+    frames,
     dropAll: () => {
       for (const socket of sockets) socket.terminate();
     },

@@ -42,8 +42,8 @@ describe('ws:// transport', () => {
     return c;
   };
 
-  it('connects with the mqtt sub-protocol to path / by default and round-trips QoS 0, 1 and 2', async () => {
-    const { port, handshakes } = await start();
+  it('connects with the mqtt sub-protocol to path / by default and round-trips QoS 0, 1 and 2 in binary frames', async () => {
+    const { port, handshakes, frames } = await start();
     const c = await connected(client(`ws://127.0.0.1:${port}`));
     expect(handshakes).toEqual([{ url: '/', protocol: 'mqtt' }]);
 
@@ -58,6 +58,9 @@ describe('ws:// transport', () => {
       ['ws/1', 'one', 1],
       ['ws/2', 'two', 2],
     ]);
+    // CONNECT, SUBSCRIBE, 3 PUBLISH, PUBREL, PUBREC...: each in a binary frame, none in a text one.
+    expect(frames.binary).toBeGreaterThanOrEqual(6);
+    expect(frames.text).toBe(0);
   });
 
   it('requests the URL path and query, and offers mqttv3.1 for MQTT 3.1', async () => {
@@ -111,6 +114,26 @@ describe('ws:// transport', () => {
     expect(handshakes).toEqual([{ url: '/signed?sig=ok', protocol: 'mqtt' }]);
   });
 
+  it('awaits an asynchronous transformWsUrl again on every reconnect', async () => {
+    const { port, handshakes, dropAll } = await start((request) => /token=\d+/.test(request.url ?? ''));
+    let calls = 0;
+    const c = client(`ws://127.0.0.1:${port}/mqtt`, {
+      reconnectPeriod: 20,
+      transformWsUrl: async (url) => {
+        const token = ++calls;
+        await new Promise((resolve) => setImmediate(resolve));
+        return `${url}?token=${token}`;
+      },
+    });
+    await connected(c);
+    for (let drop = 1; drop <= 2; drop++) {
+      const again = once(c, 'connect', { timeoutMs: 3000 });
+      dropAll();
+      await again;
+    }
+    expect(handshakes.map((h) => h.url)).toEqual(['/mqtt?token=1', '/mqtt?token=2', '/mqtt?token=3']);
+  });
+
   it('reports a rejecting transformWsUrl as an error and retries per the reconnect policy', async () => {
     const { port } = await start();
     let calls = 0;
@@ -146,16 +169,29 @@ describe('ws:// transport', () => {
 
   it('uses createWebsocket instead of the constructor when given', async () => {
     const { port, handshakes } = await start();
-    const calls: Array<[string, string[]]> = [];
+    const calls: Array<[string, string[], unknown]> = [];
     const c = client(`ws://127.0.0.1:${port}/mqtt`, {
-      createWebsocket: (url, protocols) => {
-        calls.push([url, protocols]);
+      clientId: 'made-by-hand',
+      createWebsocket: (url, protocols, options) => {
+        calls.push([url, protocols, options.clientId]);
         return new WebSocket(url, [...protocols, 'custom'], { headers: { 'x-made-by': 'createWebsocket' } });
       },
     });
     await connected(c);
-    expect(calls).toEqual([[`ws://127.0.0.1:${port}/mqtt`, ['mqtt']]]);
+    expect(calls).toEqual([[`ws://127.0.0.1:${port}/mqtt`, ['mqtt'], 'made-by-hand']]);
     expect(handshakes).toEqual([{ url: '/mqtt', protocol: 'mqtt' }]);
+  });
+
+  it('reports a createWebsocket that throws as an error of the attempt, heard by a listener added after connect()', async () => {
+    const { port } = await start();
+    const c = client(`ws://127.0.0.1:${port}`, {
+      createWebsocket: () => {
+        throw Object.assign(new Error('no sockets today'), { code: 'ENOSOCK' });
+      },
+    });
+    const [error] = await once<[Error & { code?: string; errno?: string }]>(c, 'error', { timeoutMs: 3000 });
+    expect([error.code, error.errno]).toEqual(['ERR_TRANSPORT', 'ENOSOCK']);
+    expect(error.message).toMatch(/no sockets today/);
   });
 
   it('reconnects after the server drops the socket and resubscribes', async () => {

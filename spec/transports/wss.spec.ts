@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type ClientOptions, type MqttClient } from '../../lib/index.js';
+import { describeWithOpenssl, removeCerts, testCerts, type TestCerts } from '../helpers/certs.js';
 import { once } from '../helpers/wait.js';
 import { startWsBroker, type WsBroker } from './ws-broker.js';
 
@@ -72,5 +73,46 @@ describeTls('wss:// transport (self-signed certificate)', () => {
 
   it('lets wsOptions win over the TLS options', async () => {
     await once(client({ rejectUnauthorized: true, wsOptions: { ca: tls!.cert } }), 'connect', { timeoutMs: 3000 });
+  });
+});
+
+describeWithOpenssl('wss:// transport (test CA, client certificates)', () => {
+  let certs: TestCerts;
+  let server: WsBroker | undefined;
+  let clients: MqttClient[] = [];
+
+  beforeAll(async () => {
+    certs = await testCerts();
+  });
+  afterAll(() => removeCerts());
+  beforeEach(async () => {
+    server = await startWsBroker({ tls: { key: certs.server.key, cert: certs.server.cert, ca: certs.ca.cert, requestCert: true, rejectUnauthorized: true } });
+  });
+  afterEach(async () => {
+    for (const client of clients.splice(0)) await client.endAsync(true);
+    await server?.close();
+    server = undefined;
+  });
+
+  function client(options: ClientOptions = {}) {
+    const c = connect(`wss://localhost:${server!.port}/mqtt`, { ...QUICK, ca: certs.ca.cert, ...options });
+    c.on('error', () => undefined);
+    clients.push(c);
+    return c;
+  }
+
+  it('presents a client certificate with a passphrase-protected key from the client options', async () => {
+    const { key, cert, passphrase } = certs.clientEncrypted;
+    const c = client({ key, cert, passphrase });
+    await once(c, 'connect', { timeoutMs: 3000 });
+    await c.publishAsync('wss/cert', 'x', { qos: 1 });
+    expect(server!.handshakes).toEqual([{ url: '/mqtt', protocol: 'mqtt' }]);
+  });
+
+  it('is refused without a client certificate, with the TLS alert as the error code', async () => {
+    const [error] = await once<[Error & { code?: string; errno?: string }]>(client(), 'error', { timeoutMs: 3000 });
+    expect(error.code).toBe('ERR_TRANSPORT');
+    expect(error.errno).toMatch(/^(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED|ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE|ECONNRESET)$/);
+    expect(server!.handshakes).toEqual([]);
   });
 });
