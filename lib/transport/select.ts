@@ -9,13 +9,16 @@ import { tcpTransport } from './tcp.js';
 import { tlsTransport } from './tls.js';
 import { unixTransport } from './unix.js';
 import { wsTransport } from './ws.js';
+import { wxTransport } from './wx.js';
+import { aliTransport } from './ali.js';
 import type { TransportFactory, TransportTarget } from './transport.js';
 
 const TCP = new Set(['mqtt', 'tcp']);
 const TLS = new Set(['mqtts', 'tls', 'ssl']);
 const WS = new Set(['ws', 'wss']);
 const UNIX = 'mqtt+unix';
-const LATER = new Set(['wx', 'wxs', 'ali', 'alis']);
+const WX = new Set(['wx', 'wxs']);
+const ALI = new Set(['ali', 'alis']);
 
 /**
  * A transport factory for the options' protocol; with `servers`, each attempt takes the next one.
@@ -47,8 +50,9 @@ function factoryFor(server: ServerAddress, options: ResolvedOptions, client?: ()
     if (!options.path) throw new InvalidArgumentError('A mqtt+unix:// URL needs the socket path: mqtt+unix:///path/to/socket');
     return unixTransport({ path: options.path });
   }
-  if (LATER.has(protocol)) throw new InvalidArgumentError(`The ${protocol}:// transport is not available yet in rxmqtt`);
-  throw new InvalidArgumentError(`Unknown protocol "${protocol}": use mqtt, tcp, mqtts, tls, ssl, ws, wss or mqtt+unix`);
+  if (WX.has(protocol)) return wxTransport({ ...miniProgramOptionsOf(protocol, host, port, options, client), wx: options.wx });
+  if (ALI.has(protocol)) return aliTransport({ ...miniProgramOptionsOf(protocol, host, port, options, client), my: options.my });
+  throw new InvalidArgumentError(`Unknown protocol "${protocol}": use mqtt, tcp, mqtts, tls, ssl, ws, wss, wx, wxs, ali, alis or mqtt+unix`);
 }
 
 /** The WebSocket settings among the client options; MQTT.js's defaults apply in wsTransport. */
@@ -66,6 +70,22 @@ function wsOptionsOf(protocol: string, host: string, port: number, options: Reso
     wsOptions: options.wsOptions,
     transformWsUrl: options.transformWsUrl as never,
     createWebsocket: options.createWebsocket as never,
+    clientOptions: options,
+    client,
+  };
+}
+
+/** The WeChat/Alipay settings among the client options: the WebSocket ones that apply to them. */
+function miniProgramOptionsOf(protocol: string, host: string, port: number, options: ResolvedOptions, client?: () => unknown) {
+  if (options.transformWsUrl !== undefined && typeof options.transformWsUrl !== 'function') throw new InvalidArgumentError('transformWsUrl must be a function');
+  return {
+    protocol,
+    host,
+    port,
+    path: options.path,
+    protocolId: options.protocolId,
+    protocolVersion: options.protocolVersion,
+    transformWsUrl: options.transformWsUrl as never,
     clientOptions: options,
     client,
   };
