@@ -44,7 +44,9 @@ export interface AliTransportOptions extends MiniProgramTransportOptions {
 /**
  * The connection the global callbacks of one `my` report to. The callbacks are registered once
  * per `my` (the old API cannot remove them) and routed to the current connection, so that
- * reconnects do not pile up listeners and a closed connection hears nothing more.
+ * reconnects do not pile up listeners and a closed connection hears nothing more. The events
+ * carry no socket identity: a close of the previous socket reported only after the next one was
+ * requested would close the new connection, which costs one more reconnect, not a stuck client.
  */
 const routes = new WeakMap<AliApi, { current?: MessageSocketEvents }>();
 

@@ -9,16 +9,13 @@ import { tcpTransport } from './tcp.js';
 import { tlsTransport } from './tls.js';
 import { unixTransport } from './unix.js';
 import { wsTransport } from './ws.js';
-import { wxTransport } from './wx.js';
-import { aliTransport } from './ali.js';
+import { miniProgramTransport } from './mini-program.js';
 import type { TransportFactory, TransportTarget } from './transport.js';
 
 const TCP = new Set(['mqtt', 'tcp']);
 const TLS = new Set(['mqtts', 'tls', 'ssl']);
 const WS = new Set(['ws', 'wss']);
 const UNIX = 'mqtt+unix';
-const WX = new Set(['wx', 'wxs']);
-const ALI = new Set(['ali', 'alis']);
 
 /**
  * A transport factory for the options' protocol; with `servers`, each attempt takes the next one.
@@ -50,8 +47,8 @@ function factoryFor(server: ServerAddress, options: ResolvedOptions, client?: ()
     if (!options.path) throw new InvalidArgumentError('A mqtt+unix:// URL needs the socket path: mqtt+unix:///path/to/socket');
     return unixTransport({ path: options.path });
   }
-  if (WX.has(protocol)) return wxTransport({ ...miniProgramOptionsOf(protocol, host, port, options, client), wx: options.wx });
-  if (ALI.has(protocol)) return aliTransport({ ...miniProgramOptionsOf(protocol, host, port, options, client), my: options.my });
+  const miniProgram = miniProgramTransport(protocol, host, port, options, client);
+  if (miniProgram) return miniProgram;
   throw new InvalidArgumentError(`Unknown protocol "${protocol}": use mqtt, tcp, mqtts, tls, ssl, ws, wss, wx, wxs, ali, alis or mqtt+unix`);
 }
 
@@ -70,22 +67,6 @@ function wsOptionsOf(protocol: string, host: string, port: number, options: Reso
     wsOptions: options.wsOptions,
     transformWsUrl: options.transformWsUrl as never,
     createWebsocket: options.createWebsocket as never,
-    clientOptions: options,
-    client,
-  };
-}
-
-/** The WeChat/Alipay settings among the client options: the WebSocket ones that apply to them. */
-function miniProgramOptionsOf(protocol: string, host: string, port: number, options: ResolvedOptions, client?: () => unknown) {
-  if (options.transformWsUrl !== undefined && typeof options.transformWsUrl !== 'function') throw new InvalidArgumentError('transformWsUrl must be a function');
-  return {
-    protocol,
-    host,
-    port,
-    path: options.path,
-    protocolId: options.protocolId,
-    protocolVersion: options.protocolVersion,
-    transformWsUrl: options.transformWsUrl as never,
     clientOptions: options,
     client,
   };
