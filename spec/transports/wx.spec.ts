@@ -186,6 +186,16 @@ describe('wx:// transport (WeChat)', () => {
     await c.endAsync();
   });
 
+  it('fails the attempt with ERR_TRANSFORM_WS_URL when transformWsUrl rejects, opening no socket', async () => {
+    const { wx, sockets } = fakeWx(broker);
+    const c = client('wxs://broker.example', { wx, transformWsUrl: () => Promise.reject(new Error('no token')) });
+    const [error] = await once<[Error & { code?: string; cause?: unknown }]>(c, 'error', { timeoutMs: 3000 });
+    expect(error.code).toBe('ERR_TRANSPORT');
+    expect(error.message).toMatch(/transformWsUrl failed: no token/);
+    expect((error.cause as { code?: string }).code).toBe('ERR_TRANSFORM_WS_URL');
+    expect(sockets).toEqual([]);
+  });
+
   it('uses the global wx when no wx option is given, and refuses a wx:// URL without either', async () => {
     expect(() => connect('wxs://broker.example', QUICK)).toThrow(InvalidArgumentError);
     expect(() => connect('wxs://broker.example', QUICK)).toThrow(/WeChat/);
