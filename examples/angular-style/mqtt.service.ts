@@ -15,7 +15,7 @@
  *
  * @Component({ selector: 'app-reading', template: '{{ (reading$ | async)?.value?.celsius }}' })
  * export class ReadingComponent {
- *   readonly reading$ = inject(AppMqtt).topic('sensors/kitchen/reading', json<Reading>());
+ *   readonly reading$ = inject(AppMqtt).topic('sensors/kitchen/reading', READING); // const READING = json<Reading>()
  * }
  * ```
  */
@@ -62,7 +62,9 @@ export class MqttService implements OnDestroyLike {
    * joins later gets the latest message at once (like a retained one), then the live ones.
    *
    * @param filter an MQTT filter (`+`, `#`) or a pattern with named levels (`sensors/:id`)
-   * @param codec decodes each payload into `value` (`json<T>()`, `utf8`...)
+   * @param codec decodes each payload into `value` (`json<T>()`, `utf8`...); streams are shared
+   * per codec instance, so keep one in a constant rather than calling `json()` in each component
+   * (the broker subscription is shared either way)
    * @returns a hot, ref-counted stream; errors with a SubackError if the broker refuses the filter
    */
   topic(filter: string): Observable<MqttMessage>;
