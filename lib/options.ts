@@ -14,6 +14,8 @@ import { checkCredentials, checkWill } from './options-checks.js';
 import { resolveOfflineQueue, type OfflineQueueLimits, type OfflineQueueOptions } from './offline-queue-options.js';
 import type { MessageIdProvider } from './session/types.js';
 import type { IStore } from './store.js';
+import type { AliApi } from './transport/ali.js';
+import type { WxApi } from './transport/wx.js';
 
 export type WillOptions = NonNullable<IConnectPacket['will']>;
 export type ConnectProperties = NonNullable<IConnectPacket['properties']>;
@@ -76,9 +78,9 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   /** Broker host when no URL is given. @default 'localhost' */
   host?: string;
   hostname?: string;
-  /** @default 1883 for mqtt, 8883 for mqtts, 80 for ws, 443 for wss */
+  /** @default 1883 for mqtt, 8883 for mqtts, 80 for ws/wx/ali, 443 for wss/wxs/alis */
   port?: number;
-  /** `mqtt`, `tcp`, `mqtts`, `tls`, `ssl`, `ws`, `wss`, `mqtt+unix`. @default 'mqtt' */
+  /** `mqtt`, `tcp`, `mqtts`, `tls`, `ssl`, `ws`, `wss`, `wx`, `wxs`, `ali`, `alis`, `mqtt+unix`. @default 'mqtt' */
   protocol?: string;
   /**
    * Brokers tried in turn, one per connection attempt: the first attempt takes the first, each
@@ -189,6 +191,16 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   transformWsUrl?: (url: string, options: ClientOptions, client: unknown) => string | PromiseLike<string>;
   /** ws/wss: replaces `new WebSocket(url, subprotocols, wsOptions)`; must return a `ws` WebSocket. @default undefined */
   createWebsocket?: (url: string, protocols: string[], options: ClientOptions) => unknown;
+  /**
+   * wx/wxs: the WeChat mini-program API whose `connectSocket` opens the socket (rxmqtt; tests pass
+   * a simulated one). @default globalThis.wx
+   */
+  wx?: WxApi;
+  /**
+   * ali/alis: the Alipay mini-program API (`connectSocket`, `onSocket*`, `sendSocketMessage`,
+   * `closeSocket`), as MQTT.js's `my` option. @default globalThis.my
+   */
+  my?: AliApi;
   /** Disable Nagle's algorithm on TCP/TLS sockets (rxmqtt). @default true */
   noDelay?: boolean;
   /**
@@ -278,7 +290,22 @@ export interface ResolvedOptions extends ClientOptions {
  */
 export const DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE = 16 * 1024 * 1024;
 
-const DEFAULT_PORTS: Record<string, number> = { mqtt: 1883, tcp: 1883, mqtts: 8883, tls: 8883, ssl: 8883, ws: 80, wss: 443 };
+const DEFAULT_PORTS: Record<string, number> = {
+  mqtt: 1883,
+  tcp: 1883,
+  mqtts: 8883,
+  tls: 8883,
+  ssl: 8883,
+  ws: 80,
+  wss: 443,
+  wx: 80,
+  wxs: 443,
+  ali: 80,
+  alis: 443,
+};
+
+/** The schemes whose URL path and query go to a WebSocket handshake. */
+const WEBSOCKET_SCHEMES = new Set(['ws', 'wss', 'wx', 'wxs', 'ali', 'alis']);
 
 /** The port a scheme uses when none is given: 1883 (mqtt, tcp), 8883 (mqtts, tls, ssl), 80 (ws), 443 (wss). */
 export function defaultPort(protocol: string): number {
@@ -412,7 +439,7 @@ export function parseBrokerUrl(url: string): ClientOptions {
   if (clientId) out.clientId = clientId;
   if (parsed.pathname && parsed.pathname !== '/') out.path = parsed.pathname;
   // MQTT.js keeps a WebSocket URL's query in the path it requests (`ws://h/mqtt?token=x`).
-  if (parsed.search && (out.protocol === 'ws' || out.protocol === 'wss')) out.path = (out.path ?? '/') + parsed.search;
+  if (parsed.search && WEBSOCKET_SCHEMES.has(out.protocol!)) out.path = (out.path ?? '/') + parsed.search;
   return out;
 }
 

@@ -9,13 +9,13 @@ import { tcpTransport } from './tcp.js';
 import { tlsTransport } from './tls.js';
 import { unixTransport } from './unix.js';
 import { wsTransport } from './ws.js';
+import { miniProgramTransport } from './mini-program.js';
 import type { TransportFactory, TransportTarget } from './transport.js';
 
 const TCP = new Set(['mqtt', 'tcp']);
 const TLS = new Set(['mqtts', 'tls', 'ssl']);
 const WS = new Set(['ws', 'wss']);
 const UNIX = 'mqtt+unix';
-const LATER = new Set(['wx', 'wxs', 'ali', 'alis']);
 
 /**
  * A transport factory for the options' protocol; with `servers`, each attempt takes the next one.
@@ -59,8 +59,9 @@ function factoryFor(server: ServerAddress, options: ResolvedOptions, client?: ()
     if (!options.path) throw new InvalidArgumentError('A mqtt+unix:// URL needs the socket path: mqtt+unix:///path/to/socket');
     return unixTransport({ path: options.path });
   }
-  if (LATER.has(protocol)) throw new InvalidArgumentError(`The ${protocol}:// transport is not available yet in rxmqtt`);
-  throw new InvalidArgumentError(`Unknown protocol "${protocol}": use mqtt, tcp, mqtts, tls, ssl, ws, wss or mqtt+unix`);
+  const miniProgram = miniProgramTransport(protocol, host, port, options, client);
+  if (miniProgram) return miniProgram;
+  throw new InvalidArgumentError(`Unknown protocol "${protocol}": use mqtt, tcp, mqtts, tls, ssl, ws, wss, wx, wxs, ali, alis or mqtt+unix`);
 }
 
 /** The WebSocket settings among the client options; MQTT.js's defaults apply in wsTransport. */

@@ -280,7 +280,7 @@ describe('rxmqtt failures and exit codes', () => {
     [['sub', '-p', '1'], /^rxmqtt: Missing required argument: topic \(see: rxmqtt sub --help\)\n$/],
     [['sub', '-t', 'x', '-q', '3'], /^rxmqtt: Invalid values: Argument: qos, Given: 3/],
     [['pub', '-t', 'x'], /^rxmqtt: Give exactly one of -m/],
-    [['sub', '-t', 'x', '-L', 'wx://127.0.0.1:1'], /wx:\/\/ transport is not available/],
+    [['sub', '-t', 'x', '-L', 'wx://127.0.0.1:1'], /wx:\/\/ URL needs the WeChat API/],
     [['bogus'], /^rxmqtt: Unknown argument: bogus/],
     [[], /^rxmqtt: Give a command/],
   ];

@@ -228,10 +228,14 @@ describe('beforeConnect', () => {
   });
 
   it('lets the built-in transports connect to the target instead of the configured broker', () => {
-    const factory = transportFor(resolveOptions('mqtt://primary.example', {}));
-    const handlers = { onOpen: () => undefined, onData: () => undefined, onClose: () => undefined };
-    // wx:// is not available yet: the throw proves the target, not mqtt://primary.example, was used.
-    expect(() => factory(handlers, { host: 'elsewhere', port: 80, protocol: 'wx' })).toThrow(/wx:\/\/ transport is not available/);
+    // A simulated WeChat API records where the wx:// transport opens its socket, without a network.
+    const urls: string[] = [];
+    const noop = () => undefined;
+    const wx = { connectSocket: ({ url }: { url: string }) => (urls.push(url), { onOpen: noop, onMessage: noop, onClose: noop, onError: noop, send: noop, close: noop }) };
+    const factory = transportFor(resolveOptions('mqtt://primary.example', { wx }));
+    const handlers = { onOpen: noop, onData: noop, onClose: noop };
+    factory(handlers, { host: 'elsewhere', port: 8083, protocol: 'wx' }).destroy();
+    expect(urls).toEqual(['ws://elsewhere:8083/']);
   });
 
   describe('secrets', () => {
