@@ -2,8 +2,13 @@
  * The one owner of the `debug` package. Namespaces are `rxmqtt:<area>`; enable with DEBUG=rxmqtt*.
  * Callers must pass packets through `redactPacket` before logging them.
  */
-import { inspect } from 'node:util';
 import createDebug from 'debug';
+
+/**
+ * `util.inspect.custom`, which Node defines as this registered symbol: named here so that the
+ * logger (also in the browser and mini-program builds) needs no `node:util`.
+ */
+const INSPECT_CUSTOM = Symbol.for('nodejs.util.inspect.custom');
 
 export interface Logger {
   (format: string, ...args: unknown[]): void;
@@ -69,7 +74,7 @@ export function redactWhenPrinted<T extends object>(options: T): T {
   const redacted = () => redactOptions(options as Record<string, unknown>);
   return Object.defineProperties(options, {
     toJSON: { value: redacted, enumerable: false, configurable: true, writable: true },
-    [inspect.custom]: { value: redacted, enumerable: false, configurable: true, writable: true },
+    [INSPECT_CUSTOM]: { value: redacted, enumerable: false, configurable: true, writable: true },
   });
 }
 
