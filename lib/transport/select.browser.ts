@@ -1,0 +1,50 @@
+/**
+ * The browser build's replacement for `select.ts` (swapped in by scripts/bundle.mjs): a browser
+ * has no TCP, TLS or Unix sockets, so only `ws://` and `wss://` exist, over the global WebSocket.
+ */
+import type { Duplex } from 'node:stream';
+import { InvalidArgumentError } from '../errors.js';
+import type { ResolvedOptions, ServerAddress } from '../options.js';
+import { browserWsTransport, type BrowserWebSocketConstructor } from './browser-ws.js';
+import { streamTransport } from './stream.js';
+import type { TransportFactory, TransportTarget } from './transport.js';
+
+const WS = new Set(['ws', 'wss']);
+
+/** See select.ts: a factory for the options' protocol, rotating through `servers`. */
+export function transportFor(options: ResolvedOptions, client?: () => unknown): TransportFactory {
+  const servers: ServerAddress[] = options.servers?.length ? options.servers : [{ host: options.host, port: options.port, protocol: options.protocol }];
+  const factories = servers.map((server) => factoryFor(server, options, client));
+  let next = 0;
+  return (handlers, target?: TransportTarget) =>
+    target ? factoryFor(target, options, client)(handlers) : factories[next++ % factories.length](handlers);
+}
+
+/** MQTT.js `streamBuilder`: a duplex-like object per attempt (rare in browsers, kept for parity). */
+export function streamBuilderTransport(build: () => Duplex): TransportFactory {
+  return (handlers) => streamTransport(build(), handlers);
+}
+
+function factoryFor(server: ServerAddress, options: ResolvedOptions, client?: () => unknown): TransportFactory {
+  const protocol = (server.protocol ?? options.protocol).replace(/:$/, '');
+  if (!WS.has(protocol)) throw new InvalidArgumentError(`The ${protocol}:// transport is not available in browsers: use ws:// or wss://`);
+  const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+  const url = `${protocol}://${host}:${server.port}${options.path ?? '/'}`;
+  const protocols = [options.protocolId === 'MQIsdp' && options.protocolVersion === 3 ? 'mqttv3.1' : 'mqtt'];
+  const { transformWsUrl, createWebsocket } = options;
+  for (const [name, value] of [['transformWsUrl', transformWsUrl], ['createWebsocket', createWebsocket]] as const) {
+    if (value !== undefined && typeof value !== 'function') throw new InvalidArgumentError(`${name} must be a function`);
+  }
+  return (handlers) => {
+    // MQTT.js's browser transformWsUrl is synchronous; a Promise here is a mistake worth naming.
+    const target = transformWsUrl ? transformWsUrl(url, options, client?.()) : url;
+    if (typeof target !== 'string') throw new InvalidArgumentError('transformWsUrl must return a string URL in browsers');
+    // createWebsocket builds the socket itself, so hand it over as a one-shot constructor.
+    const WebSocket = createWebsocket
+      ? (function (this: unknown, u: string, p?: string | string[]) {
+          return createWebsocket(u, p as string[], options);
+        } as unknown as BrowserWebSocketConstructor)
+      : undefined;
+    return browserWsTransport({ url: target, protocols, WebSocket, scheduler: options.scheduler })(handlers);
+  };
+}
