@@ -18,6 +18,7 @@ import { startWsBroker, type WsBroker } from '../transports/ws-broker.js';
 
 const root = resolve('.');
 const BUNDLE = resolve(root, 'dist/rxmqtt.min.js');
+const ESM_BUNDLE = resolve(root, 'dist/rxmqtt.esm.js');
 const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
 
 function chromiumPath(): string | undefined {
@@ -31,11 +32,12 @@ function chromiumPath(): string | undefined {
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>rxmqtt</title><script src="/rxmqtt.min.js"></script>`;
 
-/** Serves the test page at / and the bundle at /rxmqtt.min.js on 127.0.0.1. */
+/** Serves the test page at /, and /rxmqtt.min.js and /rxmqtt.esm.js from dist/, on 127.0.0.1. */
 async function startStaticServer(): Promise<{ url: string; server: Server }> {
-  const bundle = readFileSync(BUNDLE);
+  const files: Record<string, Buffer> = { '/rxmqtt.min.js': readFileSync(BUNDLE), '/rxmqtt.esm.js': readFileSync(ESM_BUNDLE) };
   const server = createServer((request, response) => {
-    if (request.url === '/rxmqtt.min.js') response.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
+    const file = files[request.url ?? ''];
+    if (file) response.writeHead(200, { 'content-type': 'text/javascript' }).end(file);
     else if (request.url === '/') response.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
     else response.writeHead(404).end();
   });
@@ -95,7 +97,7 @@ describeBrowser('the browser bundle in chromium', () => {
 
   beforeAll(async () => {
     // Self-contained: build the bundle when `npm run build` has not run.
-    if (!existsSync(BUNDLE)) execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
+    if (!existsSync(BUNDLE) || !existsSync(ESM_BUNDLE)) execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
     site = await startStaticServer();
     broker = await startWsBroker();
     browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
@@ -126,6 +128,14 @@ describeBrowser('the browser bundle in chromium', () => {
 
   it('loads the bundle as the global rxmqtt', async () => {
     expect(await page.evaluate(() => typeof (window as any).rxmqtt.connect)).toBe('function');
+  });
+
+  it('loads dist/rxmqtt.esm.js as an ES module with a default export', async () => {
+    const members = await page.evaluate(async () => {
+      const mqtt = await import('/rxmqtt.esm.js' as string);
+      return [typeof mqtt.default.connect, typeof mqtt.connectAsync, typeof mqtt.RxMqttClient];
+    });
+    expect(members).toEqual(['function', 'function', 'function']);
   });
 
   it('connects over WebSocket, receives on client.topic() and publishes back', async () => {
