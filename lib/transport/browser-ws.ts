@@ -68,122 +68,148 @@ export function browserWsTransport(options: BrowserWsOptions): TransportFactory 
 export function openBrowserWs(options: BrowserWsOptions, handlers: TransportHandlers): Transport {
   const Socket = options.WebSocket ?? (globalThis as { WebSocket?: BrowserWebSocketConstructor }).WebSocket;
   if (!Socket) throw new TransportError('No WebSocket implementation: this runtime has no global WebSocket');
-  const highWaterMark = options.highWaterMark ?? 1024 * 1024;
-  const pollMs = options.drainPollMs ?? 10;
-  const scheduler = options.scheduler ?? asyncScheduler;
   const protocols = options.protocols ?? ['mqtt'];
   log('opening %s (sub-protocol %s)', redact(options.url), protocols[0]);
-  const socket = new Socket(options.url, protocols);
-  socket.binaryType = 'arraybuffer';
+  return new BrowserWsTransport(new Socket(options.url, protocols), handlers, options);
+}
 
-  const queue: Uint8Array[] = [];
-  let queued = 0;
-  const inbound: Buffer[] = [];
-  let paused = false;
-  let ending = false;
-  let closed = false;
-  let failed = false;
-  let poll: Subscription | undefined;
+/** One WebSocket as a Transport: the write queue, inbound pause, and the close that ends it. */
+class BrowserWsTransport implements Transport {
+  private readonly highWaterMark: number;
+  private readonly pollMs: number;
+  private readonly scheduler: SchedulerLike;
+  /** Writes waiting for the socket to open or for `bufferedAmount` to fall. */
+  private readonly queue: Uint8Array[] = [];
+  private queued = 0;
+  /** Frames received while paused. */
+  private readonly inbound: Buffer[] = [];
+  private paused = false;
+  private ending = false;
+  private closed = false;
+  /** An error event came: the close that follows is a failure, whatever its code. */
+  private failed = false;
+  private poll?: Subscription;
 
-  const finish = (error?: Error) => {
-    if (closed) return;
-    closed = true;
-    poll?.unsubscribe();
-    queue.length = 0;
-    socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
-    handlers.onClose(error);
-  };
-  const fail = (error: Error) => {
+  constructor(
+    private readonly socket: BrowserWebSocket,
+    private readonly handlers: TransportHandlers,
+    options: BrowserWsOptions,
+  ) {
+    this.highWaterMark = options.highWaterMark ?? 1024 * 1024;
+    this.pollMs = options.drainPollMs ?? 10;
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    socket.binaryType = 'arraybuffer';
+    socket.onopen = () => this.onOpen();
+    socket.onmessage = (event) => this.onMessage(event.data);
+    // Browsers give an error event no detail; the close event that follows carries the code.
+    socket.onerror = () => {
+      this.failed = true;
+    };
+    socket.onclose = (event) => this.onClose(event);
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.closed || this.ending) return false;
+    const socket = this.socket;
+    if (this.queue.length === 0 && socket.readyState === OPEN && socket.bufferedAmount < this.highWaterMark) {
+      socket.send(chunk);
+    } else {
+      this.queue.push(chunk);
+      this.queued += chunk.length;
+      if (!this.poll && socket.readyState === OPEN) this.poll = this.scheduler.schedule(() => this.flush(), this.pollMs);
+    }
+    return socket.bufferedAmount + this.queued < this.highWaterMark;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    while (!this.paused && !this.closed && this.inbound.length > 0) this.handlers.onData(this.inbound.shift()!);
+  }
+
+  end(): void {
+    if (this.closed || this.ending) return;
+    this.ending = true;
+    if (this.socket.readyState !== OPEN) {
+      // Nothing opened yet, so nothing to flush: the attempt is simply over.
+      this.closeSocket();
+      this.finish();
+    } else if (this.queue.length === 0) {
+      // Frames already sent go out before the close frame; queued ones are flushed first.
+      this.closeSocket();
+    }
+  }
+
+  destroy(error?: Error): void {
+    if (this.closed) return;
+    this.closeSocket();
+    this.finish(error);
+  }
+
+  private onOpen(): void {
+    if (this.closed) return;
+    this.handlers.onOpen();
+    this.flush();
+  }
+
+  private onMessage(data: unknown): void {
+    if (this.closed) return;
+    const chunk = toBuffer(data);
+    // [MQTT-6.0.0-1] a frame other than binary closes the network connection.
+    if (!chunk) return this.fail(new TransportError('The broker sent a WebSocket text frame; MQTT needs binary frames'));
+    if (this.paused || this.inbound.length > 0) this.inbound.push(chunk);
+    else this.handlers.onData(chunk);
+  }
+
+  private onClose(event: { code: number; reason: string; wasClean: boolean }): void {
+    const clean = this.ending || (event.wasClean && (event.code === NORMAL_CLOSURE || event.code === NO_STATUS) && !this.failed);
+    log('websocket closed (code %d%s)', event.code, clean ? '' : ', not clean');
+    if (clean) return this.finish();
+    const reason = event.reason ? `: ${event.reason}` : '';
+    this.finish(Object.assign(new TransportError(`WebSocket closed with code ${event.code}${reason}`), { closeCode: event.code }));
+  }
+
+  /** Sends queued writes while the socket has room; polls again while some wait. */
+  private flush(): void {
+    this.poll = undefined;
+    const socket = this.socket;
+    if (this.closed || socket.readyState !== OPEN) return;
+    while (this.queue.length > 0 && socket.bufferedAmount < this.highWaterMark) {
+      const chunk = this.queue.shift()!;
+      this.queued -= chunk.length;
+      socket.send(chunk);
+    }
+    if (this.queue.length > 0) this.poll = this.scheduler.schedule(() => this.flush(), this.pollMs);
+    else if (this.ending) this.closeSocket();
+  }
+
+  private fail(error: Error): void {
     log('websocket failed: %s', error.message);
+    this.closeSocket();
+    this.finish(error);
+  }
+
+  private closeSocket(): void {
     try {
-      socket.close(NORMAL_CLOSURE);
+      this.socket.close(NORMAL_CLOSURE);
     } catch {
       // Already closing: nothing more to do.
     }
-    finish(error);
-  };
-  const room = () => socket.bufferedAmount + queued < highWaterMark;
+  }
 
-  const flush = () => {
-    poll = undefined;
-    if (closed || socket.readyState !== OPEN) return;
-    while (queue.length > 0 && socket.bufferedAmount < highWaterMark) {
-      const chunk = queue.shift()!;
-      queued -= chunk.length;
-      socket.send(chunk);
-    }
-    if (queue.length > 0) poll = scheduler.schedule(flush, pollMs);
-    else if (ending) socket.close(NORMAL_CLOSURE);
-  };
-
-  const deliver = () => {
-    while (!paused && !closed && inbound.length > 0) handlers.onData(inbound.shift()!);
-  };
-
-  socket.onopen = () => {
-    if (closed) return;
-    handlers.onOpen();
-    flush();
-  };
-  socket.onmessage = (event) => {
-    if (closed) return;
-    const chunk = toBuffer(event.data);
-    // [MQTT-6.0.0-1] a frame other than binary closes the network connection.
-    if (!chunk) return fail(new TransportError('The broker sent a WebSocket text frame; MQTT needs binary frames'));
-    if (paused || inbound.length > 0) inbound.push(chunk);
-    else handlers.onData(chunk);
-  };
-  // Browsers give an error event no detail; the close event that follows carries the code.
-  socket.onerror = () => {
-    failed = true;
-  };
-  socket.onclose = (event) => {
-    const clean = ending || (event.wasClean && (event.code === NORMAL_CLOSURE || event.code === NO_STATUS) && !failed);
-    log('websocket closed (code %d%s)', event.code, clean ? '' : ', not clean');
-    if (clean) return finish();
-    const reason = event.reason ? `: ${event.reason}` : '';
-    finish(Object.assign(new TransportError(`WebSocket closed with code ${event.code}${reason}`), { closeCode: event.code }));
-  };
-
-  return {
-    write: (chunk) => {
-      if (closed || ending) return false;
-      if (queue.length === 0 && socket.readyState === OPEN && socket.bufferedAmount < highWaterMark) {
-        socket.send(chunk);
-      } else {
-        queue.push(chunk);
-        queued += chunk.length;
-        if (!poll && socket.readyState === OPEN) poll = scheduler.schedule(flush, pollMs);
-      }
-      return room();
-    },
-    pause: () => {
-      paused = true;
-    },
-    resume: () => {
-      paused = false;
-      deliver();
-    },
-    end: () => {
-      if (closed || ending) return;
-      ending = true;
-      // Frames already sent go out before the close frame; queued ones are flushed first.
-      if (socket.readyState !== OPEN) {
-        // Nothing opened yet, so nothing to flush: the attempt is simply over.
-        socket.close(NORMAL_CLOSURE);
-        finish();
-      } else if (queue.length === 0) socket.close(NORMAL_CLOSURE);
-    },
-    destroy: (error) => {
-      if (closed) return;
-      try {
-        socket.close(NORMAL_CLOSURE);
-      } catch {
-        // A socket that is still connecting may refuse: it is dropped either way.
-      }
-      finish(error);
-    },
-  };
+  /** Reports the close exactly once and forgets the socket's events. */
+  private finish(error?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.poll?.unsubscribe();
+    this.queue.length = 0;
+    const socket = this.socket;
+    socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
+    this.handlers.onClose(error);
+  }
 }
 
 /** A binary frame as a Buffer view (no copy); undefined for a text frame. */
