@@ -5,9 +5,10 @@
 import type { Duplex } from 'node:stream';
 import { InvalidArgumentError } from '../errors.js';
 import type { ResolvedOptions, ServerAddress } from '../options.js';
-import { browserWsTransport, type BrowserWebSocketConstructor } from './browser-ws.js';
+import { openBrowserWs, type BrowserWebSocketConstructor } from './browser-ws.js';
+import { deferredTransport } from './deferred.js';
 import { streamTransport } from './stream.js';
-import type { TransportFactory, TransportTarget } from './transport.js';
+import type { TransportFactory, TransportHandlers, TransportTarget } from './transport.js';
 
 const WS = new Set(['ws', 'wss']);
 
@@ -35,16 +36,17 @@ function factoryFor(server: ServerAddress, options: ResolvedOptions, client?: ()
   for (const [name, value] of [['transformWsUrl', transformWsUrl], ['createWebsocket', createWebsocket]] as const) {
     if (value !== undefined && typeof value !== 'function') throw new InvalidArgumentError(`${name} must be a function`);
   }
+  // createWebsocket builds the socket itself, so hand it over as a one-shot constructor.
+  const WebSocket = createWebsocket
+    ? (function (u: string, p?: string | string[]) {
+        return createWebsocket(u, p as string[], options);
+      } as unknown as BrowserWebSocketConstructor)
+    : undefined;
+  const open = (target: string, handlers: TransportHandlers) => openBrowserWs({ url: target, protocols, WebSocket, scheduler: options.scheduler }, handlers);
   return (handlers) => {
-    // MQTT.js's browser transformWsUrl is synchronous; a Promise here is a mistake worth naming.
-    const target = transformWsUrl ? transformWsUrl(url, options, client?.()) : url;
-    if (typeof target !== 'string') throw new InvalidArgumentError('transformWsUrl must return a string URL in browsers');
-    // createWebsocket builds the socket itself, so hand it over as a one-shot constructor.
-    const WebSocket = createWebsocket
-      ? (function (this: unknown, u: string, p?: string | string[]) {
-          return createWebsocket(u, p as string[], options);
-        } as unknown as BrowserWebSocketConstructor)
-      : undefined;
-    return browserWsTransport({ url: target, protocols, WebSocket, scheduler: options.scheduler })(handlers);
+    if (!transformWsUrl) return open(url, handlers);
+    // As in ws.ts: sync or async, called a microtask later, once the client exists.
+    const target = Promise.resolve().then(() => transformWsUrl(url, options, client?.()));
+    return deferredTransport(target, handlers, open);
   };
 }

@@ -1,5 +1,5 @@
 // The browser build's transport selection (lib/transport/select.browser.ts): ws/wss only, the
-// URL and sub-protocol MQTT.js uses, transformWsUrl and createWebsocket.
+// URL and sub-protocol MQTT.js uses, transformWsUrl (sync or async) and createWebsocket.
 import { InvalidArgumentError } from '../../lib/errors.js';
 import { resolveOptions, type ClientOptions } from '../../lib/options.js';
 import { transportFor } from '../../lib/transport/select.browser.js';
@@ -31,17 +31,32 @@ describe('browser transport selection', () => {
     expect(attempt('ws://[::1]:9001').url).toBe('ws://[::1]:9001/');
   });
 
-  it('rewrites the URL with a synchronous transformWsUrl, handing it the options and the client', () => {
+  it.each([
+    ['a synchronous', (url: string) => `${url}?signed=1`],
+    ['an asynchronous', async (url: string) => `${url}?signed=1`],
+  ])('rewrites the URL with %s transformWsUrl, handing it the options and the client', async (_kind, sign) => {
     const seen: unknown[] = [];
     const transformWsUrl = (url: string, options: ClientOptions, client: unknown) => {
       seen.push(options.clientId, client);
-      return `${url}?signed=1`;
+      return sign(url);
     };
-    const options = resolveOptions('ws://broker.test:9001', { clientId: 'c1', transformWsUrl, createWebsocket: () => ({ send() {}, close() {} }) });
     const opened: string[] = [];
-    transportFor({ ...options, createWebsocket: (u: string) => (opened.push(u), { send() {}, close() {} }) }, () => 'the client')(handlers);
+    const createWebsocket = (u: string) => (opened.push(u), { send() {}, close() {} });
+    const options = resolveOptions('ws://broker.test:9001', { clientId: 'c1', transformWsUrl, createWebsocket });
+    transportFor(options, () => 'the client')(handlers);
+    expect(opened).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(opened).toEqual(['ws://broker.test:9001/?signed=1']);
     expect(seen).toEqual(['c1', 'the client']);
+  });
+
+  it('closes the attempt with ERR_TRANSFORM_WS_URL when transformWsUrl rejects', async () => {
+    const closes: (Error | undefined)[] = [];
+    const transformWsUrl = () => Promise.reject(new Error('no token'));
+    transportFor(resolveOptions('ws://broker.test', { transformWsUrl }))({ ...handlers, onClose: (error) => closes.push(error) });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closes).toHaveLength(1);
+    expect(closes[0]).toMatchObject({ code: 'ERR_TRANSFORM_WS_URL', message: 'transformWsUrl failed: no token' });
   });
 
   it('refuses schemes a browser cannot open, naming ws and wss', () => {
