@@ -165,15 +165,17 @@ describeBrowser('the browser bundle in chromium', () => {
     expect(await echoed).toBe('echo hello from node');
   }, 30_000);
 
-  it('keeps the connection alive with PINGREQs timed by a worker', async () => {
+  it('defaults to ws:// on the page\'s host, and keeps alive with PINGREQs timed by a worker', async () => {
     const pong = once<[string]>(fromPage, 'pingresp', { timeoutMs: 10_000 });
-    await page.evaluate((url) => {
+    await page.evaluate((port) => {
       const w = window as any;
-      const pinger = w.rxmqtt.connect(url, { clientId: 'rxmqtt-chromium-ping', keepalive: 1 });
+      // No URL: ws (an http page) to the page's host, 127.0.0.1, on the broker's port.
+      const pinger = w.rxmqtt.connect({ port, clientId: 'rxmqtt-chromium-ping', keepalive: 1 });
       w.pinger = pinger;
       pinger.on('packetreceive', (packet: { cmd: string }) => packet.cmd === 'pingresp' && (pinger.end(), w.report('pingresp')));
-    }, `ws://127.0.0.1:${broker.port}`);
+    }, broker.port);
     await pong;
+    expect(broker.handshakes.map((h) => h.protocol)).toEqual(['mqtt', 'mqtt']);
     expect(await page.evaluate(() => (window as any).workersStarted)).toBe(1);
   }, 30_000);
 
