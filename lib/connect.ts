@@ -1,5 +1,6 @@
 import { asTransportFactory, MqttClient } from './compat.js';
 import { resolveOptions, type ClientOptions } from './options.js';
+import { platformDefaults } from './platform-defaults.js';
 import { transportFor } from './transport/select.js';
 
 /**
@@ -8,7 +9,8 @@ import { transportFor } from './transport/select.js';
  */
 export function connect(url?: string | ClientOptions, options?: ClientOptions): MqttClient {
   if (url !== undefined && typeof url === 'object') return connect(undefined, url);
-  const resolved = resolveOptions(url, options ?? {});
+  // Without a URL, the platform fills in what it can (in a browser: ws/wss and the page's host).
+  const resolved = resolveOptions(url, url === undefined ? platformDefaults(options ?? {}) : (options ?? {}));
   // transformWsUrl gets the client (as in MQTT.js); it exists by the time a transport opens.
   let client: MqttClient | undefined;
   client = new MqttClient(asTransportFactory(transportFor(resolved, () => client)), resolved);

@@ -3,7 +3,7 @@
  * inputs, executes the session's outputs (writes, settles, deliveries), and owns every timer
  * (connect timeout, keepalive, reconnect delay, end timeout) through an injectable scheduler.
  */
-import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import type { SchedulerLike, Subscription } from 'rxjs';
 import { AckHolds, DEFAULT_MAX_UNACKED_MESSAGES } from './ack-holds.js';
 import { AuthFlow, type AuthSettler } from './auth-flow.js';
 import { BackoffCounter, fixedBackoff } from './backoff-policy.js';
@@ -17,6 +17,7 @@ import { connectProperties, enforcedReceiveMaximum, incomingPacketLimit, type Ha
 import { readStore } from './read-store.js';
 import { isRetryableConnack } from './refusal.js';
 import { Outbox } from './outbox.js';
+import { platformScheduler } from './platform-scheduler.js';
 import { reportUnhandledError } from './report-unhandled.js';
 import { redirectTarget } from './server-reference.js';
 import { MqttSession } from './session/session.js';
@@ -111,7 +112,7 @@ export class Connection {
     private readonly openTransport: TransportFactory,
     private readonly hooks: ConnectionHooks,
   ) {
-    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.scheduler = options.scheduler ?? platformScheduler;
     this.log = options.log ? customLogger('conn', options.log) : defaultLog;
     this.backoff = new BackoffCounter(options.reconnect ?? fixedBackoff(options.reconnectPeriod), options.reconnect?.random);
     // The session keeps the credentials for every CONNECT: they print redacted, as the options do.

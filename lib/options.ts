@@ -2,7 +2,6 @@
  * Connect options: the MQTT.js v5 names and defaults, plus rxmqtt's own additions, and the one
  * function that turns a URL + options into validated, defaulted settings.
  */
-import { randomBytes } from 'node:crypto';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { SchedulerLike } from 'rxjs';
 import { resolveBackoff, type BackoffOptions, type BackoffPolicy } from './backoff-policy.js';
@@ -313,7 +312,8 @@ export function defaultPort(protocol: string): number {
 }
 
 export function randomClientId(): string {
-  return 'rxmqtt_' + randomBytes(4).toString('hex');
+  // Web Crypto, not node:crypto: the same code runs in browsers (Node >= 20 has it too).
+  return 'rxmqtt_' + Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(4))).toString('hex');
 }
 
 /**

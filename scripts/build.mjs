@@ -10,3 +10,7 @@ tsc('tsconfig.build.json');
 tsc('tsconfig.cjs.json');
 mkdirSync('dist/cjs', { recursive: true });
 writeFileSync('dist/cjs/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
+
+// The browser bundles (dist/rxmqtt*.js, dist/browser/) come from the sources, after the tsc output.
+const { bundle } = await import('./bundle.mjs');
+await bundle();

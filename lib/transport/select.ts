@@ -3,7 +3,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { InvalidArgumentError } from '../errors.js';
-import { defaultPort, type ResolvedOptions, type ServerAddress } from '../options.js';
+import type { ResolvedOptions, ServerAddress } from '../options.js';
 import { streamTransport } from './stream.js';
 import { tcpTransport } from './tcp.js';
 import { tlsTransport } from './tls.js';
@@ -11,6 +11,7 @@ import { unixTransport } from './unix.js';
 import { wsTransport } from './ws.js';
 import { miniProgramTransport } from './mini-program.js';
 import type { TransportFactory, TransportTarget } from './transport.js';
+import { serversOf } from './servers.js';
 
 const TCP = new Set(['mqtt', 'tcp']);
 const TLS = new Set(['mqtts', 'tls', 'ssl']);
@@ -25,23 +26,11 @@ const UNIX = 'mqtt+unix';
  * @param client returns the client, handed to `transformWsUrl` (MQTT.js passes its MqttClient)
  */
 export function transportFor(options: ResolvedOptions, client?: () => unknown): TransportFactory {
-  const servers: ServerAddress[] = options.servers?.length ? options.servers.map((server, i) => checkServer(server, i, options.protocol)) : [{ host: options.host, port: options.port, protocol: options.protocol }];
+  const servers = serversOf(options);
   const factories = servers.map((server) => factoryFor(server, options, client));
   let next = 0;
   return (handlers, target?: TransportTarget) =>
     target ? factoryFor(target, options, client)(handlers) : factories[next++ % factories.length](handlers);
-}
-
-/** A `servers` entry, checked, with its protocol's default port when it names none. */
-function checkServer(server: ServerAddress, index: number, protocol: string): ServerAddress {
-  if (typeof server !== 'object' || server === null || typeof server.host !== 'string' || server.host === '') {
-    throw new InvalidArgumentError(`servers[${index}] needs a host name`);
-  }
-  const port = server.port ?? defaultPort(server.protocol ?? protocol);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InvalidArgumentError(`servers[${index}].port must be an integer in 0..65535, got ${String(server.port)}`);
-  }
-  return { ...server, port };
 }
 
 /** Adapts an MQTT.js `streamBuilder` (a function returning a connected duplex) to a transport. */

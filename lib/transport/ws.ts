@@ -5,6 +5,7 @@
  */
 import WebSocket, { createWebSocketStream, type ClientOptions as WsClientOptions } from 'ws';
 import { createLogger } from '../log.js';
+import { deferredTransport } from './deferred.js';
 import { streamTransport } from './stream.js';
 import type { Transport, TransportFactory, TransportHandlers } from './transport.js';
 
@@ -96,72 +97,6 @@ export function wsTransport(options: WsTransportOptions): TransportFactory {
     // client is still being constructed, and transformWsUrl must be handed that client.
     const url = Promise.resolve().then(() => transform(baseUrl, clientOptions, options.client?.() as never));
     return deferredTransport(url, handlers, open);
-  };
-}
-
-/**
- * A transport whose URL is still being computed: writes, pause and end are held until it opens;
- * a rejection closes it with an `ERR_TRANSFORM_WS_URL` error (never an unhandled rejection).
- */
-function deferredTransport(url: Promise<string>, handlers: TransportHandlers, open: (url: string, handlers: TransportHandlers) => Transport): Transport {
-  const pending: Buffer[] = [];
-  let inner: Transport | undefined;
-  let closed = false;
-  let paused = false;
-  let ended = false;
-  const close = (error?: Error) => {
-    if (closed) return;
-    closed = true;
-    handlers.onClose(error);
-  };
-  url.then(
-    (resolved) => {
-      if (closed) return;
-      if (typeof resolved !== 'string') throw new TypeError(`transformWsUrl must return a string URL, got ${typeof resolved}`);
-      try {
-        inner = open(resolved, { onOpen: handlers.onOpen, onData: handlers.onData, onClose: close });
-      } catch (error) {
-        // A bad URL or a throwing createWebsocket: the transport's failure, not the transform's.
-        close(error as Error);
-        return;
-      }
-      if (paused) inner.pause();
-      for (const chunk of pending.splice(0)) inner.write(chunk);
-      if (ended) inner.end();
-    },
-  ).then(undefined, (error: unknown) => {
-    log('transformWsUrl failed: %s', error instanceof Error ? error.message : String(error));
-    const failure = Object.assign(new Error(`transformWsUrl failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }), {
-      code: 'ERR_TRANSFORM_WS_URL',
-    });
-    if (inner) inner.destroy(failure);
-    close(failure);
-  });
-  return {
-    write: (chunk) => {
-      if (closed) return false;
-      if (inner) return inner.write(chunk);
-      pending.push(chunk);
-      return true;
-    },
-    pause: () => {
-      paused = true;
-      inner?.pause();
-    },
-    resume: () => {
-      paused = false;
-      inner?.resume();
-    },
-    end: () => {
-      ended = true;
-      // Nothing opened yet, so nothing to flush: the attempt is simply over.
-      if (inner) inner.end();
-      else close();
-    },
-    destroy: (error) => {
-      if (inner) inner.destroy(error);
-      close(error);
-    },
   };
 }
 

@@ -10,10 +10,12 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
+import { startWsBroker, type WsBroker } from '../transports/ws-broker.js';
 
 const root = resolve('.');
 let project: string;
 let broker: AedesHandle;
+let wsBroker: WsBroker;
 
 beforeAll(async () => {
   project = mkdtempSync(join(tmpdir(), 'rxmqtt-pack-'));
@@ -27,19 +29,21 @@ beforeAll(async () => {
   // The scratch project's own scripts import rxjs, as an app using the Observable API would.
   symlinkSync(join(root, 'node_modules', 'rxjs'), join(project, 'node_modules', 'rxjs'));
   broker = await startAedes();
+  wsBroker = await startWsBroker();
 }, 180_000);
 
 afterAll(async () => {
   await broker?.close();
+  await wsBroker?.close();
   if (project) rmSync(project, { recursive: true, force: true });
 });
 
 /** Runs `source` as a file named `name` in the scratch project; resolves with its stdout. */
-async function run(name: string, source: string): Promise<string> {
+async function run(name: string, source: string, args: string[] = [broker.url], nodeFlags: string[] = []): Promise<string> {
   const file = join(project, name);
   writeFileSync(file, source);
   // Asynchronous: the broker lives in this process and must keep serving while the script runs.
-  const { stdout } = await promisify(execFile)(process.execPath, [file, broker.url], { cwd: project, encoding: 'utf8', timeout: 30_000 });
+  const { stdout } = await promisify(execFile)(process.execPath, [...nodeFlags, file, ...args], { cwd: project, encoding: 'utf8', timeout: 30_000 });
   return stdout.trim();
 }
 
@@ -87,5 +91,45 @@ describe('the packed package', () => {
       console.log(files.every((f) => existsSync(require.resolve('rxmqtt/package.json').replace('package.json', f))));
     `;
     expect(await run('types.cjs', source)).toBe('true');
+  });
+});
+
+/**
+ * A browser app's bundler resolves `rxmqtt` through the `browser` export condition: esbuild with
+ * `platform: 'browser'` and no polyfills (it fails on any Node built-in) must build it, and the
+ * only packages in the output are rxmqtt's browser build, rxjs and tslib (rxjs's helper).
+ */
+describe('the packed package in a browser bundler', () => {
+  const app = `
+    import mqtt from 'rxmqtt';
+    import { filterTopic } from 'rxmqtt/operators';
+    import { firstValueFrom } from 'rxjs';
+    const client = mqtt.connect(process.argv[2]);
+    const first = firstValueFrom(client.topic('web/+').pipe(filterTopic('web/app')));
+    client.on('connect', () => client.subscribe('web/+', () => client.publish('web/app', 'bundled', { qos: 1 })));
+    first.then((m) => { console.log(m.topic + ' ' + new TextDecoder().decode(m.payload)); client.end(); });
+  `;
+  const buildScript = `
+    import * as esbuild from ${JSON.stringify(join(root, 'node_modules/esbuild/lib/main.js'))};
+    const result = await esbuild.build({
+      entryPoints: ['app.mjs'], bundle: true, platform: 'browser', format: 'esm', outfile: 'out/app.js',
+      metafile: true, logLevel: 'silent', define: { 'process.argv': 'globalThis.__argv' },
+    });
+    const packageOf = (f) => (f.includes('node_modules/') ? f.split('node_modules/').pop().split('/')[0] : 'app');
+    const packages = new Set(Object.keys(result.metafile.inputs).map(packageOf));
+    console.log([...packages].sort().join(' '));
+  `;
+
+  it('builds with esbuild for the browser without Node built-ins or polyfills', async () => {
+    writeFileSync(join(project, 'app.mjs'), app);
+    expect(await run('build-app.mjs', buildScript, [])).toBe('app rxjs rxmqtt tslib');
+  });
+
+  it('runs the bundled app against a WebSocket broker (Node 20: --experimental-websocket)', async () => {
+    writeFileSync(join(project, 'app.mjs'), app);
+    await run('build-app.mjs', buildScript, []);
+    const runner = `globalThis.__argv = process.argv; await import('./out/app.js');`;
+    const flags = typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'function' ? [] : ['--experimental-websocket'];
+    expect(await run('run-app.mjs', runner, [`ws://127.0.0.1:${wsBroker.port}`], flags)).toBe('web/app bundled');
   });
 });

@@ -29,6 +29,8 @@ export interface WsBrokerOptions {
   tls?: HttpsOptions;
   /** Refuse (401) a handshake this returns false for. */
   accept?: (request: IncomingMessage) => boolean;
+  /** Listen on this port (to restart a broker where its clients reconnect). @default a free port */
+  port?: number;
 }
 
 export async function startWsBroker(options: WsBrokerOptions = {}): Promise<WsBroker> {
@@ -57,7 +59,7 @@ export async function startWsBroker(options: WsBrokerOptions = {}): Promise<WsBr
   server.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
 

@@ -1,0 +1,25 @@
+/**
+ * The brokers a client connects to, in turn: the `servers` list (each entry checked, with its
+ * protocol's default port when it names none), or the one broker of the options. Shared by the
+ * Node and the browser transport selection.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { defaultPort, type ResolvedOptions, type ServerAddress } from '../options.js';
+
+export function serversOf(options: ResolvedOptions): ServerAddress[] {
+  if (!options.servers?.length) return [{ host: options.host, port: options.port, protocol: options.protocol }];
+  return options.servers.map((server, i) => checkServer(server, i, options.protocol));
+}
+
+/** A `servers` entry, checked, with its protocol's default port when it names none. */
+function checkServer(server: ServerAddress, index: number, protocol: string): ServerAddress {
+  if (typeof server !== 'object' || server === null || typeof server.host !== 'string' || server.host === '') {
+    throw new InvalidArgumentError(`servers[${index}] needs a host name`);
+  }
+  const port = server.port ?? defaultPort(server.protocol ?? protocol);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError(`servers[${index}].port must be an integer in 0..65535, got ${String(server.port)}`);
+  }
+  return { ...server, port };
+}
+

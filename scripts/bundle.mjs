@@ -1,0 +1,89 @@
+// Browser bundles with esbuild, from the TypeScript sources:
+//   dist/rxmqtt.js       IIFE, global `rxmqtt` (for a <script> tag), readable
+//   dist/rxmqtt.min.js   the same, minified
+//   dist/rxmqtt.esm.js   one self-contained ES module (rxjs inside), minified
+//   dist/browser/*.js    ES modules for bundlers (the package's `browser` condition): rxjs stays
+//                        an import, so an app shares one RxJS; Buffer, events and streams inside
+// (`buffer/`, `events/`: the trailing slash makes require.resolve find the npm package, not Node's.)
+// Node-only files are swapped for browser ones (the `*.browser.ts` next to them), `Buffer` and
+// `process` come from the npm `buffer` and `process` packages, `node:events` from `events`, and
+// `node:stream` from scripts/browser-stream.js. Run alone (`node scripts/bundle.mjs`) it prints the sizes.
+import * as esbuild from 'esbuild';
+import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'package.json'));
+
+/** lib files that have a browser twin (`x.ts` -> `x.browser.ts`). */
+const SWAPPED = ['lib/transport/select', 'lib/file-store', 'lib/platform-scheduler', 'lib/platform-defaults'];
+const STREAM = join(root, 'scripts/browser-stream.js');
+/** Node built-ins the library graph imports, and the npm package standing in for each. */
+const BUILTINS = { events: 'events/', 'node:events': 'events/', buffer: 'buffer/', 'node:buffer': 'buffer/', stream: STREAM, 'node:stream': STREAM };
+
+const browserPlugin = {
+  name: 'rxmqtt-browser',
+  setup(build) {
+    build.onResolve({ filter: /\.js$/ }, (args) => {
+      if (!args.path.startsWith('.')) return undefined;
+      const target = join(args.resolveDir, args.path).slice(root.length + 1).replace(/\.js$/, '');
+      return SWAPPED.includes(target) ? { path: join(root, `${target}.browser.ts`) } : undefined;
+    });
+    build.onResolve({ filter: /^(node:)?(events|stream|buffer)$/ }, (args) => ({ path: require.resolve(BUILTINS[args.path]) }));
+    // mqtt-packet needs only bl's BufferList, not its stream (which would pull in readable-stream).
+    build.onResolve({ filter: /^bl$/ }, () => ({ path: require.resolve('bl/BufferList.js') }));
+  },
+};
+
+export const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'browser',
+  target: ['es2020', 'chrome90', 'firefox90', 'safari14'],
+  inject: [join(root, 'scripts/browser-globals.js')],
+  define: { global: 'globalThis', 'process.env.NODE_ENV': '"production"' },
+  plugins: [browserPlugin],
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+/** Builds every browser bundle into `dist/`; resolves with the files written. */
+export async function bundle() {
+  const entry = join(root, 'lib/index.ts');
+  await Promise.all([
+    esbuild.build({ ...common, entryPoints: [entry], format: 'iife', globalName: 'rxmqtt', outfile: join(root, 'dist/rxmqtt.js') }),
+    esbuild.build({ ...common, entryPoints: [entry], format: 'iife', globalName: 'rxmqtt', minify: true, outfile: join(root, 'dist/rxmqtt.min.js') }),
+    esbuild.build({ ...common, entryPoints: [entry], format: 'esm', minify: true, outfile: join(root, 'dist/rxmqtt.esm.js') }),
+    esbuild.build({
+      ...common,
+      entryPoints: { rxmqtt: entry, operators: join(root, 'operators/index.ts') },
+      format: 'esm',
+      splitting: true,
+      external: ['rxjs', 'rxjs/*'],
+      outdir: join(root, 'dist/browser'),
+    }),
+  ]);
+  return ['dist/rxmqtt.js', 'dist/rxmqtt.min.js', 'dist/rxmqtt.esm.js'];
+}
+
+/** Minified and gzipped (level 9) sizes of a file, in bytes. */
+export function sizeOf(file) {
+  const bytes = readFileSync(file);
+  return { minified: statSync(file).size, gzipped: gzipSync(bytes, { level: 9 }).length };
+}
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await bundle();
+  const rows = [['rxmqtt dist/rxmqtt.min.js', sizeOf(join(root, 'dist/rxmqtt.min.js'))]];
+  try {
+    rows.push(['mqtt dist/mqtt.min.js', sizeOf(join(root, 'node_modules/mqtt/dist/mqtt.min.js'))]);
+  } catch {
+    // mqtt (a devDependency) is not installed: nothing to compare with.
+  }
+  for (const [name, size] of rows) console.log(`${name}: ${kb(size.minified)} minified, ${kb(size.gzipped)} gzipped`);
+}
