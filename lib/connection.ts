@@ -9,7 +9,7 @@ import { AuthFlow, type AuthSettler } from './auth-flow.js';
 import { BackoffCounter, fixedBackoff } from './backoff-policy.js';
 import { runBeforeConnect, type ConnectTarget } from './before-connect.js';
 import { createDecoder, encodePacketChunks, type EncodedPacket, type IDisconnectPacket, type IPublishPacket, type Packet } from './codec.js';
-import { ClientClosedError, MqttError, PacketTooLargeError, ProtocolError, ServerDisconnectError, TimeoutError, TransportError, type SubackError } from './errors.js';
+import { ClientClosedError, MqttError, PacketTooLargeError, ServerDisconnectError, TimeoutError, TransportError, type SubackError } from './errors.js';
 import { Inbox } from './inbox.js';
 import { KeepaliveTimer } from './keepalive-timer.js';
 import { createLogger, customLogger, redactPacket, redactWhenPrinted, type Logger } from './log.js';

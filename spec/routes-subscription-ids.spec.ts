@@ -1,49 +1,16 @@
 // TopicRoutes with MQTT 5 Subscription Identifiers, against a fake RouteCommands (no broker):
 // allocation and release of the ids, routing by the ids a copy names, and the topic fallback.
 import type { Subscription } from 'rxjs';
-import type { ISubscription, IPublishPacket } from '../lib/codec.js';
 import { InvalidArgumentError, ServerCapabilityError, SubackError } from '../lib/errors.js';
 import type { MqttMessage } from '../lib/message.js';
-import { TopicRoutes, type RouteCommands, type TopicOptions } from '../lib/routes.js';
-import type { SettleResult } from '../lib/session/types.js';
+import { TopicRoutes, type TopicOptions } from '../lib/routes.js';
 import { matchLevels, MAX_SUBSCRIPTION_IDENTIFIER, SubscriptionIds } from '../lib/subscription-ids.js';
+import { FakeCommands, message as fakeMessage } from './helpers/fake-route-commands.js';
 import { MATCH_CASES } from './helpers/topic-cases.js';
 
-interface SentSubscribe {
-  subscription: ISubscription;
-  properties: TopicOptions['properties'];
-  done: (error?: Error, result?: SettleResult) => void;
-}
-
-/** A RouteCommands that records what the routes send; acks are given by the test. */
-class FakeCommands implements RouteCommands {
-  readonly subscribes: SentSubscribe[] = [];
-  readonly unsubscribes: { filter: string; done: () => void }[] = [];
-  open = true;
-  identifiers = true;
-
-  subscribe(subscription: ISubscription, properties: TopicOptions['properties'], done: SentSubscribe['done']): void {
-    this.subscribes.push({ subscription, properties, done });
-  }
-  unsubscribe(filter: string, done: () => void): void {
-    this.unsubscribes.push({ filter, done });
-  }
-  isOpen(): boolean {
-    return this.open;
-  }
-  identifiersAvailable(): boolean {
-    return this.identifiers;
-  }
-  /** The Subscription Identifier of each SUBSCRIBE, in order. */
-  get ids(): (number | undefined)[] {
-    return this.subscribes.map((s) => s.properties?.subscriptionIdentifier);
-  }
-}
-
+/** A message as the client builds it, naming the Subscription Identifier(s) of its copy. */
 function message(topic: string, subscriptionIdentifier?: number | number[]): MqttMessage {
-  const properties = subscriptionIdentifier === undefined ? undefined : { subscriptionIdentifier };
-  const packet: IPublishPacket = { cmd: 'publish', topic, payload: Buffer.from('x'), qos: 0, retain: false, dup: false, properties };
-  return { topic, payload: Buffer.from('x'), qos: 0, retain: false, dup: false, properties, packet };
+  return fakeMessage(topic, { ids: subscriptionIdentifier });
 }
 
 interface Stream {

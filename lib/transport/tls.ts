@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { streamTransport } from './stream.js';
-import type { Transport, TransportFactory, TransportHandlers } from './transport.js';
+import type { TransportFactory } from './transport.js';
+import { failedTransport } from './failed.js';
 
 export interface TlsTransportOptions extends ConnectionOptions {
   host: string;
@@ -30,16 +31,4 @@ export function tlsTransport(options: TlsTransportOptions): TransportFactory {
     socket.setNoDelay(noDelay);
     return streamTransport(socket, handlers, 'secureConnect');
   };
-}
-
-/** A transport that never opened: closes with `error` on the next microtask, unless destroyed first. */
-function failedTransport(error: Error, handlers: TransportHandlers): Transport {
-  let closed = false;
-  const close = (cause?: Error) => {
-    if (closed) return;
-    closed = true;
-    handlers.onClose(cause);
-  };
-  queueMicrotask(() => close(error));
-  return { write: () => false, pause: () => undefined, resume: () => undefined, end: () => close(), destroy: (cause) => close(cause) };
 }

@@ -8,12 +8,10 @@ import { accepting, scriptedBroker } from '../helpers/scripted-broker.js';
 import { flush, VirtualClock } from '../helpers/virtual-clock.js';
 
 describe('a throwing application listener', () => {
-  let unhandled: unknown[] = [];
   /** Resolves once `n` errors were reported as unhandled (RxJS may report them on a later turn). */
   let reported: (n: number) => Promise<unknown[]>;
   beforeEach(() => {
     const seen: unknown[] = [];
-    unhandled = seen;
     const waiters: Array<{ n: number; resolve: (errors: unknown[]) => void }> = [];
     config.onUnhandledError = (error) => {
       seen.push(error);
