@@ -8,19 +8,15 @@ import type { ResolvedOptions, ServerAddress } from '../options.js';
 import { openBrowserWs, type BrowserWebSocketConstructor } from './browser-ws.js';
 import { deferredTransport } from './deferred.js';
 import { miniProgramTransport } from './mini-program.js';
-import { serversOf } from './servers.js';
+import { rotateServers } from './servers.js';
 import { streamTransport } from './stream.js';
-import type { TransportFactory, TransportHandlers, TransportTarget } from './transport.js';
+import type { TransportFactory, TransportHandlers } from './transport.js';
 
 const WS = new Set(['ws', 'wss']);
 
 /** See select.ts: a factory for the options' protocol, rotating through `servers`. */
 export function transportFor(options: ResolvedOptions, client?: () => unknown): TransportFactory {
-  const servers = serversOf(options);
-  const factories = servers.map((server) => factoryFor(server, options, client));
-  let next = 0;
-  return (handlers, target?: TransportTarget) =>
-    target ? factoryFor(target, options, client)(handlers) : factories[next++ % factories.length](handlers);
+  return rotateServers(options, (server) => factoryFor(server, options, client));
 }
 
 /** MQTT.js `streamBuilder`: a duplex-like object per attempt (rare in browsers, kept for parity). */

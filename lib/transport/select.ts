@@ -10,8 +10,8 @@ import { tlsTransport } from './tls.js';
 import { unixTransport } from './unix.js';
 import { wsTransport } from './ws.js';
 import { miniProgramTransport } from './mini-program.js';
-import type { TransportFactory, TransportTarget } from './transport.js';
-import { serversOf } from './servers.js';
+import type { TransportFactory } from './transport.js';
+import { rotateServers } from './servers.js';
 
 const TCP = new Set(['mqtt', 'tcp']);
 const TLS = new Set(['mqtts', 'tls', 'ssl']);
@@ -26,11 +26,7 @@ const UNIX = 'mqtt+unix';
  * @param client returns the client, handed to `transformWsUrl` (MQTT.js passes its MqttClient)
  */
 export function transportFor(options: ResolvedOptions, client?: () => unknown): TransportFactory {
-  const servers = serversOf(options);
-  const factories = servers.map((server) => factoryFor(server, options, client));
-  let next = 0;
-  return (handlers, target?: TransportTarget) =>
-    target ? factoryFor(target, options, client)(handlers) : factories[next++ % factories.length](handlers);
+  return rotateServers(options, (server) => factoryFor(server, options, client));
 }
 
 /** Adapts an MQTT.js `streamBuilder` (a function returning a connected duplex) to a transport. */

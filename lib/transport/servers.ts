@@ -5,6 +5,17 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { defaultPort, type ResolvedOptions, type ServerAddress } from '../options.js';
+import type { TransportFactory, TransportTarget } from './transport.js';
+
+/**
+ * One factory that connects to the next server of the list at each attempt (wrapping around), or
+ * to `target` when the connection names one (`beforeConnect`'s URL, a Server Reference).
+ */
+export function rotateServers(options: ResolvedOptions, factoryFor: (server: ServerAddress) => TransportFactory): TransportFactory {
+  const factories = serversOf(options).map(factoryFor);
+  let next = 0;
+  return (handlers, target?: TransportTarget) => (target ? factoryFor(target)(handlers) : factories[next++ % factories.length](handlers));
+}
 
 export function serversOf(options: ResolvedOptions): ServerAddress[] {
   if (!options.servers?.length) return [{ host: options.host, port: options.port, protocol: options.protocol }];
