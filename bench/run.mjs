@@ -243,7 +243,13 @@ async function main() {
   const bundle = !only || only.includes('bundle') ? bundleSizes(ROOT, flag('--bundle')) : undefined;
   if (bundle) record({ type: 'bundle', ...bundle });
   const out = [...lines, ...(codecRuns.length ? codecTable(codecRuns) : []), ...(bundle ? bundleTable(bundle, fmt) : []), '', `Wall time ${wallS.toFixed(0)} s.`];
-  if (expected.length) out.push('', `MQTT.js gate failures (${expected.length} runs; the gates exist because MQTT.js fails them, they do not fail the bench):`, ...[...new Set(expected.map((e) => e.replace(/ rep \d+:/, ':')))].map((v) => `- ${v}`));
+  if (expected.length) {
+    // One line per gate and client: how many runs failed, and the first one's problems.
+    const byGate = new Map();
+    for (const e of expected) byGate.set(e.replace(/ rep \d+:.*/, ''), [...(byGate.get(e.replace(/ rep \d+:.*/, '')) ?? []), e]);
+    out.push('', `MQTT.js gate failures (the gates exist because MQTT.js fails them; they do not fail the bench):`);
+    for (const [gate, list] of byGate) out.push(`- ${gate}: ${list.length} runs, e.g. ${list[0].replace(/^.* rep \d+: /, '')}`);
+  }
   if (violations.length) out.push('', `**CORRECTNESS VIOLATIONS (${violations.length} runs):**`, ...violations.map((v) => `- ${v}`));
   const text = out.join('\n');
   console.log(`\n${text}`);
