@@ -96,14 +96,17 @@ export function problemsOf(role, run) {
   return problems;
 }
 
-/** A subscriber worker `sub` (already started), fed by `startPublisher()` once the subscriber is ready. */
-export async function feed(sub, startPublisher, readyMs = READY_TIMEOUT_MS) {
+/**
+ * A subscriber worker `sub` (already started), fed by `startPublisher()` once the subscriber is
+ * ready; the subscriber gets `drainMs` after the publisher exited to take in what it has not yet.
+ */
+export async function feed(sub, startPublisher, { readyMs = READY_TIMEOUT_MS, drainMs = DRAIN_GRACE_MS } = {}) {
   const ready = await Promise.race([sub.ready, sleep(readyMs, false)]);
   if (!ready) {
     const subRun = await finishWorker(sub, 0);
     return { problems: [`subscriber: not ready within ${readyMs / 1000} s`, ...problemsOf('subscriber', subRun)], pubRun: undefined, subRun };
   }
   const pubRun = await startPublisher().done;
-  const subRun = await finishWorker(sub, DRAIN_GRACE_MS);
+  const subRun = await finishWorker(sub, drainMs);
   return { problems: [...problemsOf('publisher', pubRun), ...problemsOf('subscriber', subRun)], pubRun, subRun };
 }
