@@ -5,14 +5,20 @@
 //   QoS 0:   batches of `window` publishes; the next batch starts (setImmediate) once every
 //            callback of the current one has fired. MQTT.js calls QoS 0 callbacks synchronously
 //            when the socket buffer has room, so a sliding window would recurse without bound.
+// --routes N (K3) spreads the messages over the topics of K3's N filters.
+import { k3FilterOf, k3Filters } from './lib/k3-filters.mjs';
 import { args, connectClient, cpuMicros, emit, endClient, int, loadClient, makePayloads } from './lib/worker.mjs';
 
-const a = args({ client: '', port: '', qos: '0', count: '20000', warmup: '2000', size: '64', window: '100', topic: 'bench/k1', timeout: '50000' });
+const a = args({ client: '', port: '', qos: '0', count: '20000', warmup: '2000', size: '64', window: '100', topic: 'bench/k1', routes: '0', timeout: '50000' });
 const qos = int(a.qos);
 const count = int(a.count);
 const warmup = int(a.warmup);
 const window = Math.max(1, int(a.window));
 const total = warmup + count;
+// --routes N (K3): message i goes to the topic of K3 filter k3FilterOf(i, N) instead of --topic.
+const routes = int(a.routes);
+const routeTopics = routes ? k3Filters(routes).topics : [];
+const topicOf = routes ? (i) => routeTopics[k3FilterOf(i, routes)] : () => a.topic;
 const result = { role: 'publisher', client: a.client, qos, count, warmup, size: int(a.size), window, ok: false };
 
 const calls = new Uint8Array(total); // callbacks seen per message
@@ -39,7 +45,7 @@ function publishRange(client, payloads, from, to) {
     let batchLeft = 0;
     const send = () => {
       const i = next++;
-      client.publish(a.topic, payloads[i], { qos }, (err) => {
+      client.publish(topicOf(i), payloads[i], { qos }, (err) => {
         if (calls[i]++ > 0) doubleCallbacks++;
         else {
           callbacks++;

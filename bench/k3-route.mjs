@@ -1,0 +1,113 @@
+// K3 routing subscriber: subscribes N filters (lib/k3-filters.mjs), then expects `warmup + count`
+// messages from k1-publish.mjs --routes N, each on the topic of exactly one filter.
+//   rxmqtt:        one client.topic(filter) stream per filter (one SUBSCRIBE each; rxmqtt routes by trie)
+//   mqttjs-naive:  one SUBSCRIBE with all filters; client.on('message') tests every filter
+//   mqttjs-trie:   the same, routed by an app-side trie
+// The subscribe phase (first SUBSCRIBE to last SUBACK) is measured on its own and reported with
+// {"ready":true}; the per-message figures start at message warmup + 1, as in K2.
+import { k3FilterOf, k3Filters, naiveRouter, trieRouter } from './lib/k3-filters.mjs';
+import { args, connectClient, cpuMicros, emit, endClient, int, loadClient } from './lib/worker.mjs';
+
+const a = args({ client: '', port: '', filters: '1', count: '20000', warmup: '2000', size: '64', timeout: '50000' });
+const n = int(a.filters);
+const count = int(a.count);
+const warmup = int(a.warmup);
+const size = int(a.size);
+const total = warmup + count;
+const result = { role: 'subscriber', client: a.client, filters: n, count, warmup, size, ok: false };
+
+const seen = new Uint8Array(total);
+let received = 0;
+let unique = 0;
+let duplicates = 0;
+let outOfOrder = 0;
+let malformed = 0;
+let misrouted = 0;
+let lastSeq = -1;
+let mark;
+let end;
+let reported = false;
+
+function report(extra = {}) {
+  if (reported) return;
+  reported = true;
+  Object.assign(result, { received, unique, lost: total - unique, duplicates, outOfOrder, malformed, misrouted, maxRssMB: process.resourceUsage().maxRSS / 1024 }, extra);
+  if (mark && end) {
+    const cpuUs = end.cpu - mark.cpu;
+    const wallMs = end.t - mark.t;
+    Object.assign(result, { cpuUs, wallMs, usPerMsg: cpuUs / count, msgsPerSec: (count / wallMs) * 1000 });
+  }
+  result.ok = !result.failure && result.lost === 0 && duplicates === 0 && malformed === 0 && misrouted === 0 && end !== undefined;
+  emit(result);
+}
+
+let finish = () => {};
+/** Filter `f` delivered `payload`. */
+function onMessage(f, payload) {
+  received++;
+  if (received === warmup + 1) mark = { cpu: cpuMicros(), t: performance.now() };
+  const seq = payload.length === size ? payload.readUInt32BE(0) : total;
+  if (seq >= total) malformed++;
+  else if (k3FilterOf(seq, n) !== f) misrouted++;
+  else if (seen[seq]) duplicates++;
+  else {
+    seen[seq] = 1;
+    unique++;
+    if (seq < lastSeq) outOfOrder++;
+    lastSeq = seq;
+    if (unique === total) {
+      end = { cpu: cpuMicros(), t: performance.now() };
+      finish();
+    }
+  }
+}
+
+/** Subscribes every filter; resolves once every SUBACK arrived. */
+function subscribeAll(client, filters) {
+  return new Promise((resolve, reject) => {
+    if (a.client === 'rxmqtt') {
+      let acks = 0;
+      const subacks = client.packetsIn$.subscribe((packet) => {
+        if (packet.cmd !== 'suback' || ++acks < filters.length) return;
+        queueMicrotask(() => subacks.unsubscribe());
+        resolve();
+      });
+      filters.forEach((filter, f) => client.topic(filter, { qos: 0 }).subscribe({ next: (m) => onMessage(f, m.payload), error: reject }));
+    } else {
+      const route = (a.client === 'mqttjs-naive' ? naiveRouter : trieRouter)(filters, onMessage);
+      client.on('message', route);
+      client.subscribe(filters, { qos: 0 }, (err) => (err ? reject(err) : resolve()));
+    }
+  });
+}
+
+process.on('SIGTERM', () => {
+  report({ failure: 'stopped (SIGTERM) before every message arrived' });
+  process.exit(1);
+});
+
+try {
+  if (!['rxmqtt', 'mqttjs-naive', 'mqttjs-trie'].includes(a.client)) throw new Error(`--client must be rxmqtt, mqttjs-naive or mqttjs-trie, not ${a.client}`);
+  const mqtt = await loadClient(a.client === 'rxmqtt' ? 'rxmqtt' : 'mqttjs');
+  const { filters } = k3Filters(n);
+  const client = await connectClient(mqtt, int(a.port), `bench-k3-${process.pid}`);
+  client.on('error', (err) => (result.clientError ??= err.message));
+  const done = new Promise((resolve) => (finish = resolve));
+  const timer = setTimeout(() => {
+    report({ failure: `timeout after ${a.timeout} ms` });
+    process.exit(1);
+  }, int(a.timeout));
+  const cpu0 = cpuMicros();
+  const t0 = performance.now();
+  await subscribeAll(client, filters);
+  Object.assign(result, { subscribeMs: performance.now() - t0, subscribeCpuUs: cpuMicros() - cpu0 });
+  emit({ ready: true, subscribeMs: result.subscribeMs });
+  if (total > 0) await done;
+  clearTimeout(timer);
+  report();
+  await endClient(client);
+  process.exit(0);
+} catch (err) {
+  report({ failure: String(err?.stack ?? err) });
+  process.exit(1);
+}
