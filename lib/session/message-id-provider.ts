@@ -26,18 +26,20 @@ function isValidId(id: number): boolean {
  * `allocate()` is amortised O(1): the cursor only moves forward over ids that are in flight.
  */
 export class DefaultMessageIdProvider implements MessageIdProvider {
-  /** used[id] === 1 while id is allocated. Index 0 is never used. */
-  private readonly used = new Uint8Array(MAX_MESSAGE_ID + 1);
-  private count = 0;
+  /**
+   * The ids in flight. A Set costs memory in proportion to what is in flight (usually a handful),
+   * where a 65,536-entry table cost 64 KiB per client, idle or not (K6 in bench/).
+   */
+  private readonly used = new Set<number>();
   private next = 1;
   private last: number | null = null;
 
   allocate(): number | null {
-    if (this.count >= MAX_MESSAGE_ID) return null;
+    const used = this.used;
+    if (used.size >= MAX_MESSAGE_ID) return null;
     let id = this.next;
-    while (this.used[id] === 1) id = id === MAX_MESSAGE_ID ? 1 : id + 1;
-    this.used[id] = 1;
-    this.count++;
+    while (used.has(id)) id = id === MAX_MESSAGE_ID ? 1 : id + 1;
+    used.add(id);
     this.last = id;
     this.next = id === MAX_MESSAGE_ID ? 1 : id + 1;
     return id;
@@ -48,22 +50,18 @@ export class DefaultMessageIdProvider implements MessageIdProvider {
   }
 
   register(id: number): boolean {
-    if (!isValidId(id) || this.used[id] === 1) return false;
-    this.used[id] = 1;
-    this.count++;
+    if (!isValidId(id) || this.used.has(id)) return false;
+    this.used.add(id);
     return true;
   }
 
   deallocate(id: number): void {
-    if (!isValidId(id) || this.used[id] === 0) return;
-    this.used[id] = 0;
-    this.count--;
+    if (isValidId(id)) this.used.delete(id);
   }
 
   /** Frees every id. The cursor keeps going, so recently used ids are not reused at once. */
   clear(): void {
-    this.used.fill(0);
-    this.count = 0;
+    this.used.clear();
   }
 }
 
