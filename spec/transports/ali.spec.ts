@@ -1,41 +1,19 @@
 // alis:// and ali:// (Alipay mini programs) against aedes, through a simulated `my` API whose
 // single socket is bridged to the broker in memory: URL mapping, sub-protocol, the base64 and
 // ArrayBuffer message encodings, errors and reconnects, listeners registered once.
-import { filter, firstValueFrom, take, timeout } from 'rxjs';
-import { connect, InvalidArgumentError, type ClientOptions, type MqttClient, type MqttMessage } from '../../lib/index.js';
+import { connect, InvalidArgumentError, type ClientOptions, type MqttMessage } from '../../lib/index.js';
 import { bytesOf, type AliApi } from '../../lib/transport/ali.js';
-import { startAedes, type AedesHandle } from '../helpers/aedes.js';
 import { collect, once } from '../helpers/wait.js';
-import { fakeMy, type AliEncoding } from './mini-program-fakes.js';
+import { fakeMy, useMiniProgramSuite, type AliEncoding } from './mini-program-fakes.js';
 
-const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+const NO_RETRY: ClientOptions = { reconnectPeriod: 0 };
 
 describe('ali:// transport (Alipay)', () => {
-  let broker: AedesHandle;
-  let clients: MqttClient[] = [];
-
-  beforeEach(async () => {
-    broker = await startAedes();
-  });
-  afterEach(async () => {
-    for (const client of clients.splice(0)) await client.endAsync(true);
-    await broker.close();
-  });
-
-  function client(url: string, options: ClientOptions) {
-    const c = connect(url, { ...QUICK, ...options });
-    c.on('error', () => undefined);
-    clients.push(c);
-    return c;
-  }
-  const connected = async (c: MqttClient) => {
-    if (!c.connected) await once(c, 'connect', { timeoutMs: 3000 });
-    return c;
-  };
-  const nextSuback = (c: MqttClient) => firstValueFrom(c.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), take(1), timeout(3000)));
+  const suite = useMiniProgramSuite();
+  const { client, connected, nextSuback } = suite;
 
   it.each<AliEncoding>(['base64', 'base64-unflagged', 'arraybuffer'])('round-trips QoS 0, 1 and 2 through topic() with messages delivered as %s', async (encoding) => {
-    const { my, sockets } = fakeMy(broker, encoding);
+    const { my, sockets } = fakeMy(suite.broker, encoding);
     const c = await connected(client('alis://broker.example:8084/mqtt', { my }));
     expect(sockets.map((s) => [s.url, s.protocols])).toEqual([['wss://broker.example:8084/mqtt', ['mqtt']]]);
 
@@ -60,7 +38,7 @@ describe('ali:// transport (Alipay)', () => {
     ['ali://broker.example:8083/mqtt?token=abc', 'ws://broker.example:8083/mqtt?token=abc'],
     ['alis://broker.example:443/mqtt', 'wss://broker.example/mqtt'],
   ])('maps %s to the socket URL %s', (url, expected) => {
-    const { my, sockets } = fakeMy(broker, 'base64', { manualOpen: true });
+    const { my, sockets } = fakeMy(suite.broker, 'base64', { manualOpen: true });
     client(url, { my });
     expect(sockets.map((s) => s.url)).toEqual([expected]);
   });
@@ -75,7 +53,7 @@ describe('ali:// transport (Alipay)', () => {
   });
 
   it('reports a socket error as ERR_TRANSPORT, reconnects, and registers the global callbacks only once', async () => {
-    const { my, sockets, listenerCount } = fakeMy(broker);
+    const { my, sockets, listenerCount } = fakeMy(suite.broker);
     const c = await connected(client('alis://broker.example', { my, reconnectPeriod: 20 }));
     expect(listenerCount()).toBe(4);
 
@@ -100,16 +78,16 @@ describe('ali:// transport (Alipay)', () => {
   });
 
   it('sends DISCONNECT and closes the socket on end()', async () => {
-    const { my, sockets } = fakeMy(broker);
+    const { my, sockets } = fakeMy(suite.broker);
     const c = await connected(client('alis://broker.example', { my }));
     await c.endAsync();
     expect(sockets[0].sent.at(-1)).toEqual(Buffer.from([0xe0, 0x00]));
   });
 
   it('uses the global my when no my option is given, and refuses an ali:// URL without either', async () => {
-    expect(() => connect('alis://broker.example', QUICK)).toThrow(InvalidArgumentError);
-    expect(() => connect('alis://broker.example', QUICK)).toThrow(/Alipay/);
-    const { my, sockets } = fakeMy(broker);
+    expect(() => connect('alis://broker.example', NO_RETRY)).toThrow(InvalidArgumentError);
+    expect(() => connect('alis://broker.example', NO_RETRY)).toThrow(/Alipay/);
+    const { my, sockets } = fakeMy(suite.broker);
     const global = globalThis as { my?: AliApi };
     global.my = my;
     try {

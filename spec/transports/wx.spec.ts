@@ -1,43 +1,21 @@
 // wxs:// and wx:// (WeChat mini programs) against aedes, through a simulated `wx` API whose
 // SocketTasks are bridged to the broker in memory: URL mapping, sub-protocol, round trips through
 // the facade, writes held until open, errors and reconnects, end().
-import { filter, firstValueFrom, take, timeout } from 'rxjs';
-import { connect, InvalidArgumentError, type ClientOptions, type MqttClient, type MqttMessage } from '../../lib/index.js';
+import { connect, InvalidArgumentError, type ClientOptions, type MqttMessage } from '../../lib/index.js';
 import type { TransportHandlers } from '../../lib/transport/transport.js';
 import { wxTransport, type WxApi } from '../../lib/transport/wx.js';
-import { startAedes, type AedesHandle } from '../helpers/aedes.js';
 import { collect, once } from '../helpers/wait.js';
-import { fakeWx } from './mini-program-fakes.js';
+import { fakeWx, useMiniProgramSuite } from './mini-program-fakes.js';
 
-const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+const NO_RETRY: ClientOptions = { reconnectPeriod: 0 };
 
 describe('wx:// transport (WeChat)', () => {
-  let broker: AedesHandle;
-  let clients: MqttClient[] = [];
-
-  beforeEach(async () => {
-    broker = await startAedes();
-  });
-  afterEach(async () => {
-    for (const client of clients.splice(0)) await client.endAsync(true);
-    await broker.close();
-  });
-
-  function client(url: string, options: ClientOptions) {
-    const c = connect(url, { ...QUICK, ...options });
-    c.on('error', () => undefined);
-    clients.push(c);
-    return c;
-  }
-  const connected = async (c: MqttClient) => {
-    if (!c.connected) await once(c, 'connect', { timeoutMs: 3000 });
-    return c;
-  };
-  const nextSuback = (c: MqttClient) => firstValueFrom(c.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), take(1), timeout(3000)));
+  const suite = useMiniProgramSuite();
+  const { client, connected, nextSuback } = suite;
   const settle = () => new Promise((resolve) => setImmediate(resolve));
 
   it('connects over wss:// with the mqtt sub-protocol and round-trips QoS 0, 1 and 2 through topic()', async () => {
-    const { wx, sockets } = fakeWx(broker);
+    const { wx, sockets } = fakeWx(suite.broker);
     const c = await connected(client('wxs://broker.example:8084/mqtt', { wx }));
     expect(sockets.map((s) => [s.url, s.protocols])).toEqual([['wss://broker.example:8084/mqtt', ['mqtt']]]);
 
@@ -64,13 +42,13 @@ describe('wx:// transport (WeChat)', () => {
     ['wxs://[::1]:8084/mqtt', {}, 'wss://[::1]:8084/mqtt', 'mqtt'],
     ['wxs://broker.example/mqtt', { protocolVersion: 3 }, 'wss://broker.example/mqtt', 'mqttv3.1'],
   ] as const)('maps %s %j to the socket URL %s, sub-protocol %s', async (url, options, expected, subProtocol) => {
-    const { wx, sockets } = fakeWx(broker, { manualOpen: true });
+    const { wx, sockets } = fakeWx(suite.broker, { manualOpen: true });
     client(url, { ...options, wx });
     expect(sockets.map((s) => [s.url, s.protocols])).toEqual([[expected, [subProtocol]]]);
   });
 
   it('holds writes made before the socket opens and sends them in order once it does', async () => {
-    const { wx, sockets } = fakeWx(broker, { manualOpen: true });
+    const { wx, sockets } = fakeWx(suite.broker, { manualOpen: true });
     const events: string[] = [];
     const handlers: TransportHandlers = { onOpen: () => events.push('open'), onData: () => undefined, onClose: (error) => events.push(`close ${error?.message ?? ''}`) };
     const transport = wxTransport({ protocol: 'wxs', host: 'broker.example', wx })(handlers);
@@ -91,7 +69,7 @@ describe('wx:// transport (WeChat)', () => {
   });
 
   it('holds inbound messages while paused and delivers them on resume', async () => {
-    const { wx, sockets } = fakeWx(broker);
+    const { wx, sockets } = fakeWx(suite.broker);
     const data: Buffer[] = [];
     let opened!: () => void;
     const open = new Promise<void>((resolve) => (opened = resolve));
@@ -108,7 +86,7 @@ describe('wx:// transport (WeChat)', () => {
   });
 
   it('reports a socket error as an ERR_TRANSPORT error, then reconnects and resubscribes', async () => {
-    const { wx, sockets } = fakeWx(broker);
+    const { wx, sockets } = fakeWx(suite.broker);
     const c = await connected(client('wxs://broker.example/mqtt', { wx, reconnectPeriod: 20 }));
     const suback = nextSuback(c);
     const messages = collect(c.topic('wx/again'), 2).then((list: MqttMessage[]) => list.map((m) => m.payload.toString()));
@@ -131,7 +109,7 @@ describe('wx:// transport (WeChat)', () => {
   });
 
   it('reconnects when the broker drops the socket', async () => {
-    const { wx, sockets } = fakeWx(broker);
+    const { wx, sockets } = fakeWx(suite.broker);
     const c = await connected(client('wx://broker.example', { wx, reconnectPeriod: 20 }));
     const reconnected = once(c, 'connect', { timeoutMs: 3000 });
     sockets[0].drop();
@@ -156,14 +134,14 @@ describe('wx:// transport (WeChat)', () => {
   });
 
   it('sends DISCONNECT on end() and closes the socket', async () => {
-    const { wx, sockets } = fakeWx(broker);
+    const { wx, sockets } = fakeWx(suite.broker);
     const c = await connected(client('wxs://broker.example', { wx }));
     await c.endAsync();
     expect(sockets[0].sent.at(-1)).toEqual(Buffer.from([0xe0, 0x00]));
   });
 
   it('closes the socket on end() only once the platform confirmed what was sent', async () => {
-    const { wx, sockets } = fakeWx(broker);
+    const { wx, sockets } = fakeWx(suite.broker);
     const closes: Array<Error | undefined> = [];
     let opened!: () => void;
     const open = new Promise<void>((resolve) => (opened = resolve));
@@ -179,7 +157,7 @@ describe('wx:// transport (WeChat)', () => {
   });
 
   it('applies an async transformWsUrl to the mapped URL before every connect', async () => {
-    const { wx, sockets } = fakeWx(broker);
+    const { wx, sockets } = fakeWx(suite.broker);
     let n = 0;
     const c = await connected(client('wxs://broker.example/mqtt', { wx, transformWsUrl: async (url) => `${url}?token=${++n}` }));
     expect(sockets[0].url).toBe('wss://broker.example/mqtt?token=1');
@@ -187,7 +165,7 @@ describe('wx:// transport (WeChat)', () => {
   });
 
   it('fails the attempt with ERR_TRANSFORM_WS_URL when transformWsUrl rejects, opening no socket', async () => {
-    const { wx, sockets } = fakeWx(broker);
+    const { wx, sockets } = fakeWx(suite.broker);
     const c = client('wxs://broker.example', { wx, transformWsUrl: () => Promise.reject(new Error('no token')) });
     const [error] = await once<[Error & { code?: string; cause?: unknown }]>(c, 'error', { timeoutMs: 3000 });
     expect(error.code).toBe('ERR_TRANSPORT');
@@ -197,9 +175,9 @@ describe('wx:// transport (WeChat)', () => {
   });
 
   it('uses the global wx when no wx option is given, and refuses a wx:// URL without either', async () => {
-    expect(() => connect('wxs://broker.example', QUICK)).toThrow(InvalidArgumentError);
-    expect(() => connect('wxs://broker.example', QUICK)).toThrow(/WeChat/);
-    const { wx, sockets } = fakeWx(broker);
+    expect(() => connect('wxs://broker.example', NO_RETRY)).toThrow(InvalidArgumentError);
+    expect(() => connect('wxs://broker.example', NO_RETRY)).toThrow(/WeChat/);
+    const { wx, sockets } = fakeWx(suite.broker);
     const global = globalThis as { wx?: WxApi };
     global.wx = wx;
     try {
