@@ -30,13 +30,15 @@ export type {
 
 export type ProtocolVersion = 3 | 4 | 5;
 
-/** Serialises one packet. Throws a ProtocolError (never a bare Error) when the packet cannot be encoded. */
+/**
+ * Serialises one packet: mqtt-packet's `writeToStream` into a plain collector, joined into one
+ * buffer, byte for byte what mqtt-packet's `generate` returns. (`generate` builds an EventEmitter
+ * and two arrays per packet, which showed in the publish path's profile.) Throws a ProtocolError
+ * (never a bare Error) when the packet cannot be encoded.
+ */
 export function encodePacket(packet: Packet, protocolVersion: ProtocolVersion): Buffer {
-  try {
-    return mqttPacket.generate(packet, { protocolVersion });
-  } catch (err) {
-    throw new ProtocolError(`Cannot encode ${packet.cmd} packet: ${(err as Error).message}`, { cause: err });
-  }
+  const chunks = writeChunks(packet, protocolVersion);
+  return chunks.length === 1 && typeof chunks[0] !== 'string' ? chunks[0] : join(chunks, chunks.length);
 }
 
 /**
@@ -52,8 +54,12 @@ export const ZERO_COPY_PAYLOAD_BYTES = 1024;
 class ChunkCollector {
   chunks: Array<Buffer | string> = [];
   error: Error | undefined = undefined;
-  write(chunk: Buffer | string): boolean {
-    this.chunks.push(chunk);
+  private ended = false;
+  write(chunk: Buffer | string | undefined): boolean {
+    // mqtt-packet writes `undefined` for a number it has no encoding for (a packet id out of
+    // range); `generate` stops at the first one, and so does this, to stay byte for byte the same.
+    if (chunk === undefined) this.ended = true;
+    if (!this.ended) this.chunks.push(chunk as Buffer | string);
     return true;
   }
   destroy(error?: Error): void {
@@ -90,19 +96,28 @@ export type EncodedPacket = Buffer | { readonly header: Buffer; readonly payload
 export function encodePacketChunks(packet: Packet, protocolVersion: ProtocolVersion): EncodedPacket {
   const payload = packet.cmd === 'publish' ? packet.payload : undefined;
   if (!Buffer.isBuffer(payload) || payload.length < ZERO_COPY_PAYLOAD_BYTES) return encodePacket(packet, protocolVersion);
+  const chunks = writeChunks(packet, protocolVersion);
+  // mqtt-packet writes the payload last; anything else (it never is) falls back to one buffer.
+  if (chunks[chunks.length - 1] !== payload) return join(chunks, chunks.length);
+  return { header: join(chunks, chunks.length - 1), payload };
+}
+
+/** One options object per protocol version, not one per packet. */
+const WRITE_OPTIONS = { 3: { protocolVersion: 3 }, 4: { protocolVersion: 4 }, 5: { protocolVersion: 5 } } as const;
+
+/** What `writeToStream` writes for `packet`, in order; a ProtocolError when it cannot encode it. */
+function writeChunks(packet: Packet, protocolVersion: ProtocolVersion): Array<Buffer | string> {
+  // A fresh collector per packet: encoding is synchronous, but a packet's chunks outlive the call.
   const collector = new ChunkCollector();
   try {
-    mqttPacket.writeToStream(packet, collector as unknown as NodeJS.WritableStream, { protocolVersion });
+    mqttPacket.writeToStream(packet, collector as unknown as NodeJS.WritableStream, WRITE_OPTIONS[protocolVersion] ?? { protocolVersion });
   } catch (err) {
     collector.error ??= err as Error;
   }
   if (collector.error) {
     throw new ProtocolError(`Cannot encode ${packet.cmd} packet: ${collector.error.message}`, { cause: collector.error });
   }
-  const chunks = collector.chunks;
-  // mqtt-packet writes the payload last; anything else (it never is) falls back to one buffer.
-  if (chunks[chunks.length - 1] !== payload) return join(chunks, chunks.length);
-  return { header: join(chunks, chunks.length - 1), payload };
+  return collector.chunks;
 }
 
 /**
