@@ -1,4 +1,5 @@
 import { createDecoder, encodePacket, FixedHeaderScanner, MAX_MQTT_PACKET_SIZE, type Packet } from '../lib/codec.js';
+import mqttPacket from 'mqtt-packet';
 import type { MqttError, ProtocolError } from '../lib/errors.js';
 
 const pingresp = [0xd0, 0x00];
@@ -117,5 +118,31 @@ describe('createDecoder and a failure of our own while handling a packet', () =>
     expect(handled).toEqual(['pingresp']);
     expect(errors.map((e) => [e.constructor.name, e.code, e.reasonCode])).toEqual([['MqttError', 'ERR_INTERNAL', 0x83]]);
     expect((errors[0]?.cause as Error).message).toBe('bug in a handler');
+  });
+});
+
+describe('encodePacket and mqtt-packet generate', () => {
+  // encodePacket drives writeToStream itself instead of calling generate: the bytes must not change.
+  const packets: Array<[string, Packet, 3 | 4 | 5]> = [
+    ['connect v4', { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'c', clean: true, keepalive: 60, username: 'u', password: Buffer.from('p'), will: { topic: 'w', payload: Buffer.from('x'), qos: 1, retain: true } }, 4],
+    ['connect v5', { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'c', clean: false, keepalive: 0, properties: { sessionExpiryInterval: 60, receiveMaximum: 10, userProperties: { a: ['1', '2'] } } }, 5],
+    ['connect v3', { cmd: 'connect', protocolId: 'MQIsdp', protocolVersion: 3, clientId: 'c', clean: true, keepalive: 10 }, 3],
+    ['publish qos 0', { cmd: 'publish', topic: 'a/b', payload: Buffer.from('hello'), qos: 0, retain: false, dup: false }, 4],
+    ['publish qos 2 string payload', { cmd: 'publish', topic: 'a/é', payload: 'héllo', qos: 2, retain: true, dup: true, messageId: 65535 }, 4],
+    ['publish v5 properties', { cmd: 'publish', topic: '', payload: Buffer.alloc(2000, 7), qos: 1, retain: false, dup: false, messageId: 7, properties: { topicAlias: 3, messageExpiryInterval: 5, correlationData: Buffer.from([1]), userProperties: { k: 'v' } } }, 5],
+    ['puback v5 reason', { cmd: 'puback', messageId: 9, reasonCode: 0x10, properties: { reasonString: 'ok' } }, 5],
+    ['pubrec', { cmd: 'pubrec', messageId: 1 }, 4],
+    ['pubrel', { cmd: 'pubrel', messageId: 2 }, 4],
+    ['pubcomp v5', { cmd: 'pubcomp', messageId: 3, reasonCode: 0 }, 5],
+    ['subscribe v5', { cmd: 'subscribe', messageId: 4, subscriptions: [{ topic: 'a/+', qos: 1, nl: true, rap: true, rh: 2 }], properties: { subscriptionIdentifier: 42 } }, 5],
+    ['unsubscribe', { cmd: 'unsubscribe', messageId: 5, unsubscriptions: ['a', 'b/#'] }, 4],
+    ['pingreq', { cmd: 'pingreq' }, 4],
+    ['disconnect v5', { cmd: 'disconnect', reasonCode: 0x04, properties: { sessionExpiryInterval: 0 } }, 5],
+    ['auth', { cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'm', authenticationData: Buffer.from('d') } }, 5],
+  ];
+
+  it.each(packets)('gives the bytes of generate for %s', (_name, packet, version) => {
+    const expected = mqttPacket.generate(packet, { protocolVersion: version });
+    expect(encodePacket(packet, version).equals(expected)).toBe(true);
   });
 });
