@@ -3,7 +3,8 @@
 // arrived, then expects `warmup + count` messages whose first 4 payload bytes are a sequence
 // number. Measures CPU from the first measured message (number warmup + 1) to the last, and
 // prints one JSON line. On SIGTERM or its own timeout it prints what it has (lost > 0).
-import { args, connectClient, cpuMicros, emit, endClient, int, loadClient } from './lib/worker.mjs';
+import { receiveTally } from './lib/tally.mjs';
+import { args, connectClient, emit, endClient, int, loadClient } from './lib/worker.mjs';
 
 const a = args({ client: '', port: '', qos: '0', count: '20000', warmup: '2000', size: '64', filter: 'bench/#', timeout: '50000' });
 const qos = int(a.qos);
@@ -13,48 +14,18 @@ const size = int(a.size);
 const total = warmup + count;
 const result = { role: 'subscriber', client: a.client, qos, count, warmup, size, ok: false };
 
-const seen = new Uint8Array(total);
-let received = 0;
-let unique = 0;
-let duplicates = 0;
-let outOfOrder = 0;
-let malformed = 0;
-let lastSeq = -1;
-let mark;
-let end;
+const tally = receiveTally({ warmup, count, size });
 let reported = false;
 
 function report(extra = {}) {
   if (reported) return;
   reported = true;
-  Object.assign(result, { received, unique, lost: total - unique, duplicates, outOfOrder, malformed, maxRssMB: process.resourceUsage().maxRSS / 1024 }, extra);
-  if (mark && end) {
-    const cpuUs = end.cpu - mark.cpu;
-    const wallMs = end.t - mark.t;
-    Object.assign(result, { cpuUs, wallMs, usPerMsg: cpuUs / count, msgsPerSec: (count / wallMs) * 1000, endWall: performance.timeOrigin + end.t });
-  }
-  result.ok = !result.failure && result.lost === 0 && duplicates === 0 && malformed === 0 && end !== undefined;
+  Object.assign(result, tally.summary(), extra);
+  result.ok = !result.failure && tally.clean;
   emit(result);
 }
 
-let finish = () => {};
-function onMessage(topic, payload) {
-  received++;
-  if (received === warmup + 1) mark = { cpu: cpuMicros(), t: performance.now() };
-  const seq = payload.length === size ? payload.readUInt32BE(0) : total;
-  if (seq >= total) malformed++;
-  else if (seen[seq]) duplicates++;
-  else {
-    seen[seq] = 1;
-    unique++;
-    if (seq < lastSeq) outOfOrder++;
-    lastSeq = seq;
-    if (unique === total) {
-      end = { cpu: cpuMicros(), t: performance.now() };
-      finish();
-    }
-  }
-}
+const onMessage = (_topic, payload) => tally.record(payload);
 
 process.on('SIGTERM', () => {
   report({ failure: 'stopped (SIGTERM) before every message arrived' });
@@ -65,7 +36,6 @@ try {
   const mqtt = await loadClient(a.client);
   const client = await connectClient(mqtt, int(a.port), `bench-sub-${process.pid}`);
   client.on('error', (err) => (result.clientError ??= err.message));
-  const done = new Promise((resolve) => (finish = resolve));
   const subscribed = new Promise((resolve, reject) => {
     if (a.client === 'rxmqtt') {
       const suback = client.packetsIn$.subscribe((packet) => {
@@ -85,7 +55,7 @@ try {
   }, int(a.timeout));
   await subscribed;
   emit({ ready: true });
-  if (total > 0) await done;
+  if (total > 0) await tally.done;
   clearTimeout(timer);
   report();
   await endClient(client);

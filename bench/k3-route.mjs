@@ -6,6 +6,7 @@
 // The subscribe phase (first SUBSCRIBE to last SUBACK) is measured on its own and reported with
 // {"ready":true}; the per-message figures start at message warmup + 1, as in K2.
 import { k3FilterOf, k3Filters, naiveRouter, trieRouter } from './lib/k3-filters.mjs';
+import { receiveTally } from './lib/tally.mjs';
 import { args, connectClient, cpuMicros, emit, endClient, int, loadClient } from './lib/worker.mjs';
 
 const a = args({ client: '', port: '', filters: '1', count: '20000', warmup: '2000', size: '64', timeout: '50000' });
@@ -16,51 +17,20 @@ const size = int(a.size);
 const total = warmup + count;
 const result = { role: 'subscriber', client: a.client, filters: n, count, warmup, size, ok: false };
 
-const seen = new Uint8Array(total);
-let received = 0;
-let unique = 0;
-let duplicates = 0;
-let outOfOrder = 0;
-let malformed = 0;
-let misrouted = 0;
-let lastSeq = -1;
-let mark;
-let end;
+// A message is misrouted when the filter that delivered it is not the one its topic was made for.
+const tally = receiveTally({ warmup, count, size }, (seq, f) => k3FilterOf(seq, n) !== f);
 let reported = false;
 
 function report(extra = {}) {
   if (reported) return;
   reported = true;
-  Object.assign(result, { received, unique, lost: total - unique, duplicates, outOfOrder, malformed, misrouted, maxRssMB: process.resourceUsage().maxRSS / 1024 }, extra);
-  if (mark && end) {
-    const cpuUs = end.cpu - mark.cpu;
-    const wallMs = end.t - mark.t;
-    Object.assign(result, { cpuUs, wallMs, usPerMsg: cpuUs / count, msgsPerSec: (count / wallMs) * 1000 });
-  }
-  result.ok = !result.failure && result.lost === 0 && duplicates === 0 && malformed === 0 && misrouted === 0 && end !== undefined;
+  Object.assign(result, tally.summary(), extra);
+  result.ok = !result.failure && tally.clean;
   emit(result);
 }
 
-let finish = () => {};
 /** Filter `f` delivered `payload`. */
-function onMessage(f, payload) {
-  received++;
-  if (received === warmup + 1) mark = { cpu: cpuMicros(), t: performance.now() };
-  const seq = payload.length === size ? payload.readUInt32BE(0) : total;
-  if (seq >= total) malformed++;
-  else if (k3FilterOf(seq, n) !== f) misrouted++;
-  else if (seen[seq]) duplicates++;
-  else {
-    seen[seq] = 1;
-    unique++;
-    if (seq < lastSeq) outOfOrder++;
-    lastSeq = seq;
-    if (unique === total) {
-      end = { cpu: cpuMicros(), t: performance.now() };
-      finish();
-    }
-  }
-}
+const onMessage = (f, payload) => tally.record(payload, f);
 
 /** Subscribes every filter; resolves once every SUBACK arrived. */
 function subscribeAll(client, filters) {
@@ -92,7 +62,6 @@ try {
   const { filters } = k3Filters(n);
   const client = await connectClient(mqtt, int(a.port), `bench-k3-${process.pid}`);
   client.on('error', (err) => (result.clientError ??= err.message));
-  const done = new Promise((resolve) => (finish = resolve));
   const timer = setTimeout(() => {
     report({ failure: `timeout after ${a.timeout} ms` });
     process.exit(1);
@@ -102,7 +71,7 @@ try {
   await subscribeAll(client, filters);
   Object.assign(result, { subscribeMs: performance.now() - t0, subscribeCpuUs: cpuMicros() - cpu0 });
   emit({ ready: true, subscribeMs: result.subscribeMs });
-  if (total > 0) await done;
+  if (total > 0) await tally.done;
   clearTimeout(timer);
   report();
   await endClient(client);
