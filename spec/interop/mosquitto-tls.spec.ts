@@ -3,14 +3,12 @@
 // mosquitto was built with libwebsockets (Debian's 2.0.11 is).
 import { readFileSync } from 'node:fs';
 import { filter, firstValueFrom, take, timeout } from 'rxjs';
-import { connect, type ClientOptions, type MqttClient, type MqttMessage } from '../../lib/index.js';
+import type { MqttClient, MqttMessage } from '../../lib/index.js';
 import { describeWithOpenssl, opensslPath, removeCerts, testCerts, type TestCerts } from '../helpers/certs.js';
 import { describeMosquitto, mosquittoPath, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
-import { collect, once } from '../helpers/wait.js';
+import { useClients } from '../helpers/clients.js';
+import { collect } from '../helpers/wait.js';
 
-const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
-
-type TransportFailure = Error & { code?: string; errno?: string };
 
 /** Whether this mosquitto has websockets listeners: its binary then carries libwebsockets. */
 function mosquittoHasWebsockets(): boolean {
@@ -34,7 +32,6 @@ describeSuite('rxmqtt over TLS and WebSockets against mosquitto', () => {
   let clientCertPort: number;
   let wsPort: number;
   let wssPort: number;
-  let clients: MqttClient[] = [];
   let testNumber = 0;
   let prefix = '';
 
@@ -62,21 +59,8 @@ describeSuite('rxmqtt over TLS and WebSockets against mosquitto', () => {
   beforeEach(() => {
     prefix = `rxmqtt/${process.pid}/tls/${++testNumber}`;
   });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.endAsync(true)));
-  });
+  const { client, connected, failure } = useClients();
 
-  function client(url: string, options: ClientOptions = {}) {
-    const c = connect(url, { ...QUICK, ...options });
-    c.on('error', () => undefined);
-    clients.push(c);
-    return c;
-  }
-  const connected = async (c: MqttClient) => {
-    if (!c.connected) await once(c, 'connect', { timeoutMs: 3000 });
-    return c;
-  };
-  const failure = async (c: MqttClient) => (await once<[TransportFailure]>(c, 'error', { timeoutMs: 3000 }))[0];
 
   /** Subscribes `receiver` to the test's topic, publishes from `sender`, returns what arrived. */
   async function roundTrip(receiver: MqttClient, sender: MqttClient, payload: string): Promise<MqttMessage> {

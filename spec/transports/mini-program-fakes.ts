@@ -6,9 +6,9 @@ import type { Duplex } from 'node:stream';
 import type { AliApi, AliFailResult, AliSocketMessage } from '../../lib/transport/ali.js';
 import type { WxApi, WxSocketTask } from '../../lib/transport/wx.js';
 import { filter, firstValueFrom, take, timeout } from 'rxjs';
-import { connect, type ClientOptions, type MqttClient } from '../../lib/index.js';
+import type { MqttClient } from '../../lib/index.js';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
-import { once } from '../helpers/wait.js';
+import { useClients } from '../helpers/clients.js';
 
 type Callback<T = unknown> = (result: T) => void;
 
@@ -186,12 +186,11 @@ export function fakeMy(broker: AedesHandle, encoding: AliEncoding = 'base64', op
  */
 export function useMiniProgramSuite() {
   let broker: AedesHandle | undefined;
-  const clients: MqttClient[] = [];
   beforeEach(async () => {
     broker = await startAedes();
   });
+  const { client, connected } = useClients();
   afterEach(async () => {
-    for (const client of clients.splice(0)) await client.endAsync(true);
     await broker?.close();
   });
   return {
@@ -199,16 +198,8 @@ export function useMiniProgramSuite() {
       if (!broker) throw new Error('aedes is not started: use the suite inside a test');
       return broker;
     },
-    client(url: string, options: ClientOptions): MqttClient {
-      const made = connect(url, { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000, ...options });
-      made.on('error', () => undefined);
-      clients.push(made);
-      return made;
-    },
-    async connected(client: MqttClient): Promise<MqttClient> {
-      if (!client.connected) await once(client, 'connect', { timeoutMs: 3000 });
-      return client;
-    },
-    nextSuback: (client: MqttClient) => firstValueFrom(client.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), take(1), timeout(3000))),
+    client,
+    connected,
+    nextSuback: (c: MqttClient) => firstValueFrom(c.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), take(1), timeout(3000))),
   };
 }

@@ -3,26 +3,21 @@
 // encrypted keys, and a refused certificate retried per the reconnect policy.
 import { filter, firstValueFrom, fromEvent, take, timeout } from 'rxjs';
 import type { TlsOptions } from 'node:tls';
-import { connect, type ClientOptions, type MqttClient } from '../../lib/index.js';
 import { describeWithOpenssl, removeCerts, testCerts, type TestCerts } from '../helpers/certs.js';
-import { collect, once } from '../helpers/wait.js';
+import { useClients, type TransportFailure } from '../helpers/clients.js';
+import { collect } from '../helpers/wait.js';
 import { startTlsBroker, type TlsBroker } from './tls-broker.js';
-
-const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
-
-type TransportFailure = Error & { code?: string; errno?: string };
 
 describeWithOpenssl('mqtts:// transport', () => {
   let certs: TestCerts;
   let server: TlsBroker | undefined;
-  let clients: MqttClient[] = [];
 
   beforeAll(async () => {
     certs = await testCerts();
   });
   afterAll(() => removeCerts());
+  const { client, connected, failure } = useClients();
   afterEach(async () => {
-    for (const client of clients.splice(0)) await client.endAsync(true);
     await server?.close();
     server = undefined;
   });
@@ -31,17 +26,6 @@ describeWithOpenssl('mqtts:// transport', () => {
     server = await startTlsBroker({ key: certs.server.key, cert: certs.server.cert, ...options });
     return server;
   }
-  function client(url: string, options: ClientOptions = {}) {
-    const c = connect(url, { ...QUICK, ...options });
-    c.on('error', () => undefined);
-    clients.push(c);
-    return c;
-  }
-  const connected = async (c: MqttClient) => {
-    if (!c.connected) await once(c, 'connect', { timeoutMs: 3000 });
-    return c;
-  };
-  const failure = async (c: MqttClient) => (await once<[TransportFailure]>(c, 'error', { timeoutMs: 3000 }))[0];
 
   describe('server verification', () => {
     it('connects to mqtts://localhost with the CA, sends SNI "localhost" and round-trips a QoS 1 message', async () => {
