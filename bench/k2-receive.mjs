@@ -15,15 +15,7 @@ const total = warmup + count;
 const result = { role: 'subscriber', client: a.client, qos, count, warmup, size, ok: false };
 
 const tally = receiveTally({ warmup, count, size });
-let reported = false;
-
-function report(extra = {}) {
-  if (reported) return;
-  reported = true;
-  Object.assign(result, tally.summary(), extra);
-  result.ok = !result.failure && tally.clean;
-  emit(result);
-}
+const report = tally.reporter(result);
 
 const onMessage = (_topic, payload) => tally.record(payload);
 

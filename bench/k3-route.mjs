@@ -19,15 +19,7 @@ const result = { role: 'subscriber', client: a.client, filters: n, count, warmup
 
 // A message is misrouted when the filter that delivered it is not the one its topic was made for.
 const tally = receiveTally({ warmup, count, size }, (seq, f) => k3FilterOf(seq, n) !== f);
-let reported = false;
-
-function report(extra = {}) {
-  if (reported) return;
-  reported = true;
-  Object.assign(result, tally.summary(), extra);
-  result.ok = !result.failure && tally.clean;
-  emit(result);
-}
+const report = tally.reporter(result);
 
 /** Filter `f` delivered `payload`. */
 const onMessage = (f, payload) => tally.record(payload, f);

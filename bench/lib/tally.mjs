@@ -1,7 +1,7 @@
 // What a receiving worker counts, shared by K2 and K3: messages carry a sequence number in their
 // first 4 bytes; the tally finds losses, duplicates, reordering and malformed payloads, and takes
 // the CPU/wall marks from the first measured message (warmup + 1) to the last.
-import { cpuMicros } from './worker.mjs';
+import { cpuMicros, emit } from './worker.mjs';
 
 /**
  * @param {{ warmup: number, count: number, size: number }} settings
@@ -54,6 +54,17 @@ export function receiveTally({ warmup, count, size }, misrouted) {
         Object.assign(out, { cpuUs, wallMs, usPerMsg: cpuUs / count, msgsPerSec: (count / wallMs) * 1000, endWall: performance.timeOrigin + end.t });
       }
       return out;
+    },
+    /** `report(extra)`: fills `result` with the summary (and `extra`), judges it, prints it; once only. */
+    reporter(result) {
+      let reported = false;
+      return (extra = {}) => {
+        if (reported) return;
+        reported = true;
+        Object.assign(result, t.summary(), extra);
+        result.ok = !result.failure && t.clean;
+        emit(result);
+      };
     },
     /** No loss, duplicate, malformed or misrouted message, and the last one arrived. */
     get clean() {
