@@ -3,8 +3,10 @@
  * types re-exported here and the two small functions below.
  */
 import mqttPacket from 'mqtt-packet';
+import mqttPacketNumbers from 'mqtt-packet/numbers.js';
 import type { Packet } from 'mqtt-packet';
 import { MqttError, ProtocolError } from './errors.js';
+import { PublishHeaders } from './publish-headers.js';
 
 export type {
   IAuthPacket,
@@ -38,7 +40,7 @@ export type ProtocolVersion = 3 | 4 | 5;
  */
 export function encodePacket(packet: Packet, protocolVersion: ProtocolVersion): Buffer {
   const chunks = writeChunks(packet, protocolVersion);
-  return chunks.length === 1 && typeof chunks[0] !== 'string' ? chunks[0] : join(chunks, chunks.length);
+  return chunks.length === 1 && typeof chunks[0] !== 'string' ? chunks[0] : join(chunks, 0, chunks.length);
 }
 
 /**
@@ -67,39 +69,53 @@ class ChunkCollector {
   }
 }
 
-/** Joins `chunks[0..to)` into one buffer (strings as UTF-8), as mqtt-packet's `generate` does. */
-function join(chunks: Array<Buffer | string>, to: number): Buffer {
+/** Joins `chunks[from..to)` into one buffer (strings as UTF-8), as mqtt-packet's `generate` does. */
+function join(chunks: Array<Buffer | string>, from: number, to: number): Buffer {
   let length = 0;
-  for (let i = 0; i < to; i++) {
+  for (let i = from; i < to; i++) {
     const c = chunks[i];
     length += typeof c === 'string' ? Buffer.byteLength(c) : c.length;
   }
   const out = Buffer.allocUnsafe(length);
   let pos = 0;
-  for (let i = 0; i < to; i++) {
+  for (let i = from; i < to; i++) {
     const c = chunks[i];
     pos += typeof c === 'string' ? out.write(c, pos) : c.copy(out, pos);
   }
   return out;
 }
 
-/** One packet's bytes: one buffer, or a large payload's header and the payload buffer itself. */
-export type EncodedPacket = Buffer | { readonly header: Buffer; readonly payload: Buffer };
+/**
+ * One packet's bytes: one buffer, or chunks to write in order (a PUBLISH's header pieces, then
+ * its payload buffer itself).
+ */
+export type EncodedPacket = Buffer | Buffer[];
+
+/** The 2 bytes of a Packet Identifier, from mqtt-packet's own table (filled by its first encode). */
+const packetIdBytes = (id: number): Buffer => mqttPacketNumbers.cache[id] ?? mqttPacketNumbers.generateNumber(id);
+
+/** PUBLISH headers memoised per topic, shared by every connection: they depend on nothing else. */
+const publishHeaders = new PublishHeaders(writeChunks, join, packetIdBytes);
 
 /**
- * Serialises one packet: one buffer, or for a PUBLISH whose Buffer payload has at least
- * {@link ZERO_COPY_PAYLOAD_BYTES} bytes, the header and the payload buffer itself (not copied:
- * like MQTT.js, the caller must not change it until it is written). Still mqtt-packet's encoding
- * (`writeToStream`), byte for byte what `generate` returns. No array for the one-buffer case: it
- * is the hot path of small publishes. Throws a ProtocolError when the packet cannot be encoded.
+ * Serialises one packet: one buffer, or chunks in wire order. A PUBLISH with a Buffer payload and
+ * no properties comes as its header pieces (memoised per topic, see PublishHeaders) and the
+ * payload buffer itself: nothing is copied until the outbox joins the turn's packets, so, as with
+ * MQTT.js, the caller must not change a payload until it is written. A PUBLISH whose Buffer
+ * payload has at least {@link ZERO_COPY_PAYLOAD_BYTES} bytes is the header and the payload.
+ * Still mqtt-packet's encoding, byte for byte what `generate` returns. Throws a ProtocolError
+ * when the packet cannot be encoded.
  */
 export function encodePacketChunks(packet: Packet, protocolVersion: ProtocolVersion): EncodedPacket {
-  const payload = packet.cmd === 'publish' ? packet.payload : undefined;
+  if (packet.cmd !== 'publish') return encodePacket(packet, protocolVersion);
+  const memoised = publishHeaders.chunks(packet, protocolVersion);
+  if (memoised) return memoised;
+  const payload = packet.payload;
   if (!Buffer.isBuffer(payload) || payload.length < ZERO_COPY_PAYLOAD_BYTES) return encodePacket(packet, protocolVersion);
   const chunks = writeChunks(packet, protocolVersion);
   // mqtt-packet writes the payload last; anything else (it never is) falls back to one buffer.
-  if (chunks[chunks.length - 1] !== payload) return join(chunks, chunks.length);
-  return { header: join(chunks, chunks.length - 1), payload };
+  if (chunks[chunks.length - 1] !== payload) return join(chunks, 0, chunks.length);
+  return [join(chunks, 0, chunks.length - 1), payload];
 }
 
 /** One options object per protocol version, not one per packet. */

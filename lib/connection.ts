@@ -16,7 +16,7 @@ import { createLogger, customLogger, redactPacket, redactWhenPrinted, type Logge
 import { connectProperties, enforcedReceiveMaximum, incomingPacketLimit, type HandleAuth, type HandleMessage, type ResolvedOptions } from './options.js';
 import { readStore } from './read-store.js';
 import { isRetryableConnack } from './refusal.js';
-import { Outbox } from './outbox.js';
+import { Outbox, totalLength } from './outbox.js';
 import { platformScheduler } from './platform-scheduler.js';
 import { reportUnhandledError } from './report-unhandled.js';
 import { redirectTarget } from './server-reference.js';
@@ -489,12 +489,12 @@ export class Connection {
   private write(packet: Packet): void {
     let encoded: EncodedPacket;
     try {
-      // One buffer, or a large payload's header and the payload itself (not copied).
+      // One buffer, or a PUBLISH's header pieces and its payload itself (not copied).
       encoded = encodePacketChunks(packet, this.options.protocolVersion);
     } catch (error) {
       return this.unencodable(packet, error as MqttError);
     }
-    const size = Buffer.isBuffer(encoded) ? encoded.length : encoded.header.length + encoded.payload.length;
+    const size = Buffer.isBuffer(encoded) ? encoded.length : totalLength(encoded);
     // [MQTT-3.2.2-15] never send a packet larger than the broker's Maximum Packet Size: it would
     // answer DISCONNECT 0x95 and drop everything else in flight with it.
     const maximum = this.state.status === 'connected' ? this.state.connack.properties?.maximumPacketSize : undefined;
@@ -503,10 +503,7 @@ export class Connection {
     if (this.log.enabled) this.log('sending %s %o', packet.cmd, redactPacket(packet));
     this.stores.outgoing(packet);
     if (Buffer.isBuffer(encoded)) this.outbox.push(encoded);
-    else {
-      this.outbox.push(encoded.header);
-      this.outbox.push(encoded.payload);
-    }
+    else for (let i = 0; i < encoded.length; i++) this.outbox.push(encoded[i]);
   }
 
   /**
@@ -697,4 +694,3 @@ export class Connection {
     this.hooks.onState(state);
   }
 }
-

@@ -121,7 +121,8 @@ function coalesce(queue: Buffer[]): Buffer[] {
   return out;
 }
 
-function totalLength(queue: Buffer[]): number {
+/** Bytes in `queue`. */
+export function totalLength(queue: Buffer[]): number {
   let length = 0;
   for (let i = 0; i < queue.length; i++) length += queue[i].length;
   return length;

@@ -4,7 +4,7 @@ import { ProtocolError } from '../lib/errors.js';
 /** The chunks to write, in order. */
 const encodePacketChunks = (packet: Packet, version: ProtocolVersion): Buffer[] => {
   const encoded = encode(packet, version);
-  return Buffer.isBuffer(encoded) ? [encoded] : [encoded.header, encoded.payload];
+  return Buffer.isBuffer(encoded) ? [encoded] : encoded;
 };
 
 describe('encodePacketChunks', () => {
@@ -30,15 +30,19 @@ describe('encodePacketChunks', () => {
   it(`hands over a Buffer payload of ${ZERO_COPY_PAYLOAD_BYTES} bytes or more as its own chunk, not copied`, () => {
     const big = payload(ZERO_COPY_PAYLOAD_BYTES);
     const chunks = encodePacketChunks({ cmd: 'publish', topic: 't', payload: big, qos: 1, messageId: 1, dup: false, retain: false }, 4);
-    expect(chunks).toHaveLength(2);
-    expect(chunks[1]).toBe(big);
+    expect(chunks[chunks.length - 1]).toBe(big);
   });
 
-  it('copies a smaller payload into one buffer', () => {
+  it('hands over a smaller Buffer payload as the last chunk too: the outbox copies it once, when it joins the turn', () => {
     const small = payload(ZERO_COPY_PAYLOAD_BYTES - 1);
     const chunks = encodePacketChunks({ cmd: 'publish', topic: 't', payload: small, qos: 0, dup: false, retain: false }, 4);
-    expect(chunks).toHaveLength(1);
-    expect(chunks[0]).not.toBe(small);
+    expect(chunks[chunks.length - 1]).toBe(small);
+  });
+
+  it('encodes a string payload, or a PUBLISH with properties, as one buffer', () => {
+    expect(encodePacketChunks({ cmd: 'publish', topic: 't', payload: 'text', qos: 0, dup: false, retain: false }, 4)).toHaveLength(1);
+    const withProperties: Packet = { cmd: 'publish', topic: 't', payload: payload(8), qos: 1, messageId: 3, dup: false, retain: false, properties: { contentType: 'x' } };
+    expect(encodePacketChunks(withProperties, 5)).toHaveLength(1);
   });
 
   it('throws a ProtocolError for a large-payload PUBLISH mqtt-packet cannot encode', () => {
