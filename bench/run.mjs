@@ -1,18 +1,19 @@
 #!/usr/bin/env node
 // rxmqtt vs MQTT.js benchmark driver: builds rxmqtt into .rxmqtt-bench-build/, starts a private
-// mosquitto, runs every scenario (bench/scenarios/*.mjs) in child processes (the clients
-// alternately, A B A B...), prints a markdown table of medians and writes every run to
-// bench/results/<timestamp>.jsonl.
+// broker (mosquitto, then aedes in its own node process), runs every scenario
+// (bench/scenarios/*.mjs) against it in child processes (the clients alternately, A B A B...),
+// prints a markdown table of medians and writes every run to bench/results/<timestamp>.jsonl.
 //
 //   node bench/run.mjs [--quick] [--reps N] [--only K1,K2,K3,K4,K5,K6,gates,codec,bundle]
-//                      [--payload 64,1024] [--bundle PATH] [--no-build] [--update-readme]
+//                      [--broker mosquitto,aedes] [--payload 64,1024] [--bundle PATH]
+//                      [--no-build] [--update-readme]
 //   BENCH_QUICK=1 node bench/run.mjs
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MOSQUITTO, startMosquitto } from './lib/broker.mjs';
+import { MOSQUITTO, startAedes, startMosquitto } from './lib/broker.mjs';
 import { children, runWorker } from './lib/runner.mjs';
 import { summary } from './lib/stats.mjs';
 import { BUILD_DIR, ROOT } from './lib/worker.mjs';
@@ -41,9 +42,24 @@ const config = quick
 // --payload 64,1024: the payload sizes of K1/K2 (default: 64 in quick mode, 64 and 1024 in full mode).
 if (flag('--payload')) config.sizes = flag('--payload').split(',').map(Number);
 
+// --broker mosquitto|aedes|mosquitto,aedes: every selected scenario runs once per broker named.
+// Without it, full mode runs both; quick mode runs mosquitto for everything and aedes only for
+// AEDES_QUICK_IDS, which keeps a quick run to a few minutes.
+const BROKERS = { mosquitto: startMosquitto, aedes: startAedes };
+const AEDES_QUICK_IDS = ['K1', 'K2', 'K4'];
+const brokerNames = flag('--broker')?.toLowerCase().split(',') ?? ['mosquitto', 'aedes'];
+for (const b of brokerNames) {
+  if (!BROKERS[b]) {
+    console.error(`--broker: unknown broker ${b} (mosquitto, aedes, or mosquitto,aedes)`);
+    process.exit(2);
+  }
+}
+const brokerRunsAll = (name) => !quick || name === 'mosquitto' || flag('--broker') !== undefined;
+
 // ---------------------------------------------------------------- scenarios
 
-let broker;
+let broker; // the broker the scenarios currently run against (one at a time)
+const live = new Set(); // every broker started and not yet stopped, for cleanup and exit
 const ctx = { config, port: () => broker.port };
 const M = { ...throughputMetrics, ...routingMetrics, ...latencyMetrics, ...idleMetrics, ...gateMetrics };
 const scenarios = [
@@ -54,19 +70,24 @@ const scenarios = [
   ...gateScenarios(ctx),
 ];
 
+// Scenarios a broker cannot run, with the reason printed instead (none known: the bench speaks
+// MQTT 3.1.1, which aedes 1.x supports fully). Keyed by broker, then scenario id.
+const UNSUPPORTED = { aedes: {} };
+
 async function cleanup() {
   for (const child of children) child.kill('SIGKILL');
   children.clear();
-  await broker?.stop();
+  await Promise.all([...live].map((b) => b.stop()));
+  live.clear();
 }
 
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
-  if (broker?.alive()) process.kill(broker.pid, 'SIGKILL');
+  for (const b of live) if (b.alive()) process.kill(b.pid, 'SIGKILL');
 });
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
   process.on(signal, () => {
-    console.error(`\n${signal}: stopping workers and mosquitto`);
+    console.error(`\n${signal}: stopping workers and brokers`);
     cleanup().finally(() => process.exit(code));
   });
 }
@@ -111,6 +132,8 @@ function environment() {
     mqtt: version('mqtt'),
     mqttPacket: version('mqtt-packet'),
     mosquitto: mosquitto.replace(/^mosquitto version /, ''),
+    aedes: version('aedes'),
+    brokers: brokerNames.join(','),
     load: loadavg()[0].toFixed(1),
     mode: quick ? 'quick' : 'full',
     reps,
@@ -129,7 +152,7 @@ function table(results, env) {
   const lines = [
     `${env.mode} run, ${env.reps} reps per client, ${env.count.toLocaleString('en-US')} measured messages after ${env.warmup.toLocaleString('en-US')} warmup ` +
       `(K3: ${config.k3Count.toLocaleString('en-US')} after ${config.k3Warmup.toLocaleString('en-US')}; K5: ${config.k5Ms / 1000} s after ${config.k5WarmupMs / 1000} s; K6: ${config.k6Clients.toLocaleString('en-US')} clients); ` +
-      `node ${env.node}, MQTT.js ${env.mqtt}, mqtt-packet ${env.mqttPacket}, mosquitto ${env.mosquitto}, ${env.cpu}, rxmqtt ${env.commit}; ` +
+      `node ${env.node}, MQTT.js ${env.mqtt}, mqtt-packet ${env.mqttPacket}, ${brokersText(results, env)}, ${env.cpu}, rxmqtt ${env.commit}; ` +
       `1-min load average ${env.load} at start, ${loadavg()[0].toFixed(1)} at end${Number(env.load) > cpus().length * 0.75 ? ' (**the machine was busy: figures are noisy**)' : ''}`,
     '',
     '| scenario | metric | rxmqtt median (min–max) | MQTT.js median (min–max) | rxmqtt/MQTT.js | check |',
@@ -137,8 +160,8 @@ function table(results, env) {
   ];
   const violations = [];
   const expected = []; // gate failures of MQTT.js: what the gate is there to show
-  for (const s of scenarios.filter((x) => results.has(x))) {
-    const runs = results.get(s);
+  for (const { s, broker: brokerName, runs } of results.values()) {
+    const name = `${s.name} · ${brokerName}`;
     const clients = s.clients ?? CLIENTS;
     const verdicts = clients.map((c) => [c, runs.filter((r) => r.client === c), runs.filter((r) => r.client === c && r.problems.length)]);
     const failText = (c, b, all) => `${LABEL[c]} ${b.length}/${all.length}: ${[...new Set(b.flatMap((r) => r.problems))].slice(0, 2).join('; ')}`;
@@ -146,8 +169,8 @@ function table(results, env) {
     if (s.gate) check = verdicts.map(([c, all, b]) => (b.length ? `${c === 'rxmqtt' ? '**FAIL** ' : 'fail '}${failText(c, b, all)}` : `${LABEL[c]} pass ${all.length}/${all.length}`)).join('; ');
     else if (verdicts.some(([, , b]) => b.length)) check = `**FAIL** ${verdicts.filter(([, , b]) => b.length).map(([c, all, b]) => failText(c, b, all)).join('; ')}`;
     else check = `ok (${runs.length} runs)`;
-    for (const [c, , b] of verdicts) {
-      for (const r of b) (s.gate && c !== 'rxmqtt' ? expected : violations).push(`${s.name} — ${LABEL[r.client]} rep ${r.rep}: ${r.problems.join('; ')}`);
+    for (const [c, , bad] of verdicts) {
+      for (const r of bad) (s.gate && c !== 'rxmqtt' ? expected : violations).push(`${name} — ${LABEL[r.client]} rep ${r.rep}: ${r.problems.join('; ')}`);
     }
     // Gates show every run's figures (a failing run's figures are the point); other scenarios only valid runs'.
     const stat = (c, key) => summary(runs.filter((r) => r.client === c && (s.gate || !r.problems.length)).map((r) => r.metrics[key]).filter(Number.isFinite));
@@ -159,12 +182,37 @@ function table(results, env) {
         const other = stat(opp, key);
         const d = M[key].digits;
         const label = opponents.length > 1 ? `${M[key].label}, vs ${LABEL[opp]}` : M[key].label;
-        lines.push(`| ${first ? s.name : ''} | ${label} | ${cell(rx, d)} | ${cell(other, d)} | ${fmt(rx.median / other.median, 2)} | ${first ? check : ''} |`);
+        lines.push(`| ${first ? name : ''} | ${label} | ${cell(rx, d)} | ${cell(other, d)} | ${fmt(rx.median / other.median, 2)} | ${first ? check : ''} |`);
         first = false;
       }
     }
   }
   return { lines, violations, expected };
+}
+
+/** The brokers that ran, with versions, for the table's environment line. */
+function brokersText(results, env) {
+  const ran = new Set([...results.values()].map((r) => r.broker));
+  const parts = [];
+  if (ran.has('mosquitto')) parts.push(`mosquitto ${env.mosquitto}`);
+  if (ran.has('aedes')) parts.push(`aedes ${env.aedes} (own node process)`);
+  return parts.join(', ') || 'no broker';
+}
+
+/** [broker, scenarios] pairs to run, and the notes on what is skipped where. */
+function plan() {
+  const selected = scenarios.filter((s) => !only || only.includes(s.id.toLowerCase()));
+  const notes = [];
+  const pairs = brokerNames.map((name) => {
+    const list = selected.filter((s) => {
+      const why = UNSUPPORTED[name]?.[s.id];
+      if (why) notes.push(`${s.name}: skipped on ${name}: ${why}`);
+      return !why && (brokerRunsAll(name) || AEDES_QUICK_IDS.includes(s.id));
+    });
+    if (list.length < selected.length && !brokerRunsAll(name)) notes.push(`quick mode: ${name} runs ${AEDES_QUICK_IDS.join(', ')} only (--broker ${name} runs everything on it)`);
+    return [name, list];
+  });
+  return { pairs: pairs.filter(([, list]) => list.length), notes: [...new Set(notes)] };
 }
 
 function codecTable(runs) {
@@ -205,25 +253,42 @@ async function main() {
   const record = (obj) => appendFileSync(resultsFile, JSON.stringify(obj) + '\n');
   record({ type: 'env', ...env });
 
-  broker = await startMosquitto();
-  console.error(`mosquitto ${env.mosquitto} on 127.0.0.1:${broker.port} (pid ${broker.pid}); results -> ${resultsFile}`);
-
-  const selected = scenarios.filter((s) => !only || only.includes(s.id.toLowerCase()));
+  const { pairs, notes } = plan();
+  for (const note of notes) console.error(`note: ${note}`);
+  // Keyed `broker/scenario index` and filled in scenario order, then broker order, so that the
+  // table shows a scenario's mosquitto and aedes rows next to each other.
   const results = new Map();
-  for (const s of selected) {
-    const runs = [];
-    results.set(s, runs);
-    for (let rep = 1; rep <= reps; rep++) {
-      for (const client of s.clients ?? CLIENTS) {
-        if (!broker.alive()) throw new Error(`mosquitto died: ${broker.log()}`);
-        const t0 = performance.now();
-        const run = { client, rep, ...(await s.run(client)) };
-        runs.push(run);
-        record({ type: 'run', scenario: s.name, id: s.id, client, rep, metrics: run.metrics, problems: run.problems, pub: run.pub, sub: run.sub });
-        const shown = s.metrics.map((k) => `${M[k].label} ${fmt(run.metrics[k], M[k].digits)}`).join(', ');
-        console.error(`[${s.name}] ${rep}/${reps} ${LABEL[client].padEnd(7)} ${shown}  (${((performance.now() - t0) / 1000).toFixed(1)} s)${run.problems.length ? `  !!! ${run.problems.join('; ')}` : ''}`);
+  for (const [i, s] of scenarios.entries()) {
+    for (const [name, list] of pairs) if (list.includes(s)) results.set(`${name}/${i}`, { s, broker: name, runs: [] });
+  }
+  // One broker at a time, all of its scenarios, then the next: an idle second broker would not
+  // cost much, but a broker that is not running cannot take CPU from the one being measured.
+  for (const [name, list] of pairs) {
+    broker = await BROKERS[name]();
+    live.add(broker);
+    console.error(`${name} ${name === 'aedes' ? env.aedes : env.mosquitto} on 127.0.0.1:${broker.port} (pid ${broker.pid}); results -> ${resultsFile}`);
+    for (const s of list) {
+      const { runs } = results.get(`${name}/${scenarios.indexOf(s)}`);
+      for (let rep = 1; rep <= reps; rep++) {
+        for (const client of s.clients ?? CLIENTS) {
+          if (!broker.alive()) throw new Error(`${name} died: ${broker.log()}`);
+          const t0 = performance.now();
+          const cpu0 = broker.cpuMs();
+          const run = { client, rep, ...(await s.run(client)) };
+          const wallMs = performance.now() - t0;
+          // Broker CPU over the whole run (connects and warmup included): near 100% of the wall
+          // time means the broker, not the client, set the pace.
+          const brokerCpuMs = broker.cpuMs() - cpu0;
+          runs.push(run);
+          record({ type: 'run', scenario: s.name, id: s.id, broker: name, client, rep, metrics: run.metrics, problems: run.problems, brokerCpuMs, wallMs, pub: run.pub, sub: run.sub });
+          const shown = s.metrics.map((k) => `${M[k].label} ${fmt(run.metrics[k], M[k].digits)}`).join(', ');
+          const cpu = Number.isFinite(brokerCpuMs) ? `, ${name} CPU ${fmt((100 * brokerCpuMs) / wallMs, 0)}%` : '';
+          console.error(`[${s.name} · ${name}] ${rep}/${reps} ${LABEL[client].padEnd(7)} ${shown}  (${(wallMs / 1000).toFixed(1)} s${cpu})${run.problems.length ? `  !!! ${run.problems.join('; ')}` : ''}`);
+        }
       }
     }
+    await broker.stop();
+    live.delete(broker);
   }
 
   const codecRuns = [];
@@ -242,7 +307,7 @@ async function main() {
   const wallS = (performance.now() - started) / 1000;
   const bundle = !only || only.includes('bundle') ? bundleSizes(ROOT, flag('--bundle')) : undefined;
   if (bundle) record({ type: 'bundle', ...bundle });
-  const out = [...lines, ...(codecRuns.length ? codecTable(codecRuns) : []), ...(bundle ? bundleTable(bundle, fmt) : []), '', `Wall time ${wallS.toFixed(0)} s.`];
+  const out = [...lines, ...notes.map((n) => `\nNote: ${n}.`), ...(codecRuns.length ? codecTable(codecRuns) : []), ...(bundle ? bundleTable(bundle, fmt) : []), '', `Wall time ${wallS.toFixed(0)} s.`];
   if (expected.length) {
     // One line per gate and client: how many runs failed, and the first one's problems.
     const byGate = new Map();
