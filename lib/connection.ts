@@ -366,7 +366,8 @@ export class Connection {
   }
 
   private step(input: SessionInput): void {
-    const outputs = this.session.step(input, this.scheduler.now());
+    // The time only ages MQTT 5 publishes with a Message Expiry Interval: no clock read otherwise.
+    const outputs = this.session.step(input, this.options.protocolVersion === 5 ? this.scheduler.now() : undefined);
     // Packets first (with the outgoingStore bookkeeping, in output order), then settles and
     // events. A callback or 'connect' listener that publishes runs a nested step, whose packets
     // must queue behind this step's (re-sends after a CONNACK, commands drained after an ack):

@@ -16,7 +16,7 @@ export function args(defaults) {
 
 /** The module under test: `{ connect }` of rxmqtt (our own build) or MQTT.js. */
 export async function loadClient(name) {
-  if (name === 'rxmqtt') return (await import(pathToFileURL(join(BUILD_DIR, 'lib', 'index.js')).href)).default;
+  if (name === 'rxmqtt') return (await import(pathToFileURL(join(process.env.RXMQTT_BENCH_LIB ?? BUILD_DIR, 'lib', 'index.js')).href)).default;
   if (name === 'mqttjs') return (await import('mqtt')).default;
   throw new Error(`--client must be rxmqtt or mqttjs, not ${name}`);
 }
