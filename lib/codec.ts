@@ -6,7 +6,7 @@ import mqttPacket from 'mqtt-packet';
 import mqttPacketNumbers from 'mqtt-packet/numbers.js';
 import type { Packet } from 'mqtt-packet';
 import { MqttError, ProtocolError } from './errors.js';
-import { PublishHeaders } from './publish-headers.js';
+import { AckHeaders, PublishHeaders, type AckPacket } from './publish-headers.js';
 
 export type {
   IAuthPacket,
@@ -96,9 +96,13 @@ const packetIdBytes = (id: number): Buffer => mqttPacketNumbers.cache[id] ?? mqt
 
 /** PUBLISH headers memoised per topic, shared by every connection: they depend on nothing else. */
 const publishHeaders = new PublishHeaders(writeChunks, join, packetIdBytes);
+/** The same for PUBACK, PUBREC, PUBREL and PUBCOMP. */
+const ackHeaders = new AckHeaders((packet, version) => writeChunks(packet as Packet, version), join, packetIdBytes);
 
 /**
- * Serialises one packet: one buffer, or chunks in wire order. A PUBLISH with a Buffer payload and
+ * Serialises one packet: one buffer, or chunks in wire order. A PUBACK/PUBREC/PUBREL/PUBCOMP
+ * without properties comes as the pieces around its Packet Identifier (memoised per type, see
+ * AckHeaders). A PUBLISH with a Buffer payload and
  * no properties comes as its header pieces (memoised per topic, see PublishHeaders) and the
  * payload buffer itself: nothing is copied until the outbox joins the turn's packets, so, as with
  * MQTT.js, the caller must not change a payload until it is written. A PUBLISH whose Buffer
@@ -107,6 +111,9 @@ const publishHeaders = new PublishHeaders(writeChunks, join, packetIdBytes);
  * when the packet cannot be encoded.
  */
 export function encodePacketChunks(packet: Packet, protocolVersion: ProtocolVersion): EncodedPacket {
+  if (packet.cmd === 'puback' || packet.cmd === 'pubrec' || packet.cmd === 'pubrel' || packet.cmd === 'pubcomp') {
+    return ackHeaders.chunks(packet as AckPacket, protocolVersion) ?? encodePacket(packet, protocolVersion);
+  }
   if (packet.cmd !== 'publish') return encodePacket(packet, protocolVersion);
   const memoised = publishHeaders.chunks(packet, protocolVersion);
   if (memoised) return memoised;

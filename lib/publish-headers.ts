@@ -89,3 +89,61 @@ export class PublishHeaders {
     return entry;
   }
 }
+
+/** A PUBACK, PUBREC, PUBREL or PUBCOMP, as the codec's packet types have it. */
+export interface AckPacket {
+  cmd: 'puback' | 'pubrec' | 'pubrel' | 'pubcomp';
+  messageId?: number;
+  dup?: boolean;
+  reasonCode?: number;
+  properties?: object;
+}
+
+/** One acknowledgement type's bytes around its Packet Identifier. */
+interface AckEntry {
+  readonly version: number;
+  readonly dup: boolean;
+  readonly reasonCode: number | undefined;
+  readonly beforeId: Buffer;
+  readonly afterId: Buffer | undefined;
+}
+
+/**
+ * mqtt-packet's encoding of the acknowledgements of the QoS 1/2 flows, memoised per type: every
+ * message in or out at QoS 1/2 costs one or two of them, and they differ only in their Packet
+ * Identifier (and the rare DUP flag, reason code or properties, which are keys or left to the
+ * codec). Same contract as PublishHeaders: a miss encodes with mqtt-packet; the identifier comes
+ * from mqtt-packet's number table, and is found in a miss's chunks by identity.
+ */
+export class AckHeaders {
+  private readonly entries = new Map<string, AckEntry>();
+
+  constructor(
+    private readonly encode: (packet: AckPacket, version: 3 | 4 | 5) => Array<Buffer | string>,
+    private readonly join: JoinChunks,
+    private readonly packetId: (id: number) => Buffer,
+  ) {}
+
+  /** The packet's bytes as chunks in wire order, or undefined when it carries properties or a bad identifier. */
+  chunks(packet: AckPacket, version: 3 | 4 | 5): Buffer[] | undefined {
+    const id = packet.messageId;
+    if (packet.properties !== undefined || !(typeof id === 'number' && id >= 1 && id <= 0xffff && Number.isInteger(id))) return undefined;
+    const dup = packet.cmd === 'pubrel' && packet.dup === true;
+    let entry = this.entries.get(packet.cmd);
+    if (entry === undefined || entry.version !== version || entry.dup !== dup || entry.reasonCode !== packet.reasonCode) {
+      entry = this.learn(packet, version, dup);
+      if (entry === undefined) return undefined;
+    }
+    return entry.afterId ? [entry.beforeId, this.packetId(id), entry.afterId] : [entry.beforeId, this.packetId(id)];
+  }
+
+  private learn(packet: AckPacket, version: 3 | 4 | 5, dup: boolean): AckEntry | undefined {
+    const chunks = this.encode(packet, version);
+    const idAt = chunks.indexOf(this.packetId(packet.messageId!));
+    if (idAt <= 0) return undefined;
+    const afterId = idAt + 1 < chunks.length ? this.join(chunks, idAt + 1, chunks.length) : undefined;
+    const entry: AckEntry = { version, dup, reasonCode: packet.reasonCode, beforeId: this.join(chunks, 0, idAt), afterId };
+    this.entries.set(packet.cmd, entry);
+    return entry;
+  }
+}
