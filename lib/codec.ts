@@ -6,7 +6,7 @@ import mqttPacket from 'mqtt-packet';
 import mqttPacketNumbers from 'mqtt-packet/numbers.js';
 import type { Packet } from 'mqtt-packet';
 import { MqttError, ProtocolError } from './errors.js';
-import { AckHeaders, PublishHeaders, type AckPacket } from './publish-headers.js';
+import { AckHeaders, PublishHeaders, type AckPacket } from './packet-headers.js';
 
 export type {
   IAuthPacket,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import mqttPacket from 'mqtt-packet';
 import { encodePacketChunks, type IPublishPacket, type Packet, type ProtocolVersion } from '../lib/codec.js';
-import { PublishHeaders } from '../lib/publish-headers.js';
+import { PublishHeaders } from '../lib/packet-headers.js';
 
 /** What mqtt-packet itself produces for the packet: the reference every memoised header must match. */
 const generated = (packet: Packet, version: ProtocolVersion) => mqttPacket.generate(packet, { protocolVersion: version });
@@ -26,7 +26,7 @@ const publishArb = fc.record({
   properties: fc.option(fc.constantFrom({ contentType: 'json' }, { messageExpiryInterval: 5 }, {}), { nil: undefined, freq: 4 }),
 });
 
-describe('memoised PUBLISH headers', () => {
+describe('memoised PUBLISH and ack headers', () => {
   it('encode every publish of a sequence byte for byte as mqtt-packet generate does', () => {
     fc.assert(
       fc.property(fc.array(publishArb, { minLength: 1, maxLength: 40 }), (publishes) => {

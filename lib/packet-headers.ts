@@ -1,5 +1,6 @@
 /**
- * mqtt-packet's encoding of a PUBLISH up to its payload, memoised per topic.
+ * mqtt-packet's encoding of a PUBLISH up to its payload memoised per topic, and of the QoS 1/2
+ * acknowledgements per type (AckHeaders, below).
  *
  * A publisher sends the same topic with the same flags and payload size over and over, and
  * encoding that header is most of what a QoS 0 publish costs: mqtt-packet's `writeToStream`
