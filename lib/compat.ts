@@ -50,7 +50,8 @@ export function asTransportFactory(factory: TransportFactory): TransportFactory 
 export class MqttClient extends EventEmitter {
   readonly options: ResolvedOptions;
   private readonly client: RxMqttClient;
-  private readonly lazy = new Map<string, Subscription>();
+  /** The Observable subscriptions behind 'message', 'packetsend' and 'packetreceive' listeners, made for the first one. */
+  private lazy?: Map<string, Subscription>;
 
   constructor(streamBuilder: StreamBuilder | TransportFactory, options: ClientOptions = {}) {
     super();
@@ -61,10 +62,11 @@ export class MqttClient extends EventEmitter {
     this.client = new RxMqttClient(this.options, transport, {
       handleMessage: () => (this.handleMessage === MqttClient.prototype.handleMessage ? undefined : this.handleMessage.bind(this)),
       handleAuth: () => (this.handleAuth === MqttClient.prototype.handleAuth ? undefined : this.handleAuth.bind(this)),
+      onEvent: (event) => this.onEvent(event),
     });
-    this.client.events$.subscribe((event) => this.onEvent(event));
-    this.on('newListener', (event: string) => this.listenLazily(event));
-    this.on('removeListener', (event: string) => this.listenerCount(event) === 0 && this.unlisten(event));
+    // Shared functions, called with the emitter as `this`: no closures per client.
+    this.on('newListener', listenLazily);
+    this.on('removeListener', unlistenWhenLast);
     if (!this.options.manualConnect) this.connect();
   }
 
@@ -343,21 +345,31 @@ export class MqttClient extends EventEmitter {
 
   /** The last listener of a lazily wired event left: stop paying for it (and let the Subject go unobserved). */
   private unlisten(event: string): void {
-    this.lazy.get(event)?.unsubscribe();
-    this.lazy.delete(event);
+    this.lazy?.get(event)?.unsubscribe();
+    this.lazy?.delete(event);
   }
 
   /** Packet and message events cost something per packet: wire them only when someone listens. */
   private listenLazily(event: string): void {
-    if (this.lazy.has(event)) return;
+    if (this.lazy?.has(event)) return;
     if (event === 'message') {
-      this.lazy.set(event, this.client.messages$.subscribe((m) => this.emit('message', m.topic, m.payload, m.packet)));
+      (this.lazy ??= new Map()).set(event, this.client.messages$.subscribe((m) => this.emit('message', m.topic, m.payload, m.packet)));
     } else if (event === 'packetsend') {
-      this.lazy.set(event, this.client.packetsOut$.subscribe((p) => this.emit('packetsend', p)));
+      (this.lazy ??= new Map()).set(event, this.client.packetsOut$.subscribe((p) => this.emit('packetsend', p)));
     } else if (event === 'packetreceive') {
-      this.lazy.set(event, this.client.packetsIn$.subscribe((p) => this.emit('packetreceive', p)));
+      (this.lazy ??= new Map()).set(event, this.client.packetsIn$.subscribe((p) => this.emit('packetreceive', p)));
     }
   }
+}
+
+/** The 'newListener' listener of every client (EventEmitter calls it with the client as `this`). */
+function listenLazily(this: MqttClient, event: string): void {
+  this['listenLazily'](event);
+}
+
+/** The 'removeListener' listener of every client. */
+function unlistenWhenLast(this: MqttClient, event: string): void {
+  if (this.listenerCount(event) === 0) this['unlisten'](event);
 }
 
 function toGrants(subscriptions: ISubscription[], granted: number[]): ISubscriptionGrant[] {
