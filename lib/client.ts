@@ -4,8 +4,8 @@
  */
 import { asyncScheduler, BehaviorSubject, distinctUntilChanged, map, Observable, Subject } from 'rxjs';
 import { manualAck, type AckableMessage } from './ack-holds.js';
-import type { IAuthPacket, IDisconnectPacket, ISubscription, Packet } from './codec.js';
-import { Connection, type EndOptions, type Settler } from './connection.js';
+import type { IAuthPacket, IDisconnectPacket, IPublishPacket, ISubscription, Packet } from './codec.js';
+import { Connection, type ConnectionHooks, type EndOptions, type Settler } from './connection.js';
 import { isCodec, type Codec } from './codecs.js';
 import { InvalidArgumentError, type DecodeError, type SubackError } from './errors.js';
 import { toMessage, type MqttMessage } from './message.js';
@@ -85,17 +85,7 @@ export class RxMqttClient {
   constructor(options: ResolvedOptions, transport: TransportFactory, hooks: ClientHooks = {}) {
     this.options = options;
     this.hooks = hooks;
-    this.connection = new Connection(options, transport, {
-      onState: (state) => this.onState(state),
-      onEvent: (event) => this.onEvent(event),
-      onMessage: (packet) => this.onMessage(packet),
-      // Hot path: skip Subject.next when nobody listens (about 10x cheaper per packet).
-      onPacketIn: (packet) => this.packetInSubject?.observed && this.packetInSubject.next(packet),
-      onPacketOut: (packet) => this.packetOutSubject?.observed && this.packetOutSubject.next(packet),
-      onResubscribeFailed: (error) => this.topicRoutes?.refused(error.topic, error),
-      handleMessage: hooks.handleMessage,
-      handleAuth: hooks.handleAuth,
-    });
+    this.connection = new Connection(options, transport, new ClientCallbacks(this, hooks));
   }
 
   /** The connection status; replays the current value to new subscribers. */
@@ -445,6 +435,52 @@ export class RxMqttClient {
     this.hooks.onEvent?.(event);
     this.eventSubject?.next(event);
     if (event.type === 'end') this.topicRoutes?.completeAll();
+  }
+}
+
+/**
+ * What the connection calls back on: one object whose methods are on its prototype, instead of a
+ * closure per hook for every client.
+ */
+class ClientCallbacks implements ConnectionHooks {
+  constructor(
+    private readonly client: RxMqttClient,
+    private readonly hooks: ClientHooks,
+  ) {}
+
+  handleMessage(): HandleMessage | undefined {
+    return this.hooks.handleMessage?.();
+  }
+
+  handleAuth(): HandleAuth | undefined {
+    return this.hooks.handleAuth?.();
+  }
+
+  onState(state: ConnectionState): void {
+    this.client['onState'](state);
+  }
+
+  onEvent(event: ClientEvent): void {
+    this.client['onEvent'](event);
+  }
+
+  onMessage(packet: IPublishPacket): void {
+    this.client['onMessage'](packet);
+  }
+
+  // Hot path: skip Subject.next when nobody listens (about 10x cheaper per packet).
+  onPacketIn(packet: Packet): void {
+    const subject = this.client['packetInSubject'];
+    if (subject?.observed) subject.next(packet);
+  }
+
+  onPacketOut(packet: Packet): void {
+    const subject = this.client['packetOutSubject'];
+    if (subject?.observed) subject.next(packet);
+  }
+
+  onResubscribeFailed(error: SubackError): void {
+    this.client['topicRoutes']?.refused(error.topic, error);
   }
 }
 

@@ -7,14 +7,14 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Subscription } from 'rxjs';
 import type { AckableMessage } from './ack-holds.js';
-import { RxMqttClient, type ClientTopicOptions, type MessagesOptions, type PublishResult } from './client.js';
+import { RxMqttClient, type ClientHooks, type ClientTopicOptions, type MessagesOptions, type PublishResult } from './client.js';
 import type { IAuthPacket, IPublishPacket, ISubscription, Packet } from './codec.js';
 import { normaliseEnd, normalisePublish, normaliseSubscribe, normaliseUnsubscribe, type Callback } from './compat-args.js';
 import type { Codec } from './codecs.js';
 import type { DecodeError } from './errors.js';
 import type { MqttMessage } from './message.js';
 import { createLogger } from './log.js';
-import { resolveOptions, type AuthAnswer, type ClientOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, type AuthAnswer, type ClientOptions, type HandleAuth, type HandleMessage, type ResolvedOptions } from './options.js';
 import { requestPromise, type RequestOptions, type RequestPayload, type RespondOptions, type ResponseHandler } from './request-response.js';
 import type { AuthProperties } from './session/types.js';
 import type { OutgoingMessage, PublishAllOptions, PublishAllResult } from './publish-all.js';
@@ -59,11 +59,7 @@ export class MqttClient extends EventEmitter {
     const transport = transportFactories.has(streamBuilder as TransportFactory)
       ? (streamBuilder as TransportFactory)
       : streamBuilderTransport(() => (streamBuilder as StreamBuilder)(this));
-    this.client = new RxMqttClient(this.options, transport, {
-      handleMessage: () => (this.handleMessage === MqttClient.prototype.handleMessage ? undefined : this.handleMessage.bind(this)),
-      handleAuth: () => (this.handleAuth === MqttClient.prototype.handleAuth ? undefined : this.handleAuth.bind(this)),
-      onEvent: (event) => this.onEvent(event),
-    });
+    this.client = new RxMqttClient(this.options, transport, new FacadeHooks(this));
     // Shared functions, called with the emitter as `this`: no closures per client.
     this.on('newListener', listenLazily);
     this.on('removeListener', unlistenWhenLast);
@@ -359,6 +355,27 @@ export class MqttClient extends EventEmitter {
     } else if (event === 'packetreceive') {
       (this.lazy ??= new Map()).set(event, this.client.packetsIn$.subscribe((p) => this.emit('packetreceive', p)));
     }
+  }
+}
+
+/** What the Observable client asks the facade: prototype methods, not a closure per hook for every client. */
+class FacadeHooks implements ClientHooks {
+  constructor(private readonly facade: MqttClient) {}
+
+  /** An overridden `handleMessage` (MQTT.js style), looked up per message. */
+  handleMessage(): HandleMessage | undefined {
+    const facade = this.facade;
+    return facade.handleMessage === MqttClient.prototype.handleMessage ? undefined : facade.handleMessage.bind(facade);
+  }
+
+  /** An overridden `handleAuth`, looked up per challenge. */
+  handleAuth(): HandleAuth | undefined {
+    const facade = this.facade;
+    return facade.handleAuth === MqttClient.prototype.handleAuth ? undefined : facade.handleAuth.bind(facade);
+  }
+
+  onEvent(event: ClientEvent): void {
+    this.facade['onEvent'](event);
   }
 }
 

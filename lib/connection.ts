@@ -20,6 +20,7 @@ import { Outbox } from './outbox.js';
 import { platformScheduler } from './platform-scheduler.js';
 import { reportUnhandledError } from './report-unhandled.js';
 import { redirectTarget } from './server-reference.js';
+import { LazyMap, LazySet } from './session/lazy-map.js';
 import { MqttSession } from './session/session.js';
 import type { AuthProperties, Command, SessionInput, SessionOutput, SettleResult, Token } from './session/types.js';
 import type { ClientEvent, ConnectionState } from './state.js';
@@ -74,7 +75,7 @@ export class Connection {
   private generation = 0;
   private attempt = 0;
   private nextToken = 1;
-  private readonly settlers = new Map<Token, Settler>();
+  private readonly settlers = new LazyMap<Token, Settler>();
   private readonly outbox: Outbox;
   private timer?: Subscription;
   private readonly keepalive: KeepaliveTimer;
@@ -97,7 +98,7 @@ export class Connection {
   private deliveries?: Inbox;
   private ackHolds?: AckHolds;
   /** Who wants the socket paused (the inbox, the holds, a full `messages()` iterator): read when nobody does. */
-  private readonly readingHeld = new Set<unknown>();
+  private readonly readingHeld = new LazySet<unknown>();
   private transportPaused = false;
   /** Set when a QoS 0 PUBLISH could not be encoded, until its settle output is executed. */
   private unsentQos0?: MqttError;
@@ -164,7 +165,7 @@ export class Connection {
       acknowledge: (ackId, reasonCode) => this.holds.acknowledge(ackId, reasonCode),
       error: (error) => hooks.onEvent({ type: 'error', error }),
       pause: (paused) => this.holdReading(this.inbox, paused),
-      handleMessage: hooks.handleMessage,
+      handleMessage: hooks.handleMessage && (() => hooks.handleMessage?.()),
       customHandleAcks: options.protocolVersion === 5 ? options.customHandleAcks : undefined,
     }));
   }
@@ -469,6 +470,7 @@ export class Connection {
 
   private onConnected(connack: NonNullable<MqttSession['connack']>): void {
     this.timer?.unsubscribe();
+    this.timer = undefined; // the connect timeout's action is done with: do not keep it while connected
     this.connectedAt = this.scheduler.now();
     this.setState({ status: 'connected', connack, sessionPresent: connack.sessionPresent, attempt: this.attempt });
     this.startKeepalive(connack.properties?.serverKeepAlive ?? this.options.keepalive);
