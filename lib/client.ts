@@ -2,7 +2,7 @@
  * The Observable API: connection state, topic streams, cold publishes. Written on top of
  * `Connection`; holds no protocol logic of its own.
  */
-import { asyncScheduler, BehaviorSubject, distinctUntilChanged, map, Observable, Subject } from 'rxjs';
+import { asyncScheduler, BehaviorSubject, config as rxjsConfig, distinctUntilChanged, map, Observable, Subject } from 'rxjs';
 import { manualAck, type AckableMessage } from './ack-holds.js';
 import type { IAuthPacket, IDisconnectPacket, IPublishPacket, ISubscription, Packet } from './codec.js';
 import { Connection, type ConnectionHooks, type EndOptions, type Settler } from './connection.js';
@@ -432,7 +432,18 @@ export class RxMqttClient {
   }
 
   private onEvent(event: ClientEvent): void {
-    this.hooks.onEvent?.(event);
+    // The facade's EventEmitter listeners are app code. One that throws is reported as RxJS
+    // reports a throwing subscriber (the facade was the first events$ subscriber before it became
+    // a hook): on a later turn, never into the connection's own handling of the event.
+    try {
+      this.hooks.onEvent?.(event);
+    } catch (error) {
+      setTimeout(() => {
+        const report = rxjsConfig.onUnhandledError;
+        if (!report) throw error;
+        report(error);
+      });
+    }
     this.eventSubject?.next(event);
     if (event.type === 'end') this.topicRoutes?.completeAll();
   }
