@@ -2,7 +2,7 @@
  * The Observable API: connection state, topic streams, cold publishes. Written on top of
  * `Connection`; holds no protocol logic of its own.
  */
-import { asyncScheduler, BehaviorSubject, config as rxjsConfig, distinctUntilChanged, map, Observable, Subject } from 'rxjs';
+import { asyncScheduler, BehaviorSubject, distinctUntilChanged, map, Observable, Subject } from 'rxjs';
 import { manualAck, type AckableMessage } from './ack-holds.js';
 import type { IAuthPacket, IDisconnectPacket, IPublishPacket, ISubscription, Packet } from './codec.js';
 import { Connection, type ConnectionHooks, type EndOptions, type Settler } from './connection.js';
@@ -12,6 +12,7 @@ import { toMessage, type MqttMessage } from './message.js';
 import type { HandleAuth, HandleMessage, ResolvedOptions } from './options.js';
 import { DEFAULT_HIGH_WATER_MARK, messageIterator } from './message-iterator.js';
 import { publishAll, type OutgoingMessage, type PublishAllOptions, type PublishAllResult } from './publish-all.js';
+import { reportAsSubscriberError } from './report-unhandled.js';
 import { RequestResponse, type RequestOptions, type RequestPayload, type RespondOptions, type ResponseHandler, type ResponseOutcome } from './request-response.js';
 import { TopicRoutes } from './routes.js';
 import type { AuthProperties, SettleResult } from './session/types.js';
@@ -438,11 +439,7 @@ export class RxMqttClient {
     try {
       this.hooks.onEvent?.(event);
     } catch (error) {
-      setTimeout(() => {
-        const report = rxjsConfig.onUnhandledError;
-        if (!report) throw error;
-        report(error);
-      });
+      reportAsSubscriberError(error);
     }
     this.eventSubject?.next(event);
     if (event.type === 'end') this.topicRoutes?.completeAll();

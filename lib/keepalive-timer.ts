@@ -7,6 +7,7 @@
  */
 import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 import { TimeoutError, type MqttError } from './errors.js';
+import { reportAsSubscriberError } from './report-unhandled.js';
 
 export interface KeepaliveHooks {
   /** A PINGREQ is due. */
@@ -75,7 +76,12 @@ export class KeepaliveTimer {
     if (this.pongTimeout !== undefined) return; // still waiting for the previous PINGRESP
     // Armed before pinging, so a PINGRESP fed back synchronously finds the timer to cancel.
     this.pongTimeout = this.scheduler.schedule(timedOut, this.intervalMs, this);
-    hooks.ping();
+    // A hook that throws must not kill the ping action (as it could not when it was a subscriber).
+    try {
+      hooks.ping();
+    } catch (error) {
+      reportAsSubscriberError(error);
+    }
   }
 
   private timedOut(): void {
@@ -84,7 +90,11 @@ export class KeepaliveTimer {
     this.pongTimeout = undefined;
     this.stop();
     // MQTT 3.1.2.10: no PINGRESP within a reasonable time means the connection is dead.
-    hooks.timeout(new TimeoutError('ERR_KEEPALIVE_TIMEOUT', `No PINGRESP within ${this.intervalMs} ms`));
+    try {
+      hooks.timeout(new TimeoutError('ERR_KEEPALIVE_TIMEOUT', `No PINGRESP within ${this.intervalMs} ms`));
+    } catch (error) {
+      reportAsSubscriberError(error);
+    }
   }
 }
 
