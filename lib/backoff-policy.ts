@@ -86,9 +86,17 @@ export function backoffDelay(
   return Math.round(base * (1 - jitter * r));
 }
 
-/** A fixed delay (MQTT.js `reconnectPeriod`) as a backoff policy: no growth, no jitter, no limit. */
+/** The last policy `fixedBackoff` made: clients of one process mostly share one `reconnectPeriod`. */
+let lastFixed: Readonly<BackoffPolicy> | undefined;
+
+/**
+ * A fixed delay (MQTT.js `reconnectPeriod`) as a backoff policy: no growth, no jitter, no limit.
+ * Frozen and shared by the calls with the same period (every client made one).
+ */
 export function fixedBackoff(period: number): BackoffPolicy {
-  return { initialDelay: period, maxDelay: period, factor: 1, jitter: 0, maxAttempts: Infinity, resetAfter: Infinity };
+  if (lastFixed?.initialDelay === period) return lastFixed;
+  lastFixed = Object.freeze({ initialDelay: period, maxDelay: period, factor: 1, jitter: 0, maxAttempts: Infinity, resetAfter: Infinity });
+  return lastFixed;
 }
 
 /**

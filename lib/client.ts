@@ -4,20 +4,21 @@
  */
 import { asyncScheduler, BehaviorSubject, distinctUntilChanged, map, Observable, Subject } from 'rxjs';
 import { manualAck, type AckableMessage } from './ack-holds.js';
-import type { IAuthPacket, IDisconnectPacket, ISubscription, Packet } from './codec.js';
-import { Connection, type EndOptions, type Settler } from './connection.js';
+import type { IAuthPacket, IDisconnectPacket, IPublishPacket, ISubscription, Packet } from './codec.js';
+import { Connection, type ConnectionHooks, type EndOptions, type Settler } from './connection.js';
 import { isCodec, type Codec } from './codecs.js';
 import { InvalidArgumentError, type DecodeError, type SubackError } from './errors.js';
 import { toMessage, type MqttMessage } from './message.js';
 import type { HandleAuth, HandleMessage, ResolvedOptions } from './options.js';
 import { DEFAULT_HIGH_WATER_MARK, messageIterator } from './message-iterator.js';
 import { publishAll, type OutgoingMessage, type PublishAllOptions, type PublishAllResult } from './publish-all.js';
+import { reportAsSubscriberError } from './report-unhandled.js';
 import { RequestResponse, type RequestOptions, type RequestPayload, type RespondOptions, type ResponseHandler, type ResponseOutcome } from './request-response.js';
 import { TopicRoutes } from './routes.js';
 import type { AuthProperties, SettleResult } from './session/types.js';
 import type { ClientEvent, ConnectionState } from './state.js';
 import type { TopicOptions } from './topic-options.js';
-import { topicStream } from './topic-stream.js';
+import { topicStream, type TopicSource } from './topic-stream.js';
 import type { TransportFactory } from './transport/transport.js';
 import { checkPublish, checkSubscriptions, checkUnsubscribe, toBuffer, type PublishOptions, type SubscribeOptions } from './validate.js';
 
@@ -49,55 +50,87 @@ export interface ClientHooks {
   handleMessage?: () => HandleMessage | undefined;
   /** MQTT.js `handleAuth` overridden on the facade, looked up per challenge; wins over `options.handleAuth`. */
   handleAuth?: () => HandleAuth | undefined;
+  /** Every lifecycle event, before `events$` subscribers hear it (the facade's EventEmitter). */
+  onEvent?: (event: ClientEvent) => void;
 }
 
 export class RxMqttClient {
-  /** The connection status; replays the current value to new subscribers. */
-  readonly state$: Observable<ConnectionState>;
-  /** Every inbound application message. */
-  readonly messages$: Observable<MqttMessage>;
-  /** Every packet received from the broker. */
-  readonly packetsIn$: Observable<Packet>;
-  /** Every packet sent to the broker. */
-  readonly packetsOut$: Observable<Packet>;
-  /** Lifecycle events (connect, close, offline, reconnect, error, disconnect, end). */
-  readonly events$: Observable<ClientEvent>;
-  /** The payloads `topic(filter, { codec })` streams could not decode (each stream went on). */
-  readonly decodeErrors$: Observable<DecodeError>;
-  /** Whether the client is connected (status 'connected'), for templates; replays the current value, emits on changes only. */
-  readonly connected$: Observable<boolean>;
   readonly options: ResolvedOptions;
 
   private readonly connection: Connection;
-  private readonly routes: TopicRoutes;
-  private readonly stateSubject: BehaviorSubject<ConnectionState>;
-  private readonly messageSubject = new Subject<MqttMessage>();
-  private readonly packetInSubject = new Subject<Packet>();
-  private readonly packetOutSubject = new Subject<Packet>();
-  private readonly eventSubject = new Subject<ClientEvent>();
-  private readonly decodeErrorSubject = new Subject<DecodeError>();
-  private readonly requests: RequestResponse;
-  /** What `topic()` streams are made of: the routes, and where decode failures go. */
-  private readonly topicSource = {
-    observe: (filter: string, options?: TopicOptions<unknown>) => this.routes.observe(filter, options),
-    decodeFailed: (error: DecodeError) => this.decodeErrorSubject.next(error),
+  private readonly hooks: ClientHooks;
+  /** The current status; `stateSubject` (made for the first `state$` reader) mirrors it. */
+  private currentState: ConnectionState = { status: 'idle' };
+  // Everything below is made on first use: an idle client (thousands of them in one process, say)
+  // pays for none of the streams, routes and request machinery nobody asked for.
+  private stateSubject?: BehaviorSubject<ConnectionState>;
+  private messageSubject?: Subject<MqttMessage>;
+  private packetInSubject?: Subject<Packet>;
+  private packetOutSubject?: Subject<Packet>;
+  private eventSubject?: Subject<ClientEvent>;
+  private decodeErrorSubject?: Subject<DecodeError>;
+  private streams?: {
+    state$?: Observable<ConnectionState>;
+    messages$?: Observable<MqttMessage>;
+    packetsIn$?: Observable<Packet>;
+    packetsOut$?: Observable<Packet>;
+    events$?: Observable<ClientEvent>;
+    decodeErrors$?: Observable<DecodeError>;
+    connected$?: Observable<boolean>;
   };
+  private topicRoutes?: TopicRoutes;
+  private requestResponse?: RequestResponse;
+  /** What `topic()` streams are made of: the routes, and where decode failures go. */
+  private source?: TopicSource;
 
   constructor(options: ResolvedOptions, transport: TransportFactory, hooks: ClientHooks = {}) {
     this.options = options;
-    this.stateSubject = new BehaviorSubject<ConnectionState>({ status: 'idle' });
-    this.connection = new Connection(options, transport, {
-      onState: (state) => this.stateSubject.next(state),
-      onEvent: (event) => this.onEvent(event),
-      onMessage: (packet) => this.onMessage(packet),
-      // Hot path: skip Subject.next when nobody listens (about 10x cheaper per packet).
-      onPacketIn: (packet) => this.packetInSubject.observed && this.packetInSubject.next(packet),
-      onPacketOut: (packet) => this.packetOutSubject.observed && this.packetOutSubject.next(packet),
-      onResubscribeFailed: (error) => this.routes.refused(error.topic, error),
-      handleMessage: hooks.handleMessage,
-      handleAuth: hooks.handleAuth,
-    });
-    this.routes = new TopicRoutes({
+    this.hooks = hooks;
+    this.connection = new Connection(options, transport, new ClientCallbacks(this, hooks));
+  }
+
+  /** The connection status; replays the current value to new subscribers. */
+  get state$(): Observable<ConnectionState> {
+    this.stateSubject ??= new BehaviorSubject(this.currentState);
+    return (this.streams ??= {}).state$ ??= this.stateSubject.asObservable();
+  }
+
+  /** Every inbound application message. */
+  get messages$(): Observable<MqttMessage> {
+    return (this.streams ??= {}).messages$ ??= (this.messageSubject ??= new Subject()).asObservable();
+  }
+
+  /** Every packet received from the broker. */
+  get packetsIn$(): Observable<Packet> {
+    return (this.streams ??= {}).packetsIn$ ??= (this.packetInSubject ??= new Subject()).asObservable();
+  }
+
+  /** Every packet sent to the broker. */
+  get packetsOut$(): Observable<Packet> {
+    return (this.streams ??= {}).packetsOut$ ??= (this.packetOutSubject ??= new Subject()).asObservable();
+  }
+
+  /** Lifecycle events (connect, close, offline, reconnect, error, disconnect, end). */
+  get events$(): Observable<ClientEvent> {
+    return (this.streams ??= {}).events$ ??= (this.eventSubject ??= new Subject()).asObservable();
+  }
+
+  /** The payloads `topic(filter, { codec })` streams could not decode (each stream went on). */
+  get decodeErrors$(): Observable<DecodeError> {
+    return (this.streams ??= {}).decodeErrors$ ??= (this.decodeErrorSubject ??= new Subject()).asObservable();
+  }
+
+  /** Whether the client is connected (status 'connected'), for templates; replays the current value, emits on changes only. */
+  get connected$(): Observable<boolean> {
+    return (this.streams ??= {}).connected$ ??= this.state$.pipe(
+      map((state) => state.status === 'connected'),
+      distinctUntilChanged(),
+    );
+  }
+
+  private get routes(): TopicRoutes {
+    const options = this.options;
+    return (this.topicRoutes ??= new TopicRoutes({
       subscribe: (subscription, properties, done) =>
         this.connection.submit(
           { type: 'subscribe', subscriptions: [subscription], properties },
@@ -107,28 +140,28 @@ export class RxMqttClient {
       isOpen: () => this.state.status !== 'closed' && this.state.status !== 'disconnecting',
       identifiersAvailable: () =>
         options.protocolVersion === 5 && this.connection.session.connack?.properties?.subscriptionIdentifiersAvailable !== false,
-    }, { scheduler: options.scheduler ?? asyncScheduler, linger: options.topicLinger });
-    this.requests = new RequestResponse({
-      options,
-      state$: this.stateSubject,
+    }, { scheduler: options.scheduler ?? asyncScheduler, linger: options.topicLinger }));
+  }
+
+  private get requests(): RequestResponse {
+    return (this.requestResponse ??= new RequestResponse({
+      options: this.options,
+      state$: this.state$,
       observe: (filter, topicOptions, onSubscribed) => this.routes.observe(filter, topicOptions, onSubscribed),
       publish$: (topic, payload, publishOptions) => this.publish$(topic, payload, publishOptions),
+    }));
+  }
+
+  private get topicSource(): TopicSource {
+    return (this.source ??= {
+      observe: (filter: string, options?: TopicOptions<unknown>) => this.routes.observe(filter, options),
+      decodeFailed: (error: DecodeError) => this.decodeErrorSubject?.next(error),
     });
-    this.state$ = this.stateSubject.asObservable();
-    this.messages$ = this.messageSubject.asObservable();
-    this.packetsIn$ = this.packetInSubject.asObservable();
-    this.packetsOut$ = this.packetOutSubject.asObservable();
-    this.events$ = this.eventSubject.asObservable();
-    this.decodeErrors$ = this.decodeErrorSubject.asObservable();
-    this.connected$ = this.state$.pipe(
-      map((state) => state.status === 'connected'),
-      distinctUntilChanged(),
-    );
   }
 
   /** The current connection status, read synchronously. */
   get state(): ConnectionState {
-    return this.stateSubject.value;
+    return this.currentState;
   }
 
   /** Starts connecting (done by `connect()` unless `manualConnect` is set). */
@@ -285,7 +318,9 @@ export class RxMqttClient {
             if (result?.type === 'subscribe') {
               // A granted filter replaced any topic() stream's subscription of the same filter.
               const id = properties?.subscriptionIdentifier;
-              result.granted.forEach((code, i) => code < 0x80 && this.routes.subscribedElsewhere(subscriptions[i]!.topic, id));
+              // (Without topic() streams there is nothing to replace; an id is still marked taken.)
+              const routes = id !== undefined ? this.routes : this.topicRoutes;
+              result.granted.forEach((code, i) => code < 0x80 && routes?.subscribedElsewhere(subscriptions[i]!.topic, id));
               subscriber.next({ granted: result.granted, packet: result.packet, refused: result.refused });
             }
             subscriber.complete();
@@ -388,13 +423,72 @@ export class RxMqttClient {
 
   private onMessage(packet: Parameters<typeof toMessage>[0]): void {
     const message = toMessage(packet);
-    if (this.messageSubject.observed) this.messageSubject.next(message);
-    this.routes.dispatch(message);
+    if (this.messageSubject?.observed) this.messageSubject.next(message);
+    this.topicRoutes?.dispatch(message);
+  }
+
+  private onState(state: ConnectionState): void {
+    this.currentState = state;
+    this.stateSubject?.next(state);
   }
 
   private onEvent(event: ClientEvent): void {
-    this.eventSubject.next(event);
-    if (event.type === 'end') this.routes.completeAll();
+    // The facade's EventEmitter listeners are app code. One that throws is reported as RxJS
+    // reports a throwing subscriber (the facade was the first events$ subscriber before it became
+    // a hook): on a later turn, never into the connection's own handling of the event.
+    try {
+      this.hooks.onEvent?.(event);
+    } catch (error) {
+      reportAsSubscriberError(error);
+    }
+    this.eventSubject?.next(event);
+    if (event.type === 'end') this.topicRoutes?.completeAll();
+  }
+}
+
+/**
+ * What the connection calls back on: one object whose methods are on its prototype, instead of a
+ * closure per hook for every client.
+ */
+class ClientCallbacks implements ConnectionHooks {
+  constructor(
+    private readonly client: RxMqttClient,
+    private readonly hooks: ClientHooks,
+  ) {}
+
+  handleMessage(): HandleMessage | undefined {
+    return this.hooks.handleMessage?.();
+  }
+
+  handleAuth(): HandleAuth | undefined {
+    return this.hooks.handleAuth?.();
+  }
+
+  onState(state: ConnectionState): void {
+    this.client['onState'](state);
+  }
+
+  onEvent(event: ClientEvent): void {
+    this.client['onEvent'](event);
+  }
+
+  onMessage(packet: IPublishPacket): void {
+    this.client['onMessage'](packet);
+  }
+
+  // Hot path: skip Subject.next when nobody listens (about 10x cheaper per packet).
+  onPacketIn(packet: Packet): void {
+    const subject = this.client['packetInSubject'];
+    if (subject?.observed) subject.next(packet);
+  }
+
+  onPacketOut(packet: Packet): void {
+    const subject = this.client['packetOutSubject'];
+    if (subject?.observed) subject.next(packet);
+  }
+
+  onResubscribeFailed(error: SubackError): void {
+    this.client['topicRoutes']?.refused(error.topic, error);
   }
 }
 

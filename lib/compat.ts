@@ -7,14 +7,14 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Subscription } from 'rxjs';
 import type { AckableMessage } from './ack-holds.js';
-import { RxMqttClient, type ClientTopicOptions, type MessagesOptions, type PublishResult } from './client.js';
+import { RxMqttClient, type ClientHooks, type ClientTopicOptions, type MessagesOptions, type PublishResult } from './client.js';
 import type { IAuthPacket, IPublishPacket, ISubscription, Packet } from './codec.js';
 import { normaliseEnd, normalisePublish, normaliseSubscribe, normaliseUnsubscribe, type Callback } from './compat-args.js';
 import type { Codec } from './codecs.js';
 import type { DecodeError } from './errors.js';
 import type { MqttMessage } from './message.js';
 import { createLogger } from './log.js';
-import { resolveOptions, type AuthAnswer, type ClientOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, type AuthAnswer, type ClientOptions, type HandleAuth, type HandleMessage, type ResolvedOptions } from './options.js';
 import { requestPromise, type RequestOptions, type RequestPayload, type RespondOptions, type ResponseHandler } from './request-response.js';
 import type { AuthProperties } from './session/types.js';
 import type { OutgoingMessage, PublishAllOptions, PublishAllResult } from './publish-all.js';
@@ -50,7 +50,8 @@ export function asTransportFactory(factory: TransportFactory): TransportFactory 
 export class MqttClient extends EventEmitter {
   readonly options: ResolvedOptions;
   private readonly client: RxMqttClient;
-  private readonly lazy = new Map<string, Subscription>();
+  /** The Observable subscriptions behind 'message', 'packetsend' and 'packetreceive' listeners, made for the first one. */
+  private lazy?: Map<string, Subscription>;
 
   constructor(streamBuilder: StreamBuilder | TransportFactory, options: ClientOptions = {}) {
     super();
@@ -58,13 +59,10 @@ export class MqttClient extends EventEmitter {
     const transport = transportFactories.has(streamBuilder as TransportFactory)
       ? (streamBuilder as TransportFactory)
       : streamBuilderTransport(() => (streamBuilder as StreamBuilder)(this));
-    this.client = new RxMqttClient(this.options, transport, {
-      handleMessage: () => (this.handleMessage === MqttClient.prototype.handleMessage ? undefined : this.handleMessage.bind(this)),
-      handleAuth: () => (this.handleAuth === MqttClient.prototype.handleAuth ? undefined : this.handleAuth.bind(this)),
-    });
-    this.client.events$.subscribe((event) => this.onEvent(event));
-    this.on('newListener', (event: string) => this.listenLazily(event));
-    this.on('removeListener', (event: string) => this.listenerCount(event) === 0 && this.unlisten(event));
+    this.client = new RxMqttClient(this.options, transport, new FacadeHooks(this));
+    // Shared functions, called with the emitter as `this`: no closures per client.
+    this.on('newListener', listenLazily);
+    this.on('removeListener', unlistenWhenLast);
     if (!this.options.manualConnect) this.connect();
   }
 
@@ -343,21 +341,52 @@ export class MqttClient extends EventEmitter {
 
   /** The last listener of a lazily wired event left: stop paying for it (and let the Subject go unobserved). */
   private unlisten(event: string): void {
-    this.lazy.get(event)?.unsubscribe();
-    this.lazy.delete(event);
+    this.lazy?.get(event)?.unsubscribe();
+    this.lazy?.delete(event);
   }
 
   /** Packet and message events cost something per packet: wire them only when someone listens. */
   private listenLazily(event: string): void {
-    if (this.lazy.has(event)) return;
+    if (this.lazy?.has(event)) return;
     if (event === 'message') {
-      this.lazy.set(event, this.client.messages$.subscribe((m) => this.emit('message', m.topic, m.payload, m.packet)));
+      (this.lazy ??= new Map()).set(event, this.client.messages$.subscribe((m) => this.emit('message', m.topic, m.payload, m.packet)));
     } else if (event === 'packetsend') {
-      this.lazy.set(event, this.client.packetsOut$.subscribe((p) => this.emit('packetsend', p)));
+      (this.lazy ??= new Map()).set(event, this.client.packetsOut$.subscribe((p) => this.emit('packetsend', p)));
     } else if (event === 'packetreceive') {
-      this.lazy.set(event, this.client.packetsIn$.subscribe((p) => this.emit('packetreceive', p)));
+      (this.lazy ??= new Map()).set(event, this.client.packetsIn$.subscribe((p) => this.emit('packetreceive', p)));
     }
   }
+}
+
+/** What the Observable client asks the facade: prototype methods, not a closure per hook for every client. */
+class FacadeHooks implements ClientHooks {
+  constructor(private readonly facade: MqttClient) {}
+
+  /** An overridden `handleMessage` (MQTT.js style), looked up per message. */
+  handleMessage(): HandleMessage | undefined {
+    const facade = this.facade;
+    return facade.handleMessage === MqttClient.prototype.handleMessage ? undefined : facade.handleMessage.bind(facade);
+  }
+
+  /** An overridden `handleAuth`, looked up per challenge. */
+  handleAuth(): HandleAuth | undefined {
+    const facade = this.facade;
+    return facade.handleAuth === MqttClient.prototype.handleAuth ? undefined : facade.handleAuth.bind(facade);
+  }
+
+  onEvent(event: ClientEvent): void {
+    this.facade['onEvent'](event);
+  }
+}
+
+/** The 'newListener' listener of every client (EventEmitter calls it with the client as `this`). */
+function listenLazily(this: MqttClient, event: string): void {
+  this['listenLazily'](event);
+}
+
+/** The 'removeListener' listener of every client. */
+function unlistenWhenLast(this: MqttClient, event: string): void {
+  if (this.listenerCount(event) === 0) this['unlisten'](event);
 }
 
 function toGrants(subscriptions: ISubscription[], granted: number[]): ISubscriptionGrant[] {

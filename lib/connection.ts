@@ -20,6 +20,7 @@ import { Outbox, totalLength } from './outbox.js';
 import { platformScheduler } from './platform-scheduler.js';
 import { reportUnhandledError } from './report-unhandled.js';
 import { redirectTarget } from './server-reference.js';
+import { LazyMap, LazySet } from './session/lazy-map.js';
 import { MqttSession } from './session/session.js';
 import type { AuthProperties, Command, SessionInput, SessionOutput, SettleResult, Token } from './session/types.js';
 import type { ClientEvent, ConnectionState } from './state.js';
@@ -74,7 +75,7 @@ export class Connection {
   private generation = 0;
   private attempt = 0;
   private nextToken = 1;
-  private readonly settlers = new Map<Token, Settler>();
+  private readonly settlers = new LazyMap<Token, Settler>();
   private readonly outbox: Outbox;
   private timer?: Subscription;
   private readonly keepalive: KeepaliveTimer;
@@ -93,11 +94,11 @@ export class Connection {
   private exhausted?: MqttError;
   private ending?: { promise: Promise<void>; resolve: () => void; disconnect: Omit<EndOptions, 'force'>; sent: boolean };
   private reconnectWhenClosed = false;
-  private readonly inbox: Inbox;
-  /** Deliveries held by manual-ack streams (`topic(f, { ack: 'manual' })`). */
-  readonly holds: AckHolds;
+  // The inbox, the holds and the auth flow are made on first use: an idle client needs none.
+  private deliveries?: Inbox;
+  private ackHolds?: AckHolds;
   /** Who wants the socket paused (the inbox, the holds, a full `messages()` iterator): read when nobody does. */
-  private readonly readingHeld = new Set<unknown>();
+  private readonly readingHeld = new LazySet<unknown>();
   private transportPaused = false;
   /** Set when a QoS 0 PUBLISH could not be encoded, until its settle output is executed. */
   private unsentQos0?: MqttError;
@@ -105,7 +106,7 @@ export class Connection {
   private restore: 'pending' | 'reading' | 'done' = 'pending';
   private readonly stores: StoreMirror;
   private readonly log: Logger;
-  private readonly auth: AuthFlow;
+  private authFlow?: AuthFlow;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -145,25 +146,39 @@ export class Connection {
       wrote: () => this.keepalive.sent(),
     });
     this.stores = new StoreMirror(options, this.session, (error) => hooks.onEvent({ type: 'error', error }));
-    this.holds = new AckHolds(options.maxUnackedMessages ?? DEFAULT_MAX_UNACKED_MESSAGES, {
-      emit: (packet) => hooks.onMessage(packet),
+  }
+
+  /** Deliveries held by manual-ack streams (`topic(f, { ack: 'manual' })`). */
+  get holds(): AckHolds {
+    return (this.ackHolds ??= new AckHolds(this.options.maxUnackedMessages ?? DEFAULT_MAX_UNACKED_MESSAGES, {
+      emit: (packet) => this.hooks.onMessage(packet),
       send: (ackId, reasonCode) => this.step({ type: 'acknowledge', ackId, reasonCode }),
       pause: (paused) => this.holdReading(this.holds, paused),
-    });
-    this.inbox = new Inbox({
+    }));
+  }
+
+  /** Inbound messages on their way to the app (one at a time behind a `handleMessage`). */
+  private get inbox(): Inbox {
+    const { options, hooks } = this;
+    return (this.deliveries ??= new Inbox({
       emit: (packet, ackId) => this.holds.dispatch(packet, ackId),
       acknowledge: (ackId, reasonCode) => this.holds.acknowledge(ackId, reasonCode),
       error: (error) => hooks.onEvent({ type: 'error', error }),
       pause: (paused) => this.holdReading(this.inbox, paused),
-      handleMessage: hooks.handleMessage,
+      handleMessage: hooks.handleMessage && (() => hooks.handleMessage?.()),
       customHandleAcks: options.protocolVersion === 5 ? options.customHandleAcks : undefined,
-    });
-    this.auth = new AuthFlow({
+    }));
+  }
+
+  /** MQTT 5 enhanced authentication: challenges and re-authentication. */
+  private get auth(): AuthFlow {
+    const { options, hooks } = this;
+    return (this.authFlow ??= new AuthFlow({
       step: (input) => this.step(input),
       handler: () => hooks.handleAuth?.() ?? options.handleAuth,
       generation: () => this.generation,
       log: this.log,
-    });
+    }));
   }
 
   get currentState(): ConnectionState {
@@ -456,6 +471,7 @@ export class Connection {
 
   private onConnected(connack: NonNullable<MqttSession['connack']>): void {
     this.timer?.unsubscribe();
+    this.timer = undefined; // the connect timeout's action is done with: do not keep it while connected
     this.connectedAt = this.scheduler.now();
     this.setState({ status: 'connected', connack, sessionPresent: connack.sessionPresent, attempt: this.attempt });
     this.startKeepalive(connack.properties?.serverKeepAlive ?? this.options.keepalive);
@@ -599,8 +615,8 @@ export class Connection {
     this.transport = undefined;
     this.transportPaused = false;
     this.stopTimers();
-    this.inbox.clear();
-    this.holds.connectionLost();
+    this.deliveries?.clear();
+    this.ackHolds?.connectionLost();
     this.discardUnwritten();
     this.step({ type: 'closed' });
     if (error && !this.dropCause) {
@@ -609,7 +625,7 @@ export class Connection {
     }
     const cause = this.dropCause ?? new MqttError('ERR_CONNECTION_CLOSED', 'Connection closed by the broker');
     this.lastCause = cause;
-    this.auth.closed(cause);
+    this.authFlow?.closed(cause);
     const wasReconnecting = this.state.status === 'reconnecting' || (this.state.status === 'connecting' && this.attempt > 1);
     // The transport is gone, so the state must not say 'connected' any more when 'close' is
     // heard: MQTT.js clears `connected` before its 'close' listeners run, and code reads it there.

@@ -1,10 +1,13 @@
 /**
- * The connection's keepalive: the `keepalive` operator fed with write and PINGRESP signals.
+ * The connection's keepalive: pings after an interval without writes, and fails when the
+ * PINGRESP does not come. It behaves as the `keepalive` operator (operators/keepalive.ts) fed
+ * with write and PINGRESP signals, timeout = interval, but without the Subject and operator chain:
+ * every idle connected client has one, so it is two scheduler actions and a few fields.
  * One instance per connection; `stop()` when the connection ends.
  */
-import { Subject, type SchedulerLike, type Subscription } from 'rxjs';
-import { keepalive, type KeepaliveSignal } from '../operators/keepalive.js';
-import type { MqttError } from './errors.js';
+import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
+import { TimeoutError, type MqttError } from './errors.js';
+import { reportAsSubscriberError } from './report-unhandled.js';
 
 export interface KeepaliveHooks {
   /** A PINGREQ is due. */
@@ -14,8 +17,14 @@ export interface KeepaliveHooks {
 }
 
 export class KeepaliveTimer {
-  private signals?: Subject<KeepaliveSignal>;
-  private subscription?: Subscription;
+  private hooks?: KeepaliveHooks;
+  private intervalMs = 0;
+  /** Scheduler time of the last write (with `reschedulePings`) or ping. */
+  private lastSent = 0;
+  /** One action for the connection's lifetime: it reschedules itself when it wakes early. */
+  private pingAction?: Subscription;
+  /** Armed by a ping, cancelled by the PINGRESP. */
+  private pongTimeout?: Subscription;
 
   constructor(
     private readonly scheduler: SchedulerLike,
@@ -26,26 +35,74 @@ export class KeepaliveTimer {
   start(seconds: number, hooks: KeepaliveHooks): void {
     this.stop();
     if (seconds <= 0) return;
-    const signals = new Subject<KeepaliveSignal>();
-    this.signals = signals;
-    this.subscription = signals
-      .pipe(keepalive({ intervalMs: seconds * 1000, reschedulePings: this.reschedulePings, scheduler: this.scheduler }))
-      .subscribe({ next: () => hooks.ping(), error: (error: MqttError) => hooks.timeout(error) });
+    this.hooks = hooks;
+    this.intervalMs = seconds * 1000;
+    this.lastSent = this.scheduler.now();
+    this.pingAction = this.scheduler.schedule(pingWhenDue, this.intervalMs, this);
   }
 
   /** Bytes went out. */
   sent(): void {
-    this.signals?.next('sent');
+    if (this.hooks && this.reschedulePings) this.lastSent = this.scheduler.now();
   }
 
-  /** A PINGRESP came in. */
+  /** A PINGRESP came in: only it proves the broker is alive (the write of a ping does not). */
   pong(): void {
-    this.signals?.next('pong');
+    this.pongTimeout?.unsubscribe();
+    this.pongTimeout = undefined;
   }
 
   stop(): void {
-    this.subscription?.unsubscribe();
-    this.subscription = undefined;
-    this.signals = undefined;
+    this.hooks = undefined;
+    this.pingAction?.unsubscribe();
+    this.pingAction = undefined;
+    this.pong();
   }
+
+  /** The ping action woke up: ping if the interval passed, else sleep until it does. */
+  private wake(action: SchedulerAction<KeepaliveTimer>): void {
+    const hooks = this.hooks;
+    if (!hooks) return;
+    const now = this.scheduler.now();
+    const due = this.lastSent + this.intervalMs;
+    if (now < due) {
+      // Clamped so a wall clock set backwards cannot postpone the ping beyond one interval.
+      action.schedule(this, Math.min(due - now, this.intervalMs));
+      return;
+    }
+    // [MQTT-3.1.2-23] idle clients MUST send PINGREQ; the next is due one interval after this one.
+    this.lastSent = now;
+    action.schedule(this, this.intervalMs);
+    if (this.pongTimeout !== undefined) return; // still waiting for the previous PINGRESP
+    // Armed before pinging, so a PINGRESP fed back synchronously finds the timer to cancel.
+    this.pongTimeout = this.scheduler.schedule(timedOut, this.intervalMs, this);
+    // A hook that throws must not kill the ping action (as it could not when it was a subscriber).
+    try {
+      hooks.ping();
+    } catch (error) {
+      reportAsSubscriberError(error);
+    }
+  }
+
+  private timedOut(): void {
+    const hooks = this.hooks;
+    if (!hooks) return;
+    this.pongTimeout = undefined;
+    this.stop();
+    // MQTT 3.1.2.10: no PINGRESP within a reasonable time means the connection is dead.
+    try {
+      hooks.timeout(new TimeoutError('ERR_KEEPALIVE_TIMEOUT', `No PINGRESP within ${this.intervalMs} ms`));
+    } catch (error) {
+      reportAsSubscriberError(error);
+    }
+  }
+}
+
+// Module functions with the timer as the action's state: no closure per connection.
+function pingWhenDue(this: SchedulerAction<KeepaliveTimer>, timer?: KeepaliveTimer): void {
+  timer?.['wake'](this);
+}
+
+function timedOut(timer?: KeepaliveTimer): void {
+  timer?.['timedOut']();
 }

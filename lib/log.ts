@@ -71,11 +71,15 @@ export function redactOptions(options: Record<string, unknown>): Record<string, 
  * enumerable: spreading or copying the options does not carry them along.
  */
 export function redactWhenPrinted<T extends object>(options: T): T {
-  const redacted = () => redactOptions(options as Record<string, unknown>);
   return Object.defineProperties(options, {
-    toJSON: { value: redacted, enumerable: false, configurable: true, writable: true },
-    [INSPECT_CUSTOM]: { value: redacted, enumerable: false, configurable: true, writable: true },
+    toJSON: { value: printRedacted, enumerable: false, configurable: true, writable: true },
+    [INSPECT_CUSTOM]: { value: printRedacted, enumerable: false, configurable: true, writable: true },
   });
+}
+
+/** `toJSON` and `inspect` of redacted options: one shared function (called on the options), not a closure per client. */
+function printRedacted(this: Record<string, unknown>): Record<string, unknown> {
+  return redactOptions(this);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -18,3 +18,16 @@ export function reportUnhandledError(error: unknown): void {
     throw error;
   });
 }
+
+/**
+ * What RxJS does with an error thrown by a subscriber's callback: `config.onUnhandledError` on a
+ * later turn, else rethrown there. For hooks that replaced a subscription, so that an error
+ * thrown in them is handled as it was when they were subscribers.
+ */
+export function reportAsSubscriberError(error: unknown): void {
+  setTimeout(() => {
+    const handler = config.onUnhandledError;
+    if (!handler) throw error;
+    handler(error);
+  });
+}

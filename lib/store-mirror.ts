@@ -14,8 +14,8 @@ export interface StoreMirrorOptions {
 }
 
 export class StoreMirror {
-  /** `cbStorePut` of publishes not put into the `outgoingStore` yet, by token. */
-  private readonly storedCallbacks = new Map<Token, () => void>();
+  /** `cbStorePut` of publishes not put into the `outgoingStore` yet, by token (made for the first). */
+  private storedCallbacks?: Map<Token, () => void>;
 
   constructor(
     private readonly stores: StoreMirrorOptions,
@@ -29,12 +29,12 @@ export class StoreMirror {
 
   /** Remembers a publish's `cbStorePut`, called once its packet is in the `outgoingStore`. */
   awaitStored(token: Token, stored: () => void): void {
-    this.storedCallbacks.set(token, stored);
+    (this.storedCallbacks ??= new Map()).set(token, stored);
   }
 
   /** The command settled: its `cbStorePut` will never be needed. */
   settled(token: Token): void {
-    this.storedCallbacks.delete(token);
+    this.storedCallbacks?.delete(token);
   }
 
   /** A packet is about to go on the wire. */
@@ -73,8 +73,8 @@ export class StoreMirror {
    */
   private afterPut(messageId: number | undefined): StoreCallback {
     const token = messageId === undefined ? undefined : this.session.inflightToken(messageId);
-    const stored = token === undefined ? undefined : this.storedCallbacks.get(token);
-    if (stored) this.storedCallbacks.delete(token!);
+    const stored = token === undefined ? undefined : this.storedCallbacks?.get(token);
+    if (stored) this.storedCallbacks!.delete(token!);
     return (error) =>
       queueMicrotask(() => {
         if (error) this.onError(error);

@@ -10,6 +10,7 @@
  * '',           ta:4 -> 0x94           // never defined: Topic Alias invalid
  */
 import type { Violation } from './validate-inbound.js';
+import { LazyMap } from './lazy-map.js';
 
 /** MQTT 5 reason codes (2.4); literal here so this file depends on no session state. */
 const PROTOCOL_ERROR = 0x82;
@@ -17,7 +18,7 @@ const TOPIC_ALIAS_INVALID = 0x94;
 
 /** The broker's alias table of one network connection. */
 export class InboundTopicAliases {
-  private readonly topics = new Map<number, string>();
+  private readonly topics = new LazyMap<number, string>();
 
   /** A new connection starts with no aliases [MQTT-3.3.2-7]. */
   clear(): void {

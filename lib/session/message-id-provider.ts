@@ -13,6 +13,7 @@
  * ids.allocate(); // 3 (sequential, 1 comes back after the wrap at 65535)
  */
 import type { MessageIdProvider } from './types.js';
+import { LazySet } from './lazy-map.js';
 
 /** The largest packet identifier; 0 is not a valid identifier ([MQTT-2.2.1-3]). */
 export const MAX_MESSAGE_ID = 65535;
@@ -30,7 +31,7 @@ export class DefaultMessageIdProvider implements MessageIdProvider {
    * The ids in flight. A Set costs memory in proportion to what is in flight (usually a handful),
    * where a 65,536-entry table cost 64 KiB per client, idle or not (K6 in bench/).
    */
-  private readonly used = new Set<number>();
+  private readonly used = new LazySet<number>();
   private next = 1;
   private last: number | null = null;
 

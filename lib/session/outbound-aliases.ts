@@ -17,13 +17,14 @@
 import type { IPublishPacket } from '../codec.js';
 import { TopicAliasError } from '../errors.js';
 import type { PublishProperties, SessionOptions } from './types.js';
+import { LazyMap } from './lazy-map.js';
 
 /** The alias table of one network connection, least recently used first. */
 export class OutboundTopicAliases {
   /** alias -> topic; a Map keeps insertion order, and every use re-inserts, so the first key is the LRU. */
-  private readonly topics = new Map<number, string>();
+  private readonly topics = new LazyMap<number, string>();
   /** topic -> the alias last registered for it. */
-  private readonly aliases = new Map<string, number>();
+  private readonly aliases = new LazyMap<string, number>();
   /** No alias below this one is vacant: the broker never forgets an alias within a connection. */
   private nextVacant = 1;
   private maximum = 0;

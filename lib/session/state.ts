@@ -18,6 +18,7 @@ import { Fifo } from './fifo.js';
 import { InboundTopicAliases } from './inbound-aliases.js';
 import { DefaultMessageIdProvider } from './message-id-provider.js';
 import { OutboundTopicAliases } from './outbound-aliases.js';
+import { LazyMap } from './lazy-map.js';
 import type {
   Command,
   MessageIdProvider,
@@ -130,15 +131,15 @@ export function createState(options: SessionOptions): SessionState {
     receiveMaximum: DEFAULT_RECEIVE_MAXIMUM,
     quotaUsed: 0,
     resendDup: false,
-    inflight: new Map(),
+    inflight: new LazyMap(),
     resend: new Fifo(),
     resubscribe: [],
     pending: new Fifo(),
     queuedPublishes: 0,
     queuedBytes: 0,
-    subscriptions: new Map(),
-    subscriptionProperties: new Map(),
-    inboundQos2: new Map(),
+    subscriptions: new LazyMap(),
+    subscriptionProperties: new LazyMap(),
+    inboundQos2: new LazyMap(),
     acks: new Fifo(),
     inboundQos1Unacked: 0,
     nextAckId: 1,

@@ -92,4 +92,26 @@ describe('a throwing application listener', () => {
     expect(client.connected).toBe(true);
     expect((await reported(1)).map((e) => (e as Error).message)).toEqual(['handler bug']);
   });
+
+  it("still goes offline and reconnects when a 'close' listener throws", async () => {
+    const { client, broker, clock } = facade();
+    await flush();
+    broker.last.reply(accepting());
+    await flush();
+    const events: string[] = [];
+    client.on('close', () => {
+      events.push('close');
+      throw new Error('close listener bug');
+    });
+    client.on('offline', () => events.push('offline'));
+    client.on('reconnect', () => events.push('reconnect'));
+    broker.last.close();
+    await flush();
+    expect(events).toEqual(['close', 'offline']);
+    expect(client.reconnecting).toBe(true);
+    await clock.advance(1000);
+    expect(events).toEqual(['close', 'offline', 'reconnect']);
+    expect(broker.connections).toHaveLength(2);
+    expect((await reported(1)).map((e) => (e as Error).message)).toEqual(['close listener bug']);
+  });
 });

@@ -69,8 +69,9 @@ function listeners(client: MqttClient): Record<string, number> {
 /** What the Observable client holds internally: nothing of it may grow with use. */
 function internals(client: MqttClient) {
   const rx = client.rx as unknown as Record<string, unknown>;
-  const observers = (name: string) => (rx[name] as { observers: unknown[] }).observers.length;
-  const routes = rx.routes as { routes: Map<string, unknown>; unsubscribing: Map<string, unknown>; identifiers: number };
+  // Subjects and routes are made on first use: one not made yet has nothing in it.
+  const observers = (name: string) => (rx[name] as { observers: unknown[] } | undefined)?.observers.length ?? 0;
+  const routes = rx.topicRoutes as { routes: Map<string, unknown>; unsubscribing: Map<string, unknown>; identifiers: number } | undefined;
   const connection = rx.connection as { settlers: Map<number, unknown> };
   return {
     messageObservers: observers('messageSubject'),
@@ -78,9 +79,9 @@ function internals(client: MqttClient) {
     packetOutObservers: observers('packetOutSubject'),
     eventObservers: observers('eventSubject'),
     stateObservers: observers('stateSubject'),
-    routes: routes.routes.size,
-    unsubscribing: routes.unsubscribing.size,
-    identifiers: routes.identifiers,
+    routes: routes?.routes.size ?? 0,
+    unsubscribing: routes?.unsubscribing.size ?? 0,
+    identifiers: routes?.identifiers ?? 0,
     settlers: connection.settlers.size,
   };
 }
