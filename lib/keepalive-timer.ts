@@ -1,8 +1,8 @@
 /**
- * The connection's keepalive: pings after an interval without writes, and fails when the
- * PINGRESP does not come. It behaves as the `keepalive` operator (operators/keepalive.ts) fed
- * with write and PINGRESP signals, timeout = interval, but without the Subject and operator chain:
- * every idle connected client has one, so it is two scheduler actions and a few fields.
+ * The keepalive: pings after an interval without writes, and fails when the PINGRESP does not
+ * come. The connection drives it directly (every idle connected client has one, so it is two
+ * scheduler actions and a few fields, no Subject or operator chain), and the `keepalive`
+ * operator (operators/keepalive.ts) is this same timer fed by a stream of signals.
  * One instance per connection; `stop()` when the connection ends.
  */
 import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
@@ -19,6 +19,7 @@ export interface KeepaliveHooks {
 export class KeepaliveTimer {
   private hooks?: KeepaliveHooks;
   private intervalMs = 0;
+  private timeoutMs = 0;
   /** Scheduler time of the last write (with `reschedulePings`) or ping. */
   private lastSent = 0;
   /** One action for the connection's lifetime: it reschedules itself when it wakes early. */
@@ -33,10 +34,16 @@ export class KeepaliveTimer {
 
   /** Starts pinging every `seconds` of silence; 0 disables keepalive ([MQTT-3.1.2-10] 3.1.2.10). */
   start(seconds: number, hooks: KeepaliveHooks): void {
+    this.startMs(seconds * 1000, seconds * 1000, hooks);
+  }
+
+  /** As start(), in milliseconds, with a PINGRESP timeout of its own. */
+  startMs(intervalMs: number, timeoutMs: number, hooks: KeepaliveHooks): void {
     this.stop();
-    if (seconds <= 0) return;
+    if (intervalMs <= 0) return;
     this.hooks = hooks;
-    this.intervalMs = seconds * 1000;
+    this.intervalMs = intervalMs;
+    this.timeoutMs = timeoutMs;
     this.lastSent = this.scheduler.now();
     this.pingAction = this.scheduler.schedule(pingWhenDue, this.intervalMs, this);
   }
@@ -75,7 +82,7 @@ export class KeepaliveTimer {
     action.schedule(this, this.intervalMs);
     if (this.pongTimeout !== undefined) return; // still waiting for the previous PINGRESP
     // Armed before pinging, so a PINGRESP fed back synchronously finds the timer to cancel.
-    this.pongTimeout = this.scheduler.schedule(timedOut, this.intervalMs, this);
+    this.pongTimeout = this.scheduler.schedule(timedOut, this.timeoutMs, this);
     // A hook that throws must not kill the ping action (as it could not when it was a subscriber).
     try {
       hooks.ping();
@@ -91,7 +98,7 @@ export class KeepaliveTimer {
     this.stop();
     // MQTT 3.1.2.10: no PINGRESP within a reasonable time means the connection is dead.
     try {
-      hooks.timeout(new TimeoutError('ERR_KEEPALIVE_TIMEOUT', `No PINGRESP within ${this.intervalMs} ms`));
+      hooks.timeout(new TimeoutError('ERR_KEEPALIVE_TIMEOUT', `No PINGRESP within ${this.timeoutMs} ms`));
     } catch (error) {
       reportAsSubscriberError(error);
     }

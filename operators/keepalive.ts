@@ -1,6 +1,7 @@
 import { asyncScheduler, Observable } from 'rxjs';
-import type { OperatorFunction, SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
-import { InvalidArgumentError, TimeoutError } from '../lib/errors.js';
+import type { OperatorFunction, SchedulerLike } from 'rxjs';
+import { InvalidArgumentError } from '../lib/errors.js';
+import { KeepaliveTimer } from '../lib/keepalive-timer.js';
 
 /** What the connection tells `keepalive`: `'sent'` = any packet was written, `'pong'` = a PINGRESP arrived. */
 export type KeepaliveSignal = 'sent' | 'pong';
@@ -63,49 +64,22 @@ export function keepalive(config: KeepaliveConfig): OperatorFunction<KeepaliveSi
 
   return (source) =>
     new Observable<'ping'>((subscriber) => {
-      // MQTT 3.1.2.10: a Keep Alive of zero turns the mechanism off; pass only the end through.
-      if (intervalMs === 0) {
-        return source.subscribe({ error: (err) => subscriber.error(err), complete: () => subscriber.complete() });
-      }
-
-      let lastSent = scheduler.now();
-      let timeout: Subscription | undefined;
-
-      const onTimeout = () => {
-        // MQTT 3.1.2.10: no PINGRESP within a reasonable time means the connection is dead.
-        subscriber.error(new TimeoutError('ERR_KEEPALIVE_TIMEOUT', `No PINGRESP within ${timeoutMs} ms`));
-      };
-
-      // One action for the connection's lifetime: a 'sent' only moves `lastSent`, and the action
-      // reschedules itself when it wakes early, so each written packet costs no timer churn.
-      const ping = scheduler.schedule(function (this: SchedulerAction<unknown>) {
-        const now = scheduler.now();
-        const due = lastSent + intervalMs;
-        if (now < due) {
-          // Clamped so a wall clock set backwards cannot postpone the ping beyond one interval.
-          this.schedule(undefined, Math.min(due - now, intervalMs));
-          return;
-        }
-        // [MQTT-3.1.2-23] idle clients MUST send PINGREQ; the next is due one interval after this one.
-        lastSent = now;
-        this.schedule(undefined, intervalMs);
-        if (timeout !== undefined) return; // still waiting for the previous PINGRESP
-        // Armed before emitting, so a 'pong' fed back synchronously finds the timer to cancel.
-        timeout = scheduler.schedule(onTimeout, timeoutMs);
-        subscriber.next('ping');
-      }, intervalMs);
-
+      // One implementation for the operator and the client's own keepalive: the timer core.
+      const timer = new KeepaliveTimer(scheduler, reschedulePings);
+      // MQTT 3.1.2.10: a Keep Alive of zero turns the mechanism off (the timer never starts);
+      // the source's end still passes through.
+      timer.startMs(intervalMs, timeoutMs, {
+        ping: () => subscriber.next('ping'),
+        timeout: (error) => subscriber.error(error),
+      });
       const upstream = source.subscribe({
         next: (signal) => {
           switch (signal) {
             case 'sent':
-              if (reschedulePings) lastSent = scheduler.now();
-              return;
+              return timer.sent();
             case 'pong':
               // Only a PINGRESP proves the broker is alive: the 'sent' echoing a ping must not count.
-              timeout?.unsubscribe();
-              timeout = undefined;
-              return;
+              return timer.pong();
             default:
               return assertNever(signal);
           }
@@ -113,11 +87,9 @@ export function keepalive(config: KeepaliveConfig): OperatorFunction<KeepaliveSi
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),
       });
-
       return () => {
         upstream.unsubscribe();
-        ping.unsubscribe();
-        timeout?.unsubscribe();
+        timer.stop();
       };
     });
 }
