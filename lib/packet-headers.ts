@@ -33,6 +33,16 @@ interface Entry {
  */
 const MAX_TOPICS = 512;
 
+/**
+ * A copy of `bytes` in memory of its own. A small Buffer is usually a slice of Node's shared 8 KiB
+ * pool, and a kept slice keeps its whole slab alive: 512 remembered headers could pin 4 MiB.
+ */
+function unpooled(bytes: Buffer): Buffer {
+  const own = Buffer.alloc(bytes.length);
+  bytes.copy(own);
+  return own;
+}
+
 export class PublishHeaders {
   private readonly entries = new Map<string, Entry>();
 
@@ -77,13 +87,13 @@ export class PublishHeaders {
     if (chunks[last] !== packet.payload) return undefined;
     let entry: Entry;
     if (packet.qos === 0) {
-      entry = { version, flags, payloadLength: packet.payload.length, beforeId: this.join(chunks, 0, last), afterId: undefined };
+      entry = { version, flags, payloadLength: packet.payload.length, beforeId: unpooled(this.join(chunks, 0, last)), afterId: undefined };
     } else {
       const idAt = chunks.indexOf(packet.topic) + 1;
       const idChunk = chunks[idAt];
       if (idAt === 0 || !Buffer.isBuffer(idChunk) || idChunk.length !== 2 || idChunk.readUInt16BE(0) !== packet.messageId) return undefined;
-      const afterId = idAt + 1 < last ? this.join(chunks, idAt + 1, last) : undefined;
-      entry = { version, flags, payloadLength: packet.payload.length, beforeId: this.join(chunks, 0, idAt), afterId };
+      const afterId = idAt + 1 < last ? unpooled(this.join(chunks, idAt + 1, last)) : undefined;
+      entry = { version, flags, payloadLength: packet.payload.length, beforeId: unpooled(this.join(chunks, 0, idAt)), afterId };
     }
     if (this.entries.size >= MAX_TOPICS) this.entries.clear();
     this.entries.set(packet.topic, entry);
@@ -142,8 +152,8 @@ export class AckHeaders {
     const chunks = this.encode(packet, version);
     const idAt = chunks.indexOf(this.packetId(packet.messageId!));
     if (idAt <= 0) return undefined;
-    const afterId = idAt + 1 < chunks.length ? this.join(chunks, idAt + 1, chunks.length) : undefined;
-    const entry: AckEntry = { version, dup, reasonCode: packet.reasonCode, beforeId: this.join(chunks, 0, idAt), afterId };
+    const afterId = idAt + 1 < chunks.length ? unpooled(this.join(chunks, idAt + 1, chunks.length)) : undefined;
+    const entry: AckEntry = { version, dup, reasonCode: packet.reasonCode, beforeId: unpooled(this.join(chunks, 0, idAt)), afterId };
     this.entries.set(packet.cmd, entry);
     return entry;
   }
