@@ -318,24 +318,33 @@ export class FuzzDriver {
 }
 
 /**
+ * The fixed header of the packet starting at `i`: its size (header included) and where its
+ * header ends; 'cut' when the stream ends inside the header, 'malformed' for a Remaining Length
+ * over 4 bytes (the decoder's error, not a size one).
+ */
+function fixedHeaderAt(stream: Buffer, i: number): { size: number; headerEnd: number } | 'cut' | 'malformed' {
+  let length = 0;
+  let n = 0;
+  for (;;) {
+    const byte = stream[i + 1 + n];
+    if (byte === undefined) return 'cut';
+    length += (byte & 0x7f) * 2 ** (7 * n);
+    n++;
+    if ((byte & 0x80) === 0) return { size: 1 + n + length, headerEnd: i + 1 + n };
+    if (n === 4) return 'malformed';
+  }
+}
+
+/**
  * Where the first packet announced over `maxPacketSize` has its fixed header end, walking the
  * stream by fixed headers only; undefined if none is (or a malformed length stops the walk first).
  */
 export function oversizedHeaderEnd(stream: Buffer, maxPacketSize: number): number | undefined {
-  let i = 0;
-  while (i < stream.length) {
-    let length = 0;
-    let n = 0;
-    for (;;) {
-      const byte = stream[i + 1 + n];
-      if (byte === undefined) return undefined;
-      length += (byte & 0x7f) * 2 ** (7 * n);
-      n++;
-      if ((byte & 0x80) === 0) break;
-      if (n === 4) return undefined; // malformed: the decoder's error, not a size one
-    }
-    if (1 + n + length > maxPacketSize) return i + 1 + n;
-    i += 1 + n + length;
+  for (let i = 0; i < stream.length; ) {
+    const header = fixedHeaderAt(stream, i);
+    if (typeof header === 'string') return undefined;
+    if (header.size > maxPacketSize) return header.headerEnd;
+    i += header.size;
   }
   return undefined;
 }
@@ -348,17 +357,9 @@ export function oversizedHeaderEnd(stream: Buffer, maxPacketSize: number): numbe
 export function endsOnPacketBoundary(stream: Buffer): boolean {
   let i = 0;
   while (i < stream.length) {
-    let length = 0;
-    let n = 0;
-    for (;;) {
-      const byte = stream[i + 1 + n];
-      if (byte === undefined) return false;
-      length += (byte & 0x7f) * 2 ** (7 * n);
-      n++;
-      if ((byte & 0x80) === 0) break;
-      if (n === 4) return false;
-    }
-    i += 1 + n + length;
+    const header = fixedHeaderAt(stream, i);
+    if (typeof header === 'string') return false;
+    i += header.size;
   }
   return i === stream.length;
 }
