@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import type { MonoTypeOperatorFunction } from 'rxjs';
-import type { IPublishPacket } from '../lib/codec.js';
+import type { IPublishPacket } from '../lib/protocol/codec.js';
 import { InvalidArgumentError } from '../lib/errors.js';
 import { aliasedPublish, OutboundTopicAliases, resolveTopic, withoutAlias } from '../lib/session/outbound-aliases.js';
 import { checkTopicAlias } from '../lib/session/server-limits.js';

@@ -1,8 +1,8 @@
 import { Observable } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
-import { decodeMessage, type Codec, type Decoded } from '../lib/codecs.js';
+import { decodeMessage, type Codec, type Decoded } from '../lib/protocol/payload-codecs.js';
 import { InvalidArgumentError, type DecodeError } from '../lib/errors.js';
-import type { MqttMessage } from '../lib/message.js';
+import type { MqttMessage } from '../lib/inbound/message.js';
 
 /** What `decodePayload` does with a message that fails to decode. */
 export type DecodeErrorPolicy<M> = 'error' | 'skip' | ((error: DecodeError, message: M) => void);

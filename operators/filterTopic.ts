@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import { InvalidArgumentError } from '../lib/errors.js';
-import { matchLevels, stripSharePrefix, validateFilter } from '../lib/topic.js';
+import { matchLevels, stripSharePrefix, validateFilter } from '../lib/protocol/topic.js';
 
 /**
  * Lets through only the messages whose `topic` matches an MQTT topic filter.

@@ -1,6 +1,6 @@
 import { asyncScheduler, Observable } from 'rxjs';
 import type { MonoTypeOperatorFunction, SchedulerLike, Subscription } from 'rxjs';
-import { BackoffCounter, resolveBackoff, type BackoffOptions } from '../lib/backoff-policy.js';
+import { BackoffCounter, resolveBackoff, type BackoffOptions } from '../lib/connection/backoff-policy.js';
 
 export interface BackoffConfig extends BackoffOptions {
   /**

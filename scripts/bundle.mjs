@@ -19,7 +19,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
 
 /** lib files that have a browser twin (`x.ts` -> `x.browser.ts`). */
-const SWAPPED = ['lib/transport/select', 'lib/file-store', 'lib/platform-scheduler', 'lib/platform-defaults'];
+const SWAPPED = ['lib/transport/select', 'lib/stores/file-store', 'lib/platform/platform-scheduler', 'lib/platform/platform-defaults'];
 const STREAM = join(root, 'scripts/browser-stream.js');
 /** Node built-ins the library graph imports, and the npm package standing in for each. */
 const BUILTINS = { events: 'events/', 'node:events': 'events/', buffer: 'buffer/', 'node:buffer': 'buffer/', stream: STREAM, 'node:stream': STREAM };

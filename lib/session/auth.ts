@@ -12,7 +12,7 @@
  * session.step({ type: 'authContinue', properties: { authenticationData: clientFinal } });
  * // [{ type: 'send', packet: { cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'SCRAM-SHA-1', authenticationData: clientFinal } } }]
  */
-import type { IAuthPacket, IConnackPacket } from '../codec.js';
+import type { IAuthPacket, IConnackPacket } from '../protocol/codec.js';
 import { AuthError } from '../errors.js';
 import { connectionLost, protocolError, REASON } from './state.js';
 import type { SessionState } from './state.js';
@@ -43,10 +43,6 @@ export interface AuthState {
   /** The Authentication Method of this connection's CONNECT; undefined: no enhanced authentication. */
   method: string | undefined;
   exchange: AuthExchange;
-}
-
-export function createAuthState(): AuthState {
-  return { method: undefined, exchange: { phase: 'idle' } };
 }
 
 /** A CONNECT is going out: its Authentication Method (if any) rules every AUTH of this connection. */

@@ -2,7 +2,7 @@
  * Opening a connection: CONNECT out, CONNACK in, then resume the session in the order the
  * broker expects (resubscribe, in-flight, pending).
  */
-import type { IConnackPacket, IConnectPacket } from '../codec.js';
+import type { IConnackPacket, IConnectPacket } from '../protocol/codec.js';
 import { ConnackError } from '../errors.js';
 import { authConnack, startAuth } from './auth.js';
 import { clearInboundQos2, flushAcks } from './inbound.js';

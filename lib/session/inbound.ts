@@ -2,7 +2,7 @@
  * Messages the broker publishes to us: validation, v5 topic aliases, delivery, and acks that go
  * out only once the application acknowledges, in the order the PUBLISHes arrived.
  */
-import type { IPubackPacket, IPublishPacket, IPubrecPacket, IPubrelPacket } from '../codec.js';
+import type { IPubackPacket, IPublishPacket, IPubrecPacket, IPubrelPacket } from '../protocol/codec.js';
 import { DEFAULT_RECEIVE_MAXIMUM, protocolError, REASON } from './state.js';
 import type { InboundEntry, SessionState } from './state.js';
 import type { SessionOutput } from './types.js';

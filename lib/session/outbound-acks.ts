@@ -3,7 +3,7 @@
  * commands that cut in-flight work short: removeOutgoing and abort. Acks for an unknown packet
  * id, or for an id of another kind, are ignored: nobody waits for them.
  */
-import type { IPubackPacket, IPubcompPacket, IPubrecPacket, IPubrelPacket, ISubackPacket, IUnsubackPacket } from '../codec.js';
+import type { IPubackPacket, IPubcompPacket, IPubrecPacket, IPubrelPacket, ISubackPacket, IUnsubackPacket } from '../protocol/codec.js';
 import { MqttError, PublishError, SubackError } from '../errors.js';
 import { dequeueAll } from './offline-queue.js';
 import { drain } from './outbound.js';

@@ -14,7 +14,7 @@
  * 't3' -> 't3', ta:3
  * 't4' -> 't4', ta:1   // full: the least recently used alias (t1's) is overwritten
  */
-import type { IPublishPacket } from '../codec.js';
+import type { IPublishPacket } from '../protocol/codec.js';
 import { TopicAliasError } from '../errors.js';
 import type { PublishProperties, SessionOptions } from './types.js';
 import { LazyMap } from './lazy-map.js';

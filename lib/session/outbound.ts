@@ -2,7 +2,7 @@
  * Outgoing commands: send at once when connected and a packet id (and, for QoS 1/2, Receive
  * Maximum) allows, otherwise wait in one FIFO so no command overtakes an earlier one.
  */
-import type { IPublishPacket, ISubscribePacket, IUnsubscribePacket } from '../codec.js';
+import type { IPublishPacket, ISubscribePacket, IUnsubscribePacket } from '../protocol/codec.js';
 import { MqttError } from '../errors.js';
 import { expireQueued } from './message-expiry.js';
 import { admitOffline, dequeue, enqueue } from './offline-queue.js';

@@ -5,7 +5,7 @@
  * and the same packet id, or PUBREL for a QoS 2 message that got PUBREC; without one, the
  * PUBLISHes go out as new deliveries and the PUBREC'd messages count as delivered.
  */
-import type { IPublishPacket, IPubrelPacket, Packet } from '../codec.js';
+import type { IPublishPacket, IPubrelPacket, Packet } from '../protocol/codec.js';
 import { withoutAlias } from './outbound-aliases.js';
 import type { PublishEntry, SessionState } from './state.js';
 

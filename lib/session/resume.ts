@@ -2,7 +2,7 @@
  * What happens to outgoing state when a CONNACK accepts a new connection: resubscribe (new
  * session only), then in-flight publishes, then in-flight SUBSCRIBE/UNSUBSCRIBE, in that order.
  */
-import type { ISubscription } from '../codec.js';
+import type { ISubscription } from '../protocol/codec.js';
 import { pubrel } from './outbound-acks.js';
 import { drainResubscribe, resendPublish } from './outbound.js';
 import { publishRefusal } from './server-limits.js';

@@ -8,7 +8,7 @@
  * broker would have answered with; it is never silently changed (no QoS downgrade, no retain flag
  * dropped), because the caller asked for a guarantee the broker cannot give.
  */
-import type { IConnackPacket, ISubscription } from '../codec.js';
+import type { IConnackPacket, ISubscription } from '../protocol/codec.js';
 import { ServerCapabilityError } from '../errors.js';
 import type { SessionState } from './state.js';
 import type { PublishCommand, SubscribeCommand } from './types.js';

@@ -11,7 +11,7 @@
  * session.step({ type: 'publish', token: 1, topic: 'a', payload: 'x', qos: 1, retain: false, dup: false });
  * // [{ type: 'send', packet: { cmd: 'publish', messageId: 1, ... } }]; a PUBACK later settles token 1
  */
-import type { IConnackPacket, IDisconnectPacket, IPublishPacket, ISubscription, Packet } from '../codec.js';
+import type { IConnackPacket, IDisconnectPacket, IPublishPacket, ISubscription, Packet } from '../protocol/codec.js';
 import { abortAuth, continueAuth, handleAuthPacket, reauthenticate } from './auth.js';
 import { configure, handleConnack, openConnection } from './connack.js';
 import { acknowledge, handlePublish, handlePubrel } from './inbound.js';

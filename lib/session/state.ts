@@ -10,10 +10,10 @@ import type {
   ISubscribePacket,
   ISubscription,
   IUnsubscribePacket,
-} from '../codec.js';
+} from '../protocol/codec.js';
 import { ProtocolError } from '../errors.js';
 import type { MqttError } from '../errors.js';
-import { createAuthState, type AuthState } from './auth.js';
+import type { AuthState } from './auth.js';
 import { Fifo } from './fifo.js';
 import { InboundTopicAliases } from './inbound-aliases.js';
 import { DefaultMessageIdProvider } from './message-id-provider.js';
@@ -145,7 +145,7 @@ export function createState(options: SessionOptions): SessionState {
     nextAckId: 1,
     now: undefined,
     topicAliases: new InboundTopicAliases(),
-    auth: createAuthState(),
+    auth: { method: undefined, exchange: { phase: 'idle' } },
     outboundAliases: new OutboundTopicAliases(),
   };
 }

@@ -17,7 +17,7 @@ import type {
   Packet,
   QoS,
   UserProperties,
-} from '../codec.js';
+} from '../protocol/codec.js';
 import type { AuthError, ConnackError, MqttError, ProtocolError, QueueFullError, SubackError } from '../errors.js';
 
 /** Opaque handle chosen by the caller to match a settle output to the command that caused it. */

@@ -4,7 +4,7 @@
  * neither `ws` nor `net`.
  */
 import { InvalidArgumentError } from '../errors.js';
-import type { ResolvedOptions } from '../options.js';
+import type { ResolvedOptions } from '../options/options.js';
 import { aliTransport } from './ali.js';
 import type { MiniProgramTransportOptions } from './message-socket.js';
 import type { TransportFactory } from './transport.js';

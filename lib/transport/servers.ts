@@ -4,7 +4,7 @@
  * Node and the browser transport selection.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { defaultPort, type ResolvedOptions, type ServerAddress } from '../options.js';
+import { defaultPort, type ResolvedOptions, type ServerAddress } from '../options/options.js';
 import type { TransportFactory, TransportTarget } from './transport.js';
 
 /**

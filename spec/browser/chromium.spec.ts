@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { once } from '../helpers/wait.js';
-import { startWsBroker, type WsBroker } from '../transports/ws-broker.js';
+import { startWsBroker, type WsBroker } from '../transport/ws-broker.js';
 
 const root = resolve('.');
 const BUNDLE = resolve(root, 'dist/rxmqtt.min.js');

@@ -1,8 +1,8 @@
 import { format, inspect } from 'node:util';
-import { RxMqttClient } from '../../lib/client.js';
-import type { BeforeConnect, BeforeConnectContext } from '../../lib/before-connect.js';
+import { RxMqttClient } from '../../lib/client/client.js';
+import type { BeforeConnect, BeforeConnectContext } from '../../lib/connection/before-connect.js';
 import { InvalidArgumentError, type MqttError } from '../../lib/errors.js';
-import { resolveOptions, type ClientOptions } from '../../lib/options.js';
+import { resolveOptions, type ClientOptions } from '../../lib/options/options.js';
 import { transportFor } from '../../lib/transport/select.js';
 import type { TransportFactory, TransportTarget } from '../../lib/transport/transport.js';
 import { accepting, scriptedBroker } from '../helpers/scripted-broker.js';

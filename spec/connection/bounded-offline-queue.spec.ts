@@ -1,8 +1,8 @@
 import type { Observable } from 'rxjs';
-import { asTransportFactory, MqttClient } from '../../lib/compat.js';
+import { asTransportFactory, MqttClient } from '../../lib/compat/compat.js';
 import { InvalidArgumentError, QueueFullError, type MqttError } from '../../lib/errors.js';
-import { resolveOptions, type ClientOptions } from '../../lib/options.js';
-import type { ClientEvent } from '../../lib/state.js';
+import { resolveOptions, type ClientOptions } from '../../lib/options/options.js';
+import type { ClientEvent } from '../../lib/connection/connection-state.js';
 import { scriptedBroker } from '../helpers/scripted-broker.js';
 import { flush, VirtualClock } from '../helpers/virtual-clock.js';
 import { harness, type Harness } from './harness.js';

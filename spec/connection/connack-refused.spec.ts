@@ -1,4 +1,4 @@
-import type { IConnackPacket } from '../../lib/codec.js';
+import type { IConnackPacket } from '../../lib/protocol/codec.js';
 import { ConnackError, type MqttError } from '../../lib/errors.js';
 import { flush, harness, type Harness } from './harness.js';
 

@@ -6,10 +6,10 @@
  */
 import { once } from 'node:events';
 import { firstValueFrom } from 'rxjs';
-import type { IAuthPacket, Packet } from '../../lib/codec.js';
-import { asTransportFactory, MqttClient } from '../../lib/compat.js';
+import type { IAuthPacket, Packet } from '../../lib/protocol/codec.js';
+import { asTransportFactory, MqttClient } from '../../lib/compat/compat.js';
 import { AuthError, ProtocolError } from '../../lib/errors.js';
-import { resolveOptions, type ClientOptions, type HandleAuth } from '../../lib/options.js';
+import { resolveOptions, type ClientOptions, type HandleAuth } from '../../lib/options/options.js';
 import { accepting, scriptedBroker } from '../helpers/scripted-broker.js';
 import { flush, VirtualClock } from '../helpers/virtual-clock.js';
 import { harness } from './harness.js';

@@ -2,11 +2,11 @@
  * Shared set-up for the connection specs: an `RxMqttClient` wired to a scripted broker and a
  * virtual clock, with every state and event recorded.
  */
-import { RxMqttClient } from '../../lib/client.js';
-import type { Packet } from '../../lib/codec.js';
+import { RxMqttClient } from '../../lib/client/client.js';
+import type { Packet } from '../../lib/protocol/codec.js';
 import type { MqttError } from '../../lib/errors.js';
-import { resolveOptions, type ClientOptions } from '../../lib/options.js';
-import type { ClientEvent, ConnectionState } from '../../lib/state.js';
+import { resolveOptions, type ClientOptions } from '../../lib/options/options.js';
+import type { ClientEvent, ConnectionState } from '../../lib/connection/connection-state.js';
 import { scriptedBroker, type ScriptedBroker, type ScriptedBrokerOptions } from '../helpers/scripted-broker.js';
 import { flush, VirtualClock } from '../helpers/virtual-clock.js';
 

@@ -1,5 +1,5 @@
-import type { IDisconnectPacket, Packet } from '../../lib/codec.js';
-import { encodePacket } from '../../lib/codec.js';
+import type { IDisconnectPacket, Packet } from '../../lib/protocol/codec.js';
+import { encodePacket } from '../../lib/protocol/codec.js';
 import { ProtocolError, ServerDisconnectError, type MqttError } from '../../lib/errors.js';
 import { accepting, type ScriptedConnection } from '../helpers/scripted-broker.js';
 import { flush, harness, type Harness } from './harness.js';

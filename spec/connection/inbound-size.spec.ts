@@ -1,7 +1,7 @@
-import { encodePacket } from '../../lib/codec.js';
+import { encodePacket } from '../../lib/protocol/codec.js';
 import { ProtocolError } from '../../lib/errors.js';
-import type { MqttMessage } from '../../lib/message.js';
-import { DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE, resolveOptions, type ClientOptions } from '../../lib/options.js';
+import type { MqttMessage } from '../../lib/inbound/message.js';
+import { DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE, resolveOptions, type ClientOptions } from '../../lib/options/options.js';
 import { flush, harness, type Harness } from './harness.js';
 
 const client = { keepalive: 0, connectTimeout: 30_000, reconnectPeriod: 1000 };

@@ -4,11 +4,11 @@
  * virtual time: what goes on the wire, and when.
  */
 import { config, concatMap, from, Subject, type Subscription } from 'rxjs';
-import type { AckableMessage } from '../../lib/ack-holds.js';
-import type { IPublishPacket, ISubscribePacket, QoS } from '../../lib/codec.js';
+import type { AckableMessage } from '../../lib/inbound/ack-holds.js';
+import type { IPublishPacket, ISubscribePacket, QoS } from '../../lib/protocol/codec.js';
 import { PublishError, SubackError } from '../../lib/errors.js';
-import type { MqttMessage } from '../../lib/message.js';
-import type { PublishAllResult } from '../../lib/publish-all.js';
+import type { MqttMessage } from '../../lib/inbound/message.js';
+import type { PublishAllResult } from '../../lib/client/publish-all.js';
 import { connected, flush, type Harness } from './harness.js';
 
 function publish(messageId: number, topic = 'a/b', qos: QoS = 1): IPublishPacket {
@@ -132,7 +132,7 @@ describe('topic() with ack: manual', () => {
     const h = await connected({ connect: false });
     let done: (() => void) | undefined;
     // handleMessage is a facade hook; the harness client has none, so plug one in as the facade does.
-    const { RxMqttClient } = await import('../../lib/client.js');
+    const { RxMqttClient } = await import('../../lib/client/client.js');
     const client = new RxMqttClient(h.client.options, h.broker.factory, { handleMessage: () => (_packet, callback) => (done = () => callback()) });
     const received: AckableMessage[] = [];
     client.topic('a/b', { qos: 1, ack: 'manual' }).subscribe((m) => received.push(m));

@@ -1,6 +1,6 @@
 // A publish with an MQTT 5 Message Expiry Interval that waits offline ages on the client's clock
 // (virtual here): past its lifetime it fails with MessageExpiredError and is never written.
-import type { IPublishPacket } from '../../lib/codec.js';
+import type { IPublishPacket } from '../../lib/protocol/codec.js';
 import { MessageExpiredError } from '../../lib/errors.js';
 import { connected, flush } from './harness.js';
 

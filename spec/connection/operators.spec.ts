@@ -3,8 +3,8 @@
  * `awaitAck` on `publish$`, `decodePayload` on `messages$`, `resolveTopicAliases` on `packetsIn$`.
  */
 import { filter, type Observable } from 'rxjs';
-import type { IPublishPacket } from '../../lib/codec.js';
-import { json } from '../../lib/codecs.js';
+import type { IPublishPacket } from '../../lib/protocol/codec.js';
+import { json } from '../../lib/protocol/payload-codecs.js';
 import type { MqttError } from '../../lib/errors.js';
 import { awaitAck } from '../../operators/awaitAck.js';
 import { decodePayload } from '../../operators/decodePayload.js';

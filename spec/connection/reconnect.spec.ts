@@ -1,6 +1,6 @@
-import { RxMqttClient } from '../../lib/client.js';
+import { RxMqttClient } from '../../lib/client/client.js';
 import { MqttError, TransportError } from '../../lib/errors.js';
-import { resolveOptions } from '../../lib/options.js';
+import { resolveOptions } from '../../lib/options/options.js';
 import type { TransportFactory } from '../../lib/transport/transport.js';
 import { scriptedBroker } from '../helpers/scripted-broker.js';
 import { VirtualClock } from '../helpers/virtual-clock.js';

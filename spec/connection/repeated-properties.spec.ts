@@ -4,7 +4,7 @@
  * the keepalive timer throw and a queued publish$ never settle.
  */
 import { ClientClosedError, ProtocolError } from '../../lib/errors.js';
-import type { MqttMessage } from '../../lib/message.js';
+import type { MqttMessage } from '../../lib/inbound/message.js';
 import { flush, harness } from './harness.js';
 
 const client = { protocolVersion: 5 as const, keepalive: 10, connectTimeout: 5000, reconnectPeriod: 1000 };

@@ -1,7 +1,7 @@
-import type { ISubscribePacket } from '../../lib/codec.js';
-import { asTransportFactory, MqttClient } from '../../lib/compat.js';
+import type { ISubscribePacket } from '../../lib/protocol/codec.js';
+import { asTransportFactory, MqttClient } from '../../lib/compat/compat.js';
 import { SubackError } from '../../lib/errors.js';
-import type { MqttMessage } from '../../lib/message.js';
+import type { MqttMessage } from '../../lib/inbound/message.js';
 import { scriptedBroker } from '../helpers/scripted-broker.js';
 import { flush, VirtualClock } from '../helpers/virtual-clock.js';
 import { harness, type Harness } from './harness.js';

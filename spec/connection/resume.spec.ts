@@ -1,4 +1,4 @@
-import type { ISubscribePacket } from '../../lib/codec.js';
+import type { ISubscribePacket } from '../../lib/protocol/codec.js';
 import type { MqttError } from '../../lib/errors.js';
 import type { Observable } from 'rxjs';
 import { accepting } from '../helpers/scripted-broker.js';

@@ -12,7 +12,7 @@ import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { format, inspect } from 'node:util';
 import createDebug from 'debug';
 import { connect, type ClientOptions, type MqttClient } from '../../lib/index.js';
-import { resolveOptions } from '../../lib/options.js';
+import { resolveOptions } from '../../lib/options/options.js';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
 import { dropFromBroker, within } from '../integration/support.js';
 

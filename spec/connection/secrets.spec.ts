@@ -1,6 +1,6 @@
 import { format, inspect } from 'node:util';
 import createDebug from 'debug';
-import { resolveOptions } from '../../lib/options.js';
+import { resolveOptions } from '../../lib/options/options.js';
 import { accepting } from '../helpers/scripted-broker.js';
 import { flush, harness, type Harness } from './harness.js';
 

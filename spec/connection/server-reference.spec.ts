@@ -1,7 +1,7 @@
 // MQTT 5 4.11 server redirection: 0x9C (Use another server) / 0x9D (Server moved) with a Server
 // Reference send the next attempt elsewhere, only when the application opted in.
-import type { IConnackPacket, IDisconnectPacket } from '../../lib/codec.js';
-import { parseServerReference } from '../../lib/server-reference.js';
+import type { IConnackPacket, IDisconnectPacket } from '../../lib/protocol/codec.js';
+import { parseServerReference } from '../../lib/connection/server-reference.js';
 import { accepting } from '../helpers/scripted-broker.js';
 import { connected, flush, harness } from './harness.js';
 

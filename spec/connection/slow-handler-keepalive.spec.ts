@@ -3,10 +3,10 @@
  * that must not be mistaken for a dead broker ([MQTT-3.1.2-24] is about the broker's silence,
  * not about bytes we chose not to read).
  */
-import { RxMqttClient } from '../../lib/client.js';
-import type { IPublishPacket } from '../../lib/codec.js';
-import { resolveOptions } from '../../lib/options.js';
-import type { ClientEvent } from '../../lib/state.js';
+import { RxMqttClient } from '../../lib/client/client.js';
+import type { IPublishPacket } from '../../lib/protocol/codec.js';
+import { resolveOptions } from '../../lib/options/options.js';
+import type { ClientEvent } from '../../lib/connection/connection-state.js';
 import { scriptedBroker } from '../helpers/scripted-broker.js';
 import { flush, VirtualClock } from '../helpers/virtual-clock.js';
 

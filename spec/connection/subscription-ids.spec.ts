@@ -3,8 +3,8 @@
  * client wiring: identifiers when the broker supports them, none (and topic routing) when it
  * says it does not, also for a stream opened before the CONNACK arrived.
  */
-import type { ISubscribePacket } from '../../lib/codec.js';
-import type { MqttMessage } from '../../lib/message.js';
+import type { ISubscribePacket } from '../../lib/protocol/codec.js';
+import type { MqttMessage } from '../../lib/inbound/message.js';
 import { connected, flush, type Harness } from './harness.js';
 
 const withoutIdentifiers = {

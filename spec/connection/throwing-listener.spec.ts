@@ -2,8 +2,8 @@
 // that work still happens (settles, deliveries, events), and the error is reported as unhandled
 // (RxJS's config.onUnhandledError here), not swallowed and not blamed on the broker.
 import { config } from 'rxjs';
-import type { IPublishPacket } from '../../lib/codec.js';
-import { asTransportFactory, MqttClient } from '../../lib/compat.js';
+import type { IPublishPacket } from '../../lib/protocol/codec.js';
+import { asTransportFactory, MqttClient } from '../../lib/compat/compat.js';
 import { accepting, scriptedBroker } from '../helpers/scripted-broker.js';
 import { flush, VirtualClock } from '../helpers/virtual-clock.js';
 

@@ -4,7 +4,7 @@
  * publish of that topic would go out as '' + an alias the broker never heard of (3.3.4: Protocol Error).
  */
 import { firstValueFrom } from 'rxjs';
-import type { IPublishPacket } from '../../lib/codec.js';
+import type { IPublishPacket } from '../../lib/protocol/codec.js';
 import { connected, flush } from './harness.js';
 
 const limited = { autoConnack: { sessionPresent: false, reasonCode: 0, properties: { maximumPacketSize: 64, topicAliasMaximum: 2 } } };

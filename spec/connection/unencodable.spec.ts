@@ -4,7 +4,7 @@
  */
 import { firstValueFrom } from 'rxjs';
 import { InvalidArgumentError, ProtocolError } from '../../lib/errors.js';
-import { resolveOptions } from '../../lib/options.js';
+import { resolveOptions } from '../../lib/options/options.js';
 import { connected, flush } from './harness.js';
 
 const badProperties = { messageExpiryInterval: 'soon' as unknown as number };

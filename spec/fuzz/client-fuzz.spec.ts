@@ -18,7 +18,7 @@
  */
 import fc from 'fast-check';
 import { config, type Observable } from 'rxjs';
-import { asTransportFactory, MqttClient } from '../../lib/compat.js';
+import { asTransportFactory, MqttClient } from '../../lib/compat/compat.js';
 import { InvalidArgumentError, MqttError, ProtocolError } from '../../lib/errors.js';
 import { harness, flush, type Harness } from '../connection/harness.js';
 import { seededRandom } from '../helpers/random.js';

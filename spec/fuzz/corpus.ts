@@ -9,7 +9,7 @@
  *   QoS 1 id 3 awaiting PUBACK; inbound QoS 2 id 7 PUBREC'd (awaiting PUBREL);
  * - `subscribe`: connected; SUBSCRIBE id 1 (two filters) and UNSUBSCRIBE id 2 awaiting their acks.
  */
-import { encodePacket, type IConnackPacket, type IPublishPacket, type Packet } from '../../lib/codec.js';
+import { encodePacket, type IConnackPacket, type IPublishPacket, type Packet } from '../../lib/protocol/codec.js';
 
 export type FuzzVersion = 4 | 5;
 export type FuzzState = 'beforeConnack' | 'qos2' | 'subscribe';

@@ -5,7 +5,7 @@
  * of issue #8 checked as it goes. A violated invariant throws an `InvariantError` naming it.
  */
 import mqttPacket from 'mqtt-packet';
-import { createDecoder, encodePacket, type IConnackPacket, type Packet } from '../../lib/codec.js';
+import { createDecoder, encodePacket, type IConnackPacket, type Packet } from '../../lib/protocol/codec.js';
 import { ClientClosedError, ConnackError, MqttError, ProtocolError } from '../../lib/errors.js';
 import { MqttSession } from '../../lib/session/session.js';
 import type { SessionInput, SessionOptions, SessionOutput, Token } from '../../lib/session/types.js';

@@ -6,7 +6,7 @@
  * Bit flips mostly die in the decoder; these reach the session's every handler.
  */
 import fc from 'fast-check';
-import { encodePacket, type Packet } from '../../lib/codec.js';
+import { encodePacket, type Packet } from '../../lib/protocol/codec.js';
 import type { FuzzVersion } from './corpus.js';
 
 /** The ids the fuzz states have in flight (1-3 out, 7 in, 1-2 for SUBSCRIBE/UNSUBSCRIBE), and any other. */

@@ -26,8 +26,8 @@
  * a case): replay a failure from the regressions table to get them.
  */
 import fc from 'fast-check';
-import { FixedHeaderScanner } from '../../lib/codec.js';
-import { DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE } from '../../lib/options.js';
+import { FixedHeaderScanner } from '../../lib/protocol/codec.js';
+import { DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE } from '../../lib/options/options.js';
 import { seededRandom } from '../helpers/random.js';
 import { corpus, FUZZ_STATES, FUZZ_VERSIONS, type FuzzState, type FuzzVersion } from './corpus.js';
 import { ACK_MODES, FuzzDriver, InvariantError, oversizedHeaderEnd, type AckMode, type Outcome } from './drive.js';

@@ -12,7 +12,7 @@
 // // ... the broker's 10th PUBREC reaches the client; its PUBREL never reaches the broker.
 // expect(proxy.cuts).toBe(1);
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
-import { createDecoder, type Packet } from '../../lib/codec.js';
+import { createDecoder, type Packet } from '../../lib/protocol/codec.js';
 import { seededRandom } from './random.js';
 
 export type Side = 'client' | 'broker';

@@ -2,9 +2,9 @@
  * A `RouteCommands` for `TopicRoutes` specs without a broker: it records the SUBSCRIBEs and
  * UNSUBSCRIBEs the routes send; the test acknowledges them by calling their `done`.
  */
-import type { ISubscription, IPublishPacket } from '../../lib/codec.js';
-import type { MqttMessage } from '../../lib/message.js';
-import type { RouteCommands, TopicOptions } from '../../lib/routes.js';
+import type { ISubscription, IPublishPacket } from '../../lib/protocol/codec.js';
+import type { MqttMessage } from '../../lib/inbound/message.js';
+import type { RouteCommands, TopicOptions } from '../../lib/routing/routes.js';
 import type { SettleResult } from '../../lib/session/types.js';
 
 export interface SentSubscribe {

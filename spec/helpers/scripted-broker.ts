@@ -12,7 +12,7 @@
  * broker.connections[0].reply({ cmd: 'pingresp' });
  * broker.connections[0].close();
  */
-import { createDecoder, encodePacket, type IConnackPacket, type IConnectPacket, type Packet, type ProtocolVersion } from '../../lib/codec.js';
+import { createDecoder, encodePacket, type IConnackPacket, type IConnectPacket, type Packet, type ProtocolVersion } from '../../lib/protocol/codec.js';
 import type { TransportTarget, Transport, TransportFactory, TransportHandlers } from '../../lib/transport/transport.js';
 
 export interface ScriptedBrokerOptions {

@@ -1,7 +1,7 @@
 // Manual acknowledgement and the messages() async iterator end to end against aedes: PUBACKs
 // follow ack(), a slow consumer bounds what the client holds, `for await` with break and errors.
 import { firstValueFrom } from 'rxjs';
-import type { AckableMessage } from '../../lib/ack-holds.js';
+import type { AckableMessage } from '../../lib/inbound/ack-holds.js';
 import { SubackError } from '../../lib/errors.js';
 import { json, type Packet } from '../../lib/index.js';
 import { floodSlowConsumer } from '../helpers/slow-consumer.js';

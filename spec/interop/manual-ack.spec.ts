@@ -2,7 +2,7 @@
 // announces makes mosquitto itself wait for a slow manual-ack consumer; over MQTT 3.1.1 the client
 // pauses the socket. Counted on the wire: PUBLISHes received vs PUBACKs sent.
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import type { AckableMessage } from '../../lib/ack-holds.js';
+import type { AckableMessage } from '../../lib/inbound/ack-holds.js';
 import { connect, type ClientOptions, type MqttClient } from '../../lib/index.js';
 import { describeMosquitto, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
 import { floodSlowConsumer } from '../helpers/slow-consumer.js';

@@ -3,7 +3,7 @@
 // these tests count copies: publish N messages, then a fence message each client also listens
 // to; a connection delivers in order, so once the fence arrived every earlier copy did too.
 import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs';
-import type { ISubscribePacket } from '../../lib/codec.js';
+import type { ISubscribePacket } from '../../lib/protocol/codec.js';
 import { type ClientOptions, type MqttClient, type Packet } from '../../lib/index.js';
 import { describeMosquitto } from '../helpers/mosquitto.js';
 import { useMosquitto } from '../helpers/mosquitto-suite.js';

@@ -4,7 +4,7 @@
 // vacant aliases first, then LRU overwrites, manual aliases, and a fresh table per connection.
 import { filter, firstValueFrom, lastValueFrom, timeout } from 'rxjs';
 import { connect, RxMqttClient, TopicAliasError, type ClientOptions, type IConnackPacket, type IPublishPacket, type MqttMessage, type Packet } from '../../lib/index.js';
-import { resolveOptions } from '../../lib/options.js';
+import { resolveOptions } from '../../lib/options/options.js';
 import { transportFor } from '../../lib/transport/select.js';
 import { describeMosquitto } from '../helpers/mosquitto.js';
 import { useMosquitto } from '../helpers/mosquitto-suite.js';

@@ -3,7 +3,7 @@
 // get no second copy of the retained messages; replay with Retain As Published follows live
 // retained publishes and their clearing.
 import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs';
-import type { ISubscribePacket } from '../../lib/codec.js';
+import type { ISubscribePacket } from '../../lib/protocol/codec.js';
 import { connect, json, type MqttClient, type MqttMessage, type Packet } from '../../lib/index.js';
 import { describeMosquitto, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
 import { once } from '../helpers/wait.js';

@@ -1,5 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
-import type { IPublishPacket } from '../../lib/codec.js';
+import type { IPublishPacket } from '../../lib/protocol/codec.js';
 import { InvalidArgumentError, TopicAliasError } from '../../lib/errors.js';
 import { assignTopicAliases } from '../../operators/assignTopicAliases.js';
 import { resolveTopicAliases } from '../../operators/resolveTopicAliases.js';

@@ -1,7 +1,7 @@
 import { TestScheduler } from 'rxjs/testing';
-import { json, raw, utf8, type Codec } from '../../lib/codecs.js';
+import { json, raw, utf8, type Codec } from '../../lib/protocol/payload-codecs.js';
 import { DecodeError, InvalidArgumentError, MqttError } from '../../lib/errors.js';
-import type { MqttMessage } from '../../lib/message.js';
+import type { MqttMessage } from '../../lib/inbound/message.js';
 import { decodePayload, type DecodePayloadConfig } from '../../operators/decodePayload.js';
 
 interface Message {

@@ -1,5 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
-import type { IPublishPacket } from '../../lib/codec.js';
+import type { IPublishPacket } from '../../lib/protocol/codec.js';
 import { InvalidArgumentError, MqttError, TopicAliasError } from '../../lib/errors.js';
 import { resolveTopicAliases } from '../../operators/resolveTopicAliases.js';
 

@@ -1,6 +1,6 @@
 import { asyncScheduler, Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { backoffDelay, BackoffCounter, DEFAULT_BACKOFF, resolveBackoff } from '../../lib/backoff-policy.js';
+import { backoffDelay, BackoffCounter, DEFAULT_BACKOFF, resolveBackoff } from '../../lib/connection/backoff-policy.js';
 import { InvalidArgumentError } from '../../lib/errors.js';
 import { retryBackoff } from '../../operators/retryBackoff.js';
 

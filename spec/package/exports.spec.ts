@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
-import { startWsBroker, type WsBroker } from '../transports/ws-broker.js';
+import { startWsBroker, type WsBroker } from '../transport/ws-broker.js';
 
 const root = resolve('.');
 let project: string;

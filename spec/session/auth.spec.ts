@@ -1,5 +1,5 @@
 /** MQTT 5 enhanced authentication in the pure session: the connect loop, re-authentication, protocol errors. */
-import type { IAuthPacket, Packet } from '../../lib/codec.js';
+import type { IAuthPacket, Packet } from '../../lib/protocol/codec.js';
 import { AuthError, ProtocolError } from '../../lib/errors.js';
 import { MqttSession } from '../../lib/session/session.js';
 import type { SessionOptions, SessionOutput } from '../../lib/session/types.js';

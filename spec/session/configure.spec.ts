@@ -1,4 +1,4 @@
-import type { IConnectPacket } from '../../lib/codec.js';
+import type { IConnectPacket } from '../../lib/protocol/codec.js';
 import { MqttSession } from '../../lib/session/session.js';
 import { connack, options, receive, sent } from './harness.js';
 

@@ -1,4 +1,4 @@
-import type { Packet } from '../../lib/codec.js';
+import type { Packet } from '../../lib/protocol/codec.js';
 import { ConnackError, ProtocolError } from '../../lib/errors.js';
 import { MqttSession } from '../../lib/session/session.js';
 import type { SessionOptions } from '../../lib/session/types.js';

@@ -1,5 +1,5 @@
 /** Small builders shared by the session specs: options, commands, broker packets, output filters. */
-import type { IConnackPacket, IPublishPacket, Packet, QoS } from '../../lib/codec.js';
+import type { IConnackPacket, IPublishPacket, Packet, QoS } from '../../lib/protocol/codec.js';
 import { MqttSession } from '../../lib/session/session.js';
 import type { PublishCommand, SessionOptions, SessionOutput, SubscribeCommand } from '../../lib/session/types.js';
 

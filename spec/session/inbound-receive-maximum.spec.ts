@@ -1,6 +1,6 @@
 // MQTT 5 3.3.4: the broker may keep at most our Receive Maximum QoS 1/2 PUBLISHes unacknowledged;
 // one more ends the connection with DISCONNECT 0x93 and a ProtocolError.
-import type { Packet } from '../../lib/codec.js';
+import type { Packet } from '../../lib/protocol/codec.js';
 import { ProtocolError } from '../../lib/errors.js';
 import type { MqttSession } from '../../lib/session/session.js';
 import type { SessionOutput } from '../../lib/session/types.js';

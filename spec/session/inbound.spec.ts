@@ -1,4 +1,4 @@
-import type { IPublishPacket, Packet } from '../../lib/codec.js';
+import type { IPublishPacket, Packet } from '../../lib/protocol/codec.js';
 import { ProtocolError } from '../../lib/errors.js';
 import type { MqttSession } from '../../lib/session/session.js';
 import type { SessionOutput } from '../../lib/session/types.js';

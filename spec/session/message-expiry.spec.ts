@@ -1,6 +1,6 @@
 // MQTT 5 Message Expiry Interval of publishes that wait in the pending queue: the lifetime counts
 // from the publish call; expired ones are not sent, the others go out with what is left.
-import type { IPublishPacket } from '../../lib/codec.js';
+import type { IPublishPacket } from '../../lib/protocol/codec.js';
 import { MessageExpiredError } from '../../lib/errors.js';
 import { MqttSession } from '../../lib/session/session.js';
 import { connack, options, publishCommand, sent, settles } from './harness.js';

@@ -1,4 +1,4 @@
-import type { IPublishPacket, Packet } from '../../lib/codec.js';
+import type { IPublishPacket, Packet } from '../../lib/protocol/codec.js';
 import { QueueFullError } from '../../lib/errors.js';
 import { MqttSession } from '../../lib/session/session.js';
 import type { OfflineQueueLimits, OverflowPolicy, SessionOutput } from '../../lib/session/types.js';

@@ -1,4 +1,4 @@
-import type { IPublishPacket, QoS } from '../../lib/codec.js';
+import type { IPublishPacket, QoS } from '../../lib/protocol/codec.js';
 import { ServerCapabilityError, TopicAliasError } from '../../lib/errors.js';
 import { OutboundTopicAliases } from '../../lib/session/outbound-aliases.js';
 import { MqttSession } from '../../lib/session/session.js';

@@ -1,4 +1,4 @@
-import type { Packet } from '../../lib/codec.js';
+import type { Packet } from '../../lib/protocol/codec.js';
 import { MqttError, PublishError } from '../../lib/errors.js';
 import { UniqueMessageIdProvider } from '../../lib/session/message-id-provider.js';
 import { MqttSession } from '../../lib/session/session.js';

@@ -1,4 +1,4 @@
-import type { IPublishPacket, Packet } from '../../lib/codec.js';
+import type { IPublishPacket, Packet } from '../../lib/protocol/codec.js';
 import { MqttSession } from '../../lib/session/session.js';
 import type { SessionOptions } from '../../lib/session/types.js';
 import { connack, options, publishCommand, receive, sent, settles, trace } from './harness.js';

@@ -1,4 +1,4 @@
-import type { ISubscribePacket } from '../../lib/codec.js';
+import type { ISubscribePacket } from '../../lib/protocol/codec.js';
 import { SubackError } from '../../lib/errors.js';
 import type { MqttSession } from '../../lib/session/session.js';
 import type { SessionOptions, SessionOutput } from '../../lib/session/types.js';

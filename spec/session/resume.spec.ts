@@ -1,4 +1,4 @@
-import type { IPublishPacket, ISubscribePacket } from '../../lib/codec.js';
+import type { IPublishPacket, ISubscribePacket } from '../../lib/protocol/codec.js';
 import { MqttSession } from '../../lib/session/session.js';
 import type { SessionOptions } from '../../lib/session/types.js';
 import { connack, connectedSession, options, publishCommand, receive, reconnect, sent, subscribeCommand, trace } from './harness.js';

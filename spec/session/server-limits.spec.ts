@@ -1,4 +1,4 @@
-import type { IConnackPacket } from '../../lib/codec.js';
+import type { IConnackPacket } from '../../lib/protocol/codec.js';
 import { ServerCapabilityError, type ServerCapability } from '../../lib/errors.js';
 import { MqttSession } from '../../lib/session/session.js';
 import type { Command } from '../../lib/session/types.js';

@@ -1,4 +1,4 @@
-import type { ISubackPacket, IUnsubackPacket } from '../../lib/codec.js';
+import type { ISubackPacket, IUnsubackPacket } from '../../lib/protocol/codec.js';
 import { ProtocolError } from '../../lib/errors.js';
 import { connectedSession, receive, sent, subscribeCommand, trace } from './harness.js';
 import { SubackError } from '../../lib/errors.js';

@@ -1,0 +1,51 @@
+import { asTransportFactory, MqttClient } from './compat.js';
+import { resolveOptions, type ClientOptions } from '../options/options.js';
+import { platformDefaults } from '../platform/platform-defaults.js';
+import { transportFor } from '../transport/select.js';
+
+/**
+ * MQTT.js `connect([url], options)`: returns a client that is already connecting.
+ * Throws an InvalidArgumentError at once for options that can never work (bad URL, unknown scheme).
+ */
+export function connect(url?: string | ClientOptions, options?: ClientOptions): MqttClient {
+  if (url !== undefined && typeof url === 'object') return connect(undefined, url);
+  // Without a URL, the platform fills in what it can (in a browser: ws/wss and the page's host).
+  const resolved = resolveOptions(url, url === undefined ? platformDefaults(options ?? {}) : (options ?? {}));
+  // transformWsUrl gets the client (as in MQTT.js); it exists by the time a transport opens.
+  let client: MqttClient | undefined;
+  client = new MqttClient(asTransportFactory(transportFor(resolved, () => client)), resolved);
+  return client;
+}
+
+/**
+ * MQTT.js `connectAsync([url], options, [allowRetries])`: resolves with the client on 'connect'
+ * (or 'end'), rejects on the first 'error' (and ends the client). With `allowRetries` false a
+ * close before CONNACK also rejects.
+ */
+export function connectAsync(url?: string | ClientOptions, options?: ClientOptions, allowRetries = true): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    let client: MqttClient;
+    try {
+      client = connect(url, options);
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    const cleanup = () => {
+      client.off('connect', onConnect).off('end', onEnd).off('error', onError).off('close', onClose);
+    };
+    const onConnect = () => {
+      cleanup();
+      resolve(client);
+    };
+    const onEnd = onConnect;
+    const onError = (error: Error) => {
+      cleanup();
+      client.end(true);
+      reject(error);
+    };
+    const onClose = () => onError(new Error("Couldn't connect to server"));
+    client.on('connect', onConnect).on('end', onEnd).on('error', onError);
+    if (!allowRetries) client.on('close', onClose);
+  });
+}

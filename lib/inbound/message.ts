@@ -1,0 +1,37 @@
+import type { IPublishPacket, QoS } from '../protocol/codec.js';
+import type { PublishProperties } from '../session/types.js';
+
+/**
+ * An inbound application message, as `topic()` and `messages$` emit it. `MqttMessage<T>` is one
+ * of a `topic(filter, { codec })` stream: its payload decoded by the codec into `value`.
+ */
+export type MqttMessage<T = void> = InboundMessage & ([T] extends [void] ? { value?: undefined } : { value: T });
+
+/** The fields of every inbound message. */
+export interface InboundMessage {
+  topic: string;
+  payload: Buffer;
+  qos: QoS;
+  retain: boolean;
+  dup: boolean;
+  /** MQTT 5 properties (user properties, content type, correlation data...). */
+  properties?: PublishProperties;
+  /** The PUBLISH packet as decoded (MQTT.js's third `message` argument). */
+  packet: IPublishPacket;
+  /** The named levels of a `topic('sensors/:id')` pattern, by name; only on such streams. */
+  params?: Readonly<Record<string, string>>;
+}
+
+/** Builds the message once per delivery; every stream that receives it shares the object. */
+export function toMessage(packet: IPublishPacket): MqttMessage {
+  const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  return {
+    topic: packet.topic,
+    payload,
+    qos: packet.qos,
+    retain: packet.retain,
+    dup: packet.dup,
+    properties: packet.properties,
+    packet,
+  };
+}

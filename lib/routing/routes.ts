@@ -1,0 +1,314 @@
+/**
+ * `client.topic(filter)` streams: reference-counted broker subscriptions. The first subscriber to
+ * a filter sends SUBSCRIBE, later ones share it (one asking for a higher QoS re-SUBSCRIBEs it),
+ * the last one to leave sends UNSUBSCRIBE (after its `linger`, unless a stream came back).
+ *
+ * Over MQTT 5 a broker may send one copy of a message per matching subscription (mosquitto
+ * does), so topic matching alone would hand every copy to every overlapping stream. When the
+ * broker supports Subscription Identifiers, each route (one broker subscription) therefore gets
+ * its own id, and copies are routed by the ids they carry; see `dispatch` for the rule.
+ */
+import { asyncScheduler, Observable, type SchedulerLike, type Subscriber } from 'rxjs';
+import type { ISubscription } from '../protocol/codec.js';
+import { ClientClosedError, InvalidArgumentError, type MqttError, type SubackError } from '../errors.js';
+import type { MqttMessage } from '../inbound/message.js';
+import { deliver, grant, isIdentifierRefusal, mergeQos, newRoute, upgradeOptions, whenGranted, withoutIdentifier, type Route, type SubscribeProperties } from './route.js';
+import { RetainedMessages } from './route-retained.js';
+import { TopicRouter } from './router.js';
+import { checkRouteOptions, type RouteOptions, type RouteSettings } from './topic-options.js';
+import type { SettleResult } from '../session/types.js';
+import { ByTopic, IdRoutes, isSubscriptionIdentifier } from './subscription-ids.js';
+import { stripSharePrefix } from '../protocol/topic.js';
+import { checkSubscription, toSubscription, type SubscribeOptions } from '../options/validate.js';
+
+export type { RouteOptions, RouteSettings, TopicOptions } from './topic-options.js';
+
+/** What the routes need from the client: send (un)subscribe commands. */
+export interface RouteCommands {
+  subscribe(subscription: ISubscription, properties: SubscribeProperties, done: (error?: Error, result?: SettleResult) => void): void;
+  /** Sends UNSUBSCRIBE for `filter`; `done` runs once it is acknowledged or has failed. */
+  unsubscribe(filter: string, done: () => void): void;
+  /** Whether new streams may start (false once the client ended). */
+  isOpen(): boolean;
+  /** MQTT 5, and the last CONNACK (if any yet) did not say Subscription Identifiers Available = 0. */
+  identifiersAvailable(): boolean;
+}
+
+export class TopicRoutes {
+  private readonly router = new TopicRouter<Route>();
+  private readonly routes = new Map<string, Route>();
+  /** The identifiers taken, and the routes with `routing: 'id'` by identifier. */
+  private readonly ids = new IdRoutes<Route>();
+  /**
+   * Filters whose UNSUBSCRIBE is not acknowledged yet, with the routes waiting to subscribe again.
+   * Some brokers (aedes) do not process an UNSUBSCRIBE and a SUBSCRIBE that follows it in order,
+   * so a stream re-opened at once (`repeat()`, `switchMap` to the same filter) could end up
+   * unsubscribed at the broker: its SUBSCRIBE waits for the UNSUBACK instead.
+   */
+  private readonly unsubscribing = new Map<string, Route[]>();
+
+  private readonly scheduler: SchedulerLike;
+  private readonly linger: number;
+
+  constructor(private readonly commands: RouteCommands, settings: RouteSettings = {}) {
+    this.scheduler = settings.scheduler ?? asyncScheduler;
+    this.linger = settings.linger ?? 0;
+  }
+
+  /**
+   * A cold Observable of the messages matching `filter`. `onSubscribed` runs once the broker has
+   * granted the filter's SUBSCRIBE (at once, in the subscribe call, if it already had): request()
+   * must not publish a request before its reply subscription is in place.
+   */
+  observe(filter: string, options: RouteOptions = {}, onSubscribed?: () => void): Observable<MqttMessage> {
+    return new Observable<MqttMessage>((subscriber) => {
+      const invalid = this.check(filter, options);
+      if (invalid) {
+        subscriber.error(invalid);
+        return undefined;
+      }
+      const existing = this.routes.get(filter);
+      // A new route knows its first subscriber before it subscribes: the SUBSCRIBE may fail at
+      // once (a filter the broker's CONNACK rules out), and that failure must reach the stream.
+      const route = existing ?? this.open(filter, options, subscriber);
+      if (existing) this.join(existing, subscriber, options);
+      if (onSubscribed) whenGranted(route, onSubscribed);
+      const linger = options.linger ?? this.linger;
+      return () => this.leave(route, subscriber, linger);
+    });
+  }
+
+  /**
+   * Routes one inbound PUBLISH to the streams it is for, once per stream. The rule, given that a
+   * broker sends either a copy per matching subscription, each naming its own subscription's id
+   * [MQTT-3.3.4-5], or one copy naming all of them [MQTT-3.3.4-4]:
+   * - a copy naming ids of ours goes to exactly those routes (if the topic matches their filter,
+   *   which guards against a stale id from an earlier session); a route still unsubscribing
+   *   swallows its copies;
+   * - a copy without ids, or naming the id of a `subscribe()` subscription, is for subscriptions
+   *   not routed by id (v3/v4, a broker without identifiers, `subscribe()`): it goes by topic to
+   *   the routes without id only, because the id-routed ones get a copy of their own (this is
+   *   what keeps overlapping filters from duplicating);
+   *   (on a connection without identifiers at all, to every matching route);
+   * - a copy naming only ids we never gave out (queued at the broker for a previous process's
+   *   subscriptions) goes by topic to every matching route: better a duplicate than a loss.
+   *
+   * @param message The message, shared by every stream it reaches.
+   */
+  dispatch(message: MqttMessage): void {
+    const ids = message.properties?.subscriptionIdentifier;
+    // On a connection whose broker has no identifiers (a failover to another server, say), every
+    // route was resubscribed without its id: all of them take copies by topic.
+    const untagged = this.commands.identifiersAvailable() ? ByTopic.untagged : ByTopic.all;
+    const rest = ids === undefined ? untagged : this.ids.route(message, ids, deliver);
+    if (rest === ByTopic.none) return;
+    this.router.match(message.topic, (route) => {
+      if (rest === ByTopic.all || route.routing === 'topic') deliver(route, message);
+    });
+  }
+
+  /**
+   * The broker refused `filter` when the session re-subscribed it after a reconnect: its stream
+   * errors. A route still waiting to send its own SUBSCRIBE (behind an UNSUBSCRIBE) is a new
+   * subscription, not the refused one, and is left alone.
+   */
+  refused(filter: string, error: SubackError): void {
+    const route = this.routes.get(filter);
+    if (route && !route.deferred) this.fail(route, error);
+  }
+
+  /**
+   * `subscribe()` (not `topic()`) had `filter` granted. At the broker it replaced the stream's
+   * subscription of the same filter [MQTT-3.8.4-3], identifier included, so the stream now takes
+   * copies by topic; its old id stays taken until its UNSUBACK, and copies still naming it are
+   * dropped. `id` is the identifier that SUBSCRIBE carried, if any.
+   */
+  subscribedElsewhere(filter: string, id: number | undefined): void {
+    if (id !== undefined) this.ids.foreign(id);
+    const route = this.routes.get(filter);
+    if (route === undefined || route.routing !== 'id' || route.deferred) return;
+    this.ids.unbind(route.id as number, route);
+    route.routing = 'topic';
+  }
+
+  /** Completes every stream (client ended). */
+  completeAll(): void {
+    for (const route of [...this.routes.values()]) {
+      // close() also cancels a lingering UNSUBSCRIBE: the session ends, nothing is left to undo.
+      this.close(route);
+      this.release(route);
+      for (const subscriber of [...route.subscribers]) subscriber.complete();
+    }
+  }
+
+  get size(): number {
+    return this.routes.size;
+  }
+
+  /** How many Subscription Identifiers are taken (live or unsubscribing routes, `subscribe()` ones). */
+  get identifiers(): number {
+    return this.ids.size;
+  }
+
+  private check(filter: string, options: RouteOptions): MqttError | InvalidArgumentError | undefined {
+    if (!this.commands.isOpen()) return new ClientClosedError();
+    if (options === null || typeof options !== 'object') return new InvalidArgumentError('options must be an object');
+    const invalid = checkRouteOptions(options);
+    if (invalid) return invalid;
+    const id = options.properties?.subscriptionIdentifier;
+    if (id !== undefined && !isSubscriptionIdentifier(id)) {
+      return new InvalidArgumentError(`subscriptionIdentifier must be an integer from 1 to 268435455, got ${String(id)}`);
+    }
+    return checkSubscription(toSubscription(filter, options));
+  }
+
+  private open(filter: string, options: RouteOptions, first: Subscriber<MqttMessage>): Route {
+    const levels = stripSharePrefix(filter).split('/');
+    const route = newRoute(filter, levels, first, { qos: options.qos, nl: options.nl, rap: options.rap, rh: options.rh, properties: options.properties });
+    if (options.replay === 'retained') route.retained = new RetainedMessages();
+    this.routes.set(filter, route);
+    this.router.add(filter, route);
+    const subscribe = () => {
+      route.deferred = undefined;
+      this.subscribe(route, true);
+    };
+    const waiting = this.unsubscribing.get(filter);
+    if (waiting) {
+      route.deferred = subscribe;
+      waiting.push(route);
+    } else {
+      subscribe();
+    }
+    return route;
+  }
+
+  /**
+   * A stream joins an open route: it takes over a lingering one, gets the retained messages the
+   * route kept if it asks for them, and raises the route's QoS if it asks for a higher one.
+   */
+  private join(route: Route, subscriber: Subscriber<MqttMessage>, options: RouteOptions): void {
+    route.lingering?.unsubscribe();
+    route.lingering = undefined;
+    route.subscribers.add(subscriber);
+    if (options.replay === 'retained') {
+      if (route.retained) route.retained.replay(subscriber);
+      else route.retained = new RetainedMessages();
+    }
+    const raised = mergeQos(route, options.qos);
+    if (raised === undefined) return;
+    route.options = raised;
+    // A route waiting behind an UNSUBSCRIBE sends the raised options when its turn comes.
+    if (route.deferred) return;
+    // The same identifier again, so copies keep coming to this route; none if it lost it.
+    if (route.routing !== 'id') route.properties = withoutIdentifier(route.properties);
+    this.send(route, upgradeOptions(raised));
+  }
+
+  private subscribe(route: Route, identify: boolean): void {
+    const properties = this.identify(route, route.options.properties, identify);
+    if (properties instanceof Error) {
+      this.fail(route, properties);
+      return;
+    }
+    route.properties = properties;
+    this.send(route, route.options);
+  }
+
+  private send(route: Route, options: SubscribeOptions): void {
+    const { filter } = route;
+    this.commands.subscribe(toSubscription(filter, options), route.properties, (error, result) => {
+      // Ending completes the streams (completeAll), it does not fail them.
+      if (error instanceof ClientClosedError || this.routes.get(filter) !== route) return;
+      // The CONNACK that came after the SUBSCRIBE was queued rules identifiers out: topic routing.
+      if (isIdentifierRefusal(error) && route.options.properties?.subscriptionIdentifier === undefined) {
+        this.release(route);
+        this.subscribe(route, false);
+        return;
+      }
+      const failure = error ?? (result?.type === 'subscribe' ? result.refused : undefined);
+      if (failure) this.fail(route, failure);
+      else grant(route);
+    });
+  }
+
+  /**
+   * The SUBSCRIBE properties of `route`, with the identifier that routes its copies: the
+   * caller's, or a fresh one when identifiers are available and `identify` allows. Sets the
+   * route's `id` and `routing`. Each route gets its own properties object, which the session
+   * keeps per filter, so a resubscribe after a reconnect sends the same id again.
+   */
+  private identify(route: Route, properties: SubscribeProperties, identify: boolean): SubscribeProperties | InvalidArgumentError {
+    if (!this.commands.identifiersAvailable()) return properties; // v3/v4 send no properties at all
+    const own = properties?.subscriptionIdentifier;
+    if (own !== undefined && !this.ids.reserve(own)) {
+      return new InvalidArgumentError(`Subscription Identifier ${own} is already used by another subscription`);
+    }
+    const id = own ?? (identify ? this.ids.allocate() : undefined);
+    if (id === undefined) return properties;
+    route.id = id;
+    route.routing = 'id';
+    this.ids.bind(id, route);
+    return own === undefined ? { ...properties, subscriptionIdentifier: id } : properties;
+  }
+
+  private unsubscribe(route: Route): void {
+    const { filter } = route;
+    this.unsubscribing.set(filter, []);
+    this.commands.unsubscribe(filter, () => {
+      // Only now can no copy name the route's id any more: it may go to another stream.
+      this.release(route);
+      const waiting = this.unsubscribing.get(filter) ?? [];
+      this.unsubscribing.delete(filter);
+      for (const next of waiting) if (this.routes.get(filter) === next) next.deferred?.();
+    });
+  }
+
+  private leave(route: Route, subscriber: Subscriber<MqttMessage>, linger: number): void {
+    if (!route.subscribers.delete(subscriber) || route.subscribers.size > 0) return;
+    if (this.routes.get(route.filter) !== route) return;
+    // A route still waiting to subscribe has nothing at the broker to keep.
+    if (linger > 0 && !route.deferred && this.commands.isOpen()) {
+      route.lingering = this.scheduler.schedule(() => {
+        route.lingering = undefined;
+        this.drop(route);
+      }, linger);
+      return;
+    }
+    this.drop(route);
+  }
+
+  /** The route's last stream left (and its linger, if any, ran out): UNSUBSCRIBE. */
+  private drop(route: Route): void {
+    if (this.routes.get(route.filter) !== route) return;
+    this.close(route);
+    // A route still waiting to subscribe never did: there is nothing to undo at the broker.
+    if (route.deferred) {
+      route.deferred = undefined;
+      return;
+    }
+    if (this.commands.isOpen()) this.unsubscribe(route);
+    else this.release(route);
+  }
+
+  private fail(route: Route, error: Error): void {
+    this.close(route);
+    this.release(route);
+    for (const subscriber of [...route.subscribers]) subscriber.error(error);
+  }
+
+  private close(route: Route): void {
+    route.lingering?.unsubscribe();
+    route.lingering = undefined;
+    this.routes.delete(route.filter);
+    this.router.remove(route.filter, route);
+    if (route.routing === 'id') this.ids.unbind(route.id as number, route);
+  }
+
+  /** Frees the route's identifier (its subscription is gone), unless `subscribe()` uses it too. */
+  private release(route: Route): void {
+    if (route.id === undefined) return;
+    this.ids.release(route.id, route);
+    route.id = undefined;
+    route.routing = 'topic';
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Named parameters in `topic()` filters: `sensors/:id/temperature` subscribes
+ * `sensors/+/temperature` and names the second level `id`. A trailing `:name#` stands for `#` and
+ * names every level from there on (joined with `/`; empty when the topic is the parent level).
+ * Pure string functions.
+ */
+import { parseSharedFilter } from '../protocol/topic.js';
+
+/** A parsed `topic()` pattern: the filter to subscribe, and which topic levels are named. */
+export interface TopicPattern {
+  /** The MQTT filter (`:name` replaced by `+`, `:name#` by `#`), `$share/` prefix kept. */
+  readonly filter: string;
+  /** The named levels, in order; empty when the pattern has none. */
+  readonly params: readonly TopicParam[];
+}
+
+export interface TopicParam {
+  readonly name: string;
+  /** The topic level it names (0-based, counted without any `$share/{group}/` prefix). */
+  readonly level: number;
+  /** `:name#`: the level and all those after it. */
+  readonly rest: boolean;
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Parses a `topic()` pattern. A level is a parameter when it starts with `:`; any other level is
+ * kept as written.
+ *
+ * @example
+ * parseTopicPattern('sensors/:id/temperature');
+ * // { filter: 'sensors/+/temperature', params: [{ name: 'id', level: 1, rest: false }] }
+ * parseTopicPattern('logs/:path#'); // { filter: 'logs/#', params: [{ name: 'path', level: 1, rest: true }] }
+ *
+ * @param pattern A topic filter, possibly with named levels.
+ * @returns The filter and its parameters, or an error message (bad or repeated name, `:name#` not last).
+ */
+export function parseTopicPattern(pattern: string): TopicPattern | string {
+  if (!pattern.includes(':')) return { filter: pattern, params: [] };
+  const { group, filter } = parseSharedFilter(pattern);
+  const levels = filter.split('/');
+  const params: TopicParam[] = [];
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i]!;
+    if (!level.startsWith(':')) continue;
+    const rest = level.endsWith('#');
+    const name = level.slice(1, rest ? -1 : undefined);
+    if (!NAME.test(name)) return `Invalid parameter name "${name}" in ${JSON.stringify(pattern)}: use letters, digits and _, not starting with a digit`;
+    if (params.some((p) => p.name === name)) return `Parameter "${name}" appears twice in ${JSON.stringify(pattern)}`;
+    if (rest && i !== levels.length - 1) return `Parameter ":${name}#" must be the last level of ${JSON.stringify(pattern)}`;
+    params.push({ name, level: i, rest });
+    levels[i] = rest ? '#' : '+';
+  }
+  const plain = levels.join('/');
+  return { filter: group === undefined ? plain : `$share/${group}/${plain}`, params };
+}
+
+/**
+ * The values of `params` in `topic`, which matches the pattern's filter.
+ *
+ * @example
+ * topicParams('sensors/a1/temperature', [{ name: 'id', level: 1, rest: false }]); // { id: 'a1' }
+ */
+export function topicParams(topic: string, params: readonly TopicParam[]): Record<string, string> {
+  const levels = topic.split('/');
+  const values: Record<string, string> = {};
+  for (const { name, level, rest } of params) {
+    values[name] = rest ? levels.slice(level).join('/') : levels[level] ?? '';
+  }
+  return values;
+}
