@@ -19,6 +19,28 @@ export interface BackoffConfig extends BackoffOptions {
    * @default asyncScheduler
    */
   scheduler?: SchedulerLike;
+  /**
+   * Called synchronously when a retry is scheduled, before the wait: which retry it is (from 1),
+   * the delay chosen, and the error that caused it. A connection uses it to announce
+   * "reconnecting in `delayMs`" before the wait starts.
+   * @default none
+   */
+  onRetry?: (retry: RetryInfo) => void;
+  /**
+   * When a try counts as up for `resetAfter`: `'subscribe'` from its subscription, `'firstValue'`
+   * from its first value (a try that emitted nothing never resets the count: a connection that
+   * never got its CONNACK has not been up, however long it tried).
+   * @default 'subscribe'
+   */
+  upFrom?: 'subscribe' | 'firstValue';
+}
+
+/** What `onRetry` is told. */
+export interface RetryInfo {
+  /** The retry number since the count last started over, from 1. */
+  attempt: number;
+  delayMs: number;
+  error: unknown;
 }
 
 /**
@@ -49,7 +71,7 @@ export interface BackoffConfig extends BackoffOptions {
  * @throws InvalidArgumentError when a delay, factor, jitter or count is out of range.
  */
 export function retryBackoff<T>(config: BackoffConfig = {}): MonoTypeOperatorFunction<T> {
-  const { shouldRetry = () => true, random = Math.random, scheduler = asyncScheduler, ...options } = config;
+  const { shouldRetry = () => true, random = Math.random, scheduler = asyncScheduler, onRetry, upFrom = 'subscribe', ...options } = config;
   const policy = resolveBackoff(options);
 
   return (source) =>
@@ -59,7 +81,7 @@ export function retryBackoff<T>(config: BackoffConfig = {}): MonoTypeOperatorFun
       let upstream: Subscription | undefined;
       let timer: Subscription | undefined;
 
-      const retryDelay = (error: unknown, upForMs: number): number | undefined => {
+      const retryDelay = (error: unknown, upForMs: number | undefined): number | undefined => {
         try {
           return shouldRetry(error) ? counter.next(upForMs) : undefined;
         } catch {
@@ -68,13 +90,18 @@ export function retryBackoff<T>(config: BackoffConfig = {}): MonoTypeOperatorFun
       };
 
       const subscribe = (): void => {
-        const since = scheduler.now();
+        let since: number | undefined = upFrom === 'subscribe' ? scheduler.now() : undefined;
         upstream = source.subscribe({
-          next: (value) => subscriber.next(value),
+          next: (value) => {
+            since ??= scheduler.now();
+            subscriber.next(value);
+          },
           error: (error: unknown) => {
-            const delay = retryDelay(error, scheduler.now() - since);
-            if (delay === undefined) subscriber.error(error);
-            else timer = scheduler.schedule(subscribe, delay);
+            const delay = retryDelay(error, since === undefined ? undefined : scheduler.now() - since);
+            if (delay === undefined) return subscriber.error(error);
+            // The retry is due: tell, then wait (a teardown during onRetry cancels the wait).
+            onRetry?.({ attempt: counter.attempt, delayMs: delay, error });
+            if (!subscriber.closed) timer = scheduler.schedule(subscribe, delay);
           },
           complete: () => subscriber.complete(),
         });

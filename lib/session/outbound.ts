@@ -85,7 +85,7 @@ function sendPublish(state: SessionState, command: PublishCommand, out: SessionO
     return true;
   }
   if (command.qos === 0) {
-    out.push({ type: 'send', packet: wirePacket(state, publishPacket(state, command, topic, undefined), command, alias) });
+    out.push({ type: 'send', packet: wirePacket(state, publishPacket(state, command, topic, undefined), command, alias), token: command.token });
     settleOk(out, command.token, { type: 'publish' });
     return true;
   }

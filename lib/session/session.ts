@@ -18,6 +18,7 @@ import { acknowledge, handlePublish, handlePubrel } from './inbound.js';
 import { abort, handlePuback, handlePubcomp, handlePubrec, handleSuback, handleUnsuback, removeOutgoing } from './outbound-acks.js';
 import { handleCommand } from './outbound.js';
 import { restore } from './restore.js';
+import { malformed, unsendable } from './unsendable.js';
 import { assertNever, connectionLost, createState, protocolError, REASON } from './state.js';
 import type { SessionState } from './state.js';
 import type { SessionInput, SessionOptions, SessionOutput, SessionStatus, Token } from './types.js';
@@ -124,6 +125,12 @@ export class MqttSession {
         break;
       case 'aliasUnsent':
         state.outboundAliases.forget(input.alias, input.topic);
+        break;
+      case 'unsendable':
+        unsendable(state, input.packet, input.error, input.token, out);
+        break;
+      case 'malformed':
+        malformed(state, input.error, out);
         break;
       case 'abort':
         abort(state, input.error, out);

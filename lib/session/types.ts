@@ -153,6 +153,13 @@ export type SessionInput =
    * (unencodable, too large): the broker does not know that alias, so it is not used any more.
    */
   | { type: 'aliasUnsent'; alias: number; topic: string }
+  /**
+   * A packet of a `send` output never reached the wire: the codec refused it, or it is over the
+   * broker's Maximum Packet Size. `token` is the send's own (a QoS 0 publish settles when written).
+   */
+  | { type: 'unsendable'; packet: Packet; error: MqttError; token?: Token }
+  /** Bytes from the broker that do not decode (the decoder's error, with its reason code). */
+  | { type: 'malformed'; error: MqttError }
   /** Fail every pending and in-flight command with `error` (end, fatal error). */
   | { type: 'abort'; error: MqttError }
   /**
@@ -197,7 +204,8 @@ export type SettleResult =
   | { type: 'unsubscribe'; packet?: IUnsubackPacket };
 
 export type SessionOutput =
-  | { type: 'send'; packet: Packet }
+  /** `token`: a QoS 0 publish, settled once written (or failed through 'unsendable'). */
+  | { type: 'send'; packet: Packet; token?: Token }
   /** CONNACK accepted. `resumed` is true when the broker kept our session. */
   | { type: 'connected'; connack: IConnackPacket }
   /** CONNACK refused: the connection must be closed. */
@@ -221,6 +229,10 @@ export type SessionOutput =
   | { type: 'serverDisconnect'; packet: IDisconnectPacket }
   /** A DISCONNECT was sent: close the transport. */
   | { type: 'close' }
+  /** The connection cannot go on (a CONNECT that cannot be sent, bytes that do not decode). */
+  | { type: 'failed'; error: MqttError }
+  /** Something of ours failed that nobody waits on (an unsendable acknowledgement): the app's 'error'. */
+  | { type: 'error'; error: MqttError }
   | AuthOutput;
 
 export type SessionStatus = 'disconnected' | 'awaitingConnack' | 'connected';

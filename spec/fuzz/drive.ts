@@ -296,8 +296,11 @@ export class FuzzDriver {
       case 'serverDisconnect':
         check(this.version === 5, 'serverDisconnect only on MQTT 5');
         return this.fatal(new MqttError('ERR_SERVER_DISCONNECT', 'server disconnect', { reasonCode: o.packet.reasonCode }), 'serverDisconnect');
+      case 'failed':
+        return this.fatal(o.error, 'session');
       case 'authFailed':
       case 'close':
+      case 'error':
         throw new InvariantError(`unexpected ${o.type} output for broker input`);
       case 'pingResponse':
         this.pongs++;

@@ -5,11 +5,11 @@ import { MqttSession } from '../../lib/session/session.js';
 import { connack, connectedSession, options, publishCommand, receive, sent, settles, subscribeCommand, trace } from './harness.js';
 
 describe('MqttSession outgoing publish', () => {
-  it('sends a QoS 0 publish and settles it at once', () => {
+  it('sends a QoS 0 publish with its token (it settles when written) and settles it at once', () => {
     const session = connectedSession();
     const out = session.step(publishCommand(7, 0, 'a/b', { retain: true, payload: 'hi' }));
     expect(out).toEqual([
-      { type: 'send', packet: { cmd: 'publish', topic: 'a/b', payload: 'hi', qos: 0, retain: true, dup: false } },
+      { type: 'send', packet: { cmd: 'publish', topic: 'a/b', payload: 'hi', qos: 0, retain: true, dup: false }, token: 7 },
       { type: 'settle', token: 7, result: { type: 'publish' } },
     ]);
     expect(session.inflightCount).toBe(0);

@@ -72,7 +72,7 @@ function internals(client: MqttClient) {
   // Subjects and routes are made on first use: one not made yet has nothing in it.
   const observers = (name: string) => (rx[name] as { observers: unknown[] } | undefined)?.observers.length ?? 0;
   const routes = rx.topicRoutes as { routes: Map<string, unknown>; unsubscribing: Map<string, unknown>; identifiers: number } | undefined;
-  const connection = rx.connection as { settlers: Map<number, unknown> };
+  const connection = (rx.connection as { link: { settlers: Map<number, unknown> } }).link;
   return {
     messageObservers: observers('messageSubject'),
     packetInObservers: observers('packetInSubject'),

@@ -1,0 +1,270 @@
+/**
+ * The connection lifecycle as a pure machine: `step(state, input, config) -> { state, effects }`.
+ *
+ * It decides what the client does between sockets: when to open one, what a closed socket leads
+ * to (ended, reconnect now, reconnect after the backoff's delay, offline), how `end()` and
+ * `reconnect()` interleave with a live or half-open connection, and which MQTT.js events are
+ * emitted in which order. It opens no socket, starts no timer and reads no clock: the connection
+ * shell (connection.ts) executes the effects, and the backoff's delay comes back in as an input
+ * (`retrying`, `gaveUp`) from the `retryBackoff` operator the shell's reconnect loop runs on.
+ * The vocabulary (states, inputs, effects) is in lifecycle-state.ts.
+ */
+import { MqttError, TransportError } from '../errors.js';
+import {
+  assertNever,
+  hasTransport,
+  type EndRequest,
+  type Effect,
+  type Lifecycle,
+  type LifecycleConfig,
+  type LifecycleInput,
+  type Phase,
+  type Step,
+} from './lifecycle-state.js';
+
+export * from './lifecycle-state.js';
+
+export function step(state: Lifecycle, input: LifecycleInput, config: LifecycleConfig): Step {
+  switch (input.type) {
+    case 'start':
+      return start(state, []);
+    case 'storeRead':
+      return storeRead(state);
+    case 'reconnect':
+      return reconnect(state);
+    case 'end':
+      return end(state, input.force, input.request);
+    case 'attempt':
+      return attempt(state);
+    case 'transportCreated':
+      return state.phase.status === 'connecting' ? withPhase(state, { ...state.phase, transport: true }, []) : same(state);
+    case 'connected':
+      return connected(state, input);
+    case 'refused':
+      return state.phase.status === 'connecting' ? withPhase(state, { ...state.phase, refusedForGood: !input.retryable }, []) : same(state);
+    case 'drop':
+      return drop(state, input.error);
+    case 'serverClosing':
+      return live(state.phase) ? withPhase(state, { ...state.phase, dropped: input.cause }, []) : same(state);
+    case 'attemptFailed':
+      return attemptFailed(state, input.error);
+    case 'connectTimedOut':
+      // An end() or reconnect() already closes this attempt: its deadline no longer matters.
+      if (!live(state.phase) || state.phase.after !== 'policy') return same(state);
+      return hasTransport(state) ? drop(state, input.error) : attemptFailed(state, input.error);
+    case 'drained':
+      return drained(state);
+    case 'transportClosed':
+      return transportClosed(state, input.error);
+    case 'closeSettled':
+      return closeSettled(state, config);
+    case 'retrying':
+      return retrying(state, input.delayMs);
+    case 'gaveUp':
+      return gaveUp(state, input.error);
+    default:
+      return assertNever(input);
+  }
+}
+
+/** From idle, offline or closed: read the store first if there is one to read, then connect. */
+function start(state: Lifecycle, effects: Effect[]): Step {
+  const phase = state.phase;
+  if (phase.status === 'restoring') return withPhase(state, { ...phase, resume: true }, effects);
+  if (phase.status !== 'idle' && phase.status !== 'offline' && phase.status !== 'closed') return { state, effects };
+  if (!state.restored) {
+    const restoring: Phase = { status: 'restoring', shown: phase.status, cause: phase.status === 'idle' ? undefined : phase.cause, resume: true };
+    return withPhase(state, restoring, [...effects, { type: 'readStore' }]);
+  }
+  return { state, effects: [...effects, { type: 'connect' }] };
+}
+
+/** The store is read: connect if a `start()` (and no `end()` after it) asked for it meanwhile. */
+function storeRead(state: Lifecycle): Step {
+  const phase = state.phase;
+  if (phase.status !== 'restoring') return same({ ...state, restored: true });
+  const back: Phase = phase.shown === 'idle' ? { status: 'idle' } : { status: phase.shown, cause: phase.cause };
+  const restored = { ...state, restored: true, phase: back };
+  return phase.resume ? start(restored, []) : same(restored);
+}
+
+function reconnect(state: Lifecycle): Step {
+  const phase = state.phase;
+  // MQTT.js emits 'reconnect' for every reconnect() call, whatever the state.
+  const announce: Effect = { type: 'event', event: { type: 'reconnect' } };
+  switch (phase.status) {
+    case 'disconnecting':
+      return withPhase(state, { ...phase, after: 'endThenStart' }, []);
+    case 'idle':
+      return start(state, []);
+    case 'restoring':
+      return start(state, phase.shown === 'idle' ? [] : [announce]);
+    case 'offline':
+    case 'closed':
+      return start(state, [announce]);
+    case 'connecting':
+      if (!phase.transport) return { state, effects: [announce, { type: 'stopConnecting' }, { type: 'connect' }] };
+      return withPhase(state, { ...phase, after: phase.after === 'policy' ? 'reconnect' : phase.after }, [{ type: 'destroyTransport', flush: false }]);
+    case 'connected':
+      return withPhase(state, { ...phase, after: phase.after === 'policy' ? 'reconnect' : phase.after }, [{ type: 'destroyTransport', flush: false }]);
+    case 'reconnecting':
+    case 'backingOff':
+      // The pending retry is dropped; the new loop's attempt starts from 'reconnecting' and announces itself.
+      return { state, effects: [{ type: 'stopConnecting' }, { type: 'connect' }] };
+    default:
+      return assertNever(phase);
+  }
+}
+
+/** Gracefully when connected (in-flight acks first), at once otherwise or with `force`. */
+function end(state: Lifecycle, force: boolean, request: EndRequest): Step {
+  const phase = state.phase;
+  if (phase.status === 'disconnecting') return same(state);
+  if (phase.status === 'connected' && !force && phase.after !== 'end' && phase.after !== 'endThenStart') {
+    const disconnecting: Phase = { status: 'disconnecting', attempt: phase.attempt, sent: false, end: request, after: 'end', dropped: phase.dropped };
+    return withPhase(state, disconnecting, [{ type: 'state' }, { type: 'startEndTimer' }, { type: 'checkDrained' }]);
+  }
+  if (phase.status === 'connected' || (phase.status === 'connecting' && phase.transport)) {
+    return withPhase(state, { ...phase, after: 'end' }, [{ type: 'abortCommands' }, { type: 'destroyTransport', flush: false }]);
+  }
+  return finishEnd(state, [{ type: 'abortCommands' }]);
+}
+
+/** Nothing is in flight any more, or `endTimeout` passed: DISCONNECT now. */
+function drained(state: Lifecycle): Step {
+  const phase = state.phase;
+  if (phase.status !== 'disconnecting' || phase.sent) return same(state);
+  return withPhase(state, { ...phase, sent: true }, [{ type: 'abortCommands' }, { type: 'sendDisconnect', request: phase.end }]);
+}
+
+/** The reconnect loop subscribed: a new attempt, announced as 'reconnect' when it is a retry. */
+function attempt(state: Lifecycle): Step {
+  const number = state.attempt + 1;
+  const phase: Phase = { status: 'connecting', attempt: number, cause: state.lastCause, transport: false, after: 'policy' };
+  const effects: Effect[] = state.phase.status === 'reconnecting' ? [{ type: 'event', event: { type: 'reconnect' } }] : [];
+  effects.push({ type: 'state' }, { type: 'openTransport' });
+  return { state: { ...state, attempt: number, phase }, effects };
+}
+
+function connected(state: Lifecycle, input: Extract<LifecycleInput, { type: 'connected' }>): Step {
+  const phase = state.phase;
+  if (phase.status !== 'connecting') return same(state);
+  const { connack } = input;
+  return withPhase(state, { status: 'connected', attempt: phase.attempt, connack, after: phase.after, dropped: phase.dropped }, [
+    { type: 'state' },
+    { type: 'startKeepalive', connack },
+    { type: 'event', event: { type: 'connect', connack } },
+  ]);
+}
+
+/** Report `error` once, then close the socket (unless an 'error' listener took over). */
+function drop(state: Lifecycle, error: Error): Step {
+  const phase = state.phase;
+  if (!hasTransport(state) || !live(phase)) return same(state);
+  if (phase.dropped) return { state, effects: [{ type: 'destroyTransport', flush: true }] };
+  return withPhase(state, { ...phase, dropped: error }, [
+    { type: 'event', event: { type: 'error', error } },
+    { type: 'guard' },
+    { type: 'destroyTransport', flush: true },
+  ]);
+}
+
+/** The attempt failed before it had a socket: reported, then closed like any connection. */
+function attemptFailed(state: Lifecycle, error: Error): Step {
+  const phase = state.phase;
+  if (phase.status !== 'connecting' || phase.transport) return same(state);
+  return withPhase(state, { ...phase, dropped: error }, [
+    { type: 'event', event: { type: 'error', error } },
+    { type: 'guard' },
+    { type: 'input', input: { type: 'transportClosed' } },
+  ]);
+}
+
+/** The socket is gone. A socket error nobody reported yet is the cause, reported now. */
+function transportClosed(state: Lifecycle, error: Error | undefined): Step {
+  const phase = state.phase;
+  if (!live(phase)) return same(state);
+  const effects: Effect[] = [{ type: 'closeLink' }];
+  let next = state;
+  if (!phase.dropped && error) {
+    const cause = new TransportError(`Connection failed: ${error.message}`, error);
+    next = { ...state, phase: { ...phase, dropped: cause } };
+    effects.push({ type: 'event', event: { type: 'error', error: cause } });
+  }
+  effects.push({ type: 'input', input: { type: 'closeSettled' } });
+  return { state: next, effects };
+}
+
+/** What follows a closed socket: the end, a reconnect now, offline, or the backoff's delay. */
+function closeSettled(state: Lifecycle, config: LifecycleConfig): Step {
+  const phase = state.phase;
+  if (!live(phase)) return same(state);
+  const cause = phase.dropped ?? new MqttError('ERR_CONNECTION_CLOSED', 'Connection closed by the broker');
+  const base: Lifecycle = { ...state, lastCause: cause };
+  const close: Effect = { type: 'event', event: { type: 'close' } };
+  const lost: Effect = { type: 'lost', cause };
+  const { after } = phase;
+  if (phase.status === 'disconnecting' || after === 'end' || after === 'endThenStart') {
+    const ended = finishEnd({ ...base, phase: { status: 'closed', cause } }, [lost, { type: 'stopConnecting' }, { type: 'state' }, close, { type: 'guard' }, { type: 'abortCommands' }]);
+    return after === 'endThenStart' ? start(ended.state, ended.effects) : ended;
+  }
+  if (after === 'reconnect') {
+    const next: Phase = { status: 'reconnecting', attempt: phase.attempt + 1, delayMs: 0, cause };
+    return withPhase(base, next, [lost, { type: 'state' }, close, { type: 'guard' }, { type: 'stopConnecting' }, { type: 'connect' }]);
+  }
+  const refusedForGood = phase.status === 'connecting' && phase.refusedForGood === true;
+  if (!config.autoReconnect || (refusedForGood && !config.reconnectOnConnackError)) {
+    const offline: Effect = { type: 'event', event: { type: 'offline' } };
+    return withPhase(base, { status: 'offline', cause }, [lost, { type: 'stopConnecting' }, { type: 'state' }, close, { type: 'guard' }, offline]);
+  }
+  const wasReconnecting = phase.status === 'connecting' && phase.attempt > 1;
+  return withPhase(base, { status: 'backingOff', attempt: phase.attempt, cause, offlineEvent: !wasReconnecting }, [lost, { type: 'backoff', cause }]);
+}
+
+/** The backoff gave a delay: announce the close; the loop retries by itself after `delayMs`. */
+function retrying(state: Lifecycle, delayMs: number): Step {
+  const phase = state.phase;
+  if (phase.status !== 'backingOff') return same(state);
+  const effects: Effect[] = [{ type: 'state' }, { type: 'event', event: { type: 'close' } }, { type: 'guard' }];
+  if (phase.offlineEvent) effects.push({ type: 'event', event: { type: 'offline' } });
+  return withPhase(state, { status: 'reconnecting', attempt: phase.attempt + 1, delayMs, cause: phase.cause }, effects);
+}
+
+/** The backoff ran out of attempts: offline, with an error saying so. */
+function gaveUp(state: Lifecycle, error: MqttError): Step {
+  const phase = state.phase;
+  if (phase.status !== 'backingOff') return same(state);
+  return withPhase(state, { status: 'offline', cause: phase.cause }, [
+    { type: 'state' },
+    { type: 'event', event: { type: 'close' } },
+    { type: 'guard' },
+    { type: 'event', event: { type: 'error', error } },
+    { type: 'event', event: { type: 'offline' } },
+  ]);
+}
+
+/** Closed for good: 'end', and the promise `end()` returned resolves. */
+function finishEnd(state: Lifecycle, effects: Effect[]): Step {
+  const phase = state.phase;
+  const done: Effect[] = [{ type: 'event', event: { type: 'end' } }, { type: 'ended' }];
+  if (phase.status === 'restoring') {
+    return withPhase(state, { ...phase, shown: 'closed', resume: false }, [...effects, { type: 'state' }, ...done]);
+  }
+  if (phase.status === 'closed') return { state, effects: [...effects, { type: 'stopTimers' }, ...done] };
+  return withPhase(state, { status: 'closed' }, [{ type: 'stopConnecting' }, ...effects, { type: 'stopTimers' }, { type: 'state' }, ...done]);
+}
+
+type LivePhase = Extract<Phase, { status: 'connecting' | 'connected' | 'disconnecting' }>;
+
+/** A phase with a connection attempt under way (a socket, or `beforeConnect` running). */
+function live(phase: Phase): phase is LivePhase {
+  return phase.status === 'connecting' || phase.status === 'connected' || phase.status === 'disconnecting';
+}
+
+function withPhase(state: Lifecycle, phase: Phase, effects: Effect[]): Step {
+  return { state: { ...state, phase }, effects };
+}
+
+function same(state: Lifecycle): Step {
+  return { state, effects: [] };
+}

@@ -1,0 +1,62 @@
+/**
+ * The boundaries around the session link, as types: what the app side hears (`ConnectionHooks`,
+ * implemented by the Observable client), what a caller of a command waits with (`Settler`), and
+ * what the link asks of the connection shell (`LinkHost`).
+ */
+import type { SubackError } from '../errors.js';
+import type { HandleAuth, HandleMessage } from '../options/options.js';
+import type { IDisconnectPacket, IPublishPacket, Packet } from '../protocol/codec.js';
+import type { SettleResult } from '../session/types.js';
+import type { Transport } from '../transport/transport.js';
+import type { ClientEvent, ConnectionState } from './connection-state.js';
+import type { LifecycleInput } from './lifecycle.js';
+
+export interface ConnectionHooks {
+  onState(state: ConnectionState): void;
+  onEvent(event: ClientEvent): void;
+  /** An inbound application message, to be routed to the app synchronously. */
+  onMessage(packet: IPublishPacket): void;
+  onPacketIn(packet: Packet): void;
+  onPacketOut(packet: Packet): void;
+  /** The broker refused a filter the session re-subscribed after a reconnect (reported as an 'error' event next). */
+  onResubscribeFailed(error: SubackError): void;
+  /** MQTT.js `handleMessage` (looked up per message): when it returns a handler, messages are handled one at a time and acked after `done`. */
+  handleMessage?: () => HandleMessage | undefined;
+  /** MQTT.js `handleAuth` overridden on the facade (looked up per challenge); wins over the `handleAuth` option. */
+  handleAuth?: () => HandleAuth | undefined;
+}
+
+export interface Settler {
+  resolve(result: SettleResult | undefined): void;
+  reject(error: Error): void;
+  /** MQTT.js `cbStorePut`: a QoS 1/2 publish is in the `outgoingStore` (with none: in the session). */
+  stored?: () => void;
+}
+
+export interface EndOptions {
+  force?: boolean;
+  reasonCode?: number;
+  properties?: IDisconnectPacket['properties'];
+}
+
+/** What the session link needs from the connection shell. */
+export interface LinkHost {
+  /** A session output that concerns the lifecycle (CONNACK, refusal, drop, DISCONNECT received). */
+  advance(input: LifecycleInput): void;
+  /** The current socket, if any. */
+  transport(): Transport | undefined;
+  /** Half-close after a DISCONNECT (ours or the broker's), destroying the socket if it lingers. */
+  closeTransport(): void;
+  /** MQTT 5 4.11: a Server Reference the user lets us follow picks the broker of the next attempts. */
+  redirect(reasonCode: number | undefined, reference: string | undefined): void;
+  /** A PINGRESP arrived. */
+  pong(): void;
+  /** Bytes went out. */
+  wrote(): void;
+  /** A reason to pause reading came or went. */
+  applyPause(): void;
+  /** A session step finished (with `end()` under way, DISCONNECT once nothing is in flight). */
+  stepped(): void;
+  /** Which transport callbacks still count (auth answers of an older connection do not). */
+  generation(): number;
+}

@@ -1,0 +1,239 @@
+/**
+ * The session and everything that executes its outputs: the callers waiting on commands
+ * (settlers), the write path, the stores, the inbound deliveries and the authentication flow.
+ * The connection shell feeds it decoded packets and transport events and gets back, through one
+ * typed host object, only what concerns the connection's lifecycle (CONNACK, refusal, a broker
+ * that must be dropped, a DISCONNECT to close on).
+ */
+import type { SchedulerLike } from 'rxjs';
+import { ClientClosedError, MqttError, ServerDisconnectError } from '../errors.js';
+import { DEFAULT_MAX_UNACKED_MESSAGES } from '../inbound/ack-holds.js';
+import { Deliveries } from '../inbound/deliveries.js';
+import { redactWhenPrinted, type Logger } from '../log.js';
+import type { ResolvedOptions } from '../options/options.js';
+import { reportUnhandledError } from '../platform/report-unhandled.js';
+import type { IPublishPacket, Packet } from '../protocol/codec.js';
+import { connectProperties, enforcedReceiveMaximum } from '../options/options.js';
+import { LazyMap } from '../session/lazy-map.js';
+import { MqttSession } from '../session/session.js';
+import type { AuthProperties, Command, SessionInput, SessionOutput, SettleResult, Token } from '../session/types.js';
+import { StoreMirror } from '../stores/store-mirror.js';
+import { AuthFlow, type AuthSettler } from './auth-flow.js';
+import type { ConnectionHooks, LinkHost, Settler } from './link-types.js';
+import { isRetryableConnack } from './refusal.js';
+import { Wire } from './wire.js';
+
+export type CommandRequest = Command extends infer C ? (C extends Command ? Omit<C, 'token'> : never) : never;
+
+export const aborted = (): ClientClosedError => new ClientClosedError('Client ended before the operation completed');
+
+export class SessionLink {
+  readonly session: MqttSession;
+  readonly deliveries: Deliveries;
+  private readonly settlers = new LazyMap<Token, Settler>();
+  private nextToken = 1;
+  private readonly stores: StoreMirror;
+  private readonly wire: Wire;
+  private authFlow?: AuthFlow;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly hooks: ConnectionHooks,
+    private readonly host: LinkHost,
+    private readonly scheduler: SchedulerLike,
+    private readonly log: Logger,
+  ) {
+    // The session keeps the credentials for every CONNECT: they print redacted, as the options do.
+    this.session = new MqttSession(redactWhenPrinted({
+      protocolId: options.protocolId,
+      protocolVersion: options.protocolVersion,
+      clientId: options.clientId,
+      clean: options.clean,
+      keepalive: options.keepalive,
+      username: options.username,
+      password: options.password,
+      will: options.will,
+      properties: connectProperties(options),
+      enforcedReceiveMaximum: enforcedReceiveMaximum(options),
+      resubscribe: options.resubscribe,
+      queueQoSZero: options.queueQoSZero,
+      autoUseTopicAlias: options.autoUseTopicAlias,
+      autoAssignTopicAlias: options.autoAssignTopicAlias,
+      offlineQueue: options.offlineQueue,
+      messageIdProvider: options.messageIdProvider,
+    }));
+    this.stores = new StoreMirror(options, this.session, (error) => hooks.onEvent({ type: 'error', error }));
+    this.wire = new Wire(options.protocolVersion, this.stores, {
+      transport: () => host.transport(),
+      maximumPacketSize: () => this.session.connack?.properties?.maximumPacketSize,
+      unsendable: (packet, error) => this.step({ type: 'unsendable', packet, error, token: this.sendingToken }),
+      sending: (packet) => hooks.onPacketOut(packet),
+      wrote: () => host.wrote(),
+    }, log);
+    this.deliveries = new Deliveries(
+      { maxUnackedMessages: options.maxUnackedMessages ?? DEFAULT_MAX_UNACKED_MESSAGES, customHandleAcks: options.protocolVersion === 5 ? options.customHandleAcks : undefined },
+      {
+        message: (packet) => hooks.onMessage(packet),
+        acknowledge: (ackId, reasonCode) => this.step({ type: 'acknowledge', ackId, reasonCode }),
+        error: (error) => hooks.onEvent({ type: 'error', error }),
+        holdReading: () => host.applyPause(),
+        handleMessage: hooks.handleMessage && (() => hooks.handleMessage?.()),
+      },
+    );
+  }
+
+  /** The token of the QoS 0 publish being written (it settles when written, or fails unsendable). */
+  private sendingToken?: Token;
+
+  /** MQTT 5 enhanced authentication: challenges and re-authentication. */
+  private get auth(): AuthFlow {
+    return (this.authFlow ??= new AuthFlow({
+      step: (input) => this.step(input),
+      handler: () => this.hooks.handleAuth?.() ?? this.options.handleAuth,
+      generation: () => this.host.generation(),
+      log: this.log,
+    }));
+  }
+
+  /** Hands a command to the session; `settler` is called once when it completes or fails. */
+  submit(request: CommandRequest, settler: Settler): void {
+    const token = this.nextToken++;
+    this.settlers.set(token, settler);
+    (request as Command).token = token;
+    const stored = request.type === 'publish' && request.qos > 0 ? settler.stored : undefined;
+    if (stored && this.stores.hasOutgoingStore) this.stores.awaitStored(token, stored);
+    this.step(request as Command);
+    // Without an outgoingStore the session's in-flight table (or queue) is the store.
+    if (stored && !this.stores.hasOutgoingStore) stored();
+  }
+
+  reauthenticate(properties: AuthProperties | undefined, settler: AuthSettler): void {
+    this.auth.reauthenticate(properties, settler);
+  }
+
+  /** A decoded packet from the broker. */
+  received(packet: Packet): void {
+    if (this.log.enabled) this.log('received %s', packet.cmd);
+    this.hooks.onPacketIn(packet);
+    this.stores.incoming(packet);
+    this.step({ type: 'packet', packet });
+  }
+
+  /** The transport is gone: what it did not write is lost, queued deliveries are dropped, the session knows. */
+  closed(ending: boolean): void {
+    this.deliveries.connectionLost();
+    this.wire.discard(ending, aborted);
+    this.step({ type: 'closed' });
+  }
+
+  /** Why the connection ended, for a re-authentication waiting on it. */
+  lost(cause: Error): void {
+    this.authFlow?.closed(cause);
+  }
+
+  flush(): void {
+    this.wire.flush();
+  }
+
+  step(input: SessionInput): void {
+    // The time only ages MQTT 5 publishes with a Message Expiry Interval: no clock read otherwise.
+    const outputs = this.session.step(input, this.options.protocolVersion === 5 ? this.scheduler.now() : undefined);
+    // Packets first (with the outgoingStore bookkeeping, in output order), then settles and
+    // events. A callback or 'connect' listener that publishes runs a nested step, whose packets
+    // must queue behind this step's (re-sends after a CONNACK, commands drained after an ack):
+    // otherwise new traffic overtakes them on the wire [MQTT-4.6.0-1].
+    for (let i = 0; i < outputs.length; i++) {
+      const output = outputs[i];
+      if (output.type === 'send') this.send(output.packet, output.token);
+      else if (output.type === 'settle' && (output.token === undefined || this.settlers.has(output.token))) this.stores.forget(output.result);
+    }
+    // An app callback or listener that throws must not cost the outputs after it (a settle, a
+    // delivery): they all run, and the first error is rethrown on a later turn, as RxJS does.
+    let thrown: { error: unknown } | undefined;
+    for (let i = 0; i < outputs.length; i++) {
+      if (outputs[i].type === 'send') continue;
+      try {
+        this.execute(outputs[i]);
+      } catch (error) {
+        thrown ??= { error };
+      }
+    }
+    this.host.stepped();
+    if (thrown) reportUnhandledError(thrown.error);
+  }
+
+  private send(packet: Packet, token: Token | undefined): void {
+    this.sendingToken = token;
+    this.wire.write(packet);
+    this.sendingToken = undefined;
+  }
+
+  private execute(output: SessionOutput): void {
+    const { host, hooks } = this;
+    switch (output.type) {
+      case 'send':
+        return this.send(output.packet, output.token);
+      case 'connected':
+        return host.advance({ type: 'connected', connack: output.connack });
+      case 'refused':
+        host.redirect(output.connack.reasonCode, output.connack.properties?.serverReference);
+        host.advance({ type: 'refused', retryable: isRetryableConnack(output.error.reasonCode ?? 0) });
+        return host.advance({ type: 'drop', error: output.error });
+      case 'deliver':
+        return this.deliveries.push(output.packet as IPublishPacket, output.ackId);
+      case 'settle':
+        return this.settle(output.token, output.result, output.error);
+      case 'pingResponse':
+        return host.pong();
+      case 'protocolError':
+      case 'failed':
+        return host.advance({ type: 'drop', error: output.error });
+      case 'serverDisconnect': {
+        const { packet } = output;
+        host.redirect(packet.reasonCode, packet.properties?.serverReference);
+        hooks.onEvent({ type: 'disconnect', packet });
+        host.advance({ type: 'serverClosing', cause: new ServerDisconnectError(packet.reasonCode ?? 0, packet.properties?.reasonString) });
+        return host.closeTransport();
+      }
+      case 'close':
+        return host.closeTransport();
+      case 'error':
+        return hooks.onEvent({ type: 'error', error: output.error });
+      case 'dropped':
+        this.log('offline queue full (%s): dropped a publish to %s', output.error.limit, output.topic);
+        hooks.onEvent(output);
+        // 'error' makes an overflow a failure the app hears about, besides the publish's own error.
+        if (output.policy === 'error') hooks.onEvent({ type: 'error', error: output.error });
+        return;
+      case 'authChallenge':
+        return this.auth.challenge(output.packet);
+      case 'reauthenticated':
+        return this.auth.succeeded(output.packet);
+      case 'reauthRefused':
+        return this.auth.failed(output.error);
+      case 'authFailed':
+        this.auth.failed(output.error);
+        return host.advance({ type: 'drop', error: output.error });
+      case 'resubscribeFailed':
+        this.log('resubscribe to %s refused (code %d)', output.topic, output.reasonCode);
+        hooks.onResubscribeFailed(output.error);
+        return hooks.onEvent({ type: 'error', error: output.error });
+      default: {
+        const unexpected: never = output;
+        throw new Error(`unhandled session output ${String(unexpected)}`);
+      }
+    }
+  }
+
+  private settle(token: Token | undefined, result: SettleResult | undefined, error: MqttError | undefined): void {
+    const settler = token === undefined ? undefined : this.settlers.get(token);
+    if (!settler) return;
+    this.settlers.delete(token!);
+    this.stores.settled(token!);
+    // A QoS 0 publish settles "when written": wait for the flush that carries it, and fail it if
+    // the transport closes before that flush (its bytes are discarded, never written).
+    const needsWrite = !error && result?.type === 'publish' && result.messageId === undefined;
+    const run = (lost?: Error) => (error ? settler.reject(error) : needsWrite && lost ? settler.reject(lost) : settler.resolve(result));
+    this.wire.afterWrite(run);
+  }
+}
