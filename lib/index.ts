@@ -18,7 +18,9 @@ export { DefaultMessageIdProvider, UniqueMessageIdProvider } from './session/mes
 export * from './errors.js';
 export type { MqttMessage } from './inbound/message.js';
 export { decodeMessage, json, raw, utf8, type Codec, type Decoded } from './protocol/payload-codecs.js';
-export type { ClientOptions, WillOptions, ConnectProperties, HandleMessage, HandleAuth, AuthAnswer, CustomHandleAcks, ServerAddress, ReconnectOptions, ReconnectPolicy } from './options/options.js';
+export type { ClientOptions, WillOptions, ServerAddress, ReconnectOptions, ReconnectPolicy } from './options/client-options.js';
+export type { HandleMessage, HandleAuth, AuthAnswer, CustomHandleAcks } from './options/handlers.js';
+export type { ConnectProperties } from './session/connect-properties.js';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions, type BackoffPolicy } from './connection/backoff-policy.js';
 export type { BeforeConnect, BeforeConnectContext, BeforeConnectResult } from './connection/before-connect.js';
 export type { OfflineQueueOptions, OverflowPolicy } from './options/offline-queue-options.js';

@@ -13,7 +13,8 @@ import { ClientClosedError, MqttError, PacketTooLargeError, ServerDisconnectErro
 import { Inbox } from '../inbound/inbox.js';
 import { KeepaliveTimer } from './keepalive-timer.js';
 import { createLogger, customLogger, redactPacket, redactWhenPrinted, type Logger } from '../log.js';
-import { connectProperties, enforcedReceiveMaximum, incomingPacketLimit, type HandleAuth, type HandleMessage, type ResolvedOptions } from '../options/options.js';
+import { connectProperties, enforcedReceiveMaximum, incomingPacketLimit } from '../session/connect-properties.js';
+import type { HandleAuth, HandleMessage, ResolvedOptions } from '../options/options.js';
 import { readStore } from '../stores/read-store.js';
 import { isRetryableConnack } from './refusal.js';
 import { Outbox, totalLength } from './outbox.js';
