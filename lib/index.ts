@@ -8,7 +8,8 @@ import { Store } from './stores/store.js';
 import * as errors from './errors.js';
 
 export { connect, connectAsync } from './compat/connect.js';
-export { MqttClient, MqttClient as Client, type ISubscriptionGrant, type StreamBuilder } from './compat/compat.js';
+export { MqttClient, MqttClient as Client, type StreamBuilder } from './compat/compat.js';
+export type { ISubscriptionGrant } from './compat/compat-subscribe.js';
 export { RxMqttClient, type PublishResult, type ClientTopicOptions, type MessagesOptions } from './client/client.js';
 export type { AckableMessage } from './inbound/ack-holds.js';
 export type { OutgoingMessage, PublishAllOptions, PublishAllResult } from './client/publish-all.js';
