@@ -5,7 +5,8 @@
  */
 import type { Options } from 'yargs';
 import type { ClientOptions, UserProperties, WillOptions } from '../lib/index.js';
-import { parseBrokerUrl, resolveOptions } from '../lib/options/options.js';
+import { parseBrokerUrl } from '../lib/options/broker-url.js';
+import { resolveOptions } from '../lib/options/options.js';
 import { UsageError } from './errors.js';
 
 /** The parsed connection flags (yargs' camel-cased keys). */

@@ -3,44 +3,11 @@
  * same `code` field for bad arguments), so callers can branch on `err.code` instead of parsing text.
  * Messages never contain passwords or authentication data.
  */
+import type { MqttErrorCode } from './errors/error-codes.js';
+import { connackReason } from './protocol/reason-codes.js';
 
-export type MqttErrorCode =
-  | 'ERR_INVALID_ARGUMENT'
-  | 'ERR_PROTOCOL'
-  /** rxmqtt itself failed while handling a packet (a client bug): the connection is dropped. */
-  | 'ERR_INTERNAL'
-  | 'ERR_CONNACK'
-  | 'ERR_SUBACK'
-  | 'ERR_UNSUBACK'
-  | 'ERR_PUBLISH'
-  | 'ERR_CONNECT_TIMEOUT'
-  | 'ERR_KEEPALIVE_TIMEOUT'
-  | 'ERR_CONNECTION_CLOSED'
-  | 'ERR_CLIENT_CLOSED'
-  | 'ERR_MESSAGE_REMOVED'
-  | 'ERR_SERVER_DISCONNECT'
-  | 'ERR_TRANSPORT'
-  /** The `beforeConnect` hook threw or rejected (its error is the `cause`). */
-  | 'ERR_BEFORE_CONNECT'
-  /** The reconnect policy's `maxAttempts` retries all failed (the last failure is the `cause`). */
-  | 'ERR_RECONNECT_EXHAUSTED'
-  | 'ERR_PACKET_TOO_LARGE'
-  /** The bounded offline queue (`offlineQueue`) was full: this publish was dropped. */
-  | 'ERR_QUEUE_FULL'
-  /** The MQTT 5 broker's CONNACK rules out what this command asks for: it was not sent. */
-  | 'ERR_NOT_SUPPORTED_BY_SERVER'
-  /** A publish waited offline longer than its MQTT 5 Message Expiry Interval: it was not sent. */
-  | 'ERR_MESSAGE_EXPIRED'
-  /** No reply to an MQTT 5 `request()` arrived within its `timeout`. */
-  | 'ERR_REQUEST_TIMEOUT'
-  /** MQTT 5 enhanced authentication failed or cannot start (no handleAuth, no method, interrupted). */
-  | 'ERR_AUTH'
-  /** An MQTT 5 publish with an empty topic named a Topic Alias not registered on this connection. */
-  | 'ERR_TOPIC_ALIAS'
-  /** The acknowledgement awaited by the `awaitAck` operator (PUBACK, PUBCOMP...) did not arrive in time. */
-  | 'ERR_ACK_TIMEOUT'
-  /** A message payload could not be decoded by its codec (`decodePayload`, `topic(filter, { codec })`). */
-  | 'ERR_DECODE';
+export type { MqttErrorCode };
+export { connackReason };
 
 export interface MqttErrorOptions {
   reasonCode?: number;
@@ -277,41 +244,4 @@ export class InvalidArgumentError extends TypeError {
     super(message, options);
     this.name = 'InvalidArgumentError';
   }
-}
-
-const CONNACK_V3_REASONS: Record<number, string> = {
-  1: 'unacceptable protocol version',
-  2: 'identifier rejected',
-  3: 'server unavailable',
-  4: 'bad user name or password',
-  5: 'not authorized',
-};
-
-const CONNACK_V5_REASONS: Record<number, string> = {
-  0x80: 'unspecified error',
-  0x81: 'malformed packet',
-  0x82: 'protocol error',
-  0x83: 'implementation specific error',
-  0x84: 'unsupported protocol version',
-  0x85: 'client identifier not valid',
-  0x86: 'bad user name or password',
-  0x87: 'not authorized',
-  0x88: 'server unavailable',
-  0x89: 'server busy',
-  0x8a: 'banned',
-  0x8c: 'bad authentication method',
-  0x90: 'topic name invalid',
-  0x95: 'packet too large',
-  0x97: 'quota exceeded',
-  0x99: 'payload format invalid',
-  0x9a: 'retain not supported',
-  0x9b: 'QoS not supported',
-  0x9c: 'use another server',
-  0x9d: 'server moved',
-  0x9f: 'connection rate exceeded',
-};
-
-/** Human-readable text for a CONNACK return code (3.1.1) or reason code (5.0). */
-export function connackReason(code: number): string {
-  return CONNACK_V3_REASONS[code] ?? CONNACK_V5_REASONS[code] ?? 'unknown reason';
 }

@@ -8,7 +8,8 @@ import { Store } from './stores/store.js';
 import * as errors from './errors.js';
 
 export { connect, connectAsync } from './compat/connect.js';
-export { MqttClient, MqttClient as Client, type ISubscriptionGrant, type StreamBuilder } from './compat/compat.js';
+export { MqttClient, MqttClient as Client, type StreamBuilder } from './compat/compat.js';
+export type { ISubscriptionGrant } from './compat/compat-subscribe.js';
 export { RxMqttClient, type PublishResult, type ClientTopicOptions, type MessagesOptions } from './client/client.js';
 export type { AckableMessage } from './inbound/ack-holds.js';
 export type { OutgoingMessage, PublishAllOptions, PublishAllResult } from './client/publish-all.js';
@@ -18,7 +19,9 @@ export { DefaultMessageIdProvider, UniqueMessageIdProvider } from './session/mes
 export * from './errors.js';
 export type { MqttMessage } from './inbound/message.js';
 export { decodeMessage, json, raw, utf8, type Codec, type Decoded } from './protocol/payload-codecs.js';
-export type { ClientOptions, WillOptions, ConnectProperties, HandleMessage, HandleAuth, AuthAnswer, CustomHandleAcks, ServerAddress, ReconnectOptions, ReconnectPolicy } from './options/options.js';
+export type { ClientOptions, WillOptions, ServerAddress, ReconnectOptions, ReconnectPolicy } from './options/client-options.js';
+export type { HandleMessage, HandleAuth, AuthAnswer, CustomHandleAcks } from './options/handlers.js';
+export type { ConnectProperties } from './session/connect-properties.js';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions, type BackoffPolicy } from './connection/backoff-policy.js';
 export type { BeforeConnect, BeforeConnectContext, BeforeConnectResult } from './connection/before-connect.js';
 export type { OfflineQueueOptions, OverflowPolicy } from './options/offline-queue-options.js';

@@ -3,18 +3,20 @@
  * Observable API (`topic()`, `publish$()`, `state$`...) on the same object. It holds no protocol
  * logic: every call is translated to the Observable client underneath.
  */
-import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import type { Subscription } from 'rxjs';
 import type { AckableMessage } from '../inbound/ack-holds.js';
 import { RxMqttClient, type ClientHooks, type ClientTopicOptions, type MessagesOptions, type PublishResult } from '../client/client.js';
-import type { IAuthPacket, IPublishPacket, ISubscription, Packet } from '../protocol/codec.js';
-import { normaliseEnd, normalisePublish, normaliseSubscribe, normaliseUnsubscribe, type Callback } from './compat-args.js';
+import type { IAuthPacket, IPublishPacket, Packet } from '../protocol/codec.js';
+import { normaliseEnd, normalisePublish, type Callback } from './compat-args.js';
+import { CompatEventEmitter } from './compat-events.js';
+import { subscribeWithCallback, unsubscribeWithCallback, type ISubscriptionGrant } from './compat-subscribe.js';
 import type { Codec } from '../protocol/payload-codecs.js';
 import type { DecodeError } from '../errors.js';
 import type { MqttMessage } from '../inbound/message.js';
 import { createLogger } from '../log.js';
-import { resolveOptions, type AuthAnswer, type ClientOptions, type HandleAuth, type HandleMessage, type ResolvedOptions } from '../options/options.js';
+import { resolveOptions, type ResolvedOptions } from '../options/options.js';
+import type { ClientOptions } from '../options/client-options.js';
+import type { AuthAnswer, HandleAuth, HandleMessage } from '../options/handlers.js';
 import { requestPromise, type RequestOptions, type RequestPayload, type RespondOptions, type ResponseHandler } from '../client/request-response.js';
 import type { AuthProperties } from '../session/types.js';
 import type { OutgoingMessage, PublishAllOptions, PublishAllResult } from '../client/publish-all.js';
@@ -22,22 +24,12 @@ import type { ClientEvent, ConnectionState } from '../connection/connection-stat
 import { streamBuilderTransport } from '../transport/select.js';
 import type { TransportFactory } from '../transport/transport.js';
 import type { PublishOptions } from '../options/validate.js';
-import type { Observable } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 
 const log = createLogger('client');
 
 /** MQTT.js streamBuilder: returns a connected (or connecting) duplex for each attempt. */
 export type StreamBuilder = (client: MqttClient) => Duplex;
-
-/** One granted entry of a SUBACK, as MQTT.js's subscribe callback reports it. */
-export interface ISubscriptionGrant {
-  topic: string;
-  /** Granted QoS, or the failure code (128, or an MQTT 5 reason code >= 0x80). */
-  qos: number;
-  nl?: boolean;
-  rap?: boolean;
-  rh?: number;
-}
 
 /** Transport factories made by `connect()` (as opposed to user stream builders). */
 const transportFactories = new WeakSet<TransportFactory>();
@@ -47,11 +39,9 @@ export function asTransportFactory(factory: TransportFactory): TransportFactory 
   return factory;
 }
 
-export class MqttClient extends EventEmitter {
-  readonly options: ResolvedOptions;
+export class MqttClient extends CompatEventEmitter {
+  override readonly options: ResolvedOptions;
   private readonly client: RxMqttClient;
-  /** The Observable subscriptions behind 'message', 'packetsend' and 'packetreceive' listeners, made for the first one. */
-  private lazy?: Map<string, Subscription>;
 
   constructor(streamBuilder: StreamBuilder | TransportFactory, options: ClientOptions = {}) {
     super();
@@ -60,14 +50,11 @@ export class MqttClient extends EventEmitter {
       ? (streamBuilder as TransportFactory)
       : streamBuilderTransport(() => (streamBuilder as StreamBuilder)(this));
     this.client = new RxMqttClient(this.options, transport, new FacadeHooks(this));
-    // Shared functions, called with the emitter as `this`: no closures per client.
-    this.on('newListener', listenLazily);
-    this.on('removeListener', unlistenWhenLast);
     if (!this.options.manualConnect) this.connect();
   }
 
   /** The Observable client underneath (state$, topic(), publish$...). */
-  get rx(): RxMqttClient {
+  override get rx(): RxMqttClient {
     return this.client;
   }
 
@@ -156,24 +143,6 @@ export class MqttClient extends EventEmitter {
     });
   }
 
-  get connected(): boolean {
-    return this.state.status === 'connected';
-  }
-
-  get reconnecting(): boolean {
-    const state = this.state;
-    return state.status === 'reconnecting' || (state.status === 'connecting' && state.attempt > 1);
-  }
-
-  get disconnecting(): boolean {
-    return this.state.status === 'disconnecting';
-  }
-
-  get disconnected(): boolean {
-    const { status } = this.state;
-    return status === 'offline' || status === 'closed' || status === 'reconnecting';
-  }
-
   connect(): this {
     this.client.connect();
     return this;
@@ -196,22 +165,7 @@ export class MqttClient extends EventEmitter {
   }
 
   subscribe(topics: string | string[] | Record<string, unknown>, options?: unknown, callback?: Callback<ISubscriptionGrant[]>): this {
-    const args = normaliseSubscribe(topics, options, callback);
-    const cb = args.callback as Callback<ISubscriptionGrant[]> | undefined;
-    if (args.error) {
-      const error = args.error;
-      queueMicrotask(() => (cb ? cb(error) : log('subscribe failed: %s', error.message)));
-      return this;
-    }
-    this.client.subscribe$(args.subscriptions, args.properties).subscribe({
-      next: ({ granted, refused }) => {
-        // MQTT.js v5 calls back with an error when the SUBACK refuses a filter, so `if (err)` sees
-        // the refusal; the grants still say which filters were refused, and how.
-        if (cb) cb(refused ?? null, toGrants(args.subscriptions, granted));
-        else if (refused) log('subscribe failed: %s', refused.message);
-      },
-      error: (error: Error) => (cb ? cb(error) : log('subscribe failed: %s', error.message)),
-    });
+    subscribeWithCallback(this.client, topics, options, callback);
     return this;
   }
 
@@ -222,17 +176,7 @@ export class MqttClient extends EventEmitter {
   }
 
   unsubscribe(topics: string | string[], options?: unknown, callback?: Callback<Packet | undefined>): this {
-    const args = normaliseUnsubscribe(topics, options, callback);
-    const cb = args.callback as Callback<Packet | undefined> | undefined;
-    if (args.error) {
-      const error = args.error;
-      queueMicrotask(() => (cb ? cb(error) : log('unsubscribe failed: %s', error.message)));
-      return this;
-    }
-    this.client.unsubscribe$(args.topics, args.properties).subscribe({
-      next: (packet) => cb?.(null, packet),
-      error: (error: Error) => (cb ? cb(error) : log('unsubscribe failed: %s', error.message)),
-    });
+    unsubscribeWithCallback(this.client, topics, options, callback);
     return this;
   }
 
@@ -303,59 +247,6 @@ export class MqttClient extends EventEmitter {
   getLastMessageId(): number | null {
     return this.client.getLastMessageId();
   }
-
-  private onEvent(event: ClientEvent): void {
-    switch (event.type) {
-      case 'connect': {
-        // MQTT.js reports a v5 Assigned Client Identifier in client.options.clientId.
-        const assigned = event.connack.properties?.assignedClientIdentifier;
-        if (assigned) this.options.clientId = assigned;
-        this.emit('connect', event.connack);
-        return;
-      }
-      case 'error':
-        // An 'error' with no listener would crash the host process: log it instead.
-        if (this.listenerCount('error') > 0) this.emit('error', event.error);
-        else log('error (no listener): %s', event.error.message);
-        return;
-      case 'disconnect':
-        this.emit('disconnect', event.packet);
-        return;
-      case 'end':
-        return; // emitted by end() after its callback, as MQTT.js does
-      case 'dropped':
-        // rxmqtt: the bounded offline queue dropped a publish (MQTT.js has no such queue).
-        this.emit('dropped', event.error);
-        return;
-      case 'reconnect':
-      case 'close':
-      case 'offline':
-        this.emit(event.type);
-        return;
-      default: {
-        const unexpected: never = event;
-        log('unknown event %o', unexpected);
-      }
-    }
-  }
-
-  /** The last listener of a lazily wired event left: stop paying for it (and let the Subject go unobserved). */
-  private unlisten(event: string): void {
-    this.lazy?.get(event)?.unsubscribe();
-    this.lazy?.delete(event);
-  }
-
-  /** Packet and message events cost something per packet: wire them only when someone listens. */
-  private listenLazily(event: string): void {
-    if (this.lazy?.has(event)) return;
-    if (event === 'message') {
-      (this.lazy ??= new Map()).set(event, this.client.messages$.subscribe((m) => this.emit('message', m.topic, m.payload, m.packet)));
-    } else if (event === 'packetsend') {
-      (this.lazy ??= new Map()).set(event, this.client.packetsOut$.subscribe((p) => this.emit('packetsend', p)));
-    } else if (event === 'packetreceive') {
-      (this.lazy ??= new Map()).set(event, this.client.packetsIn$.subscribe((p) => this.emit('packetreceive', p)));
-    }
-  }
 }
 
 /** What the Observable client asks the facade: prototype methods, not a closure per hook for every client. */
@@ -377,18 +268,4 @@ class FacadeHooks implements ClientHooks {
   onEvent(event: ClientEvent): void {
     this.facade['onEvent'](event);
   }
-}
-
-/** The 'newListener' listener of every client (EventEmitter calls it with the client as `this`). */
-function listenLazily(this: MqttClient, event: string): void {
-  this['listenLazily'](event);
-}
-
-/** The 'removeListener' listener of every client. */
-function unlistenWhenLast(this: MqttClient, event: string): void {
-  if (this.listenerCount(event) === 0) this['unlisten'](event);
-}
-
-function toGrants(subscriptions: ISubscription[], granted: number[]): ISubscriptionGrant[] {
-  return subscriptions.map((sub, i) => ({ ...sub, qos: granted[i] ?? 0x80 }));
 }

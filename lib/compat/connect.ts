@@ -1,5 +1,6 @@
 import { asTransportFactory, MqttClient } from './compat.js';
-import { resolveOptions, type ClientOptions } from '../options/options.js';
+import { resolveOptions } from '../options/options.js';
+import type { ClientOptions } from '../options/client-options.js';
 import { platformDefaults } from '../platform/platform-defaults.js';
 import { transportFor } from '../transport/select.js';
 

@@ -6,7 +6,7 @@
 import type { IAuthPacket } from '../protocol/codec.js';
 import { AuthError, type MqttError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { AuthAnswer, HandleAuth } from '../options/options.js';
+import type { AuthAnswer, HandleAuth } from '../options/handlers.js';
 import type { AuthProperties, SessionInput } from '../session/types.js';
 
 /** DISCONNECT reason codes a client may send (3.14.2.1: 0x87 and 0x8C are the Server's). */

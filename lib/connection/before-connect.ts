@@ -4,7 +4,8 @@
  * turns its answer, or its failure, into plain data for `connection.ts`. It never rejects.
  */
 import { InvalidArgumentError, MqttError } from '../errors.js';
-import { serverOfUrl, type ServerAddress } from '../options/options.js';
+import { serverOfUrl } from '../options/broker-url.js';
+import type { ServerAddress } from '../options/client-options.js';
 
 export interface BeforeConnectContext {
   /** The attempt about to be made: 1 for the first connect, then one more per attempt. */

@@ -4,7 +4,7 @@
  * what the link asks of the connection shell (`LinkHost`).
  */
 import type { SubackError } from '../errors.js';
-import type { HandleAuth, HandleMessage } from '../options/options.js';
+import type { HandleAuth, HandleMessage } from '../options/handlers.js';
 import type { IDisconnectPacket, IPublishPacket, Packet } from '../protocol/codec.js';
 import type { SettleResult } from '../session/types.js';
 import type { Transport } from '../transport/transport.js';

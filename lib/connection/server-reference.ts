@@ -4,7 +4,9 @@
  * Reference property. Following it is opt-in (`followServerReference`): a broker that could send
  * us anywhere is a trust decision the application makes, not the client.
  */
-import { serverOfUrl, type ResolvedOptions, type ServerAddress } from '../options/options.js';
+import { serverOfUrl } from '../options/broker-url.js';
+import type { ServerAddress } from '../options/client-options.js';
+import type { ResolvedOptions } from '../options/options.js';
 
 const USE_ANOTHER_SERVER = 0x9c;
 const SERVER_MOVED = 0x9d;

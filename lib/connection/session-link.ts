@@ -13,7 +13,7 @@ import { redactWhenPrinted, type Logger } from '../log.js';
 import type { ResolvedOptions } from '../options/options.js';
 import { reportUnhandledError } from '../platform/report-unhandled.js';
 import type { IPublishPacket, Packet } from '../protocol/codec.js';
-import { connectProperties, enforcedReceiveMaximum } from '../options/options.js';
+import { connectProperties, enforcedReceiveMaximum } from '../session/connect-properties.js';
 import { LazyMap } from '../session/lazy-map.js';
 import { MqttSession } from '../session/session.js';
 import type { AuthProperties, Command, SessionInput, SessionOutput, SettleResult, Token } from '../session/types.js';

@@ -7,7 +7,7 @@
  * iterator) and says whether any stands.
  */
 import type { IPublishPacket } from '../protocol/codec.js';
-import type { CustomHandleAcks, HandleMessage } from '../options/options.js';
+import type { CustomHandleAcks, HandleMessage } from '../options/handlers.js';
 import { LazySet } from '../session/lazy-map.js';
 import { AckHolds } from './ack-holds.js';
 import { Inbox } from './inbox.js';

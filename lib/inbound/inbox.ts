@@ -5,7 +5,7 @@
  * Without those hooks, messages pass straight through with no queue.
  */
 import type { IPublishPacket } from '../protocol/codec.js';
-import type { CustomHandleAcks, HandleMessage } from '../options/options.js';
+import type { CustomHandleAcks, HandleMessage } from '../options/handlers.js';
 
 export interface InboxHooks {
   /** Emit the message to the app (routing, 'message' event); `ackId` is the delivery's, if it needs an ack. */

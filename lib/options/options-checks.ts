@@ -3,7 +3,7 @@
  * CONNECT, on every attempt: they throw an InvalidArgumentError at the call instead.
  */
 import { InvalidArgumentError } from '../errors.js';
-import type { ClientOptions } from './options.js';
+import type { ClientOptions } from './client-options.js';
 import { validateTopic } from '../protocol/topic.js';
 
 /** Client id, user name and password: strings (a password may be a Buffer) [MQTT-3.1.3-1/-11/-12]. */

@@ -4,7 +4,6 @@
  */
 import type { ISubscription, QoS } from '../protocol/codec.js';
 import { InvalidArgumentError } from '../errors.js';
-import { checkQos } from './options.js';
 import type { PublishProperties } from '../session/types.js';
 import { validateFilter, validateTopic } from '../protocol/topic.js';
 
@@ -121,6 +120,10 @@ export function toSubscription(topic: string, options: SubscribeOptions): ISubsc
 export function toBuffer(payload: string | Buffer | Uint8Array): Buffer | string {
   if (typeof payload === 'string' || Buffer.isBuffer(payload)) return payload;
   return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+}
+
+function checkQos(qos: unknown): qos is QoS {
+  return qos === 0 || qos === 1 || qos === 2;
 }
 
 function describe(value: unknown): string {

@@ -8,7 +8,7 @@
  * connect({ path: '/mqtt' }); // wss://app.example:8443/mqtt
  * ```
  */
-import type { ClientOptions } from '../options/options.js';
+import type { ClientOptions } from '../options/client-options.js';
 
 export function platformDefaults(options: ClientOptions): ClientOptions {
   const page = pageUrl();

@@ -10,16 +10,17 @@
  */
 import { asyncScheduler, Observable, type SchedulerLike, type Subscriber } from 'rxjs';
 import type { ISubscription } from '../protocol/codec.js';
-import { ClientClosedError, InvalidArgumentError, type MqttError, type SubackError } from '../errors.js';
+import { ClientClosedError, type SubackError } from '../errors.js';
 import type { MqttMessage } from '../inbound/message.js';
 import { deliver, grant, isIdentifierRefusal, mergeQos, newRoute, upgradeOptions, whenGranted, withoutIdentifier, type Route, type SubscribeProperties } from './route.js';
 import { RetainedMessages } from './route-retained.js';
 import { TopicRouter } from './router.js';
-import { checkRouteOptions, type RouteOptions, type RouteSettings } from './topic-options.js';
+import { checkTopicOptions, type RouteOptions, type RouteSettings } from './topic-options.js';
 import type { SettleResult } from '../session/types.js';
-import { ByTopic, IdRoutes, isSubscriptionIdentifier } from './subscription-ids.js';
+import { ByTopic, IdRoutes } from './subscription-ids.js';
+import { identify, releaseIdentifier } from './route-identifiers.js';
 import { stripSharePrefix } from '../protocol/topic.js';
-import { checkSubscription, toSubscription, type SubscribeOptions } from '../options/validate.js';
+import { toSubscription, type SubscribeOptions } from '../options/validate.js';
 
 export type { RouteOptions, RouteSettings, TopicOptions } from './topic-options.js';
 
@@ -62,7 +63,7 @@ export class TopicRoutes {
    */
   observe(filter: string, options: RouteOptions = {}, onSubscribed?: () => void): Observable<MqttMessage> {
     return new Observable<MqttMessage>((subscriber) => {
-      const invalid = this.check(filter, options);
+      const invalid = this.commands.isOpen() ? checkTopicOptions(filter, options) : new ClientClosedError();
       if (invalid) {
         subscriber.error(invalid);
         return undefined;
@@ -136,7 +137,7 @@ export class TopicRoutes {
     for (const route of [...this.routes.values()]) {
       // close() also cancels a lingering UNSUBSCRIBE: the session ends, nothing is left to undo.
       this.close(route);
-      this.release(route);
+      releaseIdentifier(this.ids, route);
       for (const subscriber of [...route.subscribers]) subscriber.complete();
     }
   }
@@ -148,18 +149,6 @@ export class TopicRoutes {
   /** How many Subscription Identifiers are taken (live or unsubscribing routes, `subscribe()` ones). */
   get identifiers(): number {
     return this.ids.size;
-  }
-
-  private check(filter: string, options: RouteOptions): MqttError | InvalidArgumentError | undefined {
-    if (!this.commands.isOpen()) return new ClientClosedError();
-    if (options === null || typeof options !== 'object') return new InvalidArgumentError('options must be an object');
-    const invalid = checkRouteOptions(options);
-    if (invalid) return invalid;
-    const id = options.properties?.subscriptionIdentifier;
-    if (id !== undefined && !isSubscriptionIdentifier(id)) {
-      return new InvalidArgumentError(`subscriptionIdentifier must be an integer from 1 to 268435455, got ${String(id)}`);
-    }
-    return checkSubscription(toSubscription(filter, options));
   }
 
   private open(filter: string, options: RouteOptions, first: Subscriber<MqttMessage>): Route {
@@ -204,8 +193,10 @@ export class TopicRoutes {
     this.send(route, upgradeOptions(raised));
   }
 
-  private subscribe(route: Route, identify: boolean): void {
-    const properties = this.identify(route, route.options.properties, identify);
+  private subscribe(route: Route, allocate: boolean): void {
+    // No identifier where the connection has none (v3/v4, or a CONNACK ruling them out).
+    const available = this.commands.identifiersAvailable();
+    const properties = available ? identify(this.ids, route, route.options.properties, allocate) : route.options.properties;
     if (properties instanceof Error) {
       this.fail(route, properties);
       return;
@@ -221,7 +212,7 @@ export class TopicRoutes {
       if (error instanceof ClientClosedError || this.routes.get(filter) !== route) return;
       // The CONNACK that came after the SUBSCRIBE was queued rules identifiers out: topic routing.
       if (isIdentifierRefusal(error) && route.options.properties?.subscriptionIdentifier === undefined) {
-        this.release(route);
+        releaseIdentifier(this.ids, route);
         this.subscribe(route, false);
         return;
       }
@@ -231,32 +222,12 @@ export class TopicRoutes {
     });
   }
 
-  /**
-   * The SUBSCRIBE properties of `route`, with the identifier that routes its copies: the
-   * caller's, or a fresh one when identifiers are available and `identify` allows. Sets the
-   * route's `id` and `routing`. Each route gets its own properties object, which the session
-   * keeps per filter, so a resubscribe after a reconnect sends the same id again.
-   */
-  private identify(route: Route, properties: SubscribeProperties, identify: boolean): SubscribeProperties | InvalidArgumentError {
-    if (!this.commands.identifiersAvailable()) return properties; // v3/v4 send no properties at all
-    const own = properties?.subscriptionIdentifier;
-    if (own !== undefined && !this.ids.reserve(own)) {
-      return new InvalidArgumentError(`Subscription Identifier ${own} is already used by another subscription`);
-    }
-    const id = own ?? (identify ? this.ids.allocate() : undefined);
-    if (id === undefined) return properties;
-    route.id = id;
-    route.routing = 'id';
-    this.ids.bind(id, route);
-    return own === undefined ? { ...properties, subscriptionIdentifier: id } : properties;
-  }
-
   private unsubscribe(route: Route): void {
     const { filter } = route;
     this.unsubscribing.set(filter, []);
     this.commands.unsubscribe(filter, () => {
       // Only now can no copy name the route's id any more: it may go to another stream.
-      this.release(route);
+      releaseIdentifier(this.ids, route);
       const waiting = this.unsubscribing.get(filter) ?? [];
       this.unsubscribing.delete(filter);
       for (const next of waiting) if (this.routes.get(filter) === next) next.deferred?.();
@@ -287,12 +258,12 @@ export class TopicRoutes {
       return;
     }
     if (this.commands.isOpen()) this.unsubscribe(route);
-    else this.release(route);
+    else releaseIdentifier(this.ids, route);
   }
 
   private fail(route: Route, error: Error): void {
     this.close(route);
-    this.release(route);
+    releaseIdentifier(this.ids, route);
     for (const subscriber of [...route.subscribers]) subscriber.error(error);
   }
 
@@ -302,13 +273,5 @@ export class TopicRoutes {
     this.routes.delete(route.filter);
     this.router.remove(route.filter, route);
     if (route.routing === 'id') this.ids.unbind(route.id as number, route);
-  }
-
-  /** Frees the route's identifier (its subscription is gone), unless `subscribe()` uses it too. */
-  private release(route: Route): void {
-    if (route.id === undefined) return;
-    this.ids.release(route.id, route);
-    route.id = undefined;
-    route.routing = 'topic';
   }
 }

@@ -4,7 +4,8 @@
 import type { Codec } from '../protocol/payload-codecs.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { SchedulerLike } from 'rxjs';
-import type { SubscribeOptions } from '../options/validate.js';
+import { checkSubscription, toSubscription, type SubscribeOptions } from '../options/validate.js';
+import { isSubscriptionIdentifier } from './subscription-ids.js';
 
 export interface RouteOptions extends SubscribeOptions {
   /**
@@ -54,11 +55,23 @@ export interface RouteSettings {
 }
 
 /** Checks the route options `checkSubscription` does not cover. */
-export function checkRouteOptions(options: RouteOptions): InvalidArgumentError | undefined {
+function checkRouteOptions(options: RouteOptions): InvalidArgumentError | undefined {
   const { linger, replay } = options;
   if (linger !== undefined && !(typeof linger === 'number' && Number.isInteger(linger) && linger >= 0 && linger < 2 ** 31)) {
     return new InvalidArgumentError(`linger must be an integer number of milliseconds >= 0, got ${String(linger)}`);
   }
   if (replay !== undefined && replay !== 'retained') return new InvalidArgumentError(`replay must be 'retained', got ${String(replay)}`);
   return undefined;
+}
+
+/** Checks a `topic()` stream's filter and options: the error the stream fails with, if any. */
+export function checkTopicOptions(filter: string, options: RouteOptions): InvalidArgumentError | undefined {
+  if (options === null || typeof options !== 'object') return new InvalidArgumentError('options must be an object');
+  const invalid = checkRouteOptions(options);
+  if (invalid) return invalid;
+  const id = options.properties?.subscriptionIdentifier;
+  if (id !== undefined && !isSubscriptionIdentifier(id)) {
+    return new InvalidArgumentError(`subscriptionIdentifier must be an integer from 1 to 268435455, got ${String(id)}`);
+  }
+  return checkSubscription(toSubscription(filter, options));
 }

@@ -23,14 +23,9 @@
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { createFileWhole, syncDirectory, writeFully, type FileStoreFs } from './durable-file.js';
 import { encodeHeader, encodeRecord, parseLog, apply, type LogRecord } from './file-store-format.js';
 import type { IStore, StoreCallback, StorePacket } from './store.js';
-
-/** The `node:fs` functions FileStore uses (tests inject a recording or failing one). */
-export type FileStoreFs = Pick<
-  typeof nodeFs,
-  'mkdirSync' | 'openSync' | 'readFileSync' | 'writeSync' | 'fsyncSync' | 'ftruncateSync' | 'closeSync' | 'renameSync' | 'rmSync'
->;
 
 export interface FileStoreOptions {
   /**
@@ -196,18 +191,9 @@ export class FileStore implements IStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    // A new log appears whole (header included) or not at all: write aside, sync, rename.
-    const tempPath = join(this.dir, TEMP_FILE);
+    // A new log appears whole (header included) or not at all.
     const header = encodeHeader();
-    const temp = this.fs.openSync(tempPath, 'w');
-    try {
-      writeFully(this.fs, temp, header, 0);
-      this.fs.fsyncSync(temp);
-    } finally {
-      this.fs.closeSync(temp);
-    }
-    this.fs.renameSync(tempPath, this.logPath);
-    syncDirectory(this.fs, this.dir);
+    createFileWhole(this.fs, this.dir, join(this.dir, TEMP_FILE), this.logPath, header);
     const fd = this.fs.openSync(this.logPath, 'r+');
     return { fd, bytes: header };
   }
@@ -284,24 +270,3 @@ export class FileStore implements IStore {
 }
 
 function noop(): void {}
-
-function writeFully(fs: FileStoreFs, fd: number, bytes: Buffer, position: number): void {
-  // Positional writes, never O_APPEND: after a truncate the next record lands right after the last good one.
-  for (let offset = 0; offset < bytes.length; ) {
-    offset += fs.writeSync(fd, bytes, offset, bytes.length - offset, position + offset);
-  }
-}
-
-/** Makes a rename durable. Some platforms (Windows) cannot open or sync a directory: nothing to do there. */
-function syncDirectory(fs: FileStoreFs, dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw error;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}

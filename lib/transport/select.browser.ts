@@ -4,7 +4,8 @@
  */
 import type { Duplex } from 'node:stream';
 import { InvalidArgumentError } from '../errors.js';
-import type { ResolvedOptions, ServerAddress } from '../options/options.js';
+import type { ResolvedOptions } from '../options/options.js';
+import type { ServerAddress } from '../options/client-options.js';
 import { openBrowserWs, type BrowserWebSocketConstructor } from './browser-ws.js';
 import { deferredTransport } from './deferred.js';
 import { miniProgramTransport } from './mini-program.js';

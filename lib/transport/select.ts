@@ -3,7 +3,8 @@
  */
 import type { Duplex } from 'node:stream';
 import { InvalidArgumentError } from '../errors.js';
-import type { ResolvedOptions, ServerAddress } from '../options/options.js';
+import type { ResolvedOptions } from '../options/options.js';
+import type { ServerAddress } from '../options/client-options.js';
 import { streamTransport } from './stream.js';
 import { tcpTransport } from './tcp.js';
 import { tlsTransport } from './tls.js';

@@ -4,7 +4,9 @@
  * Node and the browser transport selection.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { defaultPort, type ResolvedOptions, type ServerAddress } from '../options/options.js';
+import { defaultPort } from '../options/broker-url.js';
+import type { ServerAddress } from '../options/client-options.js';
+import type { ResolvedOptions } from '../options/options.js';
 import type { TransportFactory, TransportTarget } from './transport.js';
 
 /**

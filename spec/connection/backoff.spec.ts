@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type MqttError } from '../../lib/errors.js';
-import { resolveOptions, type ClientOptions } from '../../lib/options/options.js';
+import { resolveOptions } from '../../lib/options/options.js';
+import type { ClientOptions } from '../../lib/options/client-options.js';
 import type { ConnectionState } from '../../lib/connection/connection-state.js';
 import { accepting } from '../helpers/scripted-broker.js';
 import { connected, flush, harness, type Harness } from './harness.js';

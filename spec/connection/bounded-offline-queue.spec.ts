@@ -1,7 +1,8 @@
 import type { Observable } from 'rxjs';
 import { asTransportFactory, MqttClient } from '../../lib/compat/compat.js';
 import { InvalidArgumentError, QueueFullError, type MqttError } from '../../lib/errors.js';
-import { resolveOptions, type ClientOptions } from '../../lib/options/options.js';
+import { resolveOptions } from '../../lib/options/options.js';
+import type { ClientOptions } from '../../lib/options/client-options.js';
 import type { ClientEvent } from '../../lib/connection/connection-state.js';
 import { scriptedBroker } from '../helpers/scripted-broker.js';
 import { flush, VirtualClock } from '../helpers/virtual-clock.js';

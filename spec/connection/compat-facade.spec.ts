@@ -1,6 +1,6 @@
 import { asTransportFactory, MqttClient } from '../../lib/compat/compat.js';
 import { ProtocolError, TimeoutError } from '../../lib/errors.js';
-import type { ClientOptions } from '../../lib/options/options.js';
+import type { ClientOptions } from '../../lib/options/client-options.js';
 import { scriptedBroker, type ScriptedBrokerOptions } from '../helpers/scripted-broker.js';
 import { flush, VirtualClock } from '../helpers/virtual-clock.js';
 

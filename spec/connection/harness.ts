@@ -5,7 +5,8 @@
 import { RxMqttClient } from '../../lib/client/client.js';
 import type { Packet } from '../../lib/protocol/codec.js';
 import type { MqttError } from '../../lib/errors.js';
-import { resolveOptions, type ClientOptions } from '../../lib/options/options.js';
+import { resolveOptions } from '../../lib/options/options.js';
+import type { ClientOptions } from '../../lib/options/client-options.js';
 import type { ClientEvent, ConnectionState } from '../../lib/connection/connection-state.js';
 import { scriptedBroker, type ScriptedBroker, type ScriptedBrokerOptions } from '../helpers/scripted-broker.js';
 import { flush, VirtualClock } from '../helpers/virtual-clock.js';

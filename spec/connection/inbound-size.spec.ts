@@ -1,7 +1,8 @@
 import { encodePacket } from '../../lib/protocol/codec.js';
 import { ProtocolError } from '../../lib/errors.js';
 import type { MqttMessage } from '../../lib/inbound/message.js';
-import { DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE, resolveOptions, type ClientOptions } from '../../lib/options/options.js';
+import { DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE, resolveOptions } from '../../lib/options/options.js';
+import type { ClientOptions } from '../../lib/options/client-options.js';
 import { flush, harness, type Harness } from './harness.js';
 
 const client = { keepalive: 0, connectTimeout: 30_000, reconnectPeriod: 1000 };

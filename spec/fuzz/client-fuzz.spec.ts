@@ -206,7 +206,7 @@ const regressions: Array<[string, FuzzState, FuzzVersion, ByteCase]> = [
     // twice. mqtt-packet decoded them as arrays; the keepalive operator threw on a NaN interval
     // inside the decoder's callback, which reported it as a malformed packet, and the settle of
     // the refused QoS 1 publish (queued behind it in the same step) was never executed: the
-    // publish$ stayed pending after end(). Fixed in codec.ts: a repeated property is a Protocol Error.
+    // publish$ stayed pending after end(). Fixed in the codec (decoder.ts): a repeated property is a Protocol Error.
     'a CONNACK with repeated properties (the queued publish$ was never settled)',
     'beforeConnack',
     5,

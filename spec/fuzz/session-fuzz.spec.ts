@@ -26,7 +26,7 @@
  * a case): replay a failure from the regressions table to get them.
  */
 import fc from 'fast-check';
-import { FixedHeaderScanner } from '../../lib/protocol/codec.js';
+import { FixedHeaderScanner } from '../../lib/protocol/fixed-header-scanner.js';
 import { DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE } from '../../lib/options/options.js';
 import { seededRandom } from '../helpers/random.js';
 import { corpus, FUZZ_STATES, FUZZ_VERSIONS, type FuzzState, type FuzzVersion } from './corpus.js';

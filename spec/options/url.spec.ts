@@ -4,7 +4,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, InvalidArgumentError } from '../../lib/index.js';
-import { defaultPort, parseBrokerUrl, resolveOptions, serverOfUrl } from '../../lib/options/options.js';
+import { defaultPort, parseBrokerUrl, serverOfUrl } from '../../lib/options/broker-url.js';
+import { resolveOptions } from '../../lib/options/options.js';
 
 const QUICK = { reconnectPeriod: 0, manualConnect: true };
 

@@ -1,4 +1,5 @@
-import { createDecoder, encodePacket, FixedHeaderScanner, MAX_MQTT_PACKET_SIZE, type Packet } from '../../lib/protocol/codec.js';
+import { createDecoder, encodePacket, MAX_MQTT_PACKET_SIZE, type Packet } from '../../lib/protocol/codec.js';
+import { FixedHeaderScanner } from '../../lib/protocol/fixed-header-scanner.js';
 import mqttPacket from 'mqtt-packet';
 import type { MqttError, ProtocolError } from '../../lib/errors.js';
 

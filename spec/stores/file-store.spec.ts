@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileStore, LOG_FILE, type FileStoreFs } from '../../lib/stores/file-store.js';
+import { FileStore, LOG_FILE } from '../../lib/stores/file-store.js';
+import type { FileStoreFs } from '../../lib/stores/durable-file.js';
 import { crc32, parseLog } from '../../lib/stores/file-store-format.js';
 import type { StorePacket } from '../../lib/stores/store.js';
 

@@ -1,7 +1,8 @@
 // The browser build's transport selection (lib/transport/select.browser.ts): ws/wss only, the
 // URL and sub-protocol MQTT.js uses, transformWsUrl (sync or async) and createWebsocket.
 import { InvalidArgumentError } from '../../lib/errors.js';
-import { resolveOptions, type ClientOptions } from '../../lib/options/options.js';
+import { resolveOptions } from '../../lib/options/options.js';
+import type { ClientOptions } from '../../lib/options/client-options.js';
 import { transportFor } from '../../lib/transport/select.browser.js';
 
 const handlers = { onOpen() {}, onData() {}, onClose() {} };

@@ -1,0 +1,106 @@
+/**
+ * MQTT.js's view of the connection, derived from the Observable client: its status booleans
+ * (`connected`, `reconnecting`...) from the state union, its events ('connect', 'error',
+ * 'close'...) from the client's events, and the per-packet events ('message', 'packetsend',
+ * 'packetreceive'), wired to the client only while someone listens since they cost something
+ * per packet. A base class of `MqttClient`, so that `compat.ts` holds the MQTT.js methods.
+ */
+import { EventEmitter } from 'node:events';
+import type { Subscription } from 'rxjs';
+import type { RxMqttClient } from '../client/client.js';
+import type { ClientEvent } from '../connection/connection-state.js';
+import { createLogger } from '../log.js';
+import type { ResolvedOptions } from '../options/options.js';
+
+const log = createLogger('client');
+
+export abstract class CompatEventEmitter extends EventEmitter {
+  abstract readonly options: ResolvedOptions;
+  /** The Observable client whose state and events this emitter reflects. */
+  abstract get rx(): RxMqttClient;
+  /** The Observable subscriptions behind 'message', 'packetsend' and 'packetreceive' listeners, made for the first one. */
+  private lazy?: Map<string, Subscription>;
+
+  constructor() {
+    super();
+    // Shared functions, called with the emitter as `this`: no closures per client.
+    this.on('newListener', CompatEventEmitter.listenLazily);
+    this.on('removeListener', CompatEventEmitter.unlistenWhenLast);
+  }
+
+  get connected(): boolean {
+    return this.rx.state.status === 'connected';
+  }
+
+  get reconnecting(): boolean {
+    const state = this.rx.state;
+    return state.status === 'reconnecting' || (state.status === 'connecting' && state.attempt > 1);
+  }
+
+  get disconnecting(): boolean {
+    return this.rx.state.status === 'disconnecting';
+  }
+
+  get disconnected(): boolean {
+    const { status } = this.rx.state;
+    return status === 'offline' || status === 'closed' || status === 'reconnecting';
+  }
+
+  /** Re-emits an event of the Observable client the way MQTT.js emits it. */
+  protected onEvent(event: ClientEvent): void {
+    switch (event.type) {
+      case 'connect': {
+        // MQTT.js reports a v5 Assigned Client Identifier in client.options.clientId.
+        const assigned = event.connack.properties?.assignedClientIdentifier;
+        if (assigned) this.options.clientId = assigned;
+        this.emit('connect', event.connack);
+        return;
+      }
+      case 'error':
+        // An 'error' with no listener would crash the host process: log it instead.
+        if (this.listenerCount('error') > 0) this.emit('error', event.error);
+        else log('error (no listener): %s', event.error.message);
+        return;
+      case 'disconnect':
+        this.emit('disconnect', event.packet);
+        return;
+      case 'end':
+        return; // emitted by end() after its callback, as MQTT.js does
+      case 'dropped':
+        // rxmqtt: the bounded offline queue dropped a publish (MQTT.js has no such queue).
+        this.emit('dropped', event.error);
+        return;
+      case 'reconnect':
+      case 'close':
+      case 'offline':
+        this.emit(event.type);
+        return;
+      default: {
+        const unexpected: never = event;
+        log('unknown event %o', unexpected);
+      }
+    }
+  }
+
+  /** The 'newListener' listener: packet and message events are wired only when someone listens. */
+  private static listenLazily(this: CompatEventEmitter, event: string): void {
+    if (this.lazy?.has(event)) return;
+    if (event === 'message') {
+      (this.lazy ??= new Map()).set(event, this.rx.messages$.subscribe((m) => this.emit('message', m.topic, m.payload, m.packet)));
+    } else if (event === 'packetsend') {
+      (this.lazy ??= new Map()).set(event, this.rx.packetsOut$.subscribe((p) => this.emit('packetsend', p)));
+    } else if (event === 'packetreceive') {
+      (this.lazy ??= new Map()).set(event, this.rx.packetsIn$.subscribe((p) => this.emit('packetreceive', p)));
+    }
+  }
+
+  /**
+   * The 'removeListener' listener: when the last listener of a lazily wired event left, stop
+   * paying for it (and let the Subject go unobserved).
+   */
+  private static unlistenWhenLast(this: CompatEventEmitter, event: string): void {
+    if (this.listenerCount(event) > 0) return;
+    this.lazy?.get(event)?.unsubscribe();
+    this.lazy?.delete(event);
+  }
+}
