@@ -1,4 +1,4 @@
-import { asyncScheduler, Observable } from 'rxjs';
+import { asyncScheduler, defer, Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { backoffDelay, BackoffCounter, DEFAULT_BACKOFF, resolveBackoff } from '../../lib/connection/backoff-policy.js';
 import { InvalidArgumentError } from '../../lib/errors.js';
@@ -210,6 +210,76 @@ describe('backoffDelay', () => {
 
   it('stays 0 with initialDelay 0 however many retries', () => {
     expect(backoffDelay(100_000, { ...policy, initialDelay: 0 })).toBe(0);
+  });
+});
+
+describe('retryBackoff onRetry and upFrom', () => {
+  it('tells onRetry the retry number, the delay and the error before each wait, and not when it gives up', () => {
+    const scheduler = testScheduler();
+    const at: number[] = [];
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold('a-#', undefined, 'boom');
+      const result = source.pipe(retryBackoff({ initialDelay: 10, factor: 2, maxAttempts: 2, ...noJitter, onRetry: () => at.push(scheduler.now()) }));
+      expectObservable(result).toBe('a 11ms a 21ms a-#', undefined, 'boom');
+    });
+    // Told when each try failed (frames 2 and 14), before the wait, not when the third gave up.
+    expect(at).toEqual([2, 14]);
+    // Checked outside run(): the marble comparison flushes the scheduler first.
+    const told: Array<{ attempt: number; delayMs: number; error: unknown }> = [];
+    testScheduler().run(({ cold }) => {
+      cold('a-#', undefined, 'boom')
+        .pipe(retryBackoff({ initialDelay: 10, factor: 2, maxAttempts: 2, ...noJitter, onRetry: (r) => told.push(r) }))
+        .subscribe({ error: () => undefined });
+    });
+    expect(told).toEqual([
+      { attempt: 1, delayMs: 10, error: 'boom' },
+      { attempt: 2, delayMs: 20, error: 'boom' },
+    ]);
+  });
+
+  it('does not wait when onRetry made the subscriber unsubscribe', () => {
+    testScheduler().run(({ cold, expectSubscriptions }) => {
+      const source = cold('#');
+      const subscription = source
+        .pipe(retryBackoff({ initialDelay: 5, ...noJitter, onRetry: () => subscription.unsubscribe() }))
+        .subscribe({ error: () => undefined });
+      expectSubscriptions(source.subscriptions).toBe(['(^!)']);
+    });
+  });
+
+  it("with upFrom 'firstValue' resets the count only after a try that emitted and then stayed up resetAfter", () => {
+    testScheduler().run(({ cold, expectSubscriptions }) => {
+      // Each try takes 30 ms to fail and never emits: never up, so the delays keep growing
+      // (10, 20, 40) although every try lasted longer than resetAfter (20).
+      const silent = cold('30ms #');
+      silent.pipe(retryBackoff({ initialDelay: 10, factor: 2, resetAfter: 20, maxAttempts: 3, upFrom: 'firstValue', ...noJitter })).subscribe({ error: () => undefined });
+      expectSubscriptions(silent.subscriptions).toBe(['^ 29ms !', '40ms ^ 29ms !', '90ms ^ 29ms !', '160ms ^ 29ms !']);
+    });
+    const scheduler = testScheduler();
+    const subscribedAt: number[] = [];
+    scheduler.run(({ cold }) => {
+      // The same tries with the default upFrom ('subscribe') count as up for 30 ms: each resets the
+      // count, so the delay stays 10; then tries that fail at once grow it to 20 and give up.
+      const source = defer(() => {
+        subscribedAt.push(scheduler.now());
+        return subscribedAt.length <= 3 ? cold('30ms #') : cold('#');
+      });
+      source.pipe(retryBackoff({ initialDelay: 10, factor: 2, resetAfter: 20, maxAttempts: 2, ...noJitter })).subscribe({ error: () => undefined });
+    });
+    expect(subscribedAt).toEqual([0, 40, 80, 120, 140]);
+    const flakyScheduler = testScheduler();
+    const startedAt: number[] = [];
+    flakyScheduler.run(({ cold }) => {
+      // The first two tries are up at their first value (10 ms in) and fail 25 ms later: up 25 >= 20,
+      // so each resets the count and the next retry waits initialDelay again. Later tries fail at
+      // once without a value, so the delays grow (10, then 20) until maxAttempts passes the error.
+      const source = defer(() => {
+        startedAt.push(flakyScheduler.now());
+        return startedAt.length <= 2 ? cold('10ms a 24ms #') : cold('#');
+      });
+      source.pipe(retryBackoff({ initialDelay: 10, factor: 2, resetAfter: 20, maxAttempts: 2, upFrom: 'firstValue', ...noJitter })).subscribe({ error: () => undefined });
+    });
+    expect(startedAt).toEqual([0, 45, 90, 110]);
   });
 });
 

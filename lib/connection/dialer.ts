@@ -1,0 +1,243 @@
+/**
+ * The IO half of the connection shell: it dials brokers and keeps the socket of the moment. Built
+ * from the exported operators, per connection and not per message:
+ *
+ *   loop$   = defer(attempt$).pipe(retryBackoff({ policy, upFrom: 'firstValue', onRetry }))
+ *   attempt$ = beforeConnect -> transport -> CONNACK, under timeout({ first: connectTimeout })
+ *   pings   = traffic signals.pipe(keepalive({ intervalMs, reschedulePings }))   while connected
+ *
+ * It decides nothing: every event goes to the lifecycle machine through `advance`, and the
+ * machine's effects come back as calls (connect, askBackoff, destroy, closed...).
+ */
+import { defer, Observable, Subject, Subscription, timeout, type SchedulerLike, type Subscriber } from 'rxjs';
+import { keepalive, type KeepaliveSignal } from '../../operators/keepalive.js';
+import { retryBackoff } from '../../operators/retryBackoff.js';
+import { MqttError, TimeoutError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ResolvedOptions } from '../options/options.js';
+import { createDecoder } from '../protocol/codec.js';
+import { incomingPacketLimit } from '../session/connect-properties.js';
+import { failedTransport } from '../transport/failed.js';
+import type { Transport, TransportFactory, TransportHandlers, TransportTarget } from '../transport/transport.js';
+import { fixedBackoff } from './backoff-policy.js';
+import { runBeforeConnect, type BeforeConnectContext } from './before-connect.js';
+import type { LifecycleInput } from './lifecycle.js';
+import { redirectTarget } from './server-reference.js';
+import type { SessionLink } from './session-link.js';
+
+/** How long a half-closed socket may linger after DISCONNECT before it is destroyed. */
+const CLOSE_GRACE_MS = 2000;
+
+export class Dialer {
+  private socket?: Transport;
+  /** Increments per attempt and per close, so that late events of a dropped socket are ignored. */
+  private gen = 0;
+  private loop$?: Observable<void>;
+  private loop?: Subscription;
+  /** The current attempt in the loop: it emits at CONNACK and errors to ask the backoff for a delay. */
+  private attempt?: Subscriber<void>;
+  private signals?: Subject<KeepaliveSignal>;
+  private pings?: Subscription;
+  /** One timer slot: the end timeout, then the grace given to a half-closed socket. */
+  private timer?: Subscription;
+  private paused = false;
+  /** Where the next sockets connect, once `beforeConnect` or a Server Reference said so. */
+  private target?: TransportTarget;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly openTransport: TransportFactory,
+    private readonly scheduler: SchedulerLike,
+    private readonly link: SessionLink,
+    private readonly advance: (input: LifecycleInput) => void,
+    private readonly log: Logger,
+  ) {}
+
+  get transport(): Transport | undefined {
+    return this.socket;
+  }
+
+  get generation(): number {
+    return this.gen;
+  }
+
+  /** A fresh reconnect loop: its backoff count starts at zero; its first attempt starts now. */
+  connect(): void {
+    this.loop?.unsubscribe();
+    const loop = (this.loop = new Subscription());
+    const policy = this.options.reconnect ?? fixedBackoff(this.options.reconnectPeriod);
+    this.loop$ ??= defer(() => this.attempt$()).pipe(
+      retryBackoff({ ...policy, scheduler: this.scheduler, upFrom: 'firstValue', onRetry: ({ delayMs }) => this.advance({ type: 'retrying', delayMs }) }),
+    );
+    const exhausted = (cause: Error) =>
+      new MqttError('ERR_RECONNECT_EXHAUSTED', `Gave up reconnecting after ${policy.maxAttempts} attempts: ${cause.message}`, { cause });
+    // A stop during the first attempt (a socket that fails at once) closes `loop` first: add() then unsubscribes.
+    loop.add(this.loop$.subscribe({ error: (cause: Error) => this.advance({ type: 'gaveUp', error: exhausted(cause) }) }));
+  }
+
+  /** No retry is pending any more. */
+  stop(): void {
+    this.loop?.unsubscribe();
+    this.loop = undefined;
+  }
+
+  /** retryBackoff answers at once: its onRetry ('retrying'), or the loop's error ('gaveUp'). */
+  askBackoff(cause: Error): void {
+    if (this.attempt) this.attempt.error(cause);
+    else this.advance({ type: 'retrying', delayMs: 0 });
+  }
+
+  /** One attempt: emits at CONNACK; errors when the lifecycle asks the backoff for a delay. */
+  private attempt$(): Observable<void> {
+    const connectTimeout = this.options.connectTimeout;
+    const timedOut = (): LifecycleInput => ({ type: 'connectTimedOut', error: new TimeoutError('ERR_CONNECT_TIMEOUT', `No CONNACK within ${connectTimeout} ms`) });
+    return new Observable<void>((subscriber) => this.attach(subscriber, { type: 'attempt' })).pipe(
+      // Past the deadline the same attempt goes on, under the lifecycle's timeout handling.
+      timeout({ first: connectTimeout, scheduler: this.scheduler, with: () => new Observable<void>((subscriber) => this.attach(subscriber, timedOut())) }),
+    );
+  }
+
+  private attach(subscriber: Subscriber<void>, input: LifecycleInput): () => void {
+    this.attempt = subscriber;
+    this.advance(input);
+    return () => void (this.attempt === subscriber && (this.attempt = undefined));
+  }
+
+  /** `beforeConnect` (if any), then a socket. */
+  open(context: BeforeConnectContext, ending: () => boolean): void {
+    const generation = ++this.gen;
+    const hook = this.options.beforeConnect;
+    if (!hook) return this.connectTransport(generation);
+    runBeforeConnect(
+      hook,
+      context,
+      ({ username, password, server }) => {
+        // end() or reconnect() while the hook ran: this attempt is abandoned.
+        if (generation !== this.gen || ending()) return;
+        if (username !== undefined || password !== undefined) this.link.step({ type: 'configure', username, password });
+        if (server) this.target = server;
+        this.connectTransport(generation);
+      },
+      (error) => generation === this.gen && this.advance({ type: 'attemptFailed', error }),
+    );
+  }
+
+  private connectTransport(generation: number): void {
+    const { options, link } = this;
+    const live = () => generation === this.gen;
+    const decoder = createDecoder(
+      options.protocolVersion,
+      (packet) => live() && link.received(packet),
+      (error) => live() && this.socket && link.step({ type: 'malformed', error }),
+      incomingPacketLimit(options),
+    );
+    const handlers: TransportHandlers = {
+      onOpen: () => live() && link.step({ type: 'open' }),
+      onData: (chunk) => live() && decoder.push(chunk),
+      onClose: (error) => live() && this.advance({ type: 'transportClosed', error }),
+    };
+    let socket: Transport;
+    try {
+      socket = this.openTransport(handlers, this.target);
+    } catch (error) {
+      // Reported a microtask later, as a socket's own error: see failedTransport.
+      socket = failedTransport(error as Error, handlers);
+    }
+    // A transport that failed while being created has already been handled as closed.
+    if (!live()) return;
+    this.socket = socket;
+    this.advance({ type: 'transportCreated' });
+  }
+
+  /** CONNACK: the attempt counts as up, and the keepalive starts with `seconds` (the broker's, if it set one). */
+  connected(seconds: number): void {
+    this.attempt?.next();
+    this.startKeepalive(seconds);
+    this.applyPause();
+  }
+
+  private startKeepalive(seconds: number): void {
+    this.pings?.unsubscribe();
+    if (seconds <= 0) return; // [MQTT-3.1.2-10] a Keep Alive of 0 turns the mechanism off
+    const pings = (this.signals ??= new Subject()).pipe(keepalive({ intervalMs: seconds * 1000, reschedulePings: this.options.reschedulePings, scheduler: this.scheduler }));
+    this.pings = pings.subscribe({
+      next: () => this.link.step({ type: 'pingDue' }),
+      error: (error: MqttError) => {
+        // While the socket is paused (a slow handleMessage, unacknowledged manual-ack messages, a
+        // full iterator), PINGRESPs wait unread in it: their absence proves nothing. Keep pinging
+        // on time instead, so that the broker, which only needs to hear from us within 1.5
+        // keepalive periods, keeps us [MQTT-3.1.2-24].
+        if (!this.paused) return this.advance({ type: 'drop', error });
+        this.startKeepalive(seconds);
+        this.link.step({ type: 'pingDue' });
+      },
+    });
+  }
+
+  /** A PINGRESP arrived: only it proves the broker alive. */
+  pong(): void {
+    this.signals?.next('pong');
+  }
+
+  /** Bytes went out: the keepalive interval starts again (with `reschedulePings`). */
+  wrote(): void {
+    this.signals?.next('sent');
+  }
+
+  /** Fills the one timer slot (replacing what was there). */
+  setTimer(action: () => void, ms: number): void {
+    this.timer?.unsubscribe();
+    this.timer = this.scheduler.schedule(action, ms);
+  }
+
+  clearTimer(): void {
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+  }
+
+  stopTimers(): void {
+    this.clearTimer();
+    this.pings?.unsubscribe();
+    this.pings = undefined;
+  }
+
+  destroy(flush: boolean): void {
+    if (flush) this.link.flush();
+    this.socket?.destroy();
+  }
+
+  /** Half-close after a DISCONNECT; a broker that does not close its side is not waited for long. */
+  closeTransport(): void {
+    const socket = this.socket;
+    if (!socket) return;
+    this.link.flush();
+    socket.end();
+    this.setTimer(() => socket.destroy(), CLOSE_GRACE_MS);
+  }
+
+  /** The socket is gone: its timers stop, its unwritten bytes are lost, the session hears of it. */
+  closed(ending: boolean): void {
+    this.gen++;
+    this.socket = undefined;
+    this.paused = false;
+    this.stopTimers();
+    this.link.closed(ending);
+  }
+
+  /** MQTT 5 4.11: a Server Reference the user lets us follow picks the broker of the next attempts. */
+  redirect(reasonCode: number | undefined, reference: string | undefined): void {
+    const server = redirectTarget(this.options, reasonCode, reference);
+    if (!server) return;
+    this.log('redirected by the broker (reason 0x%s) to %s:%d', (reasonCode ?? 0).toString(16), server.host, server.port);
+    this.target = server;
+  }
+
+  /** Reading pauses while a delivery holds it, and only on a connected socket: a CONNACK must always be read. */
+  applyPause(): void {
+    const pause = this.link.deliveries.readingHeld && this.link.session.status === 'connected';
+    if (pause === this.paused || !this.socket) return;
+    this.paused = pause;
+    if (pause) this.socket.pause();
+    else this.socket.resume();
+  }
+}
