@@ -127,7 +127,8 @@ export function publicState(state: Lifecycle): ConnectionState {
   const phase = state.phase;
   switch (phase.status) {
     case 'restoring':
-      return phase.shown === 'idle' ? { status: 'idle' } : { status: phase.shown, cause: phase.cause };
+      if (phase.shown === 'offline') return phase.cause ? { status: 'offline', cause: phase.cause } : { status: 'offline' };
+      return { status: phase.shown };
     case 'connecting':
       return phase.cause ? { status: 'connecting', attempt: phase.attempt, cause: phase.cause } : { status: 'connecting', attempt: phase.attempt };
     case 'connected':

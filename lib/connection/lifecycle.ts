@@ -13,6 +13,7 @@ import { MqttError, TransportError } from '../errors.js';
 import {
   assertNever,
   hasTransport,
+  type After,
   type EndRequest,
   type Effect,
   type Lifecycle,
@@ -49,8 +50,9 @@ export function step(state: Lifecycle, input: LifecycleInput, config: LifecycleC
     case 'attemptFailed':
       return attemptFailed(state, input.error);
     case 'connectTimedOut':
-      // An end() or reconnect() already closes this attempt: its deadline no longer matters.
-      if (!live(state.phase) || state.phase.after !== 'policy') return same(state);
+      // Only an attempt still waiting for its CONNACK can time out; one that end() or reconnect()
+      // already closes no longer has a deadline.
+      if (state.phase.status !== 'connecting' || state.phase.after !== 'policy') return same(state);
       return hasTransport(state) ? drop(state, input.error) : attemptFailed(state, input.error);
     case 'drained':
       return drained(state);
@@ -104,9 +106,9 @@ function reconnect(state: Lifecycle): Step {
       return start(state, [announce]);
     case 'connecting':
       if (!phase.transport) return { state, effects: [announce, { type: 'stopConnecting' }, { type: 'connect' }] };
-      return withPhase(state, { ...phase, after: phase.after === 'policy' ? 'reconnect' : phase.after }, [{ type: 'destroyTransport', flush: false }]);
+      return withPhase(state, { ...phase, after: reconnectAfter(phase.after) }, [{ type: 'destroyTransport', flush: false }]);
     case 'connected':
-      return withPhase(state, { ...phase, after: phase.after === 'policy' ? 'reconnect' : phase.after }, [{ type: 'destroyTransport', flush: false }]);
+      return withPhase(state, { ...phase, after: reconnectAfter(phase.after) }, [{ type: 'destroyTransport', flush: false }]);
     case 'reconnecting':
     case 'backingOff':
       // The pending retry is dropped; the new loop's attempt starts from 'reconnecting' and announces itself.
@@ -116,10 +118,17 @@ function reconnect(state: Lifecycle): Step {
   }
 }
 
+/** reconnect() before the socket closed: after an end() under way, start again once it is done. */
+function reconnectAfter(after: After): After {
+  return after === 'end' || after === 'endThenStart' ? 'endThenStart' : 'reconnect';
+}
+
 /** Gracefully when connected (in-flight acks first), at once otherwise or with `force`. */
 function end(state: Lifecycle, force: boolean, request: EndRequest): Step {
   const phase = state.phase;
   if (phase.status === 'disconnecting') return same(state);
+  // Already ended: nothing to do but answer this end() too ('end' was emitted once).
+  if (phase.status === 'closed' || (phase.status === 'restoring' && phase.shown === 'closed' && !phase.resume)) return { state, effects: [{ type: 'ended' }] };
   if (phase.status === 'connected' && !force && phase.after !== 'end' && phase.after !== 'endThenStart') {
     const disconnecting: Phase = { status: 'disconnecting', attempt: phase.attempt, sent: false, end: request, after: 'end', dropped: phase.dropped };
     return withPhase(state, disconnecting, [{ type: 'state' }, { type: 'startEndTimer' }, { type: 'checkDrained' }]);
@@ -206,7 +215,8 @@ function closeSettled(state: Lifecycle, config: LifecycleConfig): Step {
   const { after } = phase;
   if (phase.status === 'disconnecting' || after === 'end' || after === 'endThenStart') {
     const ended = finishEnd({ ...base, phase: { status: 'closed', cause } }, [lost, { type: 'stopConnecting' }, { type: 'state' }, close, { type: 'guard' }, { type: 'abortCommands' }]);
-    return after === 'endThenStart' ? start(ended.state, ended.effects) : ended;
+    // A reconnect() that came during the end: 'reconnect' after 'end', as MQTT.js's deferred reconnect.
+    return after === 'endThenStart' ? start(ended.state, [...ended.effects, { type: 'event', event: { type: 'reconnect' } }]) : ended;
   }
   if (after === 'reconnect') {
     const next: Phase = { status: 'reconnecting', attempt: phase.attempt + 1, delayMs: 0, cause };
