@@ -16,6 +16,24 @@ export interface PublishResult {
   packet?: Packet;
 }
 
+/**
+ * How long `publish$`, `subscribe$` and `unsubscribe$` wait for their acknowledgement (the
+ * `awaitAck` operator, timed on the client's `scheduler`).
+ */
+export interface AckOptions {
+  /**
+   * Milliseconds from the subscription (offline waiting included) after which the Observable
+   * errors with an AckTimeoutError (`ERR_ACK_TIMEOUT`) if the acknowledgement has not come.
+   * Only the wait stops: the command stays with the session, which still resends an
+   * unacknowledged QoS 1/2 PUBLISH, SUBSCRIBE or UNSUBSCRIBE after a reconnect and settles it
+   * when the broker answers (a late SUBACK still counts for `topic()` streams of the filter).
+   * `removeOutgoingMessage(messageId)` gives up on a publish. A negative or non-finite value
+   * errors with an InvalidArgumentError, and nothing is sent.
+   * @default undefined (no limit: wait until acknowledged or the client ends)
+   */
+  ackTimeout?: number;
+}
+
 /** What `subscribe$` emits: the SUBACK. */
 export interface SubscribeResult {
   /** The granted QoS or the refusal code, one per filter, in order. */

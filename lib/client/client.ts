@@ -20,10 +20,10 @@ import { topicStream } from '../routing/topic-stream.js';
 import type { TransportFactory } from '../transport/transport.js';
 import type { PublishOptions, SubscribeOptions } from '../options/validate.js';
 import { ClientStreams } from './client-streams.js';
-import type { ClientHooks, ClientTopicOptions, MessagesOptions, PublishResult, SubscribeResult } from './client-types.js';
-import { connectionRoutes, encodePayload, settleInto, submitPublish, subscribeCommand, toPublishResult, unsubscribeCommand } from './commands.js';
+import type { AckOptions, ClientHooks, ClientTopicOptions, MessagesOptions, PublishResult, SubscribeResult } from './client-types.js';
+import { connectionRoutes, encodePayload, settleInto, submitPublish, subscribeCommand, toPublishResult, unsubscribeCommand, withAckTimeout } from './commands.js';
 
-export type { ClientHooks, ClientTopicOptions, DisconnectProperties, MessagesOptions, PublishResult, SubscribeResult } from './client-types.js';
+export type { AckOptions, ClientHooks, ClientTopicOptions, DisconnectProperties, MessagesOptions, PublishResult, SubscribeResult } from './client-types.js';
 
 export class RxMqttClient {
   readonly options: ResolvedOptions;
@@ -177,19 +177,22 @@ export class RxMqttClient {
    * (QoS 0: when written). Errors with an InvalidArgumentError for bad input (nothing is sent),
    * a PublishError carrying the reason code when an MQTT 5 broker refuses it, or a
    * ClientClosedError when the client ends first. With a `codec`, `payload` is a value the codec
-   * encodes (an InvalidArgumentError, with what it threw as `cause`, when it cannot).
+   * encodes (an InvalidArgumentError, with what it threw as `cause`, when it cannot). With an
+   * `ackTimeout`, errors with an AckTimeoutError when the flow has not completed that many ms after
+   * the subscription; the publish itself goes on and is resent after a reconnect (see AckOptions).
    *
    * @example
-   * client.publish$('sensors/a1/reading', { celsius: 21.5 }, { codec: json<Reading>(), qos: 1 }).subscribe();
+   * client.publish$('sensors/a1/reading', { celsius: 21.5 }, { codec: json<Reading>(), qos: 1, ackTimeout: 5000 }).subscribe();
    */
-  publish$<T>(topic: string, value: T, options: PublishOptions & { codec: Codec<T> }): Observable<PublishResult>;
-  publish$(topic: string, payload: string | Buffer | Uint8Array, options?: PublishOptions): Observable<PublishResult>;
-  publish$(topic: string, value: unknown, options: PublishOptions & { codec?: Codec<unknown> } = {}): Observable<PublishResult> {
-    return new Observable<PublishResult>((subscriber) => {
+  publish$<T>(topic: string, value: T, options: PublishOptions & AckOptions & { codec: Codec<T> }): Observable<PublishResult>;
+  publish$(topic: string, payload: string | Buffer | Uint8Array, options?: PublishOptions & AckOptions): Observable<PublishResult>;
+  publish$(topic: string, value: unknown, options: PublishOptions & AckOptions & { codec?: Codec<unknown> } = {}): Observable<PublishResult> {
+    const publish$ = new Observable<PublishResult>((subscriber) => {
       const payload = encodePayload(topic, value, options);
       if (payload instanceof InvalidArgumentError) return subscriber.error(payload);
       this.publish(topic, payload, options, settleInto(subscriber, toPublishResult));
     });
+    return withAckTimeout(publish$, options?.ackTimeout, this.options.scheduler);
   }
 
   /**
@@ -225,14 +228,14 @@ export class RxMqttClient {
     return this.requests.respond(filter, handler, options);
   }
 
-  /** Sends one SUBSCRIBE for `subscriptions`; emits the granted codes (one per filter). */
-  subscribe$(subscriptions: ISubscription[], properties?: SubscribeOptions['properties']): Observable<SubscribeResult> {
-    return subscribeCommand(this.connection, this.streams, subscriptions, properties);
+  /** Sends one SUBSCRIBE for `subscriptions`; emits the granted codes (one per filter). `ackTimeout`: see AckOptions. */
+  subscribe$(subscriptions: ISubscription[], properties?: SubscribeOptions['properties'], options?: AckOptions): Observable<SubscribeResult> {
+    return withAckTimeout(subscribeCommand(this.connection, this.streams, subscriptions, properties), options?.ackTimeout, this.options.scheduler);
   }
 
-  /** Sends one UNSUBSCRIBE for `topics`; emits the UNSUBACK. */
-  unsubscribe$(topics: string[], properties?: { userProperties?: Record<string, string | string[]> }): Observable<Packet | undefined> {
-    return unsubscribeCommand(this.connection, topics, properties);
+  /** Sends one UNSUBSCRIBE for `topics`; emits the UNSUBACK. `ackTimeout`: see AckOptions. */
+  unsubscribe$(topics: string[], properties?: { userProperties?: Record<string, string | string[]> }, options?: AckOptions): Observable<Packet | undefined> {
+    return withAckTimeout(unsubscribeCommand(this.connection, topics, properties), options?.ackTimeout, this.options.scheduler);
   }
 
   /** The callback-style publish the facade and `publish$` share. */

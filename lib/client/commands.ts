@@ -1,16 +1,18 @@
 /**
  * What `RxMqttClient` sends through its connection: the cold acknowledged commands (`publish$`,
  * `subscribe$`, `unsubscribe$`, `reauthenticate$`) with the settler that turns a command's outcome
- * into one value and a completion, the publish a facade call and `publish$` share, and the
- * SUBSCRIBE/UNSUBSCRIBE of `topic()` routes.
+ * into one value and a completion, and their `ackTimeout` (the `awaitAck` operator); the publish a
+ * facade call and `publish$` share; the SUBSCRIBE/UNSUBSCRIBE of `topic()` routes.
  */
-import { asyncScheduler, Observable, type Subscriber } from 'rxjs';
+import { asyncScheduler, Observable, throwError, type MonoTypeOperatorFunction, type SchedulerLike, type Subscriber } from 'rxjs';
+import { awaitAck } from '../../operators/awaitAck.js';
 import type { Connection, Settler } from '../connection/connection.js';
 import type { ConnectionState } from '../connection/connection-state.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { ResolvedOptions } from '../options/options.js';
 import { checkPublish, checkSubscriptions, checkUnsubscribe, toBuffer, type PublishOptions, type SubscribeOptions } from '../options/validate.js';
 import type { ISubscription, Packet } from '../protocol/codec.js';
+import { platformScheduler } from '../platform/platform-scheduler.js';
 import { isCodec, type Codec } from '../protocol/payload-codecs.js';
 import { TopicRoutes } from '../routing/routes.js';
 import type { SettleResult } from '../session/types.js';
@@ -32,6 +34,27 @@ export function settleInto<R, T>(subscriber: Subscriber<T>, value: (result: R) =
     },
     reject: (error) => subscriber.error(error),
   };
+}
+
+/**
+ * `command$` bounded by `ackTimeout` with the `awaitAck` operator, or `command$` itself without
+ * one. At the timeout the result errors with an AckTimeoutError and unsubscribes, which cancels
+ * nothing: the command stays with the session (see `AckOptions`). An invalid `ackTimeout` gives an
+ * Observable that errors with an InvalidArgumentError on subscribe, without subscribing `command$`.
+ *
+ * @param scheduler The client's `scheduler` option; the connection's timers' default without one.
+ */
+export function withAckTimeout<T>(command$: Observable<T>, ackTimeout: number | undefined, scheduler: SchedulerLike = platformScheduler): Observable<T> {
+  if (ackTimeout === undefined) return command$;
+  let bounded: MonoTypeOperatorFunction<T>;
+  try {
+    bounded = awaitAck<T>({ timeout: ackTimeout, scheduler });
+  } catch (cause) {
+    // awaitAck's own check, reported in the option's name.
+    const error = new InvalidArgumentError(`ackTimeout must be a non-negative finite number of milliseconds, got ${String(ackTimeout)}`, { cause });
+    return throwError(() => error);
+  }
+  return command$.pipe(bounded);
 }
 
 /** `subscribe$`: one SUBSCRIBE on subscribe; emits the SUBACK's codes, then completes. */
