@@ -3,15 +3,15 @@
  * `messages$`, `packetsIn$`/`packetsOut$`, `events$` and `decodeErrors$`, and the routes of its
  * `topic()` streams. `RxMqttClient` reads its streams from here.
  */
-import { BehaviorSubject, distinctUntilChanged, map, Subject, type Observable } from 'rxjs';
-import type { ConnectionHooks } from '../connection/connection.js';
+import { asyncScheduler, BehaviorSubject, distinctUntilChanged, map, Subject, type Observable } from 'rxjs';
+import type { Connection, ConnectionHooks } from '../connection/connection.js';
 import type { ClientEvent, ConnectionState } from '../connection/connection-state.js';
 import type { DecodeError, SubackError } from '../errors.js';
 import { toMessage, type MqttMessage } from '../inbound/message.js';
-import type { HandleAuth, HandleMessage } from '../options/options.js';
+import type { HandleAuth, HandleMessage, ResolvedOptions } from '../options/options.js';
 import { reportAsSubscriberError } from '../platform/report-unhandled.js';
 import type { IPublishPacket, Packet } from '../protocol/codec.js';
-import type { TopicRoutes } from '../routing/routes.js';
+import { TopicRoutes } from '../routing/routes.js';
 import type { TopicOptions } from '../routing/topic-options.js';
 import type { TopicSource } from '../routing/topic-stream.js';
 import type { ClientHooks } from './client-types.js';
@@ -43,15 +43,21 @@ export class ClientStreams implements ConnectionHooks, TopicSource {
   private decodeErrorSubject?: Subject<DecodeError>;
   private views?: Views;
   private topicRoutes?: TopicRoutes;
+  /** The connection that reports here (see `attach`); the routes send through it. */
+  private connection?: Connection;
 
-  /**
-   * @param hooks The facade's hooks.
-   * @param makeRoutes Makes the `topic()` routes, on the first stream (they send through the connection).
-   */
   constructor(
     private readonly hooks: ClientHooks,
-    private readonly makeRoutes: () => TopicRoutes,
+    private readonly options: ResolvedOptions,
   ) {}
+
+  /**
+   * Gives the connection reporting here, right after it was made with this object as its hooks.
+   * (A field set once rather than a routes factory closure: no closure for every idle client.)
+   */
+  attach(connection: Connection): void {
+    this.connection = connection;
+  }
 
   get state(): ConnectionState {
     return this.current;
@@ -91,12 +97,28 @@ export class ClientStreams implements ConnectionHooks, TopicSource {
 
   /** The routes of `topic()` streams, made on first use. */
   get routes(): TopicRoutes {
-    return (this.topicRoutes ??= this.makeRoutes());
+    return (this.topicRoutes ??= this.makeRoutes(this.connection!));
   }
 
   /** The routes if a `topic()` stream made them: without any there is nothing to route to. */
   get routesIfAny(): TopicRoutes | undefined {
     return this.topicRoutes;
+  }
+
+  /** Routes whose SUBSCRIBE and UNSUBSCRIBE go through `connection`. */
+  private makeRoutes(connection: Connection): TopicRoutes {
+    const options = this.options;
+    return new TopicRoutes({
+      subscribe: (subscription, properties, done) =>
+        connection.submit(
+          { type: 'subscribe', subscriptions: [subscription], properties },
+          { resolve: (result) => done(undefined, result), reject: (error) => done(error) },
+        ),
+      unsubscribe: (filter, done) => connection.submit({ type: 'unsubscribe', topics: [filter] }, { resolve: done, reject: done }),
+      isOpen: () => this.current.status !== 'closed' && this.current.status !== 'disconnecting',
+      identifiersAvailable: () =>
+        options.protocolVersion === 5 && connection.session.connack?.properties?.subscriptionIdentifiersAvailable !== false,
+    }, { scheduler: options.scheduler ?? asyncScheduler, linger: options.topicLinger });
   }
 
   // TopicSource: what topic() streams are made of.

@@ -21,7 +21,7 @@ import type { TransportFactory } from '../transport/transport.js';
 import type { PublishOptions, SubscribeOptions } from '../options/validate.js';
 import { ClientStreams } from './client-streams.js';
 import type { AckOptions, ClientHooks, ClientTopicOptions, MessagesOptions, PublishResult, SubscribeResult } from './client-types.js';
-import { connectionRoutes, encodePayload, settleInto, submitPublish, subscribeCommand, toPublishResult, unsubscribeCommand, withAckTimeout } from './commands.js';
+import { encodePayload, settleInto, submitPublish, subscribeCommand, toPublishResult, unsubscribeCommand, withAckTimeout } from './commands.js';
 
 export type { AckOptions, ClientHooks, ClientTopicOptions, DisconnectProperties, MessagesOptions, PublishResult, SubscribeResult } from './client-types.js';
 
@@ -36,8 +36,9 @@ export class RxMqttClient {
 
   constructor(options: ResolvedOptions, transport: TransportFactory, hooks: ClientHooks = {}) {
     this.options = options;
-    this.streams = new ClientStreams(hooks, () => connectionRoutes(this.connection, options, this.streams));
+    this.streams = new ClientStreams(hooks, options);
     this.connection = new Connection(options, transport, this.streams);
+    this.streams.attach(this.connection);
   }
 
   /** The connection status; replays the current value to new subscribers. */

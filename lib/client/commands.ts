@@ -1,20 +1,17 @@
 /**
  * What `RxMqttClient` sends through its connection: the cold acknowledged commands (`publish$`,
- * `subscribe$`, `unsubscribe$`, `reauthenticate$`) with the settler that turns a command's outcome
- * into one value and a completion, and their `ackTimeout` (the `awaitAck` operator); the publish a
- * facade call and `publish$` share; the SUBSCRIBE/UNSUBSCRIBE of `topic()` routes.
+ * `subscribe$`, `unsubscribe$`, `reauthenticate$`), the settler that turns a command's outcome into
+ * one value and a completion, their `ackTimeout` (the `awaitAck` operator), and the publish a
+ * facade call and `publish$` share.
  */
-import { asyncScheduler, Observable, throwError, type MonoTypeOperatorFunction, type SchedulerLike, type Subscriber } from 'rxjs';
+import { Observable, throwError, type MonoTypeOperatorFunction, type SchedulerLike, type Subscriber } from 'rxjs';
 import { awaitAck } from '../../operators/awaitAck.js';
 import type { Connection, Settler } from '../connection/connection.js';
-import type { ConnectionState } from '../connection/connection-state.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { ResolvedOptions } from '../options/options.js';
 import { checkPublish, checkSubscriptions, checkUnsubscribe, toBuffer, type PublishOptions, type SubscribeOptions } from '../options/validate.js';
 import type { ISubscription, Packet } from '../protocol/codec.js';
 import { platformScheduler } from '../platform/platform-scheduler.js';
 import { isCodec, type Codec } from '../protocol/payload-codecs.js';
-import { TopicRoutes } from '../routing/routes.js';
 import type { SettleResult } from '../session/types.js';
 import type { ClientStreams } from './client-streams.js';
 import type { PublishResult, SubscribeResult } from './client-types.js';
@@ -92,21 +89,6 @@ export function unsubscribeCommand(connection: Connection, topics: string[], pro
       settleInto(subscriber, (result) => (result?.type === 'unsubscribe' ? result.packet : undefined)),
     );
   });
-}
-
-/** The routes of a client's `topic()` streams: their SUBSCRIBE and UNSUBSCRIBE go through `connection`. */
-export function connectionRoutes(connection: Connection, options: ResolvedOptions, client: { readonly state: ConnectionState }): TopicRoutes {
-  return new TopicRoutes({
-    subscribe: (subscription, properties, done) =>
-      connection.submit(
-        { type: 'subscribe', subscriptions: [subscription], properties },
-        { resolve: (result) => done(undefined, result), reject: (error) => done(error) },
-      ),
-    unsubscribe: (filter, done) => connection.submit({ type: 'unsubscribe', topics: [filter] }, { resolve: done, reject: done }),
-    isOpen: () => client.state.status !== 'closed' && client.state.status !== 'disconnecting',
-    identifiersAvailable: () =>
-      options.protocolVersion === 5 && connection.session.connack?.properties?.subscriptionIdentifiersAvailable !== false,
-  }, { scheduler: options.scheduler ?? asyncScheduler, linger: options.topicLinger });
 }
 
 /** The callback-style publish the facade and `publish$` share: checks, then hands it to the connection. */

@@ -8,8 +8,8 @@ import { ClientStreams } from '../../lib/client/client-streams.js';
 import type { ClientEvent, ConnectionState } from '../../lib/connection/connection-state.js';
 import { DecodeError, SubackError } from '../../lib/errors.js';
 import type { IPublishPacket, Packet } from '../../lib/protocol/codec.js';
-import { TopicRoutes } from '../../lib/routing/routes.js';
-import { FakeCommands } from '../helpers/fake-route-commands.js';
+import type { ClientHooks } from '../../lib/client/client-types.js';
+import type { CommandRequest, Connection } from '../../lib/connection/connection.js';
 import { RxMqttClient } from '../../lib/client/client.js';
 import { resolveOptions } from '../../lib/options/options.js';
 import { scriptedBroker } from '../helpers/scripted-broker.js';
@@ -23,20 +23,22 @@ function subjects(holder: object): number {
   return Object.values(holder).filter((value) => value instanceof Subject).length;
 }
 
-function setup(hooks: ConstructorParameters<typeof ClientStreams>[0] = {}) {
-  const commands = new FakeCommands();
-  commands.identifiers = false; // route by topic: the packets below carry no Subscription Identifier
-  let made = 0;
-  const streams = new ClientStreams(hooks, () => {
-    made++;
-    return new TopicRoutes(commands);
-  });
-  return { streams, commands, routesMade: () => made };
+function setup(hooks: ClientHooks = {}) {
+  const subscribed: string[] = [];
+  // What the routes use of the connection: submit (SUBSCRIBE/UNSUBSCRIBE) and the session's CONNACK.
+  const connection = {
+    submit: (request: CommandRequest) => request.type === 'subscribe' && subscribed.push(...request.subscriptions.map((s) => s.topic)),
+    session: {},
+  } as unknown as Connection;
+  // MQTT 3.1.1: no Subscription Identifiers, messages are routed by topic.
+  const streams = new ClientStreams(hooks, resolveOptions(undefined, { clientId: 'streams' }));
+  streams.attach(connection);
+  return { streams, subscribed };
 }
 
 describe('ClientStreams', () => {
   it('makes no Subject and no routes while nothing reads a stream, whatever the connection reports', () => {
-    const { streams, routesMade } = setup();
+    const { streams } = setup();
     streams.onState({ status: 'connecting', attempt: 1 } as ConnectionState);
     streams.onEvent({ type: 'reconnect' } as ClientEvent);
     streams.onMessage(publish);
@@ -46,7 +48,6 @@ describe('ClientStreams', () => {
     streams.decodeFailed(new DecodeError('a/b', new SyntaxError('x')));
     streams.onEvent({ type: 'end' } as ClientEvent);
     expect(subjects(streams)).toBe(0);
-    expect(routesMade()).toBe(0);
     expect(streams.routesIfAny).toBeUndefined();
     expect(streams.state).toEqual({ status: 'connecting', attempt: 1 });
   });
@@ -97,16 +98,16 @@ describe('ClientStreams', () => {
   });
 
   it('routes messages, refusals and the end to the topic() routes once a stream made them', () => {
-    const { streams, commands, routesMade } = setup();
+    const { streams, subscribed } = setup();
     const log: string[] = [];
     streams.observe('a/+').subscribe({ next: (m) => log.push(`next ${m.topic}`), complete: () => log.push('complete') });
     streams.observe('z/#').subscribe({ error: (e: SubackError) => log.push(`error ${e.topic}`) });
-    expect(commands.subscribes.map((s) => s.subscription.topic)).toEqual(['a/+', 'z/#']);
+    expect(subscribed).toEqual(['a/+', 'z/#']);
     streams.onMessage(publish);
     streams.onResubscribeFailed(new SubackError('z/#', 0x87));
     streams.onEvent({ type: 'end' } as ClientEvent);
     expect(log).toEqual(['next a/b', 'error z/#', 'complete']);
-    expect(routesMade()).toBe(1);
+    expect(streams.routesIfAny).toBe(streams.routes);
   });
 
   it('gives the facade hook each event before events$ subscribers, and reports decode failures on decodeErrors$', () => {
