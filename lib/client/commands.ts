@@ -79,7 +79,7 @@ export function subscribeCommand(connection: Connection, streams: ClientStreams,
   });
 }
 
-/** `unsubscribe$`: one UNSUBSCRIBE on subscribe; emits the UNSUBACK (none from an MQTT 3.1.1 session's settle), then completes. */
+/** `unsubscribe$`: one UNSUBSCRIBE on subscribe; emits the UNSUBACK, then completes. */
 export function unsubscribeCommand(connection: Connection, topics: string[], properties: { userProperties?: Record<string, string | string[]> } | undefined): Observable<Packet | undefined> {
   return new Observable((subscriber) => {
     const invalid = checkUnsubscribe(topics);
