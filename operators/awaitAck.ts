@@ -21,7 +21,8 @@ export interface AwaitAckConfig {
  * SUBACK), `unsubscribe$` (the UNSUBACK). Values pass through as they come and the result
  * completes with the source; the timer stops at completion (or a source error, passed through).
  * A source still running at `timeout` is unsubscribed from and the result errors with an
- * `AckTimeoutError` (code `ERR_ACK_TIMEOUT`, carrying `timeoutMs`).
+ * `AckTimeoutError` (code `ERR_ACK_TIMEOUT`, carrying `timeoutMs`). Those operations' own
+ * `ackTimeout` option is this operator, on the client's `scheduler`.
  *
  * The timer starts at the subscription, which is when `publish$` hands the message to the client:
  * it covers the wait for a connection too when the client is offline (the message then waits in

@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
 import { decodeMessage, type Codec, type Decoded } from '../lib/protocol/payload-codecs.js';
-import { InvalidArgumentError, type DecodeError } from '../lib/errors.js';
+import { DecodeError, InvalidArgumentError } from '../lib/errors.js';
 import type { MqttMessage } from '../lib/inbound/message.js';
 
 /** What `decodePayload` does with a message that fails to decode. */
@@ -17,6 +17,13 @@ export interface DecodePayloadConfig<M> {
    * @default 'error'
    */
   onError?: DecodeErrorPolicy<M>;
+  /**
+   * The topic filter the messages were received on, named by every `DecodeError` (its `filter`
+   * field, and its message): with several streams decoding, it tells which one skipped a payload.
+   * `topic(filter, { codec })` streams set it to their pattern.
+   * @default undefined (the error names the message's topic only)
+   */
+  filter?: string;
 }
 
 /**
@@ -35,6 +42,9 @@ export interface DecodePayloadConfig<M> {
  *
  * decodePayload(json(), { onError: 'skip' })
  * result: -A---C-|    C.value = [2]
+ *
+ * decodePayload(json(), { onError: report, filter: 't/+' })
+ * result: -A---C-|    report(E, b) with E.filter = 't/+' at b
  * ```
  *
  * @example
@@ -46,17 +56,19 @@ export interface DecodePayloadConfig<M> {
  * @param codec How to decode: `json()`, `utf8()`, `raw()` from `rxmqtt`, or any `Codec<T>`.
  * @param config What to do with a payload that fails to decode; see `DecodePayloadConfig`.
  * @returns An operator turning messages into decoded messages.
- * @throws InvalidArgumentError at the call when `codec` has no `decode` function or `onError` is unknown.
+ * @throws InvalidArgumentError at the call when `codec` has no `decode` function, `onError` is
+ * unknown or `filter` is not a string.
  */
 export function decodePayload<T, M extends { topic: string; payload: Buffer } = MqttMessage>(
   codec: Codec<T>,
   config: DecodePayloadConfig<M> = {},
 ): OperatorFunction<M, Decoded<T, M>> {
   if (typeof codec?.decode !== 'function') throw new InvalidArgumentError('decodePayload needs a codec with a decode function');
-  const { onError = 'error' } = config;
+  const { onError = 'error', filter } = config;
   if (onError !== 'error' && onError !== 'skip' && typeof onError !== 'function') {
     throw new InvalidArgumentError(`decodePayload onError must be 'error', 'skip' or a function, got ${String(onError)}`);
   }
+  if (filter !== undefined && typeof filter !== 'string') throw new InvalidArgumentError(`decodePayload filter must be a string, got ${typeof filter}`);
 
   return (source) =>
     new Observable<Decoded<T, M>>((subscriber) =>
@@ -65,11 +77,12 @@ export function decodePayload<T, M extends { topic: string; payload: Buffer } = 
           let decoded: Decoded<T, M>;
           try {
             decoded = decodeMessage(codec, message);
-          } catch (error) {
+          } catch (failure) {
+            const error = withFilter(failure as DecodeError, filter);
             if (onError === 'error') return subscriber.error(error);
             if (onError === 'skip') return;
             try {
-              onError(error as DecodeError, message);
+              onError(error, message);
             } catch (err) {
               subscriber.error(err);
             }
@@ -81,4 +94,10 @@ export function decodePayload<T, M extends { topic: string; payload: Buffer } = 
         complete: () => subscriber.complete(),
       }),
     );
+}
+
+/** `decodeMessage`'s error, which names the topic only, naming the stream's filter too. */
+function withFilter(error: DecodeError, filter: string | undefined): DecodeError {
+  // A second error object, on the failure path only: decoding itself stays in decodeMessage.
+  return filter === undefined ? error : new DecodeError(error.topic, error.cause, filter);
 }

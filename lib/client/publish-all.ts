@@ -3,7 +3,7 @@
  * time, and emits each one's result.
  */
 import { map, mergeMap, type Observable } from 'rxjs';
-import type { PublishResult } from './client.js';
+import type { PublishResult } from './client-types.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { PublishOptions } from '../options/validate.js';
 

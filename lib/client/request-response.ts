@@ -23,7 +23,7 @@ import {
   timeout,
   type SchedulerLike,
 } from 'rxjs';
-import type { PublishResult } from './client.js';
+import type { PublishResult } from './client-types.js';
 import type { QoS } from '../protocol/codec.js';
 import { ClientClosedError, InvalidArgumentError, RequestTimeoutError } from '../errors.js';
 import type { MqttMessage } from '../inbound/message.js';

@@ -1,14 +1,16 @@
 /**
  * What `client.topic(pattern, options)` adds on top of a route's raw messages, per stream: named
- * parameters (`sensors/:id`) and decoding with a codec. Streams without either get the route's
- * Observable itself, so the common case costs nothing extra per message.
+ * parameters (`sensors/:id`) and decoding with a codec (the `decodePayload` operator). Streams
+ * without either get the route's Observable itself, so the common case costs nothing extra per
+ * message.
  */
-import { Observable } from 'rxjs';
-import { isCodec, type Codec } from '../protocol/payload-codecs.js';
-import { DecodeError, InvalidArgumentError } from '../errors.js';
+import { map, Observable, type OperatorFunction } from 'rxjs';
+import { isCodec } from '../protocol/payload-codecs.js';
+import { InvalidArgumentError, type DecodeError } from '../errors.js';
 import type { MqttMessage } from '../inbound/message.js';
 import type { TopicOptions } from './topic-options.js';
 import { parseTopicPattern, topicParams, type TopicParam } from './topic-params.js';
+import { decodePayload } from '../../operators/decodePayload.js';
 
 /** What a topic stream needs from the client. */
 export interface TopicSource {
@@ -18,7 +20,9 @@ export interface TopicSource {
 }
 
 /**
- * The messages of `pattern`, with `params` and `value` set as `options` ask.
+ * The messages of `pattern`, with `params` and `value` set as `options` ask. A payload the codec
+ * cannot decode is skipped, and reported to `source.decodeFailed` as a DecodeError naming the
+ * topic and `pattern` (its `filter`); the stream goes on.
  *
  * @param pattern A topic filter, possibly with named levels (`:name`, trailing `:name#`).
  * @returns A cold Observable; errors with an InvalidArgumentError for a bad pattern or codec.
@@ -31,32 +35,23 @@ export function topicStream<T = void>(source: TopicSource, pattern: string, opti
     const parsed = named ? parseTopicPattern(pattern) : { filter: pattern, params: [] };
     if (typeof parsed === 'string') return subscriber.error(new InvalidArgumentError(parsed));
     if (codec !== undefined && !isCodec(codec)) return subscriber.error(new InvalidArgumentError('codec must have decode and encode functions'));
-    const transform = messageTransform(pattern, codec, parsed.params, (error) => source.decodeFailed(error));
-    return source.observe(parsed.filter, options as TopicOptions<unknown>).subscribe({
-      next: (message) => {
-        const out = transform(message);
-        if (out !== undefined) subscriber.next(out);
-      },
-      error: (error: unknown) => subscriber.error(error),
-      complete: () => subscriber.complete(),
-    });
+    const routed = source.observe(parsed.filter, options as TopicOptions<unknown>);
+    let messages = routed as Observable<MqttMessage<T>>;
+    if (codec !== undefined) {
+      const onError = (error: DecodeError) => source.decodeFailed(error);
+      messages = routed.pipe(decodePayload(codec, { onError, filter: pattern })) as Observable<MqttMessage<T>>;
+    }
+    // Decoding made a copy of its own; the route's message is shared by every stream of the route (and messages$).
+    if (parsed.params.length > 0) messages = messages.pipe(withParams(parsed.params, codec !== undefined));
+    return messages.subscribe(subscriber);
   });
 }
 
-/** A copy of each message with its params and decoded value, or undefined when decoding fails. */
-function messageTransform<T>(pattern: string, codec: Codec<T> | undefined, params: readonly TopicParam[], failed: (error: DecodeError) => void) {
-  return (message: MqttMessage): MqttMessage<T> | undefined => {
-    // A copy: the message object is shared by every stream of the route (and by messages$).
-    const out = { ...message } as MqttMessage<T>;
-    if (params.length > 0) out.params = topicParams(message.topic, params);
-    if (codec !== undefined) {
-      try {
-        (out as { value: T }).value = codec.decode(message.payload, message);
-      } catch (cause) {
-        failed(new DecodeError(message.topic, cause, pattern));
-        return undefined;
-      }
-    }
+/** Sets each message's `params`: on a copy, unless `owned` (the message is this stream's own copy already). */
+function withParams<T>(params: readonly TopicParam[], owned: boolean): OperatorFunction<MqttMessage<T>, MqttMessage<T>> {
+  return map((message) => {
+    const out = owned ? message : { ...message };
+    out.params = topicParams(message.topic, params);
     return out;
-  };
+  });
 }

@@ -83,6 +83,34 @@ describe('decodePayload', () => {
     ]);
   });
 
+  it('names the filter it is given in every DecodeError, reported or thrown', () => {
+    const reported: DecodeError[] = [];
+    const config: DecodePayloadConfig<Message> = { filter: 't/+', onError: (error) => reported.push(error) };
+    testScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('-a-b-c-|', messages).pipe(decodePayload(json(), config))).toBe('-A---C-|', decoded);
+      const named = new DecodeError('t/b', new SyntaxError('Payload is not valid JSON'), 't/+');
+      expectObservable(cold('-a-b-c-|', messages).pipe(decodePayload(json(), { filter: 't/+' }))).toBe('-A-#', decoded, named);
+    });
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toBeInstanceOf(DecodeError);
+    expect(reported[0]).toMatchObject({
+      code: 'ERR_DECODE',
+      topic: 't/b',
+      filter: 't/+',
+      message: 'Cannot decode the payload of a message on "t/b" for the stream of "t/+": SyntaxError',
+    });
+    expect(reported[0]?.cause).toBeInstanceOf(SyntaxError);
+  });
+
+  it('leaves filter out of the DecodeError when it is given none', () => {
+    const reported: DecodeError[] = [];
+    testScheduler().run(({ cold }) => {
+      cold('-b', messages).pipe(decodePayload(json(), { onError: (error) => reported.push(error) })).subscribe();
+    });
+    expect(reported[0]?.filter).toBeUndefined();
+    expect(reported[0]?.message).toBe('Cannot decode the payload of a message on "t/b": SyntaxError');
+  });
+
   it('errors with what the onError function throws', () => {
     const bug = new Error('reporter bug');
     const config = {
@@ -151,9 +179,10 @@ describe('decodePayload', () => {
     });
   });
 
-  it('throws an InvalidArgumentError at the call for a codec without decode or an unknown onError', () => {
+  it('throws an InvalidArgumentError at the call for a codec without decode, an unknown onError or a filter that is not a string', () => {
     expect(() => decodePayload(undefined as unknown as Codec<unknown>)).toThrow(InvalidArgumentError);
     expect(() => decodePayload({} as Codec<unknown>)).toThrow(InvalidArgumentError);
     expect(() => decodePayload(json(), { onError: 'ignore' as 'skip' })).toThrow(InvalidArgumentError);
+    expect(() => decodePayload(json(), { filter: 3 as unknown as string })).toThrow(InvalidArgumentError);
   });
 });

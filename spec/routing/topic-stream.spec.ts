@@ -100,6 +100,32 @@ describe('topicStream', () => {
     expect(completed).toEqual([]);
   });
 
+  it('reports a payload it cannot decode with the stream pattern as filter, and the params stream goes on', () => {
+    const { routes, source, failures } = setup();
+    const seen: unknown[] = [];
+    topicStream(source, 'c/:name', { codec: json<number>() }).subscribe((m) => seen.push([m.params, m.value]));
+    routes.dispatch(message('c/x', { payload: 'nope', ids: 1 }));
+    routes.dispatch(message('c/y', { payload: '7', ids: 1 }));
+    expect(seen).toEqual([[{ name: 'y' }, 7]]);
+    expect(failures.map((e) => [e instanceof DecodeError, e.topic, e.filter, e.message])).toEqual([
+      [true, 'c/x', 'c/:name', 'Cannot decode the payload of a message on "c/x" for the stream of "c/:name": SyntaxError'],
+    ]);
+  });
+
+  it('leaves the shared message untouched when it adds params, with or without a codec', () => {
+    const { routes, source } = setup();
+    const shared: MqttMessage[] = [];
+    const named: { params?: unknown; value?: unknown }[] = [];
+    routes.observe('p/+').subscribe((m) => shared.push(m));
+    topicStream(source, 'p/:id').subscribe((m) => named.push(m));
+    topicStream(source, 'p/:id', { codec: utf8() }).subscribe((m) => named.push(m));
+    routes.dispatch(message('p/1', { payload: 'v', ids: 1 }));
+    expect(named.map((m) => [m.params, m.value])).toEqual([[{ id: '1' }, undefined], [{ id: '1' }, 'v']]);
+    expect(named.every((m) => m !== shared[0])).toBe(true);
+    expect(shared[0]?.params).toBeUndefined();
+    expect(shared[0]?.value).toBeUndefined();
+  });
+
   it('gives each stream of a shared route its own decoding, leaving the shared message untouched', () => {
     const { routes, source } = setup();
     const plain: MqttMessage[] = [];
