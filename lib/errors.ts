@@ -3,7 +3,7 @@
  * same `code` field for bad arguments), so callers can branch on `err.code` instead of parsing text.
  * Messages never contain passwords or authentication data.
  */
-import type { MqttErrorCode } from './errors/error-codes.js';
+import type { MqttErrorCode } from './error-codes.js';
 import { connackReason } from './protocol/reason-codes.js';
 
 export type { MqttErrorCode };

@@ -10,7 +10,7 @@ import * as errors from './errors.js';
 export { connect, connectAsync } from './compat/connect.js';
 export { MqttClient, MqttClient as Client, type StreamBuilder } from './compat/compat.js';
 export type { ISubscriptionGrant } from './compat/compat-subscribe.js';
-export { RxMqttClient, type PublishResult, type ClientTopicOptions, type MessagesOptions } from './client/client.js';
+export { RxMqttClient, type PublishResult, type ClientTopicOptions, type MessagesOptions, type AckOptions, type SubscribeResult } from './client/client.js';
 export type { AckableMessage } from './inbound/ack-holds.js';
 export type { OutgoingMessage, PublishAllOptions, PublishAllResult } from './client/publish-all.js';
 export { Store, type IStore, type StoreOptions } from './stores/store.js';

@@ -5,7 +5,7 @@
 import type { IDisconnectPacket, Packet } from '../protocol/codec.js';
 import type { SubackError } from '../errors.js';
 import type { ClientEvent } from '../connection/connection-state.js';
-import type { HandleAuth, HandleMessage } from '../options/options.js';
+import type { HandleAuth, HandleMessage } from '../options/handlers.js';
 import type { TopicOptions } from '../routing/topic-options.js';
 
 /** What `publish$` emits once the QoS flow completed. */

@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { AckableMessage } from '../inbound/ack-holds.js';
-import { RxMqttClient, type ClientHooks, type ClientTopicOptions, type MessagesOptions, type PublishResult } from '../client/client.js';
+import { RxMqttClient, type ClientHooks, type ClientTopicOptions, type MessagesOptions, type PublishResult, type AckOptions } from '../client/client.js';
 import type { IAuthPacket, IPublishPacket, Packet } from '../protocol/codec.js';
 import { normaliseEnd, normalisePublish, type Callback } from './compat-args.js';
 import { CompatEventEmitter } from './compat-events.js';
@@ -108,10 +108,10 @@ export class MqttClient extends CompatEventEmitter {
   }
 
   /** See RxMqttClient#publish$. */
-  publish$<T>(topic: string, value: T, options: PublishOptions & { codec: Codec<T> }): Observable<PublishResult>;
-  publish$(topic: string, payload: string | Buffer | Uint8Array, options?: PublishOptions): Observable<PublishResult>;
-  publish$(topic: string, value: unknown, options?: PublishOptions & { codec?: Codec<unknown> }): Observable<PublishResult> {
-    return this.client.publish$(topic, value, options as PublishOptions & { codec: Codec<unknown> });
+  publish$<T>(topic: string, value: T, options: PublishOptions & AckOptions & { codec: Codec<T> }): Observable<PublishResult>;
+  publish$(topic: string, payload: string | Buffer | Uint8Array, options?: PublishOptions & AckOptions): Observable<PublishResult>;
+  publish$(topic: string, value: unknown, options?: PublishOptions & AckOptions & { codec?: Codec<unknown> }): Observable<PublishResult> {
+    return this.client.publish$(topic, value, options as PublishOptions & AckOptions & { codec: Codec<unknown> });
   }
 
   /**

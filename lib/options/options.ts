@@ -13,10 +13,6 @@ import type { ClientOptions, ReconnectPolicy } from './client-options.js';
 import { checkCredentials, checkWill } from './options-checks.js';
 import { resolveOfflineQueue, type OfflineQueueLimits } from './offline-queue-options.js';
 
-// Re-exported for the modules of client/, connection/ and inbound/ that import them from here.
-export type { AuthAnswer, CustomHandleAcks, HandleAuth, HandleMessage } from './handlers.js';
-export type { ServerAddress } from './client-options.js';
-export { serverOfUrl } from './broker-url.js';
 
 /** The options with their defaults applied and the URL merged in. */
 export interface ResolvedOptions extends ClientOptions {

@@ -69,9 +69,10 @@ function listeners(client: MqttClient): Record<string, number> {
 /** What the Observable client holds internally: nothing of it may grow with use. */
 function internals(client: MqttClient) {
   const rx = client.rx as unknown as Record<string, unknown>;
-  // Subjects and routes are made on first use: one not made yet has nothing in it.
-  const observers = (name: string) => (rx[name] as { observers: unknown[] } | undefined)?.observers.length ?? 0;
-  const routes = rx.topicRoutes as { routes: Map<string, unknown>; unsubscribing: Map<string, unknown>; identifiers: number } | undefined;
+  // The Subjects and routes live in the client's ClientStreams, made on first use: one not made yet has nothing in it.
+  const streams = rx.streams as Record<string, unknown>;
+  const observers = (name: string) => (streams[name] as { observers: unknown[] } | undefined)?.observers.length ?? 0;
+  const routes = streams.topicRoutes as { routes: Map<string, unknown>; unsubscribing: Map<string, unknown>; identifiers: number } | undefined;
   const connection = (rx.connection as { link: { settlers: Map<number, unknown> } }).link;
   return {
     messageObservers: observers('messageSubject'),

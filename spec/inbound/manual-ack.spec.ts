@@ -9,7 +9,7 @@ import type { IPublishPacket, ISubscribePacket, QoS } from '../../lib/protocol/c
 import { PublishError, SubackError } from '../../lib/errors.js';
 import type { MqttMessage } from '../../lib/inbound/message.js';
 import type { PublishAllResult } from '../../lib/client/publish-all.js';
-import { connected, flush, type Harness } from './harness.js';
+import { connected, flush, type Harness } from '../connection/harness.js';
 
 function publish(messageId: number, topic = 'a/b', qos: QoS = 1): IPublishPacket {
   return { cmd: 'publish', topic, payload: Buffer.from(`m${messageId}`), qos, dup: false, retain: false, messageId: qos > 0 ? messageId : undefined };
