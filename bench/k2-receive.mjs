@@ -4,7 +4,7 @@
 // number. Measures CPU from the first measured message (number warmup + 1) to the last, and
 // prints one JSON line. On SIGTERM or its own timeout it prints what it has (lost > 0).
 import { receiveTally } from './lib/tally.mjs';
-import { args, connectClient, emit, endClient, int, loadClient } from './lib/worker.mjs';
+import { args, connectClient, emit, endClient, int, isRxmqtt, loadClient } from './lib/worker.mjs';
 
 const a = args({ client: '', port: '', qos: '0', count: '20000', warmup: '2000', size: '64', filter: 'bench/#', timeout: '50000' });
 const qos = int(a.qos);
@@ -29,7 +29,7 @@ try {
   const client = await connectClient(mqtt, int(a.port), `bench-sub-${process.pid}`);
   client.on('error', (err) => (result.clientError ??= err.message));
   const subscribed = new Promise((resolve, reject) => {
-    if (a.client === 'rxmqtt') {
+    if (isRxmqtt(a.client)) {
       const suback = client.packetsIn$.subscribe((packet) => {
         if (packet.cmd !== 'suback') return;
         queueMicrotask(() => suback.unsubscribe());

@@ -7,7 +7,7 @@
 // {"ready":true}; the per-message figures start at message warmup + 1, as in K2.
 import { k3FilterOf, k3Filters, naiveRouter, trieRouter } from './lib/k3-filters.mjs';
 import { receiveTally } from './lib/tally.mjs';
-import { args, connectClient, cpuMicros, emit, endClient, int, loadClient } from './lib/worker.mjs';
+import { args, connectClient, cpuMicros, emit, endClient, int, isRxmqtt, loadClient } from './lib/worker.mjs';
 
 const a = args({ client: '', port: '', filters: '1', count: '20000', warmup: '2000', size: '64', timeout: '50000' });
 const n = int(a.filters);
@@ -27,7 +27,7 @@ const onMessage = (f, payload) => tally.record(payload, f);
 /** Subscribes every filter; resolves once every SUBACK arrived. */
 function subscribeAll(client, filters) {
   return new Promise((resolve, reject) => {
-    if (a.client === 'rxmqtt') {
+    if (isRxmqtt(a.client)) {
       let acks = 0;
       const subacks = client.packetsIn$.subscribe((packet) => {
         if (packet.cmd !== 'suback' || ++acks < filters.length) return;
@@ -49,8 +49,8 @@ process.on('SIGTERM', () => {
 });
 
 try {
-  if (!['rxmqtt', 'mqttjs-naive', 'mqttjs-trie'].includes(a.client)) throw new Error(`--client must be rxmqtt, mqttjs-naive or mqttjs-trie, not ${a.client}`);
-  const mqtt = await loadClient(a.client === 'rxmqtt' ? 'rxmqtt' : 'mqttjs');
+  if (!['rxmqtt', 'rxmqtt-base', 'mqttjs-naive', 'mqttjs-trie'].includes(a.client)) throw new Error(`--client must be rxmqtt, rxmqtt-base, mqttjs-naive or mqttjs-trie, not ${a.client}`);
+  const mqtt = await loadClient(isRxmqtt(a.client) ? a.client : 'mqttjs');
   const { filters } = k3Filters(n);
   const client = await connectClient(mqtt, int(a.port), `bench-k3-${process.pid}`);
   client.on('error', (err) => (result.clientError ??= err.message));

@@ -9,7 +9,7 @@
 // JIT-compiles both ends, as the 20,000 warmup messages of the other scenarios do: with only the
 // 1 s paced warmup, the first measured seconds were dominated by compilation stalls (most of the
 // >400 µs outliers of both clients fell in the first measured second).
-import { args, connectClient, emit, endClient, int, loadClient } from './lib/worker.mjs';
+import { args, connectClient, emit, endClient, int, isRxmqtt, loadClient } from './lib/worker.mjs';
 
 const a = args({ client: '', port: '', qos: '0', rate: '2000', warmupMs: '1000', ms: '5000', size: '64', burst: '20000', timeout: '50000' });
 const qos = int(a.qos);
@@ -80,7 +80,7 @@ try {
     }
   };
   await new Promise((resolve, reject) => {
-    if (a.client === 'rxmqtt') {
+    if (isRxmqtt(a.client)) {
       const subacks = sub.packetsIn$.subscribe((packet) => {
         if (packet.cmd !== 'suback') return;
         queueMicrotask(() => subacks.unsubscribe());

@@ -6,17 +6,17 @@
 //
 //   node bench/run.mjs [--quick] [--reps N] [--only K1,K2,K3,K4,K5,K6,gates,codec,bundle]
 //                      [--broker mosquitto,aedes] [--payload 64,1024] [--bundle PATH]
-//                      [--no-build] [--update-readme]
+//                      [--baseline DIR] [--no-build] [--update-readme]
 //   BENCH_QUICK=1 node bench/run.mjs
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MOSQUITTO, startAedes, startMosquitto } from './lib/broker.mjs';
 import { children, runWorker } from './lib/runner.mjs';
 import { summary } from './lib/stats.mjs';
-import { BUILD_DIR, ROOT } from './lib/worker.mjs';
+import { BUILD_DIR, isRxmqtt, ROOT } from './lib/worker.mjs';
 import { bundleSizes, bundleTable } from './scenarios/bundle.mjs';
 import { gateScenarios, metrics as gateMetrics } from './scenarios/gates.mjs';
 import { idleScenarios, metrics as idleMetrics } from './scenarios/idle.mjs';
@@ -26,7 +26,7 @@ import { throughputScenarios, metrics as throughputMetrics } from './scenarios/t
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const CLIENTS = ['rxmqtt', 'mqttjs'];
-const LABEL = { rxmqtt: 'rxmqtt', mqttjs: 'MQTT.js', 'mqttjs-naive': 'MQTT.js + naive matcher', 'mqttjs-trie': 'MQTT.js + trie' };
+const LABEL = { rxmqtt: 'rxmqtt', 'rxmqtt-base': 'rxmqtt (baseline)', mqttjs: 'MQTT.js', 'mqttjs-naive': 'MQTT.js + naive matcher', 'mqttjs-trie': 'MQTT.js + trie' };
 
 const argv = process.argv.slice(2);
 const flag = (name) => {
@@ -54,6 +54,18 @@ for (const b of brokerNames) {
     process.exit(2);
   }
 }
+// --baseline DIR: a compiled rxmqtt tree (DIR/lib/index.js, e.g. an older commit's dist/esm) run as a
+// third client, `rxmqtt-base`, right after rxmqtt wherever rxmqtt runs. DIR is copied into
+// .rxmqtt-bench-baseline/ so that it resolves this checkout's node_modules (the same rxjs and
+// mqtt-packet as the new build); workers load it from RXMQTT_BENCH_BASELINE.
+const baselineDir = flag('--baseline') && resolve(flag('--baseline'));
+if (baselineDir && !existsSync(join(baselineDir, 'lib', 'index.js'))) {
+  console.error(`--baseline: no lib/index.js in ${baselineDir}`);
+  process.exit(2);
+}
+const BASELINE_COPY = join(ROOT, '.rxmqtt-bench-baseline');
+/** The clients of scenario `s`, in run order: rxmqtt, then the baseline (with --baseline), then the opponents. */
+const clientsOf = (s) => (s.clients ?? CLIENTS).flatMap((c) => (c === 'rxmqtt' && baselineDir ? [c, 'rxmqtt-base'] : [c]));
 const brokerRunsAll = (name) => !quick || name === 'mosquitto' || flag('--broker') !== undefined;
 
 // ---------------------------------------------------------------- scenarios
@@ -133,6 +145,7 @@ function environment() {
     mqttPacket: version('mqtt-packet'),
     mosquitto: mosquitto.replace(/^mosquitto version /, ''),
     aedes: version('aedes'),
+    ...(baselineDir ? { baseline: baselineDir } : {}),
     brokers: brokerNames.join(','),
     load: loadavg()[0].toFixed(1),
     mode: quick ? 'quick' : 'full',
@@ -153,36 +166,40 @@ function table(results, env) {
     `${env.mode} run, ${env.reps} reps per client, ${env.count.toLocaleString('en-US')} measured messages after ${env.warmup.toLocaleString('en-US')} warmup ` +
       `(K3: ${config.k3Count.toLocaleString('en-US')} after ${config.k3Warmup.toLocaleString('en-US')}; K5: ${config.k5Ms / 1000} s after ${config.k5WarmupMs / 1000} s; K6: ${config.k6Clients.toLocaleString('en-US')} clients); ` +
       `node ${env.node}, MQTT.js ${env.mqtt}, mqtt-packet ${env.mqttPacket}, ${brokersText(results, env)}, ${env.cpu}, rxmqtt ${env.commit}; ` +
-      `1-min load average ${env.load} at start, ${loadavg()[0].toFixed(1)} at end${Number(env.load) > cpus().length * 0.75 ? ' (**the machine was busy: figures are noisy**)' : ''}`,
+      `${env.baseline ? `rxmqtt (baseline) from ${env.baseline}; ` : ''}1-min load average ${env.load} at start, ${loadavg()[0].toFixed(1)} at end${Number(env.load) > cpus().length * 0.75 ? ' (**the machine was busy: figures are noisy**)' : ''}`,
     '',
-    '| scenario | metric | rxmqtt median (min–max) | MQTT.js median (min–max) | rxmqtt/MQTT.js | check |',
-    '| --- | --- | --- | --- | --- | --- |',
+    env.baseline
+      ? '| scenario | metric | rxmqtt median (min–max) | rxmqtt (baseline) median (min–max) | MQTT.js median (min–max) | rxmqtt/MQTT.js | rxmqtt/baseline | check |'
+      : '| scenario | metric | rxmqtt median (min–max) | MQTT.js median (min–max) | rxmqtt/MQTT.js | check |',
+    env.baseline ? '| --- | --- | --- | --- | --- | --- | --- | --- |' : '| --- | --- | --- | --- | --- | --- |',
   ];
   const violations = [];
   const expected = []; // gate failures of MQTT.js: what the gate is there to show
   for (const { s, broker: brokerName, runs } of results.values()) {
     const name = `${s.name} · ${brokerName}`;
-    const clients = s.clients ?? CLIENTS;
+    const clients = clientsOf(s);
     const verdicts = clients.map((c) => [c, runs.filter((r) => r.client === c), runs.filter((r) => r.client === c && r.problems.length)]);
     const failText = (c, b, all) => `${LABEL[c]} ${b.length}/${all.length}: ${[...new Set(b.flatMap((r) => r.problems))].slice(0, 2).join('; ')}`;
     let check;
-    if (s.gate) check = verdicts.map(([c, all, b]) => (b.length ? `${c === 'rxmqtt' ? '**FAIL** ' : 'fail '}${failText(c, b, all)}` : `${LABEL[c]} pass ${all.length}/${all.length}`)).join('; ');
+    if (s.gate) check = verdicts.map(([c, all, b]) => (b.length ? `${isRxmqtt(c) ? '**FAIL** ' : 'fail '}${failText(c, b, all)}` : `${LABEL[c]} pass ${all.length}/${all.length}`)).join('; ');
     else if (verdicts.some(([, , b]) => b.length)) check = `**FAIL** ${verdicts.filter(([, , b]) => b.length).map(([c, all, b]) => failText(c, b, all)).join('; ')}`;
     else check = `ok (${runs.length} runs)`;
     for (const [c, , bad] of verdicts) {
-      for (const r of bad) (s.gate && c !== 'rxmqtt' ? expected : violations).push(`${name} — ${LABEL[r.client]} rep ${r.rep}: ${r.problems.join('; ')}`);
+      for (const r of bad) (s.gate && !isRxmqtt(c) ? expected : violations).push(`${name} — ${LABEL[r.client]} rep ${r.rep}: ${r.problems.join('; ')}`);
     }
     // Gates show every run's figures (a failing run's figures are the point); other scenarios only valid runs'.
     const stat = (c, key) => summary(runs.filter((r) => r.client === c && (s.gate || !r.problems.length)).map((r) => r.metrics[key]).filter(Number.isFinite));
-    const opponents = clients.filter((c) => c !== 'rxmqtt');
+    const opponents = clients.filter((c) => !isRxmqtt(c));
     let first = true;
     for (const key of s.metrics) {
       const rx = stat('rxmqtt', key);
+      const base = env.baseline ? stat('rxmqtt-base', key) : undefined;
       for (const opp of opponents) {
         const other = stat(opp, key);
         const d = M[key].digits;
         const label = opponents.length > 1 ? `${M[key].label}, vs ${LABEL[opp]}` : M[key].label;
-        lines.push(`| ${first ? name : ''} | ${label} | ${cell(rx, d)} | ${cell(other, d)} | ${fmt(rx.median / other.median, 2)} | ${first ? check : ''} |`);
+        const vsBase = base ? [cell(base, d), cell(other, d), fmt(rx.median / other.median, 2), fmt(rx.median / base.median, 2)] : [cell(other, d), fmt(rx.median / other.median, 2)];
+        lines.push(`| ${first ? name : ''} | ${label} | ${cell(rx, d)} | ${vsBase.join(' | ')} | ${first ? check : ''} |`);
         first = false;
       }
     }
@@ -246,6 +263,12 @@ function updateReadme(text) {
 async function main() {
   const started = performance.now();
   if (!argv.includes('--no-build')) build();
+  if (baselineDir) {
+    rmSync(BASELINE_COPY, { recursive: true, force: true });
+    cpSync(baselineDir, BASELINE_COPY, { recursive: true });
+    process.env.RXMQTT_BENCH_BASELINE = BASELINE_COPY; // inherited by every worker
+    console.error(`baseline: ${baselineDir} -> ${BASELINE_COPY} (client rxmqtt-base)`);
+  }
   const env = environment();
   const resultsDir = join(BENCH, 'results');
   mkdirSync(resultsDir, { recursive: true });
@@ -270,7 +293,7 @@ async function main() {
     for (const s of list) {
       const { runs } = results.get(`${name}/${scenarios.indexOf(s)}`);
       for (let rep = 1; rep <= reps; rep++) {
-        for (const client of s.clients ?? CLIENTS) {
+        for (const client of clientsOf(s)) {
           if (!broker.alive()) throw new Error(`${name} died: ${broker.log()}`);
           const t0 = performance.now();
           const cpu0 = broker.cpuMs();
@@ -283,7 +306,7 @@ async function main() {
           record({ type: 'run', scenario: s.name, id: s.id, broker: name, client, rep, metrics: run.metrics, problems: run.problems, brokerCpuMs, wallMs, pub: run.pub, sub: run.sub });
           const shown = s.metrics.map((k) => `${M[k].label} ${fmt(run.metrics[k], M[k].digits)}`).join(', ');
           const cpu = Number.isFinite(brokerCpuMs) ? `, ${name} CPU ${fmt((100 * brokerCpuMs) / wallMs, 0)}%` : '';
-          console.error(`[${s.name} · ${name}] ${rep}/${reps} ${LABEL[client].padEnd(7)} ${shown}  (${(wallMs / 1000).toFixed(1)} s${cpu})${run.problems.length ? `  !!! ${run.problems.join('; ')}` : ''}`);
+          console.error(`[${s.name} · ${name}] ${rep}/${reps} ${LABEL[client].padEnd(baselineDir ? 17 : 7)} ${shown}  (${(wallMs / 1000).toFixed(1)} s${cpu})${run.problems.length ? `  !!! ${run.problems.join('; ')}` : ''}`);
         }
       }
     }

@@ -14,11 +14,22 @@ export function args(defaults) {
   return { ...defaults, ...values };
 }
 
-/** The module under test: `{ connect }` of rxmqtt (our own build) or MQTT.js. */
+/** Clients that speak rxmqtt's API: our build, and `rxmqtt-base` (the `--baseline DIR` build). */
+export const isRxmqtt = (name) => name === 'rxmqtt' || name === 'rxmqtt-base';
+
+/**
+ * The module under test: `{ connect }` of rxmqtt (our own build), of the baseline build (from
+ * RXMQTT_BENCH_BASELINE, which run.mjs sets for `--baseline DIR`), or MQTT.js.
+ */
 export async function loadClient(name) {
-  if (name === 'rxmqtt') return (await import(pathToFileURL(join(process.env.RXMQTT_BENCH_LIB ?? BUILD_DIR, 'lib', 'index.js')).href)).default;
+  const rxmqttFrom = async (dir) => (await import(pathToFileURL(join(dir, 'lib', 'index.js')).href)).default;
+  if (name === 'rxmqtt') return rxmqttFrom(process.env.RXMQTT_BENCH_LIB ?? BUILD_DIR);
+  if (name === 'rxmqtt-base') {
+    if (!process.env.RXMQTT_BENCH_BASELINE) throw new Error('--client rxmqtt-base needs RXMQTT_BENCH_BASELINE (run.mjs --baseline DIR sets it)');
+    return rxmqttFrom(process.env.RXMQTT_BENCH_BASELINE);
+  }
   if (name === 'mqttjs') return (await import('mqtt')).default;
-  throw new Error(`--client must be rxmqtt or mqttjs, not ${name}`);
+  throw new Error(`--client must be rxmqtt, rxmqtt-base or mqttjs, not ${name}`);
 }
 
 /** Connects with the same options for both clients; rejects after `timeoutMs`. */
