@@ -32,12 +32,7 @@ export class KeepaliveTimer {
     private readonly reschedulePings: boolean,
   ) {}
 
-  /** Starts pinging every `seconds` of silence; 0 disables keepalive ([MQTT-3.1.2-10] 3.1.2.10). */
-  start(seconds: number, hooks: KeepaliveHooks): void {
-    this.startMs(seconds * 1000, seconds * 1000, hooks);
-  }
-
-  /** As start(), in milliseconds, with a PINGRESP timeout of its own. */
+  /** Pings after `intervalMs` of silence, fails after `timeoutMs` without PINGRESP; 0 disables keepalive ([MQTT-3.1.2-10]). */
   startMs(intervalMs: number, timeoutMs: number, hooks: KeepaliveHooks): void {
     this.stop();
     if (intervalMs <= 0) return;
