@@ -1,7 +1,7 @@
 import { asyncScheduler, Observable } from 'rxjs';
 import type { OperatorFunction, SchedulerLike } from 'rxjs';
 import { InvalidArgumentError } from '../lib/errors.js';
-import { KeepaliveTimer } from '../lib/connection/keepalive-timer.js';
+import { KeepaliveTimer } from './internal/keepalive-timer.js';
 
 /** What the connection tells `keepalive`: `'sent'` = any packet was written, `'pong'` = a PINGRESP arrived. */
 export type KeepaliveSignal = 'sent' | 'pong';

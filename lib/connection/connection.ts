@@ -14,12 +14,12 @@ import { platformScheduler } from '../platform/platform-scheduler.js';
 import type { MqttSession } from '../session/session.js';
 import type { AuthProperties } from '../session/types.js';
 import { readStore } from '../stores/read-store.js';
-import type { Transport, TransportFactory } from '../transport/transport.js';
+import type { TransportFactory } from '../transport/transport.js';
 import type { AuthSettler } from './auth-flow.js';
 import type { ConnectionState } from './connection-state.js';
 import { Dialer } from './dialer.js';
 import { initialLifecycle, isEnding, publicState, step, type Effect, type Lifecycle, type LifecycleConfig, type LifecycleInput } from './lifecycle.js';
-import type { ConnectionHooks, EndOptions, LinkHost, Settler } from './link-types.js';
+import type { ConnectionHooks, EndOptions, Settler } from './link-types.js';
 import { aborted, SessionLink, type CommandRequest } from './session-link.js';
 
 export type { CommandRequest } from './session-link.js';
@@ -27,7 +27,7 @@ export type { ConnectionHooks, EndOptions, Settler } from './link-types.js';
 
 const defaultLog = createLogger('conn');
 
-export class Connection implements LinkHost {
+export class Connection {
   private lifecycle: Lifecycle;
   private readonly config: LifecycleConfig;
   private readonly link: SessionLink;
@@ -44,8 +44,9 @@ export class Connection implements LinkHost {
     this.log = options.log ? customLogger('conn', options.log) : defaultLog;
     this.config = { autoReconnect: options.reconnectPeriod > 0, reconnectOnConnackError: options.reconnectOnConnackError };
     this.lifecycle = initialLifecycle(!options.outgoingStore);
-    this.link = new SessionLink(options, hooks, this, scheduler, this.log);
-    this.dialer = new Dialer(options, openTransport, scheduler, this.link, (input) => this.run(input), this.log);
+    this.dialer = new Dialer(options, openTransport, scheduler, (input) => this.run(input), () => this.stepped(), this.log);
+    this.link = new SessionLink(options, hooks, this.dialer, scheduler, this.log);
+    this.dialer.link = this.link;
   }
 
   get session(): MqttSession {
@@ -183,44 +184,10 @@ export class Connection implements LinkHost {
     }
   }
 
-  // LinkHost: what the session link asks of the shell.
-
-  advance(input: LifecycleInput): void {
-    this.run(input);
-  }
-
-  transport(): Transport | undefined {
-    return this.dialer.transport;
-  }
-
-  closeTransport(): void {
-    this.dialer.closeTransport();
-  }
-
-  redirect(reasonCode: number | undefined, reference: string | undefined): void {
-    this.dialer.redirect(reasonCode, reference);
-  }
-
-  pong(): void {
-    this.dialer.pong();
-  }
-
-  wrote(): void {
-    this.dialer.wrote();
-  }
-
-  applyPause(): void {
-    this.dialer.applyPause();
-  }
-
   /** After every session step: with end() under way, DISCONNECT once nothing is in flight. */
-  stepped(): void {
+  private stepped(): void {
     const phase = this.lifecycle.phase;
     if (phase.status !== 'disconnecting' || phase.sent) return;
     if (this.link.session.inflightCount === 0 && this.link.session.pendingCount === 0) this.run({ type: 'drained' });
-  }
-
-  generation(): number {
-    return this.dialer.generation;
   }
 }

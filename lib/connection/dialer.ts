@@ -23,12 +23,16 @@ import { fixedBackoff } from './backoff-policy.js';
 import { runBeforeConnect, type BeforeConnectContext } from './before-connect.js';
 import type { LifecycleInput } from './lifecycle.js';
 import { redirectTarget } from './server-reference.js';
+import type { LinkHost } from './link-types.js';
 import type { SessionLink } from './session-link.js';
 
 /** How long a half-closed socket may linger after DISCONNECT before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
 
-export class Dialer {
+/** Also the session link's host: what the link asks of the IO side comes straight here. */
+export class Dialer implements LinkHost {
+  /** Set once by the connection, right after it made the link (the link needs this dialer first). */
+  link!: SessionLink;
   private socket?: Transport;
   /** Increments per attempt and per close, so that late events of a dropped socket are ignored. */
   private gen = 0;
@@ -48,16 +52,18 @@ export class Dialer {
     private readonly options: ResolvedOptions,
     private readonly openTransport: TransportFactory,
     private readonly scheduler: SchedulerLike,
-    private readonly link: SessionLink,
-    private readonly advance: (input: LifecycleInput) => void,
+    /** Steps the lifecycle machine. */
+    readonly advance: (input: LifecycleInput) => void,
+    /** After every session step (the connection checks whether end() may DISCONNECT now). */
+    readonly stepped: () => void,
     private readonly log: Logger,
   ) {}
 
-  get transport(): Transport | undefined {
+  transport(): Transport | undefined {
     return this.socket;
   }
 
-  get generation(): number {
+  generation(): number {
     return this.gen;
   }
 

@@ -158,6 +158,13 @@ export function isEnding(state: Lifecycle): boolean {
   return (phase.status === 'connecting' || phase.status === 'connected') && (phase.after === 'end' || phase.after === 'endThenStart');
 }
 
+export type LivePhase = Extract<Phase, { status: 'connecting' | 'connected' | 'disconnecting' }>;
+
+/** A phase with a connection attempt under way (a socket, or `beforeConnect` running). */
+export function live(phase: Phase): phase is LivePhase {
+  return phase.status === 'connecting' || phase.status === 'connected' || phase.status === 'disconnecting';
+}
+
 /** A socket exists (possibly closing): its close is still to come. */
 export function hasTransport(state: Lifecycle): boolean {
   const phase = state.phase;

@@ -13,6 +13,7 @@ import { MqttError, TransportError } from '../errors.js';
 import {
   assertNever,
   hasTransport,
+  live,
   type After,
   type EndRequest,
   type Effect,
@@ -24,6 +25,26 @@ import {
 } from './lifecycle-state.js';
 
 export * from './lifecycle-state.js';
+
+/** The effects that carry no data, made once and shared (effects are never mutated). */
+const RECONNECT_EVENT: Effect = { type: 'event', event: { type: 'reconnect' } };
+const OFFLINE_EVENT: Effect = { type: 'event', event: { type: 'offline' } };
+const CLOSE_EVENT: Effect = { type: 'event', event: { type: 'close' } };
+const END_EVENT: Effect = { type: 'event', event: { type: 'end' } };
+const DESTROY: Effect = { type: 'destroyTransport', flush: false };
+const FLUSH_AND_DESTROY: Effect = { type: 'destroyTransport', flush: true };
+const STATE: Effect = { type: 'state' };
+const GUARD: Effect = { type: 'guard' };
+const STOP_CONNECTING: Effect = { type: 'stopConnecting' };
+const CONNECT: Effect = { type: 'connect' };
+const ABORT_COMMANDS: Effect = { type: 'abortCommands' };
+const STOP_TIMERS: Effect = { type: 'stopTimers' };
+const ENDED: Effect = { type: 'ended' };
+const START_END_TIMER: Effect = { type: 'startEndTimer' };
+const READ_STORE: Effect = { type: 'readStore' };
+const OPEN_TRANSPORT: Effect = { type: 'openTransport' };
+const CHECK_DRAINED: Effect = { type: 'checkDrained' };
+const CLOSE_LINK: Effect = { type: 'closeLink' };
 
 export function step(state: Lifecycle, input: LifecycleInput, config: LifecycleConfig): Step {
   switch (input.type) {
@@ -76,9 +97,9 @@ function start(state: Lifecycle, effects: Effect[]): Step {
   if (phase.status !== 'idle' && phase.status !== 'offline' && phase.status !== 'closed') return { state, effects };
   if (!state.restored) {
     const restoring: Phase = { status: 'restoring', shown: phase.status, cause: phase.status === 'idle' ? undefined : phase.cause, resume: true };
-    return withPhase(state, restoring, [...effects, { type: 'readStore' }]);
+    return withPhase(state, restoring, [...effects, READ_STORE]);
   }
-  return { state, effects: [...effects, { type: 'connect' }] };
+  return { state, effects: [...effects, CONNECT] };
 }
 
 /** The store is read: connect if a `start()` (and no `end()` after it) asked for it meanwhile. */
@@ -93,7 +114,7 @@ function storeRead(state: Lifecycle): Step {
 function reconnect(state: Lifecycle): Step {
   const phase = state.phase;
   // MQTT.js emits 'reconnect' for every reconnect() call, whatever the state.
-  const announce: Effect = { type: 'event', event: { type: 'reconnect' } };
+  const announce: Effect = RECONNECT_EVENT;
   switch (phase.status) {
     case 'disconnecting':
       return withPhase(state, { ...phase, after: 'endThenStart' }, []);
@@ -105,14 +126,14 @@ function reconnect(state: Lifecycle): Step {
     case 'closed':
       return start(state, [announce]);
     case 'connecting':
-      if (!phase.transport) return { state, effects: [announce, { type: 'stopConnecting' }, { type: 'connect' }] };
-      return withPhase(state, { ...phase, after: reconnectAfter(phase.after) }, [{ type: 'destroyTransport', flush: false }]);
+      if (!phase.transport) return { state, effects: [announce, STOP_CONNECTING, CONNECT] };
+      return withPhase(state, { ...phase, after: reconnectAfter(phase.after) }, [DESTROY]);
     case 'connected':
-      return withPhase(state, { ...phase, after: reconnectAfter(phase.after) }, [{ type: 'destroyTransport', flush: false }]);
+      return withPhase(state, { ...phase, after: reconnectAfter(phase.after) }, [DESTROY]);
     case 'reconnecting':
     case 'backingOff':
       // The pending retry is dropped; the new loop's attempt starts from 'reconnecting' and announces itself.
-      return { state, effects: [{ type: 'stopConnecting' }, { type: 'connect' }] };
+      return { state, effects: [STOP_CONNECTING, CONNECT] };
     default:
       return assertNever(phase);
   }
@@ -128,30 +149,30 @@ function end(state: Lifecycle, force: boolean, request: EndRequest): Step {
   const phase = state.phase;
   if (phase.status === 'disconnecting') return same(state);
   // Already ended: nothing to do but answer this end() too ('end' was emitted once).
-  if (phase.status === 'closed' || (phase.status === 'restoring' && phase.shown === 'closed' && !phase.resume)) return { state, effects: [{ type: 'ended' }] };
+  if (phase.status === 'closed' || (phase.status === 'restoring' && phase.shown === 'closed' && !phase.resume)) return { state, effects: [ENDED] };
   if (phase.status === 'connected' && !force && phase.after !== 'end' && phase.after !== 'endThenStart') {
     const disconnecting: Phase = { status: 'disconnecting', attempt: phase.attempt, sent: false, end: request, after: 'end', dropped: phase.dropped };
-    return withPhase(state, disconnecting, [{ type: 'state' }, { type: 'startEndTimer' }, { type: 'checkDrained' }]);
+    return withPhase(state, disconnecting, [STATE, START_END_TIMER, CHECK_DRAINED]);
   }
   if (phase.status === 'connected' || (phase.status === 'connecting' && phase.transport)) {
-    return withPhase(state, { ...phase, after: 'end' }, [{ type: 'abortCommands' }, { type: 'destroyTransport', flush: false }]);
+    return withPhase(state, { ...phase, after: 'end' }, [ABORT_COMMANDS, DESTROY]);
   }
-  return finishEnd(state, [{ type: 'abortCommands' }]);
+  return finishEnd(state, [ABORT_COMMANDS]);
 }
 
 /** Nothing is in flight any more, or `endTimeout` passed: DISCONNECT now. */
 function drained(state: Lifecycle): Step {
   const phase = state.phase;
   if (phase.status !== 'disconnecting' || phase.sent) return same(state);
-  return withPhase(state, { ...phase, sent: true }, [{ type: 'abortCommands' }, { type: 'sendDisconnect', request: phase.end }]);
+  return withPhase(state, { ...phase, sent: true }, [ABORT_COMMANDS, { type: 'sendDisconnect', request: phase.end }]);
 }
 
 /** The reconnect loop subscribed: a new attempt, announced as 'reconnect' when it is a retry. */
 function attempt(state: Lifecycle): Step {
   const number = state.attempt + 1;
   const phase: Phase = { status: 'connecting', attempt: number, cause: state.lastCause, transport: false, after: 'policy' };
-  const effects: Effect[] = state.phase.status === 'reconnecting' ? [{ type: 'event', event: { type: 'reconnect' } }] : [];
-  effects.push({ type: 'state' }, { type: 'openTransport' });
+  const effects: Effect[] = state.phase.status === 'reconnecting' ? [RECONNECT_EVENT] : [];
+  effects.push(STATE, OPEN_TRANSPORT);
   return { state: { ...state, attempt: number, phase }, effects };
 }
 
@@ -160,7 +181,7 @@ function connected(state: Lifecycle, input: Extract<LifecycleInput, { type: 'con
   if (phase.status !== 'connecting') return same(state);
   const { connack } = input;
   return withPhase(state, { status: 'connected', attempt: phase.attempt, connack, after: phase.after, dropped: phase.dropped }, [
-    { type: 'state' },
+    STATE,
     { type: 'startKeepalive', connack },
     { type: 'event', event: { type: 'connect', connack } },
   ]);
@@ -170,11 +191,11 @@ function connected(state: Lifecycle, input: Extract<LifecycleInput, { type: 'con
 function drop(state: Lifecycle, error: Error): Step {
   const phase = state.phase;
   if (!hasTransport(state) || !live(phase)) return same(state);
-  if (phase.dropped) return { state, effects: [{ type: 'destroyTransport', flush: true }] };
+  if (phase.dropped) return { state, effects: [FLUSH_AND_DESTROY] };
   return withPhase(state, { ...phase, dropped: error }, [
     { type: 'event', event: { type: 'error', error } },
-    { type: 'guard' },
-    { type: 'destroyTransport', flush: true },
+    GUARD,
+    FLUSH_AND_DESTROY,
   ]);
 }
 
@@ -184,7 +205,7 @@ function attemptFailed(state: Lifecycle, error: Error): Step {
   if (phase.status !== 'connecting' || phase.transport) return same(state);
   return withPhase(state, { ...phase, dropped: error }, [
     { type: 'event', event: { type: 'error', error } },
-    { type: 'guard' },
+    GUARD,
     { type: 'input', input: { type: 'transportClosed' } },
   ]);
 }
@@ -193,7 +214,7 @@ function attemptFailed(state: Lifecycle, error: Error): Step {
 function transportClosed(state: Lifecycle, error: Error | undefined): Step {
   const phase = state.phase;
   if (!live(phase)) return same(state);
-  const effects: Effect[] = [{ type: 'closeLink' }];
+  const effects: Effect[] = [CLOSE_LINK];
   let next = state;
   if (!phase.dropped && error) {
     const cause = new TransportError(`Connection failed: ${error.message}`, error);
@@ -210,22 +231,22 @@ function closeSettled(state: Lifecycle, config: LifecycleConfig): Step {
   if (!live(phase)) return same(state);
   const cause = phase.dropped ?? new MqttError('ERR_CONNECTION_CLOSED', 'Connection closed by the broker');
   const base: Lifecycle = { ...state, lastCause: cause };
-  const close: Effect = { type: 'event', event: { type: 'close' } };
+  const close: Effect = CLOSE_EVENT;
   const lost: Effect = { type: 'lost', cause };
   const { after } = phase;
   if (phase.status === 'disconnecting' || after === 'end' || after === 'endThenStart') {
-    const ended = finishEnd({ ...base, phase: { status: 'closed', cause } }, [lost, { type: 'stopConnecting' }, { type: 'state' }, close, { type: 'guard' }, { type: 'abortCommands' }]);
+    const ended = finishEnd({ ...base, phase: { status: 'closed', cause } }, [lost, STOP_CONNECTING, STATE, close, GUARD, ABORT_COMMANDS]);
     // A reconnect() that came during the end: 'reconnect' after 'end', as MQTT.js's deferred reconnect.
-    return after === 'endThenStart' ? start(ended.state, [...ended.effects, { type: 'event', event: { type: 'reconnect' } }]) : ended;
+    return after === 'endThenStart' ? start(ended.state, [...ended.effects, RECONNECT_EVENT]) : ended;
   }
   if (after === 'reconnect') {
     const next: Phase = { status: 'reconnecting', attempt: phase.attempt + 1, delayMs: 0, cause };
-    return withPhase(base, next, [lost, { type: 'state' }, close, { type: 'guard' }, { type: 'stopConnecting' }, { type: 'connect' }]);
+    return withPhase(base, next, [lost, STATE, close, GUARD, STOP_CONNECTING, CONNECT]);
   }
   const refusedForGood = phase.status === 'connecting' && phase.refusedForGood === true;
   if (!config.autoReconnect || (refusedForGood && !config.reconnectOnConnackError)) {
-    const offline: Effect = { type: 'event', event: { type: 'offline' } };
-    return withPhase(base, { status: 'offline', cause }, [lost, { type: 'stopConnecting' }, { type: 'state' }, close, { type: 'guard' }, offline]);
+    const offline: Effect = OFFLINE_EVENT;
+    return withPhase(base, { status: 'offline', cause }, [lost, STOP_CONNECTING, STATE, close, GUARD, offline]);
   }
   const wasReconnecting = phase.status === 'connecting' && phase.attempt > 1;
   return withPhase(base, { status: 'backingOff', attempt: phase.attempt, cause, offlineEvent: !wasReconnecting }, [lost, { type: 'backoff', cause }]);
@@ -235,8 +256,8 @@ function closeSettled(state: Lifecycle, config: LifecycleConfig): Step {
 function retrying(state: Lifecycle, delayMs: number): Step {
   const phase = state.phase;
   if (phase.status !== 'backingOff') return same(state);
-  const effects: Effect[] = [{ type: 'state' }, { type: 'event', event: { type: 'close' } }, { type: 'guard' }];
-  if (phase.offlineEvent) effects.push({ type: 'event', event: { type: 'offline' } });
+  const effects: Effect[] = [STATE, CLOSE_EVENT, GUARD];
+  if (phase.offlineEvent) effects.push(OFFLINE_EVENT);
   return withPhase(state, { status: 'reconnecting', attempt: phase.attempt + 1, delayMs, cause: phase.cause }, effects);
 }
 
@@ -245,30 +266,23 @@ function gaveUp(state: Lifecycle, error: MqttError): Step {
   const phase = state.phase;
   if (phase.status !== 'backingOff') return same(state);
   return withPhase(state, { status: 'offline', cause: phase.cause }, [
-    { type: 'state' },
-    { type: 'event', event: { type: 'close' } },
-    { type: 'guard' },
+    STATE,
+    CLOSE_EVENT,
+    GUARD,
     { type: 'event', event: { type: 'error', error } },
-    { type: 'event', event: { type: 'offline' } },
+    OFFLINE_EVENT,
   ]);
 }
 
 /** Closed for good: 'end', and the promise `end()` returned resolves. */
 function finishEnd(state: Lifecycle, effects: Effect[]): Step {
   const phase = state.phase;
-  const done: Effect[] = [{ type: 'event', event: { type: 'end' } }, { type: 'ended' }];
+  const done: Effect[] = [END_EVENT, ENDED];
   if (phase.status === 'restoring') {
-    return withPhase(state, { ...phase, shown: 'closed', resume: false }, [...effects, { type: 'state' }, ...done]);
+    return withPhase(state, { ...phase, shown: 'closed', resume: false }, [...effects, STATE, ...done]);
   }
-  if (phase.status === 'closed') return { state, effects: [...effects, { type: 'stopTimers' }, ...done] };
-  return withPhase(state, { status: 'closed' }, [{ type: 'stopConnecting' }, ...effects, { type: 'stopTimers' }, { type: 'state' }, ...done]);
-}
-
-type LivePhase = Extract<Phase, { status: 'connecting' | 'connected' | 'disconnecting' }>;
-
-/** A phase with a connection attempt under way (a socket, or `beforeConnect` running). */
-function live(phase: Phase): phase is LivePhase {
-  return phase.status === 'connecting' || phase.status === 'connected' || phase.status === 'disconnecting';
+  if (phase.status === 'closed') return { state, effects: [...effects, STOP_TIMERS, ...done] };
+  return withPhase(state, { status: 'closed' }, [STOP_CONNECTING, ...effects, STOP_TIMERS, STATE, ...done]);
 }
 
 function withPhase(state: Lifecycle, phase: Phase, effects: Effect[]): Step {

@@ -6,13 +6,13 @@
  * that must be dropped, a DISCONNECT to close on).
  */
 import type { SchedulerLike } from 'rxjs';
-import { ClientClosedError, MqttError, ServerDisconnectError } from '../errors.js';
+import { ClientClosedError, MqttError, PacketTooLargeError, ServerDisconnectError } from '../errors.js';
 import { DEFAULT_MAX_UNACKED_MESSAGES } from '../inbound/ack-holds.js';
 import { Deliveries } from '../inbound/deliveries.js';
-import { redactWhenPrinted, type Logger } from '../log.js';
+import { redactPacket, redactWhenPrinted, type Logger } from '../log.js';
 import type { ResolvedOptions } from '../options/options.js';
 import { reportUnhandledError } from '../platform/report-unhandled.js';
-import type { IPublishPacket, Packet } from '../protocol/codec.js';
+import { encodePacketChunks, type EncodedPacket, type IPublishPacket, type Packet } from '../protocol/codec.js';
 import { connectProperties, enforcedReceiveMaximum } from '../session/connect-properties.js';
 import { LazyMap } from '../session/lazy-map.js';
 import { MqttSession } from '../session/session.js';
@@ -21,7 +21,7 @@ import { StoreMirror } from '../stores/store-mirror.js';
 import { AuthFlow, type AuthSettler } from './auth-flow.js';
 import type { ConnectionHooks, LinkHost, Settler } from './link-types.js';
 import { isRetryableConnack } from './refusal.js';
-import { Wire } from './wire.js';
+import { Outbox, totalLength } from './outbox.js';
 
 export type CommandRequest = Command extends infer C ? (C extends Command ? Omit<C, 'token'> : never) : never;
 
@@ -33,7 +33,8 @@ export class SessionLink {
   private readonly settlers = new LazyMap<Token, Settler>();
   private nextToken = 1;
   private readonly stores: StoreMirror;
-  private readonly wire: Wire;
+  /** Outgoing bytes, flushed to the socket once per event-loop turn. */
+  private readonly outbox: Outbox;
   private authFlow?: AuthFlow;
 
   constructor(
@@ -63,13 +64,14 @@ export class SessionLink {
       messageIdProvider: options.messageIdProvider,
     }));
     this.stores = new StoreMirror(options, this.session, (error) => hooks.onEvent({ type: 'error', error }));
-    this.wire = new Wire(options.protocolVersion, this.stores, {
-      transport: () => host.transport(),
-      maximumPacketSize: () => this.session.connack?.properties?.maximumPacketSize,
-      unsendable: (packet, error) => this.step({ type: 'unsendable', packet, error, token: this.sendingToken }),
-      sending: (packet) => hooks.onPacketOut(packet),
+    this.outbox = new Outbox({
+      write: (bytes) => host.transport()?.write(bytes),
+      writev: (chunks) => {
+        const transport = host.transport();
+        if (transport) transport.writev ? transport.writev(chunks) : transport.write(Buffer.concat(chunks));
+      },
       wrote: () => host.wrote(),
-    }, log);
+    });
     this.deliveries = new Deliveries(
       { maxUnackedMessages: options.maxUnackedMessages ?? DEFAULT_MAX_UNACKED_MESSAGES, customHandleAcks: options.protocolVersion === 5 ? options.customHandleAcks : undefined },
       {
@@ -81,9 +83,6 @@ export class SessionLink {
       },
     );
   }
-
-  /** The token of the QoS 0 publish being written (it settles when written, or fails unsendable). */
-  private sendingToken?: Token;
 
   /** MQTT 5 enhanced authentication: challenges and re-authentication. */
   private get auth(): AuthFlow {
@@ -122,7 +121,8 @@ export class SessionLink {
   /** The transport is gone: what it did not write is lost, queued deliveries are dropped, the session knows. */
   closed(ending: boolean): void {
     this.deliveries.connectionLost();
-    this.wire.discard(ending, aborted);
+    // The bytes still queued are lost, and the QoS 0 publishes among them fail.
+    this.outbox.discard(ending ? aborted() : new MqttError('ERR_CONNECTION_CLOSED', 'Connection closed before the packet was written'));
     this.step({ type: 'closed' });
   }
 
@@ -132,7 +132,7 @@ export class SessionLink {
   }
 
   flush(): void {
-    this.wire.flush();
+    this.outbox.flush();
   }
 
   step(input: SessionInput): void {
@@ -162,10 +162,29 @@ export class SessionLink {
     if (thrown) reportUnhandledError(thrown.error);
   }
 
+  /**
+   * A session `send` output becomes bytes in the outbox. What cannot go on the wire (the codec
+   * refuses it, or it is over the broker's Maximum Packet Size) goes back to the session as an
+   * `unsendable` input, with `token` for a QoS 0 publish: the session decides what that means.
+   */
   private send(packet: Packet, token: Token | undefined): void {
-    this.sendingToken = token;
-    this.wire.write(packet);
-    this.sendingToken = undefined;
+    let encoded: EncodedPacket;
+    try {
+      // One buffer, or a PUBLISH's header pieces and its payload itself (not copied).
+      encoded = encodePacketChunks(packet, this.options.protocolVersion);
+    } catch (error) {
+      return this.step({ type: 'unsendable', packet, error: error as MqttError, token });
+    }
+    const size = Buffer.isBuffer(encoded) ? encoded.length : totalLength(encoded);
+    // [MQTT-3.2.2-15] never send a packet larger than the broker's Maximum Packet Size: it would
+    // answer DISCONNECT 0x95 and drop everything else in flight with it.
+    const maximum = this.session.connack?.properties?.maximumPacketSize;
+    if (maximum !== undefined && size > maximum) return this.step({ type: 'unsendable', packet, error: new PacketTooLargeError(size, maximum), token });
+    this.hooks.onPacketOut(packet);
+    if (this.log.enabled) this.log('sending %s %o', packet.cmd, redactPacket(packet));
+    this.stores.outgoing(packet);
+    if (Buffer.isBuffer(encoded)) this.outbox.push(encoded);
+    else for (let i = 0; i < encoded.length; i++) this.outbox.push(encoded[i]);
   }
 
   private execute(output: SessionOutput): void {
@@ -234,6 +253,6 @@ export class SessionLink {
     // the transport closes before that flush (its bytes are discarded, never written).
     const needsWrite = !error && result?.type === 'publish' && result.messageId === undefined;
     const run = (lost?: Error) => (error ? settler.reject(error) : needsWrite && lost ? settler.reject(lost) : settler.resolve(result));
-    this.wire.afterWrite(run);
+    this.outbox.afterWrite(run);
   }
 }

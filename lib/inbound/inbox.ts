@@ -31,11 +31,6 @@ export class Inbox {
 
   constructor(private readonly hooks: InboxHooks) {}
 
-  /** Whether the socket is paused because messages wait for `handleMessage`. */
-  get paused(): boolean {
-    return this.isPaused;
-  }
-
   push(packet: IPublishPacket, ackId: number | undefined): void {
     const { hooks } = this;
     if (!hooks.customHandleAcks && !hooks.handleMessage?.() && this.queue.length === 0 && !this.busy) {

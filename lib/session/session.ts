@@ -123,9 +123,6 @@ export class MqttSession {
       case 'removeOutgoing':
         removeOutgoing(state, input.messageId, input.error, out);
         break;
-      case 'aliasUnsent':
-        state.outboundAliases.forget(input.alias, input.topic);
-        break;
       case 'unsendable':
         unsendable(state, input.packet, input.error, input.token, out);
         break;

@@ -149,11 +149,6 @@ export type SessionInput =
    */
   | { type: 'removeOutgoing'; messageId: number; error?: MqttError }
   /**
-   * An MQTT 5 PUBLISH that registered Topic Alias `alias` for `topic` never reached the wire
-   * (unencodable, too large): the broker does not know that alias, so it is not used any more.
-   */
-  | { type: 'aliasUnsent'; alias: number; topic: string }
-  /**
    * A packet of a `send` output never reached the wire: the codec refused it, or it is over the
    * broker's Maximum Packet Size. `token` is the send's own (a QoS 0 publish settles when written).
    */

@@ -1,8 +1,8 @@
-import type { IPublishPacket, QoS } from '../../lib/protocol/codec.js';
-import { ServerCapabilityError, TopicAliasError } from '../../lib/errors.js';
+import type { IPublishPacket, Packet, QoS } from '../../lib/protocol/codec.js';
+import { PacketTooLargeError, ServerCapabilityError, TopicAliasError } from '../../lib/errors.js';
 import { OutboundTopicAliases } from '../../lib/session/outbound-aliases.js';
 import { MqttSession } from '../../lib/session/session.js';
-import type { SessionOptions, SessionOutput } from '../../lib/session/types.js';
+import type { SessionInput, SessionOptions, SessionOutput } from '../../lib/session/types.js';
 import { connack, connectedSession, options, publishCommand, receive, reconnect, sent, settles, trace } from './harness.js';
 
 type AliasMode = Pick<SessionOptions, 'autoUseTopicAlias' | 'autoAssignTopicAlias'>;
@@ -190,12 +190,18 @@ describe('MqttSession outgoing topic aliases across connections [MQTT-3.3.2-7]',
   });
 });
 
+/** The shell's report that the PUBLISH registering `alias` for `topic` was over the broker's Maximum Packet Size. */
+function tooLarge(topic: string, alias: number): SessionInput {
+  const packet = { cmd: 'publish', topic, payload: Buffer.alloc(0), qos: 0, retain: false, dup: false, properties: { topicAlias: alias } } as Packet;
+  return { type: 'unsendable', packet, error: new PacketTooLargeError(100, 50) };
+}
+
 describe('MqttSession outgoing topic aliases whose registering PUBLISH never reached the wire', () => {
   it('forgets the alias, and assigns the same vacant alias again on the next publish of the topic', () => {
     const session = aliasSession({ autoAssignTopicAlias: true }, 3);
     publish(session, 'a');
     expect(wire(publish(session, 'b'))).toBe("'b', ta:2");
-    session.step({ type: 'aliasUnsent', alias: 2, topic: 'b' });
+    session.step(tooLarge('b', 2));
     expect(wire(publish(session, 'b'))).toBe("'b', ta:2");
     expect(wire(publish(session, 'b'))).toBe("'', ta:2");
   });
@@ -204,7 +210,7 @@ describe('MqttSession outgoing topic aliases whose registering PUBLISH never rea
     const session = aliasSession({}, 3);
     publish(session, 'a', 1);
     publish(session, 'b', 1);
-    session.step({ type: 'aliasUnsent', alias: 1, topic: 'a' });
+    session.step(tooLarge('a', 1));
     expect(wire(publish(session, '', 1))).toBe("'', ta:1");
   });
 });

@@ -1,13 +1,13 @@
 /**
- * The keepalive: pings after an interval without writes, and fails when the PINGRESP does not
- * come. The connection drives it directly (every idle connected client has one, so it is two
- * scheduler actions and a few fields, no Subject or operator chain), and the `keepalive`
- * operator (operators/keepalive.ts) is this same timer fed by a stream of signals.
- * One instance per connection; `stop()` when the connection ends.
+ * The timer core of the `keepalive` operator (operators/keepalive.ts), which the client runs on
+ * every connection: pings after an interval without writes, and fails when the PINGRESP does not
+ * come. Two scheduler actions and a few fields per subscription (every idle connected client has
+ * one), with module functions as the actions so that no closure is made per connection.
+ * Not exported from the package: the operator is the interface.
  */
 import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
-import { TimeoutError, type MqttError } from '../errors.js';
-import { reportAsSubscriberError } from '../platform/report-unhandled.js';
+import { TimeoutError, type MqttError } from '../../lib/errors.js';
+import { reportAsSubscriberError } from '../../lib/platform/report-unhandled.js';
 
 export interface KeepaliveHooks {
   /** A PINGREQ is due. */
@@ -32,12 +32,7 @@ export class KeepaliveTimer {
     private readonly reschedulePings: boolean,
   ) {}
 
-  /** Starts pinging every `seconds` of silence; 0 disables keepalive ([MQTT-3.1.2-10] 3.1.2.10). */
-  start(seconds: number, hooks: KeepaliveHooks): void {
-    this.startMs(seconds * 1000, seconds * 1000, hooks);
-  }
-
-  /** As start(), in milliseconds, with a PINGRESP timeout of its own. */
+  /** Pings after `intervalMs` of silence, fails after `timeoutMs` without PINGRESP; 0 disables keepalive ([MQTT-3.1.2-10]). */
   startMs(intervalMs: number, timeoutMs: number, hooks: KeepaliveHooks): void {
     this.stop();
     if (intervalMs <= 0) return;
