@@ -1,7 +1,7 @@
 import { asyncScheduler, Observable } from 'rxjs';
-import type { OperatorFunction, SchedulerLike } from 'rxjs';
-import { InvalidArgumentError } from '../lib/errors.js';
-import { KeepaliveTimer } from './internal/keepalive-timer.js';
+import type { Observer, OperatorFunction, SchedulerAction, SchedulerLike, Subscriber, Subscription, Unsubscribable } from 'rxjs';
+import { InvalidArgumentError, TimeoutError } from '../lib/errors.js';
+import { reportAsSubscriberError } from '../lib/platform/report-unhandled.js';
 
 /** What the connection tells `keepalive`: `'sent'` = any packet was written, `'pong'` = a PINGRESP arrived. */
 export type KeepaliveSignal = 'sent' | 'pong';
@@ -64,34 +64,114 @@ export function keepalive(config: KeepaliveConfig): OperatorFunction<KeepaliveSi
 
   return (source) =>
     new Observable<'ping'>((subscriber) => {
-      // One implementation for the operator and the client's own keepalive: the timer core.
-      const timer = new KeepaliveTimer(scheduler, reschedulePings);
-      // MQTT 3.1.2.10: a Keep Alive of zero turns the mechanism off (the timer never starts);
-      // the source's end still passes through.
-      timer.startMs(intervalMs, timeoutMs, {
-        ping: () => subscriber.next('ping'),
-        timeout: (error) => subscriber.error(error),
-      });
-      const upstream = source.subscribe({
-        next: (signal) => {
-          switch (signal) {
-            case 'sent':
-              return timer.sent();
-            case 'pong':
-              // Only a PINGRESP proves the broker is alive: the 'sent' echoing a ping must not count.
-              return timer.pong();
-            default:
-              return assertNever(signal);
-          }
-        },
-        error: (err) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      });
-      return () => {
-        upstream.unsubscribe();
-        timer.stop();
-      };
+      const pinger = new Pinger(subscriber, scheduler, reschedulePings, intervalMs, timeoutMs);
+      pinger.upstream = source.subscribe(pinger);
+      return pinger;
     });
+}
+
+/**
+ * One `keepalive` subscription, which the client runs per connection: the source's observer, the
+ * two timers and the teardown in one object (prototype methods; the scheduler actions are module
+ * functions with the pinger as their state), so an idle connected client holds no closures for it.
+ */
+class Pinger implements Observer<KeepaliveSignal>, Unsubscribable {
+  upstream?: Unsubscribable;
+  private stopped = false;
+  /** Scheduler time of the last write (with `reschedulePings`) or ping. */
+  private lastSent: number;
+  /** One action for the subscription's lifetime: it reschedules itself when it wakes early. */
+  private pingAction?: Subscription;
+  /** Armed by a ping, cancelled by the PINGRESP. */
+  private pongTimeout?: Subscription;
+
+  constructor(
+    private readonly subscriber: Subscriber<'ping'>,
+    private readonly scheduler: SchedulerLike,
+    private readonly reschedulePings: boolean,
+    private readonly intervalMs: number,
+    private readonly timeoutMs: number,
+  ) {
+    this.lastSent = scheduler.now();
+    // MQTT 3.1.2.10: a Keep Alive of zero turns the mechanism off (no timer); the source's end still passes through.
+    if (intervalMs > 0) this.pingAction = scheduler.schedule(pingWhenDue, intervalMs, this);
+  }
+
+  next(signal: KeepaliveSignal): void {
+    switch (signal) {
+      case 'sent':
+        if (this.reschedulePings) this.lastSent = this.scheduler.now();
+        return;
+      case 'pong':
+        // Only a PINGRESP proves the broker is alive: the 'sent' echoing a ping must not count.
+        return this.pong();
+      default:
+        return assertNever(signal);
+    }
+  }
+
+  error(err: unknown): void {
+    this.subscriber.error(err);
+  }
+
+  complete(): void {
+    this.subscriber.complete();
+  }
+
+  unsubscribe(): void {
+    this.stopped = true;
+    this.upstream?.unsubscribe();
+    this.pingAction?.unsubscribe();
+    this.pong();
+  }
+
+  private pong(): void {
+    this.pongTimeout?.unsubscribe();
+    this.pongTimeout = undefined;
+  }
+
+  /** The ping action woke up: ping if the interval passed, else sleep until it does. */
+  wake(action: SchedulerAction<Pinger>): void {
+    if (this.stopped) return;
+    const now = this.scheduler.now();
+    const due = this.lastSent + this.intervalMs;
+    if (now < due) {
+      // Clamped so a wall clock set backwards cannot postpone the ping beyond one interval.
+      action.schedule(this, Math.min(due - now, this.intervalMs));
+      return;
+    }
+    // [MQTT-3.1.2-23] idle clients MUST send PINGREQ; the next is due one interval after this one.
+    this.lastSent = now;
+    action.schedule(this, this.intervalMs);
+    if (this.pongTimeout !== undefined) return; // still waiting for the previous PINGRESP
+    // Armed before pinging, so a PINGRESP fed back synchronously finds the timer to cancel.
+    this.pongTimeout = this.scheduler.schedule(pongTimedOut, this.timeoutMs, this);
+    // A subscriber that throws must not kill the ping action.
+    try {
+      this.subscriber.next('ping');
+    } catch (error) {
+      reportAsSubscriberError(error);
+    }
+  }
+
+  /** MQTT 3.1.2.10: no PINGRESP within a reasonable time means the connection is dead. */
+  timedOut(): void {
+    if (this.stopped) return;
+    this.pongTimeout = undefined;
+    try {
+      this.subscriber.error(new TimeoutError('ERR_KEEPALIVE_TIMEOUT', `No PINGRESP within ${this.timeoutMs} ms`));
+    } catch (error) {
+      reportAsSubscriberError(error);
+    }
+  }
+}
+
+function pingWhenDue(this: SchedulerAction<Pinger>, pinger?: Pinger): void {
+  pinger?.wake(this);
+}
+
+function pongTimedOut(pinger?: Pinger): void {
+  pinger?.timedOut();
 }
 
 /** Compile-time exhaustiveness; at run time an unknown signal from untyped callers is ignored. */

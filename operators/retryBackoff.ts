@@ -1,5 +1,5 @@
 import { asyncScheduler, Observable } from 'rxjs';
-import type { MonoTypeOperatorFunction, SchedulerLike, Subscription } from 'rxjs';
+import type { MonoTypeOperatorFunction, Observer, SchedulerLike, Subscriber, Subscription, Unsubscribable } from 'rxjs';
 import { BackoffCounter, resolveBackoff, type BackoffOptions } from '../lib/connection/backoff-policy.js';
 
 export interface BackoffConfig extends BackoffOptions {
@@ -77,40 +77,71 @@ export function retryBackoff<T>(config: BackoffConfig = {}): MonoTypeOperatorFun
   return (source) =>
     new Observable<T>((subscriber) => {
       // Per subscription: every subscriber backs off on its own.
-      const counter = new BackoffCounter(policy, random);
-      let upstream: Subscription | undefined;
-      let timer: Subscription | undefined;
-
-      const retryDelay = (error: unknown, upForMs: number | undefined): number | undefined => {
-        try {
-          return shouldRetry(error) ? counter.next(upForMs) : undefined;
-        } catch {
-          return undefined;
-        }
-      };
-
-      const subscribe = (): void => {
-        let since: number | undefined = upFrom === 'subscribe' ? scheduler.now() : undefined;
-        upstream = source.subscribe({
-          next: (value) => {
-            since ??= scheduler.now();
-            subscriber.next(value);
-          },
-          error: (error: unknown) => {
-            const delay = retryDelay(error, since === undefined ? undefined : scheduler.now() - since);
-            if (delay === undefined) return subscriber.error(error);
-            // The retry is due: tell, then wait (a teardown during onRetry cancels the wait).
-            onRetry?.({ attempt: counter.attempt, delayMs: delay, error });
-            if (!subscriber.closed) timer = scheduler.schedule(subscribe, delay);
-          },
-          complete: () => subscriber.complete(),
-        });
-      };
-      subscribe();
-
-      return () => {
-        upstream?.unsubscribe();
-        timer?.unsubscribe();
-      };
+      const loop = new RetryLoop<T>(subscriber, { source, shouldRetry, scheduler, onRetry, upFrom }, new BackoffCounter(policy, random));
+      loop.subscribeSource();
+      return loop;
     });
+}
+
+interface RetrySettings<T> extends Required<Pick<BackoffConfig, 'shouldRetry' | 'scheduler' | 'upFrom'>>, Pick<BackoffConfig, 'onRetry'> {
+  source: Observable<T>;
+}
+
+/**
+ * One `retryBackoff` subscription: the source's observer, the retries and the teardown in one
+ * object (prototype methods, no closures), since a client keeps one per connection loop.
+ */
+class RetryLoop<T> implements Observer<T>, Unsubscribable {
+  private upstream?: Subscription;
+  private timer?: Subscription;
+  /** When the current try counted as up (`upFrom`), on the scheduler. */
+  private since?: number;
+
+  constructor(
+    private readonly subscriber: Subscriber<T>,
+    private readonly settings: RetrySettings<T>,
+    private readonly counter: BackoffCounter,
+  ) {}
+
+  subscribeSource(): void {
+    const { settings } = this;
+    this.since = settings.upFrom === 'subscribe' ? settings.scheduler.now() : undefined;
+    this.upstream = settings.source.subscribe(this);
+  }
+
+  next(value: T): void {
+    this.since ??= this.settings.scheduler.now();
+    this.subscriber.next(value);
+  }
+
+  error(error: unknown): void {
+    const { settings, since } = this;
+    const delay = this.retryDelay(error, since === undefined ? undefined : settings.scheduler.now() - since);
+    if (delay === undefined) return this.subscriber.error(error);
+    // The retry is due: tell, then wait (a teardown during onRetry cancels the wait).
+    settings.onRetry?.({ attempt: this.counter.attempt, delayMs: delay, error });
+    if (!this.subscriber.closed) this.timer = settings.scheduler.schedule(resubscribe, delay, this as RetryLoop<unknown>);
+  }
+
+  complete(): void {
+    this.subscriber.complete();
+  }
+
+  unsubscribe(): void {
+    this.upstream?.unsubscribe();
+    this.timer?.unsubscribe();
+  }
+
+  private retryDelay(error: unknown, upForMs: number | undefined): number | undefined {
+    try {
+      return this.settings.shouldRetry(error) ? this.counter.next(upForMs) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** The scheduled retry (a module function with the loop as its state: no closure per retry). */
+function resubscribe(loop?: RetryLoop<unknown>): void {
+  loop?.subscribeSource();
 }

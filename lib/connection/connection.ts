@@ -19,7 +19,7 @@ import type { AuthSettler } from './auth-flow.js';
 import type { ConnectionState } from './connection-state.js';
 import { Dialer } from './dialer.js';
 import { initialLifecycle, isEnding, publicState, step, type Effect, type Lifecycle, type LifecycleConfig, type LifecycleInput } from './lifecycle.js';
-import type { ConnectionHooks, EndOptions, Settler } from './link-types.js';
+import type { ConnectionHooks, EndOptions, LifecycleDriver, Settler } from './link-types.js';
 import { aborted, SessionLink, type CommandRequest } from './session-link.js';
 
 export type { CommandRequest } from './session-link.js';
@@ -27,7 +27,7 @@ export type { ConnectionHooks, EndOptions, Settler } from './link-types.js';
 
 const defaultLog = createLogger('conn');
 
-export class Connection {
+export class Connection implements LifecycleDriver {
   private lifecycle: Lifecycle;
   private readonly config: LifecycleConfig;
   private readonly link: SessionLink;
@@ -44,7 +44,7 @@ export class Connection {
     this.log = options.log ? customLogger('conn', options.log) : defaultLog;
     this.config = { autoReconnect: options.reconnectPeriod > 0, reconnectOnConnackError: options.reconnectOnConnackError };
     this.lifecycle = initialLifecycle(!options.outgoingStore);
-    this.dialer = new Dialer(options, openTransport, scheduler, (input) => this.run(input), () => this.stepped(), this.log);
+    this.dialer = new Dialer(options, openTransport, scheduler, this, this.log);
     this.link = new SessionLink(options, hooks, this.dialer, scheduler, this.log);
     this.dialer.link = this.link;
   }
@@ -127,7 +127,7 @@ export class Connection {
     }
   }
 
-  private execute(effect: Effect): void {
+  private execute(effect: Exclude<Effect, { type: 'guard' }>): void {
     const { dialer, link } = this;
     switch (effect.type) {
       case 'state':
@@ -137,8 +137,6 @@ export class Connection {
         return this.hooks.onEvent(effect.event);
       case 'input':
         return this.run(effect.input);
-      case 'guard':
-        return;
       case 'readStore':
         return readStore(this.options.outgoingStore!, (packets, error) => {
           if (error) this.hooks.onEvent({ type: 'error', error });
@@ -184,8 +182,13 @@ export class Connection {
     }
   }
 
+  /** The dialer's and the session link's lifecycle inputs. */
+  advance(input: LifecycleInput): void {
+    this.run(input);
+  }
+
   /** After every session step: with end() under way, DISCONNECT once nothing is in flight. */
-  private stepped(): void {
+  stepped(): void {
     const phase = this.lifecycle.phase;
     if (phase.status !== 'disconnecting' || phase.sent) return;
     if (this.link.session.inflightCount === 0 && this.link.session.pendingCount === 0) this.run({ type: 'drained' });

@@ -3,13 +3,13 @@
  * from the exported operators, per connection and not per message:
  *
  *   loop$   = defer(attempt$).pipe(retryBackoff({ policy, upFrom: 'firstValue', onRetry }))
- *   attempt$ = beforeConnect -> transport -> CONNACK, under timeout({ first: connectTimeout })
+ *   attempt$ = beforeConnect -> transport -> CONNACK; its handshake signal under timeout({ first: connectTimeout })
  *   pings   = traffic signals.pipe(keepalive({ intervalMs, reschedulePings }))   while connected
  *
  * It decides nothing: every event goes to the lifecycle machine through `advance`, and the
  * machine's effects come back as calls (connect, askBackoff, destroy, closed...).
  */
-import { defer, Observable, Subject, Subscription, timeout, type SchedulerLike, type Subscriber } from 'rxjs';
+import { defer, EMPTY, Observable, Subject, Subscription, timeout, type SchedulerLike, type Subscriber } from 'rxjs';
 import { keepalive, type KeepaliveSignal } from '../../operators/keepalive.js';
 import { retryBackoff } from '../../operators/retryBackoff.js';
 import { MqttError, TimeoutError } from '../errors.js';
@@ -23,7 +23,7 @@ import { fixedBackoff } from './backoff-policy.js';
 import { runBeforeConnect, type BeforeConnectContext } from './before-connect.js';
 import type { LifecycleInput } from './lifecycle.js';
 import { redirectTarget } from './server-reference.js';
-import type { LinkHost } from './link-types.js';
+import type { LifecycleDriver, LinkHost } from './link-types.js';
 import type { SessionLink } from './session-link.js';
 
 /** How long a half-closed socket may linger after DISCONNECT before it is destroyed. */
@@ -40,7 +40,10 @@ export class Dialer implements LinkHost {
   private loop?: Subscription;
   /** The current attempt in the loop: it emits at CONNACK and errors to ask the backoff for a delay. */
   private attempt?: Subscriber<void>;
-  private signals?: Subject<KeepaliveSignal>;
+  /** Completes at CONNACK (or with its attempt); the connect timeout watches it. */
+  private handshake?: Subject<void>;
+  private signals$?: Observable<KeepaliveSignal>;
+  private signals?: Subscriber<KeepaliveSignal>;
   private pings?: Subscription;
   /** One timer slot: the end timeout, then the grace given to a half-closed socket. */
   private timer?: Subscription;
@@ -52,12 +55,19 @@ export class Dialer implements LinkHost {
     private readonly options: ResolvedOptions,
     private readonly openTransport: TransportFactory,
     private readonly scheduler: SchedulerLike,
-    /** Steps the lifecycle machine. */
-    readonly advance: (input: LifecycleInput) => void,
-    /** After every session step (the connection checks whether end() may DISCONNECT now). */
-    readonly stepped: () => void,
+    /** The connection: it steps the lifecycle machine. */
+    private readonly driver: LifecycleDriver,
     private readonly log: Logger,
   ) {}
+
+  advance(input: LifecycleInput): void {
+    this.driver.advance(input);
+  }
+
+  /** After every session step (the connection checks whether end() may DISCONNECT now). */
+  stepped(): void {
+    this.driver.stepped();
+  }
 
   transport(): Transport | undefined {
     return this.socket;
@@ -95,18 +105,30 @@ export class Dialer implements LinkHost {
 
   /** One attempt: emits at CONNACK; errors when the lifecycle asks the backoff for a delay. */
   private attempt$(): Observable<void> {
-    const connectTimeout = this.options.connectTimeout;
-    const timedOut = (): LifecycleInput => ({ type: 'connectTimedOut', error: new TimeoutError('ERR_CONNECT_TIMEOUT', `No CONNACK within ${connectTimeout} ms`) });
-    return new Observable<void>((subscriber) => this.attach(subscriber, { type: 'attempt' })).pipe(
-      // Past the deadline the same attempt goes on, under the lifecycle's timeout handling.
-      timeout({ first: connectTimeout, scheduler: this.scheduler, with: () => new Observable<void>((subscriber) => this.attach(subscriber, timedOut())) }),
-    );
+    return new Observable<void>((subscriber) => {
+      this.attempt = subscriber;
+      this.startDeadline();
+      this.advance({ type: 'attempt' });
+      return () => {
+        if (this.attempt !== subscriber) return;
+        this.attempt = undefined;
+        this.handshake?.complete();
+      };
+    });
   }
 
-  private attach(subscriber: Subscriber<void>, input: LifecycleInput): () => void {
-    this.attempt = subscriber;
-    this.advance(input);
-    return () => void (this.attempt === subscriber && (this.attempt = undefined));
+  /**
+   * The connect timeout: the handshake signal under RxJS `timeout({ first })`. CONNACK completes
+   * the signal, so nothing of it stays behind on a connected client.
+   */
+  private startDeadline(): void {
+    const connectTimeout = this.options.connectTimeout;
+    const handshake = (this.handshake = new Subject<void>());
+    const timedOut = () => {
+      if (this.handshake === handshake) this.advance({ type: 'connectTimedOut', error: new TimeoutError('ERR_CONNECT_TIMEOUT', `No CONNACK within ${connectTimeout} ms`) });
+      return EMPTY;
+    };
+    handshake.pipe(timeout({ first: connectTimeout, scheduler: this.scheduler, with: timedOut })).subscribe();
   }
 
   /** `beforeConnect` (if any), then a socket. */
@@ -157,6 +179,9 @@ export class Dialer implements LinkHost {
 
   /** CONNACK: the attempt counts as up, and the keepalive starts with `seconds` (the broker's, if it set one). */
   connected(seconds: number): void {
+    const handshake = this.handshake;
+    this.handshake = undefined;
+    handshake?.complete();
     this.attempt?.next();
     this.startKeepalive(seconds);
     this.applyPause();
@@ -165,19 +190,25 @@ export class Dialer implements LinkHost {
   private startKeepalive(seconds: number): void {
     this.pings?.unsubscribe();
     if (seconds <= 0) return; // [MQTT-3.1.2-10] a Keep Alive of 0 turns the mechanism off
-    const pings = (this.signals ??= new Subject()).pipe(keepalive({ intervalMs: seconds * 1000, reschedulePings: this.options.reschedulePings, scheduler: this.scheduler }));
-    this.pings = pings.subscribe({
-      next: () => this.link.step({ type: 'pingDue' }),
-      error: (error: MqttError) => {
-        // While the socket is paused (a slow handleMessage, unacknowledged manual-ack messages, a
-        // full iterator), PINGRESPs wait unread in it: their absence proves nothing. Keep pinging
-        // on time instead, so that the broker, which only needs to hear from us within 1.5
-        // keepalive periods, keeps us [MQTT-3.1.2-24].
-        if (!this.paused) return this.advance({ type: 'drop', error });
-        this.startKeepalive(seconds);
-        this.link.step({ type: 'pingDue' });
-      },
+    // The traffic signals: writes and PINGRESPs go straight to the one subscriber (no Subject).
+    this.signals$ ??= new Observable<KeepaliveSignal>((sink) => {
+      this.signals = sink;
+      return () => void (this.signals === sink && (this.signals = undefined));
     });
+    const pings = this.signals$.pipe(keepalive({ intervalMs: seconds * 1000, reschedulePings: this.options.reschedulePings, scheduler: this.scheduler }));
+    this.pings = pings.subscribe(new PingObserver(this, seconds));
+  }
+
+  /**
+   * No PINGRESP in time. While the socket is paused (a slow handleMessage, unacknowledged
+   * manual-ack messages, a full iterator), PINGRESPs wait unread in it: their absence proves
+   * nothing. Keep pinging on time instead, so that the broker, which only needs to hear from us
+   * within 1.5 keepalive periods, keeps us [MQTT-3.1.2-24].
+   */
+  pingTimedOut(error: MqttError, seconds: number): void {
+    if (!this.paused) return this.advance({ type: 'drop', error });
+    this.startKeepalive(seconds);
+    this.link.step({ type: 'pingDue' });
   }
 
   /** A PINGRESP arrived: only it proves the broker alive. */
@@ -240,10 +271,26 @@ export class Dialer implements LinkHost {
 
   /** Reading pauses while a delivery holds it, and only on a connected socket: a CONNACK must always be read. */
   applyPause(): void {
-    const pause = this.link.deliveries.readingHeld && this.link.session.status === 'connected';
+    const pause = this.link.readingHeld && this.link.session.status === 'connected';
     if (pause === this.paused || !this.socket) return;
     this.paused = pause;
     if (pause) this.socket.pause();
     else this.socket.resume();
+  }
+}
+
+/** What the keepalive of one connection asks for: a PINGREQ, or the end of the connection. */
+class PingObserver {
+  constructor(
+    private readonly dialer: Dialer,
+    private readonly seconds: number,
+  ) {}
+
+  next(): void {
+    this.dialer.link.step({ type: 'pingDue' });
+  }
+
+  error(error: MqttError): void {
+    this.dialer.pingTimedOut(error, this.seconds);
   }
 }

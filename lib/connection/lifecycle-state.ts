@@ -10,7 +10,10 @@
  */
 import type { IConnackPacket, IDisconnectPacket } from '../protocol/codec.js';
 import type { MqttError } from '../errors.js';
+import { assertNever } from '../session/state.js';
 import type { ClientEvent, ConnectionState } from './connection-state.js';
+
+export { assertNever };
 
 /** What `end()` asked the DISCONNECT to say. */
 export interface EndRequest {
@@ -135,7 +138,7 @@ export function publicState(state: Lifecycle): ConnectionState {
       return { status: 'connected', connack: phase.connack, sessionPresent: phase.connack.sessionPresent, attempt: phase.attempt };
     case 'disconnecting':
       return { status: 'disconnecting' };
-    case 'backingOff':
+    case 'backingOff': // never seen outside a step: shown as the reconnecting it becomes
       return { status: 'reconnecting', attempt: phase.attempt + 1, delayMs: 0, cause: phase.cause };
     case 'reconnecting':
       return { status: 'reconnecting', attempt: phase.attempt, delayMs: phase.delayMs, cause: phase.cause };
@@ -169,8 +172,4 @@ export function live(phase: Phase): phase is LivePhase {
 export function hasTransport(state: Lifecycle): boolean {
   const phase = state.phase;
   return phase.status === 'connected' || phase.status === 'disconnecting' || (phase.status === 'connecting' && phase.transport);
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`unexpected lifecycle value ${JSON.stringify(value)}`);
 }

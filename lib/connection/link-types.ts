@@ -60,3 +60,9 @@ export interface LinkHost {
   /** Which transport callbacks still count (auth answers of an older connection do not). */
   generation(): number;
 }
+
+/** What the dialer reports to: the connection, which steps the lifecycle machine. */
+export interface LifecycleDriver {
+  advance(input: LifecycleInput): void;
+  stepped(): void;
+}

@@ -29,7 +29,8 @@ export const aborted = (): ClientClosedError => new ClientClosedError('Client en
 
 export class SessionLink {
   readonly session: MqttSession;
-  readonly deliveries: Deliveries;
+  /** Made on first use: an idle client delivers nothing and pauses nothing. */
+  private inbound?: Deliveries;
   private readonly settlers = new LazyMap<Token, Settler>();
   private nextToken = 1;
   private readonly stores: StoreMirror;
@@ -72,7 +73,12 @@ export class SessionLink {
       },
       wrote: () => host.wrote(),
     });
-    this.deliveries = new Deliveries(
+  }
+
+  /** The one inbound path (inbox, manual-ack holds, reasons to pause reading). */
+  get deliveries(): Deliveries {
+    const { options, hooks, host } = this;
+    return (this.inbound ??= new Deliveries(
       { maxUnackedMessages: options.maxUnackedMessages ?? DEFAULT_MAX_UNACKED_MESSAGES, customHandleAcks: options.protocolVersion === 5 ? options.customHandleAcks : undefined },
       {
         message: (packet) => hooks.onMessage(packet),
@@ -81,7 +87,12 @@ export class SessionLink {
         holdReading: () => host.applyPause(),
         handleMessage: hooks.handleMessage && (() => hooks.handleMessage?.()),
       },
-    );
+    ));
+  }
+
+  /** Someone wants the socket paused. */
+  get readingHeld(): boolean {
+    return this.inbound?.readingHeld ?? false;
   }
 
   /** MQTT 5 enhanced authentication: challenges and re-authentication. */
@@ -120,7 +131,7 @@ export class SessionLink {
 
   /** The transport is gone: what it did not write is lost, queued deliveries are dropped, the session knows. */
   closed(ending: boolean): void {
-    this.deliveries.connectionLost();
+    this.inbound?.connectionLost();
     // The bytes still queued are lost, and the QoS 0 publishes among them fail.
     this.outbox.discard(ending ? aborted() : new MqttError('ERR_CONNECTION_CLOSED', 'Connection closed before the packet was written'));
     this.step({ type: 'closed' });
