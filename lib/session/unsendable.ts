@@ -25,9 +25,12 @@ export function unsendable(state: SessionState, packet: Packet, error: MqttError
   if (packet.cmd === 'publish' && packet.topic !== '' && packet.properties?.topicAlias !== undefined) {
     state.outboundAliases.forget(packet.properties.topicAlias, packet.topic);
   }
-  if (packet.messageId !== undefined && packet.cmd !== 'pubrel') return removeOutgoing(state, packet.messageId, error, out);
+  // Only our own commands are in the outgoing table: an acknowledgement carries the id of an
+  // inbound message, which may equal the id of an unrelated publish of ours in flight.
+  const command = packet.cmd === 'publish' || packet.cmd === 'subscribe' || packet.cmd === 'unsubscribe';
+  if (command && packet.messageId !== undefined) return removeOutgoing(state, packet.messageId, error, out);
   if (packet.cmd === 'publish' && token !== undefined) return settleError(out, token, error);
-  // An acknowledgement or a ping: nothing waits on it, so the app hears of it as an error.
+  // An acknowledgement, a ping: nothing waits on it, so the app hears of it as an error.
   out.push({ type: 'error', error });
 }
 
