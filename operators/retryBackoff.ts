@@ -71,7 +71,7 @@ export interface RetryInfo {
  * @throws InvalidArgumentError when a delay, factor, jitter or count is out of range.
  */
 export function retryBackoff<T>(config: BackoffConfig = {}): MonoTypeOperatorFunction<T> {
-  const { shouldRetry = () => true, random = Math.random, scheduler = asyncScheduler, onRetry, upFrom = 'subscribe', ...options } = config;
+  const { shouldRetry = retryAll, random = Math.random, scheduler = asyncScheduler, onRetry, upFrom = 'subscribe', ...options } = config;
   const policy = resolveBackoff(options);
 
   return (source) =>
@@ -82,6 +82,9 @@ export function retryBackoff<T>(config: BackoffConfig = {}): MonoTypeOperatorFun
       return loop;
     });
 }
+
+/** The default classifier: every error is worth a retry (one function for all loops). */
+const retryAll = (): boolean => true;
 
 interface RetrySettings<T> extends Required<Pick<BackoffConfig, 'shouldRetry' | 'scheduler' | 'upFrom'>>, Pick<BackoffConfig, 'onRetry'> {
   source: Observable<T>;

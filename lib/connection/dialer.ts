@@ -38,6 +38,9 @@ export class Dialer implements LinkHost {
   private gen = 0;
   private loop$?: Observable<void>;
   private loop?: Subscription;
+  /** Counts connect() and stop() calls, so a stop during a loop's first, synchronous attempt is seen. */
+  private loopRun = 0;
+  private loopEnd?: LoopEnd;
   /** The current attempt in the loop: it emits at CONNACK and errors to ask the backoff for a delay. */
   private attempt?: Subscriber<void>;
   /** Completes at CONNACK (or with its attempt); the connect timeout watches it. */
@@ -79,42 +82,50 @@ export class Dialer implements LinkHost {
 
   /** A fresh reconnect loop: its backoff count starts at zero; its first attempt starts now. */
   connect(): void {
-    this.loop?.unsubscribe();
-    const loop = (this.loop = new Subscription());
+    this.stop();
+    const run = this.loopRun;
     const policy = this.options.reconnect ?? fixedBackoff(this.options.reconnectPeriod);
     this.loop$ ??= defer(() => this.attempt$()).pipe(
       retryBackoff({ ...policy, scheduler: this.scheduler, upFrom: 'firstValue', onRetry: ({ delayMs }) => this.advance({ type: 'retrying', delayMs }) }),
     );
-    const exhausted = (cause: Error) =>
-      new MqttError('ERR_RECONNECT_EXHAUSTED', `Gave up reconnecting after ${policy.maxAttempts} attempts: ${cause.message}`, { cause });
-    // A stop during the first attempt (a socket that fails at once) closes `loop` first: add() then unsubscribes.
-    loop.add(this.loop$.subscribe({ error: (cause: Error) => this.advance({ type: 'gaveUp', error: exhausted(cause) }) }));
+    const loop = this.loop$.subscribe((this.loopEnd ??= new LoopEnd(this, policy.maxAttempts)));
+    // A stop (or a new loop) during the first attempt, which runs inside subscribe(): this loop is over.
+    if (run === this.loopRun) this.loop = loop;
+    else loop.unsubscribe();
   }
 
-  /** No retry is pending any more. */
+  /** No retry is pending any more; an attempt under way is abandoned. */
   stop(): void {
+    this.loopRun++;
     this.loop?.unsubscribe();
     this.loop = undefined;
+    this.endAttempt();
   }
 
   /** retryBackoff answers at once: its onRetry ('retrying'), or the loop's error ('gaveUp'). */
   askBackoff(cause: Error): void {
-    if (this.attempt) this.attempt.error(cause);
-    else this.advance({ type: 'retrying', delayMs: 0 });
+    const attempt = this.attempt;
+    if (!attempt) return this.advance({ type: 'retrying', delayMs: 0 });
+    this.endAttempt();
+    attempt.error(cause);
   }
 
-  /** One attempt: emits at CONNACK; errors when the lifecycle asks the backoff for a delay. */
+  /**
+   * One attempt: emits at CONNACK; errors when the lifecycle asks the backoff for a delay. It has
+   * no teardown: `askBackoff` and `stop` end it themselves (one teardown fewer per idle client).
+   */
   private attempt$(): Observable<void> {
     return new Observable<void>((subscriber) => {
       this.attempt = subscriber;
       this.startDeadline();
       this.advance({ type: 'attempt' });
-      return () => {
-        if (this.attempt !== subscriber) return;
-        this.attempt = undefined;
-        this.handshake?.complete();
-      };
     });
+  }
+
+  private endAttempt(): void {
+    this.attempt = undefined;
+    this.handshake?.complete();
+    this.handshake = undefined;
   }
 
   /**
@@ -189,11 +200,12 @@ export class Dialer implements LinkHost {
 
   private startKeepalive(seconds: number): void {
     this.pings?.unsubscribe();
+    this.signals = undefined;
     if (seconds <= 0) return; // [MQTT-3.1.2-10] a Keep Alive of 0 turns the mechanism off
     // The traffic signals: writes and PINGRESPs go straight to the one subscriber (no Subject).
+    // No teardown: stopTimers() forgets the subscriber (one teardown fewer per idle client).
     this.signals$ ??= new Observable<KeepaliveSignal>((sink) => {
       this.signals = sink;
-      return () => void (this.signals === sink && (this.signals = undefined));
     });
     const pings = this.signals$.pipe(keepalive({ intervalMs: seconds * 1000, reschedulePings: this.options.reschedulePings, scheduler: this.scheduler }));
     this.pings = pings.subscribe(new PingObserver(this, seconds));
@@ -236,6 +248,7 @@ export class Dialer implements LinkHost {
     this.clearTimer();
     this.pings?.unsubscribe();
     this.pings = undefined;
+    this.signals = undefined;
   }
 
   destroy(flush: boolean): void {
@@ -276,6 +289,19 @@ export class Dialer implements LinkHost {
     this.paused = pause;
     if (pause) this.socket.pause();
     else this.socket.resume();
+  }
+}
+
+/** The end of a reconnect loop: it gave up (`maxAttempts` retries failed, or the error is not retried). */
+class LoopEnd {
+  constructor(
+    private readonly dialer: Dialer,
+    private readonly maxAttempts: number | undefined,
+  ) {}
+
+  error(cause: Error): void {
+    const error = new MqttError('ERR_RECONNECT_EXHAUSTED', `Gave up reconnecting after ${this.maxAttempts} attempts: ${cause.message}`, { cause });
+    this.dialer.advance({ type: 'gaveUp', error });
   }
 }
 
