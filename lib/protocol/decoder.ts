@@ -17,6 +17,8 @@ export interface PacketDecoder {
   push(chunk: Buffer): void;
   /** Switches the wire format, e.g. to MQTT 5 properties once CONNECT was sent with level 5. */
   setProtocolVersion(version: ProtocolVersion): void;
+  /** The bytes held back as the start of a packet not yet complete. */
+  readonly buffered: number;
 }
 
 /** MQTT 5 reason code 0x81 (Malformed Packet), carried by every decoding error. */
@@ -44,6 +46,133 @@ function repeatedProperty(packet: Packet): string | undefined {
   return undefined;
 }
 
+/** mqtt-packet's parser, as the decoder uses it. */
+interface MqttParser {
+  settings: { protocolVersion: number };
+  error: Error | null;
+  _list: { length: number };
+  _stateCounter: number;
+  parse(bytes: Buffer): number;
+  on(event: 'packet', listener: (packet: Packet) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/**
+ * A parser with listeners that report to whichever decoder holds it. A parser costs about 1 KB
+ * (its buffer list is a Node stream), and an idle connection has nothing to parse: so decoders
+ * borrow a parser for each chunk and give it back when the chunk ended on a packet boundary. One
+ * that holds a partial packet keeps its parser until the packet is complete.
+ */
+class LentParser {
+  holder?: StreamDecoder;
+  readonly parser = mqttPacket.parser({ protocolVersion: 4 }) as unknown as MqttParser;
+
+  constructor() {
+    this.parser.on('packet', (packet) => this.holder?.packet(packet));
+    this.parser.on('error', (error) => this.holder?.malformed(error));
+  }
+
+  /** Nothing buffered, no packet begun and no error: the next chunk may come from anyone. */
+  get clean(): boolean {
+    const { parser } = this;
+    return parser.error === null && parser._list.length === 0 && parser._stateCounter === 0;
+  }
+}
+
+/** Parsers no decoder holds. A handler may push into another decoder while a parser is lent, hence more than one. */
+const idleParsers: LentParser[] = [];
+const MAX_IDLE_PARSERS = 4;
+
+class StreamDecoder implements PacketDecoder {
+  private lent?: LentParser;
+  /** Nested push() calls (a packet handler that feeds this decoder again): the outermost returns the parser. */
+  private depth = 0;
+  private failed = false;
+  private readonly scanner?: FixedHeaderScanner;
+
+  constructor(
+    private version: ProtocolVersion,
+    private readonly onPacket: (packet: Packet) => void,
+    private readonly onError: (error: MqttError) => void,
+    private readonly maxPacketSize: number,
+  ) {
+    if (maxPacketSize < MAX_MQTT_PACKET_SIZE) this.scanner = new FixedHeaderScanner(maxPacketSize);
+  }
+
+  get buffered(): number {
+    return this.lent?.parser._list.length ?? 0;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.failed) return;
+    const cut = this.scanner ? this.scanner.scan(chunk) : -1;
+    if (cut < 0) return this.parse(chunk);
+    // The packets before the oversized one are delivered; its body never reaches the parser.
+    this.parse(chunk.subarray(0, cut));
+    const message = `Packet of ${this.scanner!.size} bytes from broker exceeds the maximum packet size of ${this.maxPacketSize} bytes`;
+    this.fail(new ProtocolError(message, { reasonCode: PACKET_TOO_LARGE }));
+  }
+
+  setProtocolVersion(version: ProtocolVersion): void {
+    this.version = version;
+    if (this.lent) this.lent.parser.settings.protocolVersion = version;
+  }
+
+  packet(packet: Packet): void {
+    if (this.failed) return;
+    const repeated = repeatedProperty(packet);
+    if (repeated !== undefined) {
+      this.fail(new ProtocolError(`Malformed packet from broker: ${packet.cmd} carries the ${repeated} property more than once`, { reasonCode: PROTOCOL_ERROR }));
+      return;
+    }
+    try {
+      this.onPacket(packet);
+    } catch (cause) {
+      // A throw from handling a well-formed packet is a bug of ours: say so rather than blame the
+      // broker with "malformed packet" (the connection is dropped all the same, state unknown).
+      this.fail(new MqttError('ERR_INTERNAL', `rxmqtt failed to handle a ${packet.cmd} packet (a client bug, not a broker fault)`, { cause, reasonCode: IMPLEMENTATION_SPECIFIC_ERROR }));
+    }
+  }
+
+  malformed(err: Error): void {
+    this.fail(new ProtocolError(`Malformed packet from broker: ${err.message}`, { cause: err, reasonCode: MALFORMED_PACKET }));
+  }
+
+  private parse(bytes: Buffer): void {
+    const lent = (this.lent ??= this.borrow());
+    this.depth++;
+    try {
+      lent.parser.parse(bytes);
+    } catch (err) {
+      // mqtt-packet reports most faults through 'error', but a corrupt property block can throw.
+      this.malformed(err as Error);
+    } finally {
+      this.depth--;
+    }
+    if (this.depth === 0 && this.lent === lent && lent.clean && !this.failed) this.giveBack(lent);
+  }
+
+  private borrow(): LentParser {
+    const lent = idleParsers.pop() ?? new LentParser();
+    lent.holder = this;
+    lent.parser.settings.protocolVersion = this.version;
+    return lent;
+  }
+
+  private giveBack(lent: LentParser): void {
+    this.lent = undefined;
+    lent.holder = undefined;
+    if (idleParsers.length < MAX_IDLE_PARSERS) idleParsers.push(lent);
+  }
+
+  /** Once: the decoder keeps its parser (in whatever state the fault left it), never fed again. */
+  private fail(error: MqttError): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.onError(error);
+  }
+}
+
 /**
  * @param maxPacketSize The largest inbound packet (header included): a larger one is refused from
  * its fixed header with a ProtocolError 0x95, before its body is read. @default MAX_MQTT_PACKET_SIZE
@@ -54,52 +183,5 @@ export function createDecoder(
   onError: (error: MqttError) => void,
   maxPacketSize = MAX_MQTT_PACKET_SIZE,
 ): PacketDecoder {
-  const parser = mqttPacket.parser({ protocolVersion });
-  const scanner = maxPacketSize < MAX_MQTT_PACKET_SIZE ? new FixedHeaderScanner(maxPacketSize) : undefined;
-  let failed = false;
-  const fail = (error: MqttError) => {
-    if (failed) return;
-    failed = true;
-    onError(error);
-  };
-  parser.on('packet', (packet: Packet) => {
-    if (failed) return;
-    const repeated = repeatedProperty(packet);
-    if (repeated !== undefined) {
-      fail(new ProtocolError(`Malformed packet from broker: ${packet.cmd} carries the ${repeated} property more than once`, { reasonCode: PROTOCOL_ERROR }));
-      return;
-    }
-    try {
-      onPacket(packet);
-    } catch (cause) {
-      // A throw from handling a well-formed packet is a bug of ours: say so rather than blame the
-      // broker with "malformed packet" (the connection is dropped all the same, state unknown).
-      fail(new MqttError('ERR_INTERNAL', `rxmqtt failed to handle a ${packet.cmd} packet (a client bug, not a broker fault)`, { cause, reasonCode: IMPLEMENTATION_SPECIFIC_ERROR }));
-    }
-  });
-  parser.on('error', (err: Error) => {
-    fail(new ProtocolError(`Malformed packet from broker: ${err.message}`, { cause: err, reasonCode: MALFORMED_PACKET }));
-  });
-  const parse = (bytes: Buffer) => {
-    try {
-      parser.parse(bytes);
-    } catch (err) {
-      // mqtt-packet reports most faults through 'error', but a corrupt property block can throw.
-      fail(new ProtocolError(`Malformed packet from broker: ${(err as Error).message}`, { cause: err, reasonCode: MALFORMED_PACKET }));
-    }
-  };
-  return {
-    push(chunk) {
-      if (failed) return;
-      const cut = scanner ? scanner.scan(chunk) : -1;
-      if (cut < 0) return parse(chunk);
-      // The packets before the oversized one are delivered; its body never reaches the parser.
-      parse(chunk.subarray(0, cut));
-      const message = `Packet of ${scanner!.size} bytes from broker exceeds the maximum packet size of ${maxPacketSize} bytes`;
-      fail(new ProtocolError(message, { reasonCode: PACKET_TOO_LARGE }));
-    },
-    setProtocolVersion(version) {
-      (parser as unknown as { settings: { protocolVersion: number } }).settings.protocolVersion = version;
-    },
-  };
+  return new StreamDecoder(protocolVersion, onPacket, onError, maxPacketSize);
 }
