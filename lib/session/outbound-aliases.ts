@@ -6,6 +6,12 @@
  * means something only on the connection that registered it [MQTT-3.3.2-7], so the PUBLISH put on
  * the wire is derived from that canonical packet at the moment it is sent, never stored.
  *
+ * Why the client does not run `assignTopicAliases` on its write stream: the alias is decided in the
+ * session step that puts the PUBLISH in flight. A `topic '' + alias` publish is resolved (or
+ * refused with a TopicAliasError for that publish alone) at command time, and a PUBLISH that never
+ * reached the wire gives its alias back (`forget`, see unsendable.ts); an operator downstream of
+ * the session could only fail the whole stream. The operators wrap this same table instead.
+ *
  * @example
  * // CONNACK Topic Alias Maximum 3, autoAssignTopicAlias (the MQTT.js README scenario)
  * 't1' -> 't1', ta:1   // vacant alias 1 assigned
