@@ -4,13 +4,12 @@
  *
  *   loop$   = defer(attempt$).pipe(retryBackoff({ policy, upFrom: 'firstValue', onRetry }))
  *   attempt$ = beforeConnect -> transport -> CONNACK; its handshake signal under timeout({ first: connectTimeout })
- *   pings   = traffic signals.pipe(keepalive({ intervalMs, reschedulePings }))   while connected
+ *   pings   = traffic signals.pipe(keepalive({ intervalMs, reschedulePings }))   while connected (heartbeat.ts)
  *
  * It decides nothing: every event goes to the lifecycle machine through `advance`, and the
  * machine's effects come back as calls (connect, askBackoff, destroy, closed...).
  */
 import { defer, EMPTY, Observable, Subject, Subscription, timeout, type SchedulerLike, type Subscriber } from 'rxjs';
-import { keepalive, type KeepaliveSignal } from '../../operators/keepalive.js';
 import { retryBackoff } from '../../operators/retryBackoff.js';
 import { MqttError, TimeoutError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -20,6 +19,7 @@ import { incomingPacketLimit } from '../session/connect-properties.js';
 import { failedTransport } from '../transport/failed.js';
 import type { Transport, TransportFactory, TransportHandlers, TransportTarget } from '../transport/transport.js';
 import { fixedBackoff } from './backoff-policy.js';
+import { Heartbeat, type HeartbeatHost } from './heartbeat.js';
 import { runBeforeConnect, type BeforeConnectContext } from './before-connect.js';
 import type { LifecycleInput } from './lifecycle.js';
 import { redirectTarget } from './server-reference.js';
@@ -30,7 +30,7 @@ import type { SessionLink } from './session-link.js';
 const CLOSE_GRACE_MS = 2000;
 
 /** Also the session link's host: what the link asks of the IO side comes straight here. */
-export class Dialer implements LinkHost {
+export class Dialer implements LinkHost, HeartbeatHost {
   /** Set once by the connection, right after it made the link (the link needs this dialer first). */
   link!: SessionLink;
   private socket?: Transport;
@@ -45,9 +45,7 @@ export class Dialer implements LinkHost {
   private attempt?: Subscriber<void>;
   /** Completes at CONNACK (or with its attempt); the connect timeout watches it. */
   private handshake?: Subject<void>;
-  private signals$?: Observable<KeepaliveSignal>;
-  private signals?: Subscriber<KeepaliveSignal>;
-  private pings?: Subscription;
+  private heartbeat?: Heartbeat;
   /** One timer slot: the end timeout, then the grace given to a half-closed socket. */
   private timer?: Subscription;
   private paused = false;
@@ -199,16 +197,12 @@ export class Dialer implements LinkHost {
   }
 
   private startKeepalive(seconds: number): void {
-    this.pings?.unsubscribe();
-    this.signals = undefined;
-    if (seconds <= 0) return; // [MQTT-3.1.2-10] a Keep Alive of 0 turns the mechanism off
-    // The traffic signals: writes and PINGRESPs go straight to the one subscriber (no Subject).
-    // No teardown: stopTimers() forgets the subscriber (one teardown fewer per idle client).
-    this.signals$ ??= new Observable<KeepaliveSignal>((sink) => {
-      this.signals = sink;
-    });
-    const pings = this.signals$.pipe(keepalive({ intervalMs: seconds * 1000, reschedulePings: this.options.reschedulePings, scheduler: this.scheduler }));
-    this.pings = pings.subscribe(new PingObserver(this, seconds));
+    this.heartbeat ??= new Heartbeat(this, this.options.reschedulePings, this.scheduler);
+    this.heartbeat.start(seconds);
+  }
+
+  pingDue(): void {
+    this.link.step({ type: 'pingDue' });
   }
 
   /**
@@ -225,12 +219,12 @@ export class Dialer implements LinkHost {
 
   /** A PINGRESP arrived: only it proves the broker alive. */
   pong(): void {
-    this.signals?.next('pong');
+    this.heartbeat?.pong();
   }
 
   /** Bytes went out: the keepalive interval starts again (with `reschedulePings`). */
   wrote(): void {
-    this.signals?.next('sent');
+    this.heartbeat?.wrote();
   }
 
   /** Fills the one timer slot (replacing what was there). */
@@ -246,9 +240,7 @@ export class Dialer implements LinkHost {
 
   stopTimers(): void {
     this.clearTimer();
-    this.pings?.unsubscribe();
-    this.pings = undefined;
-    this.signals = undefined;
+    this.heartbeat?.stop();
   }
 
   destroy(flush: boolean): void {
@@ -302,21 +294,5 @@ class LoopEnd {
   error(cause: Error): void {
     const error = new MqttError('ERR_RECONNECT_EXHAUSTED', `Gave up reconnecting after ${this.maxAttempts} attempts: ${cause.message}`, { cause });
     this.dialer.advance({ type: 'gaveUp', error });
-  }
-}
-
-/** What the keepalive of one connection asks for: a PINGREQ, or the end of the connection. */
-class PingObserver {
-  constructor(
-    private readonly dialer: Dialer,
-    private readonly seconds: number,
-  ) {}
-
-  next(): void {
-    this.dialer.link.step({ type: 'pingDue' });
-  }
-
-  error(error: MqttError): void {
-    this.dialer.pingTimedOut(error, this.seconds);
   }
 }
