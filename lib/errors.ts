@@ -18,7 +18,8 @@ export { ConnackError, ErrorWithSubackPacket, PublishError, ServerDisconnectErro
  * The broker broke the protocol (malformed bytes, unexpected packet, bad flags...). `reasonCode` is
  * the one of the DISCONNECT it earns, and then also the `code`: MQTT.js reports the protocol errors
  * it detects (duplicate CONNACK 130, packet too large 149, Topic Alias invalid 148, Receive Maximum
- * exceeded 147...) as an ErrorWithReasonCode of that number.
+ * exceeded 147...) as an ErrorWithReasonCode of that number. It is no ErrorWithReasonCode itself:
+ * some have no reason code (a packet rxmqtt cannot encode), and that class promises a numeric code.
  */
 export class ProtocolError extends MqttError {
   constructor(message: string, options: MqttErrorOptions = {}) {
