@@ -1,10 +1,12 @@
 /**
- * The `code` of every error rxmqtt reports, one name per kind of failure, so that callers can
- * branch on `err.code` instead of parsing messages. Apart from the classes in `errors.ts` because
- * the list, with a line on each code, is long and changes on its own.
+ * The `kind` of every error rxmqtt reports, one name per kind of failure, so that callers can
+ * branch on `err.kind` instead of parsing messages. (`err.code` is MQTT.js's code for the same
+ * condition: a reason code or a system error code where MQTT.js sets one, else the kind.) Apart
+ * from the classes in `errors.ts` because the list, with a line on each kind, is long and changes
+ * on its own.
  */
 
-export type MqttErrorCode =
+export type MqttErrorKind =
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_PROTOCOL'
   /** rxmqtt itself failed while handling a packet (a client bug): the connection is dropped. */
@@ -13,6 +15,8 @@ export type MqttErrorCode =
   | 'ERR_SUBACK'
   | 'ERR_UNSUBACK'
   | 'ERR_PUBLISH'
+  /** An ErrorWithReasonCode built directly (as MQTT.js code does), not by rxmqtt. */
+  | 'ERR_REASON_CODE'
   | 'ERR_CONNECT_TIMEOUT'
   | 'ERR_KEEPALIVE_TIMEOUT'
   | 'ERR_CONNECTION_CLOSED'
@@ -41,3 +45,6 @@ export type MqttErrorCode =
   | 'ERR_ACK_TIMEOUT'
   /** A message payload could not be decoded by its codec (`decodePayload`, `topic(filter, { codec })`). */
   | 'ERR_DECODE';
+
+/** @deprecated The kinds are `MqttErrorKind`; `err.code` may also be a reason code or a system error code. */
+export type MqttErrorCode = MqttErrorKind;

@@ -1,80 +1,29 @@
 /**
- * Every error rxmqtt reports is an `MqttError` (or a `TypeError`/`RangeError` subclass carrying the
- * same `code` field for bad arguments), so callers can branch on `err.code` instead of parsing text.
- * Messages never contain passwords or authentication data.
+ * Every error rxmqtt reports is an `MqttError` (or a `TypeError` subclass carrying the same `kind`
+ * field for bad arguments), so callers can branch on `err.kind` instead of parsing text; `err.code`
+ * is MQTT.js's code for the same condition. Messages never contain passwords or authentication data.
+ * The base classes live in error-base.ts, the reason-code errors in reason-code-errors.ts; this
+ * module is the one to import them from.
  */
-import type { MqttErrorCode } from './error-codes.js';
+import { MqttError, type MqttErrorOptions } from './error-base.js';
+import type { MqttErrorCode, MqttErrorKind } from './error-codes.js';
 import { connackReason } from './protocol/reason-codes.js';
 
-export type { MqttErrorCode };
+export type { MqttErrorCode, MqttErrorKind, MqttErrorOptions };
 export { connackReason };
+export { ErrorWithReasonCode, MqttError } from './error-base.js';
+export { ConnackError, ErrorWithSubackPacket, PublishError, ServerDisconnectError, SubackError, UnsubackError } from './reason-code-errors.js';
 
-export interface MqttErrorOptions {
-  reasonCode?: number;
-  reasonString?: string;
-  cause?: unknown;
-}
-
-/** Base class of every runtime error rxmqtt reports. */
-export class MqttError extends Error {
-  readonly code: MqttErrorCode;
-  /** MQTT reason code (v5) or return code (v3) when the broker supplied one. */
-  readonly reasonCode?: number;
-  /** MQTT 5 Reason String property when the broker supplied one. */
-  readonly reasonString?: string;
-
-  constructor(code: MqttErrorCode, message: string, options: MqttErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-    if (options.reasonCode !== undefined) this.reasonCode = options.reasonCode;
-    if (options.reasonString !== undefined) this.reasonString = options.reasonString;
-  }
-}
-
-/** The broker broke the protocol (malformed bytes, unexpected packet, bad flags...). */
+/**
+ * The broker broke the protocol (malformed bytes, unexpected packet, bad flags...). `reasonCode` is
+ * the one of the DISCONNECT it earns, and then also the `code`: MQTT.js reports the protocol errors
+ * it detects (duplicate CONNACK 130, packet too large 149, Topic Alias invalid 148, Receive Maximum
+ * exceeded 147...) as an ErrorWithReasonCode of that number. It is no ErrorWithReasonCode itself:
+ * some have no reason code (a packet rxmqtt cannot encode), and that class promises a numeric code.
+ */
 export class ProtocolError extends MqttError {
   constructor(message: string, options: MqttErrorOptions = {}) {
-    super('ERR_PROTOCOL', message, options);
-  }
-}
-
-/** The broker refused the connection (CONNACK return/reason code != 0). */
-export class ConnackError extends MqttError {
-  constructor(reasonCode: number, reasonString?: string) {
-    super('ERR_CONNACK', `Connection refused: ${connackReason(reasonCode)} (code ${reasonCode})`, { reasonCode, reasonString });
-  }
-}
-
-/** The broker refused one filter of a SUBSCRIBE (SUBACK code >= 0x80). */
-export class SubackError extends MqttError {
-  readonly topic: string;
-  constructor(topic: string, reasonCode: number, reasonString?: string) {
-    super('ERR_SUBACK', `Subscription to "${topic}" refused (code ${reasonCode})`, { reasonCode, reasonString });
-    this.topic = topic;
-  }
-}
-
-/** The broker answered an UNSUBSCRIBE with a failure reason code (MQTT 5). */
-export class UnsubackError extends MqttError {
-  readonly topic: string;
-  constructor(topic: string, reasonCode: number, reasonString?: string) {
-    super('ERR_UNSUBACK', `Unsubscribe from "${topic}" failed (code ${reasonCode})`, { reasonCode, reasonString });
-    this.topic = topic;
-  }
-}
-
-/** The broker answered a QoS 1/2 PUBLISH with a failure reason code (MQTT 5). */
-export class PublishError extends MqttError {
-  constructor(reasonCode: number, reasonString?: string) {
-    super('ERR_PUBLISH', `Publish refused by the broker (code ${reasonCode})`, { reasonCode, reasonString });
-  }
-}
-
-/** The broker sent DISCONNECT (MQTT 5), carrying its reason code. */
-export class ServerDisconnectError extends MqttError {
-  constructor(reasonCode: number, reasonString?: string) {
-    super('ERR_SERVER_DISCONNECT', `Disconnected by the broker (code ${reasonCode})`, { reasonCode, reasonString });
+    super('ERR_PROTOCOL', message, { ...options, code: options.reasonCode ?? 'ERR_PROTOCOL' });
   }
 }
 
@@ -204,8 +153,8 @@ export class MessageExpiredError extends MqttError {
 
 /** A timer ran out: no CONNACK within connectTimeout, or no PINGRESP within the keepalive window. */
 export class TimeoutError extends MqttError {
-  constructor(code: 'ERR_CONNECT_TIMEOUT' | 'ERR_KEEPALIVE_TIMEOUT', message: string) {
-    super(code, message);
+  constructor(kind: 'ERR_CONNECT_TIMEOUT' | 'ERR_KEEPALIVE_TIMEOUT', message: string) {
+    super(kind, message);
   }
 }
 
@@ -227,18 +176,24 @@ export class ClientClosedError extends MqttError {
   }
 }
 
-/** The socket closed or failed; carries the system error code (ECONNREFUSED...) when there is one. */
+/**
+ * The socket closed or failed. `code` is the system or TLS error code (ECONNREFUSED, ECONNRESET,
+ * ERR_TLS_CERT_ALTNAME_INVALID...) when there is one, as MQTT.js emits the socket's own error, and
+ * ERR_TRANSPORT otherwise; `errno` holds the same system code.
+ */
 export class TransportError extends MqttError {
+  declare readonly code: string;
   readonly errno?: string;
   constructor(message: string, cause?: unknown) {
-    super('ERR_TRANSPORT', message, { cause });
-    const code = (cause as { code?: unknown } | undefined)?.code;
-    if (typeof code === 'string') this.errno = code;
+    const errno = (cause as { code?: unknown } | undefined)?.code;
+    super('ERR_TRANSPORT', message, { cause, code: typeof errno === 'string' ? errno : 'ERR_TRANSPORT' });
+    if (typeof errno === 'string') this.errno = errno;
   }
 }
 
 /** A bad argument passed to a public method; delivered through the API's usual channel. */
 export class InvalidArgumentError extends TypeError {
+  readonly kind = 'ERR_INVALID_ARGUMENT' as const;
   readonly code = 'ERR_INVALID_ARGUMENT' as const;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -6,6 +6,7 @@ import { connect, connectAsync } from './compat/connect.js';
 import { DefaultMessageIdProvider, UniqueMessageIdProvider } from './session/message-id-provider.js';
 import { Store } from './stores/store.js';
 import * as errors from './errors.js';
+import { ErrorWithReasonCode, ErrorWithSubackPacket } from './errors.js';
 
 export { connect, connectAsync } from './compat/connect.js';
 export { MqttClient, MqttClient as Client, type StreamBuilder } from './compat/compat.js';
@@ -44,6 +45,9 @@ const mqtt = {
   DefaultMessageIdProvider,
   UniqueMessageIdProvider,
   errors,
+  // MQTT.js's default export holds its error classes too (`mqtt.ErrorWithReasonCode`).
+  ErrorWithReasonCode,
+  ErrorWithSubackPacket,
 };
 
 export default mqtt;

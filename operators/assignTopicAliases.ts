@@ -29,7 +29,7 @@ export interface AssignTopicAliasesConfig {
  * Packets come in canonical, with their full topic. A packet may also carry its own
  * `properties.topicAlias`: with a topic it registers that alias, with an empty topic it uses it
  * (an alias never registered errors with a `TopicAliasError`, one outside `1..maximum` with a
- * `ServerCapabilityError`, code `ERR_NOT_SUPPORTED_BY_SERVER`). An aliased result is a copy: the
+ * `ServerCapabilityError`, kind `ERR_NOT_SUPPORTED_BY_SERVER`). An aliased result is a copy: the
  * source's packets are never modified. The logic is the client session's own (`OutboundTopicAliases`).
  *
  * Aliases last one network connection [MQTT-3.3.2-7]: each subscription starts with an empty

@@ -21,7 +21,7 @@ export interface AwaitAckConfig {
  * SUBACK), `unsubscribe$` (the UNSUBACK). Values pass through as they come and the result
  * completes with the source; the timer stops at completion (or a source error, passed through).
  * A source still running at `timeout` is unsubscribed from and the result errors with an
- * `AckTimeoutError` (code `ERR_ACK_TIMEOUT`, carrying `timeoutMs`). Those operations' own
+ * `AckTimeoutError` (kind `ERR_ACK_TIMEOUT`, carrying `timeoutMs`). Those operations' own
  * `ackTimeout` option is this operator, on the client's `scheduler`.
  *
  * The timer starts at the subscription, which is when `publish$` hands the message to the client:
@@ -45,7 +45,7 @@ export interface AwaitAckConfig {
  *   awaitAck({ timeout: 5000 }),
  * ).subscribe({
  *   next: ({ messageId }) => console.log('acknowledged', messageId),
- *   error: (err) => err.code === 'ERR_ACK_TIMEOUT' ? console.warn('no PUBACK yet') : console.error(err),
+ *   error: (err) => err.kind === 'ERR_ACK_TIMEOUT' ? console.warn('no PUBACK yet') : console.error(err),
  * });
  *
  * @param config The timeout in milliseconds, or `{ timeout, scheduler }`; see `AwaitAckConfig`.

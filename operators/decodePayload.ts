@@ -32,7 +32,7 @@ export interface DecodePayloadConfig<M> {
  * Each result is a copy of the message with a `value` field added (`decodeMessage`): `payload`
  * stays the original `Buffer` (see `Decoded`), and the source's message, which other streams may
  * share, is not touched. The codec gets the payload and the whole message. A codec that throws makes a
- * `DecodeError` (code `ERR_DECODE`, naming the topic, never quoting the payload, the codec's
+ * `DecodeError` (kind `ERR_DECODE`, naming the topic, never quoting the payload, the codec's
  * error as `cause`), handled as `onError` says.
  *
  * ```

@@ -35,7 +35,7 @@ export interface KeepaliveConfig {
  *
  * The source reports traffic: `'sent'` whenever the client writes a packet (including the
  * PINGREQ written for an emitted `'ping'`), `'pong'` when a PINGRESP arrives. The result emits
- * `'ping'` after `intervalMs` without a `'sent'`, then errors with a `TimeoutError` whose code is
+ * `'ping'` after `intervalMs` without a `'sent'`, then errors with a `TimeoutError` whose kind is
  * `ERR_KEEPALIVE_TIMEOUT` unless a `'pong'` arrives within `timeoutMs`. Only `'pong'` stops that
  * timeout; the `'sent'` echoing the ping restarts the interval. Completes with the source.
  *
@@ -50,7 +50,7 @@ export interface KeepaliveConfig {
  * const signals = new Subject<KeepaliveSignal>();
  * signals.pipe(keepalive({ intervalMs: 60_000 })).subscribe({
  *   next: () => writePacket({ cmd: 'pingreq' }), // the writer reports signals.next('sent')
- *   error: (err) => closeConnection(err),        // err.code === 'ERR_KEEPALIVE_TIMEOUT'
+ *   error: (err) => closeConnection(err),        // err.kind === 'ERR_KEEPALIVE_TIMEOUT'
  * });
  *
  * @param config Interval, timeout, rescheduling policy and scheduler; see `KeepaliveConfig`.

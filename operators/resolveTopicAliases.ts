@@ -27,7 +27,7 @@ export interface ResolveTopicAliasesConfig {
  * copy with the full `topic` (the source's packet is not touched; `properties.topicAlias` stays,
  * as in the packets the client delivers). A packet the table cannot resolve (an unknown alias, an
  * alias out of `1..maximum`, an empty topic with no alias) errors the stream with a
- * `TopicAliasError` (code `ERR_TOPIC_ALIAS`, `reasonCode` 0x94 or 0x82): a broker that sends one
+ * `TopicAliasError` (kind `ERR_TOPIC_ALIAS`, `reasonCode` 0x94 or 0x82): a broker that sends one
  * broke the protocol. Uses the alias table of the client's own session (`InboundTopicAliases`).
  *
  * Aliases last one network connection [MQTT-3.3.2-7]: each subscription starts with an empty

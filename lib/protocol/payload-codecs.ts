@@ -37,7 +37,7 @@ export type Decoded<T, M extends { payload: Buffer } = MqttMessage> = Omit<M, 'v
  * other streams may share, is not touched). The one decoding step of `decodePayload` and
  * `topic(filter, { codec })`.
  *
- * @throws DecodeError (code `ERR_DECODE`, naming the topic, the codec's error as `cause`) when
+ * @throws DecodeError (kind `ERR_DECODE`, naming the topic, the codec's error as `cause`) when
  * the codec throws.
  */
 export function decodeMessage<T, M extends { topic: string; payload: Buffer } = MqttMessage>(codec: Codec<T>, message: M): Decoded<T, M> {

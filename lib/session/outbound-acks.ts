@@ -103,7 +103,7 @@ function refusals(entry: SubscribeEntry, packet: ISubackPacket, granted: number[
   const subscriptions = entry.packet.subscriptions;
   for (let i = 0; i < subscriptions.length; i++) {
     const reasonCode = granted[i] as number;
-    if (reasonCode >= 0x80) errors.push(new SubackError(subscriptions[i]!.topic, reasonCode, packet.properties?.reasonString));
+    if (reasonCode >= 0x80) errors.push(new SubackError(subscriptions[i]!.topic, reasonCode, packet.properties?.reasonString, packet));
   }
   return errors;
 }

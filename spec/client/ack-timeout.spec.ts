@@ -11,7 +11,7 @@ import { connected, flush, harness, type Harness } from '../connection/harness.j
 /** What a subscriber of `observable` saw: 'next', 'complete' or an error's code. */
 function outcome<T>(observable: Observable<T>): string[] {
   const log: string[] = [];
-  observable.subscribe({ next: () => log.push('next'), complete: () => log.push('complete'), error: (e: MqttError) => log.push(e.code) });
+  observable.subscribe({ next: () => log.push('next'), complete: () => log.push('complete'), error: (e: MqttError) => log.push(e.kind) });
   return log;
 }
 

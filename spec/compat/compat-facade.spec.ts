@@ -69,7 +69,7 @@ describe('the MQTT.js facade over the connection', () => {
   it('reports a keepalive timeout through the error event and reconnects', async () => {
     const { client, broker, clock, events } = facade({ keepalive: 5 });
     const errors: string[] = [];
-    client.on('error', (error: TimeoutError) => errors.push(error.code));
+    client.on('error', (error: TimeoutError) => errors.push(error.kind));
     await flush();
     await clock.advance(10_000);
     expect(errors).toEqual(['ERR_KEEPALIVE_TIMEOUT']);

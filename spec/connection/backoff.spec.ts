@@ -76,7 +76,7 @@ describe('reconnect backoff', () => {
     const h = await unreachable({ reconnect: { initialDelay: 100, jitter: 0 } });
     refuseTcp(h);
     expect(h.client.state).toMatchObject({ status: 'reconnecting', attempt: 2, delayMs: 100 });
-    expect((reconnecting(h).cause as MqttError).code).toBe('ERR_TRANSPORT');
+    expect((reconnecting(h).cause as MqttError).kind).toBe('ERR_TRANSPORT');
     await h.clock.advance(100);
     refuseTcp(h);
     expect(h.client.state).toMatchObject({ status: 'reconnecting', attempt: 3, delayMs: 200 });
@@ -119,7 +119,7 @@ describe('reconnect backoff', () => {
     refuseTcp(h);
     expect(h.client.state.status).toBe('offline');
     const cause = (h.client.state as { cause?: MqttError }).cause;
-    expect(cause?.code).toBe('ERR_TRANSPORT');
+    expect(cause?.kind).toBe('ERR_TRANSPORT');
     const last = h.errors().at(-1)!;
     expect(last.code).toBe('ERR_RECONNECT_EXHAUSTED');
     expect(last.message).toMatch(/after 2 attempts/);
@@ -205,7 +205,7 @@ describe('reconnect backoff', () => {
       }
       expect(delays).toEqual([100, 200, 400]);
       expect(h.broker.connections).toHaveLength(4);
-      expect(h.errors().map((e) => e.code)).toEqual(['ERR_CONNACK', 'ERR_CONNACK', 'ERR_CONNACK']);
+      expect(h.errors().map((e) => e.kind)).toEqual(['ERR_CONNACK', 'ERR_CONNACK', 'ERR_CONNACK']);
       h.broker.last.reply(accepting());
       expect(h.client.state.status).toBe('connected');
     });

@@ -263,7 +263,7 @@ describe('beforeConnect', () => {
       await h.clock.advance(2000); // hook fails
       await h.clock.advance(4000);
       await flush();
-      expect(contexts.map((c) => (c.cause as MqttError | undefined)?.code)).toEqual([undefined, 'ERR_CONNACK', 'ERR_CONNECTION_CLOSED', 'ERR_BEFORE_CONNECT']);
+      expect(contexts.map((c) => (c.cause as MqttError | undefined)?.kind)).toEqual([undefined, 'ERR_CONNACK', 'ERR_CONNECTION_CLOSED', 'ERR_BEFORE_CONNECT']);
       const seen = [
         ...contexts.map((c) => inspect(c, { depth: 10 })),
         ...h.errors().map((e) => `${e.message}\n${e.stack}`),

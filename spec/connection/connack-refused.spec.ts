@@ -1,5 +1,5 @@
 import type { IConnackPacket } from '../../lib/protocol/codec.js';
-import { ConnackError, type MqttError } from '../../lib/errors.js';
+import { ConnackError, ErrorWithReasonCode, type MqttError } from '../../lib/errors.js';
 import { flush, harness, type Harness } from './harness.js';
 
 const client = { keepalive: 0, connectTimeout: 30_000, reconnectPeriod: 1000 };
@@ -27,7 +27,9 @@ describe('refused CONNACK', () => {
       const errors = h.errors();
       expect(errors).toHaveLength(1);
       expect(errors[0]).toBeInstanceOf(ConnackError);
-      expect(errors[0]).toMatchObject({ code: 'ERR_CONNACK', reasonCode: code });
+      // MQTT.js reports the refusal as an ErrorWithReasonCode whose code is the CONNACK's (5, 134...).
+      expect(errors[0]).toBeInstanceOf(ErrorWithReasonCode);
+      expect(errors[0]).toMatchObject({ kind: 'ERR_CONNACK', code, reasonCode: code });
       expect(errors[0]?.message).toContain(reason);
       expect(h.broker.last.destroyCalled).toBe(true);
       expect(h.client.state).toMatchObject({ status: 'offline' });
@@ -52,7 +54,7 @@ describe('refused CONNACK', () => {
     it('reports the ConnackError and reconnects after reconnectPeriod', async () => {
       const h = await refusedWith(version, code);
       expect(h.errors()).toHaveLength(1);
-      expect(h.errors()[0]).toMatchObject({ code: 'ERR_CONNACK', reasonCode: code });
+      expect(h.errors()[0]).toMatchObject({ kind: 'ERR_CONNACK', reasonCode: code });
       expect(h.errors()[0]?.message).toContain(reason);
       expect(h.client.state).toMatchObject({ status: 'reconnecting', attempt: 2, delayMs: 1000 });
       await h.clock.advance(999);
@@ -84,7 +86,7 @@ describe('refused CONNACK', () => {
   it('fails commands queued while connecting only when the client ends, not on the refusal', async () => {
     const h = await harness({ client });
     const results: string[] = [];
-    h.client.publish$('t', 'x', { qos: 1 }).subscribe({ next: () => results.push('ok'), error: (e: MqttError) => results.push(e.code) });
+    h.client.publish$('t', 'x', { qos: 1 }).subscribe({ next: () => results.push('ok'), error: (e: MqttError) => results.push(e.kind) });
     h.broker.last.reply(refusal(4, 5));
     await Promise.resolve();
     expect(results).toEqual([]);

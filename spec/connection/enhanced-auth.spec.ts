@@ -119,7 +119,7 @@ describe('enhanced authentication while connecting', () => {
     const h = await harness({ client: { ...withMethod, handleAuth: scramLike }, broker: { protocolVersion: 5 } });
     h.broker.last.reply(serverAuth(0x18, 'server-first', 'PLAIN'));
     await flush();
-    expect(h.errors().map((e) => [e.code, e.reasonCode])).toEqual([['ERR_PROTOCOL', 0x82]]);
+    expect(h.errors().map((e) => [e.kind, e.code, e.reasonCode])).toEqual([['ERR_PROTOCOL', 0x82, 0x82]]);
     expect(auths(h.broker.last.received)).toEqual([]);
   });
 

@@ -19,7 +19,7 @@ export interface Harness {
   clock: VirtualClock;
   states: ConnectionState[];
   events: ClientEvent[];
-  /** The event types in order ('error' events as 'error:<code>'). */
+  /** The event types in order ('error' events as 'error:<kind>'). */
   eventLog(): string[];
   /** The errors reported as 'error' events. */
   errors(): MqttError[];
@@ -50,7 +50,7 @@ export async function harness({ client: clientOptions = {}, broker: brokerOption
     clock,
     states,
     events,
-    eventLog: () => events.map((e) => (e.type === 'error' ? `error:${(e.error as MqttError).code ?? e.error.name}` : e.type)),
+    eventLog: () => events.map((e) => (e.type === 'error' ? `error:${(e.error as MqttError).kind ?? e.error.name}` : e.type)),
     errors: () => events.flatMap((e) => (e.type === 'error' ? [e.error as MqttError] : [])),
     statuses: () => states.map((s) => s.status),
   };

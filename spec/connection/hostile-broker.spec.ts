@@ -1,6 +1,6 @@
 import type { IDisconnectPacket, Packet } from '../../lib/protocol/codec.js';
 import { encodePacket } from '../../lib/protocol/codec.js';
-import { ProtocolError, ServerDisconnectError, type MqttError } from '../../lib/errors.js';
+import { ErrorWithReasonCode, ProtocolError, ServerDisconnectError, type MqttError } from '../../lib/errors.js';
 import { accepting, type ScriptedConnection } from '../helpers/scripted-broker.js';
 import { flush, harness, type Harness } from './harness.js';
 
@@ -126,7 +126,7 @@ describe('a hostile or broken broker', () => {
       const errors = h.errors();
       expect(errors).toHaveLength(1);
       expect(errors[0]).toBeInstanceOf(ProtocolError);
-      expect(errors[0]?.code).toBe('ERR_PROTOCOL');
+      expect(errors[0]?.kind).toBe('ERR_PROTOCOL');
       expect(h.broker.connections[0]?.destroyCalled).toBe(true);
       expect(h.broker.connections[0]?.isOpen).toBe(false);
       const before = c.phase === 'connected' ? ['connect'] : [];
@@ -161,7 +161,7 @@ describe('a hostile or broken broker', () => {
     const h = await harness({ client, broker: { autoConnack: true } });
     const chunk = Buffer.concat([encodePacket(accepting(), 4), encodePacket({ cmd: 'pingreq' }, 4), Buffer.from([0x36, 0x00])]);
     h.broker.last.raw(chunk);
-    expect(h.errors().map((e) => e.code)).toEqual(['ERR_PROTOCOL']);
+    expect(h.errors().map((e) => e.kind)).toEqual(['ERR_PROTOCOL']);
     expect(h.errors()[0]?.message).toMatch(/CONNACK/);
   });
 
@@ -193,7 +193,7 @@ describe('an MQTT 5 CONNACK claiming a session after Clean Start', () => {
       client: { ...client, protocolVersion: 5, clean: true },
       broker: { autoConnack: accepting({ sessionPresent: true }) },
     });
-    expect(h.errors().map((e) => e.code)).toEqual(['ERR_PROTOCOL']);
+    expect(h.errors().map((e) => e.kind)).toEqual(['ERR_PROTOCOL']);
     expect(h.broker.connections[0]?.packets('disconnect')).toEqual([expect.objectContaining({ reasonCode: 0x82 })]);
     expect(h.client.state.status).toBe('reconnecting');
   });
@@ -212,7 +212,8 @@ describe('an MQTT 5 DISCONNECT from the server', () => {
     expect(h.client.state).toMatchObject({ status: 'reconnecting', delayMs: 1000 });
     const cause = (h.client.state as { cause?: MqttError }).cause;
     expect(cause).toBeInstanceOf(ServerDisconnectError);
-    expect(cause).toMatchObject({ code: 'ERR_SERVER_DISCONNECT', reasonCode: 0x8b, reasonString: 'going down for maintenance' });
+    expect(cause).toBeInstanceOf(ErrorWithReasonCode);
+    expect(cause).toMatchObject({ kind: 'ERR_SERVER_DISCONNECT', code: 0x8b, reasonCode: 0x8b, reasonString: 'going down for maintenance' });
     // The client does not answer a server DISCONNECT with one of its own.
     expect(h.broker.connections[0]?.commands).toEqual(['connect']);
     expect(h.errors()).toEqual([]);

@@ -45,7 +45,7 @@ async function connectedClient(version: 4 | 5, options: ClientOptions = {}): Pro
 function expectRefused(h: Harness, version: 4 | 5): void {
   expect(h.errors()).toHaveLength(1);
   expect(h.errors()[0]).toBeInstanceOf(ProtocolError);
-  expect(h.errors()[0]).toMatchObject({ code: 'ERR_PROTOCOL', reasonCode: 0x95 });
+  expect(h.errors()[0]).toMatchObject({ kind: 'ERR_PROTOCOL', reasonCode: 0x95, code: 0x95 });
   expect(h.eventLog()).toEqual(['connect', 'error:ERR_PROTOCOL', 'close', 'offline']);
   expect(h.broker.connections[0]?.destroyCalled).toBe(true);
   const disconnects = h.broker.connections[0]!.packets('disconnect');

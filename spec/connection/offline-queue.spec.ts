@@ -7,7 +7,7 @@ const client = { keepalive: 0, connectTimeout: 30_000, reconnectPeriod: 1000 };
 
 function outcome<T>(observable: Observable<T>): string[] {
   const log: string[] = [];
-  observable.subscribe({ next: () => log.push('next'), complete: () => log.push('complete'), error: (e: MqttError) => log.push(e.code) });
+  observable.subscribe({ next: () => log.push('next'), complete: () => log.push('complete'), error: (e: MqttError) => log.push(e.kind) });
   return log;
 }
 

@@ -14,7 +14,7 @@ import { connected, flush, harness } from './harness.js';
 
 function outcome<T>(observable: Observable<T>): string[] {
   const log: string[] = [];
-  observable.subscribe({ next: () => log.push('next'), complete: () => log.push('complete'), error: (e: MqttError) => log.push(e.code) });
+  observable.subscribe({ next: () => log.push('next'), complete: () => log.push('complete'), error: (e: MqttError) => log.push(e.kind) });
   return log;
 }
 

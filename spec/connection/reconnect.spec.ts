@@ -31,8 +31,9 @@ describe('reconnecting', () => {
     const errors = h.errors();
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(TransportError);
-    expect(errors[0]?.code).toBe('ERR_TRANSPORT');
+    expect(errors[0]?.kind).toBe('ERR_TRANSPORT');
     expect((errors[0] as TransportError).errno).toBe('ECONNRESET');
+    expect(errors[0]?.code).toBe('ECONNRESET'); // MQTT.js emits the socket's own error, its code intact
     expect(h.eventLog()).toEqual(['connect', 'error:ERR_TRANSPORT', 'close', 'offline']);
     await h.clock.advance(1000);
     expect(h.broker.connections).toHaveLength(2);
@@ -131,7 +132,7 @@ describe('reconnecting', () => {
     };
     const client = new RxMqttClient(resolveOptions(undefined, { ...base, scheduler: clock.scheduler, reconnectPeriod: 1000 }), factory);
     const events: string[] = [];
-    client.events$.subscribe((e) => events.push(e.type === 'error' ? `error:${(e.error as MqttError).code}` : e.type));
+    client.events$.subscribe((e) => events.push(e.type === 'error' ? `error:${(e.error as MqttError).kind}` : e.type));
     client.connect();
     // Reported a microtask later, as a socket's error: connect() itself runs the first attempt,
     // and a listener added right after it must hear that attempt fail.

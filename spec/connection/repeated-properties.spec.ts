@@ -39,7 +39,7 @@ describe('MQTT 5: a property the broker repeats where the spec allows one', () =
     h.broker.last.raw(PUBLISH_ALIAS_TWICE);
     await flush();
     expect(messages).toEqual([]);
-    expect(h.errors().map((e) => [e.code, e.reasonCode])).toEqual([['ERR_PROTOCOL', 0x82]]);
+    expect(h.errors().map((e) => [e.kind, e.code, e.reasonCode])).toEqual([['ERR_PROTOCOL', 0x82, 0x82]]);
   });
 
   it('accepts several Subscription Identifiers in a PUBLISH (one per matching subscription, 3.3.2.3.8)', async () => {

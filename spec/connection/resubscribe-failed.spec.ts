@@ -59,7 +59,7 @@ describe('a refused resubscribe', () => {
     expect(refused!.errors).toHaveLength(1);
     const error = refused!.errors[0] as SubackError;
     expect(error).toBeInstanceOf(SubackError);
-    expect(error).toMatchObject({ code: 'ERR_SUBACK', topic: 'a/+', reasonCode: 0x80 });
+    expect(error).toMatchObject({ kind: 'ERR_SUBACK', topic: 'a/+', reasonCode: 0x80 });
     expect(h.eventLog()).toEqual(['error:ERR_SUBACK']);
     expect(h.errors()[0]).toBe(error);
     // The broker has no subscription to undo: no UNSUBSCRIBE.
@@ -77,7 +77,7 @@ describe('a refused resubscribe', () => {
     const resubscribe = await dropAndResubscribe(h);
     h.broker.last.reply({ cmd: 'suback', messageId: resubscribe.messageId, granted: [0x87], properties: { reasonString: 'not any more' } });
     await flush();
-    expect(stream!.errors[0]).toMatchObject({ code: 'ERR_SUBACK', reasonCode: 0x87, reasonString: 'not any more' });
+    expect(stream!.errors[0]).toMatchObject({ kind: 'ERR_SUBACK', reasonCode: 0x87, reasonString: 'not any more' });
   });
 
   it('lets a new stream of the refused filter subscribe afresh, and leaves it out of the next resubscribe', async () => {

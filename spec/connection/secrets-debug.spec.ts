@@ -143,7 +143,7 @@ describeTls('secrets with every debug namespace on (aedes, TCP and TLS)', () => 
 
   it('reports a refused password, and a refused MQTT 5 CONNECT carrying authentication data', async () => {
     const refused = client(`mqtt://127.0.0.1:${aedes.port}`, { username: 'alice', password: WRONG_PASSWORD, ...tlsKeyOnly() });
-    expect(await firstError(refused)).toMatchObject({ code: 'ERR_CONNACK', reasonCode: 4 });
+    expect(await firstError(refused)).toMatchObject({ kind: 'ERR_CONNACK', reasonCode: 4 });
     const v5 = client(`mqtt://127.0.0.1:${aedes.port}`, {
       protocolVersion: 5,
       username: 'alice',
@@ -156,12 +156,12 @@ describeTls('secrets with every debug namespace on (aedes, TCP and TLS)', () => 
 
   it('verifies the certificate by default: a self-signed one is refused without ca', async () => {
     const c = client(`mqtts://localhost:${tlsPort}`, { ...tlsClientOptions(), ca: undefined });
-    expect(await firstError(c)).toMatchObject({ code: 'ERR_TRANSPORT', errno: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    expect(await firstError(c)).toMatchObject({ kind: 'ERR_TRANSPORT', errno: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
   });
 
   it('verifies the host name by default: the right certificate for another name is refused', async () => {
     const c = client(`mqtts://127.0.0.1:${tlsPort}`, tlsClientOptions());
-    expect(await firstError(c)).toMatchObject({ code: 'ERR_TRANSPORT', errno: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+    expect(await firstError(c)).toMatchObject({ kind: 'ERR_TRANSPORT', errno: 'ERR_TLS_CERT_ALTNAME_INVALID' });
   });
 
   it('connects to another name only with an explicit rejectUnauthorized: false', async () => {
@@ -173,7 +173,7 @@ describeTls('secrets with every debug namespace on (aedes, TCP and TLS)', () => 
   it('fails a wrong passphrase for the client key through the error event', async () => {
     const c = client(`mqtts://localhost:${tlsPort}`, { ...tlsClientOptions(), passphrase: WRONG_PASSWORD });
     const error = await firstError(c);
-    expect(error).toMatchObject({ code: 'ERR_TRANSPORT' });
+    expect(error).toMatchObject({ kind: 'ERR_TRANSPORT' });
   });
 
   it('never showed a secret in the debug output, the errors or the serialised options', () => {

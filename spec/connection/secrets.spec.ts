@@ -87,7 +87,7 @@ describe('secrets', () => {
   it('never puts them in an error message, stack or state cause', async () => {
     const h = await harness({ client });
     await eventfulSession(h);
-    expect(h.errors().map((e) => e.code)).toEqual(['ERR_CONNACK', 'ERR_PROTOCOL']);
+    expect(h.errors().map((e) => e.kind)).toEqual(['ERR_CONNACK', 'ERR_PROTOCOL']);
     expect(leaks(errorText(h))).toEqual([]);
   });
 

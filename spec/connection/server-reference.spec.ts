@@ -29,7 +29,7 @@ describe('MQTT 5 Server Reference', () => {
     const h = await harness({ client: { ...client, followServerReference: true }, broker: { autoConnack: false } });
     h.broker.last.reply(refusal(0x9d, 'mqtt://new.example:2883'));
     await flush();
-    expect(h.errors().map((e) => [e.code, e.reasonCode])).toEqual([['ERR_CONNACK', 0x9d]]);
+    expect(h.errors().map((e) => [e.kind, e.reasonCode])).toEqual([['ERR_CONNACK', 0x9d]]);
     await h.clock.advance(1000);
     expect(h.broker.last.target).toEqual({ host: 'new.example', port: 2883, protocol: 'mqtt' });
     h.broker.last.reply(accepting());

@@ -213,7 +213,7 @@ export class FuzzDriver {
   private decodeError(error: ProtocolError): void {
     if (this.violation !== undefined) return; // the driver's own exception, rethrown after the push
     if (this.dead) return; // later bytes of a chunk whose packet dropped the connection (connection.ts: generation check)
-    check(error instanceof ProtocolError && error.code === 'ERR_PROTOCOL', `decode error is a ProtocolError: ${String(error)}`);
+    check(error instanceof ProtocolError && error.kind === 'ERR_PROTOCOL', `decode error is a ProtocolError: ${String(error)}`);
     // 0x81 Malformed Packet, 0x95 Packet too large, 0x82 Protocol Error (a property sent twice).
     check(error.reasonCode === 0x81 || error.reasonCode === 0x95 || error.reasonCode === 0x82, `decode error reason code 0x81, 0x82 or 0x95, got ${error.reasonCode}`);
     this.fatal(error, 'decoder');
@@ -266,7 +266,7 @@ export class FuzzDriver {
         return;
       case 'protocolError': {
         const { error } = o;
-        check(error instanceof ProtocolError && error.code === 'ERR_PROTOCOL', 'protocolError carries a ProtocolError');
+        check(error instanceof ProtocolError && error.kind === 'ERR_PROTOCOL', 'protocolError carries a ProtocolError');
         check(typeof error.reasonCode === 'number' && error.reasonCode >= 0x80, `protocolError has a failure reason code, got ${error.reasonCode}`);
         if (this.version === 5 && index > 0) {
           // A DISCONNECT with the same reason code goes out just before, if a connection was up.

@@ -5,8 +5,8 @@ import { once } from './wait.js';
 
 export const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
 
-/** A transport error as the client reports it: `code` ERR_TRANSPORT, the system or TLS code in `errno`. */
-export type TransportFailure = Error & { code?: string; errno?: string };
+/** A transport error as the client reports it: `kind` ERR_TRANSPORT, the system or TLS code in `code` and `errno`. */
+export type TransportFailure = Error & { kind?: string; code?: string; errno?: string };
 
 /** Registers an afterEach that ends every client made through the returned `client()`. */
 export function useClients(defaults: ClientOptions = QUICK) {

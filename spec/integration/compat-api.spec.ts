@@ -135,7 +135,7 @@ describe('the MQTT.js-compatible API against aedes', () => {
 
       expect(jsError).toBeInstanceOf(Error);
       expect(error).toBeInstanceOf(SubackError);
-      expect(error).toMatchObject({ code: 'ERR_SUBACK', reasonCode: 0x80, topic: 'refused/x' });
+      expect(error).toMatchObject({ kind: 'ERR_SUBACK', reasonCode: 0x80, topic: 'refused/x' });
       expect(granted).toEqual([
         { topic: 'ok/x', qos: 1 },
         { topic: 'refused/x', qos: 0x80 },
@@ -406,7 +406,7 @@ describe('the MQTT.js-compatible API against aedes', () => {
         'connectAsync to reject',
       );
       expect(error).toBeInstanceOf(TransportError);
-      expect(error).toMatchObject({ code: 'ERR_TRANSPORT', errno: 'ECONNREFUSED' });
+      expect(error).toMatchObject({ kind: 'ERR_TRANSPORT', errno: 'ECONNREFUSED' });
     });
 
     it('rejects with ERR_CONNECT_TIMEOUT when the broker never answers CONNECT, and ends the client', async () => {
@@ -437,7 +437,7 @@ describe('the MQTT.js-compatible API against aedes', () => {
       for (const name of ['connect', 'close', 'offline', 'reconnect']) client.on(name, () => events.push(name));
       const [error] = await once<[Error]>(client, 'error');
       expect(error).toBeInstanceOf(ConnackError);
-      expect(error).toMatchObject({ code: 'ERR_CONNACK', reasonCode: returnCode });
+      expect(error).toMatchObject({ kind: 'ERR_CONNACK', reasonCode: returnCode });
       await firstValueFrom(client.state$.pipe(filter((s) => s.status === 'offline'), timeout(3000)));
       expect(events.filter((e) => e !== 'offline')).toEqual(['close']);
       expect(attempts).toBe(1);
@@ -457,7 +457,7 @@ describe('the MQTT.js-compatible API against aedes', () => {
       client.on('error', (e) => errors.push(e));
       await firstValueFrom(client.state$.pipe(filter((s) => s.status === 'connected'), timeout(3000)));
       expect(attempts).toBe(2);
-      expect(errors).toMatchObject([{ code: 'ERR_CONNACK', reasonCode: 3 }]);
+      expect(errors).toMatchObject([{ kind: 'ERR_CONNACK', reasonCode: 3 }]);
     });
 
     it('rejects connectAsync with the ConnackError', async () => {

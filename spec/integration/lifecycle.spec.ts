@@ -202,7 +202,7 @@ describe('connection lifecycle against aedes', () => {
     const errors: Array<{ code?: string }> = [];
     client.on('error', (error) => errors.push(error as { code?: string }));
     await firstValueFrom(client.state$.pipe(filter((s) => s.status === 'connected'), timeout(3000)));
-    expect(errors).toMatchObject([{ code: 'ERR_TRANSPORT' }]);
+    expect(errors).toMatchObject([{ kind: 'ERR_TRANSPORT' }]);
     expect(client.state).toMatchObject({ status: 'connected', attempt: 2 });
   });
 

@@ -63,7 +63,7 @@ describe('a resubscribe the broker refuses (aedes)', () => {
 
     const error = await within(refused, 3000, 'the topic() stream error');
     expect(error).toBeInstanceOf(SubackError);
-    expect(error).toMatchObject({ code: 'ERR_SUBACK', topic: 'once/secret', reasonCode: 128 });
+    expect(error).toMatchObject({ kind: 'ERR_SUBACK', topic: 'once/secret', reasonCode: 128 });
     expect(errors).toEqual([error]);
 
     // The accepted filter still routes, and the refused one is not resubscribed on the next drop.

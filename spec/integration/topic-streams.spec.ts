@@ -231,7 +231,7 @@ describe('topic() streams against aedes', () => {
 
     const error = await refused;
     expect(error).toBeInstanceOf(SubackError);
-    expect(error).toMatchObject({ code: 'ERR_SUBACK', reasonCode: 0x80, topic: 'denied/x' });
+    expect(error).toMatchObject({ kind: 'ERR_SUBACK', reasonCode: 0x80, topic: 'denied/x' });
 
     const delivered = collect(client.topic('allowed/x'), 1);
     await publisher.publishAsync('allowed/x', 'still here', { qos: 1 });

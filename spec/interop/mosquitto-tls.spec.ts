@@ -86,7 +86,7 @@ describeSuite('rxmqtt over TLS and WebSockets against mosquitto', () => {
   it('refuses the broker when the CA it trusts did not sign its certificate', async () => {
     for (const ca of [certs.untrusted.cert, undefined]) {
       const error = await failure(client(`mqtts://127.0.0.1:${tlsPort}`, { ca }));
-      expect(error.code).toBe('ERR_TRANSPORT');
+      expect(error.kind).toBe('ERR_TRANSPORT');
       expect(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY']).toContain(error.errno);
     }
   });
@@ -99,7 +99,7 @@ describeSuite('rxmqtt over TLS and WebSockets against mosquitto', () => {
 
   it('is refused by a require_certificate listener without a client certificate', async () => {
     const error = await failure(client(`mqtts://localhost:${clientCertPort}`, { ca: certs.ca.cert }));
-    expect(error.code).toBe('ERR_TRANSPORT');
+    expect(error.kind).toBe('ERR_TRANSPORT');
     expect(error.errno).toMatch(/^(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED|ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE|ECONNRESET)$/);
   });
 

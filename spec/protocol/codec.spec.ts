@@ -73,7 +73,7 @@ describe('createDecoder with a maximum packet size', () => {
     d.push(Buffer.from(pingresp));
     expect(packets.map((p) => p.cmd)).toEqual(['pingresp', 'publish']);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ code: 'ERR_PROTOCOL', reasonCode: 0x95 });
+    expect(errors[0]).toMatchObject({ kind: 'ERR_PROTOCOL', reasonCode: 0x95, code: 0x95 });
     expect(errors[0]?.message).toMatch(/268435460 bytes.*1024 bytes/);
   });
 

@@ -96,7 +96,7 @@ describe('MqttSession enhanced authentication: the connect loop (4.12)', () => {
     const session = authenticating();
     const out = receive(session, packet);
     expect(sent(out)).toEqual([{ cmd: 'disconnect', reasonCode }]);
-    expect(errorOf(out)).toMatchObject({ code: 'ERR_PROTOCOL', reasonCode });
+    expect(errorOf(out)).toMatchObject({ kind: 'ERR_PROTOCOL', reasonCode, code: reasonCode });
     expect(session.status).toBe('disconnected');
   });
 

@@ -66,7 +66,7 @@ export function trace(outputs: SessionOutput[]): string[] {
       case 'send':
         return `send:${o.packet.cmd}${o.packet.messageId === undefined ? '' : `#${o.packet.messageId}`}`;
       case 'settle':
-        return `settle:${o.token}${o.error ? `!${o.error.code}` : ''}`;
+        return `settle:${o.token}${o.error ? `!${o.error.kind}` : ''}`;
       default:
         return o.type;
     }

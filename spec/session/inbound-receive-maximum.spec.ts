@@ -30,7 +30,7 @@ describe('MqttSession inbound Receive Maximum (MQTT 5)', () => {
     const out = receive(session, inboundPublish(3, 1));
     expect(trace(out)).toEqual(['send:disconnect', 'protocolError']);
     expect(sent(out)).toEqual([{ cmd: 'disconnect', reasonCode: 0x93 }]);
-    expect(protocolErrorOf(out)).toMatchObject({ code: 'ERR_PROTOCOL', reasonCode: 0x93 });
+    expect(protocolErrorOf(out)).toMatchObject({ kind: 'ERR_PROTOCOL', reasonCode: 0x93, code: 0x93 });
     expect(session.status).toBe('disconnected');
   });
 

@@ -112,7 +112,7 @@ describe('MqttSession restore from a store', () => {
     const puback: Packet = { cmd: 'puback', messageId: 1, reasonCode: 0x87 };
     const [settle] = settles(receive(session, puback));
     expect(settle).toMatchObject({ token: 8, result: { type: 'publish', messageId: 1, packet: puback } });
-    expect(settle!.error?.code).toBe('ERR_PUBLISH');
+    expect(settle!.error?.kind).toBe('ERR_PUBLISH');
   });
 
   it('keeps restored publishes through abort (end): they stay in the store for the next start', () => {

@@ -34,7 +34,7 @@ describe('MqttSession refused resubscribe', () => {
     ]);
     for (const failure of reported) {
       expect(failure.error).toBeInstanceOf(SubackError);
-      expect(failure.error).toMatchObject({ code: 'ERR_SUBACK', topic: failure.topic, reasonCode: failure.reasonCode, reasonString });
+      expect(failure.error).toMatchObject({ kind: 'ERR_SUBACK', topic: failure.topic, reasonCode: failure.reasonCode, reasonString });
     }
     expect([...session.subscriptions.keys()]).toEqual(['b']);
     expect(session.inflightCount).toBe(0);

@@ -35,7 +35,7 @@ describe('MqttSession subscribe', () => {
     const suback: ISubackPacket = { cmd: 'suback', messageId: 1, granted: [0, 0x87, 0x80], properties: { reasonString: 'no' } };
     const [settle] = receive(session, suback);
     const refused = settle?.type === 'settle' && settle.result?.type === 'subscribe' ? settle.result.refused : undefined;
-    expect(refused).toMatchObject({ code: 'ERR_SUBACK', topic: 'b', reasonCode: 0x87, reasonString: 'no' });
+    expect(refused).toMatchObject({ kind: 'ERR_SUBACK', topic: 'b', reasonCode: 0x87, reasonString: 'no' });
   });
 
   it('leaves refused unset when every filter was granted', () => {

@@ -57,10 +57,10 @@ describe('ali:// transport (Alipay)', () => {
     const c = await connected(client('alis://broker.example', { my, reconnectPeriod: 20 }));
     expect(listenerCount()).toBe(4);
 
-    const error = once<[Error & { code?: string }]>(c, 'error', { timeoutMs: 3000 });
+    const error = once<[Error & { kind?: string; code?: string }]>(c, 'error', { timeoutMs: 3000 });
     sockets[0].fail('network is down');
     const [failure] = await error;
-    expect(failure.code).toBe('ERR_TRANSPORT');
+    expect(failure.kind).toBe('ERR_TRANSPORT');
     expect(failure.message).toMatch(/network is down/);
     if (!c.connected) await once(c, 'connect', { timeoutMs: 3000 });
 

@@ -167,7 +167,7 @@ describe('browser WebSocket transport', () => {
     expect(r.closes).toHaveLength(1);
     const error = r.closes[0] as TransportError & { closeCode: number };
     expect(error).toBeInstanceOf(TransportError);
-    expect(error.code).toBe('ERR_TRANSPORT');
+    expect(error.kind).toBe('ERR_TRANSPORT');
     expect(error.closeCode).toBe(1006);
     expect(error.message).toBe('WebSocket closed with code 1006');
   });

@@ -9,7 +9,7 @@ import { collect, once } from '../helpers/wait.js';
 
 const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
 
-type TransportFailure = Error & { code?: string; errno?: string; cause?: TransportFailure };
+type TransportFailure = Error & { kind?: string; code?: string; errno?: string; cause?: TransportFailure };
 
 interface PortBroker {
   port: number;
@@ -83,7 +83,7 @@ describe('connection errors and servers failover', () => {
       ],
     });
     const error = await failure(c);
-    expect([error.code, error.errno]).toEqual(['ERR_TRANSPORT', 'ECONNREFUSED']);
+    expect([error.kind, error.errno]).toEqual(['ERR_TRANSPORT', 'ECONNREFUSED']);
     expect(await connectedTo(c)).toMatchObject({ status: 'connected', attempt: 2 });
     expect(second.clients).toEqual(['failover-1']);
   });
@@ -130,7 +130,7 @@ describe('connection errors and servers failover', () => {
 
   it('reports ENOTFOUND for a host name that does not resolve', async () => {
     const error = await failure(client('mqtt://no-such-broker.invalid:1883'));
-    expect(error.code).toBe('ERR_TRANSPORT');
+    expect(error.kind).toBe('ERR_TRANSPORT');
     // RFC 6761: .invalid never resolves; a resolver that cannot be reached at all says EAI_AGAIN.
     expect(['ENOTFOUND', 'EAI_AGAIN']).toContain(error.errno);
   });
@@ -138,7 +138,7 @@ describe('connection errors and servers failover', () => {
   it('reports EADDRINUSE when localPort is taken (the only way a client meets it)', async () => {
     const taken = await broker();
     const error = await failure(client(`mqtt://127.0.0.1:${taken.port}`, { localAddress: '127.0.0.1', localPort: taken.port }));
-    expect([error.code, error.errno]).toEqual(['ERR_TRANSPORT', 'EADDRINUSE']);
+    expect([error.kind, error.errno]).toEqual(['ERR_TRANSPORT', 'EADDRINUSE']);
   });
 
   it('reports ECONNRESET when the server resets the connection, and reconnects per the policy', async () => {
@@ -155,7 +155,7 @@ describe('connection errors and servers failover', () => {
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const c = client(`mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`, { reconnectPeriod: 20 });
     const errors = await collect(fromEvent(c, 'error', (error: TransportFailure) => error), 2, 3000);
-    expect(errors.map((error) => [error.code, error.errno])).toEqual([
+    expect(errors.map((error) => [error.kind, error.errno])).toEqual([
       ['ERR_TRANSPORT', 'ECONNRESET'],
       ['ERR_TRANSPORT', 'ECONNRESET'],
     ]);

@@ -60,7 +60,7 @@ describeWithOpenssl('mqtts:// transport', () => {
       const at: number[] = [];
       const errors = await collect(fromEvent(c, 'error', (error: TransportFailure) => (at.push(Date.now()), error)), 3, 5000);
       for (const error of errors) {
-        expect(error.code).toBe('ERR_TRANSPORT');
+        expect(error.kind).toBe('ERR_TRANSPORT');
         expect(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']).toContain(error.errno);
       }
       // Each retry waited reconnectPeriod (a few ms of timer slack allowed).
@@ -75,7 +75,7 @@ describeWithOpenssl('mqtts:// transport', () => {
     it('reports a certificate for another host name as ERR_TLS_CERT_ALTNAME_INVALID', async () => {
       const { port, mqttClients } = await start({ key: certs.wrongHost.key, cert: certs.wrongHost.cert });
       const error = await failure(client(`mqtts://localhost:${port}`, { ca: certs.ca.cert }));
-      expect([error.code, error.errno]).toEqual(['ERR_TRANSPORT', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+      expect([error.kind, error.errno]).toEqual(['ERR_TRANSPORT', 'ERR_TLS_CERT_ALTNAME_INVALID']);
       expect(mqttClients).toEqual([]);
     });
 
@@ -104,7 +104,7 @@ describeWithOpenssl('mqtts:// transport', () => {
     it('is refused without a client certificate, with the TLS alert as the error code', async () => {
       const { port, mqttClients } = await start(requireClientCert());
       const error = await failure(client(`mqtts://127.0.0.1:${port}`, { ca: certs.ca.cert }));
-      expect(error.code).toBe('ERR_TRANSPORT');
+      expect(error.kind).toBe('ERR_TRANSPORT');
       // TLS 1.3 sends the alert after the client's handshake completed; TLS 1.2 during it.
       expect(error.errno).toMatch(/^(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED|ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE|ECONNRESET)$/);
       expect(mqttClients).toEqual([]);
@@ -121,7 +121,7 @@ describeWithOpenssl('mqtts:// transport', () => {
       const { port } = await start(requireClientCert());
       const { key, cert } = certs.clientEncrypted;
       const error = await failure(client(`mqtts://127.0.0.1:${port}`, { ca: certs.ca.cert, key, cert, passphrase: 'wrong' }));
-      expect(error.code).toBe('ERR_TRANSPORT');
+      expect(error.kind).toBe('ERR_TRANSPORT');
       expect(error.errno).toMatch(/^ERR_OSSL_/);
     });
   });

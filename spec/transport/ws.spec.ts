@@ -72,8 +72,8 @@ describe('ws:// transport', () => {
   it('passes wsOptions to the WebSocket constructor (extra handshake headers)', async () => {
     const { port } = await start((request) => request.headers['x-token'] === 'letmein');
     const refused = client(`ws://127.0.0.1:${port}`);
-    const [error] = await once<[Error & { code?: string }]>(refused, 'error', { timeoutMs: 3000 });
-    expect(error.code).toBe('ERR_TRANSPORT');
+    const [error] = await once<[Error & { kind?: string; code?: string }]>(refused, 'error', { timeoutMs: 3000 });
+    expect(error.kind).toBe('ERR_TRANSPORT');
     expect(error.message).toMatch(/401/);
     await connected(client(`ws://127.0.0.1:${port}`, { wsOptions: { headers: { 'x-token': 'letmein' } } }));
   });
@@ -145,8 +145,8 @@ describe('ws:// transport', () => {
         return url;
       },
     });
-    const [error] = await once<[Error & { code?: string; cause?: Error & { code?: string; cause?: unknown } }]>(c, 'error', { timeoutMs: 3000 });
-    expect(error.code).toBe('ERR_TRANSPORT');
+    const [error] = await once<[Error & { kind?: string; code?: string; cause?: Error & { kind?: string; code?: string; cause?: unknown } }]>(c, 'error', { timeoutMs: 3000 });
+    expect(error.kind).toBe('ERR_TRANSPORT');
     expect(error.message).toMatch(/transformWsUrl failed: signer down/);
     expect(error.cause?.code).toBe('ERR_TRANSFORM_WS_URL');
     expect((error.cause?.cause as { code?: string }).code).toBe('ESIGNER');
@@ -189,8 +189,8 @@ describe('ws:// transport', () => {
         throw Object.assign(new Error('no sockets today'), { code: 'ENOSOCK' });
       },
     });
-    const [error] = await once<[Error & { code?: string; errno?: string }]>(c, 'error', { timeoutMs: 3000 });
-    expect([error.code, error.errno]).toEqual(['ERR_TRANSPORT', 'ENOSOCK']);
+    const [error] = await once<[Error & { kind?: string; code?: string; errno?: string }]>(c, 'error', { timeoutMs: 3000 });
+    expect([error.kind, error.errno]).toEqual(['ERR_TRANSPORT', 'ENOSOCK']);
     expect(error.message).toMatch(/no sockets today/);
   });
 

@@ -54,8 +54,8 @@ describeTls('wss:// transport (self-signed certificate)', () => {
 
   it('refuses the certificate by default with an error carrying its code', async () => {
     const c = client();
-    const [error] = await once<[Error & { code?: string; errno?: string }]>(c, 'error', { timeoutMs: 3000 });
-    expect(error.code).toBe('ERR_TRANSPORT');
+    const [error] = await once<[Error & { kind?: string; code?: string; errno?: string }]>(c, 'error', { timeoutMs: 3000 });
+    expect(error.kind).toBe('ERR_TRANSPORT');
     expect(error.errno).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
     expect(server!.handshakes).toEqual([]);
   });
@@ -110,8 +110,8 @@ describeWithOpenssl('wss:// transport (test CA, client certificates)', () => {
   });
 
   it('is refused without a client certificate, with the TLS alert as the error code', async () => {
-    const [error] = await once<[Error & { code?: string; errno?: string }]>(client(), 'error', { timeoutMs: 3000 });
-    expect(error.code).toBe('ERR_TRANSPORT');
+    const [error] = await once<[Error & { kind?: string; code?: string; errno?: string }]>(client(), 'error', { timeoutMs: 3000 });
+    expect(error.kind).toBe('ERR_TRANSPORT');
     expect(error.errno).toMatch(/^(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED|ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE|ECONNRESET)$/);
     expect(server!.handshakes).toEqual([]);
   });

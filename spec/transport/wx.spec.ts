@@ -95,11 +95,11 @@ describe('wx:// transport (WeChat)', () => {
     await c.publishAsync('wx/again', 'before');
     await first;
 
-    const error = once<[Error & { code?: string }]>(c, 'error', { timeoutMs: 3000 });
+    const error = once<[Error & { kind?: string; code?: string }]>(c, 'error', { timeoutMs: 3000 });
     const resubscribed = nextSuback(c);
     sockets[0].fail('network is down');
     const [failure] = await error;
-    expect(failure.code).toBe('ERR_TRANSPORT');
+    expect(failure.kind).toBe('ERR_TRANSPORT');
     expect(failure.message).toMatch(/network is down/);
     if (!c.connected) await once(c, 'connect', { timeoutMs: 3000 });
     await resubscribed;
@@ -127,8 +127,8 @@ describe('wx:// transport (WeChat)', () => {
       },
     ] as unknown as WxApi[]) {
       const c = client('wxs://broker.example', { wx });
-      const [error] = await once<[Error & { code?: string }]>(c, 'error', { timeoutMs: 3000 });
-      expect(error.code).toBe('ERR_TRANSPORT');
+      const [error] = await once<[Error & { kind?: string; code?: string }]>(c, 'error', { timeoutMs: 3000 });
+      expect(error.kind).toBe('ERR_TRANSPORT');
       expect(error.message).toMatch(/url not in domain list/);
     }
   });
@@ -167,8 +167,8 @@ describe('wx:// transport (WeChat)', () => {
   it('fails the attempt with ERR_TRANSFORM_WS_URL when transformWsUrl rejects, opening no socket', async () => {
     const { wx, sockets } = fakeWx(suite.broker);
     const c = client('wxs://broker.example', { wx, transformWsUrl: () => Promise.reject(new Error('no token')) });
-    const [error] = await once<[Error & { code?: string; cause?: unknown }]>(c, 'error', { timeoutMs: 3000 });
-    expect(error.code).toBe('ERR_TRANSPORT');
+    const [error] = await once<[Error & { kind?: string; code?: string; cause?: unknown }]>(c, 'error', { timeoutMs: 3000 });
+    expect(error.kind).toBe('ERR_TRANSPORT');
     expect(error.message).toMatch(/transformWsUrl failed: no token/);
     expect((error.cause as { code?: string }).code).toBe('ERR_TRANSFORM_WS_URL');
     expect(sockets).toEqual([]);

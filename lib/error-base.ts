@@ -1,0 +1,65 @@
+/**
+ * The two base classes of rxmqtt's errors: `MqttError`, whose `kind` classifies every failure, and
+ * MQTT.js's `ErrorWithReasonCode`, whose numeric `code` is the reason code the broker (or rxmqtt)
+ * gave. Apart from `errors.ts` so that the files of subclasses can import them without a cycle.
+ */
+import type { MqttErrorKind } from './error-codes.js';
+
+export interface MqttErrorOptions {
+  reasonCode?: number;
+  reasonString?: string;
+  cause?: unknown;
+  /**
+   * The `code` MQTT.js gives the same condition, when it is not the `kind` (a reason code, a system
+   * error code such as ECONNREFUSED).
+   * @default the kind
+   */
+  code?: number | string;
+}
+
+/**
+ * Base class of every runtime error rxmqtt reports. `kind` says which failure it is, the same for
+ * every error of a class; `code` is what MQTT.js puts in `err.code` for that condition (a reason code,
+ * a system error code), and the kind wherever MQTT.js sets none.
+ */
+export class MqttError extends Error {
+  /** rxmqtt's classification of the failure: branch on this one. */
+  readonly kind: MqttErrorKind;
+  /** MQTT.js's `code` for the same condition, or the kind when MQTT.js defines none. */
+  readonly code: MqttErrorKind | number | string;
+  /** MQTT reason code (v5) or return code (v3) when the broker supplied one. */
+  readonly reasonCode?: number;
+  /** MQTT 5 Reason String property when the broker supplied one. */
+  readonly reasonString?: string;
+
+  constructor(kind: MqttErrorKind, message: string, options: MqttErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.kind = kind;
+    this.code = options.code ?? kind;
+    if (options.reasonCode !== undefined) this.reasonCode = options.reasonCode;
+    if (options.reasonString !== undefined) this.reasonString = options.reasonString;
+  }
+}
+
+/**
+ * MQTT.js's error for a failure that carries a reason code (a refused CONNACK, a PUBACK/PUBREC with
+ * a failure code...): `code` is that number, also in `reasonCode`. rxmqtt's reason-code errors
+ * (ConnackError, PublishError, SubackError, UnsubackError, ServerDisconnectError) extend it, so
+ * MQTT.js code that tests `err instanceof ErrorWithReasonCode` keeps working.
+ */
+export class ErrorWithReasonCode extends MqttError {
+  declare readonly code: number;
+  declare readonly reasonCode: number;
+
+  /**
+   * @param message The error's message.
+   * @param code The reason code.
+   * @param options The kind (`ERR_REASON_CODE` for one built directly, as MQTT.js code does) and the
+   * broker's Reason String.
+   */
+  constructor(message: string, code: number, options: { kind?: MqttErrorKind; reasonString?: string; cause?: unknown } = {}) {
+    const { kind = 'ERR_REASON_CODE', ...rest } = options;
+    super(kind, message, { ...rest, reasonCode: code, code });
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The errors that carry a broker's reason code: each is an `ErrorWithReasonCode` whose `code` is
+ * that number, as MQTT.js reports the same refusals (`err.code === 5` for a 3.1.1 CONNACK refusing
+ * a login, `135` for an MQTT 5 PUBACK "Not authorized").
+ */
+import { ErrorWithReasonCode } from './error-base.js';
+import type { MqttErrorKind } from './error-codes.js';
+import type { ISubackPacket } from './protocol/codec.js';
+import { connackReason } from './protocol/reason-codes.js';
+
+/** The broker refused the connection (CONNACK return/reason code != 0); `code` is that code. */
+export class ConnackError extends ErrorWithReasonCode {
+  constructor(reasonCode: number, reasonString?: string) {
+    super(`Connection refused: ${connackReason(reasonCode)} (code ${reasonCode})`, reasonCode, { kind: 'ERR_CONNACK', reasonString });
+  }
+}
+
+/** The first failure code of a SUBACK: 0x80 (Unspecified error) when it holds none. */
+function firstRefusal(packet: ISubackPacket): number {
+  const refused = packet.granted.find((code) => typeof code === 'number' && code >= 0x80);
+  return typeof refused === 'number' ? refused : 0x80;
+}
+
+/**
+ * MQTT.js's error for a SUBSCRIBE that failed, carrying the SUBACK (`err.packet`). rxmqtt's
+ * SubackError is one; `code` is the SUBACK's first failure code.
+ */
+export class ErrorWithSubackPacket extends ErrorWithReasonCode {
+  readonly packet: ISubackPacket;
+  constructor(message: string, packet: ISubackPacket, options: { kind?: MqttErrorKind; reasonCode?: number } = {}) {
+    const { kind = 'ERR_SUBACK', reasonCode = firstRefusal(packet) } = options;
+    super(message, reasonCode, { kind, reasonString: packet.properties?.reasonString });
+    this.packet = packet;
+  }
+}
+
+/**
+ * The broker refused one filter of a SUBSCRIBE (SUBACK code >= 0x80); `code` is that code and
+ * `packet` the SUBACK.
+ */
+export class SubackError extends ErrorWithSubackPacket {
+  readonly topic: string;
+  /**
+   * @param packet The SUBACK; without it, one holding `reasonCode` (and `reasonString`) alone.
+   */
+  constructor(topic: string, reasonCode: number, reasonString?: string, packet?: ISubackPacket) {
+    const suback: ISubackPacket = packet ?? { cmd: 'suback', granted: [reasonCode], ...(reasonString === undefined ? {} : { properties: { reasonString } }) };
+    super(`Subscription to "${topic}" refused (code ${reasonCode})`, suback, { kind: 'ERR_SUBACK', reasonCode });
+    this.topic = topic;
+  }
+}
+
+/** The broker answered an UNSUBSCRIBE with a failure reason code (MQTT 5); `code` is that code. */
+export class UnsubackError extends ErrorWithReasonCode {
+  readonly topic: string;
+  constructor(topic: string, reasonCode: number, reasonString?: string) {
+    super(`Unsubscribe from "${topic}" failed (code ${reasonCode})`, reasonCode, { kind: 'ERR_UNSUBACK', reasonString });
+    this.topic = topic;
+  }
+}
+
+/**
+ * The broker answered a QoS 1/2 PUBLISH with a failure reason code (MQTT 5 PUBACK/PUBREC >= 0x80);
+ * `code` is that code.
+ */
+export class PublishError extends ErrorWithReasonCode {
+  constructor(reasonCode: number, reasonString?: string) {
+    super(`Publish refused by the broker (code ${reasonCode})`, reasonCode, { kind: 'ERR_PUBLISH', reasonString });
+  }
+}
+
+/** The broker sent DISCONNECT (MQTT 5); `code` is its reason code. */
+export class ServerDisconnectError extends ErrorWithReasonCode {
+  constructor(reasonCode: number, reasonString?: string) {
+    super(`Disconnected by the broker (code ${reasonCode})`, reasonCode, { kind: 'ERR_SERVER_DISCONNECT', reasonString });
+  }
+}
