@@ -35,6 +35,13 @@ export type {
   OnErrorCallback,
   MqttClientEventCallbacks,
   MqttClientEvent,
+  BaseMqttProtocol,
+  MqttProtocolWithUnix,
+  MqttProtocol,
+  StorePutCallback,
+  Callback,
+  CloseCallback,
+  GenericCallback,
 } from './compat/compat-types.js';
 export { RxMqttClient, type PublishResult, type ClientTopicOptions, type MessagesOptions, type AckOptions, type SubscribeResult } from './client/client.js';
 export type { AckableMessage } from './inbound/ack-holds.js';

@@ -93,6 +93,18 @@ export interface IClientReconnectOptions {
 /** What `end()` and `endAsync()` take: the DISCONNECT's reason code and MQTT 5 properties. */
 export type IClientEndOptions = Partial<Pick<IDisconnectPacket, 'reasonCode' | 'properties'>>;
 
+/** MQTT.js's URL schemes (`protocol`), as names for code that types them. */
+export type BaseMqttProtocol = 'wss' | 'ws' | 'mqtt' | 'mqtts' | 'tcp' | 'ssl' | 'wx' | 'wxs' | 'ali' | 'alis';
+export type MqttProtocolWithUnix = `${BaseMqttProtocol}+unix`;
+export type MqttProtocol = BaseMqttProtocol | MqttProtocolWithUnix;
+
+/** `cbStorePut`: a QoS 1/2 publish is in the outgoing store. */
+export type StorePutCallback = () => void;
+/** MQTT.js's `Callback`: a bare notification. */
+export type Callback = () => void;
+export type CloseCallback = (error?: Error) => void;
+export type GenericCallback<T> = (error?: Error, result?: T) => void;
+
 /** `(err)` callbacks: `end()`'s, and `handleMessage`'s `done`. */
 export type DoneCallback = (error?: Error) => void;
 

@@ -3,7 +3,8 @@
  * API under `strict` (one Program for everything, nothing emitted):
  * - every `ts`/`js` block of README.md, extracted here, so the README cannot drift from the API;
  * - the MQTT.js v5 README examples (spec/types/mqttjs-readme.md), import changed to rxmqtt;
- * - spec/types/*.ts: calls that must compile, and `// @ts-expect-error` lines that must not.
+ * - spec/types/*.ts: calls that must compile, and `// @ts-expect-error` lines that must not;
+ * - the export names of MQTT.js 5 against rxmqtt's (NOT_EXPORTED lists the internals left out).
  *
  * Code blocks import `rxmqtt` as an application does (mapped onto lib/ and operators/). A
  * `const x = require('m')` line is checked as the `import * as x from 'm'` it stands for; a block
@@ -107,8 +108,8 @@ interface VirtualFile {
   line: number;
 }
 
-/** Compiles every file in one Program; returns the diagnostics as `file:line: message`. */
-function typeErrors(realFiles: string[], virtualFiles: Map<string, VirtualFile>): string[] {
+/** Compiles every file in one Program; returns it and its diagnostics as `file:line: message`. */
+function compile(realFiles: string[], virtualFiles: Map<string, VirtualFile>): { program: ts.Program; errors: string[] } {
   const host = ts.createCompilerHost(COMPILER_OPTIONS, true);
   const { getSourceFile, fileExists, readFile } = host;
   host.getSourceFile = (name, language, onError, create) => {
@@ -127,8 +128,40 @@ function typeErrors(realFiles: string[], virtualFiles: Map<string, VirtualFile>)
       return file ? [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)] : [];
     }),
   ];
-  return diagnostics.map((d) => formatDiagnostic(d, virtualFiles));
+  return { program, errors: diagnostics.map((d) => formatDiagnostic(d, virtualFiles)) };
 }
+
+/** The names a module exports, as the checker sees them from `fromFile`. */
+function exportNames(program: ts.Program, fromFile: string, specifier: string): string[] {
+  const checker = program.getTypeChecker();
+  const file = program.getSourceFile(fromFile)!;
+  const declaration = file.statements.find(
+    (s): s is ts.ImportDeclaration => ts.isImportDeclaration(s) && (s.moduleSpecifier as ts.StringLiteral).text === specifier,
+  )!;
+  const moduleSymbol = checker.getSymbolAtLocation(declaration.moduleSpecifier)!;
+  return checker.getExportsOfModule(moduleSymbol).map((symbol) => symbol.name);
+}
+
+/**
+ * MQTT.js exports that rxmqtt leaves out, and why. Everything else MQTT.js exports, rxmqtt
+ * exports under the same name.
+ */
+const NOT_EXPORTED: Record<string, string> = {
+  KeepaliveManager: 'internal timer class; rxmqtt keeps alive with the `keepalive` operator (rxmqtt/operators)',
+  Timer: "KeepaliveManager's timer",
+  TimerVariant: 'the timerVariant option; rxmqtt times with an RxJS scheduler (`scheduler` option)',
+  PendingCommand: "MqttClient's internal ack table entry",
+  IStream: "a stream builder's stream; rxmqtt's StreamBuilder returns a Duplex",
+  PacketPump: "MQTT.js's internal packet loop",
+  PacketHandler: "MQTT.js's internal packet handlers",
+  Constructor: 'applyMixin helper type',
+  applyMixin: 'internal mixin helper',
+  nextTick: 'internal scheduling helper',
+  MQTTJS_VERSION: "MQTT.js's own version string",
+  ISecureClientOptions: 'TLS options are part of ClientOptions (node:tls ConnectionOptions); keyPath, certPath and caPaths are not read',
+  ErrorWithReasonCode: 'error classes: lib/errors.ts, another change',
+  ErrorWithSubackPacket: 'error classes: lib/errors.ts, another change',
+};
 
 function formatDiagnostic(diagnostic: ts.Diagnostic, virtualFiles: Map<string, VirtualFile>): string {
   const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
@@ -156,12 +189,15 @@ const typeCases = readdirSync(typesDir)
   .filter((name) => name.endsWith('.ts') && !name.endsWith('.spec.ts'))
   .map((name) => join(typesDir, name));
 const globals = new Map([[join(typesDir, 'fragment-globals.d.ts'), { text: FRAGMENT_GLOBALS, source: 'spec/types/types.spec.ts', line: 0 }]]);
+/** Imports both packages, for the comparison of their export names. */
+const exportsProbe = new Map([[join(typesDir, 'exports-probe.ts'), { text: "import * as mqttjs from 'mqtt';\nimport * as rxmqtt from 'rxmqtt';\nexport { mqttjs, rxmqtt };\n", source: 'exports-probe', line: 1 }]]);
 /** Proves the checker reports: one known error, found by file and line. */
 const canary = new Map([[join(typesDir, 'canary.L1.ts'), { text: "const n: number = 'one';\nexport {};\n", source: 'canary', line: 1 }]]);
 
+let program: ts.Program;
 let errors: string[];
 beforeAll(() => {
-  errors = typeErrors(typeCases, new Map([...globals, ...readme, ...mqttjsReadme, ...canary]));
+  ({ program, errors } = compile(typeCases, new Map([...globals, ...readme, ...mqttjsReadme, ...canary, ...exportsProbe])));
 }, 120_000);
 
 const errorsIn = (source: string): string[] => errors.filter((e) => e.startsWith(`${source}:`));
@@ -184,8 +220,17 @@ describe('the typings, compiled under strict', () => {
     expect(errorsIn('spec/types/mqttjs-readme.md')).toEqual([]);
   });
 
+  it('export every name MQTT.js 5 exports, but for the internals listed in NOT_EXPORTED', () => {
+    const [probe] = exportsProbe.keys();
+    const ours = new Set(exportNames(program, probe!, 'rxmqtt'));
+    const theirs = exportNames(program, probe!, 'mqtt');
+    expect(theirs.length).toBeGreaterThan(40);
+    expect(theirs.filter((name) => !ours.has(name) && !(name in NOT_EXPORTED))).toEqual([]);
+  });
+
   it('accept what spec/types/*.ts must compile and reject each // @ts-expect-error line', () => {
     expect(typeCases.length).toBeGreaterThan(0);
-    expect(errors.filter((e) => !e.startsWith('canary:') && !e.startsWith('README.md:') && !e.startsWith('spec/types/mqttjs-readme.md:'))).toEqual([]);
+    const elsewhere = (e: string) => ['canary:', 'README.md:', 'spec/types/mqttjs-readme.md:'].every((prefix) => !e.startsWith(prefix));
+    expect(errors.filter(elsewhere)).toEqual([]);
   });
 });
