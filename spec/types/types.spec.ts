@@ -159,8 +159,6 @@ const NOT_EXPORTED: Record<string, string> = {
   nextTick: 'internal scheduling helper',
   MQTTJS_VERSION: "MQTT.js's own version string",
   ISecureClientOptions: 'TLS options are part of ClientOptions (node:tls ConnectionOptions); keyPath, certPath and caPaths are not read',
-  ErrorWithReasonCode: 'error classes: lib/errors.ts, another change',
-  ErrorWithSubackPacket: 'error classes: lib/errors.ts, another change',
 };
 
 function formatDiagnostic(diagnostic: ts.Diagnostic, virtualFiles: Map<string, VirtualFile>): string {
