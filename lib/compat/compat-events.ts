@@ -11,8 +11,27 @@ import type { RxMqttClient } from '../client/client.js';
 import type { ClientEvent } from '../connection/connection-state.js';
 import { createLogger } from '../log.js';
 import type { ResolvedOptions } from '../options/options.js';
+import type { MqttClientEvent, MqttClientEventCallbacks } from './compat-types.js';
 
 const log = createLogger('client');
+
+/**
+ * The methods that add, remove or emit listeners, typed by event as MQTT.js's TypedEventEmitter
+ * types them: an unknown event name or a listener of the wrong shape does not compile. Types only
+ * (merged into the class below); the methods are EventEmitter's. Those that only read
+ * (`listenerCount`, `eventNames`...) keep EventEmitter's types, as EventEmitter's own
+ * 'newListener' and 'removeListener' listeners are there too.
+ */
+export interface CompatEventEmitter {
+  on<E extends MqttClientEvent>(event: E, listener: MqttClientEventCallbacks[E]): this;
+  once<E extends MqttClientEvent>(event: E, listener: MqttClientEventCallbacks[E]): this;
+  off<E extends MqttClientEvent>(event: E, listener: MqttClientEventCallbacks[E]): this;
+  addListener<E extends MqttClientEvent>(event: E, listener: MqttClientEventCallbacks[E]): this;
+  removeListener<E extends MqttClientEvent>(event: E, listener: MqttClientEventCallbacks[E]): this;
+  prependListener<E extends MqttClientEvent>(event: E, listener: MqttClientEventCallbacks[E]): this;
+  prependOnceListener<E extends MqttClientEvent>(event: E, listener: MqttClientEventCallbacks[E]): this;
+  emit<E extends MqttClientEvent>(event: E, ...args: Parameters<MqttClientEventCallbacks[E]>): boolean;
+}
 
 export abstract class CompatEventEmitter extends EventEmitter {
   abstract readonly options: ResolvedOptions;
@@ -24,8 +43,9 @@ export abstract class CompatEventEmitter extends EventEmitter {
   constructor() {
     super();
     // Shared functions, called with the emitter as `this`: no closures per client.
-    this.on('newListener', CompatEventEmitter.listenLazily);
-    this.on('removeListener', CompatEventEmitter.unlistenWhenLast);
+    // EventEmitter's own events, which the typed `on` above does not offer to users.
+    super.on('newListener', CompatEventEmitter.listenLazily);
+    super.on('removeListener', CompatEventEmitter.unlistenWhenLast);
   }
 
   get connected(): boolean {

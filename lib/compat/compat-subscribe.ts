@@ -7,23 +7,14 @@ import type { RxMqttClient } from '../client/client.js';
 import { createLogger } from '../log.js';
 import type { ISubscription, Packet } from '../protocol/codec.js';
 import { normaliseSubscribe, normaliseUnsubscribe, type Callback } from './compat-args.js';
+import type { ClientSubscribeCallback, ISubscriptionGrant, ISubscriptionMap } from './compat-types.js';
 
 const log = createLogger('client');
 
-/** One granted entry of a SUBACK, as MQTT.js's subscribe callback reports it. */
-export interface ISubscriptionGrant {
-  topic: string;
-  /** Granted QoS, or the failure code (128, or an MQTT 5 reason code >= 0x80). */
-  qos: number;
-  nl?: boolean;
-  rap?: boolean;
-  rh?: number;
-}
-
 /** `subscribe(topics, [options], [callback])`: the callback gets the grants, in the order of the filters. */
-export function subscribeWithCallback(client: RxMqttClient, topics: string | string[] | Record<string, unknown>, options?: unknown, callback?: Callback<ISubscriptionGrant[]>): void {
+export function subscribeWithCallback(client: RxMqttClient, topics: string | string[] | ISubscriptionMap, options?: unknown, callback?: ClientSubscribeCallback): void {
   const args = normaliseSubscribe(topics, options, callback);
-  const cb = args.callback as Callback<ISubscriptionGrant[]> | undefined;
+  const cb = args.callback as ClientSubscribeCallback | undefined;
   if (args.error) {
     const error = args.error;
     queueMicrotask(() => (cb ? cb(error) : log('subscribe failed: %s', error.message)));
@@ -56,5 +47,6 @@ export function unsubscribeWithCallback(client: RxMqttClient, topics: string | s
 }
 
 function toGrants(subscriptions: ISubscription[], granted: number[]): ISubscriptionGrant[] {
-  return subscriptions.map((sub, i) => ({ ...sub, qos: granted[i] ?? 0x80 }));
+  // The codes as the broker sent them: a granted QoS, or a failure code of 3.9.3.
+  return subscriptions.map((sub, i) => ({ ...sub, qos: (granted[i] ?? 0x80) as ISubscriptionGrant['qos'] }));
 }

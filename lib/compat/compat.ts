@@ -8,8 +8,9 @@ import type { AckableMessage } from '../inbound/ack-holds.js';
 import { RxMqttClient, type ClientHooks, type ClientTopicOptions, type MessagesOptions, type PublishResult, type AckOptions } from '../client/client.js';
 import type { IAuthPacket, IPublishPacket, Packet } from '../protocol/codec.js';
 import { normaliseEnd, normalisePublish, type Callback } from './compat-args.js';
+import type { ClientSubscribeCallback, DoneCallback, IClientEndOptions, IClientOptions, IClientPublishOptions, IClientUnsubscribeProperties, ISubscriptionGrant, ISubscriptionMap, PacketCallback } from './compat-types.js';
 import { CompatEventEmitter } from './compat-events.js';
-import { subscribeWithCallback, unsubscribeWithCallback, type ISubscriptionGrant } from './compat-subscribe.js';
+import { subscribeWithCallback, unsubscribeWithCallback } from './compat-subscribe.js';
 import type { Codec } from '../protocol/payload-codecs.js';
 import type { DecodeError } from '../errors.js';
 import type { MqttMessage } from '../inbound/message.js';
@@ -23,7 +24,8 @@ import type { OutgoingMessage, PublishAllOptions, PublishAllResult } from '../cl
 import type { ClientEvent, ConnectionState } from '../connection/connection-state.js';
 import { streamBuilderTransport } from '../transport/select.js';
 import type { TransportFactory } from '../transport/transport.js';
-import type { PublishOptions } from '../options/validate.js';
+import type { PublishOptions, SubscribeOptions } from '../options/validate.js';
+import type { WithTopicParams } from '../routing/topic-params.js';
 import type { Observable, Subscription } from 'rxjs';
 
 const log = createLogger('client');
@@ -43,9 +45,9 @@ export class MqttClient extends CompatEventEmitter {
   override readonly options: ResolvedOptions;
   private readonly client: RxMqttClient;
 
-  constructor(streamBuilder: StreamBuilder | TransportFactory, options: ClientOptions = {}) {
+  constructor(streamBuilder: StreamBuilder | TransportFactory, options: IClientOptions = {}) {
     super();
-    this.options = resolveOptions(undefined, options);
+    this.options = resolveOptions(undefined, options as ClientOptions);
     const transport = transportFactories.has(streamBuilder as TransportFactory)
       ? (streamBuilder as TransportFactory)
       : streamBuilderTransport(() => (streamBuilder as StreamBuilder)(this));
@@ -83,11 +85,14 @@ export class MqttClient extends CompatEventEmitter {
     return this.client.packetsOut$;
   }
 
-  /** See RxMqttClient#topic. */
-  topic<T>(filter: string, options: ClientTopicOptions<T> & { codec: Codec<T>; ack: 'manual' }): Observable<AckableMessage<T>>;
-  topic<T>(filter: string, options: ClientTopicOptions<T> & { codec: Codec<T> }): Observable<MqttMessage<T>>;
-  topic(filter: string, options: ClientTopicOptions & { ack: 'manual' }): Observable<AckableMessage>;
-  topic(filter: string, options?: ClientTopicOptions): Observable<MqttMessage>;
+  /**
+   * See RxMqttClient#topic. A literal pattern types `params` by its names: `topic('s/:id')` gives
+   * messages whose `params.id` is a string; a pattern typed `string` leaves `params` optional.
+   */
+  topic<T, F extends string = string, N extends boolean = true>(filter: F, options: ClientTopicOptions<T> & { codec: Codec<T>; ack: 'manual'; params?: N }): Observable<WithTopicParams<AckableMessage<T>, F, N>>;
+  topic<T, F extends string = string, N extends boolean = true>(filter: F, options: ClientTopicOptions<T> & { codec: Codec<T>; params?: N }): Observable<WithTopicParams<MqttMessage<T>, F, N>>;
+  topic<F extends string = string, N extends boolean = true>(filter: F, options: ClientTopicOptions & { ack: 'manual'; params?: N }): Observable<WithTopicParams<AckableMessage, F, N>>;
+  topic<F extends string = string, N extends boolean = true>(filter: F, options?: ClientTopicOptions & { params?: N }): Observable<WithTopicParams<MqttMessage, F, N>>;
   topic<T>(filter: string, options?: ClientTopicOptions<T>): Observable<MqttMessage<T>> {
     return this.client.topic(filter, options as ClientTopicOptions<T> & { codec: Codec<T> });
   }
@@ -148,7 +153,9 @@ export class MqttClient extends CompatEventEmitter {
     return this;
   }
 
-  publish(topic: string, message: string | Buffer, options?: PublishOptions | Callback, callback?: Callback): this {
+  publish(topic: string, message: string | Buffer, callback?: PacketCallback): this;
+  publish(topic: string, message: string | Buffer, options?: IClientPublishOptions, callback?: PacketCallback): this;
+  publish(topic: string, message: string | Buffer, options?: IClientPublishOptions | PacketCallback, callback?: PacketCallback): this {
     const args = normalisePublish<PublishOptions>(options, callback);
     const cb = args.callback;
     this.client.publish(topic, message, args.options, {
@@ -164,30 +171,39 @@ export class MqttClient extends CompatEventEmitter {
     );
   }
 
-  subscribe(topics: string | string[] | Record<string, unknown>, options?: unknown, callback?: Callback<ISubscriptionGrant[]>): this {
+  /** `subscribe(filter | filters | { filter: qos or options }, [options], [callback])`. */
+  subscribe(topics: string | string[] | ISubscriptionMap, callback?: ClientSubscribeCallback): this;
+  subscribe(topics: string | string[] | ISubscriptionMap, options?: SubscribeOptions, callback?: ClientSubscribeCallback): this;
+  subscribe(topics: string | string[] | ISubscriptionMap, options?: SubscribeOptions | ClientSubscribeCallback, callback?: ClientSubscribeCallback): this {
     subscribeWithCallback(this.client, topics, options, callback);
     return this;
   }
 
-  subscribeAsync(topics: string | string[] | Record<string, unknown>, options?: unknown): Promise<ISubscriptionGrant[]> {
+  subscribeAsync(topics: string | string[] | ISubscriptionMap, options?: SubscribeOptions): Promise<ISubscriptionGrant[]> {
     return new Promise((resolve, reject) =>
       this.subscribe(topics, options ?? {}, (error, granted) => (error ? reject(error) : resolve(granted ?? []))),
     );
   }
 
-  unsubscribe(topics: string | string[], options?: unknown, callback?: Callback<Packet | undefined>): this {
+  unsubscribe(topics: string | string[], callback?: PacketCallback): this;
+  unsubscribe(topics: string | string[], options?: IClientUnsubscribeProperties, callback?: PacketCallback): this;
+  unsubscribe(topics: string | string[], options?: IClientUnsubscribeProperties | PacketCallback, callback?: PacketCallback): this {
     unsubscribeWithCallback(this.client, topics, options, callback);
     return this;
   }
 
-  unsubscribeAsync(topics: string | string[], options?: unknown): Promise<Packet | undefined> {
+  unsubscribeAsync(topics: string | string[], options?: IClientUnsubscribeProperties): Promise<Packet | undefined> {
     return new Promise((resolve, reject) =>
       this.unsubscribe(topics, options ?? {}, (error, packet) => (error ? reject(error) : resolve(packet))),
     );
   }
 
   /** `end([force], [options], [callback])`: the callback runs first, then the 'end' event. */
-  end(force?: unknown, options?: unknown, callback?: unknown): this {
+  end(callback?: DoneCallback): this;
+  end(force?: boolean, callback?: DoneCallback): this;
+  end(options?: IClientEndOptions, callback?: DoneCallback): this;
+  end(force?: boolean, options?: IClientEndOptions, callback?: DoneCallback): this;
+  end(force?: boolean | IClientEndOptions | DoneCallback, options?: IClientEndOptions | DoneCallback, callback?: DoneCallback): this {
     const args = normaliseEnd(force, options, callback);
     // 'end' is announced once per ending, by the call that started it: a second end() while the
     // first is in progress (or after it) only gets its callback, as in MQTT.js.
@@ -202,8 +218,11 @@ export class MqttClient extends CompatEventEmitter {
     return this;
   }
 
-  endAsync(force?: boolean, options?: { reasonCode?: number; properties?: Record<string, unknown> }): Promise<void> {
-    return new Promise((resolve) => this.end(force ?? false, options ?? {}, () => resolve()));
+  endAsync(options?: IClientEndOptions): Promise<void>;
+  endAsync(force?: boolean, options?: IClientEndOptions): Promise<void>;
+  endAsync(force?: boolean | IClientEndOptions, options?: IClientEndOptions): Promise<void> {
+    // end() takes its arguments in any order: `force` may be the options.
+    return new Promise((resolve) => this.end(force as boolean, options ?? {}, () => resolve()));
   }
 
   removeOutgoingMessage(messageId: number): this {

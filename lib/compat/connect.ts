@@ -1,6 +1,7 @@
 import { asTransportFactory, MqttClient } from './compat.js';
 import { resolveOptions } from '../options/options.js';
 import type { ClientOptions } from '../options/client-options.js';
+import type { IClientOptions } from './compat-types.js';
 import { platformDefaults } from '../platform/platform-defaults.js';
 import { transportFor } from '../transport/select.js';
 
@@ -8,10 +9,12 @@ import { transportFor } from '../transport/select.js';
  * MQTT.js `connect([url], options)`: returns a client that is already connecting.
  * Throws an InvalidArgumentError at once for options that can never work (bad URL, unknown scheme).
  */
-export function connect(url?: string | ClientOptions, options?: ClientOptions): MqttClient {
+export function connect(url?: string | IClientOptions, options?: IClientOptions): MqttClient {
   if (url !== undefined && typeof url === 'object') return connect(undefined, url);
+  // IClientOptions only narrows the client transformWsUrl gets to the MqttClient made below.
+  const given = (options ?? {}) as ClientOptions;
   // Without a URL, the platform fills in what it can (in a browser: ws/wss and the page's host).
-  const resolved = resolveOptions(url, url === undefined ? platformDefaults(options ?? {}) : (options ?? {}));
+  const resolved = resolveOptions(url, url === undefined ? platformDefaults(given) : given);
   // transformWsUrl gets the client (as in MQTT.js); it exists by the time a transport opens.
   let client: MqttClient | undefined;
   client = new MqttClient(asTransportFactory(transportFor(resolved, () => client)), resolved);
@@ -23,7 +26,7 @@ export function connect(url?: string | ClientOptions, options?: ClientOptions): 
  * (or 'end'), rejects on the first 'error' (and ends the client). With `allowRetries` false a
  * close before CONNACK also rejects.
  */
-export function connectAsync(url?: string | ClientOptions, options?: ClientOptions, allowRetries = true): Promise<MqttClient> {
+export function connectAsync(url?: string | IClientOptions, options?: IClientOptions, allowRetries = true): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     let client: MqttClient;
     try {

@@ -70,3 +70,40 @@ export function topicParams(topic: string, params: readonly TopicParam[]): Recor
   }
   return values;
 }
+
+/** The parameter a pattern level names, from its type: `:id` and `:id#` name `id`. */
+type LevelParam<L extends string> = L extends `:${infer Name}#` ? Name : L extends `:${infer Name}` ? Name : never;
+
+/** The parameter names of a pattern's levels (the `$share/{group}/` prefix is not a level). */
+type PatternParamNames<P extends string> = P extends `$share/${string}/${infer Filter}`
+  ? LevelNames<Filter>
+  : LevelNames<P>;
+
+type LevelNames<P extends string> = P extends `${infer Level}/${infer Rest}` ? LevelParam<Level> | LevelNames<Rest> : LevelParam<P>;
+
+/**
+ * The `params` of a pattern, from its type, the way Express types route parameters: a literal
+ * pattern gives its names (`'sensors/:id/temperature'` gives `{ readonly id: string }`), a
+ * pattern only known as `string` gives a record of strings.
+ */
+export type TopicPatternParams<P extends string> = string extends P
+  ? Readonly<Record<string, string>>
+  : { readonly [Name in PatternParamNames<P>]: string };
+
+/**
+ * A message of `topic(pattern, { params: Named })` with `params` typed as far as the types can
+ * tell: present and named on a literal pattern with `:name` levels; absent on a literal pattern
+ * without any, or with `params: false`; otherwise left as `M` has it (optional: narrow with
+ * `message.params?.id`), as only the run time knows.
+ */
+export type WithTopicParams<M extends { params?: unknown }, P extends string, Named extends boolean = true> = string extends P
+  ? M
+  : boolean extends Named
+    ? M
+    : Omit<M, 'params'> & ParamsField<P, Named>;
+
+type ParamsField<P extends string, Named extends boolean> = Named extends false
+  ? { params?: undefined }
+  : [PatternParamNames<P>] extends [never]
+    ? { params?: undefined }
+    : { params: TopicPatternParams<P> };

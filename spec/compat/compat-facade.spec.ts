@@ -16,7 +16,7 @@ function facade(options: ClientOptions = {}, brokerOptions: ScriptedBrokerOption
     ...options,
   });
   const events: string[] = [];
-  for (const name of ['connect', 'close', 'offline', 'reconnect', 'disconnect', 'end']) client.on(name, () => events.push(name));
+  for (const name of ['connect', 'close', 'offline', 'reconnect', 'disconnect', 'end'] as const) client.on(name, () => events.push(name));
   return { client, broker, clock, events };
 }
 
@@ -69,7 +69,7 @@ describe('the MQTT.js facade over the connection', () => {
   it('reports a keepalive timeout through the error event and reconnects', async () => {
     const { client, broker, clock, events } = facade({ keepalive: 5 });
     const errors: string[] = [];
-    client.on('error', (error: TimeoutError) => errors.push(error.kind));
+    client.on('error', (error) => errors.push((error as TimeoutError).kind));
     await flush();
     await clock.advance(10_000);
     expect(errors).toEqual(['ERR_KEEPALIVE_TIMEOUT']);

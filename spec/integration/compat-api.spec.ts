@@ -84,9 +84,9 @@ describe('the MQTT.js-compatible API against aedes', () => {
 
   describe('subscribe and unsubscribe', () => {
     it.each([
-      ['a string', 'shape/a', { qos: 1 }, [{ topic: 'shape/a', qos: 1 }]],
-      ['an array', ['shape/a', 'shape/b'], { qos: 2 }, [{ topic: 'shape/a', qos: 2 }, { topic: 'shape/b', qos: 2 }]],
-      ['a {topic: {qos}} map', { 'shape/a': { qos: 0 }, 'shape/b': { qos: 2 } }, undefined, [{ topic: 'shape/a', qos: 0 }, { topic: 'shape/b', qos: 2 }]],
+      ['a string', 'shape/a', { qos: 1 as const }, [{ topic: 'shape/a', qos: 1 }]],
+      ['an array', ['shape/a', 'shape/b'], { qos: 2 as const }, [{ topic: 'shape/a', qos: 2 }, { topic: 'shape/b', qos: 2 }]],
+      ['a {topic: {qos}} map', { 'shape/a': { qos: 0 as const }, 'shape/b': { qos: 2 as const } }, undefined, [{ topic: 'shape/a', qos: 0 }, { topic: 'shape/b', qos: 2 }]],
     ])('calls back (null, granted) for %s', async (_shape, topics, options, expected) => {
       const f = fixture();
       const client = await connected(f.rx());
@@ -285,7 +285,7 @@ describe('the MQTT.js-compatible API against aedes', () => {
       const client = f.rx('in-memory', { reconnectPeriod: 20 });
       const seen: Array<[string, boolean, boolean]> = [];
       const sample = (event: string) => () => seen.push([event, client.connected, client.reconnecting]);
-      for (const event of ['connect', 'close', 'reconnect', 'end']) client.on(event, sample(event));
+      for (const event of ['connect', 'close', 'reconnect', 'end'] as const) client.on(event, sample(event));
       expect([client.connected, client.reconnecting]).toEqual([false, false]);
       await connected(client);
       const again = once(client, 'connect');
@@ -327,7 +327,7 @@ describe('the MQTT.js-compatible API against aedes', () => {
       const connections: string[] = [];
       f.aedes.broker.on('client', (c) => connections.push(c.id));
       const events: string[] = [];
-      for (const name of ['close', 'reconnect', 'connect', 'offline']) client.on(name, () => events.push(name));
+      for (const name of ['close', 'reconnect', 'connect', 'offline'] as const) client.on(name, () => events.push(name));
       const again = once(client, 'connect');
       client.reconnect();
       await again;
@@ -434,7 +434,7 @@ describe('the MQTT.js-compatible API against aedes', () => {
       };
       const client = f.rx('in-memory', { reconnectPeriod: 10 });
       const events: string[] = [];
-      for (const name of ['connect', 'close', 'offline', 'reconnect']) client.on(name, () => events.push(name));
+      for (const name of ['connect', 'close', 'offline', 'reconnect'] as const) client.on(name, () => events.push(name));
       const [error] = await once<[Error]>(client, 'error');
       expect(error).toBeInstanceOf(ConnackError);
       expect(error).toMatchObject({ kind: 'ERR_CONNACK', reasonCode: returnCode });

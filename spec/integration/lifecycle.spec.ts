@@ -246,7 +246,7 @@ describe('connection lifecycle against aedes', () => {
     expect(client.state).toMatchObject({ status: 'reconnecting', delayMs: 50 });
 
     const events: string[] = [];
-    for (const name of ['reconnect', 'connect', 'end']) client.on(name, () => events.push(name));
+    for (const name of ['reconnect', 'connect', 'end'] as const) client.on(name, () => events.push(name));
     await within(client.endAsync(), 2000, 'endAsync while reconnecting');
     clock.flush();
     expect(client.state.status).toBe('closed');

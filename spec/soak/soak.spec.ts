@@ -9,7 +9,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Subscription } from 'rxjs';
-import { connect, type MqttClient } from '../../lib/index.js';
+import { connect, type MqttClient, type MqttClientEvent } from '../../lib/index.js';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
 import { dropFromBroker, nextPackets, within } from '../integration/support.js';
 
@@ -87,7 +87,7 @@ function internals(client: MqttClient) {
   };
 }
 
-function onceEvent(client: MqttClient, event: string, ms = 5000): Promise<unknown[]> {
+function onceEvent(client: MqttClient, event: MqttClientEvent, ms = 5000): Promise<unknown[]> {
   let handler!: (...args: unknown[]) => void;
   const fired = new Promise<unknown[]>((resolve) => {
     handler = (...args: unknown[]) => resolve(args);

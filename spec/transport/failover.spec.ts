@@ -101,7 +101,7 @@ describe('connection errors and servers failover', () => {
     });
     await connectedTo(c);
     const errors: TransportFailure[] = [];
-    c.on('error', (error: TransportFailure) => errors.push(error));
+    c.on('error', (error) => errors.push(error as TransportFailure));
     const dropped = once(c, 'close', { timeoutMs: 3000 });
     await second.close();
     await dropped;

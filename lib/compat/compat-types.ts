@@ -1,0 +1,147 @@
+/**
+ * The type names MQTT.js v5 exports, for programs typed against `mqtt` that switch their import
+ * to rxmqtt. Each is an rxmqtt type or a narrowing of one, never wider than what the facade
+ * accepts or delivers at run time: where MQTT.js's typings promise more than its code does (a
+ * `resubscribe` key in a subscription map, a SUBACK packet handed to the subscribe callback),
+ * these say what rxmqtt does. Types only.
+ */
+import type { ClientOptions } from '../options/client-options.js';
+import type { PublishOptions, SubscribeOptions } from '../options/validate.js';
+import type { IConnackPacket, IDisconnectPacket, IPublishPacket, ISubackPacket, IUnsubscribePacket, Packet, QoS } from '../protocol/codec.js';
+import type { QueueFullError } from '../errors.js';
+import type { MqttClient } from './compat.js';
+
+/** ClientOptions less `key`, its index signature kept (`Omit` would keep only the signature). */
+type ClientOptionsWithout<Key extends string> = { [K in keyof ClientOptions as K extends Key ? never : K]: ClientOptions[K] };
+
+/**
+ * MQTT.js `IClientOptions`: rxmqtt's client options (a superset of MQTT.js's), with the client
+ * that `transformWsUrl` gets typed as the `MqttClient` that `connect()` made.
+ */
+export interface IClientOptions extends ClientOptionsWithout<'transformWsUrl'> {
+  /**
+   * ws/wss, wx/wxs, ali/alis: rewrites the URL before each connection attempt, given the options
+   * and the client (MQTT.js signature; rxmqtt also awaits a returned Promise). @default undefined
+   */
+  transformWsUrl?: (url: string, options: ClientOptions, client: MqttClient) => string | PromiseLike<string>;
+}
+
+/** MQTT.js `IClientPublishOptions`: `qos`, `retain`, `dup`, `properties`, `cbStorePut`. */
+export type IClientPublishOptions = PublishOptions;
+
+/** MQTT.js `IClientSubscribeProperties`: the SUBSCRIBE properties alone. */
+export interface IClientSubscribeProperties {
+  properties?: SubscribeOptions['properties'];
+}
+
+/** MQTT.js `IClientSubscribeOptions`: the options of one subscription. */
+export interface IClientSubscribeOptions extends IClientSubscribeProperties {
+  qos: QoS;
+  /** MQTT 5 No Local. */
+  nl?: boolean;
+  /** MQTT 5 Retain As Published. */
+  rap?: boolean;
+  /** MQTT 5 Retain Handling (0, 1, 2). */
+  rh?: number;
+}
+
+/** MQTT.js `ISubscriptionRequest`: a subscription with its filter. */
+export interface ISubscriptionRequest extends IClientSubscribeOptions {
+  topic: string;
+}
+
+/**
+ * The failure codes a SUBACK gives a filter: 0x80 in MQTT 3.1.1 (3.9.3), one of the MQTT 5
+ * SUBACK reason codes >= 0x80 otherwise (3.9.3, Table 3-8).
+ */
+export type SubackFailureCode = 0x80 | 0x83 | 0x87 | 0x8f | 0x91 | 0x97 | 0x9e | 0xa1 | 0xa2;
+
+/**
+ * One granted entry of a SUBACK, as the subscribe callback reports it: the filter's options with
+ * the granted QoS, or its failure code. MQTT.js types the failure as 128 only; an MQTT 5 broker
+ * may answer with any failure code of 3.9.3.
+ */
+export interface ISubscriptionGrant {
+  topic: string;
+  qos: QoS | SubackFailureCode;
+  nl?: boolean;
+  rap?: boolean;
+  rh?: number;
+}
+
+/**
+ * MQTT.js `ISubscriptionMap`: `{ filter: options }`, where rxmqtt (like MQTT.js at run time) also
+ * takes a bare QoS as the options. MQTT.js's internal `resubscribe` key is left out: rxmqtt would
+ * subscribe a filter named "resubscribe".
+ */
+export type ISubscriptionMap = Record<string, QoS | SubscribeOptions>;
+
+/** The options `unsubscribe` takes: MQTT 5 UNSUBSCRIBE properties. */
+export interface IClientUnsubscribeProperties {
+  properties?: IUnsubscribePacket['properties'];
+}
+
+/**
+ * MQTT.js `IClientReconnectOptions`. rxmqtt's `reconnect()` keeps the client's stores and takes
+ * no options; the type is exported for code that names it.
+ */
+export interface IClientReconnectOptions {
+  incomingStore?: ClientOptions['incomingStore'];
+  outgoingStore?: ClientOptions['outgoingStore'];
+}
+
+/** What `end()` and `endAsync()` take: the DISCONNECT's reason code and MQTT 5 properties. */
+export type IClientEndOptions = Partial<Pick<IDisconnectPacket, 'reasonCode' | 'properties'>>;
+
+/** MQTT.js's URL schemes (`protocol`), as names for code that types them. */
+export type BaseMqttProtocol = 'wss' | 'ws' | 'mqtt' | 'mqtts' | 'tcp' | 'ssl' | 'wx' | 'wxs' | 'ali' | 'alis';
+export type MqttProtocolWithUnix = `${BaseMqttProtocol}+unix`;
+export type MqttProtocol = BaseMqttProtocol | MqttProtocolWithUnix;
+
+/** `cbStorePut`: a QoS 1/2 publish is in the outgoing store. */
+export type StorePutCallback = () => void;
+/** MQTT.js's `Callback`: a bare notification. */
+export type Callback = () => void;
+export type CloseCallback = (error?: Error) => void;
+export type GenericCallback<T> = (error?: Error, result?: T) => void;
+
+/** `(err)` callbacks: `end()`'s, and `handleMessage`'s `done`. */
+export type DoneCallback = (error?: Error) => void;
+
+/** The callback of `publish`, `unsubscribe`: `null` or no error on success, then the ack packet. */
+export type PacketCallback = (error?: Error | null, packet?: Packet) => void;
+
+/**
+ * The callback of `subscribe`: the grants come with the error too when the broker refused a
+ * filter. rxmqtt does not pass the SUBACK packet (`packet` is undefined); `client.rx.subscribe$`
+ * emits it.
+ */
+export type ClientSubscribeCallback = (error: Error | null, granted?: ISubscriptionGrant[], packet?: ISubackPacket) => void;
+
+export type OnConnectCallback = (packet: IConnackPacket) => void;
+export type OnDisconnectCallback = (packet: IDisconnectPacket) => void;
+export type OnMessageCallback = (topic: string, payload: Buffer, packet: IPublishPacket) => void;
+export type OnPacketCallback = (packet: Packet) => void;
+export type OnCloseCallback = () => void;
+export type OnErrorCallback = (error: Error) => void;
+export type VoidCallback = () => void;
+
+/** The facade's events and their listeners: MQTT.js's, plus rxmqtt's 'dropped'. */
+export interface MqttClientEventCallbacks {
+  connect: OnConnectCallback;
+  message: OnMessageCallback;
+  packetsend: OnPacketCallback;
+  packetreceive: OnPacketCallback;
+  disconnect: OnDisconnectCallback;
+  error: OnErrorCallback;
+  close: OnCloseCallback;
+  end: VoidCallback;
+  reconnect: VoidCallback;
+  offline: VoidCallback;
+  /** Typed for MQTT.js code that listens for it; rxmqtt does not emit it. */
+  outgoingEmpty: VoidCallback;
+  /** rxmqtt: the bounded offline queue (`offlineQueue`) dropped a publish. */
+  dropped: (error: QueueFullError) => void;
+}
+
+export type MqttClientEvent = keyof MqttClientEventCallbacks;
