@@ -108,8 +108,13 @@ export type GenericCallback<T> = (error?: Error, result?: T) => void;
 /** `(err)` callbacks: `end()`'s, and `handleMessage`'s `done`. */
 export type DoneCallback = (error?: Error) => void;
 
-/** The callback of `publish`, `unsubscribe`: `null` or no error on success, then the ack packet. */
-export type PacketCallback = (error?: Error | null, packet?: Packet) => void;
+/**
+ * The callback of `publish`, `unsubscribe`, declared as MQTT.js 5 declares it, so callbacks typed
+ * for MQTT.js (`(err?: Error) => ...`) compile unchanged. On success rxmqtt passes `null`, as
+ * MQTT.js does at run time whatever its declaration says: test `if (err)`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- MQTT.js's declaration
+export type PacketCallback = (error?: Error, packet?: Packet) => any;
 
 /**
  * The callback of `subscribe`: the grants come with the error too when the broker refused a

@@ -159,7 +159,8 @@ export class MqttClient extends CompatEventEmitter {
     const args = normalisePublish<PublishOptions>(options, callback);
     const cb = args.callback;
     this.client.publish(topic, message, args.options, {
-      resolve: (result) => cb?.(null, result?.type === 'publish' ? result.packet : undefined),
+      // `null` on success, as MQTT.js passes (see PacketCallback).
+      resolve: (result) => cb?.(null as unknown as undefined, result?.type === 'publish' ? result.packet : undefined),
       reject: (error) => (cb ? cb(error) : log('publish failed: %s', error.message)),
     });
     return this;
@@ -188,7 +189,7 @@ export class MqttClient extends CompatEventEmitter {
   unsubscribe(topics: string | string[], callback?: PacketCallback): this;
   unsubscribe(topics: string | string[], options?: IClientUnsubscribeProperties, callback?: PacketCallback): this;
   unsubscribe(topics: string | string[], options?: IClientUnsubscribeProperties | PacketCallback, callback?: PacketCallback): this {
-    unsubscribeWithCallback(this.client, topics, options, callback);
+    unsubscribeWithCallback(this.client, topics, options, callback as Callback<Packet | undefined> | undefined); // called with null on success, as MQTT.js
     return this;
   }
 

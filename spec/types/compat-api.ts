@@ -49,6 +49,11 @@ client.publish('t', Buffer.from('hello'), (err, packet) => expectType<[Error | n
 const publishOptions: IClientPublishOptions = { qos: 1, retain: true, properties: { contentType: 'text/plain' } };
 client.publish('t', 'hello', publishOptions, (err) => expectType<Error | null | undefined>(err));
 const onPublished: PacketCallback = () => {};
+// Callbacks typed for MQTT.js's declarations compile as they are.
+client.publish('t', 'hello', { qos: 1 }, (err?: Error) => err?.message);
+client.publish('t', 'hello', (err?: Error, packet?: Packet) => [err, packet]);
+client.unsubscribe('a', (err?: Error) => err);
+client.end(false, {}, (err?: Error) => err);
 client.publish('t', 'hello', { qos: 2 }, onPublished);
 void client.publishAsync('t', 'hello', { qos: 1 }).then((packet) => expectType<Packet | undefined>(packet));
 // @ts-expect-error QoS is 0, 1 or 2
