@@ -5,7 +5,7 @@ import { MqttClient } from './compat/compat.js';
 import { connect, connectAsync } from './compat/connect.js';
 import { DefaultMessageIdProvider, UniqueMessageIdProvider } from './session/message-id-provider.js';
 import { Store } from './stores/store.js';
-import { ReasonCodes, validateTopics } from './compat/mqttjs-exports.js';
+import { ReasonCodes, validateTopic, validateTopics } from './compat/mqttjs-exports.js';
 import * as errors from './errors.js';
 import { ErrorWithReasonCode, ErrorWithSubackPacket } from './errors.js';
 
@@ -66,8 +66,8 @@ export type { PublishOptions, SubscribeOptions } from './options/validate.js';
 export type { MessageIdProvider } from './session/types.js';
 export type { Packet, IPublishPacket, IConnackPacket, IDisconnectPacket, ISubackPacket, IAuthPacket, QoS, UserProperties } from './protocol/codec.js';
 export type { Transport, TransportFactory, TransportHandlers, TransportTarget } from './transport/transport.js';
-export { matchTopic, validateTopic, validateFilter } from './protocol/topic.js';
-export { ReasonCodes, validateTopics } from './compat/mqttjs-exports.js';
+export { matchTopic, validateTopic as validateTopicName, validateFilter } from './protocol/topic.js';
+export { ReasonCodes, validateTopic, validateTopics } from './compat/mqttjs-exports.js';
 
 /** `import mqtt from 'rxmqtt'`: the same members as the named exports MQTT.js users reach for. */
 const mqtt = {
@@ -79,6 +79,7 @@ const mqtt = {
   DefaultMessageIdProvider,
   UniqueMessageIdProvider,
   ReasonCodes,
+  validateTopic,
   validateTopics,
   errors,
   // MQTT.js's default export holds its error classes too (`mqtt.ErrorWithReasonCode`).

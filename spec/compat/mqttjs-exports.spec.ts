@@ -1,5 +1,5 @@
 import * as mqttjs from 'mqtt';
-import mqtt, { ReasonCodes, validateTopics } from '../../lib/index.js';
+import mqtt, { ReasonCodes, validateFilter, validateTopic, validateTopicName, validateTopics } from '../../lib/index.js';
 
 describe("MQTT.js's exported values", () => {
   it('ReasonCodes gives the same text as MQTT.js for every code', () => {
@@ -17,6 +17,17 @@ describe("MQTT.js's exported values", () => {
     expect(validateTopics(topics)).toBe(expected);
     expect(mqttjs.validateTopics(topics)).toBe(expected);
     expect(mqtt.validateTopics).toBe(validateTopics);
+  });
+
+  it.each(['a/b', 'a/+', '+/+/#', '#', 'a/#/b', 'a/b+', 'a/b#', 'sport/tennis/+/x'])('validateTopic(%j) answers as MQTT.js does (a boolean)', (filter) => {
+    expect(validateTopic(filter)).toBe(mqttjs.validateTopic(filter));
+    expect(mqtt.validateTopic).toBe(validateTopic);
+  });
+
+  it("keeps rxmqtt's checks that say what is wrong under their own names", () => {
+    expect(validateTopicName('a/+')).toMatch(/wildcards/);
+    expect(validateTopicName('a/b')).toBeUndefined();
+    expect(validateFilter('a/#/b')).toMatch(/#/);
   });
 
   it('validateTopics refuses an empty filter, which subscribe refuses too (MQTT.js lets it through)', () => {
