@@ -2,7 +2,7 @@
  * Checks on what the broker sends us that the codec does not make. Each returns undefined when
  * all is well, or the reason code and text for the protocol error.
  */
-import type { IConnackPacket, IPublishPacket, Packet } from '../protocol/codec.js';
+import type { IConnackPacket, IPublishPacket, ISubackPacket, IUnsubackPacket, Packet } from '../protocol/codec.js';
 import { overrunsRemainingLength } from './remaining-length.js';
 import { REASON } from './state.js';
 
@@ -57,6 +57,7 @@ export function checkFields(version: 3 | 4 | 5, packet: Packet): Violation | und
   if (overrunsRemainingLength(version, packet)) {
     return malformed(`${packet.cmd.toUpperCase()} fields do not match its Remaining Length of ${(packet as { length?: number }).length}`);
   }
+  if (packet.cmd === 'suback' || (packet.cmd === 'unsuback' && version === 5)) return checkAckCodes(packet);
   if (packet.cmd === 'connack') return checkConnack(version, packet);
   if (packet.cmd === 'publish' && version === 5) return checkPublishProperties(packet);
   return undefined;
@@ -91,6 +92,16 @@ function idViolation(packet: Packet): Violation | undefined {
   // and we never send 0.
   const what = packet.cmd === 'publish' ? 'QoS 1/2 PUBLISH' : packet.cmd.toUpperCase();
   return malformed(`${what} without a valid packet identifier (${String(packet.messageId)})`);
+}
+
+/**
+ * A SUBSCRIBE or UNSUBSCRIBE has at least one filter (3.1.1 [MQTT-3.8.3-3], [MQTT-3.10.3-2]; 5.0
+ * [MQTT-3.8.3-2], [MQTT-3.10.3-2]) and its ack one code per filter, so an ack without codes is
+ * malformed, whatever it acknowledges (mqtt-packet lets it through).
+ */
+function checkAckCodes(packet: ISubackPacket | IUnsubackPacket): Violation | undefined {
+  if ((packet.granted?.length ?? 0) > 0) return undefined;
+  return malformed(`${packet.cmd.toUpperCase()} without reason codes`);
 }
 
 function checkConnack(version: 3 | 4 | 5, packet: IConnackPacket): Violation | undefined {

@@ -65,6 +65,8 @@ const rejected: Case[] = [
   connected('a QoS 1 PUBLISH whose packet id runs into the next packet', [4], [0x32, 0x03, 0x00, 0x01, 0x61, 0xd0, 0x00]),
   connected('an MQTT 5 PUBLISH whose Property Length is missing', [5], [0x30, 0x03, 0x00, 0x01, 0x61]),
   connected('an MQTT 5 DISCONNECT of Remaining Length 0 whose reason code would come from the next bytes', [5], [0xe0, 0x00, 0x8e, 0x00]),
+  connected('a SUBACK without return codes (one per filter, and a SUBSCRIBE has at least one)', [4, 5], [0x90, 0x02, 0x00, 0x09]),
+  connected('an MQTT 5 UNSUBACK without reason codes', [5], [0xb0, 0x03, 0x00, 0x09, 0x00]),
   connected('an MQTT 3.1.1 PUBACK with bytes after its packet id (3.4.1: Remaining Length 2)', [4], [0x40, 0x03, 0x00, 0x01, 0x00]),
   connected('a PINGRESP with a body (3.13: Remaining Length 0)', [4, 5], [0xd0, 0x01, 0x00]),
   connected('an MQTT 5 PUBACK whose Reason String is cut short', [5], [0x40, 0x08, 0x00, 0x01, 0x00, 0x03, 0x1f, 0x00, 0x05, 0x61]),
