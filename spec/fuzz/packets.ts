@@ -55,7 +55,8 @@ const publishProperties = fc.record(
 
 const ackProperties = fc.record({ reasonString: twice(fc.constantFrom('why', 'because')), userProperties }, { requiredKeys: [] });
 
-function packet(version: FuzzVersion): fc.Arbitrary<Packet> {
+/** One packet a broker may send on `version`, well-formed or hostile in what it says (never in its framing). */
+export function brokerPacket(version: FuzzVersion): fc.Arbitrary<Packet> {
   const v5 = <T>(arb: fc.Arbitrary<T>) => (version === 5 ? fc.option(arb, { nil: undefined }) : fc.constant(undefined));
   const ack = (cmd: 'puback' | 'pubrec' | 'pubrel' | 'pubcomp') =>
     fc.record({ messageId, reasonCode: v5(REASONS[cmd]), properties: v5(ackProperties) }).map((p) => ({ cmd, ...p }) as Packet);
@@ -132,7 +133,7 @@ function packet(version: FuzzVersion): fc.Arbitrary<Packet> {
  */
 export function hostilePackets(version: FuzzVersion): fc.Arbitrary<Buffer> {
   const cut = fc.option(fc.nat(), { freq: 4, nil: undefined });
-  return fc.array(fc.tuple(packet(version), cut), { minLength: 1, maxLength: 6 }).map((packets) => {
+  return fc.array(fc.tuple(brokerPacket(version), cut), { minLength: 1, maxLength: 6 }).map((packets) => {
     const bytes: Buffer[] = [];
     for (const [p, keep] of packets) {
       try {
