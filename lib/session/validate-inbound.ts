@@ -57,9 +57,46 @@ export function checkFields(version: 3 | 4 | 5, packet: Packet): Violation | und
   if (overrunsRemainingLength(version, packet)) {
     return malformed(`${packet.cmd.toUpperCase()} fields do not match its Remaining Length of ${(packet as { length?: number }).length}`);
   }
+  const stray = version === 5 ? strayProperty(packet) : undefined;
+  if (stray !== undefined) return malformed(`${packet.cmd.toUpperCase()} carries a ${stray} property, which it may not have`);
   if (packet.cmd === 'suback' || (packet.cmd === 'unsuback' && version === 5)) return checkAckCodes(packet);
   if (packet.cmd === 'connack') return checkConnack(version, packet);
   if (packet.cmd === 'publish' && version === 5) return checkPublishProperties(packet);
+  return undefined;
+}
+
+const ACK_PROPERTIES = new Set(['reasonString', 'userProperties']);
+/**
+ * The properties each packet from a server may carry (2.2.2.2, Table 2-4). DISCONNECT keeps
+ * Session Expiry Interval, which a server must not send [MQTT-3.14.2-2]: it ends the connection anyway.
+ */
+const PROPERTIES_OF: Partial<Record<Packet['cmd'], ReadonlySet<string>>> = {
+  publish: new Set(['payloadFormatIndicator', 'messageExpiryInterval', 'contentType', 'responseTopic', 'correlationData', 'subscriptionIdentifier', 'topicAlias', 'userProperties']),
+  connack: new Set([
+    'sessionExpiryInterval', 'assignedClientIdentifier', 'serverKeepAlive', 'authenticationMethod', 'authenticationData', 'responseInformation',
+    'serverReference', 'reasonString', 'receiveMaximum', 'topicAliasMaximum', 'maximumQoS', 'retainAvailable', 'userProperties',
+    'maximumPacketSize', 'wildcardSubscriptionAvailable', 'subscriptionIdentifiersAvailable', 'sharedSubscriptionAvailable',
+  ]),
+  puback: ACK_PROPERTIES,
+  pubrec: ACK_PROPERTIES,
+  pubrel: ACK_PROPERTIES,
+  pubcomp: ACK_PROPERTIES,
+  suback: ACK_PROPERTIES,
+  unsuback: ACK_PROPERTIES,
+  disconnect: new Set(['sessionExpiryInterval', 'serverReference', 'reasonString', 'userProperties']),
+  auth: new Set(['authenticationMethod', 'authenticationData', 'reasonString', 'userProperties']),
+};
+
+/**
+ * A property the packet's type does not have. mqtt-packet decodes any known property in any
+ * packet; 2.2.2.2: "A Control Packet which contains an Identifier which is not valid for its
+ * packet type ... is a Malformed Packet."
+ */
+function strayProperty(packet: Packet): string | undefined {
+  const properties = (packet as { properties?: object }).properties;
+  const allowed = PROPERTIES_OF[packet.cmd];
+  if (properties === undefined || allowed === undefined) return undefined;
+  for (const name in properties) if (!allowed.has(name)) return name;
   return undefined;
 }
 
