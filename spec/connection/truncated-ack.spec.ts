@@ -18,7 +18,7 @@ async function truncatedPuback(protocolVersion: 4 | 5, bytes = TRUNCATED_PUBACK)
     broker: { autoConnack: () => accepting({ sessionPresent: connects++ > 0 }) },
   });
   const publish: string[] = [];
-  h.client.publish$('t/1', 'payload', { qos: 1 }).subscribe({ next: () => publish.push('next'), complete: () => publish.push('complete'), error: (e: MqttError) => publish.push(e.code) });
+  h.client.publish$('t/1', 'payload', { qos: 1 }).subscribe({ next: () => publish.push('next'), complete: () => publish.push('complete'), error: (e: MqttError) => publish.push(e.name) });
   await flush();
   expect(h.broker.last.packets('publish')).toMatchObject([{ messageId: 1, qos: 1 }]);
   h.broker.last.raw(bytes);
@@ -32,7 +32,7 @@ describe.each([4, 5] as const)('MQTT %i: a PUBACK cut inside its packet id (40 0
     const errors = h.errors();
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(ProtocolError);
-    expect(errors[0]).toMatchObject({ code: 'ERR_PROTOCOL', reasonCode: 0x81 });
+    expect(errors[0]?.reasonCode).toBe(0x81);
     expect(errors[0]?.message).toMatch(/PUBACK/);
     const first = h.broker.connections[0]!;
     expect(first.destroyCalled).toBe(true);
@@ -70,7 +70,8 @@ describe.each([4, 5] as const)('MQTT %i: a PUBACK cut inside its packet id (40 0
   it('does not complete publish 1 when the truncated PUBACK borrows the next byte as id 1', async () => {
     const { h, publish } = await truncatedPuback(version, BORROWING_PUBACK);
     expect(publish).toEqual([]);
-    expect(h.errors()).toEqual([expect.objectContaining({ code: 'ERR_PROTOCOL', reasonCode: 0x81 })]);
+    expect(h.errors()).toEqual([expect.any(ProtocolError)]);
+    expect(h.errors()[0]?.reasonCode).toBe(0x81);
     await h.clock.advance(1000);
     expect(h.broker.last.packets('publish')).toMatchObject([{ messageId: 1, dup: true }]);
   });
