@@ -22,11 +22,7 @@ export function handlePublish(state: SessionState, packet: IPublishPacket, out: 
 }
 
 function validPublish(state: SessionState, packet: IPublishPacket, out: SessionOutput[]): boolean {
-  if (packet.qos > 0 && !packet.messageId) {
-    // [MQTT-2.3.1-1] (3.1.1) / [MQTT-2.2.1-4] (5.0) a QoS 1/2 PUBLISH has a non-zero Packet Identifier.
-    protocolError(state, out, 'QoS 1/2 PUBLISH without a packet identifier', REASON.malformedPacket);
-    return false;
-  }
+  // Its packet id and Remaining Length were checked with every packet (`checkFields`).
   if (packet.topic === '') return true; // resolveTopic decides (v5 topic alias)
   const violation = checkTopicName(packet.topic);
   if (violation === undefined) return true;

@@ -133,6 +133,12 @@ export function handleUnsuback(state: SessionState, packet: IUnsubackPacket, out
   const messageId = packet.messageId as number;
   const entry = state.inflight.get(messageId);
   if (entry?.kind !== 'unsubscribe') return;
+  const filters = entry.packet.unsubscriptions.length;
+  // [MQTT-3.11.3-1] (5.0) one Reason Code per Topic Filter of the UNSUBSCRIBE, in order; 3.1.1 has none.
+  if (state.version === 5 && packet.granted?.length !== filters) {
+    protocolError(state, out, `UNSUBACK has ${packet.granted?.length ?? 0} codes for ${filters} filters`, REASON.protocolError);
+    return;
+  }
   release(state, messageId, entry);
   for (const topic of entry.packet.unsubscriptions) {
     state.subscriptions.delete(topic);

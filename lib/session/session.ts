@@ -19,6 +19,7 @@ import { abort, handlePuback, handlePubcomp, handlePubrec, handleSuback, handleU
 import { handleCommand } from './outbound.js';
 import { restore } from './restore.js';
 import { malformed, unsendable } from './unsendable.js';
+import { checkFields } from './validate-inbound.js';
 import { assertNever, connectionLost, createState, protocolError, REASON } from './state.js';
 import type { SessionState } from './state.js';
 import type { SessionInput, SessionOptions, SessionOutput, SessionStatus, Token } from './types.js';
@@ -152,9 +153,10 @@ export class MqttSession {
 }
 
 function handlePacket(state: SessionState, packet: Packet, out: SessionOutput[]): void {
+  if (state.status === 'disconnected') return; // late packets from a connection we already gave up on
+  const violation = checkFields(state.version, packet);
+  if (violation !== undefined) return protocolError(state, out, violation.message, violation.reasonCode);
   switch (state.status) {
-    case 'disconnected':
-      return; // late packets from a connection we already gave up on
     case 'awaitingConnack':
       return handleBeforeConnack(state, packet, out);
     case 'connected':

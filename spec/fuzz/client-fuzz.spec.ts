@@ -25,7 +25,7 @@ import { seededRandom } from '../helpers/random.js';
 import { scriptedBroker } from '../helpers/scripted-broker.js';
 import { VirtualClock } from '../helpers/virtual-clock.js';
 import { corpus, FUZZ_STATES, FUZZ_VERSIONS, type FuzzState, type FuzzVersion } from './corpus.js';
-import { endsOnPacketBoundary } from './drive.js';
+import { endsOnPacketBoundary } from './framing.js';
 import { hostilePackets } from './packets.js';
 import { caseLiteral, chunksOf, seededByteCase, streamOf, type ByteCase } from './mutate.js';
 

@@ -10,11 +10,31 @@
  * - `subscribe`: connected; SUBSCRIBE id 1 (two filters) and UNSUBSCRIBE id 2 awaiting their acks.
  */
 import { encodePacket, type IConnackPacket, type IPublishPacket, type Packet } from '../../lib/protocol/codec.js';
+import type { SessionOptions } from '../../lib/session/types.js';
 
 export type FuzzVersion = 4 | 5;
 export type FuzzState = 'beforeConnack' | 'qos2' | 'subscribe';
 export const FUZZ_STATES: readonly FuzzState[] = ['beforeConnack', 'qos2', 'subscribe'];
 export const FUZZ_VERSIONS: readonly FuzzVersion[] = [4, 5];
+
+/** The session of every state: the options its CONNECT and its inbound limits come from. */
+export function fuzzSessionOptions(state: FuzzState, version: FuzzVersion): SessionOptions {
+  return {
+    protocolId: 'MQTT',
+    protocolVersion: version,
+    clientId: 'fuzz',
+    clean: true,
+    keepalive: 60,
+    resubscribe: true,
+    queueQoSZero: true,
+    // v5: inbound topic aliases and a small Receive Maximum, so that the broker can use and break
+    // them; enhanced authentication before CONNACK, so that the broker's AUTH is part of the flow.
+    properties:
+      version === 5
+        ? { topicAliasMaximum: 4, receiveMaximum: 3, ...(state === 'beforeConnack' ? { authenticationMethod: 'SCRAM' } : {}) }
+        : undefined,
+  };
+}
 
 const connack = (extra: Partial<IConnackPacket> = {}): IConnackPacket => ({ cmd: 'connack', sessionPresent: false, returnCode: 0, reasonCode: 0, ...extra });
 
@@ -127,9 +147,27 @@ function subscribe(version: FuzzVersion): Packet[] {
 
 const builders: Record<FuzzState, (version: FuzzVersion) => Packet[]> = { beforeConnack, qos2, subscribe };
 
-/** The broker's packets for `state` on `version`, each encoded on its own. */
+/**
+ * Packets cut short inside their fields, Remaining Length to match (issue 15): mqtt-packet decodes
+ * an id it cannot read as -1, and reads the next packet's bytes when there are some.
+ */
+function truncated(state: FuzzState, version: FuzzVersion): Buffer[] {
+  const bytes: number[][] = [
+    [0x40, 0x01, 0x00], // PUBACK, one byte of its packet id
+    [0x50, 0x01, 0x00], // PUBREC
+    [0x70, 0x00], // PUBCOMP without a packet id
+  ];
+  if (state === 'subscribe') bytes.push([0x90, 0x01, 0x00], [0x90, 0x02, 0x00, 0x01]); // SUBACK cut in its id; without codes
+  if (state === 'beforeConnack') bytes.push(version === 5 ? [0x20, 0x04, 0x00, 0x00, 0x01, 0x13] : [0x20, 0x01, 0x00]); // CONNACK cut in a property / its code
+  return bytes.map((b) => Buffer.from(b));
+}
+
+/**
+ * The broker's packets for `state` on `version`, each encoded on its own, then the truncated ones.
+ * Regressions name packets by index: append, never reorder.
+ */
 export function corpus(state: FuzzState, version: FuzzVersion): Buffer[] {
-  return builders[state](version).map((packet) => encodePacket(packet, version));
+  return [...builders[state](version).map((packet) => encodePacket(packet, version)), ...truncated(state, version)];
 }
 
 /** A fixed header announcing a PUBLISH of 268,435,455 body bytes (256 MB, the most four bytes can say). */

@@ -2,13 +2,15 @@
  * The pure fuzz driver: a session in a given protocol state plus the client's decoder, fed a byte
  * stream in chunks the way `connection.ts` feeds them (decoded packets as 'packet' inputs, a decode
  * error as the end of the connection, nothing after the first fatal outcome), with the invariants
- * of issue #8 checked as it goes. A violated invariant throws an `InvariantError` naming it.
+ * of issue #8 and #15 checked as it goes. A violated invariant throws an `InvariantError` naming it.
  */
 import { createDecoder, encodePacket, type IConnackPacket, type Packet } from '../../lib/protocol/codec.js';
 import { ClientClosedError, ConnackError, MqttError, ProtocolError } from '../../lib/errors.js';
 import { MqttSession } from '../../lib/session/session.js';
-import type { SessionInput, SessionOptions, SessionOutput, Token } from '../../lib/session/types.js';
-import type { FuzzState, FuzzVersion } from './corpus.js';
+import type { SessionInput, SessionOutput, Token } from '../../lib/session/types.js';
+import { fuzzSessionOptions, type FuzzState, type FuzzVersion } from './corpus.js';
+import { endsOnPacketBoundary } from './framing.js';
+import { mustRefuse } from './oracle.js';
 
 export class InvariantError extends Error {}
 
@@ -18,28 +20,13 @@ function check(condition: unknown, message: string): asserts condition {
 
 const PINGRESP = Buffer.from([0xd0, 0x00]);
 
+/** Absent, or a packet id that can go on the wire: the session never settles nor sends -1, 0 or NaN. */
+const validId = (id: number | undefined) => id === undefined || (Number.isInteger(id) && id >= 1 && id <= 0xffff);
+
 /** Packet ids probed for in-flight publishes: the set-up uses 1-3, the fuzzed flows a few more. */
 const PROBED_IDS = 16;
 
 const connack = (extra: Partial<IConnackPacket> = {}): IConnackPacket => ({ cmd: 'connack', sessionPresent: false, returnCode: 0, reasonCode: 0, ...extra });
-
-function sessionOptions(state: FuzzState, version: FuzzVersion): SessionOptions {
-  return {
-    protocolId: 'MQTT',
-    protocolVersion: version,
-    clientId: 'fuzz',
-    clean: true,
-    keepalive: 60,
-    resubscribe: true,
-    queueQoSZero: true,
-    // v5: inbound topic aliases and a small Receive Maximum, so that the broker can use and break
-    // them; enhanced authentication before CONNACK, so that the broker's AUTH is part of the flow.
-    properties:
-      version === 5
-        ? { topicAliasMaximum: 4, receiveMaximum: 3, ...(state === 'beforeConnack' ? { authenticationMethod: 'SCRAM' } : {}) }
-        : undefined,
-  };
-}
 
 /**
  * When the app acknowledges inbound QoS 1/2 messages: at once in order (the default inbox),
@@ -78,7 +65,7 @@ export class FuzzDriver {
     readonly version: FuzzVersion,
     private readonly acks: AckMode = 'immediate',
   ) {
-    this.session = new MqttSession(sessionOptions(state, version));
+    this.session = new MqttSession(fuzzSessionOptions(state, version));
     this.input({ type: 'open' });
     if (state === 'beforeConnack') {
       this.command({ type: 'publish', token: 1, topic: 'out', payload: 'p', qos: 1, retain: false, dup: false });
@@ -199,7 +186,9 @@ export class FuzzDriver {
     for (const name in properties) {
       check(!Array.isArray(properties[name]) || (name === 'subscriptionIdentifier' && packet.cmd === 'publish'), `${packet.cmd} with property ${name} repeated`);
     }
+    const refusal = mustRefuse(packet, this.version); // before the session writes an aliased topic into it
     this.input({ type: 'packet', packet });
+    check(refusal === undefined || this.dead, `a ${packet.cmd} with ${refusal} was let through`);
     if (this.acks === 'held') return;
     // 'reverse': the app finishes later messages first, and refuses them (v5 reason code 0x83).
     const reasonCode = this.acks === 'reverse' && this.version === 5 ? 0x83 : undefined;
@@ -243,6 +232,7 @@ export class FuzzDriver {
   private output(o: SessionOutput, all: SessionOutput[], index: number): void {
     switch (o.type) {
       case 'send':
+        check(validId(o.packet.messageId), `the session sent a ${o.packet.cmd} with packet id ${o.packet.messageId}`);
         if (!this.checkSends) return;
         try {
           encodePacket(o.packet, this.version);
@@ -251,6 +241,7 @@ export class FuzzDriver {
         }
         return;
       case 'settle':
+        check(o.result?.type !== 'publish' || validId(o.result.messageId), `a publish settled as packet id ${o.result?.type === 'publish' && o.result.messageId}`);
         if (o.token === undefined) return;
         check(this.issued.has(o.token), `settle of unknown token ${o.token}`);
         check(!this.settled.has(o.token), `token ${o.token} settled twice`);
@@ -306,51 +297,4 @@ export class FuzzDriver {
       }
     }
   }
-}
-
-/**
- * The fixed header of the packet starting at `i`: its size (header included) and where its
- * header ends; 'cut' when the stream ends inside the header, 'malformed' for a Remaining Length
- * over 4 bytes (the decoder's error, not a size one).
- */
-function fixedHeaderAt(stream: Buffer, i: number): { size: number; headerEnd: number } | 'cut' | 'malformed' {
-  let length = 0;
-  let n = 0;
-  for (;;) {
-    const byte = stream[i + 1 + n];
-    if (byte === undefined) return 'cut';
-    length += (byte & 0x7f) * 2 ** (7 * n);
-    n++;
-    if ((byte & 0x80) === 0) return { size: 1 + n + length, headerEnd: i + 1 + n };
-    if (n === 4) return 'malformed';
-  }
-}
-
-/**
- * Where the first packet announced over `maxPacketSize` has its fixed header end, walking the
- * stream by fixed headers only; undefined if none is (or a malformed length stops the walk first).
- */
-export function oversizedHeaderEnd(stream: Buffer, maxPacketSize: number): number | undefined {
-  for (let i = 0; i < stream.length; ) {
-    const header = fixedHeaderAt(stream, i);
-    if (typeof header === 'string') return undefined;
-    if (header.size > maxPacketSize) return header.headerEnd;
-    i += header.size;
-  }
-  return undefined;
-}
-
-/**
- * Whether `stream` is whole packets by their fixed headers (no packet cut short at the end), so
- * that the next byte a broker sends starts a packet: only then must a valid packet after the
- * stream decode as itself.
- */
-export function endsOnPacketBoundary(stream: Buffer): boolean {
-  let i = 0;
-  while (i < stream.length) {
-    const header = fixedHeaderAt(stream, i);
-    if (typeof header === 'string') return false;
-    i += header.size;
-  }
-  return i === stream.length;
 }

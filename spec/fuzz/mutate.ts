@@ -15,6 +15,12 @@ export type Mutation =
   | { kind: 'splice'; other: number[]; at: number; from: number }
   /** Replaces the Remaining Length of packet `packet` (an index into the session) with `bytes`. */
   | { kind: 'length'; packet: number; bytes: Uint8Array }
+  /**
+   * Cuts packet `packet` short to `keep` bytes of its body (modulo its length) and says so in its
+   * Remaining Length: the stream stays in step, so a field cut short (a packet id, a reason code,
+   * a property) is followed by the next packet's bytes, which mqtt-packet reads as its own.
+   */
+  | { kind: 'shorten'; packet: number; keep: number }
   /** Inserts a fixed header announcing 256 MB at `pos`. */
   | { kind: 'huge'; pos: number }
   /** Throws the stream away for random bytes. */
@@ -56,6 +62,7 @@ function mutation(corpusSize: number): fc.Arbitrary<Mutation> {
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), pos: fc.nat() }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('splice' as const), other: session, at: fc.nat(), from: fc.nat() }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('length' as const), packet: fc.nat(), bytes: remainingLength }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('shorten' as const), packet: fc.nat(), keep: fc.nat() }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('huge' as const), pos: fc.nat() }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('random' as const), bytes: fc.uint8Array({ maxLength: 48 }) }) },
   );
@@ -102,6 +109,7 @@ function applyMutation(stream: Buffer, m: Mutation, corpus: readonly Buffer[]): 
       return Buffer.concat([stream.subarray(0, at(m.at, 1)), other.subarray(m.from % (other.length + 1))]);
     }
     case 'length':
+    case 'shorten':
       return stream; // applied to the packets, before they are joined
     case 'huge': {
       const i = at(m.pos, 1);
@@ -112,14 +120,26 @@ function applyMutation(stream: Buffer, m: Mutation, corpus: readonly Buffer[]): 
   }
 }
 
+/** `packet` (one encoded packet) with only `keep` bytes of its body (modulo its length), its Remaining Length to match. */
+export function shorten(packet: Buffer, keep: number): Buffer {
+  const body = packet.subarray(1 + lengthBytes(packet));
+  if (body.length === 0) return packet;
+  const kept = keep % body.length;
+  return Buffer.concat([packet.subarray(0, 1), encodeLength(kept), body.subarray(0, kept)]);
+}
+
 /** The mutated byte stream of `c`. */
 export function streamOf(c: ByteCase, corpus: readonly Buffer[]): Buffer {
   const packets = c.session.map((i) => corpus[i]!);
   for (const m of c.mutations) {
-    if (m.kind !== 'length') continue;
-    const i = m.packet % packets.length;
-    const packet = packets[i]!;
-    packets[i] = Buffer.concat([packet.subarray(0, 1), m.bytes, packet.subarray(1 + lengthBytes(packet))]);
+    if (m.kind === 'length') {
+      const i = m.packet % packets.length;
+      const packet = packets[i]!;
+      packets[i] = Buffer.concat([packet.subarray(0, 1), m.bytes, packet.subarray(1 + lengthBytes(packet))]);
+    } else if (m.kind === 'shorten') {
+      const i = m.packet % packets.length;
+      packets[i] = shorten(packets[i]!, m.keep);
+    }
   }
   let stream: Buffer = Buffer.concat(packets);
   for (const m of c.mutations) stream = applyMutation(stream, m, corpus);
@@ -170,14 +190,15 @@ export function seededByteCase(random: () => number, corpusSize: number): ByteCa
     }
   };
   const mutation = (): Mutation => {
-    const r = int(13); // the weights of `byteCase`: 3 2 2 1 1 2 1 1
+    const r = int(15); // the weights of `byteCase`: 3 2 2 1 1 2 2 1 1
     if (r < 3) return { kind: 'flip', pos: nat(), bit: int(8) };
     if (r < 5) return { kind: 'insert', pos: nat(), bytes: bytes(1, 4) };
     if (r < 7) return { kind: 'delete', pos: nat(), len: 1 + int(4) };
     if (r < 8) return { kind: 'truncate', pos: nat() };
     if (r < 9) return { kind: 'splice', other: session(), at: nat(), from: nat() };
     if (r < 11) return { kind: 'length', packet: nat(), bytes: length() };
-    if (r < 12) return { kind: 'huge', pos: nat() };
+    if (r < 13) return { kind: 'shorten', packet: nat(), keep: nat() };
+    if (r < 14) return { kind: 'huge', pos: nat() };
     return { kind: 'random', bytes: bytes(0, 48) };
   };
   return {

@@ -1,13 +1,14 @@
 /**
  * Structure-aware fuzzing: packets that decode fine but say hostile things (unknown or reused
  * packet ids, every reason code, SUBACKs with the wrong number of codes, topic aliases out of
- * range, CONNACK limits of 0 or 1, repeated properties, client-to-server packet types...), as
- * fast-check arbitraries.
+ * range, CONNACK limits of 0 or 1 and reserved codes, repeated properties, client-to-server
+ * packet types, fields cut short...), as fast-check arbitraries.
  * Bit flips mostly die in the decoder; these reach the session's every handler.
  */
 import fc from 'fast-check';
 import { encodePacket, type Packet } from '../../lib/protocol/codec.js';
 import type { FuzzVersion } from './corpus.js';
+import { shorten } from './mutate.js';
 
 /** The ids the fuzz states have in flight (1-3 out, 7 in, 1-2 for SUBSCRIBE/UNSUBSCRIBE), and any other. */
 const messageId = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(1, 2, 3, 7, 9, 40) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 65535 }) });
@@ -54,7 +55,8 @@ const publishProperties = fc.record(
 
 const ackProperties = fc.record({ reasonString: twice(fc.constantFrom('why', 'because')), userProperties }, { requiredKeys: [] });
 
-function packet(version: FuzzVersion): fc.Arbitrary<Packet> {
+/** One packet a broker may send on `version`, well-formed or hostile in what it says (never in its framing). */
+export function brokerPacket(version: FuzzVersion): fc.Arbitrary<Packet> {
   const v5 = <T>(arb: fc.Arbitrary<T>) => (version === 5 ? fc.option(arb, { nil: undefined }) : fc.constant(undefined));
   const ack = (cmd: 'puback' | 'pubrec' | 'pubrel' | 'pubcomp') =>
     fc.record({ messageId, reasonCode: v5(REASONS[cmd]), properties: v5(ackProperties) }).map((p) => ({ cmd, ...p }) as Packet);
@@ -80,14 +82,15 @@ function packet(version: FuzzVersion): fc.Arbitrary<Packet> {
       arbitrary: fc
         .record({
           sessionPresent: fc.boolean(),
-          code: fc.oneof(fc.constant(0), version === 5 ? REASONS.connack : fc.nat(6)),
+          // 3.1.1 return codes 6-255 are reserved; MQTT 5 codes come from the table and now and then anything.
+          code: fc.oneof(fc.constant(0), version === 5 ? REASONS.connack : codes(1, 2, 3, 4, 5)),
           properties: v5(
             fc.record(
               {
                 receiveMaximum: twice(fc.nat(3)),
                 topicAliasMaximum: twice(fc.nat(3)),
                 maximumQoS: twice(fc.constantFrom(0, 1, 2)),
-                maximumPacketSize: twice(fc.constantFrom(1, 10, 100, 1024)),
+                maximumPacketSize: twice(fc.constantFrom(0, 1, 10, 100, 1024)),
                 serverKeepAlive: twice(fc.integer({ min: 1, max: 3 })),
                 assignedClientIdentifier: fc.constantFrom('', 'assigned'),
                 retainAvailable: fc.boolean(),
@@ -124,14 +127,18 @@ function packet(version: FuzzVersion): fc.Arbitrary<Packet> {
 
 /**
  * 1-6 hostile packets as the bytes a broker sends: each encoded with the client's codec (a packet
- * mqtt-packet refuses to encode is left out: it cannot reach the client as such).
+ * mqtt-packet refuses to encode is left out: it cannot reach the client as such), and one in five
+ * cut short inside its fields, its Remaining Length to match, so that the packets after it lend
+ * it their bytes (issue 15: `40 01 00` then `d0 00` decodes as PUBACK 208).
  */
 export function hostilePackets(version: FuzzVersion): fc.Arbitrary<Buffer> {
-  return fc.array(packet(version), { minLength: 1, maxLength: 6 }).map((packets) => {
+  const cut = fc.option(fc.nat(), { freq: 4, nil: undefined });
+  return fc.array(fc.tuple(brokerPacket(version), cut), { minLength: 1, maxLength: 6 }).map((packets) => {
     const bytes: Buffer[] = [];
-    for (const p of packets) {
+    for (const [p, keep] of packets) {
       try {
-        bytes.push(encodePacket(p, version));
+        const encoded = encodePacket(p, version);
+        bytes.push(keep === undefined ? encoded : shorten(encoded, keep));
       } catch {
         // not a packet mqtt-packet can write
       }

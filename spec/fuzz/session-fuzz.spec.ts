@@ -3,9 +3,12 @@
  * every protocol state, MQTT 3.1.1 and 5. Pure and fast: no client, no timers, no sockets.
  *
  * Each case builds a session in its state (see `corpus.ts`), mutates a captured session (bit
- * flips, byte insert/delete, truncation, splicing, Remaining Length tampering up to 256 MB, or
- * random bytes), feeds it in random chunks, and checks (`drive.ts`):
+ * flips, byte insert/delete, truncation, splicing, Remaining Length tampering up to 256 MB, a
+ * packet shortened inside its fields, or random bytes), feeds it in random chunks, and checks
+ * (`drive.ts`):
  * - nothing throws out of the decoder or the session;
+ * - a decoded packet with a field out of range, cut short or read from the next packet's bytes
+ *   (`oracle.ts`) ends the connection; the session never sends or settles packet id -1, 0 or NaN;
  * - the case ends with at most one fatal outcome, a typed error: a ProtocolError with a failure
  *   reason code (decoder: 0x81 Malformed, 0x95 Too large), a ConnackError, or an MQTT 5 server
  *   DISCONNECT; else the session carries on (still connected or awaiting CONNACK);
@@ -30,7 +33,8 @@ import { FixedHeaderScanner } from '../../lib/protocol/fixed-header-scanner.js';
 import { DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE } from '../../lib/options/options.js';
 import { seededRandom } from '../helpers/random.js';
 import { corpus, FUZZ_STATES, FUZZ_VERSIONS, type FuzzState, type FuzzVersion } from './corpus.js';
-import { ACK_MODES, FuzzDriver, InvariantError, oversizedHeaderEnd, type AckMode, type Outcome } from './drive.js';
+import { ACK_MODES, FuzzDriver, InvariantError, type AckMode, type Outcome } from './drive.js';
+import { oversizedHeaderEnd } from './framing.js';
 import { hostilePackets } from './packets.js';
 import { byteCase, caseLiteral, chunksOf, seededByteCase, streamOf, type ByteCase } from './mutate.js';
 
@@ -94,11 +98,14 @@ function timed(body: () => void): void {
  * A failing case prints its line ready to paste here. Packet indices point into
  * `corpus(state, version)`: append to the corpus, never reorder it.
  *
- * This fuzzer has found no fault in lib/ itself (the client fuzzer found one, a repeated CONNACK
- * property: see client-fuzz.spec.ts; its hostile packets now repeat properties too). These are
- * the cases it failed on while being built: a fault of the driver, and two that fail when the
+ * Until issue 15 this fuzzer had found no fault in lib/ itself (the client fuzzer found one, a
+ * repeated CONNACK property: see client-fuzz.spec.ts; its hostile packets now repeat properties
+ * too): its invariants did not look at the fields of what was decoded. With the oracle of
+ * `oracle.ts` it finds issue 15 (a field cut short, read as -1 or from the next packet) in every
+ * state when the session's field checks are switched off, and it found a SUBACK without return
+ * codes. These are the cases it failed on: a fault of the driver, two that fail when the
  * fixed-header scanner is switched off (the check that the fuzzer would catch a decoder that
- * buffers an oversized packet).
+ * buffers an oversized packet), and those of issue 15.
  */
 const regressions: Array<[string, FuzzState, FuzzVersion, ByteCase, number, AckMode]> = [
   [
@@ -138,6 +145,35 @@ const regressions: Array<[string, FuzzState, FuzzVersion, ByteCase, number, AckM
     'qos2',
     5,
     { session: [0], mutations: [{ kind: 'huge', pos: 0 }], cuts: [1, 2, 3, 4] },
+    256,
+    'immediate',
+  ],
+  [
+    // Issue 15, found again with the session's field checks switched off: a PUBACK cut inside its
+    // packet id (40 01 00, corpus entry 15) reads the CONNACK after it as id 0x0020 and was ignored.
+    'a PUBACK cut inside its packet id, followed by a CONNACK it borrows a byte from',
+    'beforeConnack',
+    4,
+    { session: [0, 15, 0], mutations: [], cuts: [] },
+    256,
+    'immediate',
+  ],
+  [
+    // Issue 15: PUBCOMP 1 shortened to no body decodes as PUBCOMP -1, which was ignored.
+    'a PUBCOMP shortened to no packet id',
+    'qos2',
+    5,
+    { session: [0], mutations: [{ kind: 'shorten', packet: 0, keep: 0 }], cuts: [] },
+    256,
+    'immediate',
+  ],
+  [
+    // Found by the oracle of issue 15 with the field checks on: a deleted byte leaves a SUBACK
+    // with no return code, which mqtt-packet decodes and the session ignored (no SUBSCRIBE had its id).
+    'a SUBACK left without return codes by a deleted byte',
+    'subscribe',
+    4,
+    { session: [1, 4, 2], mutations: [{ kind: 'delete', pos: 400104893, len: 4 }], cuts: [] },
     256,
     'immediate',
   ],

@@ -88,6 +88,21 @@ describe('MqttSession subscribe', () => {
     expect([...session.subscriptions.keys()]).toEqual(['b']);
   });
 
+  it.each([
+    [[0]],
+    [[0, 0, 0x11]],
+  ] as const)('treats an MQTT 5 UNSUBACK with %j for two filters as a protocol error and keeps the filters', (granted) => {
+    const session = connectedSession({ protocolVersion: 5 });
+    session.step(subscribeCommand(1, 'a', 'b'));
+    receive(session, { cmd: 'suback', messageId: 1, granted: [0, 0] });
+    session.step({ type: 'unsubscribe', token: 2, topics: ['a', 'b'] });
+    const out = receive(session, { cmd: 'unsuback', messageId: 2, granted: [...granted] });
+    expect(trace(out)).toEqual(['send:disconnect', 'protocolError']);
+    expect(sent(out)).toEqual([{ cmd: 'disconnect', reasonCode: 0x82 }]);
+    expect([...session.subscriptions.keys()]).toEqual(['a', 'b']);
+    expect(session.inflightCount).toBe(1); // the UNSUBSCRIBE goes again on the next connection
+  });
+
   it('puts v5 UNSUBSCRIBE properties on the packet', () => {
     const session = connectedSession({ protocolVersion: 5 });
     const out = session.step({ type: 'unsubscribe', token: 1, topics: ['a'], properties: { userProperties: { k: 'v' } } });
