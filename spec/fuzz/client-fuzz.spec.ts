@@ -128,8 +128,8 @@ async function runStream(state: FuzzState, version: FuzzVersion, stream: Buffer,
       probed++;
     }
   } else {
-    check(errors.length <= 1, `more than one error: ${errors.map((e) => `${e.code} ${e.message}`).join('; ')}`);
-    check(errors.every((e) => e instanceof MqttError && typeof e.code === 'string'), `untyped error: ${String(errors[0])}`);
+    check(errors.length <= 1, `more than one error: ${errors.map((e) => `${e.kind} ${e.message}`).join('; ')}`);
+    check(errors.every((e) => e instanceof MqttError && typeof e.kind === 'string'), `untyped error: ${String(errors[0])}`);
     check(!errors.some(maskedClientError), `a client exception reported as the broker's fault: ${String(errors[0]?.cause)}`);
     check(errors.length === 1 || serverDisconnect, 'the connection ended without an error or a server DISCONNECT');
     check(!connection.isOpen || connection.endCalled, 'the transport is closed (or closing after a server DISCONNECT)');
