@@ -72,7 +72,9 @@ describeWithRegistry(`the packed package installed beside the app's rxjs@${oldes
     // Away from any node_modules above it: the app must see exactly what npm installed.
     project = mkdtempSync(join(isolatedTmpdir(), 'rxmqtt-app-'));
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
-    await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', `rxjs@${oldestRxjs}`], { cwd: project });
+    // Pinned, as apps often pin their RxJS (Angular's `~7.x`): npm cannot swap it for a newer one,
+    // so a package that wants another rxjs gets a nested copy of its own.
+    await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-exact', `rxjs@${oldestRxjs}`], { cwd: project });
     // The app already has its RxJS; a second install adds rxmqtt, as `npm install rxmqtt` would.
     await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', packed.tarball], { cwd: project });
   }, 900_000); // a full build, then two installs from the network (registry speed varies widely)
