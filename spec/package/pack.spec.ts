@@ -90,7 +90,8 @@ describe('the packed tarball', () => {
     const outside: string[] = [];
     for (const file of packed.files.filter((f) => f.endsWith('.js.map'))) {
       const map = JSON.parse(read(file)) as { sources: string[]; sourcesContent?: Array<string | null> };
-      // Sources may point above the package (to the repository's lib/), never off the repository.
+      // Relative to the map, sources land in the package's own tree (lib/x.ts, node_modules/y as
+      // the repository has them), never outside it: that would be where this machine keeps them.
       const repo = resolve('/pkg-root');
       for (const source of map.sources) {
         const where = resolve(repo, dirname(file), source);
