@@ -27,8 +27,7 @@ export async function runBroker(flags: BrokerFlags): Promise<number> {
   const port = flags.port ?? 1883;
   const host = flags.host ?? '127.0.0.1';
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`-p/--port must be an integer in 0..65535, got ${port}`);
-  // aedes is only loaded here: `sub` and `pub` never pay for it. Its default export throws.
-  const { Aedes } = await import('aedes');
+  const { Aedes } = await loadAedes();
   const broker = await Aedes.createBroker();
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
@@ -55,6 +54,25 @@ export async function runBroker(flags: BrokerFlags): Promise<number> {
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     for (const socket of sockets) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+/** The one line printed (after `rxmqtt: `) when `rxmqtt broker` runs without aedes installed. */
+const AEDES_MISSING = 'the broker command needs the aedes package: run npm install aedes (npm install -g aedes beside a global rxmqtt)';
+
+/**
+ * aedes is an optional peer dependency, so that an app using the library never installs a broker;
+ * it is only loaded here, and `sub` and `pub` never pay for it. (Its default export throws: the
+ * named `Aedes` is the API.)
+ */
+async function loadAedes(): Promise<typeof import('aedes')> {
+  try {
+    return await import('aedes');
+  } catch (error) {
+    // Only aedes itself missing is the user's to fix; a broken aedes install keeps its own error.
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code === 'ERR_MODULE_NOT_FOUND' && message.includes("'aedes'")) throw new UsageError(AEDES_MISSING);
+    throw error;
   }
 }
 

@@ -4,9 +4,12 @@
  * with the MQTT.js-style API, prints what arrives, and exits cleanly.
  *
  * Pass a broker URL to use a real one instead: `npm start -- mqtt://test.example:1883`.
+ *
+ * aedes is a devDependency of rxmqtt (an optional peer for the CLI), so it is loaded only for the
+ * embedded broker: an installed rxmqtt without aedes still runs this demo against a URL, and says
+ * what to install otherwise.
  */
 import { createServer, type AddressInfo } from 'node:net';
-import { Aedes } from 'aedes';
 import { firstValueFrom, take, tap, toArray } from 'rxjs';
 import { connectAsync, type QoS } from '../lib/index.js';
 
@@ -17,7 +20,16 @@ const READINGS: Array<{ room: string; celsius: number; qos: QoS }> = [
   { room: 'kitchen', celsius: 22.0, qos: 2 },
 ];
 
+/** Exit code when aedes is missing: a usage error, as the CLI's (cli/errors.ts EXIT.usage). */
+const EXIT_USAGE = 2;
+
+class AedesMissing extends Error {}
+
 async function startEmbeddedBroker(): Promise<{ url: string; close(): Promise<void> }> {
+  const { Aedes } = await import('aedes').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ERR_MODULE_NOT_FOUND' && error.message.includes("'aedes'")) throw new AedesMissing();
+    throw error;
+  });
   const broker = await Aedes.createBroker();
   const server = createServer((socket) => broker.handle(socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -68,6 +80,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof AedesMissing) {
+    console.error('demo: the embedded broker needs the aedes package: run npm install aedes, or pass a broker URL (mqtt://host:1883)');
+    process.exitCode = EXIT_USAGE;
+    return;
+  }
   console.error(`demo failed: ${(error as Error).message}`);
   process.exitCode = 1;
 });

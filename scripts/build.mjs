@@ -1,9 +1,13 @@
 // Builds the ESM tree (library, operators, CLI, examples) and a CommonJS copy of the library so
 // that both `import` and `require('rxmqtt')` work from an installed package.
+// Every .js gets a source map with its TypeScript inlined (`inlineSources`): the package ships no
+// .ts, so a stack trace or a debugger in an app shows our source only through the map. Map paths
+// are relative to the map (`../../../lib/x.ts`), never this machine's.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
-const tsc = (project) => execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], { stdio: 'inherit' });
+const tsc = (project) =>
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project, '--sourceMap', '--inlineSources'], { stdio: 'inherit' });
 
 rmSync('dist', { recursive: true, force: true });
 tsc('tsconfig.build.json');

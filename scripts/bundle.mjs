@@ -2,14 +2,17 @@
 //   dist/rxmqtt.js       IIFE, global `rxmqtt` (for a <script> tag), readable
 //   dist/rxmqtt.min.js   the same, minified
 //   dist/rxmqtt.esm.js   one self-contained ES module (rxjs inside), minified
+// (the package exports them as `rxmqtt/dist/rxmqtt`, `rxmqtt/dist/rxmqtt.min` and
+// `rxmqtt/dist/rxmqtt.esm`, as MQTT.js does its own bundles)
 //   dist/browser/*.js    ES modules for bundlers (the package's `browser` condition): rxjs stays
 //                        an import, so an app shares one RxJS; Buffer, events and streams inside
+// Each with a source map beside it (sources relative to dist/, their text included).
 // (`buffer/`, `events/`: the trailing slash makes require.resolve find the npm package, not Node's.)
 // Node-only files are swapped for browser ones (the `*.browser.ts` next to them), `Buffer` and
 // `process` come from the npm `buffer` and `process` packages, `node:events` from `events`, and
 // `node:stream` from scripts/browser-stream.js. Run alone (`node scripts/bundle.mjs`) it prints the sizes.
 import * as esbuild from 'esbuild';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,6 +20,13 @@ import { gzipSync } from 'node:zlib';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
+const nodeModules = join(root, 'node_modules');
+const realNodeModules = realpathSync(nodeModules);
+/** require.resolve, but through node_modules as linked (see `preserveSymlinks` below), not its real path. */
+const resolveHere = (id) => {
+  const file = require.resolve(id);
+  return file.startsWith(realNodeModules) ? nodeModules + file.slice(realNodeModules.length) : file;
+};
 
 /** lib files that have a browser twin (`x.ts` -> `x.browser.ts`). */
 const SWAPPED = ['lib/transport/select', 'lib/stores/file-store', 'lib/platform/platform-scheduler', 'lib/platform/platform-defaults'];
@@ -32,9 +42,9 @@ const browserPlugin = {
       const target = join(args.resolveDir, args.path).slice(root.length + 1).replace(/\.js$/, '');
       return SWAPPED.includes(target) ? { path: join(root, `${target}.browser.ts`) } : undefined;
     });
-    build.onResolve({ filter: /^(node:)?(events|stream|buffer)$/ }, (args) => ({ path: require.resolve(BUILTINS[args.path]) }));
+    build.onResolve({ filter: /^(node:)?(events|stream|buffer)$/ }, (args) => ({ path: resolveHere(BUILTINS[args.path]) }));
     // mqtt-packet needs only bl's BufferList, not its stream (which would pull in readable-stream).
-    build.onResolve({ filter: /^bl$/ }, () => ({ path: require.resolve('bl/BufferList.js') }));
+    build.onResolve({ filter: /^bl$/ }, () => ({ path: resolveHere('bl/BufferList.js') }));
   },
 };
 
@@ -48,15 +58,21 @@ export const common = {
   define: { global: 'globalThis', 'process.env.NODE_ENV': '"production"' },
   plugins: [browserPlugin],
   legalComments: 'none',
+  sourcemap: true,
+  // Paths as the repository sees them (`node_modules/x`), not where a linked node_modules really
+  // is: the maps' sources then stay inside the package's own tree on every machine.
+  preserveSymlinks: true,
   logLevel: 'warning',
 };
+
+const iife = { format: 'iife', globalName: 'rxmqtt' };
 
 /** Builds every browser bundle into `dist/`; resolves with the files written. */
 export async function bundle() {
   const entry = join(root, 'lib/index.ts');
   await Promise.all([
-    esbuild.build({ ...common, entryPoints: [entry], format: 'iife', globalName: 'rxmqtt', outfile: join(root, 'dist/rxmqtt.js') }),
-    esbuild.build({ ...common, entryPoints: [entry], format: 'iife', globalName: 'rxmqtt', minify: true, outfile: join(root, 'dist/rxmqtt.min.js') }),
+    esbuild.build({ ...common, ...iife, entryPoints: [entry], outfile: join(root, 'dist/rxmqtt.js') }),
+    esbuild.build({ ...common, ...iife, entryPoints: [entry], minify: true, outfile: join(root, 'dist/rxmqtt.min.js') }),
     esbuild.build({ ...common, entryPoints: [entry], format: 'esm', minify: true, outfile: join(root, 'dist/rxmqtt.esm.js') }),
     esbuild.build({
       ...common,

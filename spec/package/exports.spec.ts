@@ -1,40 +1,36 @@
 /**
  * The packed package works from another project with every import style of the MQTT.js README:
  * `require`, `import * as`, named imports and the default import, plus `rxmqtt/operators`.
- * Builds and packs the real tarball (`npm pack` runs the build), unpacks it into a scratch
- * project and runs small scripts there with plain `node`.
+ * Builds and packs the real tarball (`npm pack` runs the build, in a copy of the working tree:
+ * see packed.ts), unpacks it into a scratch project and runs small scripts there with plain `node`.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
 import { startWsBroker, type WsBroker } from '../transport/ws-broker.js';
+import { isolatedTmpdir, packWorkingTree, repoRoot as root, unpackInto, type Packed } from './packed.js';
 
-const root = resolve('.');
+let packed: Packed;
 let project: string;
 let broker: AedesHandle;
 let wsBroker: WsBroker;
 
 beforeAll(async () => {
-  project = mkdtempSync(join(tmpdir(), 'rxmqtt-pack-'));
-  const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', project], { cwd: root, encoding: 'utf8' });
-  const tarball = join(project, out.trim().split('\n').pop()!);
-  const pkg = join(project, 'node_modules', 'rxmqtt');
-  mkdirSync(pkg, { recursive: true });
-  execFileSync('tar', ['-xzf', tarball, '-C', pkg, '--strip-components=1']);
-  // The package's own dependencies come from this checkout instead of the registry.
-  symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'));
-  // The scratch project's own scripts import rxjs, as an app using the Observable API would.
-  symlinkSync(join(root, 'node_modules', 'rxjs'), join(project, 'node_modules', 'rxjs'));
+  packed = await packWorkingTree();
+  project = mkdtempSync(join(isolatedTmpdir(), 'rxmqtt-pack-'));
+  // The package's dependencies, and the rxjs the scratch project's own scripts import (as an app
+  // using the Observable API would), come from this checkout instead of the registry.
+  unpackInto(project, packed.tarball);
   broker = await startAedes();
   wsBroker = await startWsBroker();
-}, 180_000);
+}, 480_000); // a full build (tsc twice, esbuild): minutes on a busy 2-core machine
 
 afterAll(async () => {
   await broker?.close();
   await wsBroker?.close();
+  packed?.remove();
   if (project) rmSync(project, { recursive: true, force: true });
 });
 
