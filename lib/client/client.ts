@@ -51,6 +51,15 @@ export class RxMqttClient {
     return this.streams.messages$;
   }
 
+  /**
+   * Whether the MQTT.js `'message'` event reports a message on `topic`: not when only a filter
+   * `unsubscribe$` let go of (kept at the broker by a `topic()` stream) matches it.
+   * @internal
+   */
+  reportsMessage(topic: string): boolean {
+    return this.streams.routesIfAny?.interest.reports(topic) ?? true;
+  }
+
   /** Every packet received from the broker. */
   get packetsIn$(): Observable<Packet> {
     return this.streams.packetsIn$;
@@ -236,7 +245,7 @@ export class RxMqttClient {
 
   /** Sends one UNSUBSCRIBE for `topics`; emits the UNSUBACK. `ackTimeout`: see AckOptions. */
   unsubscribe$(topics: string[], properties?: { userProperties?: Record<string, string | string[]> }, options?: AckOptions): Observable<Packet | undefined> {
-    return withAckTimeout(unsubscribeCommand(this.connection, topics, properties), options?.ackTimeout, this.options.scheduler);
+    return withAckTimeout(unsubscribeCommand(this.connection, this.streams, topics, properties), options?.ackTimeout, this.options.scheduler);
   }
 
   /** The callback-style publish the facade and `publish$` share. */
