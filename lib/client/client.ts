@@ -122,8 +122,10 @@ export class RxMqttClient {
    * With `ack: 'manual'` each message comes with an idempotent `ack()`. A QoS 1/2 message's
    * PUBACK/PUBREC goes out once every manual stream that received it called `ack()` (and after
    * any `handleMessage`/`customHandleAcks`), in the order the messages arrived; QoS 0 messages
-   * get a no-op `ack()`. Unsubscribing acknowledges whatever the stream still held, so nothing
-   * waits forever; a `next` handler that throws before `ack()` keeps its hold until then.
+   * get a no-op `ack()`. A message the stream emitted is the app's until its `ack()`, even after
+   * the stream unsubscribed (`firstValueFrom` does at once): a crash before `ack()` gets it
+   * redelivered; one never acknowledged holds its ack, and those after it, until the connection
+   * ends. A `next` handler that throws before `ack()` keeps its hold too.
    * Unacknowledged messages are bounded by `maxUnackedMessages` (reading pauses above it)
    * and, on MQTT 5 when that option is set, by the Receive Maximum it announces. Both act on the
    * whole connection, as MQTT flow control does: a manual consumer that falls behind slows every
