@@ -136,10 +136,7 @@ export class TopicRoutes {
     route.routing = 'topic';
   }
 
-  /**
-   * `unsubscribe()` lets go of `filters`: those a `topic()` stream still has (live, lingering or
-   * waiting to subscribe) stay at the broker. Returns the filters to send UNSUBSCRIBE for.
-   */
+  /** `unsubscribe()` lets go of `filters`; those a `topic()` stream has stay: returns the rest, to UNSUBSCRIBE. */
   unsubscribedElsewhere(filters: string[]): string[] {
     return filters.filter((filter) => {
       const kept = this.routes.has(filter);
