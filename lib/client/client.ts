@@ -51,6 +51,15 @@ export class RxMqttClient {
     return this.streams.messages$;
   }
 
+  /**
+   * Whether the MQTT.js `'message'` event reports a message on `topic`: not when only a filter
+   * `unsubscribe$` let go of (kept at the broker by a `topic()` stream) matches it.
+   * @internal
+   */
+  reportsMessage(topic: string): boolean {
+    return this.streams.routesIfAny?.interest.reports(topic) ?? true;
+  }
+
   /** Every packet received from the broker. */
   get packetsIn$(): Observable<Packet> {
     return this.streams.packetsIn$;
@@ -113,8 +122,10 @@ export class RxMqttClient {
    * With `ack: 'manual'` each message comes with an idempotent `ack()`. A QoS 1/2 message's
    * PUBACK/PUBREC goes out once every manual stream that received it called `ack()` (and after
    * any `handleMessage`/`customHandleAcks`), in the order the messages arrived; QoS 0 messages
-   * get a no-op `ack()`. Unsubscribing acknowledges whatever the stream still held, so nothing
-   * waits forever; a `next` handler that throws before `ack()` keeps its hold until then.
+   * get a no-op `ack()`. A message the stream emitted is the app's until its `ack()`, even after
+   * the stream unsubscribed (`firstValueFrom` does at once): a crash before `ack()` gets it
+   * redelivered; one never acknowledged holds its ack, and those after it, until the connection
+   * ends. A `next` handler that throws before `ack()` keeps its hold too.
    * Unacknowledged messages are bounded by `maxUnackedMessages` (reading pauses above it)
    * and, on MQTT 5 when that option is set, by the Receive Maximum it announces. Both act on the
    * whole connection, as MQTT flow control does: a manual consumer that falls behind slows every
@@ -236,7 +247,7 @@ export class RxMqttClient {
 
   /** Sends one UNSUBSCRIBE for `topics`; emits the UNSUBACK. `ackTimeout`: see AckOptions. */
   unsubscribe$(topics: string[], properties?: { userProperties?: Record<string, string | string[]> }, options?: AckOptions): Observable<Packet | undefined> {
-    return withAckTimeout(unsubscribeCommand(this.connection, topics, properties), options?.ackTimeout, this.options.scheduler);
+    return withAckTimeout(unsubscribeCommand(this.connection, this.streams, topics, properties), options?.ackTimeout, this.options.scheduler);
   }
 
   /** The callback-style publish the facade and `publish$` share. */

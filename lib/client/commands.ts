@@ -64,11 +64,11 @@ export function subscribeCommand(connection: Connection, streams: ClientStreams,
       {
         resolve: (result) => {
           if (result?.type === 'subscribe') {
-            // A granted filter replaced any topic() stream's subscription of the same filter.
+            // A granted filter replaced any topic() stream's subscription of the same filter, and
+            // counts as one more holder of it (so a topic() stream ending does not UNSUBSCRIBE it).
             const id = properties?.subscriptionIdentifier;
-            // (Without topic() streams there is nothing to replace; an id is still marked taken.)
-            const routes = id !== undefined ? streams.routes : streams.routesIfAny;
-            result.granted.forEach((code, i) => code < 0x80 && routes?.subscribedElsewhere(subscriptions[i]!.topic, id));
+            const routes = streams.routes;
+            result.granted.forEach((code, i) => code < 0x80 && routes.subscribedElsewhere(subscriptions[i]!.topic, id));
             subscriber.next({ granted: result.granted, packet: result.packet, refused: result.refused });
           }
           subscriber.complete();
@@ -80,15 +80,37 @@ export function subscribeCommand(connection: Connection, streams: ClientStreams,
 }
 
 /** `unsubscribe$`: one UNSUBSCRIBE on subscribe; emits the UNSUBACK, then completes. */
-export function unsubscribeCommand(connection: Connection, topics: string[], properties: { userProperties?: Record<string, string | string[]> } | undefined): Observable<Packet | undefined> {
+/**
+ * `unsubscribe$`: one UNSUBSCRIBE on subscribe; emits the UNSUBACK, then completes. Filters a
+ * `topic()` stream still has stay at the broker (they are left out of the UNSUBSCRIBE, and
+ * reported as unsubscribed, reason 0x00): `subscribe()` and the streams share one subscription.
+ */
+export function unsubscribeCommand(connection: Connection, streams: ClientStreams, topics: string[], properties: { userProperties?: Record<string, string | string[]> } | undefined): Observable<Packet | undefined> {
   return new Observable((subscriber) => {
     const invalid = checkUnsubscribe(topics);
     if (invalid) return subscriber.error(invalid);
+    const sent = streams.routesIfAny?.unsubscribedElsewhere(topics) ?? topics;
+    const answer = (packet: Packet | undefined) => (sent.length === topics.length ? packet : keptUnsuback(topics, sent, packet));
+    if (sent.length === 0) {
+      subscriber.next(answer(undefined));
+      subscriber.complete();
+      return;
+    }
     connection.submit(
-      { type: 'unsubscribe', topics, properties },
-      settleInto(subscriber, (result) => (result?.type === 'unsubscribe' ? result.packet : undefined)),
+      { type: 'unsubscribe', topics: sent, properties },
+      settleInto(subscriber, (result) => answer(result?.type === 'unsubscribe' ? result.packet : undefined)),
     );
   });
+}
+
+/** The UNSUBACK for `topics` when only `sent` went to the broker: the kept ones read as success (0x00). */
+function keptUnsuback(topics: string[], sent: string[], packet: Packet | undefined): Packet {
+  const codes = packet?.cmd === 'unsuback' && Array.isArray(packet.granted) ? packet.granted : [];
+  const granted = topics.map((topic) => {
+    const i = sent.indexOf(topic);
+    return i === -1 ? 0x00 : (codes[i] ?? 0x00);
+  });
+  return packet?.cmd === 'unsuback' ? { ...packet, granted } : { cmd: 'unsuback', granted };
 }
 
 /** The callback-style publish the facade and `publish$` share: checks, then hands it to the connection. */

@@ -76,9 +76,10 @@ export function messageIterator(
     });
   };
   const close = () => {
-    // Unsubscribing releases the holds of the buffered messages too (see `manualAck`).
     subscription?.unsubscribe();
-    buffer.length = 0;
+    // Buffered messages never reached the loop: they are acknowledged (released) here, since
+    // unsubscribing keeps the holds of what the stream emitted (see `manualAck`).
+    for (const message of buffer.splice(0)) message.ack();
     setPaused(false);
     end({ failed: false });
   };

@@ -106,7 +106,7 @@ export abstract class CompatEventEmitter extends EventEmitter {
   private static listenLazily(this: CompatEventEmitter, event: string): void {
     if (this.lazy?.has(event)) return;
     if (event === 'message') {
-      (this.lazy ??= new Map()).set(event, this.rx.messages$.subscribe((m) => this.emit('message', m.topic, m.payload, m.packet)));
+      (this.lazy ??= new Map()).set(event, this.rx.messages$.subscribe((m) => this.rx.reportsMessage(m.topic) && this.emit('message', m.topic, m.payload, m.packet)));
     } else if (event === 'packetsend') {
       (this.lazy ??= new Map()).set(event, this.rx.packetsOut$.subscribe((p) => this.emit('packetsend', p)));
     } else if (event === 'packetreceive') {

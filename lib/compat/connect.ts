@@ -1,16 +1,28 @@
 import { asTransportFactory, MqttClient } from './compat.js';
+import { InvalidArgumentError } from '../errors.js';
+import { hasScheme, urlObjectHref } from '../options/broker-url.js';
 import { resolveOptions } from '../options/options.js';
 import type { ClientOptions } from '../options/client-options.js';
 import type { IClientOptions } from './compat-types.js';
 import { platformDefaults } from '../platform/platform-defaults.js';
 import { transportFor } from '../transport/select.js';
 
+/** A broker URL as `connect()` takes it: text, a WHATWG `URL`, or a legacy `url.parse` result. */
+export type BrokerUrl = string | URL | { href: string; protocol: string | null };
+
 /**
  * MQTT.js `connect([url], options)`: returns a client that is already connecting.
- * Throws an InvalidArgumentError at once for options that can never work (bad URL, unknown scheme).
+ * `url` may be a URL object, read as its `href`; the options win over what the URL says.
+ * Throws an InvalidArgumentError at once for options that can never work (bad URL, unknown scheme),
+ * and, as MQTT.js 5 does, "Missing protocol" for a URL without a scheme (`broker.example`).
  */
-export function connect(url?: string | IClientOptions, options?: IClientOptions): MqttClient {
-  if (url !== undefined && typeof url === 'object') return connect(undefined, url);
+export function connect(url?: BrokerUrl | IClientOptions, options?: IClientOptions): MqttClient {
+  const href = urlObjectHref(url);
+  if (href !== undefined) return connect(href, options);
+  if (url !== undefined && typeof url === 'object') return connect(undefined, url as IClientOptions);
+  // (A path alone, '/mqtt', is left to the platform: MQTT.js reads it in a browser as the page's WebSocket.)
+  const path = typeof url === 'string' && url.startsWith('/') && !url.startsWith('//');
+  if (typeof url === 'string' && url !== '' && !path && !hasScheme(url)) throw new InvalidArgumentError('Missing protocol');
   // IClientOptions only narrows the client transformWsUrl gets to the MqttClient made below.
   const given = (options ?? {}) as ClientOptions;
   // Without a URL, the platform fills in what it can (in a browser: ws/wss and the page's host).
@@ -26,7 +38,7 @@ export function connect(url?: string | IClientOptions, options?: IClientOptions)
  * (or 'end'), rejects on the first 'error' (and ends the client). With `allowRetries` false a
  * close before CONNACK also rejects.
  */
-export function connectAsync(url?: string | IClientOptions, options?: IClientOptions, allowRetries = true): Promise<MqttClient> {
+export function connectAsync(url?: BrokerUrl | IClientOptions, options?: IClientOptions, allowRetries = true): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     let client: MqttClient;
     try {

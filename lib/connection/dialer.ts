@@ -25,6 +25,8 @@ import type { LifecycleInput } from './lifecycle.js';
 import { redirectTarget } from './server-reference.js';
 import type { LifecycleDriver, LinkHost } from './link-types.js';
 import type { SessionLink } from './session-link.js';
+import { OptionCredentials } from './option-credentials.js';
+import { LoopEnd } from './loop-end.js';
 
 /** How long a half-closed socket may linger after DISCONNECT before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
@@ -51,6 +53,7 @@ export class Dialer implements LinkHost, HeartbeatHost {
   private paused = false;
   /** Where the next sockets connect, once `beforeConnect` or a Server Reference said so. */
   private target?: TransportTarget;
+  private readonly credentials: OptionCredentials;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -59,7 +62,9 @@ export class Dialer implements LinkHost, HeartbeatHost {
     /** The connection: it steps the lifecycle machine. */
     private readonly driver: LifecycleDriver,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.credentials = new OptionCredentials(options);
+  }
 
   advance(input: LifecycleInput): void {
     this.driver.advance(input);
@@ -169,7 +174,7 @@ export class Dialer implements LinkHost, HeartbeatHost {
       incomingPacketLimit(options),
     );
     const handlers: TransportHandlers = {
-      onOpen: () => live() && link.step({ type: 'open' }),
+      onOpen: () => live() && (this.credentials.carryOver(link), link.step({ type: 'open' })),
       onData: (chunk) => live() && decoder.push(chunk),
       onClose: (error) => live() && this.advance({ type: 'transportClosed', error }),
     };
@@ -281,18 +286,5 @@ export class Dialer implements LinkHost, HeartbeatHost {
     this.paused = pause;
     if (pause) this.socket.pause();
     else this.socket.resume();
-  }
-}
-
-/** The end of a reconnect loop: it gave up (`maxAttempts` retries failed, or the error is not retried). */
-class LoopEnd {
-  constructor(
-    private readonly dialer: Dialer,
-    private readonly maxAttempts: number | undefined,
-  ) {}
-
-  error(cause: Error): void {
-    const error = new MqttError('ERR_RECONNECT_EXHAUSTED', `Gave up reconnecting after ${this.maxAttempts} attempts: ${cause.message}`, { cause });
-    this.dialer.advance({ type: 'gaveUp', error });
   }
 }

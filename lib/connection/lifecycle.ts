@@ -245,8 +245,9 @@ function closeSettled(state: Lifecycle, config: LifecycleConfig): Step {
   }
   const refusedForGood = phase.status === 'connecting' && phase.refusedForGood === true;
   if (!config.autoReconnect || (refusedForGood && !config.reconnectOnConnackError)) {
-    const offline: Effect = OFFLINE_EVENT;
-    return withPhase(base, { status: 'offline', cause }, [lost, STOP_CONNECTING, STATE, close, GUARD, offline]);
+    // The state says offline, but no 'offline' event: MQTT.js 5 emits it only when it sets up a
+    // reconnect (_setupReconnect: reconnectPeriod > 0, not suppressed by a refused CONNACK).
+    return withPhase(base, { status: 'offline', cause }, [lost, STOP_CONNECTING, STATE, close, GUARD]);
   }
   const wasReconnecting = phase.status === 'connecting' && phase.attempt > 1;
   return withPhase(base, { status: 'backingOff', attempt: phase.attempt, cause, offlineEvent: !wasReconnecting }, [lost, { type: 'backoff', cause }]);

@@ -136,32 +136,27 @@ export class AckHolds {
 
 /**
  * Gives each message of `source` its own `ack()`, backed by a hold taken in `holds` while the
- * message is routed. Must sit right on the routed stream (a synchronous emission). Unsubscribing
- * releases every hold not acknowledged yet: the message counts as handled, since the acks after
- * it would otherwise wait forever (MQTT has no negative acknowledgement before 5, and a refusal
- * code would not make the broker send it again).
+ * message is routed. Must sit right on the routed stream (a synchronous emission).
+ *
+ * A message the stream emitted belongs to the app until its `ack()`, whatever becomes of the
+ * stream: unsubscribing releases nothing, so `await firstValueFrom(topic(...))` (which unsubscribes
+ * as the message arrives) still acknowledges only after the app's work, and a crash in between
+ * makes the broker redeliver it [MQTT-4.4.0-1]. That is at-least-once; the price is that a
+ * message never acknowledged holds its PUBACK/PUBREC, and the acks after it (sent in arrival
+ * order [MQTT-4.6.0-2]), until the connection ends. A message reaching a stream already
+ * unsubscribed (while it emits) is not handed on and takes no hold.
  */
 export function manualAck<T = void>(holds: AckHolds): (source: Observable<MqttMessage<T>>) => Observable<AckableMessage<T>> {
   return (source) =>
-    new Observable<AckableMessage<T>>((subscriber) => {
-      const unreleased = new Set<() => void>();
-      const subscription = source.subscribe({
+    new Observable<AckableMessage<T>>((subscriber) =>
+      source.subscribe({
         next: (message) => {
-          const release = holds.take();
-          if (release === noop) return subscriber.next({ ...message, ack: noop });
-          unreleased.add(release);
-          const ack = () => {
-            if (unreleased.delete(release)) release();
-          };
-          subscriber.next({ ...message, ack });
+          if (subscriber.closed) return;
+          // The release function is idempotent: it is the message's ack().
+          subscriber.next({ ...message, ack: holds.take() });
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
-      });
-      return () => {
-        subscription.unsubscribe();
-        for (const release of [...unreleased]) release();
-        unreleased.clear();
-      };
-    });
+      }),
+    );
 }

@@ -39,11 +39,32 @@ export function serverOfUrl(url: string): { server: ServerAddress; username?: st
   return out;
 }
 
+/**
+ * Whether `url` starts with a scheme as MQTT.js 5 (Node's legacy URL parser) finds one: `mqtt:`,
+ * but also the `host:` of `host:1883`. MQTT.js throws "Missing protocol" for a URL without one
+ * (`broker.example`, `//broker.example`); rxmqtt reads `host:1883` as `mqtt://host:1883`, where
+ * MQTT.js would take `host` for an unknown scheme.
+ */
+export function hasScheme(url: string): boolean {
+  return /^[a-z0-9.+-]+:/i.test(url);
+}
+
+/**
+ * The text of a URL object: a WHATWG `URL`, or a legacy `url.parse` result (both have `href`
+ * and a `protocol` ending in ':'); undefined for anything else (an options object).
+ */
+export function urlObjectHref(value: unknown): string | undefined {
+  if (value instanceof URL) return value.href;
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { href, protocol } = value as { href?: unknown; protocol?: unknown };
+  return typeof href === 'string' && typeof protocol === 'string' && protocol.endsWith(':') ? href : undefined;
+}
+
 /** Parses `mqtt://user:pass@host:port/?clientId=x` with the WHATWG URL parser. */
 export function parseBrokerUrl(url: string): ClientOptions {
   let parsed: URL;
   try {
-    // MQTT.js accepts a bare host ("broker.example"): read it as mqtt://broker.example.
+    // `host:port` (see hasScheme) and a beforeConnect's bare host are read as mqtt://.
     parsed = new URL(url.includes('://') ? url : `mqtt://${url}`);
   } catch {
     throw new InvalidArgumentError(`Invalid broker URL: ${redactUrl(url)}`);

@@ -15,6 +15,7 @@ import type { MqttMessage } from '../inbound/message.js';
 import { deliver, grant, isIdentifierRefusal, mergeQos, newRoute, upgradeOptions, whenGranted, withoutIdentifier, type Route, type SubscribeProperties } from './route.js';
 import { RetainedMessages } from './route-retained.js';
 import { TopicRouter } from './router.js';
+import { SubscribeInterest } from './subscribe-interest.js';
 import { checkTopicOptions, type RouteOptions, type RouteSettings } from './topic-options.js';
 import type { SettleResult } from '../session/types.js';
 import { ByTopic, IdRoutes } from './subscription-ids.js';
@@ -47,6 +48,8 @@ export class TopicRoutes {
    * unsubscribed at the broker: its SUBSCRIBE waits for the UNSUBACK instead.
    */
   private readonly unsubscribing = new Map<string, Route[]>();
+  /** What `subscribe()` holds: one more reference to each filter's broker subscription. */
+  readonly interest = new SubscribeInterest();
 
   private readonly scheduler: SchedulerLike;
   private readonly linger: number;
@@ -126,10 +129,20 @@ export class TopicRoutes {
    */
   subscribedElsewhere(filter: string, id: number | undefined): void {
     if (id !== undefined) this.ids.foreign(id);
+    this.interest.hold(filter);
     const route = this.routes.get(filter);
     if (route === undefined || route.routing !== 'id' || route.deferred) return;
     this.ids.unbind(route.id as number, route);
     route.routing = 'topic';
+  }
+
+  /** `unsubscribe()` lets go of `filters`; those a `topic()` stream has stay: returns the rest, to UNSUBSCRIBE. */
+  unsubscribedElsewhere(filters: string[]): string[] {
+    return filters.filter((filter) => {
+      const kept = this.routes.has(filter);
+      this.interest.release(filter, kept);
+      return !kept;
+    });
   }
 
   /** Completes every stream (client ended). */
@@ -252,6 +265,12 @@ export class TopicRoutes {
   private drop(route: Route): void {
     if (this.routes.get(route.filter) !== route) return;
     this.close(route);
+    if (this.interest.has(route.filter)) {
+      // subscribe() still wants it: the subscription stays, with the id it may carry, now subscribe()'s.
+      if (route.id !== undefined) this.ids.foreign(route.id);
+      return;
+    }
+    this.interest.forget(route.filter);
     // A route still waiting to subscribe never did: there is nothing to undo at the broker.
     if (route.deferred) {
       route.deferred = undefined;
@@ -263,6 +282,7 @@ export class TopicRoutes {
 
   private fail(route: Route, error: Error): void {
     this.close(route);
+    this.interest.forget(route.filter);
     releaseIdentifier(this.ids, route);
     for (const subscriber of [...route.subscribers]) subscriber.error(error);
   }

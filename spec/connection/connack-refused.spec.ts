@@ -34,7 +34,7 @@ describe('refused CONNACK', () => {
       expect(h.broker.last.destroyCalled).toBe(true);
       expect(h.client.state).toMatchObject({ status: 'offline' });
       expect((h.client.state as { cause?: MqttError }).cause).toBe(errors[0]);
-      expect(h.eventLog()).toEqual(['error:ERR_CONNACK', 'close', 'offline']);
+      expect(h.eventLog()).toEqual(['error:ERR_CONNACK', 'close']);
     });
 
     it('opens no further transport, however long we wait', async () => {

@@ -267,7 +267,8 @@ describe('connection lifecycle machine', () => {
       expectIgnored({ type: 'gaveUp', error: exhausted }, [connecting(), reconnecting(), closed()]);
     });
 
-    const goesOffline = (cause: Error): Effect[] => [lost(cause), fx.stopConnecting, fx.state, fx.close, fx.guard, fx.offline];
+    // No 'offline' event: MQTT.js emits it only when it sets up a reconnect (reconnectPeriod > 0, not suppressed).
+    const goesOffline = (cause: Error): Effect[] => [lost(cause), fx.stopConnecting, fx.state, fx.close, fx.guard];
 
     it.each<[string, boolean, LifecycleConfig, Effect[]]>([
       ['cannot fix goes offline', true, policy, goesOffline(refusal)],
@@ -277,7 +278,7 @@ describe('connection lifecycle machine', () => {
       expect(step(connecting({ refusedForGood, dropped: refusal }), input.settled, config).effects).toEqual(effects);
     });
 
-    it('reconnectPeriod 0 (autoReconnect false) goes offline', () => {
+    it("reconnectPeriod 0 (autoReconnect false) goes offline without an 'offline' event, as MQTT.js", () => {
       const state = lifecycle({ status: 'offline', cause: reset }, 1, { lastCause: reset });
       expectStep(connected({ dropped: reset }), input.settled, { state, effects: goesOffline(reset) }, { ...policy, autoReconnect: false });
     });

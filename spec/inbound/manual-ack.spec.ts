@@ -3,7 +3,7 @@
  * `messages()` async iterator, `publishAll` and `connected$`, against a scripted broker in
  * virtual time: what goes on the wire, and when.
  */
-import { config, concatMap, from, Subject, type Subscription } from 'rxjs';
+import { config, concatMap, firstValueFrom, from, Subject, type Subscription } from 'rxjs';
 import type { AckableMessage } from '../../lib/inbound/ack-holds.js';
 import type { IPublishPacket, ISubscribePacket, QoS } from '../../lib/protocol/codec.js';
 import { PublishError, SubackError } from '../../lib/errors.js';
@@ -116,16 +116,35 @@ describe('topic() with ack: manual', () => {
     expect(h.broker.last.commands).toEqual(['connect', 'subscribe']);
   });
 
-  it('releases the holds of a stream when it unsubscribes, so the acknowledgements go out', async () => {
+  it('keeps the holds of the messages a stream emitted after it unsubscribes: they are acknowledged by ack() only', async () => {
     const h = await connected();
-    const subscription = h.client.topic('a/b', { qos: 1, ack: 'manual' }).subscribe();
+    const received: AckableMessage[] = [];
+    const subscription = h.client.topic('a/b', { qos: 1, ack: 'manual' }).subscribe((m) => received.push(m));
     await grant(h);
     h.broker.last.reply(publish(1), publish(2));
     await flush();
-    expect(pubacks(h)).toEqual([]);
     subscription.unsubscribe();
     await flush();
+    expect(pubacks(h)).toEqual([]);
+    received[1]!.ack();
+    await flush();
+    expect(pubacks(h)).toEqual([]); // behind m1, in arrival order [MQTT-4.6.0-2]
+    received[0]!.ack();
+    await flush();
     expect(pubacks(h)).toEqual([1, 2]);
+  });
+
+  it('acknowledges the message firstValueFrom took only when the app calls ack(), not when take-one unsubscribes', async () => {
+    const h = await connected();
+    const first = firstValueFrom(h.client.topic('a/b', { qos: 1, ack: 'manual' }));
+    await grant(h);
+    h.broker.last.reply(publish(1));
+    const message = await first;
+    await flush();
+    expect(pubacks(h)).toEqual([]);
+    message.ack();
+    await flush();
+    expect(pubacks(h)).toEqual([1]);
   });
 
   it('waits for handleMessage and for ack(), whichever comes last', async () => {

@@ -70,6 +70,27 @@ describe('manual acknowledgement against aedes', () => {
 });
 
 describe('messages() against aedes', () => {
+  it('has the broker redeliver a message taken with firstValueFrom when the client crashes before ack() (clean: false)', async () => {
+    const f = fixture();
+    const session = { clientId: 'manual-ack-crash', clean: false };
+    const consumer = await connected(f.rx('in-memory', session));
+    const publisher = await connected(f.rx());
+    const out = record(f, consumer.packetsOut$);
+    const taken = firstValueFrom(consumer.topic('jobs/#', { qos: 1, ack: 'manual' }));
+    await nextPackets(consumer.packetsIn$, 'suback');
+    await publisher.publishAsync('jobs/1', 'work', { qos: 1 });
+    const message = await within(taken, 3000, 'the message');
+    // The app is "working" on it: firstValueFrom has unsubscribed, and no PUBACK went out.
+    await consumer.endAsync(true); // the crash, before message.ack()
+    expect(pubacks(out)).toBe(0);
+
+    const restarted = await connected(f.rx('in-memory', session));
+    const again = await within(firstValueFrom(restarted.topic('jobs/#', { qos: 1, ack: 'manual' })), 3000, 'the redelivery');
+    expect(again.payload.toString()).toBe('work');
+    expect(message.payload.toString()).toBe('work');
+    again.ack();
+  });
+
   it('iterates with for await, acknowledging on pull, and unsubscribes on break', async () => {
     const f = fixture();
     const consumer = await connected(f.rx());

@@ -3,6 +3,8 @@
 // socket paths, and clear errors for what can never connect.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseLegacy } from 'node:url';
+import mqtt from 'mqtt';
 import { connect, InvalidArgumentError } from '../../lib/index.js';
 import { defaultPort, parseBrokerUrl, serverOfUrl } from '../../lib/options/broker-url.js';
 import { resolveOptions } from '../../lib/options/options.js';
@@ -58,6 +60,23 @@ describe('broker URLs', () => {
     expect(parseBrokerUrl('mqtt://[::1]:1884')).toEqual({ protocol: 'mqtt', host: '::1', port: 1884 });
     expect(resolveOptions('mqtts://[2001:db8::1]')).toMatchObject({ host: '2001:db8::1', port: 8883 });
     expect(serverOfUrl('ws://[::1]:9001/mqtt').server).toEqual({ host: '::1', port: 9001, protocol: 'ws' });
+  });
+
+  it.each([
+    ['a WHATWG URL', () => new URL('mqtt://user:s3cret@127.0.0.1:1884/?clientId=from-url')],
+    ['a legacy url.parse() result', () => parseLegacy('mqtt://user:s3cret@127.0.0.1:1884/?clientId=from-url', true)],
+  ])('merges %s with the options given beside it, the options winning', (_, url) => {
+    const client = connect(url(), { ...QUICK, username: 'from-options', keepalive: 10 });
+    expect(client.options).toMatchObject({ protocol: 'mqtt', host: '127.0.0.1', port: 1884, clientId: 'from-url', username: 'from-options', password: 's3cret', keepalive: 10 });
+    client.end(true);
+    const alone = connect(url()); // MQTT.js reads a lone object as options: the same fields here
+    alone.end(true);
+    expect(alone.options).toMatchObject({ host: '127.0.0.1', port: 1884, username: 'user' });
+  });
+
+  it.each(['broker.example', '//broker.example:1883'])('throws "Missing protocol" for %s, a URL without a scheme, as MQTT.js 5 does', (url) => {
+    expect(() => mqtt.connect(url, { reconnectPeriod: 0 })).toThrow('Missing protocol');
+    expect(() => connect(url, QUICK)).toThrow(new InvalidArgumentError('Missing protocol'));
   });
 
   it('reads a bare host name as mqtt://', () => {

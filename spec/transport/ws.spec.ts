@@ -99,6 +99,35 @@ describe('ws:// transport', () => {
     expect(handshakes.map((h) => h.url)).toEqual(['/mqtt?token=1', '/mqtt?token=2']);
   });
 
+  it('sends the credentials transformWsUrl set on client.options in the CONNECT of each reconnect (the MQTT.js token refresh)', async () => {
+    const { port, dropAll } = await start();
+    const seen: Array<[string | undefined, string | undefined]> = [];
+    server!.broker.authenticate = (_client, username, password, done) => {
+      seen.push([username, password?.toString()]);
+      done(null, true);
+    };
+    let token = 0;
+    const c = client(`ws://127.0.0.1:${port}/mqtt`, {
+      reconnectPeriod: 20,
+      username: 'device',
+      password: 'token-0',
+      transformWsUrl: (url, _options, owner) => {
+        const options = (owner as MqttClient).options;
+        options.password = `token-${++token}`;
+        if (token === 2) options.username = 'device-renamed';
+        return url;
+      },
+    });
+    await connected(c);
+    const again = once(c, 'connect', { timeoutMs: 3000 });
+    dropAll();
+    await again;
+    expect(seen).toEqual([
+      ['device', 'token-1'],
+      ['device-renamed', 'token-2'],
+    ]);
+  });
+
   it('waits for an asynchronous transformWsUrl (MQTT.js cannot) and sends what was written meanwhile', async () => {
     const { port, handshakes } = await start((request) => request.url === '/signed?sig=ok');
     let release!: (url: string) => void;
