@@ -28,6 +28,7 @@ export function openConnection(state: SessionState, out: SessionOutput[]): void 
 export function configure(state: SessionState, input: ConfigureInput): void {
   // Every own property, the non-enumerable ones too: options that print redacted stay so.
   const options: SessionOptions = Object.defineProperties({} as SessionOptions, Object.getOwnPropertyDescriptors(state.options));
+  if (input.clientId !== undefined) options.clientId = input.clientId;
   if (input.username !== undefined) options.username = input.username;
   if (input.password !== undefined) options.password = input.password;
   state.options = options;

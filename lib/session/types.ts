@@ -123,6 +123,8 @@ export type Command = PublishCommand | SubscribeCommand | UnsubscribeCommand;
  */
 export interface ConfigureInput {
   type: 'configure';
+  /** The next CONNECT's Client Identifier (MQTT.js apps rename the client in `transformWsUrl`). */
+  clientId?: string;
   username?: string;
   password?: Buffer | string;
 }

@@ -101,20 +101,25 @@ describe('ws:// transport', () => {
 
   it('sends the credentials transformWsUrl set on client.options in the CONNECT of each reconnect (the MQTT.js token refresh)', async () => {
     const { port, dropAll } = await start();
-    const seen: Array<[string | undefined, string | undefined]> = [];
-    server!.broker.authenticate = (_client, username, password, done) => {
-      seen.push([username, password?.toString()]);
+    const seen: Array<[string, string | undefined, string | undefined]> = [];
+    server!.broker.authenticate = (connecting, username, password, done) => {
+      seen.push([connecting.id, username, password?.toString()]);
       done(null, true);
     };
     let token = 0;
     const c = client(`ws://127.0.0.1:${port}/mqtt`, {
       reconnectPeriod: 20,
+      clientId: 'device-1',
       username: 'device',
       password: 'token-0',
       transformWsUrl: (url, _options, owner) => {
         const options = (owner as MqttClient).options;
         options.password = `token-${++token}`;
-        if (token === 2) options.username = 'device-renamed';
+        if (token === 2) {
+          // The MQTT.js README's example renames the client too.
+          options.username = 'device-renamed';
+          options.clientId = 'device-2';
+        }
         return url;
       },
     });
@@ -123,8 +128,8 @@ describe('ws:// transport', () => {
     dropAll();
     await again;
     expect(seen).toEqual([
-      ['device', 'token-1'],
-      ['device-renamed', 'token-2'],
+      ['device-1', 'device', 'token-1'],
+      ['device-2', 'device-renamed', 'token-2'],
     ]);
   });
 
