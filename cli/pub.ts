@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Options } from 'yargs';
-import { validateTopic, type MqttClient, type PublishOptions, type QoS } from '../lib/index.js';
+import { validateTopicName, type MqttClient, type PublishOptions, type QoS } from '../lib/index.js';
 import { CliError, describeError, EXIT, UsageError } from './errors.js';
 import { parseUserProperties, toConnectSettings, type ConnectionFlags } from './options.js';
 import { closeClient, connectionLost, connectOrFail, createClient, deferred, enableDebug, onStopSignal } from './session.js';
@@ -76,7 +76,7 @@ const WINDOW = 256;
 /** Checks the pub-specific flags; throws a UsageError for anything that can never work. */
 export function toPublishPlan(flags: PubFlags, protocolVersion: 3 | 4 | 5): PublishPlan {
   const topic = flags.topic ?? '';
-  const problem = validateTopic(topic);
+  const problem = validateTopicName(topic);
   if (problem) throw new UsageError(`Invalid topic "${topic}": ${problem}`);
   const qos = flags.qos ?? 0;
   if (qos !== 0 && qos !== 1 && qos !== 2) throw new UsageError(`-q/--qos must be 0, 1 or 2, got ${qos}`);
