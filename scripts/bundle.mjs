@@ -53,7 +53,11 @@ export const common = {
   bundle: true,
   platform: 'browser',
   // The browsers are the floor; no ES level on top, which would lower class fields the floor runs natively.
-  target: ['chrome90', 'firefox90', 'safari14'],
+  // Chrome 91, not 90: esbuild lowers optional chaining below 91 (a V8 bug in 90), about 4 KB.
+  target: ['chrome91', 'firefox90', 'safari14'],
+  // rxjs's ES2015 build (its `es2015` export condition): classes the browser floor runs natively,
+  // instead of the ES5 build and its tslib helpers (about 9 KB smaller minified).
+  conditions: ['es2015'],
   inject: [join(root, 'scripts/browser-globals.js')],
   define: { global: 'globalThis', 'process.env.NODE_ENV': '"production"' },
   plugins: [browserPlugin],

@@ -7,3 +7,12 @@ declare module 'mqtt-packet/numbers.js' {
   };
   export default numbers;
 }
+
+/** mqtt-packet's protocol constants (constants.js, CommonJS, untyped): the parts rxmqtt reads. */
+declare module 'mqtt-packet/constants.js' {
+  const constants: {
+    /** Each MQTT 5 property's data type (2.2.2.2, Table 2-4), by its name in decoded packets. */
+    readonly propertiesTypes: Readonly<Record<string, 'byte' | 'int8' | 'int16' | 'int32' | 'var' | 'string' | 'binary' | 'pair'>>;
+  };
+  export default constants;
+}

@@ -9,37 +9,7 @@
  * Malformed Packet (MQTT 5 1.2, 2.1.4; 3.1.1 2.2.3).
  */
 import type { Packet } from '../protocol/codec.js';
-
-/** The data type of each MQTT 5 property (2.2.2.2, Table 2-4), as it is encoded. */
-const PROPERTY_TYPES: Record<string, 'byte' | 'boolean' | 'two' | 'four' | 'variable' | 'string' | 'binary' | 'pair'> = {
-  payloadFormatIndicator: 'boolean',
-  messageExpiryInterval: 'four',
-  contentType: 'string',
-  responseTopic: 'string',
-  correlationData: 'binary',
-  subscriptionIdentifier: 'variable',
-  sessionExpiryInterval: 'four',
-  assignedClientIdentifier: 'string',
-  serverKeepAlive: 'two',
-  authenticationMethod: 'string',
-  authenticationData: 'binary',
-  requestProblemInformation: 'boolean',
-  willDelayInterval: 'four',
-  requestResponseInformation: 'boolean',
-  responseInformation: 'string',
-  serverReference: 'string',
-  reasonString: 'string',
-  receiveMaximum: 'two',
-  topicAliasMaximum: 'two',
-  topicAlias: 'two',
-  maximumQoS: 'byte',
-  retainAvailable: 'boolean',
-  userProperties: 'pair',
-  maximumPacketSize: 'four',
-  wildcardSubscriptionAvailable: 'boolean',
-  subscriptionIdentifiersAvailable: 'boolean',
-  sharedSubscriptionAvailable: 'boolean',
-};
+import { propertyType, type PropertyType } from '../protocol/property-types.js';
 
 /** Bytes of a Variable Byte Integer (1.5.5), NaN outside 0..268,435,455. */
 function variableSize(value: unknown): number {
@@ -57,17 +27,17 @@ function stringSize(value: unknown): number {
 }
 
 /** One property value without its identifier byte; NaN for a value no wire bytes decode to. */
-function valueSize(type: (typeof PROPERTY_TYPES)[string] | undefined, value: unknown): number {
+function valueSize(type: PropertyType | undefined, value: unknown): number {
   switch (type) {
-    case 'byte':
+    case 'byte': // mqtt-packet decodes the 0/1 properties to booleans
+      return typeof value === 'boolean' || isUint(value, 0xff) ? 1 : NaN;
+    case 'int8':
       return isUint(value, 0xff) ? 1 : NaN;
-    case 'boolean':
-      return typeof value === 'boolean' ? 1 : NaN;
-    case 'two':
+    case 'int16':
       return isUint(value, 0xffff) ? 2 : NaN;
-    case 'four':
+    case 'int32':
       return isUint(value, 0xffffffff) ? 4 : NaN;
-    case 'variable':
+    case 'var':
       return variableSize(value);
     case 'string':
       return stringSize(value);
@@ -99,7 +69,7 @@ export function propertiesSize(properties: Record<string, unknown> | undefined):
       continue;
     }
     // A property decoded twice is a list (the decoder refuses those but a PUBLISH's Subscription Identifiers).
-    for (const one of Array.isArray(value) ? value : [value]) size += 1 + valueSize(PROPERTY_TYPES[name], one);
+    for (const one of Array.isArray(value) ? value : [value]) size += 1 + valueSize(propertyType(name), one);
   }
   return variableSize(size) + size;
 }

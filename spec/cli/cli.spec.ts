@@ -254,7 +254,7 @@ describe('rxmqtt failures and exit codes', () => {
     ];
     for (const run of runs) {
       expect(await run.exit()).toEqual({ code: 1, signal: null });
-      expect(run.stderr).toBe('rxmqtt: Connection refused: not authorized (code 5)\n');
+      expect(run.stderr).toBe('rxmqtt: Connection refused: Not authorized (code 5)\n');
       expect(run.lines).toEqual([]);
     }
   });

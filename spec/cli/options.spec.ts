@@ -228,8 +228,8 @@ describe('toPublishPlan', () => {
 
 describe('describeError', () => {
   it("gives the broker's reason for a refused connection", () => {
-    expect(describeError(new ConnackError(5))).toBe('Connection refused: not authorized (code 5)');
-    expect(describeError(new ConnackError(0x86, 'wrong token'))).toBe('Connection refused: bad user name or password (code 134): wrong token');
+    expect(describeError(new ConnackError(5))).toBe('Connection refused: Not authorized (code 5)');
+    expect(describeError(new ConnackError(0x86, 'wrong token'))).toBe('Connection refused: Bad User Name or Password (code 134): wrong token');
   });
 
   it('names the broker address and the system error for an unreachable broker', () => {

@@ -16,11 +16,11 @@ async function refusedWith(version: 4 | 5, code: number): Promise<Harness> {
 
 describe('refused CONNACK', () => {
   describe.each([
-    [4, 4, 'bad user name or password'],
-    [4, 5, 'not authorized'],
-    [5, 0x86, 'bad user name or password'],
-    [5, 0x87, 'not authorized'],
-    [5, 0x8a, 'banned'],
+    [4, 4, 'Bad username or password'],
+    [4, 5, 'Not authorized'],
+    [5, 0x86, 'Bad User Name or Password'],
+    [5, 0x87, 'Not authorized'],
+    [5, 0x8a, 'Banned'],
   ] as const)('MQTT %i code %i (%s)', (version, code, reason) => {
     it('reports a ConnackError with the reason code and goes offline', async () => {
       const h = await refusedWith(version, code);
@@ -47,9 +47,9 @@ describe('refused CONNACK', () => {
   });
 
   describe.each([
-    [4, 3, 'server unavailable'],
-    [5, 0x88, 'server unavailable'],
-    [5, 0x89, 'server busy'],
+    [4, 3, 'Server unavailable'],
+    [5, 0x88, 'Server unavailable'],
+    [5, 0x89, 'Server busy'],
   ] as const)('MQTT %i code %i (%s)', (version, code, reason) => {
     it('reports the ConnackError and reconnects after reconnectPeriod', async () => {
       const h = await refusedWith(version, code);
