@@ -7,6 +7,7 @@
 import { asTransportFactory, MqttClient } from '../../lib/compat/compat.js';
 import type { PublishError } from '../../lib/errors.js';
 import type { IPublishPacket, Packet } from '../../lib/protocol/codec.js';
+import { format } from 'node:util';
 import { accepting, scriptedBroker } from '../helpers/scripted-broker.js';
 import { flush, VirtualClock } from '../helpers/virtual-clock.js';
 import { harness, type Harness } from './harness.js';
@@ -17,15 +18,16 @@ function qos2(messageId: number, payload: string, dup = false): IPublishPacket {
 }
 
 /** A persistent subscriber whose broker keeps its session on every reconnect; records every message it delivers. */
-async function subscriber(): Promise<{ h: Harness; delivered: string[] }> {
+async function subscriber(): Promise<{ h: Harness; delivered: string[]; logged: string[] }> {
+  const logged: string[] = [];
   const h = await harness({
-    client: { keepalive: 0, reconnectPeriod: 1000, clean: false, clientId: 'subscriber' },
+    client: { keepalive: 0, reconnectPeriod: 1000, clean: false, clientId: 'subscriber', log: (...args) => logged.push(format(...args)) },
     broker: { autoConnack: () => accepting({ sessionPresent: true }) },
   });
   const delivered: string[] = [];
   h.client.messages$.subscribe((message) => delivered.push(message.payload.toString()));
   await flush();
-  return { h, delivered };
+  return { h, delivered, logged };
 }
 
 /** The broker sends `packets` and lets the client answer. */
@@ -70,7 +72,7 @@ describe('a broker that reuses a pending QoS 2 packet id', () => {
   });
 
   it('loses nothing and duplicates nothing through the whole story caught on the wire (A held, B reuses its id, A replayed)', async () => {
-    const { h, delivered } = await subscriber();
+    const { h, delivered, logged } = await subscriber();
     await send(h, qos2(7, 'A'), qos2(8, 'C'));
     await send(h, qos2(7, 'B'), { cmd: 'pubrel', messageId: 8 }, { cmd: 'pubrel', messageId: 7 });
     h.broker.last.close();
@@ -78,6 +80,11 @@ describe('a broker that reuses a pending QoS 2 packet id', () => {
     await send(h, qos2(7, 'A', true), { cmd: 'pubrel', messageId: 7 });
     expect(delivered).toEqual(['A', 'C', 'B']);
     expect(anomalies(h)).toEqual(['packetIdReused #7 sensors/1', 'staleReplay #7 sensors/1']);
+    // Operators see it in the debug log too.
+    expect(logged.filter((line) => line.includes('anomaly'))).toEqual([
+      'rxmqtt:conn broker protocol anomaly: packetIdReused, packet id 7, topic sensors/1',
+      'rxmqtt:conn broker protocol anomaly: staleReplay, packet id 7, topic sensors/1',
+    ]);
   });
 
   it('answers a conforming re-delivery (same content, DUP=1, before PUBREL) with PUBREC, delivers it once and reports nothing', async () => {

@@ -153,7 +153,24 @@ describe('RecentCompletions', () => {
     expect(recent.isReplay(oldest)).toBe(false);
   });
 
-  it('fingerprints a string payload like the same bytes in a Buffer when they are ASCII', () => {
-    expect(fingerprint(qos2(1, 'abc'))).toEqual(fingerprint({ ...qos2(1, ''), payload: 'abc' }));
+  it('fingerprints the same bytes alike wherever they sit in memory (aligned or not)', () => {
+    const bytes = Buffer.from('{"temperature":21.5,"seq":1}!');
+    const hashes = [0, 1, 2, 3].map((offset) => {
+      const backing = Buffer.alloc(bytes.length + 8);
+      bytes.copy(backing, offset);
+      return fingerprint({ ...qos2(1, ''), payload: backing.subarray(offset, offset + bytes.length) }).hash;
+    });
+    expect(new Set(hashes).size).toBe(1);
+  });
+
+  it('fingerprints payloads that differ in one byte differently, whatever the byte', () => {
+    const base = Buffer.alloc(37, 0x41);
+    const hashes = new Set([fingerprint({ ...qos2(1, ''), payload: base }).hash]);
+    for (let i = 0; i < base.length; i++) {
+      const changed = Buffer.from(base);
+      changed[i] = 0x42;
+      hashes.add(fingerprint({ ...qos2(1, ''), payload: changed }).hash);
+    }
+    expect(hashes.size).toBe(base.length + 1);
   });
 });
