@@ -90,6 +90,8 @@ export abstract class CompatEventEmitter extends EventEmitter {
         // rxmqtt: the bounded offline queue dropped a publish (MQTT.js has no such queue).
         this.emit('dropped', event.error);
         return;
+      case 'protocolAnomaly':
+        return; // rxmqtt's own report on events$; MQTT.js has no such event
       case 'reconnect':
       case 'close':
       case 'offline':

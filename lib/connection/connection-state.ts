@@ -4,7 +4,7 @@
  */
 import type { IConnackPacket, IDisconnectPacket, QoS } from '../protocol/codec.js';
 import type { MqttError, QueueFullError } from '../errors.js';
-import type { OverflowPolicy } from '../session/types.js';
+import type { OverflowPolicy, ProtocolAnomaly } from '../session/types.js';
 
 export type ConnectionState =
   /** Created with `manualConnect` and not started yet. */
@@ -36,4 +36,9 @@ export type ClientEvent =
   | { type: 'disconnect'; packet: IDisconnectPacket }
   /** The bounded offline queue (`offlineQueue`) dropped a publish; it failed with `error`. */
   | { type: 'dropped'; topic: string; qos: QoS; bytes: number; policy: OverflowPolicy; error: QueueFullError }
+  /**
+   * The broker broke the QoS 2 protocol and rxmqtt recovered (nothing lost or delivered twice):
+   * `kind` says how, with the packet id and topic concerned. Also logged at debug level.
+   */
+  | ProtocolAnomaly
   | { type: 'end' };

@@ -244,6 +244,10 @@ export class SessionLink {
       case 'authFailed':
         this.auth.failed(output.error);
         return host.advance({ type: 'drop', error: output.error });
+      case 'protocolAnomaly':
+        // Operators learn that their broker breaks the QoS 2 protocol; nothing was lost or duplicated.
+        this.log('broker protocol anomaly: %s, packet id %d, topic %s', output.kind, output.messageId, output.topic);
+        return hooks.onEvent(output);
       case 'resubscribeFailed':
         this.log('resubscribe to %s refused (code %d)', output.topic, output.reasonCode);
         hooks.onResubscribeFailed(output.error);

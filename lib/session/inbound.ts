@@ -6,6 +6,8 @@ import type { IPubackPacket, IPublishPacket, IPubrecPacket, IPubrelPacket } from
 import { DEFAULT_RECEIVE_MAXIMUM, protocolError, REASON } from './state.js';
 import type { InboundEntry, SessionState } from './state.js';
 import type { SessionOutput } from './types.js';
+import { fingerprint, sameContent } from './qos2-content.js';
+import type { Qos2Content } from './qos2-content.js';
 import { checkTopicName } from './validate-inbound.js';
 
 export function handlePublish(state: SessionState, packet: IPublishPacket, out: SessionOutput[]): void {
@@ -73,16 +75,63 @@ function receiveQos2(state: SessionState, packet: IPublishPacket, out: SessionOu
   const messageId = packet.messageId as number;
   const pubrecSent = state.inboundQos2.get(messageId);
   if (pubrecSent === undefined) {
-    state.inboundQos2.set(messageId, false);
+    if (state.recentQos2.isReplay(packet)) return answerStaleReplay(state, packet, out);
+    holdQos2(state, packet, fingerprint(packet));
     deliverWithAck(state, packet, 2, out);
     return;
+  }
+  const held = state.inboundQos2Content.get(messageId);
+  if (held !== undefined) {
+    const content = fingerprint(packet);
+    // Other content under a held id: a replay of what the id carried before, or a new message.
+    if (!sameContent(held, content)) {
+      if (state.recentQos2.isReplay(packet)) return answerStaleReplay(state, packet, out);
+      return receiveOnReusedId(state, packet, held, content, out);
+    }
   }
   // [MQTT-4.3.3-10] until PUBREL, a PUBLISH with the same id is answered with PUBREC and not
   // delivered again. If the first PUBREC has not gone out yet, it answers both.
   if (!pubrecSent) return;
+  answerWithPubrec(state, messageId, out);
+}
+
+function holdQos2(state: SessionState, packet: IPublishPacket, content: Qos2Content): void {
+  const messageId = packet.messageId as number;
+  state.inboundQos2.set(messageId, false);
+  state.inboundQos2Content.set(messageId, content);
+}
+
+/** A PUBREC that needs no acknowledgement from the app, queued behind those that do [MQTT-4.6.0-3]. */
+function answerWithPubrec(state: SessionState, messageId: number, out: SessionOutput[]): void {
   const ackId = state.nextAckId++;
   state.acks.push({ ackId, messageId, qos: 2, acked: true, reasonCode: undefined });
   flushAcks(state, out);
+}
+
+/**
+ * The broker sent other content under an id still awaiting PUBREL: it lost that PUBREL and reused
+ * the id ([MQTT-2.2.1-3] forbids it), so this cannot be a re-delivery, which carries the same
+ * message ([MQTT-4.3.3-10]). It is delivered as new. The held message was delivered already, so
+ * it counts as completed (a later replay of it is then stale), and the id now waits for the new
+ * message's PUBREL.
+ */
+function receiveOnReusedId(state: SessionState, packet: IPublishPacket, held: Qos2Content, content: Qos2Content, out: SessionOutput[]): void {
+  const messageId = packet.messageId as number;
+  out.push({ type: 'protocolAnomaly', kind: 'packetIdReused', messageId, topic: packet.topic });
+  state.recentQos2.remember(messageId, held);
+  holdQos2(state, packet, content);
+  deliverWithAck(state, packet, 2, out);
+}
+
+/**
+ * A DUP=1 re-send of a message whose exchange completed moments ago: the broker replays state it
+ * should have discarded at PUBCOMP. The protocol still wants a PUBREC for it (the broker then
+ * sends PUBREL, answered with PUBCOMP like any unknown id), but the app has had the message.
+ */
+function answerStaleReplay(state: SessionState, packet: IPublishPacket, out: SessionOutput[]): void {
+  const messageId = packet.messageId as number;
+  out.push({ type: 'protocolAnomaly', kind: 'staleReplay', messageId, topic: packet.topic });
+  answerWithPubrec(state, messageId, out);
 }
 
 /** The application is done with delivery `ackId`: its PUBACK/PUBREC may go out. */
@@ -139,6 +188,7 @@ function sendPubrec(state: SessionState, entry: InboundEntry, out: SessionOutput
   if (reasonCode !== undefined && reasonCode >= 0x80) {
     // [MQTT-4.3.3-9] after a failed PUBREC the next PUBLISH with this id is a new message.
     state.inboundQos2.delete(entry.messageId);
+    state.inboundQos2Content.delete(entry.messageId);
   } else if (state.inboundQos2.has(entry.messageId)) {
     state.inboundQos2.set(entry.messageId, true);
   }
@@ -153,12 +203,19 @@ function sendPubrec(state: SessionState, entry: InboundEntry, out: SessionOutput
 export function handlePubrel(state: SessionState, packet: IPubrelPacket, out: SessionOutput[]): void {
   const messageId = packet.messageId as number;
   state.inboundQos2.delete(messageId);
+  const content = state.inboundQos2Content.get(messageId);
+  if (content !== undefined) {
+    state.inboundQos2Content.delete(messageId);
+    state.recentQos2.remember(messageId, content);
+  }
   out.push({ type: 'send', packet: { cmd: 'pubcomp', messageId } });
 }
 
 /** A CONNACK without session: the broker forgot every inbound QoS 2 exchange, so do we. */
 export function clearInboundQos2(state: SessionState): void {
   state.inboundQos2.clear();
+  state.inboundQos2Content.clear();
+  state.recentQos2.clear();
   state.acks.clear();
   state.inboundQos1Unacked = 0;
 }

@@ -65,10 +65,24 @@ export function pubrel(state: SessionState, messageId: number, reasonCode: numbe
   return packet;
 }
 
-/** QoS 2 done. */
+/**
+ * QoS 2 done. A PUBCOMP 0x92 (Packet Identifier not found) answering a PUBREL re-sent as the
+ * session resumed means the broker completed the exchange before the connection dropped: MQTT 5
+ * (3.7.2.1, PUBCOMP Reason Codes) says 0x92 "is not an error during recovery", so the publish
+ * succeeds with the code in its result (`result.packet.reasonCode`). At other times 0x92 means
+ * the two session states disagree, and the publish fails with it as before.
+ */
 export function handlePubcomp(state: SessionState, packet: IPubcompPacket, out: SessionOutput[]): void {
-  const entry = inflightPublish(state, packet.messageId, 2);
-  if (entry !== undefined) finishPublish(state, packet.messageId as number, entry, packet, out);
+  const messageId = packet.messageId as number;
+  const entry = inflightPublish(state, messageId, 2);
+  if (entry === undefined) return;
+  if (entry.pubrelResent && packet.reasonCode === REASON.packetIdNotFound) {
+    release(state, messageId, entry);
+    settleOk(out, entry.token, { type: 'publish', messageId, packet });
+    drain(state, out);
+    return;
+  }
+  finishPublish(state, messageId, entry, packet, out);
 }
 
 /**

@@ -47,6 +47,7 @@ function resumePublish(state: SessionState, entry: PublishEntry, sessionPresent:
       // [MQTT-4.4.0-1] a PUBREC'd QoS 2 message resumes with PUBREL only; it still counts
       // against Receive Maximum until PUBCOMP.
       entry.onWire = true;
+      entry.pubrelResent = true;
       state.quotaUsed++;
       out.push({ type: 'send', packet: pubrel(state, messageId, undefined) });
     } else {

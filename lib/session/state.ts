@@ -19,6 +19,8 @@ import { InboundTopicAliases } from './inbound-aliases.js';
 import { DefaultMessageIdProvider } from './message-id-provider.js';
 import { OutboundTopicAliases } from './outbound-aliases.js';
 import { LazyMap } from './lazy-map.js';
+import { RecentCompletions } from './qos2-content.js';
+import type { Qos2Content } from './qos2-content.js';
 import type {
   Command,
   MessageIdProvider,
@@ -41,6 +43,11 @@ export interface PublishEntry {
   packet: IPublishPacket;
   /** Set once the broker answered a QoS 2 PUBLISH with a successful PUBREC (PUBREL sent). */
   pubrec: IPubrecPacket | undefined;
+  /**
+   * Set when its PUBREL was re-sent as a session resumed: a PUBCOMP 0x92 (Packet Identifier not
+   * found) then means the broker had completed the exchange already (MQTT 5, 4.4).
+   */
+  pubrelResent?: boolean;
   /** Sent (or PUBREL-resumed) on the current connection: it counts against Receive Maximum. */
   onWire: boolean;
 }
@@ -106,6 +113,10 @@ export interface SessionState {
   readonly subscriptionProperties: Map<string, SubscribeProperties>;
   /** Inbound QoS 2 packet ids until PUBREL; true once the PUBREC went out. */
   readonly inboundQos2: Map<number, boolean>;
+  /** What the ids of `inboundQos2` carried (absent for ids known otherwise): tells a reused id from a re-delivery. */
+  readonly inboundQos2Content: Map<number, Qos2Content>;
+  /** The inbound QoS 2 exchanges completed last: tells a stale replay from a new message. */
+  readonly recentQos2: RecentCompletions;
   /** Inbound QoS 1/2 deliveries in arrival order, flushed from the head as they are acknowledged. */
   readonly acks: Fifo<InboundEntry>;
   /** Inbound QoS 1 PUBLISHes not PUBACKed yet: with `inboundQos2`, what counts against our Receive Maximum. */
@@ -140,6 +151,8 @@ export function createState(options: SessionOptions): SessionState {
     subscriptions: new LazyMap(),
     subscriptionProperties: new LazyMap(),
     inboundQos2: new LazyMap(),
+    inboundQos2Content: new LazyMap(),
+    recentQos2: new RecentCompletions(),
     acks: new Fifo(),
     inboundQos1Unacked: 0,
     nextAckId: 1,

@@ -200,6 +200,21 @@ export type SettleResult =
   | { type: 'subscribe'; packet: ISubackPacket; granted: number[]; refused?: SubackError }
   | { type: 'unsubscribe'; packet?: IUnsubackPacket };
 
+/**
+ * A broker broke the QoS 2 protocol in a way the session recovered from (nothing lost, nothing
+ * delivered twice):
+ * - `packetIdReused`: a PUBLISH reused a packet id still awaiting PUBREL with different content
+ *   ([MQTT-2.2.1-3]); it was delivered as the new message it is, the held one counts as completed.
+ * - `staleReplay`: a DUP=1 PUBLISH re-sent an id and content completed moments ago; it was
+ *   answered with PUBREC ([MQTT-4.3.3-10]) and not delivered again.
+ */
+export interface ProtocolAnomaly {
+  type: 'protocolAnomaly';
+  kind: 'packetIdReused' | 'staleReplay';
+  messageId: number;
+  topic: string;
+}
+
 export type SessionOutput =
   /** `token`: a QoS 0 publish, settled once written (or failed through 'unsendable'). */
   | { type: 'send'; packet: Packet; token?: Token }
@@ -220,6 +235,7 @@ export type SessionOutput =
   /** The broker refused a filter of an automatic resubscribe: it has left `subscriptions`. */
   | { type: 'resubscribeFailed'; topic: string; reasonCode: number; error: SubackError }
   | { type: 'pingResponse' }
+  | ProtocolAnomaly
   /** The broker broke the protocol: the connection must be closed (any DISCONNECT was emitted first). */
   | { type: 'protocolError'; error: ProtocolError }
   /** MQTT 5 DISCONNECT from the broker: the connection is over. */

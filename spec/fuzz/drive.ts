@@ -287,6 +287,7 @@ export class FuzzDriver {
       case 'connected':
       case 'dropped':
       case 'resubscribeFailed':
+      case 'protocolAnomaly':
       case 'authChallenge':
       case 'reauthenticated':
       case 'reauthRefused':

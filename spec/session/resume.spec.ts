@@ -44,6 +44,33 @@ describe('MqttSession resume after reconnect', () => {
     expect(trace(receive(session, { cmd: 'pubcomp', messageId: 1 }))).toEqual(['settle:1']);
   });
 
+  it('completes a resumed QoS 2 publish whose PUBREL the broker answers with PUBCOMP 0x92, the code in its result (MQTT 5, 3.7.2.1)', () => {
+    const session = connectedSession({ clean: false, protocolVersion: 5 });
+    session.step(publishCommand(1, 2));
+    receive(session, { cmd: 'pubrec', messageId: 1 });
+    expect(sent(reconnect(session, true))).toEqual([{ cmd: 'pubrel', messageId: 1 }]);
+    const pubcomp = { cmd: 'pubcomp' as const, messageId: 1, reasonCode: 0x92 };
+    expect(receive(session, pubcomp)).toEqual([{ type: 'settle', token: 1, result: { type: 'publish', messageId: 1, packet: pubcomp } }]);
+    expect(session.inflightCount).toBe(0);
+  });
+
+  it('completes a QoS 2 publish restored from a store whose PUBREL the broker answers with PUBCOMP 0x92', () => {
+    const session = new MqttSession(options({ clean: false, protocolVersion: 5 }));
+    session.step({ type: 'restore', packets: [{ cmd: 'pubrel', messageId: 9 }] });
+    session.step({ type: 'open' });
+    expect(sent(receive(session, connack(true)))).toEqual([{ cmd: 'pubrel', messageId: 9 }]);
+    const out = receive(session, { cmd: 'pubcomp', messageId: 9, reasonCode: 0x92 });
+    expect(out).toEqual([{ type: 'settle', token: undefined, result: { type: 'publish', messageId: 9, packet: { cmd: 'pubcomp', messageId: 9, reasonCode: 0x92 } } }]);
+  });
+
+  it('still fails with PUBCOMP 0x92 a PUBREL sent on the connection that got its PUBREC', () => {
+    const session = connectedSession({ clean: false, protocolVersion: 5 });
+    session.step(publishCommand(1, 2));
+    reconnect(session, true); // the PUBLISH is re-sent; its PUBREC comes on this connection
+    receive(session, { cmd: 'pubrec', messageId: 1 });
+    expect(trace(receive(session, { cmd: 'pubcomp', messageId: 1, reasonCode: 0x92 }))).toEqual(['settle:1!ERR_PUBLISH']);
+  });
+
   it('re-sends as new deliveries (DUP=0) and settles PUBREC\'d QoS 2 publishes when the session is not present', () => {
     const session = connectedSession();
     session.step(publishCommand(1, 2));
