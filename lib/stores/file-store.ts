@@ -1,7 +1,8 @@
 /**
  * A durable, MQTT.js-compatible `Store` (`put`/`get`/`del`/`createStream`/`close`) kept in a
  * directory, for `outgoingStore` with `clean: false`: a process that is killed restarts, finds its
- * in-flight QoS 1/2 publishes (and PUBRELs) here and resumes them.
+ * in-flight QoS 1/2 publishes (and PUBRELs) here and resumes them. As `incomingStore` (another
+ * directory) it keeps the inbound QoS 2 ids awaiting PUBREL, so a restart delivers none twice.
  *
  * @example
  * const store = new FileStore('./mqtt-store');
@@ -20,7 +21,8 @@
  *
  * One store per directory: two stores appending to the same log would corrupt it, so the store
  * holds `<dir>/store.lock` (its pid) from construction to `close()`, and a second one fails with
- * `StoreLockedError`. A lock left by a killed process is taken over (`store-lock.ts`).
+ * `StoreLockedError`. A lock left by a killed process is taken over (`store-lock.ts`, which uses
+ * node:fs itself: the injected `fs` covers the log's durability, not the lock).
  */
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';

@@ -79,7 +79,7 @@ interface DeafeningProxy {
 async function deafeningProxy(port: number): Promise<DeafeningProxy> {
   let deaf = false;
   let droppedBytes = 0;
-  let wakeDropped = () => undefined as void;
+  let wakeDropped: () => void = () => undefined;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     const upstream = createConnection({ host: '127.0.0.1', port });
@@ -105,7 +105,9 @@ async function deafeningProxy(port: number): Promise<DeafeningProxy> {
     deafen: () => (deaf = true),
     dropped: (count) =>
       new Promise((resolve) => {
-        wakeDropped = () => droppedBytes >= count && resolve();
+        wakeDropped = () => {
+          if (droppedBytes >= count) resolve();
+        };
         wakeDropped();
       }),
     close: () => {
