@@ -44,7 +44,9 @@ export type MqttErrorKind =
   /** The acknowledgement awaited by the `awaitAck` operator (PUBACK, PUBCOMP...) did not arrive in time. */
   | 'ERR_ACK_TIMEOUT'
   /** A message payload could not be decoded by its codec (`decodePayload`, `topic(filter, { codec })`). */
-  | 'ERR_DECODE';
+  | 'ERR_DECODE'
+  /** A FileStore's directory is locked by another live process (or another FileStore in this one). */
+  | 'ERR_STORE_LOCKED';
 
 /** @deprecated The kinds are `MqttErrorKind`; `err.code` may also be a reason code or a system error code. */
 export type MqttErrorCode = MqttErrorKind;

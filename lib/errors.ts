@@ -191,6 +191,22 @@ export class TransportError extends MqttError {
   }
 }
 
+/**
+ * A FileStore could not open its directory: another FileStore holds the directory's lock file,
+ * in this process or in another one that is still alive. Two stores appending to one log would
+ * corrupt it. `ownerPid` is the pid written in the lock file (absent if it could not be read).
+ */
+export class StoreLockedError extends MqttError {
+  readonly dir: string;
+  readonly ownerPid?: number;
+  constructor(dir: string, ownerPid: number | undefined, lockPath: string) {
+    const owner = ownerPid === undefined ? 'another process' : `process ${ownerPid}`;
+    super('ERR_STORE_LOCKED', `FileStore directory ${dir} is locked by ${owner} (${lockPath}): one process per directory`);
+    this.dir = dir;
+    if (ownerPid !== undefined) this.ownerPid = ownerPid;
+  }
+}
+
 /** A bad argument passed to a public method; delivered through the API's usual channel. */
 export class InvalidArgumentError extends TypeError {
   readonly kind = 'ERR_INVALID_ARGUMENT' as const;

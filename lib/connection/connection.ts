@@ -14,6 +14,7 @@ import { platformScheduler } from '../platform/platform-scheduler.js';
 import type { MqttSession } from '../session/session.js';
 import type { AuthProperties } from '../session/types.js';
 import { readStore } from '../stores/read-store.js';
+import type { IStore, StorePacket } from '../stores/store.js';
 import type { TransportFactory } from '../transport/transport.js';
 import type { AuthSettler } from './auth-flow.js';
 import type { ConnectionState } from './connection-state.js';
@@ -43,7 +44,7 @@ export class Connection implements LifecycleDriver {
     const scheduler: SchedulerLike = options.scheduler ?? platformScheduler;
     this.log = options.log ? customLogger('conn', options.log) : defaultLog;
     this.config = { autoReconnect: options.reconnectPeriod > 0, reconnectOnConnackError: options.reconnectOnConnackError };
-    this.lifecycle = initialLifecycle(!options.outgoingStore);
+    this.lifecycle = initialLifecycle(!options.outgoingStore && !options.incomingStore);
     this.dialer = new Dialer(options, openTransport, scheduler, this, this.log);
     this.link = new SessionLink(options, hooks, this.dialer, scheduler, this.log);
     this.dialer.link = this.link;
@@ -127,6 +128,15 @@ export class Connection implements LifecycleDriver {
     }
   }
 
+  /** A store's packets (none without a store); a read error is reported, and what was read is used. */
+  private readStore(store: IStore | undefined, done: (packets: StorePacket[]) => void): void {
+    if (!store) return done([]);
+    readStore(store, (packets, error) => {
+      if (error) this.hooks.onEvent({ type: 'error', error });
+      done(packets);
+    });
+  }
+
   private execute(effect: Exclude<Effect, { type: 'guard' }>): void {
     const { dialer, link } = this;
     switch (effect.type) {
@@ -138,11 +148,12 @@ export class Connection implements LifecycleDriver {
       case 'input':
         return this.run(effect.input);
       case 'readStore':
-        return readStore(this.options.outgoingStore!, (packets, error) => {
-          if (error) this.hooks.onEvent({ type: 'error', error });
-          if (packets.length > 0) link.step({ type: 'restore', packets: packets as never });
-          this.run({ type: 'storeRead' });
-        });
+        return this.readStore(this.options.outgoingStore, (outgoing) =>
+          this.readStore(this.options.incomingStore, (incoming) => {
+            link.restore(outgoing as never, incoming as never);
+            this.run({ type: 'storeRead' });
+          }),
+        );
       case 'connect':
         return dialer.connect();
       case 'stopConnecting':

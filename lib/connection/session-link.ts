@@ -121,6 +121,13 @@ export class SessionLink {
     this.auth.reauthenticate(properties, settler);
   }
 
+  /** What the stores held at start (`restore.ts`), before the first CONNECT. */
+  restore(outgoing: readonly Packet[], incoming: readonly Packet[]): void {
+    if (outgoing.length === 0 && incoming.length === 0) return;
+    this.step({ type: 'restore', packets: outgoing, incoming });
+    this.stores.restoredIncoming(incoming);
+  }
+
   /** A decoded packet from the broker. */
   received(packet: Packet): void {
     if (this.log.enabled) this.log('received %s', packet.cmd);
@@ -157,6 +164,7 @@ export class SessionLink {
       const output = outputs[i];
       if (output.type === 'send') this.send(output.packet, output.token);
       else if (output.type === 'settle' && (output.token === undefined || this.settlers.has(output.token))) this.stores.forget(output.result);
+      else if (output.type === 'connected' && !output.connack.sessionPresent) this.stores.sessionCleared();
     }
     // An app callback or listener that throws must not cost the outputs after it (a settle, a
     // delivery): they all run, and the first error is rethrown on a later turn, as RxJS does.

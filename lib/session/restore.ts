@@ -4,6 +4,10 @@
  * resume applies at CONNACK ([MQTT-4.4.0-1]): with a session present, PUBLISH again with DUP=1
  * and the same packet id, or PUBREL for a QoS 2 message that got PUBREC; without one, the
  * PUBLISHes go out as new deliveries and the PUBREC'd messages count as delivered.
+ *
+ * The incoming store's QoS 2 PUBLISHes (stored as their PUBREC went out) become inbound ids
+ * awaiting PUBREL again, so that the broker's re-sent PUBLISH (DUP=1) of a message the previous
+ * process delivered is answered with PUBREC and not delivered twice ([MQTT-4.3.3-10]).
  */
 import type { IPublishPacket, IPubrelPacket, Packet } from '../protocol/codec.js';
 import { withoutAlias } from './outbound-aliases.js';
@@ -19,6 +23,22 @@ export function restore(state: SessionState, packets: readonly Packet[]): number
   for (const packet of packets) {
     if (packet.cmd === 'publish' && restorePublish(state, packet)) restored++;
     else if (packet.cmd === 'pubrel' && restorePubrel(state, packet)) restored++;
+  }
+  return restored;
+}
+
+/**
+ * Marks the packet ids of the incoming store's QoS 2 PUBLISHes as delivered and PUBREC'd, awaiting
+ * PUBREL. Without a session present at CONNACK they are dropped with the rest of the inbound state.
+ * Returns how many ids were restored.
+ */
+export function restoreIncoming(state: SessionState, packets: readonly Packet[]): number {
+  let restored = 0;
+  for (const packet of packets) {
+    if (packet.cmd !== 'publish' || packet.qos !== 2 || packet.messageId === undefined) continue;
+    if (state.inboundQos2.has(packet.messageId)) continue;
+    state.inboundQos2.set(packet.messageId, true);
+    restored++;
   }
   return restored;
 }

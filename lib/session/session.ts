@@ -17,7 +17,7 @@ import { configure, handleConnack, openConnection } from './connack.js';
 import { acknowledge, handlePublish, handlePubrel } from './inbound.js';
 import { abort, handlePuback, handlePubcomp, handlePubrec, handleSuback, handleUnsuback, removeOutgoing } from './outbound-acks.js';
 import { handleCommand } from './outbound.js';
-import { restore } from './restore.js';
+import { restore, restoreIncoming } from './restore.js';
 import { malformed, unsendable } from './unsendable.js';
 import { checkFields } from './validate-inbound.js';
 import { assertNever, connectionLost, createState, protocolError, REASON } from './state.js';
@@ -135,6 +135,7 @@ export class MqttSession {
         break;
       case 'restore':
         restore(state, input.packets);
+        restoreIncoming(state, input.incoming ?? []);
         break;
       case 'authContinue':
         continueAuth(state, input.properties, out);

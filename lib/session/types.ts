@@ -191,7 +191,10 @@ export type AuthOutput =
 
 export interface RestoreInput {
   type: 'restore';
+  /** The outgoing store's packets: QoS 1/2 PUBLISHes and PUBRELs to resume. */
   packets: readonly Packet[];
+  /** The incoming store's packets: inbound QoS 2 PUBLISHes whose PUBREC went out, awaiting PUBREL. */
+  incoming?: readonly Packet[];
 }
 
 export type SettleResult =

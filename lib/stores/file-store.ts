@@ -1,7 +1,8 @@
 /**
  * A durable, MQTT.js-compatible `Store` (`put`/`get`/`del`/`createStream`/`close`) kept in a
  * directory, for `outgoingStore` with `clean: false`: a process that is killed restarts, finds its
- * in-flight QoS 1/2 publishes (and PUBRELs) here and resumes them.
+ * in-flight QoS 1/2 publishes (and PUBRELs) here and resumes them. As `incomingStore` (another
+ * directory) it keeps the inbound QoS 2 ids awaiting PUBREL, so a restart delivers none twice.
  *
  * @example
  * const store = new FileStore('./mqtt-store');
@@ -18,7 +19,10 @@
  * by itself when the log holds many more dead records than live ones (`compactAfter`), or on
  * `compact()`.
  *
- * One process per directory: two stores appending to the same log would corrupt it.
+ * One store per directory: two stores appending to the same log would corrupt it, so the store
+ * holds `<dir>/store.lock` (its pid) from construction to `close()`, and a second one fails with
+ * `StoreLockedError`. A lock left by a killed process is taken over (`store-lock.ts`, which uses
+ * node:fs itself: the injected `fs` covers the log's durability, not the lock).
  */
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +30,7 @@ import { Readable } from 'node:stream';
 import { createFileWhole, syncDirectory, writeFully, type FileStoreFs } from './durable-file.js';
 import { encodeHeader, encodeRecord, parseLog, apply, type LogRecord } from './file-store-format.js';
 import type { IStore, StoreCallback, StorePacket } from './store.js';
+import { StoreLock } from './store-lock.js';
 
 export interface FileStoreOptions {
   /**
@@ -68,10 +73,12 @@ export class FileStore implements IStore {
   private syncScheduled?: NodeJS.Immediate;
   /** Set once an append or fsync failed: the log's tail is unknown, so nothing more is accepted. */
   private failure?: Error;
+  private readonly lock: StoreLock;
 
   /**
-   * Opens (or creates) the store in `dir`, creating the directory if needed. Throws if the
-   * directory cannot be used or holds a log of another format.
+   * Opens (or creates) the store in `dir`, creating the directory if needed. Throws
+   * `StoreLockedError` if another FileStore holds the directory (in this process or in a live
+   * other one), and an Error if the directory cannot be used or holds a log of another format.
    */
   constructor(dir: string, options: FileStoreOptions = {}) {
     this.dir = dir;
@@ -79,12 +86,22 @@ export class FileStore implements IStore {
     this.compactAfter = options.compactAfter ?? 1000;
     this.logPath = join(dir, LOG_FILE);
     this.fs.mkdirSync(dir, { recursive: true });
-    // A compaction that crashed before its rename left a temp file nobody needs.
-    this.fs.rmSync(join(dir, TEMP_FILE), { force: true });
-    const { fd, bytes } = this.openLog();
+    // Before anything in the directory is touched: it may be another live store's.
+    this.lock = new StoreLock(dir);
+    let opened: { fd: number; bytes: Buffer } | undefined;
+    try {
+      // A compaction that crashed before its rename left a temp file nobody needs.
+      this.fs.rmSync(join(dir, TEMP_FILE), { force: true });
+      opened = this.openLog();
+    } catch (error) {
+      this.lock.release();
+      throw error;
+    }
+    const { fd, bytes } = opened;
     const parsed = parseLog(bytes);
     if (parsed.headerMissing) {
       this.fs.closeSync(fd);
+      this.lock.release();
       throw new Error(`${this.logPath} is not a FileStore log`);
     }
     this.fd = fd;
@@ -131,12 +148,16 @@ export class FileStore implements IStore {
     return Readable.from([...this.packets.values()]);
   }
 
-  /** Syncs what is pending, then closes the log. The packets stay on disk for the next process. */
+  /**
+   * Syncs what is pending, closes the log and releases the directory's lock. The packets stay on
+   * disk for the next store opened on the directory.
+   */
   close(cb?: () => void): void {
     if (this.fd !== undefined) {
       this.sync();
       this.fs.closeSync(this.fd);
       this.fd = undefined;
+      this.lock.release();
     }
     cb?.();
   }

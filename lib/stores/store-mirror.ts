@@ -16,6 +16,10 @@ export interface StoreMirrorOptions {
 export class StoreMirror {
   /** `cbStorePut` of publishes not put into the `outgoingStore` yet, by token (made for the first). */
   private storedCallbacks?: Map<Token, () => void>;
+  /** Inbound QoS 2 PUBLISHes delivered but not PUBREC'd yet, by packet id. */
+  private receivedQos2?: Map<number, Packet>;
+  /** Packet ids in the `incomingStore` (put at PUBREC, or restored), removed at PUBREL. */
+  private storedQos2?: Set<number>;
 
   constructor(
     private readonly stores: StoreMirrorOptions,
@@ -39,6 +43,7 @@ export class StoreMirror {
 
   /** A packet is about to go on the wire. */
   outgoing(packet: Packet): void {
+    if (packet.cmd === 'pubrec') return this.pubrecSent(packet.messageId as number, packet.reasonCode);
     const store = this.stores.outgoingStore;
     if (!store) return;
     if (packet.cmd === 'publish' && packet.qos > 0 && !packet.dup) {
@@ -49,12 +54,49 @@ export class StoreMirror {
     else if (packet.cmd === 'pubrel') store.put(packet as never, this.afterPut(undefined));
   }
 
-  /** Inbound QoS 2 messages stay in the `incomingStore` until their PUBREL. */
+  /**
+   * Inbound QoS 2 messages are in the `incomingStore` from their PUBREC to their PUBREL: the span
+   * in which a restarted client must not deliver the broker's re-sent PUBLISH again. (Not from
+   * their arrival: one that was not acknowledged yet, say held by a manual ack, must be delivered
+   * again after a crash, as the broker re-sends it.)
+   */
   incoming(packet: Packet): void {
     const store = this.stores.incomingStore;
     if (!store) return;
-    if (packet.cmd === 'publish' && packet.qos === 2) store.put(packet as never);
-    else if (packet.cmd === 'pubrel') store.del({ messageId: packet.messageId });
+    const messageId = packet.messageId as number;
+    if (packet.cmd === 'publish' && packet.qos === 2) {
+      // A re-sent PUBLISH of an id already held keeps the first one's packet.
+      if (!this.storedQos2?.has(messageId) && !this.receivedQos2?.has(messageId)) (this.receivedQos2 ??= new Map()).set(messageId, packet);
+    } else if (packet.cmd === 'pubrel') {
+      this.receivedQos2?.delete(messageId);
+      if (this.storedQos2?.delete(messageId)) store.del({ messageId });
+    }
+  }
+
+  /** The incoming store's packets were restored into the session: they leave it at their PUBREL. */
+  restoredIncoming(packets: readonly Packet[]): void {
+    for (const packet of packets) if (packet.messageId !== undefined) (this.storedQos2 ??= new Set()).add(packet.messageId);
+  }
+
+  /** The broker has no session for us ([MQTT-4.4.0-1]): its packet ids awaiting PUBREL are void. */
+  sessionCleared(): void {
+    this.receivedQos2?.clear();
+    const store = this.stores.incomingStore;
+    if (!store || !this.storedQos2) return;
+    for (const messageId of this.storedQos2) store.del({ messageId });
+    this.storedQos2.clear();
+  }
+
+  private pubrecSent(messageId: number, reasonCode: number | undefined): void {
+    const packet = this.receivedQos2?.get(messageId);
+    if (packet === undefined) return;
+    this.receivedQos2!.delete(messageId);
+    // [MQTT-4.3.3-9] after a failed PUBREC the id is free again: nothing to remember.
+    if (reasonCode !== undefined && reasonCode >= 0x80) return;
+    (this.storedQos2 ??= new Set()).add(messageId);
+    // Written (FileStore: to the file) before the PUBREC goes on the wire: a process killed after
+    // the PUBREC left finds the id at its restart.
+    this.stores.incomingStore!.put(packet as never);
   }
 
   /**

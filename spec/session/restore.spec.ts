@@ -122,3 +122,28 @@ describe('MqttSession restore from a store', () => {
     expect(session.inflightCount).toBe(0);
   });
 });
+
+describe('MqttSession restore of inbound QoS 2 ids from an incomingStore', () => {
+  const held = (messageId: number): IPublishPacket => ({ ...stored(messageId, 2), topic: 'in' });
+
+  it.each([
+    // name, sessionPresent, what the broker's re-sent PUBLISH (DUP=1) of the stored id gives
+    ['answers the re-sent PUBLISH with PUBREC and does not deliver it again, with a session', true, ['send:pubrec#7']],
+    ['delivers a PUBLISH with the id as a new message without a session (the broker forgot it)', false, ['deliver']],
+  ] as const)('%s', (_name, sessionPresent, expected) => {
+    const session = new MqttSession(options({ clean: false }));
+    expect(session.step({ type: 'restore', packets: [], incoming: [held(7), { cmd: 'pubrel', messageId: 8 }] })).toEqual([]);
+    session.step({ type: 'open' });
+    receive(session, connack(sessionPresent));
+    expect(trace(receive(session, { ...held(7), dup: true }))).toEqual(expected);
+  });
+
+  it('completes a restored id on PUBREL, after which the id is free for a new message', () => {
+    const session = new MqttSession(options({ clean: false }));
+    session.step({ type: 'restore', packets: [], incoming: [held(7)] });
+    session.step({ type: 'open' });
+    receive(session, connack(true));
+    expect(trace(receive(session, { cmd: 'pubrel', messageId: 7 }))).toEqual(['send:pubcomp#7']);
+    expect(trace(receive(session, held(7)))).toEqual(['deliver']);
+  });
+});
