@@ -11,6 +11,7 @@
  */
 import type { IPublishPacket, IPubrelPacket, Packet } from '../protocol/codec.js';
 import { withoutAlias } from './outbound-aliases.js';
+import { fingerprint } from './qos2-content.js';
 import type { PublishEntry, SessionState } from './state.js';
 
 /**
@@ -38,6 +39,8 @@ export function restoreIncoming(state: SessionState, packets: readonly Packet[])
     if (packet.cmd !== 'publish' || packet.qos !== 2 || packet.messageId === undefined) continue;
     if (state.inboundQos2.has(packet.messageId)) continue;
     state.inboundQos2.set(packet.messageId, true);
+    // Its content too: a broker that reuses the id for another message is told apart (qos2-content.ts).
+    state.inboundQos2Content.set(packet.messageId, fingerprint(packet));
     restored++;
   }
   return restored;

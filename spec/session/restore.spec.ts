@@ -138,6 +138,16 @@ describe('MqttSession restore of inbound QoS 2 ids from an incomingStore', () =>
     expect(trace(receive(session, { ...held(7), dup: true }))).toEqual(expected);
   });
 
+  it('delivers a different message the broker sends under a restored id (it lost the PUBREL), and answers the restored one as held', () => {
+    const session = new MqttSession(options({ clean: false }));
+    session.step({ type: 'restore', packets: [], incoming: [held(7)] });
+    session.step({ type: 'open' });
+    receive(session, connack(true));
+    const other: IPublishPacket = { ...held(7), topic: 'another', payload: Buffer.from('new') };
+    expect(trace(receive(session, other))).toContain('deliver');
+    expect(trace(receive(session, { ...held(7), dup: true }))).not.toContain('deliver');
+  });
+
   it('completes a restored id on PUBREL, after which the id is free for a new message', () => {
     const session = new MqttSession(options({ clean: false }));
     session.step({ type: 'restore', packets: [], incoming: [held(7)] });
