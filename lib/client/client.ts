@@ -90,6 +90,7 @@ export class RxMqttClient {
       options: this.options,
       state$: this.state$,
       observe: (filter, topicOptions, onSubscribed) => this.streams.routes.observe(filter, topicOptions, onSubscribed),
+      observeAcked: (filter, topicOptions) => this.topic(filter, { ...topicOptions, ack: 'manual' }),
       publish$: (topic, payload, publishOptions) => this.publish$(topic, payload, publishOptions),
     }));
   }

@@ -100,6 +100,51 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
     expect((await Promise.all([first, second])).map(text)).toEqual(['reply to first', 'reply to second']);
   });
 
+  it('runs at most `concurrency` handlers: with 2 and 5 waiting requests, releasing one starts the next, and every request is answered', async () => {
+    const running: Array<{ name: string; answer: (reply: string) => void }> = [];
+    const started: string[] = [];
+    let changed = deferred<void>();
+    const made = await client();
+    const suback = nextSuback(made);
+    made.rx
+      .respond(
+        `${suite.prefix}/bounded`,
+        (request) => {
+          const reply = deferred<string>();
+          running.push({ name: text(request), answer: reply.resolve });
+          started.push(text(request));
+          changed.resolve();
+          return reply.promise;
+        },
+        { concurrency: 2 },
+      )
+      .subscribe();
+    await suback;
+    const requester = await client();
+    const names = ['r1', 'r2', 'r3', 'r4', 'r5'];
+    const replies = names.map((name) => requester.request(`${suite.prefix}/bounded`, name, { qos: 1, timeout: 5000 }));
+    /** Waits until `count` handlers have started (each start is an event, no polling). */
+    const startedCount = async (count: number) => {
+      while (started.length < count) {
+        await changed.promise;
+        changed = deferred<void>();
+      }
+    };
+    await startedCount(2);
+    // The three others are held at the client, unacknowledged: a round trip through the broker
+    // (a request of our own answered by nobody but the broker's PUBACK) lets them arrive first.
+    await requester.publishAsync(`${suite.prefix}/other`, 'sync', { qos: 1 });
+    expect(running.map((r) => r.name)).toHaveLength(2);
+    for (let done = 0; done < names.length; done++) {
+      const next = running.shift()!;
+      next.answer(`re:${next.name}`);
+      if (done + 2 < names.length) await startedCount(done + 3);
+      expect(running.length).toBeLessThanOrEqual(2);
+    }
+    expect((await Promise.all(replies)).map(text)).toEqual(names.map((name) => `re:${name}`));
+    expect(started.sort()).toEqual(names);
+  });
+
   it('fails with a RequestTimeoutError when nobody answers within the timeout', async () => {
     const requester = await client();
     const outcome = requester.request(`${suite.prefix}/nobody`, 'anyone?', { timeout: 200 });
