@@ -234,7 +234,6 @@ export class MqttClient extends CompatEventEmitter {
     return new Promise((resolve) => this.end(force as boolean, options ?? {}, () => resolve()));
   }
 
-  /** The publish's callback gets the error after this returns (MQTT.js calls it inside). */
   removeOutgoingMessage(messageId: number): this {
     this.timing.during(() => this.client.removeOutgoingMessage(messageId));
     return this;
