@@ -63,6 +63,8 @@ export interface ResponderHost {
  * See RxMqttClient#respond. Unsubscribing cancels the running handlers' replies and acknowledges
  * every request it still holds (running or waiting), unanswered: a hold never released would
  * keep back every later acknowledgement of the connection, sent in arrival order [MQTT-4.6.0-2].
+ * When the client ends, its connection is gone first: those acks go nowhere, and a persistent
+ * session gets the unanswered requests again.
  */
 export function respond(host: ResponderHost, topicFilter: string, handler: ResponseHandler, options: RespondOptions = {}): Observable<ResponseOutcome> {
   return defer(() => {

@@ -4,6 +4,7 @@
 // every wait ends on a packet or an emission (the 200 ms timeout test waits for the timeout itself).
 import { filter, firstValueFrom, lastValueFrom, Observable, take, timeout, toArray } from 'rxjs';
 import {
+  connect,
   InvalidArgumentError,
   RequestTimeoutError,
   type ClientOptions,
@@ -143,6 +144,40 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
     }
     expect((await Promise.all(replies)).map(text)).toEqual(names.map((name) => `re:${name}`));
     expect(started.sort()).toEqual(names);
+  });
+
+  it('leaves unanswered requests unacknowledged when the responder client ends: its resumed session gets them again (QoS 1)', async () => {
+    const session: ClientOptions = { clientId: `responder-${process.pid}-${suite.testNumber}`, clean: false, properties: { sessionExpiryInterval: 60 } };
+    const first = await client(session);
+    const started: string[] = [];
+    const firstStarted = deferred<void>();
+    const suback = nextSuback(first);
+    const hangs = (request: MqttMessage) => (started.push(text(request)), firstStarted.resolve(), new Promise<string>(() => undefined));
+    first.rx.respond(`${suite.prefix}/crash`, hangs, { concurrency: 1 }).subscribe();
+    await suback;
+    const requester = await client();
+    const names = ['c1', 'c2', 'c3'];
+    const properties = (name: string) => ({ responseTopic: `${suite.prefix}/answers`, correlationData: Buffer.from(name) });
+    for (const name of names) await requester.publishAsync(`${suite.prefix}/crash`, name, { qos: 1, properties: properties(name) });
+    await firstStarted.promise;
+    await requester.publishAsync(`${suite.prefix}/other`, 'sync', { qos: 1 });
+    expect(started).toEqual(['c1']);
+    await first.endAsync(true); // the responder goes away with c1 running and c2, c3 waiting
+
+    const resumed = connect(suite.broker.url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000, manualConnect: true, ...session });
+    suite.track(() => resumed.endAsync(true));
+    const answered: string[] = [];
+    const allAnswered = deferred<void>();
+    resumed.rx
+      .respond(`${suite.prefix}/crash`, (request) => {
+        answered.push(text(request));
+        if (answered.length === names.length) allAnswered.resolve();
+        return `re:${text(request)}`;
+      })
+      .subscribe();
+    resumed.connect();
+    await allAnswered.promise;
+    expect(answered.sort()).toEqual(names);
   });
 
   it('fails with a RequestTimeoutError when nobody answers within the timeout', async () => {
