@@ -19,6 +19,8 @@ export type MqttErrorKind =
   | 'ERR_REASON_CODE'
   | 'ERR_CONNECT_TIMEOUT'
   | 'ERR_KEEPALIVE_TIMEOUT'
+  /** The broker did not end an MQTT 5 re-authentication (AUTH 0x00) within `reauthTimeout`: the connection was closed. */
+  | 'ERR_REAUTH_TIMEOUT'
   | 'ERR_CONNECTION_CLOSED'
   | 'ERR_CLIENT_CLOSED'
   | 'ERR_MESSAGE_REMOVED'

@@ -151,9 +151,12 @@ export class MessageExpiredError extends MqttError {
   }
 }
 
-/** A timer ran out: no CONNACK within connectTimeout, or no PINGRESP within the keepalive window. */
+/**
+ * A timer ran out: no CONNACK within connectTimeout, no PINGRESP within the keepalive window, or
+ * no end to a re-authentication within reauthTimeout.
+ */
 export class TimeoutError extends MqttError {
-  constructor(kind: 'ERR_CONNECT_TIMEOUT' | 'ERR_KEEPALIVE_TIMEOUT', message: string) {
+  constructor(kind: 'ERR_CONNECT_TIMEOUT' | 'ERR_KEEPALIVE_TIMEOUT' | 'ERR_REAUTH_TIMEOUT', message: string) {
     super(kind, message);
   }
 }

@@ -90,6 +90,7 @@ export class RxMqttClient {
       options: this.options,
       state$: this.state$,
       observe: (filter, topicOptions, onSubscribed) => this.streams.routes.observe(filter, topicOptions, onSubscribed),
+      observeAcked: (filter, topicOptions) => this.topic(filter, { ...topicOptions, ack: 'manual' }),
       publish$: (topic, payload, publishOptions) => this.publish$(topic, payload, publishOptions),
     }));
   }
@@ -226,12 +227,11 @@ export class RxMqttClient {
   }
 
   /**
-   * MQTT 5 request/response, the answering side: while subscribed, every message on `filter`
-   * that has a Response Topic is passed to `handler`, and its reply (a payload, a Promise or an
-   * Observable of one) is published to that topic with the request's Correlation Data, at the QoS
-   * the request arrived with. Messages without a Response Topic are skipped. Emits one outcome per
-   * request: 'replied', or 'failed' when the handler threw or rejected (the responder goes on).
-   * Errors only if the subscription itself fails (SubackError, or InvalidArgumentError before MQTT 5).
+   * MQTT 5 request/response, the answering side: each message on `filter` with a Response Topic
+   * goes to `handler`; its reply (a value, Promise or Observable) is published there with the
+   * request's Correlation Data and QoS. At most `concurrency` (16) handlers run at once, the other
+   * requests wait with their PUBACK/PUBREC held (see responder.ts). Emits 'replied' or 'failed' per
+   * request; errors if the subscription fails, or on bad options or MQTT 3 (InvalidArgumentError).
    *
    * @example
    * client.respond('svc/time', () => new Date().toISOString()).subscribe();

@@ -6,11 +6,8 @@
  */
 import {
   asyncScheduler,
-  catchError,
   defer,
   EMPTY,
-  from,
-  isObservable,
   map,
   mergeMap,
   Observable,
@@ -32,6 +29,8 @@ import type { TopicOptions } from '../routing/routes.js';
 import type { PublishProperties } from '../session/types.js';
 import type { ConnectionState } from '../connection/connection-state.js';
 import { validateTopic } from '../protocol/topic.js';
+import type { AckableMessage } from '../inbound/ack-holds.js';
+import { respond, type RespondOptions, type ResponseHandler, type ResponseOutcome } from './responder.js';
 import { checkPublish, type PublishOptions } from '../options/validate.js';
 
 export type RequestPayload = string | Buffer | Uint8Array;
@@ -57,25 +56,7 @@ export interface RequestOptions {
   scheduler?: SchedulerLike;
 }
 
-/** What a responder answers: a payload, or a payload with PUBLISH properties (user properties...). */
-export type Reply = RequestPayload | { payload: RequestPayload; properties?: PublishProperties };
-
-/**
- * Answers one request. May return the reply, a Promise of it, or an Observable (its first value is
- * the reply); `undefined`, or an Observable that completes empty, sends no reply.
- */
-export type ResponseHandler = (request: MqttMessage) => Reply | undefined | PromiseLike<Reply | undefined> | Observable<Reply | undefined>;
-
-export interface RespondOptions {
-  /** QoS of the subscription to the request filter (replies go out at the QoS the request arrived with). @default 1 */
-  qos?: QoS;
-}
-
-/** What `respond()` emits for each request it handled. */
-export type ResponseOutcome =
-  | { type: 'replied'; request: MqttMessage; result: PublishResult }
-  /** The handler threw or failed, or the reply could not be published; the responder goes on. */
-  | { type: 'failed'; request: MqttMessage; error: Error };
+export type { Reply, ResponseHandler, RespondOptions, ResponseOutcome } from './responder.js';
 
 /** What request/response needs from the client. */
 export interface RequestHost {
@@ -83,6 +64,8 @@ export interface RequestHost {
   readonly state$: Observable<ConnectionState>;
   /** `topic()`, with a callback for the moment the broker granted the SUBSCRIBE. */
   observe(filter: string, options: TopicOptions, onSubscribed?: () => void): Observable<MqttMessage>;
+  /** `topic(filter, { ...options, ack: 'manual' })`: the requests `respond()` acknowledges itself. */
+  observeAcked(filter: string, options: TopicOptions): Observable<AckableMessage>;
   publish$(topic: string, payload: RequestPayload, options: PublishOptions): Observable<PublishResult>;
 }
 
@@ -117,30 +100,8 @@ export class RequestResponse {
 
   /** See RxMqttClient#respond. */
   respond(topicFilter: string, handler: ResponseHandler, options: RespondOptions = {}): Observable<ResponseOutcome> {
-    return defer(() => {
-      const invalid = this.checkVersion('respond') ?? (typeof handler === 'function' ? undefined : new InvalidArgumentError('handler must be a function'));
-      if (invalid) return throwError(() => invalid);
-      return this.host.observe(topicFilter, { qos: options.qos ?? 1 }).pipe(
-        // 4.10.1: a message without a Response Topic expects no reply; it is not a request.
-        mergeMap((request) => (typeof request.properties?.responseTopic === 'string' ? this.answer(request, handler) : EMPTY)),
-      );
-    });
-  }
-
-  private answer(request: MqttMessage, handler: ResponseHandler): Observable<ResponseOutcome> {
-    const { responseTopic, correlationData } = request.properties!;
-    return defer(() => toObservable(handler(request))).pipe(
-      take(1),
-      mergeMap((reply) => {
-        if (reply === undefined) return EMPTY;
-        const { payload, properties } = typeof reply === 'object' && 'payload' in reply ? reply : { payload: reply, properties: undefined };
-        // 4.10.1: the reply carries the request's Correlation Data, which is how the requester matches it.
-        const replyProperties = correlationData === undefined ? properties : { ...properties, correlationData };
-        return this.host.publish$(responseTopic!, payload, { qos: request.qos, properties: replyProperties });
-      }),
-      map((result): ResponseOutcome => ({ type: 'replied', request, result })),
-      catchError((error: unknown) => of<ResponseOutcome>({ type: 'failed', request, error: toError(error) })),
-    );
+    const invalid = this.checkVersion('respond');
+    return invalid ? throwError(() => invalid) : respond(this.host, topicFilter, handler, options);
   }
 
   private sharedChannel(): ReplyChannel {
@@ -269,12 +230,6 @@ export function requestPromise(request$: Observable<MqttMessage>, signal?: Abort
   });
 }
 
-function toObservable<T>(value: T | PromiseLike<T> | Observable<T>): Observable<T> {
-  if (isObservable(value)) return value;
-  if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<T>).then === 'function') return from(value as PromiseLike<T>);
-  return of(value as T);
-}
-
 /** Web Crypto, so that browsers get the same unguessable correlation ids as Node. */
 function randomBytes(size: number): Buffer {
   return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(size)));
@@ -289,6 +244,3 @@ function trimSlash(prefix: string | undefined): string | undefined {
   return trimmed ? trimmed : undefined;
 }
 
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}

@@ -10,6 +10,7 @@ import type { IAuthPacket, IPublishPacket, Packet } from '../protocol/codec.js';
 import { normaliseEnd, normalisePublish, type Callback } from './compat-args.js';
 import type { ClientSubscribeCallback, DoneCallback, IClientEndOptions, IClientOptions, IClientPublishOptions, IClientUnsubscribeProperties, ISubscriptionGrant, ISubscriptionMap, PacketCallback } from './compat-types.js';
 import { CompatEventEmitter } from './compat-events.js';
+import { CallbackTiming } from './callback-timing.js';
 import { subscribeWithCallback, unsubscribeWithCallback } from './compat-subscribe.js';
 import type { Codec } from '../protocol/payload-codecs.js';
 import type { DecodeError } from '../errors.js';
@@ -19,7 +20,7 @@ import { resolveOptions, type ResolvedOptions } from '../options/options.js';
 import type { ClientOptions } from '../options/client-options.js';
 import type { AuthAnswer, HandleAuth, HandleMessage } from '../options/handlers.js';
 import { requestPromise, type RequestOptions, type RequestPayload, type RespondOptions, type ResponseHandler } from '../client/request-response.js';
-import type { AuthProperties } from '../session/types.js';
+import type { AuthProperties, SettleResult } from '../session/types.js';
 import type { OutgoingMessage, PublishAllOptions, PublishAllResult } from '../client/publish-all.js';
 import type { ClientEvent, ConnectionState } from '../connection/connection-state.js';
 import { streamBuilderTransport } from '../transport/select.js';
@@ -44,6 +45,8 @@ export function asTransportFactory(factory: TransportFactory): TransportFactory 
 export class MqttClient extends CompatEventEmitter {
   override readonly options: ResolvedOptions;
   private readonly client: RxMqttClient;
+  /** Keeps every callback out of the call that registered it. */
+  private readonly timing = new CallbackTiming();
 
   constructor(streamBuilder: StreamBuilder | TransportFactory, options: IClientOptions = {}) {
     super();
@@ -149,7 +152,7 @@ export class MqttClient extends CompatEventEmitter {
   }
 
   connect(): this {
-    this.client.connect();
+    this.timing.during(() => this.client.connect());
     return this;
   }
 
@@ -158,11 +161,16 @@ export class MqttClient extends CompatEventEmitter {
   publish(topic: string, message: string | Buffer, options?: IClientPublishOptions | PacketCallback, callback?: PacketCallback): this {
     const args = normalisePublish<PublishOptions>(options, callback);
     const cb = args.callback;
-    this.client.publish(topic, message, args.options, {
-      // `null` on success, as MQTT.js passes (see PacketCallback).
-      resolve: (result) => cb?.(null as unknown as undefined, result?.type === 'publish' ? result.packet : undefined),
-      reject: (error) => (cb ? cb(error) : log('publish failed: %s', error.message)),
-    });
+    const { deferred, during } = this.timing;
+    const stored = args.options.cbStorePut;
+    const publishOptions = stored ? { ...args.options, cbStorePut: deferred(stored) } : args.options;
+    during(() =>
+      this.client.publish(topic, message, publishOptions, {
+        // `null` on success, as MQTT.js passes (see PacketCallback).
+        resolve: deferred((result?: SettleResult) => cb?.(null as unknown as undefined, result?.type === 'publish' ? result.packet : undefined)),
+        reject: deferred((error: Error) => (cb ? cb(error) : log('publish failed: %s', error.message))),
+      }),
+    );
     return this;
   }
 
@@ -176,7 +184,7 @@ export class MqttClient extends CompatEventEmitter {
   subscribe(topics: string | string[] | ISubscriptionMap, callback?: ClientSubscribeCallback): this;
   subscribe(topics: string | string[] | ISubscriptionMap, options?: SubscribeOptions, callback?: ClientSubscribeCallback): this;
   subscribe(topics: string | string[] | ISubscriptionMap, options?: SubscribeOptions | ClientSubscribeCallback, callback?: ClientSubscribeCallback): this {
-    subscribeWithCallback(this.client, topics, options, callback);
+    this.timing.during(() => subscribeWithCallback(this.client, this.timing, topics, options, callback));
     return this;
   }
 
@@ -189,7 +197,7 @@ export class MqttClient extends CompatEventEmitter {
   unsubscribe(topics: string | string[], callback?: PacketCallback): this;
   unsubscribe(topics: string | string[], options?: IClientUnsubscribeProperties, callback?: PacketCallback): this;
   unsubscribe(topics: string | string[], options?: IClientUnsubscribeProperties | PacketCallback, callback?: PacketCallback): this {
-    unsubscribeWithCallback(this.client, topics, options, callback as Callback<Packet | undefined> | undefined); // called with null on success, as MQTT.js
+    this.timing.during(() => unsubscribeWithCallback(this.client, this.timing, topics, options, callback as Callback<Packet | undefined> | undefined)); // null on success, as MQTT.js
     return this;
   }
 
@@ -210,8 +218,8 @@ export class MqttClient extends CompatEventEmitter {
     // first is in progress (or after it) only gets its callback, as in MQTT.js.
     const { status } = this.state;
     const announce = status !== 'disconnecting' && status !== 'closed';
-    void this.client
-      .end({ force: args.force, reasonCode: args.options.reasonCode, properties: args.options.properties })
+    void this.timing
+      .during(() => this.client.end({ force: args.force, reasonCode: args.options.reasonCode, properties: args.options.properties }))
       .then(() => {
         args.callback?.();
         if (announce) this.emit('end');
@@ -227,12 +235,12 @@ export class MqttClient extends CompatEventEmitter {
   }
 
   removeOutgoingMessage(messageId: number): this {
-    this.client.removeOutgoingMessage(messageId);
+    this.timing.during(() => this.client.removeOutgoingMessage(messageId));
     return this;
   }
 
   reconnect(): this {
-    this.client.reconnect();
+    this.timing.during(() => this.client.reconnect());
     return this;
   }
 
@@ -253,7 +261,7 @@ export class MqttClient extends CompatEventEmitter {
 
   /** MQTT 5 re-authentication (AUTH 0x19); the callback gets the broker's AUTH 0x00. See RxMqttClient#reauthenticate. */
   reauthenticate(properties?: AuthProperties, callback?: Callback<IAuthPacket>): this {
-    this.client.reauthenticate(properties).then(
+    this.timing.during(() => this.client.reauthenticate(properties)).then(
       (packet) => callback?.(null, packet),
       (error: Error) => (callback ? callback(error) : log('reauthenticate failed: %s', error.message)),
     );

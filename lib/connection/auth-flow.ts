@@ -3,8 +3,9 @@
  * and feeds its answers back, and holds the one pending `reauthenticate()` call. The protocol
  * checks (methods, reason codes, whose turn it is) live in the pure `session/auth.ts`.
  */
+import type { SchedulerLike, Subscription } from 'rxjs';
 import type { IAuthPacket } from '../protocol/codec.js';
-import { AuthError, type MqttError } from '../errors.js';
+import { AuthError, TimeoutError, type MqttError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AuthAnswer, HandleAuth } from '../options/handlers.js';
 import type { AuthProperties, SessionInput } from '../session/types.js';
@@ -20,6 +21,10 @@ export interface AuthFlowHost {
   /** Changes with every transport: an answer for an older one is dropped. */
   generation(): number;
   log: Logger;
+  /** The clock of the `reauthTimeout` timer (the client's `scheduler` option in tests). */
+  scheduler: SchedulerLike;
+  /** Milliseconds a re-authentication may take: `reauthTimeout`, else `connectTimeout`. */
+  reauthTimeout: number;
 }
 
 export interface AuthSettler {
@@ -30,6 +35,8 @@ export interface AuthSettler {
 export class AuthFlow {
   /** The `reauthenticate()` call waiting for the server's AUTH 0x00 (Success). */
   private pending?: AuthSettler;
+  /** Its `reauthTimeout` timer; the session gets a 'reauthTimedOut' input when it fires. */
+  private timer?: Subscription;
 
   constructor(private readonly host: AuthFlowHost) {}
 
@@ -45,6 +52,14 @@ export class AuthFlow {
       return;
     }
     this.pending = settler;
+    const ms = this.host.reauthTimeout;
+    // The timer lives here, not in the pure session: it only learns that the time is up.
+    this.timer = this.host.scheduler.schedule(() => {
+      this.timer = undefined;
+      const error = new TimeoutError('ERR_REAUTH_TIMEOUT', `No end to the re-authentication (AUTH 0x00) within ${ms} ms`);
+      this.host.log('re-authentication timed out after %d ms', ms);
+      this.host.step({ type: 'reauthTimedOut', error });
+    }, ms);
     this.host.step({ type: 'reauthenticate', properties });
   }
 
@@ -81,8 +96,8 @@ export class AuthFlow {
     this.take()?.resolve(packet);
   }
 
-  /** The re-authentication could not start (not connected, no method...), or `handleAuth` failed it. */
-  failed(error: AuthError): void {
+  /** The re-authentication could not start (not connected, no method...), `handleAuth` failed it, or it timed out. */
+  failed(error: AuthError | TimeoutError): void {
     this.take()?.reject(error);
   }
 
@@ -97,6 +112,8 @@ export class AuthFlow {
   private take(): AuthSettler | undefined {
     const pending = this.pending;
     this.pending = undefined;
+    this.timer?.unsubscribe();
+    this.timer = undefined;
     return pending;
   }
 }

@@ -102,6 +102,8 @@ export class SessionLink {
       handler: () => this.hooks.handleAuth?.() ?? this.options.handleAuth,
       generation: () => this.host.generation(),
       log: this.log,
+      scheduler: this.scheduler,
+      reauthTimeout: this.options.reauthTimeout ?? this.options.connectTimeout,
     }));
   }
 

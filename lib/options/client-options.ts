@@ -92,6 +92,14 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   beforeConnect?: BeforeConnect;
   /** Milliseconds to wait for CONNACK. @default 30000 */
   connectTimeout?: number;
+  /**
+   * rxmqtt, MQTT 5: milliseconds a `reauthenticate()` waits for the broker's AUTH 0x00 (Success),
+   * counted from the AUTH 0x19, challenges included. Then it fails with a TimeoutError
+   * (`ERR_REAUTH_TIMEOUT`) and the connection is closed with DISCONNECT 0x80 [MQTT-4.12.1-2]
+   * (then reconnects per the reconnect policy).
+   * @default connectTimeout
+   */
+  reauthTimeout?: number;
   username?: string;
   password?: string | Buffer;
   incomingStore?: IStore;

@@ -109,6 +109,7 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
   checkNumber('keepalive', resolved.keepalive, 0, 65535);
   checkNumber('reconnectPeriod', resolved.reconnectPeriod, 0, 2 ** 31 - 1);
   checkNumber('connectTimeout', resolved.connectTimeout, 0, 2 ** 31 - 1);
+  if (resolved.reauthTimeout !== undefined) checkNumber('reauthTimeout', resolved.reauthTimeout, 1, 2 ** 31 - 1);
   checkNumber('port', resolved.port, 0, 65535);
   if (resolved.topicLinger !== undefined) checkNumber('topicLinger', resolved.topicLinger, 0, 2 ** 31 - 1);
   // 2 bytes is the smallest packet (PINGRESP); a limit below it could accept nothing.

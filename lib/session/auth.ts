@@ -13,7 +13,7 @@
  * // [{ type: 'send', packet: { cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'SCRAM-SHA-1', authenticationData: clientFinal } } }]
  */
 import type { IAuthPacket, IConnackPacket } from '../protocol/codec.js';
-import { AuthError } from '../errors.js';
+import { AuthError, type TimeoutError } from '../errors.js';
 import { connectionLost, protocolError, REASON } from './state.js';
 import type { SessionState } from './state.js';
 import type { AuthProperties, SessionOutput } from './types.js';
@@ -119,6 +119,22 @@ export function reauthenticate(state: SessionState, properties: AuthProperties |
   }
   state.auth.exchange = { phase: 'reauth', turn: 'server' };
   out.push({ type: 'send', packet: authPacket(state, AUTH_REASON.reauthenticate, properties) });
+}
+
+/**
+ * The server has not ended a re-authentication within `reauthTimeout` (the shell's timer: the
+ * session reads no clock). [MQTT-4.12.1-2] a failed re-authentication SHOULD send DISCONNECT and
+ * MUST close the Network Connection. The reason is 0x80 (Unspecified error): 0x87 (Not authorized)
+ * and 0x8C (Bad authentication method) would fit but are Server-only DISCONNECT codes (3.14.2.1),
+ * and nothing says the broker refused us, only that it did not answer. A timer that fires after
+ * the exchange ended (or on a connection already gone) is ignored.
+ */
+export function reauthTimedOut(state: SessionState, error: TimeoutError, out: SessionOutput[]): void {
+  if (state.status === 'disconnected' || state.auth.exchange.phase !== 'reauth') return;
+  out.push({ type: 'send', packet: { cmd: 'disconnect', reasonCode: DISCONNECT_UNSPECIFIED } });
+  out.push({ type: 'authFailed', error });
+  state.auth.exchange = { phase: 'idle' };
+  connectionLost(state);
 }
 
 function reauthRefusal(state: SessionState): string | undefined {

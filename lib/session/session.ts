@@ -12,7 +12,7 @@
  * // [{ type: 'send', packet: { cmd: 'publish', messageId: 1, ... } }]; a PUBACK later settles token 1
  */
 import type { IConnackPacket, IDisconnectPacket, IPublishPacket, ISubscription, Packet } from '../protocol/codec.js';
-import { abortAuth, continueAuth, handleAuthPacket, reauthenticate } from './auth.js';
+import { abortAuth, continueAuth, handleAuthPacket, reauthenticate, reauthTimedOut } from './auth.js';
 import { configure, handleConnack, openConnection } from './connack.js';
 import { acknowledge, handlePublish, handlePubrel } from './inbound.js';
 import { abort, handlePuback, handlePubcomp, handlePubrec, handleSuback, handleUnsuback, removeOutgoing } from './outbound-acks.js';
@@ -145,6 +145,9 @@ export class MqttSession {
         break;
       case 'reauthenticate':
         reauthenticate(state, input.properties, out);
+        break;
+      case 'reauthTimedOut':
+        reauthTimedOut(state, input.error, out);
         break;
       default:
         assertNever(input);

@@ -18,7 +18,7 @@ import type {
   QoS,
   UserProperties,
 } from '../protocol/codec.js';
-import type { AuthError, ConnackError, MqttError, ProtocolError, QueueFullError, SubackError } from '../errors.js';
+import type { AuthError, ConnackError, MqttError, ProtocolError, QueueFullError, SubackError, TimeoutError } from '../errors.js';
 
 /** Opaque handle chosen by the caller to match a settle output to the command that caused it. */
 export type Token = number;
@@ -177,7 +177,9 @@ export type AuthInput =
   /** The app cannot answer an 'authChallenge': DISCONNECT with `error.reasonCode`, then close. */
   | { type: 'authAbort'; error: AuthError }
   /** Start a re-authentication on the live connection: send AUTH 0x19. */
-  | { type: 'reauthenticate'; properties?: AuthProperties };
+  | { type: 'reauthenticate'; properties?: AuthProperties }
+  /** The shell's `reauthTimeout` ran out before AUTH 0x00: DISCONNECT 0x80, then close. */
+  | { type: 'reauthTimedOut'; error: TimeoutError };
 
 export type AuthOutput =
   /** The server sent AUTH 0x18: hand it to `handleAuth`, feed the answer back as 'authContinue' or 'authAbort'. */
@@ -186,8 +188,8 @@ export type AuthOutput =
   | { type: 'reauthenticated'; packet: IAuthPacket }
   /** A 'reauthenticate' input that cannot start; nothing was sent and the connection stays. */
   | { type: 'reauthRefused'; error: AuthError }
-  /** An 'authAbort' was executed (DISCONNECT sent): the connection must be closed. */
-  | { type: 'authFailed'; error: AuthError };
+  /** An 'authAbort' or 'reauthTimedOut' was executed (DISCONNECT sent): the connection must be closed. */
+  | { type: 'authFailed'; error: AuthError | TimeoutError };
 
 export interface RestoreInput {
   type: 'restore';

@@ -263,6 +263,110 @@ describe('respond()', () => {
   });
 });
 
+describe('respond() concurrency and backpressure', () => {
+  /** A handler whose replies the test releases one by one, in any order. */
+  function heldHandler() {
+    const running: string[] = [];
+    const release = new Map<string, (reply: string) => void>();
+    const handler = (request: MqttMessage) =>
+      new Promise<string>((resolve) => {
+        const name = request.payload.toString();
+        running.push(name);
+        release.set(name, (reply) => {
+          running.splice(running.indexOf(name), 1);
+          resolve(reply);
+        });
+      });
+    return { running, release: (name: string) => release.get(name)!(`re:${name}`), handler };
+  }
+
+  async function responding(h: Harness, concurrency: number | undefined, handler: (request: MqttMessage) => Promise<string>) {
+    const outcomes: string[] = [];
+    const subscription = h.client.respond('svc/+', handler, concurrency === undefined ? {} : { concurrency }).subscribe((o) => outcomes.push(`${o.type}:${o.request.payload}`));
+    await flush();
+    grant(h, 1);
+    await flush();
+    return { outcomes, subscription };
+  }
+
+  function sendRequests(h: Harness, names: string[], firstId = 1): void {
+    names.forEach((name, i) =>
+      h.broker.last.reply({ cmd: 'publish', topic: 'svc/a', payload: Buffer.from(name), qos: 1, messageId: firstId + i, retain: false, dup: false, properties: { ...idOf(h.broker.last, 'svc/+'), responseTopic: 'back', correlationData: Buffer.from(name) } } as IPublishPacket),
+    );
+  }
+
+  /** PUBACKs the client sent for requests, by message id; and PUBACKs the broker owes it for replies. */
+  const pubacks = (h: Harness) => h.broker.last.packets('puback').map((p) => p.messageId);
+  /** The broker acknowledges the QoS 1 replies it has not acknowledged yet. */
+  const acked = new WeakMap<Harness, number>();
+  function ackReplies(h: Harness): void {
+    const replies = h.broker.last.packets('publish');
+    for (const reply of replies.slice(acked.get(h) ?? 0)) h.broker.last.reply({ cmd: 'puback', messageId: reply.messageId! });
+    acked.set(h, replies.length);
+  }
+  /** Releases one handler and acknowledges its reply: the handler is then done. */
+  async function finish(h: Harness, held: ReturnType<typeof heldHandler>, name: string): Promise<void> {
+    held.release(name);
+    await flush();
+    ackReplies(h);
+    await flush();
+  }
+
+  it('runs at most `concurrency` handlers, holds the PUBACK of the waiting requests, and starts the next one when a handler finishes', async () => {
+    const h = await connected(v5);
+    const held = heldHandler();
+    const { outcomes } = await responding(h, 2, held.handler);
+    sendRequests(h, ['r1', 'r2', 'r3', 'r4', 'r5']);
+    await flush();
+    expect(held.running).toEqual(['r1', 'r2']);
+    expect(pubacks(h)).toEqual([]);
+
+    await finish(h, held, 'r1');
+    // r1 answered and acknowledged: r3 starts; r2..r5 still hold their PUBACKs.
+    expect(outcomes).toEqual(['replied:r1']);
+    expect(pubacks(h)).toEqual([1]);
+    expect(held.running).toEqual(['r2', 'r3']);
+
+    // A later request finishing first: its PUBACK still follows r2's, in arrival order [MQTT-4.6.0-2].
+    await finish(h, held, 'r3');
+    expect(held.running).toEqual(['r2', 'r4']);
+    expect(pubacks(h)).toEqual([1]);
+    for (const name of ['r2', 'r4', 'r5']) await finish(h, held, name);
+    expect(held.running).toEqual([]);
+    expect(outcomes.sort()).toEqual(['replied:r1', 'replied:r2', 'replied:r3', 'replied:r4', 'replied:r5']);
+    expect(pubacks(h)).toEqual([1, 2, 3, 4, 5]);
+    expect(h.broker.last.packets('publish').map((p) => p.payload.toString()).sort()).toEqual(['re:r1', 're:r2', 're:r3', 're:r4', 're:r5']);
+  });
+
+  it('runs 16 handlers at once by default', async () => {
+    const h = await connected(v5);
+    const held = heldHandler();
+    await responding(h, undefined, held.handler);
+    sendRequests(h, Array.from({ length: 20 }, (_, i) => `r${i + 1}`));
+    await flush();
+    expect(held.running).toHaveLength(16);
+  });
+
+  it('acknowledges the requests it still holds when unsubscribed, so later acknowledgements are not held back', async () => {
+    const h = await connected(v5);
+    const held = heldHandler();
+    const { subscription } = await responding(h, 1, held.handler);
+    sendRequests(h, ['r1', 'r2', 'r3']);
+    await flush();
+    expect(pubacks(h)).toEqual([]);
+    subscription.unsubscribe();
+    await flush();
+    expect(pubacks(h)).toEqual([1, 2, 3]);
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('refuses concurrency %p with an InvalidArgumentError', async (concurrency) => {
+    const h = await connected(v5);
+    const error = await firstValueFrom(h.client.respond('svc/+', () => 'x', { concurrency })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toMatchObject({ message: expect.stringMatching(/concurrency/) });
+  });
+});
+
 describe('the MqttClient facade', () => {
   function facade() {
     const clock = new VirtualClock();

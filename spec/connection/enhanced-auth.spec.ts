@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { firstValueFrom } from 'rxjs';
 import type { IAuthPacket, Packet } from '../../lib/protocol/codec.js';
 import { asTransportFactory, MqttClient } from '../../lib/compat/compat.js';
-import { AuthError, ProtocolError } from '../../lib/errors.js';
+import { AuthError, ProtocolError, TimeoutError } from '../../lib/errors.js';
 import { resolveOptions } from '../../lib/options/options.js';
 import type { ClientOptions } from '../../lib/options/client-options.js';
 import type { HandleAuth } from '../../lib/options/handlers.js';
@@ -217,6 +217,47 @@ describe('re-authentication on a live connection (4.12.1)', () => {
     await expect(done).rejects.toMatchObject({ code: 'ERR_AUTH', reasonCode: 0x80 });
     expect(h.broker.last.packets('disconnect')).toEqual([expect.objectContaining({ reasonCode: 0x80 })]);
     expect(h.client.state.status).toBe('offline');
+  });
+
+  it('fails with a TimeoutError after reauthTimeout without AUTH Success, and closes with DISCONNECT 0x80 [MQTT-4.12.1-2]', async () => {
+    const h = await live({ reauthTimeout: 2000, connectTimeout: 30_000 });
+    const outcome = h.client.reauthenticate().catch((error: unknown) => error);
+    await flush();
+    h.broker.last.reply(serverAuth(0x18, 'nonce')); // a challenge, answered, then silence
+    await h.clock.advance(1999);
+    expect(h.broker.last.packets('disconnect')).toEqual([]);
+    expect(h.client.state.status).toBe('connected');
+    await h.clock.advance(1);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toMatchObject({ kind: 'ERR_REAUTH_TIMEOUT', code: 'ERR_REAUTH_TIMEOUT' });
+    expect(h.broker.last.packets('disconnect')).toEqual([expect.objectContaining({ reasonCode: 0x80 })]);
+    expect(h.broker.last.status).toBe('closed');
+    expect(h.client.state).toMatchObject({ status: 'offline', cause: error });
+  });
+
+  it('waits connectTimeout for a re-authentication when reauthTimeout is not set', async () => {
+    const h = await live({ connectTimeout: 7000 });
+    const outcome = h.client.reauthenticate().catch((error: unknown) => error);
+    await h.clock.advance(6999);
+    expect(h.client.state.status).toBe('connected');
+    await h.clock.advance(1);
+    expect(await outcome).toMatchObject({ kind: 'ERR_REAUTH_TIMEOUT' });
+  });
+
+  it('cancels the reauthTimeout timer when the server ends the re-authentication in time', async () => {
+    const h = await live({ reauthTimeout: 2000 });
+    const done = h.client.reauthenticate();
+    await flush();
+    h.broker.last.reply(serverAuth(0x00));
+    await expect(done).resolves.toMatchObject({ reasonCode: 0x00 });
+    await h.clock.advance(10_000);
+    expect(h.broker.last.packets('disconnect')).toEqual([]);
+    expect(h.client.state.status).toBe('connected');
+  });
+
+  it('refuses a reauthTimeout that is not a positive integer', () => {
+    expect(() => resolveOptions(undefined, { reauthTimeout: 0 })).toThrow(/reauthTimeout must be an integer/);
   });
 
   it('rejects with ClientClosedError once end() was called, and sends nothing', async () => {

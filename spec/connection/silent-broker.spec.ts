@@ -8,7 +8,7 @@
  * | PINGRESP               | keepalive: a PINGREQ after `keepalive` s of silence, the PINGRESP due `keepalive` s later | ERR_KEEPALIVE_TIMEOUT, drop, reconnect |
  * | SUBACK, PUBACK, UNSUBACK | the same keepalive (a broker that acks nothing answers no PINGREQ either) | the connection drops; the command stays in flight and is re-sent on the next connection [MQTT-4.4.0-1]: nothing is lost, and it settles when acked or on `end()` (ClientClosedError) |
  * | the reply to `request()` | its own `timeout` (30 s by default)       | RequestTimeoutError                                |
- * | AUTH, to `reauthenticate()` | keepalive (no timeout of its own)        | AuthError when the connection drops                |
+ * | AUTH, to `reauthenticate()` | `reauthTimeout` (default `connectTimeout`) | ERR_REAUTH_TIMEOUT, DISCONNECT 0x80, reconnect per the policy |
  * | anything, and never closes the socket | `endTimeout` for in-flight acks, then DISCONNECT and a 2 s close grace | `end()` resolves |
  *
  * A publish has no ack timeout of its own by design: MQTT keeps it in flight across reconnects.
@@ -157,7 +157,7 @@ describe('a broker that sends CONNACK, then nothing', () => {
 });
 
 describe('an MQTT 5 broker that never answers a re-authentication', () => {
-  it('rejects reauthenticate() with an AuthError when keepalive drops the connection', async () => {
+  it('rejects reauthenticate() with ERR_REAUTH_TIMEOUT after connectTimeout (the default reauthTimeout), before keepalive would drop it', async () => {
     const h = await acceptsThenSilent({
       client: { protocolVersion: 5, properties: { authenticationMethod: 'SCRAM' }, handleAuth: (_packet, done) => done(null, {}) },
       broker: { protocolVersion: 5, autoConnack: accepting({ properties: { authenticationMethod: 'SCRAM' } }) },
@@ -168,9 +168,11 @@ describe('an MQTT 5 broker that never answers a re-authentication', () => {
     );
     await flush();
     expect(h.broker.last.packets('auth')).toEqual([expect.objectContaining({ reasonCode: 0x19 })]);
-    await h.clock.advance(20_000); // the AUTH counted as traffic: PINGREQ at 10 s, no PINGRESP by 20 s
-    expect(h.errors().map((e) => e.code)).toEqual(['ERR_KEEPALIVE_TIMEOUT']);
-    expect(await outcome).toMatchObject({ name: 'AuthError', code: 'ERR_AUTH' });
+    await h.clock.advance(5000); // connectTimeout; keepalive would only drop it at 20 s
+    expect(await outcome).toBeInstanceOf(TimeoutError);
+    expect(await outcome).toMatchObject({ kind: 'ERR_REAUTH_TIMEOUT' });
+    expect(h.errors().map((e) => e.kind)).toEqual(['ERR_REAUTH_TIMEOUT']);
+    expect(h.broker.last.packets('disconnect')).toEqual([expect.objectContaining({ reasonCode: 0x80 })]);
   });
 });
 

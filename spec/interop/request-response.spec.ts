@@ -4,6 +4,7 @@
 // every wait ends on a packet or an emission (the 200 ms timeout test waits for the timeout itself).
 import { filter, firstValueFrom, lastValueFrom, Observable, take, timeout, toArray } from 'rxjs';
 import {
+  connect,
   InvalidArgumentError,
   RequestTimeoutError,
   type ClientOptions,
@@ -98,6 +99,85 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
     await bothArrived.promise;
     for (const { request, answer } of [...held].reverse()) answer(`reply to ${text(request)}`);
     expect((await Promise.all([first, second])).map(text)).toEqual(['reply to first', 'reply to second']);
+  });
+
+  it('runs at most `concurrency` handlers: with 2 and 5 waiting requests, releasing one starts the next, and every request is answered', async () => {
+    const running: Array<{ name: string; answer: (reply: string) => void }> = [];
+    const started: string[] = [];
+    let changed = deferred<void>();
+    const made = await client();
+    const suback = nextSuback(made);
+    made.rx
+      .respond(
+        `${suite.prefix}/bounded`,
+        (request) => {
+          const reply = deferred<string>();
+          running.push({ name: text(request), answer: reply.resolve });
+          started.push(text(request));
+          changed.resolve();
+          return reply.promise;
+        },
+        { concurrency: 2 },
+      )
+      .subscribe();
+    await suback;
+    const requester = await client();
+    const names = ['r1', 'r2', 'r3', 'r4', 'r5'];
+    const replies = names.map((name) => requester.request(`${suite.prefix}/bounded`, name, { qos: 1, timeout: 5000 }));
+    /** Waits until `count` handlers have started (each start is an event, no polling). */
+    const startedCount = async (count: number) => {
+      while (started.length < count) {
+        await changed.promise;
+        changed = deferred<void>();
+      }
+    };
+    await startedCount(2);
+    // The three others are held at the client, unacknowledged: a round trip through the broker
+    // (a request of our own answered by nobody but the broker's PUBACK) lets them arrive first.
+    await requester.publishAsync(`${suite.prefix}/other`, 'sync', { qos: 1 });
+    expect(running.map((r) => r.name)).toHaveLength(2);
+    for (let done = 0; done < names.length; done++) {
+      const next = running.shift()!;
+      next.answer(`re:${next.name}`);
+      if (done + 2 < names.length) await startedCount(done + 3);
+      expect(running.length).toBeLessThanOrEqual(2);
+    }
+    expect((await Promise.all(replies)).map(text)).toEqual(names.map((name) => `re:${name}`));
+    expect(started.sort()).toEqual(names);
+  });
+
+  it('leaves unanswered requests unacknowledged when the responder client ends: its resumed session gets them again (QoS 1)', async () => {
+    const session: ClientOptions = { clientId: `responder-${process.pid}-${suite.testNumber}`, clean: false, properties: { sessionExpiryInterval: 60 } };
+    const first = await client(session);
+    const started: string[] = [];
+    const firstStarted = deferred<void>();
+    const suback = nextSuback(first);
+    const hangs = (request: MqttMessage) => (started.push(text(request)), firstStarted.resolve(), new Promise<string>(() => undefined));
+    first.rx.respond(`${suite.prefix}/crash`, hangs, { concurrency: 1 }).subscribe();
+    await suback;
+    const requester = await client();
+    const names = ['c1', 'c2', 'c3'];
+    const properties = (name: string) => ({ responseTopic: `${suite.prefix}/answers`, correlationData: Buffer.from(name) });
+    for (const name of names) await requester.publishAsync(`${suite.prefix}/crash`, name, { qos: 1, properties: properties(name) });
+    await firstStarted.promise;
+    await requester.publishAsync(`${suite.prefix}/other`, 'sync', { qos: 1 });
+    expect(started).toEqual(['c1']);
+    await first.endAsync(true); // the responder goes away with c1 running and c2, c3 waiting
+
+    const resumed = connect(suite.broker.url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000, manualConnect: true, ...session });
+    suite.track(() => resumed.endAsync(true));
+    const answered: string[] = [];
+    const allAnswered = deferred<void>();
+    resumed.rx
+      .respond(`${suite.prefix}/crash`, (request) => {
+        answered.push(text(request));
+        if (answered.length === names.length) allAnswered.resolve();
+        return `re:${text(request)}`;
+      })
+      .subscribe();
+    resumed.connect();
+    await allAnswered.promise;
+    expect(answered.sort()).toEqual(names);
   });
 
   it('fails with a RequestTimeoutError when nobody answers within the timeout', async () => {

@@ -1,6 +1,6 @@
 /** MQTT 5 enhanced authentication in the pure session: the connect loop, re-authentication, protocol errors. */
 import type { IAuthPacket, Packet } from '../../lib/protocol/codec.js';
-import { AuthError, ProtocolError } from '../../lib/errors.js';
+import { AuthError, ProtocolError, TimeoutError } from '../../lib/errors.js';
 import { MqttSession } from '../../lib/session/session.js';
 import type { SessionOptions, SessionOutput } from '../../lib/session/types.js';
 import { connack, options, publishCommand, receive, sent, trace } from './harness.js';
@@ -172,6 +172,43 @@ describe('MqttSession re-authentication (4.12.1)', () => {
   it('treats an AUTH outside any exchange as a protocol error', () => {
     const session = connectedWithMethod();
     expect(sent(receive(session, serverAuth(0x00)))).toEqual([{ cmd: 'disconnect', reasonCode: 0x82 }]);
+  });
+
+  it('answers a re-authentication timeout with DISCONNECT 0x80 and authFailed, and goes offline [MQTT-4.12.1-2]', () => {
+    const session = connectedWithMethod();
+    session.step({ type: 'reauthenticate' });
+    receive(session, serverAuth(0x18, 'nonce'));
+    session.step({ type: 'authContinue' });
+    const error = new TimeoutError('ERR_REAUTH_TIMEOUT', 'late');
+    // 0x80: 0x87 and 0x8C are the Server's DISCONNECT codes (3.14.2.1).
+    expect(session.step({ type: 'reauthTimedOut', error })).toEqual([
+      { type: 'send', packet: { cmd: 'disconnect', reasonCode: 0x80 } },
+      { type: 'authFailed', error },
+    ]);
+    expect(session.status).toBe('disconnected');
+  });
+
+  const lateTimers: [string, () => MqttSession][] = [
+    ['the exchange already ended with Success', () => {
+      const session = connectedWithMethod();
+      session.step({ type: 'reauthenticate' });
+      receive(session, serverAuth(0x00));
+      return session;
+    }],
+    ['no re-authentication was started', connectedWithMethod],
+    ['the connection is already gone', () => {
+      const session = connectedWithMethod();
+      session.step({ type: 'reauthenticate' });
+      session.step({ type: 'closed' });
+      return session;
+    }],
+  ];
+
+  it.each(lateTimers)('ignores a re-authentication timeout when %s', (_name, make) => {
+    const session = make();
+    const status = session.status;
+    expect(session.step({ type: 'reauthTimedOut', error: new TimeoutError('ERR_REAUTH_TIMEOUT', 'late') })).toEqual([]);
+    expect(session.status).toBe(status);
   });
 
   it('starts afresh on the next connection: a re-authentication cut short does not block the next one', () => {
