@@ -107,8 +107,8 @@ describeTls('secrets with every debug namespace on (aedes, TCP and TLS)', () => 
     return c;
   }
 
-  const firstError = (c: MqttClient) => within(new Promise<Error & { errno?: string }>((resolve) => c.once('error', resolve)), 3000, 'an error');
-  const connected = (c: MqttClient) => within(new Promise<void>((resolve) => c.once('connect', () => resolve())), 3000, 'connect');
+  const firstError = (c: MqttClient) => within(new Promise<Error & { errno?: string }>((resolve) => c.once('error', resolve)), 'an error');
+  const connected = (c: MqttClient) => within(new Promise<void>((resolve) => c.once('connect', () => resolve())), 'connect');
 
   const tlsClientOptions = (): ClientOptions => ({
     ca: pki!.serverCert,
@@ -126,7 +126,7 @@ describeTls('secrets with every debug namespace on (aedes, TCP and TLS)', () => 
     await c.subscribeAsync('secrets/#', { qos: 1 });
     const message = new Promise((resolve) => c.once('message', resolve));
     await c.publishAsync('secrets/x', 'hello', { qos: 1 });
-    await within(message, 3000, 'the message');
+    await within(message, 'the message');
     const back = connected(c);
     c.reconnect();
     await back;

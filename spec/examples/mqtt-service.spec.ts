@@ -43,7 +43,7 @@ describe('MqttService (examples/angular-style)', () => {
     const codec = json<Reading>();
     expect(svc.topic('home/+/temp', codec)).toBe(svc.topic('home/+/temp', codec));
 
-    const subscribed = once(aedes.broker, 'subscribe', { timeoutMs: 3000 });
+    const subscribed = once(aedes.broker, 'subscribe');
     const first = collect(svc.topic('home/+/temp', codec), 1);
     const second = collect(svc.topic('home/+/temp', codec), 1);
     await subscribed;
@@ -54,14 +54,14 @@ describe('MqttService (examples/angular-style)', () => {
     expect(b).toBe(a);
     expect(subscribes).toEqual(['home/+/temp']);
     // collect() took one message each and left: the last one out unsubscribed at the broker.
-    await (unsubscribes.length ? Promise.resolve() : once(aedes.broker, 'unsubscribe', { timeoutMs: 3000 }));
+    await (unsubscribes.length ? Promise.resolve() : once(aedes.broker, 'unsubscribe'));
     expect(unsubscribes).toEqual(['home/+/temp']);
   });
 
   it('replays the latest message to a component that joins later, and keeps the others subscribed when one leaves', async () => {
     const svc = await service();
     const received: string[] = [];
-    const subscribed = once(aedes.broker, 'subscribe', { timeoutMs: 3000 });
+    const subscribed = once(aedes.broker, 'subscribe');
     const early: Subscription = svc.topic('door/state').subscribe((m: MqttMessage) => received.push(`early ${m.payload.toString()}`));
     await subscribed;
     const firstMessage = collect(svc.topic('door/state'), 1);
@@ -82,10 +82,10 @@ describe('MqttService (examples/angular-style)', () => {
   it('ends the client on ngOnDestroy: connected$ turns false and open topic streams complete', async () => {
     const svc = await service();
     const states = firstValueFrom(svc.connected$.pipe(take(2), toArray()));
-    const subscribed = once(aedes.broker, 'subscribe', { timeoutMs: 3000 });
+    const subscribed = once(aedes.broker, 'subscribe');
     const stream = firstValueFrom(svc.topic('anything/#').pipe(toArray()));
     await subscribed;
-    const ended = once(svc.client, 'end', { timeoutMs: 3000 });
+    const ended = once(svc.client, 'end');
 
     svc.ngOnDestroy();
     await ended;
@@ -100,6 +100,6 @@ describe('MqttService (examples/angular-style)', () => {
     await firstValueFrom(svc.connected$.pipe(skip(1), take(1)));
     expect(svc.client.options.clientId).toBe('dashboard');
     svc.ngOnDestroy();
-    await once(svc.client, 'end', { timeoutMs: 3000 });
+    await once(svc.client, 'end');
   });
 });

@@ -23,12 +23,12 @@ export function useClients(defaults: ClientOptions = QUICK) {
     },
     /** Resolves once `c` is connected (at once if it is), within 3 s. */
     async connected(c: MqttClient): Promise<MqttClient> {
-      if (!c.connected) await once(c, 'connect', { timeoutMs: 3000 });
+      if (!c.connected) await once(c, 'connect');
       return c;
     },
     /** The next 'error' of `c`, within 3 s. */
     async failure(c: MqttClient): Promise<TransportFailure> {
-      return (await once<[TransportFailure]>(c, 'error', { timeoutMs: 3000 }))[0];
+      return (await once<[TransportFailure]>(c, 'error'))[0];
     },
   };
 }

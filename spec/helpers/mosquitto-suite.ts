@@ -34,7 +34,7 @@ export function useMosquitto({ name, clientDefaults = DEFAULTS, ...brokerOptions
 
   beforeAll(async () => {
     broker = await startMosquitto(brokerOptions);
-  }, 15_000);
+  });
   afterAll(async () => {
     await broker?.stop();
   });
@@ -61,7 +61,7 @@ export function useMosquitto({ name, clientDefaults = DEFAULTS, ...brokerOptions
     async client(options: ClientOptions = {}) {
       const made = connect(suite.broker.url, { ...clientDefaults, ...options });
       closers.push(() => made.endAsync(true));
-      if (!made.connected) await once(made, 'connect', { timeoutMs: 3000 });
+      if (!made.connected) await once(made, 'connect');
       return made;
     },
     track(closer) {

@@ -15,15 +15,16 @@ import {
 } from '../../lib/index.js';
 import { describeMosquitto } from '../helpers/mosquitto.js';
 import { useMosquitto } from '../helpers/mosquitto-suite.js';
+import { HANG_DEADLINE_MS } from '../helpers/wait.js';
 
 /** The next SUBACK `client` receives, within 3 s. */
 function nextSuback(client: MqttClient): Promise<unknown> {
-  return firstValueFrom(client.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(3000)));
+  return firstValueFrom(client.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(HANG_DEADLINE_MS)));
 }
 
 /** The next PUBLISH `client` receives on `topic`, within 3 s. */
 function nextPublishOn(client: MqttClient, topic: () => string | undefined): Promise<IPublishPacket> {
-  return firstValueFrom(client.packetsIn$.pipe(filter((p): p is IPublishPacket => p.cmd === 'publish' && p.topic === topic()), timeout(3000)));
+  return firstValueFrom(client.packetsIn$.pipe(filter((p): p is IPublishPacket => p.cmd === 'publish' && p.topic === topic()), timeout(HANG_DEADLINE_MS)));
 }
 
 const text = (message: MqttMessage) => message.payload.toString();
@@ -230,7 +231,7 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
     const requester = await client();
     expect(text(await requester.request(`${suite.prefix}/svc`, 'one', { timeout: 3000 }))).toBe('svc:one');
 
-    const unsuback = firstValueFrom(made.packetsIn$.pipe(filter((p) => p.cmd === 'unsuback'), timeout(3000)));
+    const unsuback = firstValueFrom(made.packetsIn$.pipe(filter((p) => p.cmd === 'unsuback'), timeout(HANG_DEADLINE_MS)));
     answering.unsubscribe();
     await unsuback;
     const controller = new AbortController();

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
 import { startWsBroker, type WsBroker } from '../transport/ws-broker.js';
 import { isolatedTmpdir, packWorkingTree, repoRoot as root, unpackInto, type Packed } from './packed.js';
+import { scaled } from '../helpers/wait.js';
 
 let packed: Packed;
 let project: string;
@@ -25,7 +26,7 @@ beforeAll(async () => {
   unpackInto(project, packed.tarball);
   broker = await startAedes();
   wsBroker = await startWsBroker();
-}, 480_000); // a full build (tsc twice, esbuild): minutes on a busy 2-core machine
+}, scaled(480_000)); // a full build (tsc twice, esbuild): minutes on a busy 2-core machine
 
 afterAll(async () => {
   await broker?.close();

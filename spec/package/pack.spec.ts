@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { isolatedTmpdir, packWorkingTree, repoRoot, unpackInto, type Packed } from './packed.js';
+import { scaled } from '../helpers/wait.js';
 
 let packed: Packed;
 let project: string;
@@ -19,7 +20,7 @@ beforeAll(async () => {
   project = mkdtempSync(join(isolatedTmpdir(), 'rxmqtt-no-aedes-'));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true }));
   pkg = unpackInto(project, packed.tarball, ['aedes']);
-}, 480_000); // a full build (tsc twice, esbuild): minutes on a busy 2-core machine
+}, scaled(480_000)); // a full build (tsc twice, esbuild): minutes on a busy 2-core machine
 
 afterAll(() => {
   packed?.remove();
