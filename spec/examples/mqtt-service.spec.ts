@@ -5,9 +5,9 @@ import { firstValueFrom, skip, take, toArray, type Subscription } from 'rxjs';
 import { MqttClient, json, type ClientOptions, type MqttMessage } from '../../lib/index.js';
 import { MqttService } from '../../examples/angular-style/mqtt.service.js';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
-import { collect, once } from '../helpers/wait.js';
+import { collect, HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 
-const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
 
 interface Reading {
   celsius: number;

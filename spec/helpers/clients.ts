@@ -1,9 +1,9 @@
 // Clients a spec makes with `connect()` and ends after each test: quick timeouts, no retries, their
 // 'error' events swallowed (the specs read errors with `failure()` or from state instead).
 import { connect, type ClientOptions, type MqttClient } from '../../lib/index.js';
-import { once } from './wait.js';
+import { HANG_DEADLINE_MS, once } from './wait.js';
 
-export const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+export const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
 
 /** A transport error as the client reports it: `kind` ERR_TRANSPORT, the system or TLS code in `code` and `errno`. */
 export type TransportFailure = Error & { kind?: string; code?: string; errno?: string };

@@ -195,7 +195,7 @@ describe('connection lifecycle against aedes', () => {
         { host: '127.0.0.1', port: f.aedes.port },
       ],
       reconnectPeriod: 10,
-      connectTimeout: 3000,
+      connectTimeout: HANG_DEADLINE_MS,
     });
     f.defer(() => client.endAsync(true));
     const errors: Array<{ code?: string }> = [];

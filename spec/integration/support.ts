@@ -7,7 +7,7 @@ import { startAedes, type AedesHandle } from '../helpers/aedes.js';
 import { HANG_DEADLINE_MS, once, within } from '../helpers/wait.js';
 
 /** No automatic reconnect and short deadlines: a test that needs more says so. */
-export const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+export const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
 
 export type Transport = 'in-memory' | 'tcp';
 export const TRANSPORTS: Transport[] = ['in-memory', 'tcp'];
@@ -46,7 +46,7 @@ export function useAedes(): () => Fixture {
         return client;
       },
       js(transport = 'in-memory', options = {}) {
-        const opts = { reconnectPeriod: 0, connectTimeout: 3000, ...options };
+        const opts = { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, ...options };
         const client =
           transport === 'tcp'
             ? mqtt.connect(aedes.url, opts)

@@ -24,7 +24,7 @@ describeMosquitto('a slow manual-ack consumer against mosquitto', () => {
     clients = [];
   });
 
-  const base: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+  const base: ClientOptions = { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
 
   async function client(options: ClientOptions = {}): Promise<MqttClient> {
     const made = connect(broker.url, { ...base, ...options });

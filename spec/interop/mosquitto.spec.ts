@@ -61,7 +61,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
   });
 
   function clientFor(protocolVersion: 4 | 5, options: ClientOptions): MqttClient {
-    const made = connect(broker.url, { protocolVersion, reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000, ...options });
+    const made = connect(broker.url, { protocolVersion, reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000, ...options });
     clients.push(made);
     return made;
   }
@@ -78,7 +78,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
           sockets.push(socket);
           return socket;
         },
-        { protocolVersion, reconnectPeriod: 0, connectTimeout: 3000, ...options },
+        { protocolVersion, reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, ...options },
       );
       clients.push(made);
       return { client: made, socket: () => socket! };
@@ -350,7 +350,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
     });
 
     it('fails a QoS 2 and a retained publish with ServerCapabilityError, sends neither and stays connected', async () => {
-      const made = connect(limited.url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 });
+      const made = connect(limited.url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 });
       clients.push(made);
       await connected(made);
       const state = made.state;

@@ -10,7 +10,7 @@ import { HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 const SERVER_KEEP_ALIVE = 20;
 
 describeMosquitto('MQTT 5 sessions against mosquitto', () => {
-  const base: ClientOptions = { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000, keepalive: 10 };
+  const base: ClientOptions = { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000, keepalive: 10 };
   const suite = useMosquitto({ name: 'rxmqtt5', extraConfig: [`max_keepalive ${SERVER_KEEP_ALIVE}`], clientDefaults: base });
   const client = (options?: ClientOptions) => suite.client(options);
 

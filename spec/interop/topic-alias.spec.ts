@@ -24,7 +24,7 @@ function publishesOut(packets: Packet[]): IPublishPacket[] {
 }
 
 describeMosquitto('MQTT 5 outgoing topic aliases against mosquitto', () => {
-  const base: ClientOptions = { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+  const base: ClientOptions = { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
   const suite = useMosquitto({ name: 'rxmqtt/alias', extraConfig: [`max_topic_alias ${MAX_TOPIC_ALIAS}`], clientDefaults: base });
   const facade = (options?: ClientOptions) => suite.client(options);
 

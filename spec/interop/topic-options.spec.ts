@@ -29,7 +29,7 @@ describeMosquitto('topic() options against mosquitto over MQTT 5', () => {
   });
 
   async function client(): Promise<MqttClient> {
-    const made = connect(broker.url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 });
+    const made = connect(broker.url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 });
     clients.push(made);
     if (!made.connected) await once(made, 'connect');
     return made;

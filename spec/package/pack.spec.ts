@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { isolatedTmpdir, packWorkingTree, repoRoot, unpackInto, type Packed } from './packed.js';
-import { scaled } from '../helpers/wait.js';
+import { HANG_DEADLINE_MS, scaled } from '../helpers/wait.js';
 
 let packed: Packed;
 let project: string;
@@ -33,7 +33,7 @@ const manifest = () => JSON.parse(read('package.json')) as Record<string, Record
 /** Runs node in the project; resolves with the exit code and both outputs (never rejects). */
 async function node(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd: project, encoding: 'utf8', timeout: 15_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd: project, encoding: 'utf8', timeout: HANG_DEADLINE_MS });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

@@ -7,7 +7,7 @@ import { connect, type ClientOptions, type MqttClient } from '../../lib/index.js
 import { freePort } from '../helpers/mosquitto.js';
 import { collect, HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 
-const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
 
 type TransportFailure = Error & { kind?: string; code?: string; errno?: string; cause?: TransportFailure };
 

@@ -8,7 +8,7 @@ import { filter, firstValueFrom, take, timeout } from 'rxjs';
 import { connect, type ClientOptions, type MqttClient } from '../../lib/index.js';
 import { collect, HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 
-const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
 
 describe('mqtt+unix:// transport', () => {
   let dir: string;

@@ -7,7 +7,7 @@ import { connect, type ClientOptions, type MqttClient, type MqttMessage } from '
 import { collect, HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 import { startWsBroker, type WsBroker } from './ws-broker.js';
 
-const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
 
 describe('ws:// transport', () => {
   let server: WsBroker | undefined;

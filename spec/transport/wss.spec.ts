@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type ClientOptions, type MqttClient } from '../../lib/index.js';
 import { describeWithOpenssl, removeCerts, testCerts, type TestCerts } from '../helpers/certs.js';
-import { once } from '../helpers/wait.js';
+import { HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 import { startWsBroker, type WsBroker } from './ws-broker.js';
 
-const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
 
 function selfSigned(): { key: string; cert: string } | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'rxmqtt-wss-'));
@@ -19,7 +19,7 @@ function selfSigned(): { key: string; cert: string } | undefined {
     execFileSync(
       'openssl',
       ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
-      { stdio: 'ignore', timeout: 15000 },
+      { stdio: 'ignore', timeout: HANG_DEADLINE_MS },
     );
     return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
   } catch {
