@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { once } from '../helpers/wait.js';
+import { once, scaled } from '../helpers/wait.js';
 import { startWsBroker, type WsBroker } from '../transport/ws-broker.js';
 
 const root = resolve('.');
@@ -117,7 +117,7 @@ describeBrowser('the browser bundle in chromium', () => {
     });
     await page.exposeFunction('report', (event: string, detail?: string) => fromPage.emit(event, detail));
     await page.goto(site.url);
-  }, 60_000);
+  }, scaled(180_000));
 
   afterAll(async () => {
     await page?.evaluate(() => new Promise<void>((done) => (window as any).client?.end(true, () => done()))).catch(() => undefined);
@@ -139,7 +139,7 @@ describeBrowser('the browser bundle in chromium', () => {
   });
 
   it('connects over WebSocket, receives on client.topic() and publishes back', async () => {
-    const connected = once(fromPage, 'connect', { timeoutMs: 10_000 });
+    const connected = once(fromPage, 'connect');
     const ready = subscribed(broker, 'browser/in');
     await page.evaluate((url) => {
       const w = window as any;
@@ -158,15 +158,15 @@ describeBrowser('the browser bundle in chromium', () => {
     await ready;
     expect(broker.handshakes[0].protocol).toBe('mqtt');
 
-    const received = once<[string]>(fromPage, 'message', { timeoutMs: 10_000 });
+    const received = once<[string]>(fromPage, 'message');
     const echoed = published(broker, 'browser/out');
     await publish(broker, 'browser/in', 'hello from node');
     expect((await received)[0]).toBe('browser/in hello from node');
     expect(await echoed).toBe('echo hello from node');
-  }, 30_000);
+  });
 
   it('defaults to ws:// on the page\'s host, and keeps alive with PINGREQs timed by a worker', async () => {
-    const pong = once<[string]>(fromPage, 'pingresp', { timeoutMs: 10_000 });
+    const pong = once<[string]>(fromPage, 'pingresp');
     await page.evaluate((port) => {
       const w = window as any;
       // No URL: ws (an http page) to the page's host, 127.0.0.1, on the broker's port.
@@ -177,22 +177,22 @@ describeBrowser('the browser bundle in chromium', () => {
     await pong;
     expect(broker.handshakes.map((h) => h.protocol)).toEqual(['mqtt', 'mqtt']);
     expect(await page.evaluate(() => (window as any).workersStarted)).toBe(1);
-  }, 30_000);
+  });
 
   it('reconnects after the broker restarts on the same port and receives again', async () => {
     const port = broker.port;
-    const reconnected = once(fromPage, 'connect', { timeoutMs: 15_000 });
+    const reconnected = once(fromPage, 'connect');
     await broker.close();
     broker = await startWsBroker({ port });
     const ready = subscribed(broker, 'browser/in');
     await reconnected;
     await ready;
 
-    const received = once<[string]>(fromPage, 'message', { timeoutMs: 10_000 });
+    const received = once<[string]>(fromPage, 'message');
     const echoed = published(broker, 'browser/out');
     await publish(broker, 'browser/in', 'after restart');
     expect((await received)[0]).toBe('browser/in after restart');
     expect(await echoed).toBe('echo after restart');
     expect(await page.evaluate(() => (window as any).client.connected)).toBe(true);
-  }, 30_000);
+  });
 });

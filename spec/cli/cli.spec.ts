@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Client } from 'aedes';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
 import { describeMosquitto, freePort, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
+import { HANG_DEADLINE_MS, scaled } from '../helpers/wait.js';
 
 const root = resolve('.');
 let buildDir: string;
@@ -21,7 +22,7 @@ beforeAll(async () => {
   // Our own build dir (not dist/, which `npm run build` and `npm pack` delete and rewrite). Inside
   // the repo so that rxjs, yargs and aedes resolve from its node_modules; .rxmqtt-*/ is ignored.
   buildDir = mkdtempSync(join(root, '.rxmqtt-cli-build-'));
-  const tsc = await runToEnd(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', buildDir], 60_000);
+  const tsc = await runToEnd(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', buildDir], scaled(120_000));
   if (tsc.code !== 0) throw new Error(`tsc failed (${tsc.code}):\n${tsc.output}`);
   cliPath = join(buildDir, 'cli', 'index.js');
   aedes = await startAedes({
@@ -30,7 +31,7 @@ beforeAll(async () => {
     authorizeSubscribe: (_client, subscription, done) => done(null, subscription.topic.startsWith('forbidden/') ? null : subscription),
   });
   at = ['-h', '127.0.0.1', '-p', String(aedes.port)];
-}, 90_000);
+}, scaled(240_000));
 
 afterAll(async () => {
   for (const run of running) run.child.kill('SIGKILL');
@@ -53,8 +54,12 @@ interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-/** Rejects with `what` if `promise` has not settled within `ms`. */
-function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
+/**
+ * Rejects with `what` if `promise` has not settled within `ms`. The deadline only turns a hung
+ * child into a failure; a child on a loaded 2-core machine can take seconds to start, hence the
+ * generous default.
+ */
+function within<T>(promise: Promise<T>, what: () => string, ms = HANG_DEADLINE_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what()}`)), ms);
@@ -62,14 +67,32 @@ function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Runs `task` over `items` with at most `size` at once, in order, resolving with the results in
+ * order. Starting every child process at once on a 2-core machine makes each one slow to start;
+ * a small pool keeps the test bounded by its work, not by how many processes fight for the cores.
+ */
+async function inPool<T, R>(items: readonly T[], size: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+  return results;
+}
+
 /** Runs a command to its end; resolves with its exit code and combined output. */
-function runToEnd(command: string, args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
+function runToEnd(command: string, args: string[], timeoutMs = HANG_DEADLINE_MS): Promise<{ code: number | null; output: string }> {
   const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const done = new Promise<{ code: number | null; output: string }>((res) => child.once('close', (code) => res({ code, output })));
-  return within(done, timeoutMs, () => `${command} ${args.join(' ')}\n${output}`);
+  return within(done, () => `${command} ${args.join(' ')}\n${output}`, timeoutMs);
 }
 
 /** One spawned `rxmqtt` with its stdout split into lines. */
@@ -98,18 +121,18 @@ class CliRun {
   }
 
   /** Resolves once stdout has at least `n` complete lines. */
-  waitForLines(n: number, timeoutMs = 10_000): Promise<string[]> {
+  waitForLines(n: number, timeoutMs = HANG_DEADLINE_MS): Promise<string[]> {
     return this.waitFor(() => this.lines.length >= n, timeoutMs, `${n} lines`).then(() => this.lines.slice(0, n));
   }
 
   /** Resolves once a stdout line satisfies `predicate`. */
-  waitForLine(predicate: (line: string) => boolean, timeoutMs = 10_000): Promise<string> {
+  waitForLine(predicate: (line: string) => boolean, timeoutMs = HANG_DEADLINE_MS): Promise<string> {
     return this.waitFor(() => this.lines.some(predicate), timeoutMs, 'a matching line').then(() => this.lines.find(predicate)!);
   }
 
   /** Resolves with the exit once the process ended. */
-  exit(timeoutMs = 10_000): Promise<Exit> {
-    return within(this.exited, timeoutMs, () => this.describe('exit'));
+  exit(timeoutMs = HANG_DEADLINE_MS): Promise<Exit> {
+    return within(this.exited, () => this.describe('exit'), timeoutMs);
   }
 
   private waitFor(ready: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -119,7 +142,7 @@ class CliRun {
       listener = () => ready() && res();
       this.listeners.add(listener);
     });
-    return within(done, timeoutMs, () => this.describe(what)).finally(() => this.listeners.delete(listener));
+    return within(done, () => this.describe(what), timeoutMs).finally(() => this.listeners.delete(listener));
   }
 
   private describe(what: string): string {
@@ -139,7 +162,7 @@ async function pub(args: string[]): Promise<void> {
 }
 
 /** The next time aedes emits `event` for the client `clientId` (register before spawning). */
-function brokerEvent(event: 'client' | 'clientDisconnect' | 'subscribe', clientId: string, timeoutMs = 10_000): Promise<Client> {
+function brokerEvent(event: 'client' | 'clientDisconnect' | 'subscribe', clientId: string, timeoutMs = HANG_DEADLINE_MS): Promise<Client> {
   const broker = aedes.broker;
   let listener!: (...args: unknown[]) => void;
   const seen = new Promise<Client>((res) => {
@@ -149,7 +172,7 @@ function brokerEvent(event: 'client' | 'clientDisconnect' | 'subscribe', clientI
     };
     broker.on(event as 'client', listener);
   });
-  return within(seen, timeoutMs, () => `aedes "${event}" from ${clientId}`).finally(() => broker.off(event, listener));
+  return within(seen, () => `aedes "${event}" from ${clientId}`, timeoutMs).finally(() => broker.off(event, listener));
 }
 
 /** Spawns `rxmqtt sub` and resolves once the broker has its subscription. */
@@ -214,12 +237,12 @@ describe('rxmqtt sub and pub against aedes', () => {
     const expected = Array.from({ length: 2000 }, (_, i) => `line ${i + 1}`);
     // The first line arrives while stdin is still open: pub streams, it does not wait for EOF.
     publisher.child.stdin!.write(expected[0] + '\n');
-    await sub.waitForLines(1, 10_000);
+    await sub.waitForLines(1);
     publisher.child.stdin!.end(expected.slice(1).join('\n') + '\n');
-    expect(await publisher.exit(15_000)).toEqual({ code: 0, signal: null });
-    expect(await sub.exit(15_000)).toEqual({ code: 0, signal: null });
+    expect(await publisher.exit()).toEqual({ code: 0, signal: null });
+    expect(await sub.exit()).toEqual({ code: 0, signal: null });
     expect(sub.lines).toEqual(expected);
-  }, 30_000);
+  });
 
   it('skips retained messages with -R and prints them (retain: true) without it', async () => {
     await pub(['-t', 'ret/t', '-m', 'stale', '-r', '-q', '1']);
@@ -239,7 +262,9 @@ describe('rxmqtt sub and pub against aedes', () => {
   });
 
   it('exits 27 with one line on stderr when -W runs out', async () => {
-    const sub = await subscribed('wait', ['-t', 'quiet/t', '-W', '0.3']);
+    // Not awaiting the SUBACK first: on a loaded machine 0.3 s can run out before it, with the
+    // same result, and -W is a wall-clock bound by design.
+    const sub = cli(['sub', ...at, '-i', 'wait', '-t', 'quiet/t', '-W', '0.3']);
     expect(await sub.exit()).toEqual({ code: 27, signal: null });
     expect(sub.stderr).toMatch(/^rxmqtt: Timed out after 0\.3 s \(0 messages received\)\n$/);
   });
@@ -286,10 +311,13 @@ describe('rxmqtt failures and exit codes', () => {
   ];
 
   it('rejects bad flags with exit 2 and one line on stderr', async () => {
-    // All at once: each is a process start, and none of them touches the broker.
-    const runs = badFlags.map(([args]) => cli(args));
-    for (const [i, run] of runs.entries()) {
-      expect({ args: run.args, exit: await run.exit() }).toEqual({ args: run.args, exit: { code: 2, signal: null } });
+    // Two at a time: none of them touches the broker, but all at once they starve each other.
+    const runs = await inPool(badFlags, 2, async ([args]) => {
+      const run = cli(args);
+      return { run, exit: await run.exit() };
+    });
+    for (const [i, { run, exit }] of runs.entries()) {
+      expect({ args: run.args, exit }).toEqual({ args: run.args, exit: { code: 2, signal: null } });
       expect(oneLine(run.stderr)).toBe(true);
       expect(run.stderr).toMatch(badFlags[i][1]);
       expect(run.lines).toEqual([]);

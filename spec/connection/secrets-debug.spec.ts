@@ -15,6 +15,7 @@ import { connect, type ClientOptions, type MqttClient } from '../../lib/index.js
 import { resolveOptions } from '../../lib/options/options.js';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
 import { dropFromBroker, within } from '../integration/support.js';
+import { HANG_DEADLINE_MS } from '../helpers/wait.js';
 
 const PASSWORD = 'hunter2-Sup3r-S3cret';
 const WRONG_PASSWORD = 'wr0ng-Pa55word-S3cret';
@@ -32,7 +33,7 @@ interface Pki {
 function makePki(): Pki | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'rxmqtt-secrets-'));
   const file = (name: string) => join(dir, name);
-  const req = (args: string[]) => execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-days', '1', ...args], { stdio: 'ignore', timeout: 15000 });
+  const req = (args: string[]) => execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-days', '1', ...args], { stdio: 'ignore', timeout: HANG_DEADLINE_MS });
   try {
     req(['-nodes', '-keyout', file('server.key'), '-out', file('server.crt'), '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost']);
     req(['-passout', `pass:${PASSPHRASE}`, '-keyout', file('client.key'), '-out', file('client.crt'), '-subj', '/CN=alice']);
@@ -101,14 +102,14 @@ describeTls('secrets with every debug namespace on (aedes, TCP and TLS)', () => 
   });
 
   function client(url: string, options: ClientOptions): MqttClient {
-    const c = connect(url, { reconnectPeriod: 0, connectTimeout: 3000, ...options });
+    const c = connect(url, { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, ...options });
     c.on('error', (error) => errors.push(error));
     clients.push(c);
     return c;
   }
 
-  const firstError = (c: MqttClient) => within(new Promise<Error & { errno?: string }>((resolve) => c.once('error', resolve)), 3000, 'an error');
-  const connected = (c: MqttClient) => within(new Promise<void>((resolve) => c.once('connect', () => resolve())), 3000, 'connect');
+  const firstError = (c: MqttClient) => within(new Promise<Error & { errno?: string }>((resolve) => c.once('error', resolve)), 'an error');
+  const connected = (c: MqttClient) => within(new Promise<void>((resolve) => c.once('connect', () => resolve())), 'connect');
 
   const tlsClientOptions = (): ClientOptions => ({
     ca: pki!.serverCert,
@@ -126,7 +127,7 @@ describeTls('secrets with every debug namespace on (aedes, TCP and TLS)', () => 
     await c.subscribeAsync('secrets/#', { qos: 1 });
     const message = new Promise((resolve) => c.once('message', resolve));
     await c.publishAsync('secrets/x', 'hello', { qos: 1 });
-    await within(message, 3000, 'the message');
+    await within(message, 'the message');
     const back = connected(c);
     c.reconnect();
     await back;

@@ -6,6 +6,7 @@ import type { IPublishPacket } from '../../lib/protocol/codec.js';
 import { asTransportFactory, MqttClient } from '../../lib/compat/compat.js';
 import { accepting, scriptedBroker } from '../helpers/scripted-broker.js';
 import { flush, VirtualClock } from '../helpers/virtual-clock.js';
+import { HANG_DEADLINE_MS } from '../helpers/wait.js';
 
 describe('a throwing application listener', () => {
   /** Resolves once `n` errors were reported as unhandled (RxJS may report them on a later turn). */
@@ -22,7 +23,7 @@ describe('a throwing application listener', () => {
         ? Promise.resolve(seen)
         : new Promise((resolve, reject) => {
             waiters.push({ n, resolve });
-            setTimeout(() => reject(new Error(`only ${seen.length} of ${n} errors reported`)), 2000).unref();
+            setTimeout(() => reject(new Error(`only ${seen.length} of ${n} errors reported`)), HANG_DEADLINE_MS).unref();
           });
   });
   afterEach(() => {

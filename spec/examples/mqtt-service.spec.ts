@@ -5,9 +5,9 @@ import { firstValueFrom, skip, take, toArray, type Subscription } from 'rxjs';
 import { MqttClient, json, type ClientOptions, type MqttMessage } from '../../lib/index.js';
 import { MqttService } from '../../examples/angular-style/mqtt.service.js';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
-import { collect, once } from '../helpers/wait.js';
+import { collect, HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 
-const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
 
 interface Reading {
   celsius: number;
@@ -43,7 +43,7 @@ describe('MqttService (examples/angular-style)', () => {
     const codec = json<Reading>();
     expect(svc.topic('home/+/temp', codec)).toBe(svc.topic('home/+/temp', codec));
 
-    const subscribed = once(aedes.broker, 'subscribe', { timeoutMs: 3000 });
+    const subscribed = once(aedes.broker, 'subscribe');
     const first = collect(svc.topic('home/+/temp', codec), 1);
     const second = collect(svc.topic('home/+/temp', codec), 1);
     await subscribed;
@@ -54,14 +54,14 @@ describe('MqttService (examples/angular-style)', () => {
     expect(b).toBe(a);
     expect(subscribes).toEqual(['home/+/temp']);
     // collect() took one message each and left: the last one out unsubscribed at the broker.
-    await (unsubscribes.length ? Promise.resolve() : once(aedes.broker, 'unsubscribe', { timeoutMs: 3000 }));
+    await (unsubscribes.length ? Promise.resolve() : once(aedes.broker, 'unsubscribe'));
     expect(unsubscribes).toEqual(['home/+/temp']);
   });
 
   it('replays the latest message to a component that joins later, and keeps the others subscribed when one leaves', async () => {
     const svc = await service();
     const received: string[] = [];
-    const subscribed = once(aedes.broker, 'subscribe', { timeoutMs: 3000 });
+    const subscribed = once(aedes.broker, 'subscribe');
     const early: Subscription = svc.topic('door/state').subscribe((m: MqttMessage) => received.push(`early ${m.payload.toString()}`));
     await subscribed;
     const firstMessage = collect(svc.topic('door/state'), 1);
@@ -82,10 +82,10 @@ describe('MqttService (examples/angular-style)', () => {
   it('ends the client on ngOnDestroy: connected$ turns false and open topic streams complete', async () => {
     const svc = await service();
     const states = firstValueFrom(svc.connected$.pipe(take(2), toArray()));
-    const subscribed = once(aedes.broker, 'subscribe', { timeoutMs: 3000 });
+    const subscribed = once(aedes.broker, 'subscribe');
     const stream = firstValueFrom(svc.topic('anything/#').pipe(toArray()));
     await subscribed;
-    const ended = once(svc.client, 'end', { timeoutMs: 3000 });
+    const ended = once(svc.client, 'end');
 
     svc.ngOnDestroy();
     await ended;
@@ -100,6 +100,6 @@ describe('MqttService (examples/angular-style)', () => {
     await firstValueFrom(svc.connected$.pipe(skip(1), take(1)));
     expect(svc.client.options.clientId).toBe('dashboard');
     svc.ngOnDestroy();
-    await once(svc.client, 'end', { timeoutMs: 3000 });
+    await once(svc.client, 'end');
   });
 });

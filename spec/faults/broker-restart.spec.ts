@@ -17,6 +17,7 @@
 import type { MqttClient, QoS } from '../../lib/index.js';
 import { describeMosquitto, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
 import { Clients, fence, Ledger, printSummary, publishNumbered, subscribeLedgers, uniqueId, within } from './support.js';
+import { scaled } from '../helpers/wait.js';
 
 type Bounce = 'restart' | 'kill9';
 
@@ -134,12 +135,12 @@ describeMosquitto('publishing through broker restarts (mosquitto with persistenc
     try {
       await within(
         Promise.all([publishNumbered(publisher, TOPICS[1], 1, perQos, { onAck }), publishNumbered(publisher, TOPICS[2], 2, perQos, { onAck })]),
-        90_000,
         'every publish callback',
+        scaled(90_000),
       );
-      await within(bouncer.settled(), 30_000, 'the last restart');
-      await fence(publisher, TOPICS[1], 1, ledgers[1], 30_000);
-      await fence(publisher, TOPICS[2], 2, ledgers[2], 30_000);
+      await within(bouncer.settled(), 'the last restart');
+      await fence(publisher, TOPICS[1], 1, ledgers[1]);
+      await fence(publisher, TOPICS[2], 2, ledgers[2]);
     } finally {
       printSummary(`broker ${how === 'kill9' ? 'killed -9 and restarted' : 'restarted gracefully'}, QoS 1 + QoS 2, mosquitto`, {
         messages: 2 * perQos,
@@ -165,5 +166,5 @@ describeMosquitto('publishing through broker restarts (mosquitto with persistenc
       expect(ledgers[1].finalCopyOrderViolation()).toBeUndefined();
       expect(ledgers[2].firstCopyOrderViolation()).toBeUndefined();
     }
-  }, 150_000);
+  }, scaled(300_000));
 });

@@ -14,6 +14,7 @@ import { startAedes, type AedesHandle } from '../helpers/aedes.js';
 import { startCuttingProxy, type CuttingProxy } from '../helpers/cutting-proxy.js';
 import { describeMosquitto, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
 import { Clients, fence, Ledger, printSummary, publishNumbered, subscribeLedgers, uniqueId, within } from './support.js';
+import { scaled } from '../helpers/wait.js';
 
 const MESSAGES = 2000;
 /** Sets the gap in messages; fewer cuts happen (messages dropped with a cut and re-sent with DUP=1 do not count). */
@@ -22,7 +23,7 @@ const CUTS_MAX = 150;
 
 /** Makes aedes report Session Present on reconnect (it does so only for clients with subscriptions). */
 async function anchor(client: MqttClient): Promise<void> {
-  await within(client.subscribeAsync(`faults/anchor/${client.options.clientId}`, { qos: 0 }), 10_000, 'anchor SUBACK');
+  await within(client.subscribeAsync(`faults/anchor/${client.options.clientId}`, { qos: 0 }), 'anchor SUBACK');
 }
 
 function check(ledger: Ledger, qos: QoS): void {
@@ -61,7 +62,7 @@ describe('a publisher cut at random points (aedes)', () => {
     const publisher = clients.open(proxy.url, { clean: false, clientId: uniqueId('pub') });
     await anchor(publisher);
     try {
-      await within(publishNumbered(publisher, topic, qos, MESSAGES), 60_000, 'every publish callback');
+      await within(publishNumbered(publisher, topic, qos, MESSAGES), 'every publish callback', scaled(60_000));
       await fence(publisher, topic, qos, ledger);
     } finally {
       const duplicated = ledger.duplicated().length;
@@ -76,7 +77,7 @@ describe('a publisher cut at random points (aedes)', () => {
     }
     expect(proxy.cuts).toBeGreaterThanOrEqual(30);
     check(ledger, qos);
-  }, 90_000);
+  }, scaled(240_000));
 });
 
 describeMosquitto('a publisher and a subscriber both cut at random points (mosquitto)', () => {
@@ -110,8 +111,8 @@ describeMosquitto('a publisher and a subscriber both cut at random points (mosqu
     try {
       await within(
         Promise.all([publishNumbered(publisher, topics[1], 1, MESSAGES), publishNumbered(publisher, topics[2], 2, MESSAGES)]),
-        60_000,
         'every publish callback',
+        scaled(60_000),
       );
       await fence(publisher, topics[1], 1, q1);
       await fence(publisher, topics[2], 2, q2);
@@ -129,5 +130,5 @@ describeMosquitto('a publisher and a subscriber both cut at random points (mosqu
     expect(subscriberProxy.cuts).toBeGreaterThanOrEqual(30);
     check(q1, 1);
     check(q2, 2);
-  }, 90_000);
+  }, scaled(240_000));
 });

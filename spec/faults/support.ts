@@ -3,6 +3,7 @@
 // that proves the broker has forwarded everything before the ledger is judged, and the one-line
 // summary each scenario prints. Every wait is event-driven with a deadline; nothing sleeps.
 import { connect, type ClientOptions, type MqttClient, type QoS } from '../../lib/index.js';
+import { HANG_DEADLINE_MS, within } from '../helpers/wait.js';
 
 export const FENCE = 'fence';
 
@@ -112,19 +113,13 @@ export class Clients {
   }
 }
 
-/** `promise`, or a rejection naming `what` after `ms`. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
+/** `promise`, or a rejection naming `what` after a generous deadline. */
+export { within };
 
 /** A subscriber whose messages go to one ledger per topic; resolves once every SUBACK is in. */
 export async function subscribeLedgers(client: MqttClient, ledgers: Record<string, Ledger>, qos: Record<string, QoS>): Promise<void> {
   client.on('message', (topic: string, payload: Buffer) => ledgers[topic]?.record(payload.toString()));
-  const granted = await within(client.subscribeAsync(Object.fromEntries(Object.entries(qos).map(([t, q]) => [t, { qos: q }]))), 5000, 'SUBACK');
+  const granted = await within(client.subscribeAsync(Object.fromEntries(Object.entries(qos).map(([t, q]) => [t, { qos: q }]))), 'SUBACK');
   for (const grant of granted) if (grant.qos !== qos[grant.topic]) throw new Error(`${grant.topic} granted QoS ${grant.qos}`);
 }
 
@@ -163,9 +158,9 @@ export function publishNumbered(client: MqttClient, topic: string, qos: QoS, cou
  * publisher's messages on one topic in order ([MQTT-4.6.0-6]), so everything sent before it has
  * been delivered (a late duplicate would arrive before the fence, not after the test).
  */
-export async function fence(publisher: MqttClient, topic: string, qos: QoS, ledger: Ledger, ms = 15_000): Promise<void> {
-  await within(publisher.publishAsync(topic, FENCE, { qos }), ms, `the fence publish on ${topic}`);
-  await within(ledger.waitForFence(), ms, `the fence on ${topic} at the subscriber`);
+export async function fence(publisher: MqttClient, topic: string, qos: QoS, ledger: Ledger, ms = HANG_DEADLINE_MS): Promise<void> {
+  await within(publisher.publishAsync(topic, FENCE, { qos }), `the fence publish on ${topic}`, ms);
+  await within(ledger.waitForFence(), `the fence on ${topic} at the subscriber`, ms);
 }
 
 export interface Summary {

@@ -28,6 +28,7 @@ import { corpus, FUZZ_STATES, FUZZ_VERSIONS, type FuzzState, type FuzzVersion } 
 import { endsOnPacketBoundary } from './framing.js';
 import { hostilePackets } from './packets.js';
 import { caseLiteral, chunksOf, seededByteCase, streamOf, type ByteCase } from './mutate.js';
+import { scaled } from '../helpers/wait.js';
 
 const RUNS = Number(process.env.RXMQTT_CLIENT_FUZZ_RUNS ?? 3000);
 /** Sequences of well-formed hostile packets (`packets.ts`), on top of the mutated sessions. */
@@ -247,7 +248,7 @@ describe('fuzzing the whole client over a scripted broker', () => {
     );
     ms += performance.now() - started;
     expect(problems).toEqual([]);
-  }, 600_000);
+  }, scaled(600_000));
 
   const hostileCase = fc.nat(combos.length - 1).chain((i) => fc.tuple(fc.constant(i), hostilePackets(combos[i]![1])));
 
@@ -265,7 +266,7 @@ describe('fuzzing the whole client over a scripted broker', () => {
       { seed: SEED, numRuns: HOSTILE_RUNS },
     );
     ms += performance.now() - started;
-  }, 600_000);
+  }, scaled(600_000));
 
   it(`leaves no Promise of the MQTT.js facade pending after end(true), in ${FACADE_RUNS} mutated sessions`, async () => {
     const started = performance.now();
@@ -285,7 +286,7 @@ describe('fuzzing the whole client over a scripted broker', () => {
       { seed: SEED, numRuns: FACADE_RUNS },
     );
     ms += performance.now() - started;
-  }, 600_000);
+  }, scaled(600_000));
 
   if (regressions.length > 0) {
     it.each(regressions)('regression: %s', async (_name, state, version, c) => {

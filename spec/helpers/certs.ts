@@ -11,6 +11,7 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { HANG_DEADLINE_MS } from './wait.js';
 
 const run = promisify(execFile);
 
@@ -61,7 +62,8 @@ export function describeWithOpenssl(name: string, fn: () => void): void {
   }
 }
 
-const OPENSSL_TIMEOUT_MS = 15_000;
+// Only turns a hung openssl into a failure: generous, a loaded machine can be slow to start it.
+const OPENSSL_TIMEOUT_MS = HANG_DEADLINE_MS;
 // P-256 keys: as good as RSA for these tests and generated in milliseconds.
 const NEW_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 

@@ -1,9 +1,9 @@
 // Clients a spec makes with `connect()` and ends after each test: quick timeouts, no retries, their
 // 'error' events swallowed (the specs read errors with `failure()` or from state instead).
 import { connect, type ClientOptions, type MqttClient } from '../../lib/index.js';
-import { once } from './wait.js';
+import { HANG_DEADLINE_MS, once } from './wait.js';
 
-export const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+export const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
 
 /** A transport error as the client reports it: `kind` ERR_TRANSPORT, the system or TLS code in `code` and `errno`. */
 export type TransportFailure = Error & { kind?: string; code?: string; errno?: string };
@@ -23,12 +23,12 @@ export function useClients(defaults: ClientOptions = QUICK) {
     },
     /** Resolves once `c` is connected (at once if it is), within 3 s. */
     async connected(c: MqttClient): Promise<MqttClient> {
-      if (!c.connected) await once(c, 'connect', { timeoutMs: 3000 });
+      if (!c.connected) await once(c, 'connect');
       return c;
     },
     /** The next 'error' of `c`, within 3 s. */
     async failure(c: MqttClient): Promise<TransportFailure> {
-      return (await once<[TransportFailure]>(c, 'error', { timeoutMs: 3000 }))[0];
+      return (await once<[TransportFailure]>(c, 'error'))[0];
     },
   };
 }

@@ -3,7 +3,7 @@
 // ended after it. Call `useMosquitto()` inside a `describeMosquitto` block.
 import { connect, type ClientOptions, type MqttClient } from '../../lib/index.js';
 import { startMosquitto, type MosquittoHandle, type MosquittoOptions } from './mosquitto.js';
-import { once } from './wait.js';
+import { HANG_DEADLINE_MS, once } from './wait.js';
 
 export interface MosquittoSuite {
   /** The broker of this file (set in beforeAll). */
@@ -25,7 +25,7 @@ export interface SuiteOptions extends MosquittoOptions {
   clientDefaults?: ClientOptions;
 }
 
-const DEFAULTS: ClientOptions = { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+const DEFAULTS: ClientOptions = { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
 
 export function useMosquitto({ name, clientDefaults = DEFAULTS, ...brokerOptions }: SuiteOptions): MosquittoSuite {
   let broker: MosquittoHandle | undefined;
@@ -34,7 +34,7 @@ export function useMosquitto({ name, clientDefaults = DEFAULTS, ...brokerOptions
 
   beforeAll(async () => {
     broker = await startMosquitto(brokerOptions);
-  }, 15_000);
+  });
   afterAll(async () => {
     await broker?.stop();
   });
@@ -61,7 +61,7 @@ export function useMosquitto({ name, clientDefaults = DEFAULTS, ...brokerOptions
     async client(options: ClientOptions = {}) {
       const made = connect(suite.broker.url, { ...clientDefaults, ...options });
       closers.push(() => made.endAsync(true));
-      if (!made.connected) await once(made, 'connect', { timeoutMs: 3000 });
+      if (!made.connected) await once(made, 'connect');
       return made;
     },
     track(closer) {

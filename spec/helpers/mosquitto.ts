@@ -5,6 +5,7 @@ import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { HANG_DEADLINE_MS } from './wait.js';
 
 export interface MosquittoOptions {
   /** Turn on mosquitto persistence (saved on every change and on shutdown). */
@@ -35,8 +36,10 @@ export interface MosquittoHandle {
 }
 
 const SYSTEM_BINARY = '/usr/sbin/mosquitto';
-const READY_DEADLINE_MS = 10_000;
-const STOP_DEADLINE_MS = 5_000;
+// Both only turn a stuck mosquitto into a failure (or a SIGKILL): generous, because a start or a
+// graceful stop that saves the session store can take seconds on a loaded machine.
+const READY_DEADLINE_MS = HANG_DEADLINE_MS;
+const STOP_DEADLINE_MS = HANG_DEADLINE_MS;
 const LOG_LINES_KEPT = 40;
 
 /**

@@ -16,6 +16,7 @@ import {
 import { connected as connectedHarness, flush } from '../connection/harness.js';
 import { accepting } from '../helpers/scripted-broker.js';
 import { connected, record, useAedes, within, type Fixture } from './support.js';
+import { HANG_DEADLINE_MS } from '../helpers/wait.js';
 
 /** A synchronous throw where a channel was expected: never what a row wants. */
 class ThrewSynchronously extends Error {}
@@ -31,7 +32,7 @@ async function run(call: () => Promise<Outcome> | Outcome): Promise<Outcome> {
   } catch (error) {
     return new ThrewSynchronously(`threw synchronously: ${String(error)}`);
   }
-  return within(Promise.resolve(pending), 2000, 'the call to report through its channel');
+  return within(Promise.resolve(pending), 'the call to report through its channel');
 }
 
 const viaCallback = (call: (cb: (error?: Error | null) => void) => unknown): Promise<Outcome> =>
@@ -41,7 +42,7 @@ const viaPromise = (promise: Promise<unknown>): Promise<Outcome> =>
     () => 'settled' as const,
     (error: Error) => error,
   );
-const viaObservable = (observable: Observable<unknown>): Promise<Outcome> => viaPromise(lastValueFrom(observable.pipe(timeout(2000)), { defaultValue: undefined }));
+const viaObservable = (observable: Observable<unknown>): Promise<Outcome> => viaPromise(lastValueFrom(observable.pipe(timeout(HANG_DEADLINE_MS)), { defaultValue: undefined }));
 
 /** A Buffer that says it holds 256 MiB: the size check must refuse it without reading it. */
 function hugeBuffer(): Buffer {
@@ -166,8 +167,8 @@ const rows: Row[] = [
  */
 async function expectNothingSentAndUsable(f: Fixture, client: MqttClient, sent: Packet[], brokerSaw: string[]): Promise<void> {
   const sentinelSeen = new Promise<void>((resolve) => f.aedes.broker.on('publish', (packet) => packet.topic === 'bad/sentinel' && resolve()));
-  await within(client.publishAsync('bad/sentinel', 'last', { qos: 1 }), 2000, 'the sentinel publish');
-  await within(sentinelSeen, 2000, 'aedes to report the sentinel publish');
+  await within(client.publishAsync('bad/sentinel', 'last', { qos: 1 }), 'the sentinel publish');
+  await within(sentinelSeen, 'aedes to report the sentinel publish');
   expect(sent.map((p) => p.cmd).filter((cmd) => cmd !== 'puback' && cmd !== 'pingreq')).toEqual(['publish']);
   expect(brokerSaw).toEqual(['bad/sentinel']);
   expect(client.connected).toBe(true);
@@ -239,7 +240,7 @@ describe('every public method with bad input, against aedes', () => {
       client.rx.end(),
       new Promise<void>((resolve) => client.end(true, {}, () => resolve())),
     ];
-    await within(Promise.all(callbacks), 3000, 'every end() to settle');
+    await within(Promise.all(callbacks), 'every end() to settle');
     await flush();
     expect(sent.map((p) => p.cmd)).toEqual(['disconnect']);
     expect(ends).toBe(1);
@@ -267,7 +268,7 @@ describe('every public method with bad input, against aedes', () => {
       const f = fixture();
       const client = await connected(f.rx());
       const sent = record(f, client.packetsOut$);
-      await within(client.endAsync(), 3000, 'endAsync');
+      await within(client.endAsync(), 'endAsync');
       const outcome = await run(() => call(client));
       expect(outcome).toBeInstanceOf(ClientClosedError);
       expect(outcome).toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
@@ -278,15 +279,15 @@ describe('every public method with bad input, against aedes', () => {
     it('end() again settles at once; reconnect() opens a new connection (MQTT.js) that works', async () => {
       const f = fixture();
       const client = await connected(f.rx());
-      await within(client.endAsync(), 3000, 'endAsync');
-      await within(client.endAsync(), 1000, 'a second endAsync');
-      await within(new Promise<void>((resolve) => client.end(true, () => resolve())), 1000, 'a forced end');
+      await within(client.endAsync(), 'endAsync');
+      await within(client.endAsync(), 'a second endAsync');
+      await within(new Promise<void>((resolve) => client.end(true, () => resolve())), 'a forced end');
       client.reconnect();
       await connected(client);
       const back = new Promise<string>((resolve) => client.once('message', (topic) => resolve(topic)));
       await client.subscribeAsync('again/#');
       await client.publishAsync('again/x', 'y', { qos: 1 });
-      expect(await within(back, 2000, 'the round trip')).toBe('again/x');
+      expect(await within(back, 'the round trip')).toBe('again/x');
     });
   });
 });

@@ -4,12 +4,13 @@
 import { firstValueFrom, lastValueFrom, timeout } from 'rxjs';
 import { ClientClosedError, connect, connectAsync, InvalidArgumentError, MqttClient, type Packet } from '../../lib/index.js';
 import { connected, record, useAedes, within, type Fixture } from './support.js';
+import { HANG_DEADLINE_MS } from '../helpers/wait.js';
 
 type Outcome = Error | null | undefined | 'settled';
 
 /** The error a callback-style call reported (or 'settled' when it succeeded), within 2 s. */
 function viaCallback(call: (callback: (error?: Error | null) => void) => void): Promise<Outcome> {
-  return within(new Promise<Outcome>((resolve) => call((error) => resolve(error ?? 'settled'))), 2000, 'the callback');
+  return within(new Promise<Outcome>((resolve) => call((error) => resolve(error ?? 'settled'))), 'the callback');
 }
 
 function viaPromise(promise: Promise<unknown>): Promise<Outcome> {
@@ -18,7 +19,6 @@ function viaPromise(promise: Promise<unknown>): Promise<Outcome> {
       () => 'settled' as const,
       (error: Error) => error,
     ),
-    2000,
     'the Promise',
   );
 }
@@ -43,7 +43,7 @@ async function expectNothingSent(f: Fixture, client: MqttClient, sent: Packet[],
     f.aedes.broker.on('publish', (packet) => packet.topic === 'bad/sentinel' && resolve()),
   );
   await client.publishAsync('bad/sentinel', 'last', { qos: 1 });
-  await within(sentinelSeen, 2000, 'aedes to report the sentinel publish');
+  await within(sentinelSeen, 'aedes to report the sentinel publish');
   expect(sent.map((p) => p.cmd).filter((cmd) => cmd !== 'puback')).toEqual(['publish']);
   expect(brokerSaw).toEqual(['bad/sentinel']);
 }
@@ -81,7 +81,7 @@ describe('bad input against aedes', () => {
     const { f, client, sent, brokerSaw } = await setUp();
     expectInvalid(await viaCallback((cb) => client.publish(topic, payload as string, options, cb)));
     expectInvalid(await viaPromise(client.publishAsync(topic, payload as string, options)));
-    expectInvalid(await viaPromise(lastValueFrom(client.publish$(topic, payload as string, options).pipe(timeout(2000)))));
+    expectInvalid(await viaPromise(lastValueFrom(client.publish$(topic, payload as string, options).pipe(timeout(HANG_DEADLINE_MS)))));
     await expectNothingSent(f, client, sent, brokerSaw);
   });
 
@@ -97,7 +97,7 @@ describe('bad input against aedes', () => {
     expectInvalid(await viaCallback((cb) => client.subscribe(filter, cb)));
     expectInvalid(await viaCallback((cb) => client.subscribe(['ok/filter', filter], { qos: 1 }, cb)));
     expectInvalid(await viaPromise(client.subscribeAsync({ [filter]: { qos: 0 } })));
-    expectInvalid(await viaPromise(firstValueFrom(client.topic(filter).pipe(timeout(2000)))));
+    expectInvalid(await viaPromise(firstValueFrom(client.topic(filter).pipe(timeout(HANG_DEADLINE_MS)))));
     await expectNothingSent(f, client, sent, brokerSaw);
     expect(brokerSubscribes).toEqual([]);
   });
@@ -105,7 +105,7 @@ describe('bad input against aedes', () => {
   it('refuses a subscription with QoS 3 or no topic, and an unsubscribe with no topic, sending nothing', async () => {
     const { f, client, sent, brokerSaw } = await setUp();
     expectInvalid(await viaPromise(client.subscribeAsync('ok/filter', { qos: 3 as never })));
-    expectInvalid(await viaPromise(firstValueFrom(client.topic('ok/filter', { qos: 3 as never }).pipe(timeout(2000)))));
+    expectInvalid(await viaPromise(firstValueFrom(client.topic('ok/filter', { qos: 3 as never }).pipe(timeout(HANG_DEADLINE_MS)))));
     expectInvalid(await viaPromise(client.unsubscribeAsync('')));
     expectInvalid(await viaPromise(client.unsubscribeAsync([])));
     expectInvalid(await viaPromise(client.subscribeAsync(42 as never)));
@@ -140,19 +140,19 @@ describe('bad input against aedes', () => {
       const f = fixture();
       const client = await connected(f.rx());
       const sent = record(f, client.packetsOut$);
-      await within(client.endAsync(), 3000, 'endAsync');
+      await within(client.endAsync(), 'endAsync');
       expect(sent.map((p) => p.cmd)).toEqual(['disconnect']);
 
       expectClosed(await viaCallback((cb) => client.publish('after/end', 'x', cb)));
       expectClosed(await viaCallback((cb) => client.publish('after/end', 'x', { qos: 1 }, cb)));
       expectClosed(await viaPromise(client.publishAsync('after/end', 'x', { qos: 2 })));
-      expectClosed(await viaPromise(lastValueFrom(client.publish$('after/end', 'x').pipe(timeout(2000)))));
+      expectClosed(await viaPromise(lastValueFrom(client.publish$('after/end', 'x').pipe(timeout(HANG_DEADLINE_MS)))));
       expectClosed(await viaCallback((cb) => client.subscribe('after/end', cb)));
       expectClosed(await viaPromise(client.subscribeAsync('after/end')));
       expectClosed(await viaPromise(client.unsubscribeAsync('after/end')));
-      expectClosed(await viaPromise(firstValueFrom(client.topic('after/end').pipe(timeout(2000)))));
+      expectClosed(await viaPromise(firstValueFrom(client.topic('after/end').pipe(timeout(HANG_DEADLINE_MS)))));
       // Ending again is harmless and prompt.
-      await within(client.endAsync(), 2000, 'a second endAsync');
+      await within(client.endAsync(), 'a second endAsync');
       expect(sent.map((p) => p.cmd)).toEqual(['disconnect']);
     });
 
@@ -171,10 +171,10 @@ describe('bad input against aedes', () => {
       expect(client.disconnecting).toBe(true);
       expectClosed(await viaPromise(client.publishAsync('ending/x', 'too late', { qos: 1 })));
       expectClosed(await viaPromise(client.subscribeAsync('ending/x')));
-      await within(held, 2000, 'the held PUBLISH');
+      await within(held, 'the held PUBLISH');
       release();
       await viaPromise(inflight).then((outcome) => expect(outcome).toBe('settled'));
-      await within(ended, 3000, 'endAsync');
+      await within(ended, 'endAsync');
     });
 
     it('fails an unanswered QoS 1 publish with ClientClosedError on a forced end', async () => {
@@ -182,7 +182,7 @@ describe('bad input against aedes', () => {
       f.aedes.broker.authorizePublish = () => undefined; // never acknowledged
       const client = await connected(f.rx());
       const pending = viaPromise(client.publishAsync('forced/x', 'dropped', { qos: 1 }));
-      await within(client.endAsync(true), 2000, 'a forced endAsync');
+      await within(client.endAsync(true), 'a forced endAsync');
       expectClosed(await pending);
     });
   });

@@ -7,7 +7,7 @@ import { filter, firstValueFrom, timeout } from 'rxjs';
 import type { IPublishPacket } from '../../lib/index.js';
 import { connect, connectAsync, ConnackError, MqttClient, SubackError, TransportError, type Packet } from '../../lib/index.js';
 import { freePort } from '../helpers/mosquitto.js';
-import { once } from '../helpers/wait.js';
+import { HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 import { connected, dropFromBroker, nextPackets, QUICK, record, useAedes, within } from './support.js';
 
 describe('the MQTT.js-compatible API against aedes', () => {
@@ -76,8 +76,8 @@ describe('the MQTT.js-compatible API against aedes', () => {
       const client = connect(`mqtt://127.0.0.1:${port}`, QUICK);
       f.defer(() => client.endAsync(true));
       const events = recordEvents(client);
-      await firstValueFrom(client.state$.pipe(filter((s) => s.status === 'offline'), timeout(3000)));
-      await within(client.endAsync(), 3000, 'endAsync');
+      await firstValueFrom(client.state$.pipe(filter((s) => s.status === 'offline'), timeout(HANG_DEADLINE_MS)));
+      await within(client.endAsync(), 'endAsync');
       // No 'offline': MQTT.js emits it only when it sets up a reconnect.
       expect(events).toEqual(['error', 'close', 'end']);
     });
@@ -90,7 +90,7 @@ describe('the MQTT.js-compatible API against aedes', () => {
         const closed = once(client, 'close');
         dropFromBroker(f.aedes, client.options.clientId!);
         await closed;
-        await within(client.endAsync(), 3000, 'endAsync');
+        await within(client.endAsync(), 'endAsync');
         return events;
       };
       const ours = await run(f.rx());
@@ -130,7 +130,7 @@ describe('the MQTT.js-compatible API against aedes', () => {
         { topic: 'async/a', qos: 1 },
         { topic: 'async/b', qos: 1 },
       ]);
-      const unsuback = (await within(client.unsubscribeAsync('async/a'), 3000, 'unsubscribeAsync')) as Packet;
+      const unsuback = (await within(client.unsubscribeAsync('async/a'), 'unsubscribeAsync')) as Packet;
       expect(unsuback.cmd).toBe('unsuback');
       const b = once(client, 'message');
       await publisher.publishAsync('async/a', 'dropped', { qos: 1 });
@@ -173,7 +173,7 @@ describe('the MQTT.js-compatible API against aedes', () => {
       const f = fixture();
       const client = await connected(f.rx());
       const sent = record(f, client.packetsOut$);
-      await within(new Promise<void>((resolve, reject) => client.publish('publish/nocb', 'x', (e) => (e ? reject(e) : resolve()))), 3000, 'the callback');
+      await within(new Promise<void>((resolve, reject) => client.publish('publish/nocb', 'x', (e) => (e ? reject(e) : resolve()))), 'the callback');
       expect(sent.filter((p) => p.cmd === 'publish')).toMatchObject([{ topic: 'publish/nocb', qos: 0, retain: false }]);
     });
 
@@ -207,11 +207,11 @@ describe('the MQTT.js-compatible API against aedes', () => {
           resolve();
         }),
       );
-      await within(held, 3000, 'the PUBLISH to reach the broker');
+      await within(held, 'the PUBLISH to reach the broker');
       const messageId = client.getLastMessageId();
       expect(messageId).toEqual(expect.any(Number));
       client.removeOutgoingMessage(messageId!);
-      await within(failed, 3000, 'the publish callback');
+      await within(failed, 'the publish callback');
       expect(outcomes).toHaveLength(1);
       expect(outcomes[0]).toMatchObject({ code: 'ERR_MESSAGE_REMOVED' });
 
@@ -249,7 +249,7 @@ describe('the MQTT.js-compatible API against aedes', () => {
       await publisher.publishAsync('backpressure/1', 'first', { qos });
       await publisher.publishAsync('backpressure/2', 'second', { qos });
       const [first, second] = (await bothArrived) as IPublishPacket[];
-      await within(nextHandled, 3000, 'handleMessage');
+      await within(nextHandled, 'handleMessage');
       // Both PUBLISHes were read, but only the first was handed to the app, and nothing was acked.
       expect(emitted).toEqual(['first']);
       expect(handled).toHaveLength(1);
@@ -258,7 +258,7 @@ describe('the MQTT.js-compatible API against aedes', () => {
       nextHandled = new Promise<void>((resolve) => (handledOne = resolve));
       const firstAck = nextPackets(client.packetsOut$, ack);
       handled[0].done();
-      await within(nextHandled, 3000, 'handleMessage for the second message');
+      await within(nextHandled, 'handleMessage for the second message');
       await firstAck;
       expect(emitted).toEqual(['first', 'second']);
       expect(acks).toEqual([first.messageId]);
@@ -288,8 +288,8 @@ describe('the MQTT.js-compatible API against aedes', () => {
           done();
         });
       };
-      const allAcked = nextPackets(client.packetsOut$, 'puback', count, 15_000);
-      await within(Promise.all(Array.from({ length: count }, (_, i) => publisher.publishAsync('burst/x', `m${i}`, { qos: 1 }))), 15_000, 'the burst');
+      const allAcked = nextPackets(client.packetsOut$, 'puback', count);
+      await within(Promise.all(Array.from({ length: count }, (_, i) => publisher.publishAsync('burst/x', `m${i}`, { qos: 1 }))), 'the burst');
       await allAcked;
       expect(overlapped).toBe(false);
       expect(handled).toEqual(Array.from({ length: count }, (_, i) => `m${i}`));
@@ -360,7 +360,7 @@ describe('the MQTT.js-compatible API against aedes', () => {
       const client = await connected(f.rx());
       const order: string[] = [];
       client.on('end', () => order.push('end event'));
-      await within(new Promise<void>((resolve) => client.end(() => (order.push('callback'), resolve()))), 3000, 'end callback');
+      await within(new Promise<void>((resolve) => client.end(() => (order.push('callback'), resolve()))), 'end callback');
       await Promise.resolve();
       expect(order).toEqual(['callback', 'end event']);
       expect(client.connected).toBe(false);
@@ -373,8 +373,8 @@ describe('the MQTT.js-compatible API against aedes', () => {
       client.on('end', () => order.push('end event'));
       const first = new Promise<void>((resolve) => client.end(() => (order.push('first'), resolve())));
       const second = new Promise<void>((resolve) => client.end(() => (order.push('second'), resolve())));
-      await within(Promise.all([first, second]), 3000, 'both end callbacks');
-      await within(client.endAsync().then(() => order.push('third')), 3000, 'a third end');
+      await within(Promise.all([first, second]), 'both end callbacks');
+      await within(client.endAsync().then(() => order.push('third')), 'a third end');
       await Promise.resolve();
       expect(order.filter((e) => e === 'end event')).toHaveLength(1);
       expect(order.filter((e) => e !== 'end event')).toEqual(['first', 'second', 'third']);
@@ -385,7 +385,7 @@ describe('the MQTT.js-compatible API against aedes', () => {
       const client = await connected(f.rx());
       const gone = once(f.aedes.broker, 'clientDisconnect');
       const sent = record(f, client.packetsOut$);
-      await within(client.endAsync(), 3000, 'endAsync');
+      await within(client.endAsync(), 'endAsync');
       await gone;
       expect(sent.map((p) => p.cmd)).toEqual(['disconnect']);
       expect(client.state.status).toBe('closed');
@@ -397,8 +397,8 @@ describe('the MQTT.js-compatible API against aedes', () => {
       const sent = record(f, client.packetsOut$);
       const published = client.publishAsync('end/inflight', 'finish me', { qos: 1 });
       const ended = client.endAsync();
-      await within(published, 3000, 'the in-flight publish');
-      await within(ended, 3000, 'endAsync');
+      await within(published, 'the in-flight publish');
+      await within(ended, 'endAsync');
       expect(sent.map((p) => p.cmd)).toEqual(['publish', 'disconnect']);
     });
   });
@@ -406,7 +406,7 @@ describe('the MQTT.js-compatible API against aedes', () => {
   describe('connectAsync', () => {
     it('resolves with a connected client', async () => {
       const f = fixture();
-      const client = await within(connectAsync(f.aedes.url, QUICK), 3000, 'connectAsync');
+      const client = await within(connectAsync(f.aedes.url, QUICK), 'connectAsync');
       f.defer(() => client.endAsync(true));
       expect(client).toBeInstanceOf(MqttClient);
       expect(client.connected).toBe(true);
@@ -419,7 +419,6 @@ describe('the MQTT.js-compatible API against aedes', () => {
           (client) => (client.end(true), new Error('connected')),
           (e: unknown) => e,
         ),
-        3000,
         'connectAsync to reject',
       );
       expect(error).toBeInstanceOf(TransportError);
@@ -434,7 +433,6 @@ describe('the MQTT.js-compatible API against aedes', () => {
           (client) => (client.end(true), new Error('connected')),
           (e: unknown) => e,
         ),
-        3000,
         'connectAsync to reject',
       );
       expect(error).toMatchObject({ code: 'ERR_CONNECT_TIMEOUT' });
@@ -455,7 +453,7 @@ describe('the MQTT.js-compatible API against aedes', () => {
       const [error] = await once<[Error]>(client, 'error');
       expect(error).toBeInstanceOf(ConnackError);
       expect(error).toMatchObject({ kind: 'ERR_CONNACK', reasonCode: returnCode });
-      await firstValueFrom(client.state$.pipe(filter((s) => s.status === 'offline'), timeout(3000)));
+      await firstValueFrom(client.state$.pipe(filter((s) => s.status === 'offline'), timeout(HANG_DEADLINE_MS)));
       expect(events.filter((e) => e !== 'offline')).toEqual(['close']);
       expect(attempts).toBe(1);
       expect(client.reconnecting).toBe(false);
@@ -472,7 +470,7 @@ describe('the MQTT.js-compatible API against aedes', () => {
       const client = f.rx('in-memory', { reconnectPeriod: 10 });
       const errors: unknown[] = [];
       client.on('error', (e) => errors.push(e));
-      await firstValueFrom(client.state$.pipe(filter((s) => s.status === 'connected'), timeout(3000)));
+      await firstValueFrom(client.state$.pipe(filter((s) => s.status === 'connected'), timeout(HANG_DEADLINE_MS)));
       expect(attempts).toBe(2);
       expect(errors).toMatchObject([{ kind: 'ERR_CONNACK', reasonCode: 3 }]);
     });
@@ -486,7 +484,6 @@ describe('the MQTT.js-compatible API against aedes', () => {
           (client) => (client.end(true), 'connected'),
           (e: unknown) => e,
         ),
-        3000,
         'connectAsync to reject',
       );
       expect(outcome).toBeInstanceOf(ConnackError);

@@ -5,7 +5,7 @@ import type { IPublishPacket, QoS } from '../../lib/index.js';
 import { filter, firstValueFrom, timeout, VirtualTimeScheduler } from 'rxjs';
 import { connect, connectAsync, MqttClient } from '../../lib/index.js';
 import { freePort } from '../helpers/mosquitto.js';
-import { collect, once } from '../helpers/wait.js';
+import { collect, HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 import { connected, dropFromBroker, record, subscribed, useAedes, within } from './support.js';
 
 const payloads = (n: number, prefix = 'm') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
@@ -30,20 +30,20 @@ describe('connection lifecycle against aedes', () => {
   it('sends publishes made before the first CONNACK after it, in the order they were made', async () => {
     const f = fixture();
     const subscriber = await connected(f.rx());
-    const all = collect(subscriber.topic('queue/first', { qos: 2 }), 12, 5000);
-    await firstValueFrom(subscriber.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(3000)));
+    const all = collect(subscriber.topic('queue/first', { qos: 2 }), 12);
+    await firstValueFrom(subscriber.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(HANG_DEADLINE_MS)));
 
     const gate = holdConnacks(f);
     const client = f.rx('in-memory', { clientId: 'held' });
     const sent = record(f, client.packetsOut$);
-    await within(gate.connectArrived, 3000, 'CONNECT at the broker');
+    await within(gate.connectArrived, 'CONNECT at the broker');
     const qosOf = (i: number) => (i % 3) as QoS;
     const settled = payloads(12).map((payload, i) => client.publishAsync('queue/first', payload, { qos: qosOf(i) }));
     expect(client.state.status).toBe('connecting');
     expect(sent.map((p) => p.cmd)).toEqual(['connect']);
 
     gate.release();
-    await within(Promise.all(settled), 5000, 'every queued publish to settle');
+    await within(Promise.all(settled), 'every queued publish to settle');
     // On the wire: every publish, in call order, each with its QoS.
     const publishes = sent.filter((p) => p.cmd === 'publish') as IPublishPacket[];
     expect(publishes.map((p) => [String(p.payload), p.qos])).toEqual(payloads(12).map((payload, i) => [payload, qosOf(i)]));
@@ -65,10 +65,10 @@ describe('connection lifecycle against aedes', () => {
     );
     const gate = holdConnacks(f);
     const client = f.rx('tcp', { clientId: 'held' });
-    await within(gate.connectArrived, 3000, 'CONNECT at the broker');
+    await within(gate.connectArrived, 'CONNECT at the broker');
     for (const payload of payloads(20)) client.publish('queue/ordered', payload, { qos: 1 });
     gate.release();
-    await within(all, 5000, '20 messages');
+    await within(all, '20 messages');
     expect(received).toEqual(payloads(20));
   });
 
@@ -76,19 +76,19 @@ describe('connection lifecycle against aedes', () => {
     const f = fixture();
     const subscriber = await connected(f.rx());
     const all = collect(subscriber.topic('queue/manual', { qos: 1 }), 3);
-    await firstValueFrom(subscriber.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(3000)));
+    await firstValueFrom(subscriber.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(HANG_DEADLINE_MS)));
     const client = f.rx('in-memory', { manualConnect: true });
     const settled = payloads(3).map((payload) => client.publishAsync('queue/manual', payload, { qos: 1 }));
     client.connect();
-    await within(Promise.all(settled), 3000, 'the queued publishes');
+    await within(Promise.all(settled), 'the queued publishes');
     expect((await all).map((m) => m.payload.toString())).toEqual(payloads(3));
   });
 
   it('queues publishes made while reconnecting and sends them in order after the next CONNACK', async () => {
     const f = fixture();
     const subscriber = await connected(f.rx());
-    const all = collect(subscriber.topic('queue/reconnect', { qos: 1 }), 10, 5000);
-    await firstValueFrom(subscriber.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(3000)));
+    const all = collect(subscriber.topic('queue/reconnect', { qos: 1 }), 10);
+    await firstValueFrom(subscriber.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(HANG_DEADLINE_MS)));
     const client = await connected(f.rx('in-memory', { reconnectPeriod: 30 }));
     const offline = once(client, 'offline');
     dropFromBroker(f.aedes, client.options.clientId);
@@ -96,7 +96,7 @@ describe('connection lifecycle against aedes', () => {
     expect(client.state.status).toBe('reconnecting');
     const sent = record(f, client.packetsOut$);
     const settled = payloads(10).map((payload) => client.publishAsync('queue/reconnect', payload, { qos: 1 }));
-    await within(Promise.all(settled), 5000, 'the queued publishes');
+    await within(Promise.all(settled), 'the queued publishes');
     expect(sent.map((p) => p.cmd).filter((cmd) => cmd !== 'subscribe')).toEqual(['connect', ...Array(10).fill('publish')]);
     expect((await all).map((m) => m.payload.toString())).toEqual(payloads(10));
   });
@@ -107,7 +107,7 @@ describe('connection lifecycle against aedes', () => {
     const offline = once(client, 'offline');
     dropFromBroker(f.aedes, client.options.clientId);
     await offline;
-    await expect(within(client.publishAsync('queue/none', 'x'), 2000, 'publishAsync')).rejects.toMatchObject({ code: 'ERR_CONNECTION_CLOSED' });
+    await expect(within(client.publishAsync('queue/none', 'x'), 'publishAsync')).rejects.toMatchObject({ code: 'ERR_CONNECTION_CLOSED' });
   });
 
   it('delivers a QoS 1 publish whose connection dropped before the PUBACK once, after reconnecting', async () => {
@@ -134,7 +134,6 @@ describe('connection lifecycle against aedes', () => {
           resolve();
         }),
       ),
-      5000,
       'the publish callback',
     );
     await delivered;
@@ -176,7 +175,7 @@ describe('connection lifecycle against aedes', () => {
     const offline = once(client, 'offline');
     dropFromBroker(f.aedes, 'durable');
     await offline;
-    const missed = collect(client.topic('durable/+'), 2, 5000);
+    const missed = collect(client.topic('durable/+'), 2);
     await publisher.publishAsync('durable/a', 'while away', { qos: 1 });
     const [connack] = await once<[{ sessionPresent: boolean }]>(client, 'connect');
     expect(connack.sessionPresent).toBe(true);
@@ -196,12 +195,12 @@ describe('connection lifecycle against aedes', () => {
         { host: '127.0.0.1', port: f.aedes.port },
       ],
       reconnectPeriod: 10,
-      connectTimeout: 3000,
+      connectTimeout: HANG_DEADLINE_MS,
     });
     f.defer(() => client.endAsync(true));
     const errors: Array<{ code?: string }> = [];
     client.on('error', (error) => errors.push(error as { code?: string }));
-    await firstValueFrom(client.state$.pipe(filter((s) => s.status === 'connected'), timeout(3000)));
+    await firstValueFrom(client.state$.pipe(filter((s) => s.status === 'connected'), timeout(HANG_DEADLINE_MS)));
     expect(errors).toMatchObject([{ kind: 'ERR_TRANSPORT' }]);
     expect(client.state).toMatchObject({ status: 'connected', attempt: 2 });
   });
@@ -211,7 +210,7 @@ describe('connection lifecycle against aedes', () => {
     const client = f.rx('in-memory', { manualConnect: true });
     const order: string[] = [];
     client.on('end', () => order.push('end'));
-    await within(new Promise<void>((resolve) => client.end(() => (order.push('callback'), resolve()))), 2000, 'end callback');
+    await within(new Promise<void>((resolve) => client.end(() => (order.push('callback'), resolve()))), 'end callback');
     await Promise.resolve();
     expect(order).toEqual(['callback', 'end']);
     expect(client.state.status).toBe('closed');
@@ -226,7 +225,6 @@ describe('connection lifecycle against aedes', () => {
         (client) => (client.end(true), 'connected'),
         (error: Error) => error,
       ),
-      3000,
       'connectAsync to reject',
     );
     expect(outcome).toBeInstanceOf(Error);
@@ -247,7 +245,7 @@ describe('connection lifecycle against aedes', () => {
 
     const events: string[] = [];
     for (const name of ['reconnect', 'connect', 'end'] as const) client.on(name, () => events.push(name));
-    await within(client.endAsync(), 2000, 'endAsync while reconnecting');
+    await within(client.endAsync(), 'endAsync while reconnecting');
     clock.flush();
     expect(client.state.status).toBe('closed');
     expect(events).toEqual(['end']);

@@ -6,6 +6,7 @@ import { SubackError } from '../../lib/errors.js';
 import { json, type Packet } from '../../lib/index.js';
 import { floodSlowConsumer } from '../helpers/slow-consumer.js';
 import { connected, nextPackets, record, subscribed, useAedes, within } from './support.js';
+import { scaled } from '../helpers/wait.js';
 
 const fixture = useAedes();
 
@@ -27,7 +28,7 @@ describe('manual acknowledgement against aedes', () => {
     });
     f.defer(() => subscription.unsubscribe());
     await publisher.publishAsync('jobs/1', 'work', { qos: 1 });
-    await within(arrived, 3000, 'the message');
+    await within(arrived, 'the message');
     expect(pubacks(out)).toBe(0);
     const puback = nextPackets(consumer.packetsOut$, 'puback');
     message!.ack();
@@ -49,7 +50,7 @@ describe('manual acknowledgement against aedes', () => {
     });
     f.defer(() => subscription.unsubscribe());
     await publisher.publishAsync('jobs/42/spec', '{"n":7}', { qos: 1 });
-    await within(arrived, 3000, 'the message');
+    await within(arrived, 'the message');
     expect([message!.params?.id, message!.value.n]).toEqual(['42', 7]);
     expect(pubacks(out)).toBe(0);
     const puback = nextPackets(consumer.packetsOut$, 'puback');
@@ -66,7 +67,7 @@ describe('manual acknowledgement against aedes', () => {
     // Reading pauses above 100 held; the messages of the chunk being decoded still arrive.
     expect(report.maxUnacked).toBeLessThanOrEqual(100 + 64);
     expect(report.publisherMaxInflight).toBeLessThanOrEqual(100);
-  }, 60_000);
+  }, scaled(180_000));
 });
 
 describe('messages() against aedes', () => {
@@ -79,13 +80,13 @@ describe('messages() against aedes', () => {
     const taken = firstValueFrom(consumer.topic('jobs/#', { qos: 1, ack: 'manual' }));
     await nextPackets(consumer.packetsIn$, 'suback');
     await publisher.publishAsync('jobs/1', 'work', { qos: 1 });
-    const message = await within(taken, 3000, 'the message');
+    const message = await within(taken, 'the message');
     // The app is "working" on it: firstValueFrom has unsubscribed, and no PUBACK went out.
     await consumer.endAsync(true); // the crash, before message.ack()
     expect(pubacks(out)).toBe(0);
 
     const restarted = await connected(f.rx('in-memory', session));
-    const again = await within(firstValueFrom(restarted.topic('jobs/#', { qos: 1, ack: 'manual' })), 3000, 'the redelivery');
+    const again = await within(firstValueFrom(restarted.topic('jobs/#', { qos: 1, ack: 'manual' })), 'the redelivery');
     expect(again.payload.toString()).toBe('work');
     expect(message.payload.toString()).toBe('work');
     again.ack();
@@ -107,7 +108,7 @@ describe('messages() against aedes', () => {
     })();
     await suback;
     for (const n of [1, 2, 3, 4, 5]) await publisher.publishAsync('it/x', `m${n}`, { qos: 1 });
-    await within(loop, 3000, 'the loop to break');
+    await within(loop, 'the loop to break');
     await nextPackets(consumer.packetsIn$, 'unsuback');
     expect(seen).toEqual(['m1', 'm2', 'm3']);
     expect(out.filter((p) => p.cmd === 'unsubscribe')).toHaveLength(1);
@@ -124,7 +125,7 @@ describe('messages() against aedes', () => {
     const run = (async () => {
       for await (const _m of consumer.messages('denied/#', { qos: 1 })) void _m;
     })();
-    await expect(within(run, 3000, 'the refusal')).rejects.toBeInstanceOf(SubackError);
+    await expect(within(run, 'the refusal')).rejects.toBeInstanceOf(SubackError);
   });
 
   it('ends the loop when the client ends', async () => {
@@ -138,6 +139,6 @@ describe('messages() against aedes', () => {
     })();
     await suback;
     await consumer.endAsync();
-    expect(await within(loop, 3000, 'the loop to end')).toBe('done');
+    expect(await within(loop, 'the loop to end')).toBe('done');
   });
 });

@@ -4,7 +4,7 @@
 import type { IPublishPacket, QoS } from '../../lib/index.js';
 import { firstValueFrom, lastValueFrom, timeout, toArray } from 'rxjs';
 import type { Packet } from '../../lib/index.js';
-import { collect, once } from '../helpers/wait.js';
+import { collect, HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 import { BINARY, connected, nextPackets, record, subscribed, TRANSPORTS, useAedes, within } from './support.js';
 
 const QOS_LEVELS: QoS[] = [0, 1, 2];
@@ -31,7 +31,7 @@ describe('QoS round trips through aedes', () => {
       );
 
       const [topic, payload, packet] = await message;
-      await within(settled, 3000, 'the publish callback');
+      await within(settled, 'the publish callback');
       expect(topic).toBe('qos/roundtrip');
       expect(Buffer.compare(payload, BINARY)).toBe(0);
       expect(packet.qos).toBe(qos);
@@ -47,8 +47,8 @@ describe('QoS round trips through aedes', () => {
       await subscribed(subscriber, subscriber.topic('qos/observable', { qos: 2 }));
       const bothArrived = collect(subscriber.topic('qos/observable'), 2);
 
-      const ack = await within(publisher.publishAsync('qos/observable', 'from a promise', { qos }), 3000, 'publishAsync');
-      const results = await lastValueFrom(publisher.publish$('qos/observable', 'from an observable', { qos }).pipe(toArray(), timeout(3000)));
+      const ack = await within(publisher.publishAsync('qos/observable', 'from a promise', { qos }), 'publishAsync');
+      const results = await lastValueFrom(publisher.publish$('qos/observable', 'from an observable', { qos }).pipe(toArray(), timeout(HANG_DEADLINE_MS)));
 
       const messages = await bothArrived;
       expect(messages.map((m) => [m.payload.toString(), m.qos])).toEqual([
@@ -117,9 +117,9 @@ describe('QoS round trips through aedes', () => {
     const publisher = await connected(f.rx('tcp'));
     const count = 200;
     await subscribed(subscriber, subscriber.topic('qos/burst', { qos }));
-    const all = collect(subscriber.topic('qos/burst'), count, 10_000);
+    const all = collect(subscriber.topic('qos/burst'), count);
     const sent = Array.from({ length: count }, (_, i) => publisher.publishAsync('qos/burst', `m${i}`, { qos }));
-    await within(Promise.all(sent), 10_000, 'every publish to settle');
+    await within(Promise.all(sent), 'every publish to settle');
     const messages = await all;
     expect(messages.map((m) => m.payload.toString())).toEqual(Array.from({ length: count }, (_, i) => `m${i}`));
     expect(new Set(messages.map((m) => m.qos))).toEqual(new Set([qos]));
@@ -140,8 +140,8 @@ describe('QoS round trips through aedes', () => {
       const subscriber = await connected(f.rx(transport));
       const publisher = await connected(f.rx(transport));
       await subscribed(subscriber, subscriber.topic('shapes/+/ü', { qos: 1 }));
-      const arrived = collect(subscriber.topic('shapes/+/ü'), 1, 5000);
-      await within(publisher.publishAsync('shapes/日本/ü', payload as Buffer, { qos: 1 }), 5000, 'publishAsync');
+      const arrived = collect(subscriber.topic('shapes/+/ü'), 1);
+      await within(publisher.publishAsync('shapes/日本/ü', payload as Buffer, { qos: 1 }), 'publishAsync');
       const [message] = await arrived;
       expect(message.topic).toBe('shapes/日本/ü');
       expect(message.payload.length).toBe(expected.length);
@@ -157,9 +157,9 @@ describe('QoS round trips through aedes', () => {
       const subscriber = await connected(f.rx(transport));
       const publisher = await connected(f.rx(transport));
       await subscribed(subscriber, subscriber.topic('vector/t', { qos: 1 }));
-      const arrived = collect(subscriber.topic('vector/t'), sizes.length, 10_000);
+      const arrived = collect(subscriber.topic('vector/t'), sizes.length);
       const payloads = sizes.map((size, i) => Buffer.alloc(size, i + 1).fill(0xc3, 0, 1));
-      await within(Promise.all(payloads.map((payload) => publisher.publishAsync('vector/t', payload, { qos }))), 10_000, 'publishAsync');
+      await within(Promise.all(payloads.map((payload) => publisher.publishAsync('vector/t', payload, { qos }))), 'publishAsync');
       const messages = await arrived;
       expect(messages.map((m) => m.payload.length)).toEqual(sizes);
       expect(messages.map((m, i) => Buffer.compare(m.payload, payloads[i]))).toEqual(sizes.map(() => 0));
@@ -171,7 +171,7 @@ describe('QoS round trips through aedes', () => {
       const f = fixture();
       const rx = await connected(f.rx(transport));
       const js = await connected(f.js(transport));
-      const first = firstValueFrom(rx.topic('interop/js-to-rx', { qos: 2 }).pipe(timeout(3000)));
+      const first = firstValueFrom(rx.topic('interop/js-to-rx', { qos: 2 }).pipe(timeout(HANG_DEADLINE_MS)));
       await nextPackets(rx.packetsIn$, 'suback');
       await js.publishAsync('interop/js-to-rx', BINARY, { qos });
       const message = await first;
@@ -188,7 +188,7 @@ describe('QoS round trips through aedes', () => {
       await js.subscribeAsync('interop/rx-to-js', { qos: 2 });
       const message = once<[string, Buffer, IPublishPacket]>(js, 'message');
       const sent = record(f, rx.packetsOut$);
-      const result = await lastValueFrom(rx.publish$('interop/rx-to-js', BINARY, { qos }).pipe(timeout(3000)));
+      const result = await lastValueFrom(rx.publish$('interop/rx-to-js', BINARY, { qos }).pipe(timeout(HANG_DEADLINE_MS)));
       const [topic, payload, packet] = await message;
       expect(topic).toBe('interop/rx-to-js');
       expect(Buffer.compare(payload, BINARY)).toBe(0);

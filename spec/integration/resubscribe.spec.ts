@@ -30,7 +30,7 @@ describe('a resubscribe the broker refuses (aedes)', () => {
   });
 
   afterEach(async () => {
-    for (const client of clients) await within(client.endAsync(true), 5000, 'end').catch(() => undefined);
+    for (const client of clients) await within(client.endAsync(true), 'end').catch(() => undefined);
     await aedes.close();
   });
 
@@ -61,7 +61,7 @@ describe('a resubscribe the broker refuses (aedes)', () => {
     const [suback] = await resubscribed;
     expect(suback).toMatchObject({ granted: [128, 0] });
 
-    const error = await within(refused, 3000, 'the topic() stream error');
+    const error = await within(refused, 'the topic() stream error');
     expect(error).toBeInstanceOf(SubackError);
     expect(error).toMatchObject({ kind: 'ERR_SUBACK', topic: 'once/secret', reasonCode: 128 });
     expect(errors).toEqual([error]);

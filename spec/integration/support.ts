@@ -4,10 +4,10 @@ import mqtt from 'mqtt';
 import { filter, firstValueFrom, type Observable, take, timeout, toArray } from 'rxjs';
 import { MqttClient, connect, type ClientOptions, type Packet } from '../../lib/index.js';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
-import { once } from '../helpers/wait.js';
+import { HANG_DEADLINE_MS, once, within } from '../helpers/wait.js';
 
 /** No automatic reconnect and short deadlines: a test that needs more says so. */
-export const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+export const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
 
 export type Transport = 'in-memory' | 'tcp';
 export const TRANSPORTS: Transport[] = ['in-memory', 'tcp'];
@@ -46,7 +46,7 @@ export function useAedes(): () => Fixture {
         return client;
       },
       js(transport = 'in-memory', options = {}) {
-        const opts = { reconnectPeriod: 0, connectTimeout: 3000, ...options };
+        const opts = { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, ...options };
         const client =
           transport === 'tcp'
             ? mqtt.connect(aedes.url, opts)
@@ -60,7 +60,7 @@ export function useAedes(): () => Fixture {
   afterEach(async () => {
     const pending = teardowns.reverse();
     teardowns = [];
-    for (const teardown of pending) await within(Promise.resolve(teardown()), 5000, 'teardown').catch(() => undefined);
+    for (const teardown of pending) await within(Promise.resolve(teardown()), 'teardown').catch(() => undefined);
     await current?.aedes.close();
     current = undefined;
   });
@@ -71,22 +71,16 @@ export function useAedes(): () => Fixture {
 }
 
 /** Resolves once the client is connected (at once if it already is). */
-export async function connected<C extends { connected: boolean }>(client: C, timeoutMs = 3000): Promise<C> {
+export async function connected<C extends { connected: boolean }>(client: C, timeoutMs = HANG_DEADLINE_MS): Promise<C> {
   if (!client.connected) await once(client as never, 'connect', { timeoutMs });
   return client;
 }
 
-/** `promise`, or a rejection naming `what` after `ms`: every wait in these specs is bounded. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
+/** `promise`, or a rejection naming `what` after a generous deadline: every wait in these specs is bounded. */
+export { within };
 
 /** The next `n` packets of type `cmd` on a packet stream; subscribe (call) before acting. */
-export function nextPackets(packets$: Observable<Packet>, cmd: Packet['cmd'], n = 1, timeoutMs = 3000): Promise<Packet[]> {
+export function nextPackets(packets$: Observable<Packet>, cmd: Packet['cmd'], n = 1, timeoutMs = HANG_DEADLINE_MS): Promise<Packet[]> {
   return firstValueFrom(
     packets$.pipe(
       filter((packet) => packet.cmd === cmd),

@@ -2,7 +2,7 @@
 // named parameters, replay of retained messages, streams of one filter at different QoS, linger.
 import { filter, firstValueFrom, type Observable, take, timeout, toArray } from 'rxjs';
 import { json, utf8, type DecodeError, type MqttMessage, type Packet } from '../../lib/index.js';
-import { collect } from '../helpers/wait.js';
+import { collect, HANG_DEADLINE_MS } from '../helpers/wait.js';
 import { VirtualClock } from '../helpers/virtual-clock.js';
 import { connected, nextPackets, record, subscribed, useAedes } from './support.js';
 
@@ -13,7 +13,7 @@ interface Reading {
 const ofType = (packets: Packet[], cmd: Packet['cmd']) => packets.filter((p) => p.cmd === cmd);
 /** The `n` next messages of `topic` the client receives, whichever stream they are for. */
 const nextMessages = (messages$: Observable<MqttMessage>, topic: string, n = 1) =>
-  firstValueFrom(messages$.pipe(filter((m) => m.topic === topic), take(n), toArray(), timeout(3000)));
+  firstValueFrom(messages$.pipe(filter((m) => m.topic === topic), take(n), toArray(), timeout(HANG_DEADLINE_MS)));
 
 describe('topic() options against aedes', () => {
   const fixture = useAedes();
@@ -84,7 +84,7 @@ describe('topic() options against aedes', () => {
     await publisher.publishAsync('state/2', 'retained 2', { qos: 1, retain: true });
     // aedes may also hand the publishes above to the new subscription as live messages (its
     // PUBACK can precede the fan-out): wait for the copies it sends from its retained store.
-    const retained = firstValueFrom(client.messages$.pipe(filter((m) => m.retain), take(2), toArray(), timeout(3000)));
+    const retained = firstValueFrom(client.messages$.pipe(filter((m) => m.retain), take(2), toArray(), timeout(HANG_DEADLINE_MS)));
     const first: MqttMessage[] = [];
     client.topic('state/+', { replay: 'retained' }).subscribe((m) => first.push(m));
     await retained;

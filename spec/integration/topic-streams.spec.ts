@@ -3,7 +3,7 @@
 import type { Client as AedesClient, Subscription as AedesSubscription } from 'aedes';
 import { filter, firstValueFrom, merge, timeout } from 'rxjs';
 import { SubackError, type MqttClient, type MqttMessage, type Packet } from '../../lib/index.js';
-import { collect, once } from '../helpers/wait.js';
+import { collect, HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 import { connected, dropFromBroker, type Fixture, nextPackets, record, subscribed, useAedes, within } from './support.js';
 
 const ofType = (packets: Packet[], cmd: Packet['cmd']) => packets.filter((p) => p.cmd === cmd);
@@ -65,7 +65,7 @@ describe('topic() streams against aedes', () => {
 
     await publisher.publishAsync('overlap/x', 'both match', { qos: 1 });
     // A message only '#' matches marks the end of what the broker sent for the first one.
-    const marker = firstValueFrom(client.messages$.pipe(filter((m) => m.topic === 'overlap/x/deeper'), timeout(3000)));
+    const marker = firstValueFrom(client.messages$.pipe(filter((m) => m.topic === 'overlap/x/deeper'), timeout(HANG_DEADLINE_MS)));
     await publisher.publishAsync('overlap/x/deeper', 'only hash', { qos: 1 });
     await marker;
 
@@ -86,10 +86,10 @@ describe('topic() streams against aedes', () => {
     await subscribed(client, client.topic('#'), (m) => everything.push(m.topic));
     await subscribed(client, client.topic('$SYS/rxmqtt/#'), (m) => sys.push(m.topic));
 
-    const sysArrived = firstValueFrom(client.messages$.pipe(timeout(3000)));
+    const sysArrived = firstValueFrom(client.messages$.pipe(timeout(HANG_DEADLINE_MS)));
     f.aedes.broker.publish({ cmd: 'publish', topic: '$SYS/rxmqtt/load', payload: Buffer.from('1'), qos: 0, retain: false, dup: false }, () => undefined);
     expect((await sysArrived).topic).toBe('$SYS/rxmqtt/load');
-    const after = firstValueFrom(client.topic('#').pipe(timeout(3000)));
+    const after = firstValueFrom(client.topic('#').pipe(timeout(HANG_DEADLINE_MS)));
     f.aedes.broker.publish({ cmd: 'publish', topic: 'plain/after', payload: Buffer.from('2'), qos: 0, retain: false, dup: false }, () => undefined);
     await after;
 
@@ -131,7 +131,7 @@ describe('topic() streams against aedes', () => {
     const f = fixture();
     const client = f.rx('in-memory', { manualConnect: true });
     const sent = record(f, client.packetsOut$);
-    const first = firstValueFrom(client.topic('early/+', { qos: 1 }).pipe(timeout(3000)));
+    const first = firstValueFrom(client.topic('early/+', { qos: 1 }).pipe(timeout(HANG_DEADLINE_MS)));
     expect(sent).toEqual([]);
     const suback = nextPackets(client.packetsIn$, 'suback');
     client.connect();
@@ -214,7 +214,7 @@ describe('topic() streams against aedes', () => {
     observe('done/a');
     observe('done/+');
     await nextPackets(client.packetsIn$, 'suback', 2);
-    await within(client.endAsync(), 3000, 'endAsync');
+    await within(client.endAsync(), 'endAsync');
     expect(outcomes.sort()).toEqual(['complete done/+', 'complete done/a', 'complete done/a']);
   });
 
@@ -225,7 +225,7 @@ describe('topic() streams against aedes', () => {
     const client = await connected(f.rx());
     const publisher = await connected(f.rx());
 
-    const refused = firstValueFrom(client.topic('denied/x', { qos: 1 }).pipe(timeout(3000))).catch((error: unknown) => error);
+    const refused = firstValueFrom(client.topic('denied/x', { qos: 1 }).pipe(timeout(HANG_DEADLINE_MS))).catch((error: unknown) => error);
     const allowed: string[] = [];
     await subscribed(client, client.topic('allowed/x'), (m) => allowed.push(m.payload.toString()));
 
@@ -245,7 +245,7 @@ describe('topic() streams against aedes', () => {
     f.aedes.broker.authorizeSubscribe = (_client, sub, callback) => callback(null, refuse ? null : sub);
     const client = await connected(f.rx());
     const sent = record(f, client.packetsOut$);
-    await expect(firstValueFrom(client.topic('retry/x').pipe(timeout(3000)))).rejects.toBeInstanceOf(SubackError);
+    await expect(firstValueFrom(client.topic('retry/x').pipe(timeout(HANG_DEADLINE_MS)))).rejects.toBeInstanceOf(SubackError);
 
     refuse = false;
     const publisher = await connected(f.rx());

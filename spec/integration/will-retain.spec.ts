@@ -2,7 +2,7 @@
 import type { Duplex } from 'node:stream';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { MqttClient, type IPublishPacket } from '../../lib/index.js';
-import { once } from '../helpers/wait.js';
+import { HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 import { BINARY, connected, QUICK, subscribed, useAedes, within, type Fixture } from './support.js';
 
 const WILL = { topic: 'will/sensor-1', payload: Buffer.from('sensor-1 vanished'), qos: 1 as const, retain: false };
@@ -37,7 +37,7 @@ describe('retained messages and wills through aedes', () => {
     await publisher.endAsync();
 
     const late = await connected(f.rx('tcp'));
-    const message = await firstValueFrom(late.topic('retained/+', { qos: 1 }).pipe(timeout(3000)));
+    const message = await firstValueFrom(late.topic('retained/+', { qos: 1 }).pipe(timeout(HANG_DEADLINE_MS)));
     expect(message.topic).toBe('retained/config');
     expect(message.retain).toBe(true);
     expect(message.qos).toBe(1);
@@ -48,7 +48,7 @@ describe('retained messages and wills through aedes', () => {
     const f = fixture();
     const subscriber = await connected(f.rx());
     const publisher = await connected(f.rx());
-    const live = firstValueFrom(subscriber.messages$.pipe(timeout(3000)));
+    const live = firstValueFrom(subscriber.messages$.pipe(timeout(HANG_DEADLINE_MS)));
     await subscribed(subscriber, subscriber.topic('retained/live'));
     await publisher.publishAsync('retained/live', 'now', { qos: 1, retain: true });
     expect(await live).toMatchObject({ topic: 'retained/live', retain: false });
@@ -62,15 +62,15 @@ describe('retained messages and wills through aedes', () => {
     await publisher.publishAsync('retained/kept', 'kept', { qos: 1, retain: true });
 
     const late = await connected(f.rx());
-    const first = await firstValueFrom(late.topic('retained/#').pipe(timeout(3000)));
+    const first = await firstValueFrom(late.topic('retained/#').pipe(timeout(HANG_DEADLINE_MS)));
     expect(first.topic).toBe('retained/kept');
   });
 
   it('publishes the will when the client socket is destroyed without DISCONNECT', async () => {
     const f = fixture();
     const watcher = await connected(f.rx());
-    const will = firstValueFrom(watcher.topic('will/#', { qos: 1 }).pipe(timeout(3000)));
-    await firstValueFrom(watcher.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(3000)));
+    const will = firstValueFrom(watcher.topic('will/#', { qos: 1 }).pipe(timeout(HANG_DEADLINE_MS)));
+    await firstValueFrom(watcher.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(HANG_DEADLINE_MS)));
 
     const { client, socket } = clientWithWill(f);
     await connected(client);
@@ -89,7 +89,7 @@ describe('retained messages and wills through aedes', () => {
     const will = once<[string, Buffer, IPublishPacket]>(watcher, 'message');
     const { client } = clientWithWill(f);
     await connected(client);
-    await within(client.endAsync(true), 3000, 'a forced endAsync');
+    await within(client.endAsync(true), 'a forced endAsync');
     const [topic, payload] = await will;
     expect(topic).toBe(WILL.topic);
     expect(payload.toString()).toBe('sensor-1 vanished');
@@ -112,14 +112,14 @@ describe('retained messages and wills through aedes', () => {
     const { client } = clientWithWill(f);
     await connected(client);
     const gone = once(f.aedes.broker, 'clientDisconnect');
-    await within(client.endAsync(), 3000, 'endAsync');
+    await within(client.endAsync(), 'endAsync');
     await gone;
     // aedes publishes a will before it reports the disconnect: a marker published now arrives
     // after any will would have.
-    const marker = firstValueFrom(watcher.topic('marker').pipe(timeout(3000)));
+    const marker = firstValueFrom(watcher.topic('marker').pipe(timeout(HANG_DEADLINE_MS)));
     await connected(f.rx()).then((other) => other.publishAsync('marker', 'after', { qos: 1 }));
     await marker;
-    await within(markerSeen, 3000, "aedes' publish event for the marker");
+    await within(markerSeen, "aedes' publish event for the marker");
     expect(topics).toEqual(['marker']);
     expect(brokerPublishes).toEqual(['marker']);
   });

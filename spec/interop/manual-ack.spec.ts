@@ -6,7 +6,7 @@ import type { AckableMessage } from '../../lib/inbound/ack-holds.js';
 import { connect, type ClientOptions, type MqttClient } from '../../lib/index.js';
 import { describeMosquitto, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
 import { floodSlowConsumer } from '../helpers/slow-consumer.js';
-import { once } from '../helpers/wait.js';
+import { HANG_DEADLINE_MS, once, scaled } from '../helpers/wait.js';
 
 describeMosquitto('a slow manual-ack consumer against mosquitto', () => {
   let broker: MosquittoHandle;
@@ -15,7 +15,7 @@ describeMosquitto('a slow manual-ack consumer against mosquitto', () => {
 
   beforeAll(async () => {
     broker = await startMosquitto();
-  }, 15_000);
+  });
   afterAll(async () => {
     await broker?.stop();
   });
@@ -24,12 +24,12 @@ describeMosquitto('a slow manual-ack consumer against mosquitto', () => {
     clients = [];
   });
 
-  const base: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+  const base: ClientOptions = { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
 
   async function client(options: ClientOptions = {}): Promise<MqttClient> {
     const made = connect(broker.url, { ...base, ...options });
     clients.push(made);
-    if (!made.connected) await once(made, 'connect', { timeoutMs: 3000 });
+    if (!made.connected) await once(made, 'connect');
     return made;
   }
 
@@ -44,15 +44,15 @@ describeMosquitto('a slow manual-ack consumer against mosquitto', () => {
     let acking = false;
     const held: AckableMessage[] = [];
     const subscription = consumer.topic(`${name}/#`, { qos: 1, ack: 'manual' }).subscribe((m) => (acking ? m.ack() : held.push(m)));
-    await firstValueFrom(consumer.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(3000)));
+    await firstValueFrom(consumer.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(HANG_DEADLINE_MS)));
     for (let n = 0; n < 30; n++) await publisher.publishAsync(`${name}/q1`, `m${n}`, { qos: 1 });
     // QoS 0 is not counted by Receive Maximum: once it is in, every QoS 1 mosquitto sent is too.
-    const sentinel = firstValueFrom(consumer.packetsIn$.pipe(filter((p) => p.cmd === 'publish' && p.qos === 0), timeout(3000)));
+    const sentinel = firstValueFrom(consumer.packetsIn$.pipe(filter((p) => p.cmd === 'publish' && p.qos === 0), timeout(HANG_DEADLINE_MS)));
     await publisher.publishAsync(`${name}/q0`, 'sentinel', { qos: 0 });
     await sentinel;
     expect(arrived.filter((qos) => qos === 1)).toHaveLength(10);
     // Acknowledged, the held messages make room for the rest.
-    const all = firstValueFrom(consumer.packetsIn$.pipe(filter(() => arrived.length === 31), timeout(5000)));
+    const all = firstValueFrom(consumer.packetsIn$.pipe(filter(() => arrived.length === 31), timeout(HANG_DEADLINE_MS)));
     acking = true;
     for (const message of held.splice(0)) message.ack();
     await all;
@@ -71,7 +71,7 @@ describeMosquitto('a slow manual-ack consumer against mosquitto', () => {
     // 10 held plus the rest of the TCP chunk being decoded (64 KiB: about 64 of these messages).
     expect(report.maxUnacked).toBeLessThanOrEqual(10 + 64);
     expect(errors).toEqual([]);
-  }, 60_000);
+  }, scaled(180_000));
 
   it('bounds the unacknowledged messages of a 20k QoS 1 flood on MQTT 3.1.1 by pausing the socket', async () => {
     const consumer = await client({ protocolVersion: 4, maxUnackedMessages: 100 });
@@ -82,7 +82,7 @@ describeMosquitto('a slow manual-ack consumer against mosquitto', () => {
     // about 64 of these messages) still arrives.
     expect(report.maxUnacked).toBeLessThanOrEqual(100 + 64);
     expect(report.publisherMaxInflight).toBeLessThanOrEqual(100);
-  }, 90_000);
+  }, scaled(240_000));
 
   it('for comparison, the same slow consumer acknowledging on arrival holds the flood in memory (measured, not asserted)', async () => {
     const consumer = await client({ protocolVersion: 4 });
@@ -90,5 +90,5 @@ describeMosquitto('a slow manual-ack consumer against mosquitto', () => {
     const report = await floodSlowConsumer(consumer, publisher, { topic: topic(), count: 20_000, payloadBytes: 1024, turns: 3, ack: 'auto' });
     console.log(`mosquitto, MQTT 3.1.1, acknowledged on arrival: ${JSON.stringify(report)}`);
     expect(report.messages).toBe(20_000);
-  }, 90_000);
+  }, scaled(240_000));
 });

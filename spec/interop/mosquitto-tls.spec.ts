@@ -7,7 +7,7 @@ import type { MqttClient, MqttMessage } from '../../lib/index.js';
 import { describeWithOpenssl, opensslPath, removeCerts, testCerts, type TestCerts } from '../helpers/certs.js';
 import { describeMosquitto, mosquittoPath, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
 import { useClients } from '../helpers/clients.js';
-import { collect } from '../helpers/wait.js';
+import { collect, HANG_DEADLINE_MS } from '../helpers/wait.js';
 
 
 /** Whether this mosquitto has websockets listeners: its binary then carries libwebsockets. */
@@ -51,7 +51,7 @@ describeSuite('rxmqtt over TLS and WebSockets against mosquitto', () => {
       ],
     });
     [tlsPort, clientCertPort, wsPort, wssPort] = broker.extraPorts;
-  }, 20_000);
+  });
   afterAll(async () => {
     await broker?.stop();
     await removeCerts();
@@ -65,7 +65,7 @@ describeSuite('rxmqtt over TLS and WebSockets against mosquitto', () => {
   /** Subscribes `receiver` to the test's topic, publishes from `sender`, returns what arrived. */
   async function roundTrip(receiver: MqttClient, sender: MqttClient, payload: string): Promise<MqttMessage> {
     const topic = `${prefix}/t`;
-    const suback = firstValueFrom(receiver.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), take(1), timeout(3000)));
+    const suback = firstValueFrom(receiver.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), take(1), timeout(HANG_DEADLINE_MS)));
     const message = collect(receiver.topic(topic, { qos: 1 }), 1);
     await suback;
     await sender.publishAsync(topic, payload, { qos: 1 });

@@ -15,7 +15,7 @@ import {
   type QoS,
 } from '../../lib/index.js';
 import { describeMosquitto, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
-import { collect, once } from '../helpers/wait.js';
+import { collect, HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 
 /** The broker's max_packet_size: far above what the tests send, except the test about it. */
 const MAX_PACKET_SIZE = 65_536;
@@ -23,13 +23,13 @@ const BINARY = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x7f, 0x0a, 0x0d, 0xc3, 0x28
 
 /** Resolves once the client is connected (at once if it already is), within 3 s. */
 async function connected(client: MqttClient): Promise<MqttClient> {
-  if (!client.connected) await once(client, 'connect', { timeoutMs: 3000 });
+  if (!client.connected) await once(client, 'connect');
   return client;
 }
 
 /** Subscribes `stream$` and resolves once its SUBACK arrived; the returned array fills up. */
 async function subscribed(client: MqttClient, stream$: ReturnType<MqttClient['topic']>): Promise<MqttMessage[]> {
-  const suback = firstValueFrom(client.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(3000)));
+  const suback = firstValueFrom(client.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(HANG_DEADLINE_MS)));
   const received: MqttMessage[] = [];
   stream$.subscribe({ next: (m) => received.push(m), error: () => undefined });
   await suback;
@@ -46,7 +46,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
 
   beforeAll(async () => {
     broker = await startMosquitto({ extraConfig: [`max_packet_size ${MAX_PACKET_SIZE}`] });
-  }, 15_000);
+  });
   afterAll(async () => {
     await broker?.stop();
   });
@@ -61,7 +61,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
   });
 
   function clientFor(protocolVersion: 4 | 5, options: ClientOptions): MqttClient {
-    const made = connect(broker.url, { protocolVersion, reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000, ...options });
+    const made = connect(broker.url, { protocolVersion, reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000, ...options });
     clients.push(made);
     return made;
   }
@@ -78,7 +78,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
           sockets.push(socket);
           return socket;
         },
-        { protocolVersion, reconnectPeriod: 0, connectTimeout: 3000, ...options },
+        { protocolVersion, reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, ...options },
       );
       clients.push(made);
       return { client: made, socket: () => socket! };
@@ -86,12 +86,12 @@ describeMosquitto('rxmqtt against mosquitto', () => {
 
     it('connects and reports an accepted CONNACK of the requested protocol version', async () => {
       const made = client();
-      const [connack] = await once<[IConnackPacket]>(made, 'connect', { timeoutMs: 3000 });
+      const [connack] = await once<[IConnackPacket]>(made, 'connect');
       const code = protocolVersion === 5 ? connack.reasonCode : connack.returnCode;
       expect(code).toBe(0);
       expect(connack.sessionPresent).toBe(false);
       expect(made.connected).toBe(true);
-      const sent = firstValueFrom(made.packetsOut$.pipe(filter((p) => p.cmd === 'disconnect'), timeout(3000)));
+      const sent = firstValueFrom(made.packetsOut$.pipe(filter((p) => p.cmd === 'disconnect'), timeout(HANG_DEADLINE_MS)));
       await made.endAsync();
       await sent;
       expect(made.state.status).toBe('closed');
@@ -115,7 +115,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
 
       const viaCallback = new Promise<unknown>((resolve) => publisher.publish(`${prefix}/cb`, BINARY, { qos }, (error) => resolve(error ?? 'ok')));
       expect(await viaCallback).toBe('ok');
-      const results = await lastValueFrom(publisher.publish$(`${prefix}/rx`, BINARY, { qos }).pipe(toArray(), timeout(3000)));
+      const results = await lastValueFrom(publisher.publish$(`${prefix}/rx`, BINARY, { qos }).pipe(toArray(), timeout(HANG_DEADLINE_MS)));
       expect(results).toHaveLength(1);
       expect(results[0].packet?.cmd).toBe({ 0: undefined, 1: 'puback', 2: 'pubcomp' }[qos]);
 
@@ -133,7 +133,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
       const subscriber = await connected(client());
       const publisher = await connected(client());
       await subscribed(subscriber, subscriber.topic(`${prefix}/burst`, { qos: 2 }));
-      const all = collect(subscriber.topic(`${prefix}/burst`), 100, 10_000);
+      const all = collect(subscriber.topic(`${prefix}/burst`), 100);
       const expected = Array.from({ length: 100 }, (_, i) => `m${i}`);
       await Promise.all(expected.map((payload) => publisher.publishAsync(`${prefix}/burst`, payload, { qos: 2 })));
       expect((await all).map((m) => m.payload.toString())).toEqual(expected);
@@ -143,7 +143,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
       const publisher = await connected(client());
       await publisher.publishAsync(`${prefix}/retained`, 'kept', { qos: 1, retain: true });
       const late = await connected(client());
-      const message = await firstValueFrom(late.topic(`${prefix}/#`, { qos: 1 }).pipe(timeout(3000)));
+      const message = await firstValueFrom(late.topic(`${prefix}/#`, { qos: 1 }).pipe(timeout(HANG_DEADLINE_MS)));
       expect(message).toMatchObject({ topic: `${prefix}/retained`, retain: true, qos: 1 });
       expect(message.payload.toString()).toBe('kept');
       // Clear it: an empty retained payload deletes the retained message.
@@ -153,7 +153,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
     it('has mosquitto publish the will when the socket drops without DISCONNECT', async () => {
       const watcher = await connected(client());
       await subscribed(watcher, watcher.topic(`${prefix}/will`, { qos: 1 }));
-      const will = firstValueFrom(watcher.topic(`${prefix}/will`).pipe(timeout(3000)));
+      const will = firstValueFrom(watcher.topic(`${prefix}/will`).pipe(timeout(HANG_DEADLINE_MS)));
       const { client: dying, socket } = droppableClient({ will: { topic: `${prefix}/will`, payload: Buffer.from('gone'), qos: 1, retain: false } });
       await connected(dying);
       socket().destroy();
@@ -169,7 +169,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
       await leaving.endAsync();
       // mosquitto handles one connection's packets in order: a marker published by the watcher
       // after the DISCONNECT was processed comes back after any will would have.
-      const marker = firstValueFrom(watcher.messages$.pipe(filter((m) => m.topic === `${prefix}/marker`), timeout(3000)));
+      const marker = firstValueFrom(watcher.messages$.pipe(filter((m) => m.topic === `${prefix}/marker`), timeout(HANG_DEADLINE_MS)));
       await connected(client()).then((other) => other.publishAsync(`${prefix}/marker`, 'after', { qos: 1 }));
       await marker;
       expect(received.map((m) => m.topic)).toEqual([`${prefix}/marker`]);
@@ -179,7 +179,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
       const subscriber = await connected(client());
       const publisher = await connected(client());
       const received = await subscribed(subscriber, subscriber.topic(`$share/workers/${prefix}/jobs/+`, { qos: 1 }));
-      const first = firstValueFrom(subscriber.topic(`$share/workers/${prefix}/jobs/+`).pipe(timeout(3000)));
+      const first = firstValueFrom(subscriber.topic(`$share/workers/${prefix}/jobs/+`).pipe(timeout(HANG_DEADLINE_MS)));
       await publisher.publishAsync(`${prefix}/jobs/1`, 'job', { qos: 1 });
       expect((await first).topic).toBe(`${prefix}/jobs/1`);
       expect(received.map((m) => m.payload.toString())).toEqual(['job']);
@@ -195,7 +195,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
       const publisher = await connected(client());
       const plus = await subscribed(subscriber, subscriber.topic(`${prefix}/+`));
       const hash = await subscribed(subscriber, subscriber.topic(`${prefix}/#`));
-      const end = firstValueFrom(subscriber.messages$.pipe(filter((m) => m.topic === `${prefix}/x/end`), timeout(3000)));
+      const end = firstValueFrom(subscriber.messages$.pipe(filter((m) => m.topic === `${prefix}/x/end`), timeout(HANG_DEADLINE_MS)));
       await publisher.publishAsync(`${prefix}/x`, 'both', { qos: 1 });
       await publisher.publishAsync(`${prefix}/x/end`, 'end', { qos: 1 });
       await end;
@@ -211,7 +211,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
       const subscriber = await connected(client());
       const publisher = await connected(client());
       await subscribed(subscriber, subscriber.topic(`${prefix}/props`, { qos: 1 }));
-      const arrived = firstValueFrom(subscriber.topic(`${prefix}/props`).pipe(timeout(3000)));
+      const arrived = firstValueFrom(subscriber.topic(`${prefix}/props`).pipe(timeout(HANG_DEADLINE_MS)));
       const packetArrived = once<[string, Buffer, IPublishPacket]>(subscriber, 'message');
       await publisher.publishAsync(`${prefix}/props`, '{"ok":true}', {
         qos: 1,
@@ -238,7 +238,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
 
       // rh 2: no retained messages on subscribe; nl: not our own publishes; rap: keep the retain flag.
       const received = await subscribed(own, own.topic(`${prefix}/#`, { qos: 1, nl: true, rap: true, rh: 2 }));
-      const end = firstValueFrom(own.messages$.pipe(filter((m) => m.topic === `${prefix}/end`), timeout(3000)));
+      const end = firstValueFrom(own.messages$.pipe(filter((m) => m.topic === `${prefix}/end`), timeout(HANG_DEADLINE_MS)));
       await own.publishAsync(`${prefix}/mine`, 'not for me', { qos: 1 });
       await other.publishAsync(`${prefix}/live`, 'live retained', { qos: 1, retain: true });
       await other.publishAsync(`${prefix}/end`, 'end', { qos: 1 });
@@ -255,7 +255,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
       const subscriber = await connected(client());
       const publisher = await connected(client());
       await subscribed(subscriber, subscriber.topic(`${prefix}/tagged`, { qos: 1, properties: { subscriptionIdentifier: 42 } }));
-      const arrived = firstValueFrom(subscriber.topic(`${prefix}/tagged`).pipe(timeout(3000)));
+      const arrived = firstValueFrom(subscriber.topic(`${prefix}/tagged`).pipe(timeout(HANG_DEADLINE_MS)));
       await publisher.publishAsync(`${prefix}/tagged`, 'x', { qos: 1 });
       expect((await arrived).properties?.subscriptionIdentifier).toBe(42);
     });
@@ -300,7 +300,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
           () => 'published',
           (error: Error) => error,
         ),
-        once(made, 'close', { timeoutMs: 3000 }).then(
+        once(made, 'close').then(
           () => `connection closed, DISCONNECT reason codes [${disconnects.join()}]`,
           () => 'still connected after 3 s',
         ),
@@ -312,7 +312,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
 
     it('sends the end() reason code and properties in its DISCONNECT', async () => {
       const made = await connected(client());
-      const sent = firstValueFrom(made.packetsOut$.pipe(filter((p) => p.cmd === 'disconnect'), timeout(3000)));
+      const sent = firstValueFrom(made.packetsOut$.pipe(filter((p) => p.cmd === 'disconnect'), timeout(HANG_DEADLINE_MS)));
       await made.endAsync(false, { reasonCode: 0x04, properties: { reasonString: 'bye' } });
       expect(await sent).toMatchObject({ reasonCode: 0x04, properties: { reasonString: 'bye' } });
     });
@@ -327,7 +327,7 @@ describeMosquitto('rxmqtt against mosquitto', () => {
       const merged = merge(subscriber.topic(`${prefix}/+`), subscriber.topic(`${prefix}/#`));
       const both: string[] = [];
       merged.subscribe((m) => both.push(m.topic));
-      const end = firstValueFrom(subscriber.messages$.pipe(filter((m) => m.topic === `${prefix}/x/end`), timeout(3000)));
+      const end = firstValueFrom(subscriber.messages$.pipe(filter((m) => m.topic === `${prefix}/x/end`), timeout(HANG_DEADLINE_MS)));
       await publisher.publishAsync(`${prefix}/x`, 'both', { qos: 1 });
       await publisher.publishAsync(`${prefix}/x/end`, 'end', { qos: 1 });
       await end;
@@ -344,13 +344,13 @@ describeMosquitto('rxmqtt against mosquitto', () => {
 
     beforeAll(async () => {
       limited = await startMosquitto({ extraConfig: ['max_qos 1', 'retain_available false'] });
-    }, 15_000);
+    });
     afterAll(async () => {
       await limited?.stop();
     });
 
     it('fails a QoS 2 and a retained publish with ServerCapabilityError, sends neither and stays connected', async () => {
-      const made = connect(limited.url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 });
+      const made = connect(limited.url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 });
       clients.push(made);
       await connected(made);
       const state = made.state;

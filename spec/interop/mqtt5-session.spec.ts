@@ -5,12 +5,12 @@ import { filter, firstValueFrom, timeout } from 'rxjs';
 import { connect, MqttClient, type ClientOptions, type IPublishPacket, type MqttMessage } from '../../lib/index.js';
 import { describeMosquitto } from '../helpers/mosquitto.js';
 import { useMosquitto } from '../helpers/mosquitto-suite.js';
-import { once } from '../helpers/wait.js';
+import { HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 
 const SERVER_KEEP_ALIVE = 20;
 
 describeMosquitto('MQTT 5 sessions against mosquitto', () => {
-  const base: ClientOptions = { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000, keepalive: 10 };
+  const base: ClientOptions = { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000, keepalive: 10 };
   const suite = useMosquitto({ name: 'rxmqtt5', extraConfig: [`max_keepalive ${SERVER_KEEP_ALIVE}`], clientDefaults: base });
   const client = (options?: ClientOptions) => suite.client(options);
 
@@ -24,13 +24,13 @@ describeMosquitto('MQTT 5 sessions against mosquitto', () => {
       return socket;
     }, { ...base, ...options });
     suite.track(() => made.endAsync(true));
-    await once(made, 'connect', { timeoutMs: 3000 });
+    await once(made, 'connect');
     return { client: made, drop: () => socket!.destroy() };
   }
 
   /** Resolves with the first message on `topic` seen by `subscriber` (any stream). */
   function next(subscriber: MqttClient, topic: string): Promise<MqttMessage> {
-    return firstValueFrom(subscriber.messages$.pipe(filter((m) => m.topic === topic), timeout(3000)));
+    return firstValueFrom(subscriber.messages$.pipe(filter((m) => m.topic === topic), timeout(HANG_DEADLINE_MS)));
   }
 
   it('keeps the session for its Session Expiry Interval: a reconnect gets Session Present and the messages queued meanwhile', async () => {
@@ -45,8 +45,8 @@ describeMosquitto('MQTT 5 sessions against mosquitto', () => {
     const resumed = connect(suite.broker.url, { ...base, clientId, clean: false, properties: { sessionExpiryInterval: 60 } });
     suite.track(() => resumed.endAsync(true));
     resumed.on('message', (_topic, payload) => received.push(payload.toString()));
-    const after = firstValueFrom(resumed.messages$.pipe(filter((m) => m.payload.toString() === 'after'), timeout(3000)));
-    const [connack] = await once(resumed, 'connect', { timeoutMs: 3000 });
+    const after = firstValueFrom(resumed.messages$.pipe(filter((m) => m.payload.toString() === 'after'), timeout(HANG_DEADLINE_MS)));
+    const [connack] = await once(resumed, 'connect');
     expect(connack.sessionPresent).toBe(true);
     await publisher.publishAsync(`${suite.prefix}/queued`, 'after', { qos: 1 });
     await after;
@@ -60,7 +60,7 @@ describeMosquitto('MQTT 5 sessions against mosquitto', () => {
     await first.endAsync();
     const again = connect(suite.broker.url, { ...base, clientId, clean: false });
     suite.track(() => again.endAsync(true));
-    const [connack] = await once(again, 'connect', { timeoutMs: 3000 });
+    const [connack] = await once(again, 'connect');
     expect(connack.sessionPresent).toBe(false);
   });
 
@@ -90,7 +90,7 @@ describeMosquitto('MQTT 5 sessions against mosquitto', () => {
   it('has mosquitto publish a delayed will once its Will Delay Interval has passed', async () => {
     const watcher = await client();
     await watcher.subscribeAsync(`${suite.prefix}/will`, { qos: 1 });
-    const will = firstValueFrom(watcher.messages$.pipe(filter((m) => m.topic === `${suite.prefix}/will`), timeout(5000)));
+    const will = firstValueFrom(watcher.messages$.pipe(filter((m) => m.topic === `${suite.prefix}/will`), timeout(HANG_DEADLINE_MS)));
     const { drop } = await droppable({
       clientId: `delayed-will-${process.pid}-${suite.testNumber}`,
       clean: false,
@@ -120,13 +120,13 @@ describeMosquitto('MQTT 5 sessions against mosquitto', () => {
     const publisher = await client();
     for (let n = 1; n <= 10; n++) await publisher.publishAsync(`${suite.prefix}/q1`, `m${n}`, { qos: 1 });
     // QoS 0 is not counted by Receive Maximum: it reaches the socket past the held-back QoS 1 messages.
-    const sentinel = firstValueFrom(subscriber.packetsIn$.pipe(filter((p) => p.cmd === 'publish' && p.qos === 0), timeout(3000)));
+    const sentinel = firstValueFrom(subscriber.packetsIn$.pipe(filter((p) => p.cmd === 'publish' && p.qos === 0), timeout(HANG_DEADLINE_MS)));
     await publisher.publishAsync(`${suite.prefix}/q0`, 'sentinel', { qos: 0 });
     await sentinel;
     expect(arrivedQos1).toEqual(['m1', 'm2']);
     expect(delivered).toEqual([]);
 
-    const last = firstValueFrom(subscriber.messages$.pipe(filter((m) => m.payload.toString() === 'm10'), timeout(3000)));
+    const last = firstValueFrom(subscriber.messages$.pipe(filter((m) => m.payload.toString() === 'm10'), timeout(HANG_DEADLINE_MS)));
     releasing = true;
     while (held.length > 0) held.shift()!();
     await last;
@@ -150,7 +150,7 @@ describeMosquitto('MQTT 5 sessions against mosquitto', () => {
   it("uses mosquitto's Server Keep Alive when it lowers the keepalive asked for", async () => {
     const made = connect(suite.broker.url, { ...base, keepalive: 600 });
     suite.track(() => made.endAsync(true));
-    const [connack] = await once(made, 'connect', { timeoutMs: 3000 });
+    const [connack] = await once(made, 'connect');
     expect(connack.properties?.serverKeepAlive).toBe(SERVER_KEEP_ALIVE);
     expect(made.state).toMatchObject({ status: 'connected' });
   });

@@ -16,15 +16,16 @@ import {
 } from '../../lib/index.js';
 import { describeMosquitto } from '../helpers/mosquitto.js';
 import { useMosquitto } from '../helpers/mosquitto-suite.js';
+import { HANG_DEADLINE_MS } from '../helpers/wait.js';
 
 /** The next SUBACK `client` receives, within 3 s. */
 function nextSuback(client: MqttClient): Promise<unknown> {
-  return firstValueFrom(client.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(3000)));
+  return firstValueFrom(client.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(HANG_DEADLINE_MS)));
 }
 
 /** The next PUBLISH `client` receives on `topic`, within 3 s. */
 function nextPublishOn(client: MqttClient, topic: () => string | undefined): Promise<IPublishPacket> {
-  return firstValueFrom(client.packetsIn$.pipe(filter((p): p is IPublishPacket => p.cmd === 'publish' && p.topic === topic()), timeout(3000)));
+  return firstValueFrom(client.packetsIn$.pipe(filter((p): p is IPublishPacket => p.cmd === 'publish' && p.topic === topic()), timeout(HANG_DEADLINE_MS)));
 }
 
 const text = (message: MqttMessage) => message.payload.toString();
@@ -53,14 +54,14 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
   it('round-trips a request and its reply as an Observable that emits once and completes', async () => {
     await responder(`${suite.prefix}/echo`, (request) => `echo:${text(request)}`);
     const requester = await client();
-    const replies = await lastValueFrom(requester.rx.request(`${suite.prefix}/echo`, 'hello', { timeout: 3000 }).pipe(toArray()));
+    const replies = await lastValueFrom(requester.rx.request(`${suite.prefix}/echo`, 'hello', { timeout: HANG_DEADLINE_MS }).pipe(toArray()));
     expect(replies.map(text)).toEqual(['echo:hello']);
   });
 
   it('round-trips a request and its reply as a Promise through the MqttClient facade', async () => {
     await responder(`${suite.prefix}/echo`, async (request) => `echo:${text(request)}`);
     const requester = await client();
-    const reply = await requester.request(`${suite.prefix}/echo`, Buffer.from([0, 1, 2]), { qos: 1, timeout: 3000 });
+    const reply = await requester.request(`${suite.prefix}/echo`, Buffer.from([0, 1, 2]), { qos: 1, timeout: HANG_DEADLINE_MS });
     expect(reply.payload).toEqual(Buffer.from('echo:\u0000\u0001\u0002'));
   });
 
@@ -72,7 +73,7 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
     });
     const requester = await client();
     const reply = await requester.request(`${suite.prefix}/props`, '{"n":1}', {
-      timeout: 3000,
+      timeout: HANG_DEADLINE_MS,
       properties: { userProperties: { origin: 'rxmqtt', tags: ['a', 'b'] }, contentType: 'application/json' },
     });
     const [request] = seen;
@@ -94,8 +95,8 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
       return reply.promise;
     });
     const requester = await client();
-    const first = requester.request(`${suite.prefix}/slow`, 'first', { timeout: 3000 });
-    const second = requester.request(`${suite.prefix}/slow`, 'second', { timeout: 3000 });
+    const first = requester.request(`${suite.prefix}/slow`, 'first', { timeout: HANG_DEADLINE_MS });
+    const second = requester.request(`${suite.prefix}/slow`, 'second', { timeout: HANG_DEADLINE_MS });
     await bothArrived.promise;
     for (const { request, answer } of [...held].reverse()) answer(`reply to ${text(request)}`);
     expect((await Promise.all([first, second])).map(text)).toEqual(['reply to first', 'reply to second']);
@@ -201,7 +202,7 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
     });
     const requester = await client();
     const seen: unknown[] = [];
-    const subscription = requester.rx.request(`${suite.prefix}/cancel`, 'cancelled', { timeout: 3000 }).subscribe({
+    const subscription = requester.rx.request(`${suite.prefix}/cancel`, 'cancelled', { timeout: HANG_DEADLINE_MS }).subscribe({
       next: (m) => seen.push(text(m)),
       error: (e: unknown) => seen.push(e),
       complete: () => seen.push('complete'),
@@ -213,7 +214,7 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
     expect((await lateReply).payload.toString()).toBe('reply to cancelled');
     expect(seen).toEqual([]);
     expect(outcomes.map((o) => o.type)).toEqual(['replied']);
-    expect(text(await requester.request(`${suite.prefix}/cancel`, 'again', { timeout: 3000 }))).toBe('reply to again');
+    expect(text(await requester.request(`${suite.prefix}/cancel`, 'again', { timeout: HANG_DEADLINE_MS }))).toBe('reply to again');
     expect(seen).toEqual([]);
   });
 
@@ -227,7 +228,7 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
     });
     const requester = await client();
     requester.packetsIn$.pipe(filter((p): p is IPublishPacket => p.cmd === 'publish'), take(1)).subscribe((p) => (forged = p));
-    const reply = await requester.request(`${suite.prefix}/forged`, 'q', { timeout: 3000 });
+    const reply = await requester.request(`${suite.prefix}/forged`, 'q', { timeout: HANG_DEADLINE_MS });
     expect(text(reply)).toBe('genuine');
     expect(forged?.payload.toString()).toBe('forged');
   });
@@ -257,7 +258,7 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
     await failed.promise;
     for (const subscription of unanswered) subscription.unsubscribe();
     expect(failures.sort()).toEqual(['reject: handler rejected', 'throw: handler threw']);
-    expect(text(await requester.request(`${suite.prefix}/fragile`, 'ok', { timeout: 3000 }))).toBe('fine');
+    expect(text(await requester.request(`${suite.prefix}/fragile`, 'ok', { timeout: HANG_DEADLINE_MS }))).toBe('fine');
   });
 
   it('skips a message without a Response Topic: it is not a request', async () => {
@@ -268,7 +269,7 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
     });
     const requester = await client();
     await requester.publishAsync(`${suite.prefix}/mixed`, 'plain', { qos: 1 });
-    await requester.request(`${suite.prefix}/mixed`, 'request', { timeout: 3000 });
+    await requester.request(`${suite.prefix}/mixed`, 'request', { timeout: HANG_DEADLINE_MS });
     expect(handled).toEqual(['request']);
   });
 
@@ -279,9 +280,9 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
     requester.packetsOut$.subscribe((p) => p.cmd === 'subscribe' && subscribes.push(p.subscriptions.map((s) => s.topic)));
     const unsubscribes: unknown[] = [];
     requester.packetsOut$.subscribe((p) => p.cmd === 'unsubscribe' && unsubscribes.push(p));
-    const concurrent = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((n) => requester.request(`${suite.prefix}/many`, n, { timeout: 3000 })));
+    const concurrent = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((n) => requester.request(`${suite.prefix}/many`, n, { timeout: HANG_DEADLINE_MS })));
     const sequential: string[] = [];
-    for (const n of ['f', 'g', 'h']) sequential.push(text(await requester.request(`${suite.prefix}/many`, n, { timeout: 3000 })));
+    for (const n of ['f', 'g', 'h']) sequential.push(text(await requester.request(`${suite.prefix}/many`, n, { timeout: HANG_DEADLINE_MS })));
     expect([...concurrent.map(text), ...sequential]).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
     expect(subscribes).toEqual([[concurrent[0].topic]]);
     expect(unsubscribes).toEqual([]);
@@ -308,9 +309,9 @@ describeMosquitto('MQTT 5 request/response against mosquitto', () => {
     const answering = made.respond(`${suite.prefix}/svc`, (request) => new Observable<string>((s) => s.next(`svc:${text(request)}`)));
     await suback;
     const requester = await client();
-    expect(text(await requester.request(`${suite.prefix}/svc`, 'one', { timeout: 3000 }))).toBe('svc:one');
+    expect(text(await requester.request(`${suite.prefix}/svc`, 'one', { timeout: HANG_DEADLINE_MS }))).toBe('svc:one');
 
-    const unsuback = firstValueFrom(made.packetsIn$.pipe(filter((p) => p.cmd === 'unsuback'), timeout(3000)));
+    const unsuback = firstValueFrom(made.packetsIn$.pipe(filter((p) => p.cmd === 'unsuback'), timeout(HANG_DEADLINE_MS)));
     answering.unsubscribe();
     await unsuback;
     const controller = new AbortController();

@@ -7,7 +7,7 @@ import type { ISubscribePacket } from '../../lib/protocol/codec.js';
 import { type ClientOptions, type MqttClient, type Packet } from '../../lib/index.js';
 import { describeMosquitto } from '../helpers/mosquitto.js';
 import { useMosquitto } from '../helpers/mosquitto-suite.js';
-import { once } from '../helpers/wait.js';
+import { HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 
 const N = 20;
 
@@ -20,7 +20,7 @@ interface Counted {
 
 /** Subscribes `client.topic(filter)` and resolves with its payload log once its SUBACK arrived. */
 async function counted(client: MqttClient, topicFilter: string): Promise<Counted> {
-  const suback = firstValueFrom(client.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(3000)));
+  const suback = firstValueFrom(client.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(HANG_DEADLINE_MS)));
   const payloads: string[] = [];
   const subscription = client.topic(topicFilter, { qos: 1 }).subscribe((m) => payloads.push(m.payload.toString()));
   await suback;
@@ -39,7 +39,7 @@ describeMosquitto('Subscription Identifiers and shared subscriptions against mos
     return async () => {
       const payload = `fence ${++round}`;
       const arrived = listeners.map((listener) =>
-        firstValueFrom(listener.messages$.pipe(filter((m) => m.topic === topic && m.payload.toString() === payload), timeout(5000))),
+        firstValueFrom(listener.messages$.pipe(filter((m) => m.topic === topic && m.payload.toString() === payload), timeout(HANG_DEADLINE_MS))),
       );
       await publisher.publishAsync(topic, payload, { qos: 1 });
       await Promise.all(arrived);
@@ -88,7 +88,7 @@ describeMosquitto('Subscription Identifiers and shared subscriptions against mos
       await publishMany(publisher, `${suite.prefix}/a/b`, 0, N);
       await pass();
 
-      const unsuback = firstValueFrom(subscriber.packetsIn$.pipe(filter((p) => p.cmd === 'unsuback'), timeout(3000)));
+      const unsuback = firstValueFrom(subscriber.packetsIn$.pipe(filter((p) => p.cmd === 'unsuback'), timeout(HANG_DEADLINE_MS)));
       exact.stop();
       await unsuback;
       await publishMany(publisher, `${suite.prefix}/a/b`, N, N);
@@ -112,8 +112,8 @@ describeMosquitto('Subscription Identifiers and shared subscriptions against mos
       const before = idOf(subscribes.splice(0));
 
       // One SUBSCRIBE per identifier (a/+, a/b and the fence): three SUBACKs.
-      const resubscribed = firstValueFrom(subscriber.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), take(3), toArray(), timeout(3000)));
-      const reconnected = once(subscriber, 'connect', { timeoutMs: 3000 });
+      const resubscribed = firstValueFrom(subscriber.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), take(3), toArray(), timeout(HANG_DEADLINE_MS)));
+      const reconnected = once(subscriber, 'connect');
       subscriber.reconnect();
       const [connack] = await reconnected;
       expect(connack.sessionPresent).toBe(false);

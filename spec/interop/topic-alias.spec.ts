@@ -8,7 +8,7 @@ import { resolveOptions } from '../../lib/options/options.js';
 import { transportFor } from '../../lib/transport/select.js';
 import { describeMosquitto } from '../helpers/mosquitto.js';
 import { useMosquitto } from '../helpers/mosquitto-suite.js';
-import { collect, once } from '../helpers/wait.js';
+import { collect, HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 
 /** The broker's Topic Alias Maximum: small, so that a handful of topics overflows it. */
 const MAX_TOPIC_ALIAS = 3;
@@ -24,7 +24,7 @@ function publishesOut(packets: Packet[]): IPublishPacket[] {
 }
 
 describeMosquitto('MQTT 5 outgoing topic aliases against mosquitto', () => {
-  const base: ClientOptions = { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+  const base: ClientOptions = { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
   const suite = useMosquitto({ name: 'rxmqtt/alias', extraConfig: [`max_topic_alias ${MAX_TOPIC_ALIAS}`], clientDefaults: base });
   const facade = (options?: ClientOptions) => suite.client(options);
 
@@ -32,7 +32,7 @@ describeMosquitto('MQTT 5 outgoing topic aliases against mosquitto', () => {
     const resolved = resolveOptions(suite.broker.url, { ...base, ...options });
     const client = new RxMqttClient(resolved, transportFor(resolved));
     suite.track(() => client.end({ force: true }));
-    const connected = firstValueFrom(client.state$.pipe(filter((s) => s.status === 'connected'), timeout(3000)));
+    const connected = firstValueFrom(client.state$.pipe(filter((s) => s.status === 'connected'), timeout(HANG_DEADLINE_MS)));
     client.connect();
     await connected;
     return client;
@@ -41,7 +41,7 @@ describeMosquitto('MQTT 5 outgoing topic aliases against mosquitto', () => {
   /** Subscribes to `${suite.prefix}/#` and, once the SUBACK arrived, gives the promise of the first `n` messages. */
   async function subscriber(n: number): Promise<{ arrived: Promise<MqttMessage[]> }> {
     const client = await facade();
-    const suback = firstValueFrom(client.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(3000)));
+    const suback = firstValueFrom(client.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(HANG_DEADLINE_MS)));
     const arrived = collect(client.topic(`${suite.prefix}/#`, { qos: 1 }), n);
     await suback;
     // Wrapped: an async function returning a bare promise would wait for the messages themselves.
@@ -51,7 +51,7 @@ describeMosquitto('MQTT 5 outgoing topic aliases against mosquitto', () => {
   it('announces the configured Topic Alias Maximum in its CONNACK', async () => {
     const client = connect(suite.broker.url, base);
     suite.track(() => client.endAsync(true));
-    const [connack] = await once<[IConnackPacket]>(client, 'connect', { timeoutMs: 3000 });
+    const [connack] = await once<[IConnackPacket]>(client, 'connect');
     expect(connack.properties?.topicAliasMaximum).toBe(MAX_TOPIC_ALIAS);
   });
 
@@ -62,7 +62,7 @@ describeMosquitto('MQTT 5 outgoing topic aliases against mosquitto', () => {
     const out: Packet[] = [];
     publisher.packetsOut$.subscribe((packet) => out.push(packet));
     for (const [i, topic] of topics.entries()) {
-      await lastValueFrom(publisher.publish$(topic, `m${i}`, { qos: 1 }).pipe(timeout(3000)));
+      await lastValueFrom(publisher.publish$(topic, `m${i}`, { qos: 1 }).pipe(timeout(HANG_DEADLINE_MS)));
     }
     const messages = await arrived;
 
@@ -129,7 +129,7 @@ describeMosquitto('MQTT 5 outgoing topic aliases against mosquitto', () => {
     publisher.on('packetsend', (packet: Packet) => packet.cmd === 'publish' && sent.push(packet));
     await publisher.publishAsync(`${suite.prefix}/r`, 'm0', { qos: 1 });
     await publisher.publishAsync(`${suite.prefix}/r`, 'm1', { qos: 1 });
-    const reconnected = once(publisher, 'connect', { timeoutMs: 5000 });
+    const reconnected = once(publisher, 'connect');
     publisher.reconnect();
     await reconnected;
     await publisher.publishAsync(`${suite.prefix}/r`, 'm2', { qos: 1 });

@@ -6,7 +6,7 @@ import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs';
 import type { ISubscribePacket } from '../../lib/protocol/codec.js';
 import { connect, json, type MqttClient, type MqttMessage, type Packet } from '../../lib/index.js';
 import { describeMosquitto, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
-import { once } from '../helpers/wait.js';
+import { HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 
 describeMosquitto('topic() options against mosquitto over MQTT 5', () => {
   let broker: MosquittoHandle;
@@ -16,7 +16,7 @@ describeMosquitto('topic() options against mosquitto over MQTT 5', () => {
 
   beforeAll(async () => {
     broker = await startMosquitto();
-  }, 15_000);
+  });
   afterAll(async () => {
     await broker?.stop();
   });
@@ -29,16 +29,16 @@ describeMosquitto('topic() options against mosquitto over MQTT 5', () => {
   });
 
   async function client(): Promise<MqttClient> {
-    const made = connect(broker.url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 });
+    const made = connect(broker.url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 });
     clients.push(made);
-    if (!made.connected) await once(made, 'connect', { timeoutMs: 3000 });
+    if (!made.connected) await once(made, 'connect');
     return made;
   }
 
-  const nextSuback = (c: MqttClient) => firstValueFrom(c.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(3000)));
+  const nextSuback = (c: MqttClient) => firstValueFrom(c.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), timeout(HANG_DEADLINE_MS)));
   /** The next message on `topic` whose payload is `payload` (a fence: a connection delivers in order). */
   const arrival = (c: MqttClient, topic: string, payload: string) =>
-    firstValueFrom(c.messages$.pipe(filter((m) => m.topic === topic && m.payload.toString() === payload), timeout(3000)));
+    firstValueFrom(c.messages$.pipe(filter((m) => m.topic === topic && m.payload.toString() === payload), timeout(HANG_DEADLINE_MS)));
 
   it('raises the QoS with the same identifier and Retain Handling 1: no retained duplicate, one copy per stream at QoS 2', async () => {
     const subscriber = await client();
@@ -96,7 +96,7 @@ describeMosquitto('topic() options against mosquitto over MQTT 5', () => {
     subscriber.topic(`${prefix}/:device/state`, { replay: 'retained' }).subscribe();
     await first;
     const late = await firstValueFrom(
-      subscriber.topic<{ on: boolean }>(`${prefix}/:device/state`, { replay: 'retained', codec: json() }).pipe(take(1), toArray(), timeout(3000)),
+      subscriber.topic<{ on: boolean }>(`${prefix}/:device/state`, { replay: 'retained', codec: json() }).pipe(take(1), toArray(), timeout(HANG_DEADLINE_MS)),
     );
     expect(late.map((m) => [m.params, m.value])).toEqual([[{ device: 'dev1' }, { on: true }]]);
     await publisher.publishAsync(`${prefix}/dev1/state`, '', { qos: 1, retain: true });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
 import { startWsBroker, type WsBroker } from '../transport/ws-broker.js';
 import { isolatedTmpdir, packWorkingTree, repoRoot as root, unpackInto, type Packed } from './packed.js';
+import { HANG_DEADLINE_MS, scaled } from '../helpers/wait.js';
 
 let packed: Packed;
 let project: string;
@@ -25,7 +26,7 @@ beforeAll(async () => {
   unpackInto(project, packed.tarball);
   broker = await startAedes();
   wsBroker = await startWsBroker();
-}, 480_000); // a full build (tsc twice, esbuild): minutes on a busy 2-core machine
+}, scaled(480_000)); // a full build (tsc twice, esbuild): minutes on a busy 2-core machine
 
 afterAll(async () => {
   await broker?.close();
@@ -39,7 +40,7 @@ async function run(name: string, source: string, args: string[] = [broker.url], 
   const file = join(project, name);
   writeFileSync(file, source);
   // Asynchronous: the broker lives in this process and must keep serving while the script runs.
-  const { stdout } = await promisify(execFile)(process.execPath, [...nodeFlags, file, ...args], { cwd: project, encoding: 'utf8', timeout: 30_000 });
+  const { stdout } = await promisify(execFile)(process.execPath, [...nodeFlags, file, ...args], { cwd: project, encoding: 'utf8', timeout: HANG_DEADLINE_MS });
   return stdout.trim();
 }
 

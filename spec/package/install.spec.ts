@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isolatedTmpdir, packWorkingTree, repoRoot, type Packed } from './packed.js';
+import { HANG_DEADLINE_MS, scaled } from '../helpers/wait.js';
 
 const peerRange = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> }).peerDependencies.rxjs;
 /** `^7.2.0` -> `7.2.0`: the oldest rxjs an app may bring. */
@@ -77,7 +78,7 @@ describeWithRegistry(`the packed package installed beside the app's rxjs@${oldes
     await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-exact', `rxjs@${oldestRxjs}`], { cwd: project });
     // The app already has its RxJS; a second install adds rxmqtt, as `npm install rxmqtt` would.
     await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', packed.tarball], { cwd: project });
-  }, 900_000); // a full build, then two installs from the network (registry speed varies widely)
+  }, scaled(900_000)); // a full build, then two installs from the network (registry speed varies widely)
 
   afterAll(() => {
     packed?.remove();
@@ -108,7 +109,7 @@ describeWithRegistry(`the packed package installed beside the app's rxjs@${oldes
     writeFileSync(join(project, 'app.mjs'), esm);
     writeFileSync(join(project, 'app.cjs'), cjs);
     for (const app of ['app.mjs', 'app.cjs']) {
-      const { stdout } = await exec(process.execPath, [app], { cwd: project, encoding: 'utf8', timeout: 15_000 });
+      const { stdout } = await exec(process.execPath, [app], { cwd: project, encoding: 'utf8', timeout: HANG_DEADLINE_MS });
       expect([app, stdout.trim()]).toEqual([app, 'true true']);
     }
   });

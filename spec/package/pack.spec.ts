@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { isolatedTmpdir, packWorkingTree, repoRoot, unpackInto, type Packed } from './packed.js';
+import { HANG_DEADLINE_MS, scaled } from '../helpers/wait.js';
 
 let packed: Packed;
 let project: string;
@@ -19,7 +20,7 @@ beforeAll(async () => {
   project = mkdtempSync(join(isolatedTmpdir(), 'rxmqtt-no-aedes-'));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true }));
   pkg = unpackInto(project, packed.tarball, ['aedes']);
-}, 480_000); // a full build (tsc twice, esbuild): minutes on a busy 2-core machine
+}, scaled(480_000)); // a full build (tsc twice, esbuild): minutes on a busy 2-core machine
 
 afterAll(() => {
   packed?.remove();
@@ -32,7 +33,7 @@ const manifest = () => JSON.parse(read('package.json')) as Record<string, Record
 /** Runs node in the project; resolves with the exit code and both outputs (never rejects). */
 async function node(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd: project, encoding: 'utf8', timeout: 15_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd: project, encoding: 'utf8', timeout: HANG_DEADLINE_MS });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

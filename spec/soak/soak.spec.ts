@@ -12,6 +12,7 @@ import type { Subscription } from 'rxjs';
 import { connect, type MqttClient, type MqttClientEvent } from '../../lib/index.js';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
 import { dropFromBroker, nextPackets, within } from '../integration/support.js';
+import { HANG_DEADLINE_MS } from '../helpers/wait.js';
 
 const SECONDS = Number(process.env.RXMQTT_SOAK_SECONDS ?? 90);
 const SCALE = Number(process.env.RXMQTT_SOAK_SCALE ?? 1);
@@ -52,7 +53,7 @@ function resources(): Record<string, number> {
 }
 
 /** Polls (bounded) until the active resources are back to `baseline`; returns the last reading. */
-async function resourcesBackTo(baseline: Record<string, number>, ms = 3000): Promise<Record<string, number>> {
+async function resourcesBackTo(baseline: Record<string, number>, ms = HANG_DEADLINE_MS): Promise<Record<string, number>> {
   const deadline = Date.now() + ms;
   let now = resources();
   while (JSON.stringify(now) !== JSON.stringify(baseline) && Date.now() < deadline) {
@@ -87,13 +88,13 @@ function internals(client: MqttClient) {
   };
 }
 
-function onceEvent(client: MqttClient, event: MqttClientEvent, ms = 5000): Promise<unknown[]> {
+function onceEvent(client: MqttClient, event: MqttClientEvent): Promise<unknown[]> {
   let handler!: (...args: unknown[]) => void;
   const fired = new Promise<unknown[]>((resolve) => {
     handler = (...args: unknown[]) => resolve(args);
     client.once(event, handler);
   });
-  return within(fired, ms, `'${event}'`).finally(() => client.off(event, handler));
+  return within(fired, `'${event}'`).finally(() => client.off(event, handler));
 }
 
 function scaled(factor: number): typeof COUNTS {
@@ -171,7 +172,7 @@ describe('soak', () => {
       }
       await subacks;
       await client.publishAsync(`streams/${i % 10}/x`, 'y', { qos: 1 });
-      await within(Promise.all(received), 3000, 'every topic() stream to get the message');
+      await within(Promise.all(received), 'every topic() stream to get the message');
       for (const sub of subs) sub.unsubscribe();
       done.topicRounds++;
     }
@@ -203,7 +204,7 @@ describe('soak', () => {
         await client.subscribeAsync('load/warm');
         const got = new Promise<void>((resolve) => (onLoad = resolve));
         await client.publishAsync('load/after-reconnect', 'z', { qos: 1 });
-        await within(got, 2000, 'the topic() stream to get a message after the reconnects');
+        await within(got, 'the topic() stream to get a message after the reconnects');
         onLoad = undefined;
       }
     }

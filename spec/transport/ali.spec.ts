@@ -57,14 +57,14 @@ describe('ali:// transport (Alipay)', () => {
     const c = await connected(client('alis://broker.example', { my, reconnectPeriod: 20 }));
     expect(listenerCount()).toBe(4);
 
-    const error = once<[Error & { kind?: string; code?: string }]>(c, 'error', { timeoutMs: 3000 });
+    const error = once<[Error & { kind?: string; code?: string }]>(c, 'error');
     sockets[0].fail('network is down');
     const [failure] = await error;
     expect(failure.kind).toBe('ERR_TRANSPORT');
     expect(failure.message).toMatch(/network is down/);
-    if (!c.connected) await once(c, 'connect', { timeoutMs: 3000 });
+    if (!c.connected) await once(c, 'connect');
 
-    const reconnected = once(c, 'connect', { timeoutMs: 3000 });
+    const reconnected = once(c, 'connect');
     sockets[1].drop();
     await reconnected;
     expect(sockets).toHaveLength(3);

@@ -5,9 +5,9 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { filter, firstValueFrom, fromEvent, timeout } from 'rxjs';
 import { connect, type ClientOptions, type MqttClient } from '../../lib/index.js';
 import { freePort } from '../helpers/mosquitto.js';
-import { collect, once } from '../helpers/wait.js';
+import { collect, HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 
-const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
 
 type TransportFailure = Error & { kind?: string; code?: string; errno?: string; cause?: TransportFailure };
 
@@ -68,8 +68,8 @@ describe('connection errors and servers failover', () => {
     cleanups.push(() => b.close());
     return b;
   }
-  const failure = async (c: MqttClient) => (await once<[TransportFailure]>(c, 'error', { timeoutMs: 3000 }))[0];
-  const connectedTo = (c: MqttClient) => firstValueFrom(c.state$.pipe(filter((s) => s.status === 'connected'), timeout(3000)));
+  const failure = async (c: MqttClient) => (await once<[TransportFailure]>(c, 'error'))[0];
+  const connectedTo = (c: MqttClient) => firstValueFrom(c.state$.pipe(filter((s) => s.status === 'connected'), timeout(HANG_DEADLINE_MS)));
 
   it('reports ECONNREFUSED for a closed port, then connects to the next server of the list', async () => {
     const dead = await freePort();
@@ -102,7 +102,7 @@ describe('connection errors and servers failover', () => {
     await connectedTo(c);
     const errors: TransportFailure[] = [];
     c.on('error', (error) => errors.push(error as TransportFailure));
-    const dropped = once(c, 'close', { timeoutMs: 3000 });
+    const dropped = once(c, 'close');
     await second.close();
     await dropped;
     // The next attempts alternate: the first port (still closed, or the new broker once it listens), the second (closed now).
@@ -154,7 +154,7 @@ describe('connection errors and servers failover', () => {
     await listen(server, 0);
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const c = client(`mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`, { reconnectPeriod: 20 });
-    const errors = await collect(fromEvent(c, 'error', (error: TransportFailure) => error), 2, 3000);
+    const errors = await collect(fromEvent(c, 'error', (error: TransportFailure) => error), 2);
     expect(errors.map((error) => [error.kind, error.errno])).toEqual([
       ['ERR_TRANSPORT', 'ECONNRESET'],
       ['ERR_TRANSPORT', 'ECONNRESET'],
@@ -165,9 +165,9 @@ describe('connection errors and servers failover', () => {
   it('stops after the reconnect policy maxAttempts, with the last ECONNREFUSED as the cause', async () => {
     const dead = await freePort();
     const c = client(`mqtt://127.0.0.1:${dead}`, { reconnectPeriod: 10, reconnect: { initialDelay: 10, maxAttempts: 2, jitter: 0 } });
-    const errors = await collect(fromEvent(c, 'error', (error: TransportFailure) => error), 4, 3000);
+    const errors = await collect(fromEvent(c, 'error', (error: TransportFailure) => error), 4);
     expect(errors.map((error) => error.errno ?? error.code)).toEqual(['ECONNREFUSED', 'ECONNREFUSED', 'ECONNREFUSED', 'ERR_RECONNECT_EXHAUSTED']);
     expect(errors[3].cause?.errno).toBe('ECONNREFUSED');
-    await firstValueFrom(c.state$.pipe(filter((s) => s.status === 'offline'), timeout(3000)));
+    await firstValueFrom(c.state$.pipe(filter((s) => s.status === 'offline'), timeout(HANG_DEADLINE_MS)));
   });
 });

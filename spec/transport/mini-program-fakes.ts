@@ -9,6 +9,7 @@ import { filter, firstValueFrom, take, timeout } from 'rxjs';
 import type { MqttClient } from '../../lib/index.js';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
 import { useClients } from '../helpers/clients.js';
+import { HANG_DEADLINE_MS } from '../helpers/wait.js';
 
 type Callback<T = unknown> = (result: T) => void;
 
@@ -200,6 +201,6 @@ export function useMiniProgramSuite() {
     },
     client,
     connected,
-    nextSuback: (c: MqttClient) => firstValueFrom(c.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), take(1), timeout(3000))),
+    nextSuback: (c: MqttClient) => firstValueFrom(c.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), take(1), timeout(HANG_DEADLINE_MS))),
   };
 }

@@ -5,7 +5,7 @@ import { filter, firstValueFrom, fromEvent, take, timeout } from 'rxjs';
 import type { TlsOptions } from 'node:tls';
 import { describeWithOpenssl, removeCerts, testCerts, type TestCerts } from '../helpers/certs.js';
 import { useClients, type TransportFailure } from '../helpers/clients.js';
-import { collect } from '../helpers/wait.js';
+import { collect, HANG_DEADLINE_MS } from '../helpers/wait.js';
 import { startTlsBroker, type TlsBroker } from './tls-broker.js';
 
 describeWithOpenssl('mqtts:// transport', () => {
@@ -31,7 +31,7 @@ describeWithOpenssl('mqtts:// transport', () => {
     it('connects to mqtts://localhost with the CA, sends SNI "localhost" and round-trips a QoS 1 message', async () => {
       const { port, handshakes } = await start();
       const c = await connected(client(`mqtts://localhost:${port}`, { ca: certs.ca.cert }));
-      const suback = firstValueFrom(c.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), take(1), timeout(3000)));
+      const suback = firstValueFrom(c.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), take(1), timeout(HANG_DEADLINE_MS)));
       const message = collect(c.topic('tls/t', { qos: 1 }), 1);
       await suback;
       await c.publishAsync('tls/t', 'over TLS', { qos: 1 });
@@ -58,7 +58,7 @@ describeWithOpenssl('mqtts:// transport', () => {
       const sent: string[] = [];
       c.on('packetsend', (packet: { cmd: string }) => sent.push(packet.cmd));
       const at: number[] = [];
-      const errors = await collect(fromEvent(c, 'error', (error: TransportFailure) => (at.push(Date.now()), error)), 3, 5000);
+      const errors = await collect(fromEvent(c, 'error', (error: TransportFailure) => (at.push(Date.now()), error)), 3);
       for (const error of errors) {
         expect(error.kind).toBe('ERR_TRANSPORT');
         expect(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']).toContain(error.errno);

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filter, firstValueFrom, take, timeout } from 'rxjs';
 import { connect, type ClientOptions, type MqttClient } from '../../lib/index.js';
-import { collect, once } from '../helpers/wait.js';
+import { collect, HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 
-const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
 
 describe('mqtt+unix:// transport', () => {
   let dir: string;
@@ -50,8 +50,8 @@ describe('mqtt+unix:// transport', () => {
 
   it('connects to the socket named by the URL path and round-trips a QoS 1 message', async () => {
     const c = client(`mqtt+unix://${path}`);
-    await once(c, 'connect', { timeoutMs: 3000 });
-    const suback = firstValueFrom(c.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), take(1), timeout(3000)));
+    await once(c, 'connect');
+    const suback = firstValueFrom(c.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), take(1), timeout(HANG_DEADLINE_MS)));
     const message = collect(c.topic('unix/t', { qos: 1 }), 1);
     await suback;
     await c.publishAsync('unix/t', 'over a unix socket', { qos: 1 });
@@ -61,7 +61,7 @@ describe('mqtt+unix:// transport', () => {
 
   it('reports a missing socket file as an error with its system code', async () => {
     const c = client(`mqtt+unix://${join(dir, 'missing.sock')}`);
-    const [error] = await once<[Error & { errno?: string }]>(c, 'error', { timeoutMs: 3000 });
+    const [error] = await once<[Error & { errno?: string }]>(c, 'error');
     expect(error.errno).toBe('ENOENT');
   });
 

@@ -4,10 +4,10 @@ import type { IncomingMessage } from 'node:http';
 import { filter, firstValueFrom, take, timeout } from 'rxjs';
 import { WebSocket } from 'ws';
 import { connect, type ClientOptions, type MqttClient, type MqttMessage } from '../../lib/index.js';
-import { collect, once } from '../helpers/wait.js';
+import { collect, HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 import { startWsBroker, type WsBroker } from './ws-broker.js';
 
-const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
 
 describe('ws:// transport', () => {
   let server: WsBroker | undefined;
@@ -36,9 +36,9 @@ describe('ws:// transport', () => {
     clients.push(c);
     return c;
   }
-  const nextSuback = (c: MqttClient) => firstValueFrom(c.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), take(1), timeout(3000)));
+  const nextSuback = (c: MqttClient) => firstValueFrom(c.packetsIn$.pipe(filter((p) => p.cmd === 'suback'), take(1), timeout(HANG_DEADLINE_MS)));
   const connected = async (c: MqttClient) => {
-    if (!c.connected) await once(c, 'connect', { timeoutMs: 3000 });
+    if (!c.connected) await once(c, 'connect');
     return c;
   };
 
@@ -72,7 +72,7 @@ describe('ws:// transport', () => {
   it('passes wsOptions to the WebSocket constructor (extra handshake headers)', async () => {
     const { port } = await start((request) => request.headers['x-token'] === 'letmein');
     const refused = client(`ws://127.0.0.1:${port}`);
-    const [error] = await once<[Error & { kind?: string; code?: string }]>(refused, 'error', { timeoutMs: 3000 });
+    const [error] = await once<[Error & { kind?: string; code?: string }]>(refused, 'error');
     expect(error.kind).toBe('ERR_TRANSPORT');
     expect(error.message).toMatch(/401/);
     await connected(client(`ws://127.0.0.1:${port}`, { wsOptions: { headers: { 'x-token': 'letmein' } } }));
@@ -89,7 +89,7 @@ describe('ws:// transport', () => {
       },
     });
     await connected(c);
-    const again = once(c, 'connect', { timeoutMs: 3000 });
+    const again = once(c, 'connect');
     dropAll();
     await again;
     expect(calls).toEqual([
@@ -124,7 +124,7 @@ describe('ws:// transport', () => {
       },
     });
     await connected(c);
-    const again = once(c, 'connect', { timeoutMs: 3000 });
+    const again = once(c, 'connect');
     dropAll();
     await again;
     expect(seen).toEqual([
@@ -161,7 +161,7 @@ describe('ws:// transport', () => {
     });
     await connected(c);
     for (let drop = 1; drop <= 2; drop++) {
-      const again = once(c, 'connect', { timeoutMs: 3000 });
+      const again = once(c, 'connect');
       dropAll();
       await again;
     }
@@ -179,7 +179,7 @@ describe('ws:// transport', () => {
         return url;
       },
     });
-    const [error] = await once<[Error & { kind?: string; code?: string; cause?: Error & { kind?: string; code?: string; cause?: unknown } }]>(c, 'error', { timeoutMs: 3000 });
+    const [error] = await once<[Error & { kind?: string; code?: string; cause?: Error & { kind?: string; code?: string; cause?: unknown } }]>(c, 'error');
     expect(error.kind).toBe('ERR_TRANSPORT');
     expect(error.message).toMatch(/transformWsUrl failed: signer down/);
     expect(error.cause?.code).toBe('ERR_TRANSFORM_WS_URL');
@@ -196,7 +196,7 @@ describe('ws:// transport', () => {
         throw new Error('no url');
       },
     });
-    const [error] = await once<[Error]>(c, 'error', { timeoutMs: 3000 });
+    const [error] = await once<[Error]>(c, 'error');
     expect(error.message).toMatch(/transformWsUrl failed: no url/);
     expect(unhandled).toEqual([]);
   });
@@ -223,7 +223,7 @@ describe('ws:// transport', () => {
         throw Object.assign(new Error('no sockets today'), { code: 'ENOSOCK' });
       },
     });
-    const [error] = await once<[Error & { kind?: string; code?: string; errno?: string }]>(c, 'error', { timeoutMs: 3000 });
+    const [error] = await once<[Error & { kind?: string; code?: string; errno?: string }]>(c, 'error');
     expect([error.kind, error.errno]).toEqual(['ERR_TRANSPORT', 'ENOSOCK']);
     expect(error.message).toMatch(/no sockets today/);
   });
@@ -234,8 +234,8 @@ describe('ws:// transport', () => {
     const suback = nextSuback(c);
     const message = collect(c.topic('drop/t'), 1);
     await suback;
-    const closed = once(c, 'close', { timeoutMs: 3000 });
-    const reconnected = once(c, 'connect', { timeoutMs: 3000 });
+    const closed = once(c, 'close');
+    const reconnected = once(c, 'connect');
     dropAll();
     await closed;
     await reconnected;

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type ClientOptions, type MqttClient } from '../../lib/index.js';
 import { describeWithOpenssl, removeCerts, testCerts, type TestCerts } from '../helpers/certs.js';
-import { once } from '../helpers/wait.js';
+import { HANG_DEADLINE_MS, once } from '../helpers/wait.js';
 import { startWsBroker, type WsBroker } from './ws-broker.js';
 
-const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: 3000, endTimeout: 3000 };
+const QUICK: ClientOptions = { reconnectPeriod: 0, connectTimeout: HANG_DEADLINE_MS, endTimeout: 3000 };
 
 function selfSigned(): { key: string; cert: string } | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'rxmqtt-wss-'));
@@ -19,7 +19,7 @@ function selfSigned(): { key: string; cert: string } | undefined {
     execFileSync(
       'openssl',
       ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
-      { stdio: 'ignore', timeout: 15000 },
+      { stdio: 'ignore', timeout: HANG_DEADLINE_MS },
     );
     return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
   } catch {
@@ -54,7 +54,7 @@ describeTls('wss:// transport (self-signed certificate)', () => {
 
   it('refuses the certificate by default with an error carrying its code', async () => {
     const c = client();
-    const [error] = await once<[Error & { kind?: string; code?: string; errno?: string }]>(c, 'error', { timeoutMs: 3000 });
+    const [error] = await once<[Error & { kind?: string; code?: string; errno?: string }]>(c, 'error');
     expect(error.kind).toBe('ERR_TRANSPORT');
     expect(error.errno).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
     expect(server!.handshakes).toEqual([]);
@@ -62,17 +62,17 @@ describeTls('wss:// transport (self-signed certificate)', () => {
 
   it('connects when the certificate is given as ca', async () => {
     const c = client({ ca: tls!.cert });
-    await once(c, 'connect', { timeoutMs: 3000 });
+    await once(c, 'connect');
     await c.publishAsync('wss/t', 'x', { qos: 1 });
     expect(server!.handshakes).toEqual([{ url: '/mqtt', protocol: 'mqtt' }]);
   });
 
   it('connects with rejectUnauthorized: false', async () => {
-    await once(client({ rejectUnauthorized: false }), 'connect', { timeoutMs: 3000 });
+    await once(client({ rejectUnauthorized: false }), 'connect');
   });
 
   it('lets wsOptions win over the TLS options', async () => {
-    await once(client({ rejectUnauthorized: true, wsOptions: { ca: tls!.cert } }), 'connect', { timeoutMs: 3000 });
+    await once(client({ rejectUnauthorized: true, wsOptions: { ca: tls!.cert } }), 'connect');
   });
 });
 
@@ -104,13 +104,13 @@ describeWithOpenssl('wss:// transport (test CA, client certificates)', () => {
   it('presents a client certificate with a passphrase-protected key from the client options', async () => {
     const { key, cert, passphrase } = certs.clientEncrypted;
     const c = client({ key, cert, passphrase });
-    await once(c, 'connect', { timeoutMs: 3000 });
+    await once(c, 'connect');
     await c.publishAsync('wss/cert', 'x', { qos: 1 });
     expect(server!.handshakes).toEqual([{ url: '/mqtt', protocol: 'mqtt' }]);
   });
 
   it('is refused without a client certificate, with the TLS alert as the error code', async () => {
-    const [error] = await once<[Error & { kind?: string; code?: string; errno?: string }]>(client(), 'error', { timeoutMs: 3000 });
+    const [error] = await once<[Error & { kind?: string; code?: string; errno?: string }]>(client(), 'error');
     expect(error.kind).toBe('ERR_TRANSPORT');
     expect(error.errno).toMatch(/^(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED|ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE|ECONNRESET)$/);
     expect(server!.handshakes).toEqual([]);

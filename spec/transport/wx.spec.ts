@@ -95,13 +95,13 @@ describe('wx:// transport (WeChat)', () => {
     await c.publishAsync('wx/again', 'before');
     await first;
 
-    const error = once<[Error & { kind?: string; code?: string }]>(c, 'error', { timeoutMs: 3000 });
+    const error = once<[Error & { kind?: string; code?: string }]>(c, 'error');
     const resubscribed = nextSuback(c);
     sockets[0].fail('network is down');
     const [failure] = await error;
     expect(failure.kind).toBe('ERR_TRANSPORT');
     expect(failure.message).toMatch(/network is down/);
-    if (!c.connected) await once(c, 'connect', { timeoutMs: 3000 });
+    if (!c.connected) await once(c, 'connect');
     await resubscribed;
     expect(sockets).toHaveLength(2);
     await c.publishAsync('wx/again', 'after');
@@ -111,7 +111,7 @@ describe('wx:// transport (WeChat)', () => {
   it('reconnects when the broker drops the socket', async () => {
     const { wx, sockets } = fakeWx(suite.broker);
     const c = await connected(client('wx://broker.example', { wx, reconnectPeriod: 20 }));
-    const reconnected = once(c, 'connect', { timeoutMs: 3000 });
+    const reconnected = once(c, 'connect');
     sockets[0].drop();
     await reconnected;
     expect(sockets).toHaveLength(2);
@@ -127,7 +127,7 @@ describe('wx:// transport (WeChat)', () => {
       },
     ] as unknown as WxApi[]) {
       const c = client('wxs://broker.example', { wx });
-      const [error] = await once<[Error & { kind?: string; code?: string }]>(c, 'error', { timeoutMs: 3000 });
+      const [error] = await once<[Error & { kind?: string; code?: string }]>(c, 'error');
       expect(error.kind).toBe('ERR_TRANSPORT');
       expect(error.message).toMatch(/url not in domain list/);
     }
@@ -167,7 +167,7 @@ describe('wx:// transport (WeChat)', () => {
   it('fails the attempt with ERR_TRANSFORM_WS_URL when transformWsUrl rejects, opening no socket', async () => {
     const { wx, sockets } = fakeWx(suite.broker);
     const c = client('wxs://broker.example', { wx, transformWsUrl: () => Promise.reject(new Error('no token')) });
-    const [error] = await once<[Error & { kind?: string; code?: string; cause?: unknown }]>(c, 'error', { timeoutMs: 3000 });
+    const [error] = await once<[Error & { kind?: string; code?: string; cause?: unknown }]>(c, 'error');
     expect(error.kind).toBe('ERR_TRANSPORT');
     expect(error.message).toMatch(/transformWsUrl failed: no token/);
     expect((error.cause as { code?: string }).code).toBe('ERR_TRANSFORM_WS_URL');

@@ -15,6 +15,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
+import { scaled } from '../helpers/wait.js';
 
 const root = resolve(dirname(expect.getState().testPath!), '../..');
 const typesDir = join(root, 'spec', 'types');
@@ -196,7 +197,7 @@ let program: ts.Program;
 let errors: string[];
 beforeAll(() => {
   ({ program, errors } = compile(typeCases, new Map([...globals, ...readme, ...mqttjsReadme, ...canary, ...exportsProbe])));
-}, 120_000);
+}, scaled(240_000));
 
 const errorsIn = (source: string): string[] => errors.filter((e) => e.startsWith(`${source}:`));
 
