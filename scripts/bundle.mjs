@@ -45,6 +45,7 @@ const browserPlugin = {
     build.onResolve({ filter: /^(node:)?(events|stream|buffer)$/ }, (args) => ({ path: resolveHere(BUILTINS[args.path]) }));
     // mqtt-packet needs only bl's BufferList, not its stream (which would pull in readable-stream).
     build.onResolve({ filter: /^bl$/ }, () => ({ path: resolveHere('bl/BufferList.js') }));
+    build.onResolve({ filter: /^process-nextick-args$/ }, () => ({ path: join(root, 'scripts/browser-nexttick.js') }));
   },
 };
 

@@ -3,7 +3,7 @@
  * one MqttError (malformed input, a repeated MQTT 5 property, a packet over the size limit, a
  * throw of our own handler). Reached through `codec.ts`, the codec's entry point.
  */
-import mqttPacket from 'mqtt-packet';
+import mqttParser from 'mqtt-packet/parser.js';
 import type { Packet } from 'mqtt-packet';
 import { MqttError, ProtocolError } from '../errors.js';
 import type { ProtocolVersion } from './codec.js';
@@ -65,7 +65,7 @@ interface MqttParser {
  */
 class LentParser {
   holder?: StreamDecoder;
-  readonly parser = mqttPacket.parser({ protocolVersion: 4 }) as unknown as MqttParser;
+  readonly parser = mqttParser.parser({ protocolVersion: 4 }) as unknown as MqttParser;
 
   constructor() {
     this.parser.on('packet', (packet) => this.holder?.packet(packet));

@@ -3,7 +3,7 @@
  * without `generate`'s per-packet EventEmitter, and with a large PUBLISH payload left uncopied.
  * Reached through `codec.ts`, the codec's entry point.
  */
-import mqttPacket from 'mqtt-packet';
+import writeToStream from 'mqtt-packet/writeToStream.js';
 import mqttPacketNumbers from 'mqtt-packet/numbers.js';
 import type { Packet } from 'mqtt-packet';
 import { ProtocolError } from '../errors.js';
@@ -111,7 +111,7 @@ function writeChunks(packet: Packet, protocolVersion: ProtocolVersion): Array<Bu
   // A fresh collector per packet: encoding is synchronous, but a packet's chunks outlive the call.
   const collector = new ChunkCollector();
   try {
-    mqttPacket.writeToStream(packet, collector as unknown as NodeJS.WritableStream, WRITE_OPTIONS[protocolVersion] ?? { protocolVersion });
+    writeToStream(packet, collector as unknown as NodeJS.WritableStream, WRITE_OPTIONS[protocolVersion] ?? { protocolVersion });
   } catch (err) {
     collector.error ??= err as Error;
   }

@@ -16,3 +16,18 @@ declare module 'mqtt-packet/constants.js' {
   };
   export default constants;
 }
+
+/**
+ * mqtt-packet's parser and stream writer, imported one by one (parser.js, writeToStream.js) so the
+ * browser bundles leave out what rxmqtt does not call (its `generate`).
+ */
+declare module 'mqtt-packet/parser.js' {
+  import type { Parser } from 'mqtt-packet';
+  const ParserClass: { parser(options?: { protocolVersion?: number }): Parser };
+  export default ParserClass;
+}
+declare module 'mqtt-packet/writeToStream.js' {
+  import type { Packet } from 'mqtt-packet';
+  function writeToStream(packet: Packet, stream: NodeJS.WritableStream, options?: object): boolean;
+  export default writeToStream;
+}
