@@ -4,30 +4,22 @@
  * logic: every call is translated to the Observable client underneath.
  */
 import type { Duplex } from 'node:stream';
-import type { AckableMessage } from '../inbound/ack-holds.js';
-import { RxMqttClient, type ClientHooks, type ClientTopicOptions, type MessagesOptions, type PublishResult, type AckOptions } from '../client/client.js';
+import { RxMqttClient, type ClientHooks } from '../client/client.js';
 import type { IAuthPacket, IPublishPacket, Packet } from '../protocol/codec.js';
 import { normaliseEnd, normalisePublish, type Callback } from './compat-args.js';
 import type { ClientSubscribeCallback, DoneCallback, IClientEndOptions, IClientOptions, IClientPublishOptions, IClientUnsubscribeProperties, ISubscriptionGrant, ISubscriptionMap, PacketCallback } from './compat-types.js';
-import { CompatEventEmitter } from './compat-events.js';
+import { ObservableSurface } from './observable-surface.js';
 import { CallbackTiming } from './callback-timing.js';
 import { subscribeWithCallback, unsubscribeWithCallback } from './compat-subscribe.js';
-import type { Codec } from '../protocol/payload-codecs.js';
-import type { DecodeError } from '../errors.js';
-import type { MqttMessage } from '../inbound/message.js';
 import { createLogger } from '../log.js';
 import { resolveOptions, type ResolvedOptions } from '../options/options.js';
 import type { ClientOptions } from '../options/client-options.js';
 import type { AuthAnswer, HandleAuth, HandleMessage } from '../options/handlers.js';
-import { requestPromise, type RequestOptions, type RequestPayload, type RespondOptions, type ResponseHandler } from '../client/request-response.js';
 import type { AuthProperties, SettleResult } from '../session/types.js';
-import type { OutgoingMessage, PublishAllOptions, PublishAllResult } from '../client/publish-all.js';
-import type { ClientEvent, ConnectionState } from '../connection/connection-state.js';
+import type { ClientEvent } from '../connection/connection-state.js';
 import { streamBuilderTransport } from '../transport/select.js';
 import type { TransportFactory } from '../transport/transport.js';
 import type { PublishOptions, SubscribeOptions } from '../options/validate.js';
-import type { WithTopicParams } from '../routing/topic-params.js';
-import type { Observable, Subscription } from 'rxjs';
 
 const log = createLogger('client');
 
@@ -42,7 +34,7 @@ export function asTransportFactory(factory: TransportFactory): TransportFactory 
   return factory;
 }
 
-export class MqttClient extends CompatEventEmitter {
+export class MqttClient extends ObservableSurface {
   override readonly options: ResolvedOptions;
   private readonly client: RxMqttClient;
   /** Keeps every callback out of the call that registered it. */
@@ -61,94 +53,6 @@ export class MqttClient extends CompatEventEmitter {
   /** The Observable client underneath (state$, topic(), publish$...). */
   override get rx(): RxMqttClient {
     return this.client;
-  }
-
-  get state$(): Observable<ConnectionState> {
-    return this.client.state$;
-  }
-
-  get state(): ConnectionState {
-    return this.client.state;
-  }
-
-  /** See RxMqttClient#connected$. */
-  get connected$(): Observable<boolean> {
-    return this.client.connected$;
-  }
-
-  get messages$(): Observable<MqttMessage> {
-    return this.client.messages$;
-  }
-
-  get packetsIn$(): Observable<Packet> {
-    return this.client.packetsIn$;
-  }
-
-  get packetsOut$(): Observable<Packet> {
-    return this.client.packetsOut$;
-  }
-
-  /**
-   * See RxMqttClient#topic. A literal pattern types `params` by its names: `topic('s/:id')` gives
-   * messages whose `params.id` is a string; a pattern typed `string` leaves `params` optional.
-   */
-  topic<T, F extends string = string, N extends boolean = true>(filter: F, options: ClientTopicOptions<T> & { codec: Codec<T>; ack: 'manual'; params?: N }): Observable<WithTopicParams<AckableMessage<T>, F, N>>;
-  topic<T, F extends string = string, N extends boolean = true>(filter: F, options: ClientTopicOptions<T> & { codec: Codec<T>; params?: N }): Observable<WithTopicParams<MqttMessage<T>, F, N>>;
-  topic<F extends string = string, N extends boolean = true>(filter: F, options: ClientTopicOptions & { ack: 'manual'; params?: N }): Observable<WithTopicParams<AckableMessage, F, N>>;
-  topic<F extends string = string, N extends boolean = true>(filter: F, options?: ClientTopicOptions & { params?: N }): Observable<WithTopicParams<MqttMessage, F, N>>;
-  topic<T>(filter: string, options?: ClientTopicOptions<T>): Observable<MqttMessage<T>> {
-    return this.client.topic(filter, options as ClientTopicOptions<T> & { codec: Codec<T> });
-  }
-
-  /** See RxMqttClient#decodeErrors$. */
-  get decodeErrors$(): Observable<DecodeError> {
-    return this.client.decodeErrors$;
-  }
-
-  /** See RxMqttClient#messages: `for await (const m of client.messages('a/#')) ...` */
-  messages(filter: string, options?: MessagesOptions): AsyncIterableIterator<MqttMessage> {
-    return this.client.messages(filter, options);
-  }
-
-  /** See RxMqttClient#publishAll. */
-  publishAll(source$: Observable<OutgoingMessage>, options?: PublishAllOptions): Observable<PublishAllResult> {
-    return this.client.publishAll(source$, options);
-  }
-
-  /** See RxMqttClient#publish$. */
-  publish$<T>(topic: string, value: T, options: PublishOptions & AckOptions & { codec: Codec<T> }): Observable<PublishResult>;
-  publish$(topic: string, payload: string | Buffer | Uint8Array, options?: PublishOptions & AckOptions): Observable<PublishResult>;
-  publish$(topic: string, value: unknown, options?: PublishOptions & AckOptions & { codec?: Codec<unknown> }): Observable<PublishResult> {
-    return this.client.publish$(topic, value, options as PublishOptions & AckOptions & { codec: Codec<unknown> });
-  }
-
-  /**
-   * MQTT 5 request/response: publishes `payload` to `topic` with a Response Topic and Correlation
-   * Data and resolves with the reply (see RxMqttClient#request). Rejects with a RequestTimeoutError
-   * after `options.timeout` (default 30 s); aborting `options.signal` cancels the request and
-   * rejects with the signal's reason.
-   *
-   * @example
-   * const reply = await client.request('svc/time', 'now?', { timeout: 5000 });
-   */
-  request(topic: string, payload: RequestPayload, options: RequestOptions & { signal?: AbortSignal } = {}): Promise<MqttMessage> {
-    const { signal, ...rest } = options ?? {};
-    return requestPromise(this.client.request(topic, payload, rest), signal);
-  }
-
-  /**
-   * MQTT 5 request/response, the answering side (see RxMqttClient#respond): answers every request
-   * on `filter` with what `handler` returns, until the returned Subscription is unsubscribed. A
-   * handler failure or a refused subscription goes to `options.onError`, else to the 'error'
-   * event (logged when nobody listens); the responder keeps answering after a handler failure.
-   */
-  respond(filter: string, handler: ResponseHandler, options: RespondOptions & { onError?: (error: Error, request?: MqttMessage) => void } = {}): Subscription {
-    const { onError, ...rest } = options ?? {};
-    const report = (error: Error, request?: MqttMessage) => (onError ? onError(error, request) : this.onEvent({ type: 'error', error }));
-    return this.client.respond(filter, handler, rest).subscribe({
-      next: (outcome) => outcome.type === 'failed' && report(outcome.error, outcome.request),
-      error: (error: Error) => report(error),
-    });
   }
 
   connect(): this {
