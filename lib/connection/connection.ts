@@ -26,6 +26,9 @@ import { aborted, SessionLink, type CommandRequest } from './session-link.js';
 export type { CommandRequest } from './session-link.js';
 export type { ConnectionHooks, EndOptions, Settler } from './link-types.js';
 
+/** The stores `reconnect()` may bring (MQTT.js `IClientReconnectOptions`). */
+export type ReconnectStores = Pick<ResolvedOptions, 'incomingStore' | 'outgoingStore'>;
+
 const defaultLog = createLogger('conn');
 
 export class Connection implements LifecycleDriver {
@@ -92,9 +95,24 @@ export class Connection implements LifecycleDriver {
     this.link.step({ type: 'removeOutgoing', messageId });
   }
 
-  /** Drops the current connection (if any) and connects again at once. */
-  reconnect(): void {
-    this.run({ type: 'reconnect' });
+  /**
+   * Drops the current connection (if any) and connects again at once. `stores` (MQTT.js
+   * `reconnect({ incomingStore, outgoingStore })`) replace the client's; when they are other
+   * stores, their packets join the session before the CONNECT, as a store's do at the first start.
+   * The session itself (what is in flight, with its callers) carries over either way.
+   */
+  reconnect(stores?: ReconnectStores): void {
+    this.run({ type: 'reconnect', readStores: stores !== undefined && this.useStores(stores) });
+  }
+
+  /** Whether `stores` differ from the client's (and now replace them). */
+  private useStores({ incomingStore, outgoingStore }: ReconnectStores): boolean {
+    const options = this.options;
+    if (incomingStore === options.incomingStore && outgoingStore === options.outgoingStore) return false;
+    // The options object is what the store mirror writes to and the store read reads from.
+    options.incomingStore = incomingStore;
+    options.outgoingStore = outgoingStore;
+    return true;
   }
 
   /** Ends the client: waits for in-flight acks (unless forced), sends DISCONNECT, closes. */

@@ -60,7 +60,8 @@ export interface LifecycleConfig {
 export type LifecycleInput =
   | { type: 'start' }
   | { type: 'storeRead' }
-  | { type: 'reconnect' }
+  /** `readStores`: reconnect() brought other stores, whose packets join the session before the CONNECT. */
+  | { type: 'reconnect'; readStores?: boolean }
   | { type: 'end'; force: boolean; request: EndRequest }
   /** A connect attempt begins (the reconnect loop subscribed to it). */
   | { type: 'attempt' }
