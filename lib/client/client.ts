@@ -255,7 +255,7 @@ export class RxMqttClient {
     submitPublish(this.connection, topic, payload, options, settler);
   }
 
-  /** Ends the client: waits for in-flight acks (unless `force`), sends DISCONNECT, closes. */
+  /** Ends the client: waits for in-flight acks (unless `force`), sends DISCONNECT, closes. With clean: false the QoS 1/2 publishes left unacknowledged wait for a reconnect(). */
   end(options: EndOptions = {}): Promise<void> {
     return this.connection.end(options);
   }

@@ -115,7 +115,10 @@ export class Connection implements LifecycleDriver {
     return true;
   }
 
-  /** Ends the client: waits for in-flight acks (unless forced), sends DISCONNECT, closes. */
+  /**
+   * Ends the client: waits for in-flight acks (unless forced), sends DISCONNECT, closes. With
+   * clean: false the QoS 1/2 publishes still unacknowledged stay in the session for reconnect().
+   */
   end(options: EndOptions = {}): Promise<void> {
     if (this.lifecycle.phase.status === 'closed') return Promise.resolve();
     if (this.ending && isEnding(this.lifecycle)) return this.ending.promise;

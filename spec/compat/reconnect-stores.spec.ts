@@ -141,6 +141,23 @@ describe('end(true) then reconnect() over a scripted broker', () => {
     expect(outgoingStore.size).toBe(0);
   });
 
+  it('resends in order when reconnect() is called in the close listener, before a publish made on the new connection (MQTT.js "should keep message order")', async () => {
+    const { broker, client, incomingStore, outgoingStore } = await scripted();
+    let reconnected = false;
+    client.on('close', () => {
+      if (reconnected) return;
+      reconnected = true;
+      client.reconnect({ incomingStore, outgoingStore });
+    });
+    client.on('connect', () => reconnected && client.publish('t', 'p3', { qos: 1 }));
+    client.publish('t', 'p1', { qos: 1 });
+    client.publish('t', 'p2', { qos: 1 });
+    client.end(true);
+    await flush();
+    expect(broker.connections).toHaveLength(2);
+    expect(broker.last.packets('publish').map((p) => `${p.payload.toString()}#${p.messageId}${p.dup ? '+dup' : ''}`)).toEqual(['p1#1+dup', 'p2#2+dup', 'p3#3']);
+  });
+
   it('keeps the client\'s stores on reconnect() without arguments, and still resends', async () => {
     const { broker, client, outgoingStore } = await scripted();
     const callbacks: unknown[] = [];
