@@ -158,6 +158,19 @@ export class Connection implements LifecycleDriver {
     });
   }
 
+  /** Restores what the stores hold into the session, then tells the lifecycle the read is done. */
+  private readStores(): void {
+    const { outgoingStore, incomingStore } = this.options;
+    this.readStore(outgoingStore, (outgoing) =>
+      this.readStore(incomingStore, (incoming) => {
+        this.link.restore(outgoing as never, incoming as never);
+        // reconnect() brought other stores while these were read: they are read too.
+        if (this.options.outgoingStore !== outgoingStore || this.options.incomingStore !== incomingStore) return this.readStores();
+        this.run({ type: 'storeRead' });
+      }),
+    );
+  }
+
   private execute(effect: Exclude<Effect, { type: 'guard' }>): void {
     const { dialer, link } = this;
     switch (effect.type) {
@@ -169,12 +182,7 @@ export class Connection implements LifecycleDriver {
       case 'input':
         return this.run(effect.input);
       case 'readStore':
-        return this.readStore(this.options.outgoingStore, (outgoing) =>
-          this.readStore(this.options.incomingStore, (incoming) => {
-            link.restore(outgoing as never, incoming as never);
-            this.run({ type: 'storeRead' });
-          }),
-        );
+        return this.readStores();
       case 'connect':
         return dialer.connect();
       case 'stopConnecting':
