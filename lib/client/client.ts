@@ -255,7 +255,7 @@ export class RxMqttClient {
     submitPublish(this.connection, topic, payload, options, settler);
   }
 
-  /** Ends the client: waits for in-flight acks (unless `force`), sends DISCONNECT, closes. */
+  /** Ends the client: waits for in-flight acks (unless `force`), sends DISCONNECT, closes. With clean: false the QoS 1/2 publishes left unacknowledged wait for a reconnect(). */
   end(options: EndOptions = {}): Promise<void> {
     return this.connection.end(options);
   }
@@ -283,9 +283,9 @@ export class RxMqttClient {
     });
   }
 
-  /** Drops the current connection, if any, and connects again now. */
-  reconnect(): void {
-    this.connection.reconnect();
+  /** Drops the current connection, if any, and connects again now; also after end(). `stores`: see Connection#reconnect. */
+  reconnect(stores?: Pick<ResolvedOptions, 'incomingStore' | 'outgoingStore'>): void {
+    this.connection.reconnect(stores);
   }
 
   /** MQTT.js removeOutgoingMessage: forget an in-flight QoS 1/2 publish; its callback gets an error. */

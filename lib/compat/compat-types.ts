@@ -82,8 +82,8 @@ export interface IClientUnsubscribeProperties {
 }
 
 /**
- * MQTT.js `IClientReconnectOptions`. rxmqtt's `reconnect()` keeps the client's stores and takes
- * no options; the type is exported for code that names it.
+ * MQTT.js `IClientReconnectOptions`: the stores `reconnect()` swaps in. Other stores than the
+ * client's are read before the CONNECT and their packets resent, as at the first start.
  */
 export interface IClientReconnectOptions {
   incomingStore?: ClientOptions['incomingStore'];

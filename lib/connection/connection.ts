@@ -26,6 +26,9 @@ import { aborted, SessionLink, type CommandRequest } from './session-link.js';
 export type { CommandRequest } from './session-link.js';
 export type { ConnectionHooks, EndOptions, Settler } from './link-types.js';
 
+/** The stores `reconnect()` may bring (MQTT.js `IClientReconnectOptions`). */
+export type ReconnectStores = Pick<ResolvedOptions, 'incomingStore' | 'outgoingStore'>;
+
 const defaultLog = createLogger('conn');
 
 export class Connection implements LifecycleDriver {
@@ -92,12 +95,30 @@ export class Connection implements LifecycleDriver {
     this.link.step({ type: 'removeOutgoing', messageId });
   }
 
-  /** Drops the current connection (if any) and connects again at once. */
-  reconnect(): void {
-    this.run({ type: 'reconnect' });
+  /**
+   * Drops the current connection (if any) and connects again at once. `stores` (MQTT.js
+   * `reconnect({ incomingStore, outgoingStore })`) replace the client's; when they are other
+   * stores, their packets join the session before the CONNECT, as a store's do at the first start.
+   * The session itself (what is in flight, with its callers) carries over either way.
+   */
+  reconnect(stores?: ReconnectStores): void {
+    this.run({ type: 'reconnect', readStores: stores !== undefined && this.useStores(stores) });
   }
 
-  /** Ends the client: waits for in-flight acks (unless forced), sends DISCONNECT, closes. */
+  /** Whether `stores` differ from the client's (and now replace them). */
+  private useStores({ incomingStore, outgoingStore }: ReconnectStores): boolean {
+    const options = this.options;
+    if (incomingStore === options.incomingStore && outgoingStore === options.outgoingStore) return false;
+    // The options object is what the store mirror writes to and the store read reads from.
+    options.incomingStore = incomingStore;
+    options.outgoingStore = outgoingStore;
+    return true;
+  }
+
+  /**
+   * Ends the client: waits for in-flight acks (unless forced), sends DISCONNECT, closes. With
+   * clean: false the QoS 1/2 publishes still unacknowledged stay in the session for reconnect().
+   */
   end(options: EndOptions = {}): Promise<void> {
     if (this.lifecycle.phase.status === 'closed') return Promise.resolve();
     if (this.ending && isEnding(this.lifecycle)) return this.ending.promise;
@@ -137,6 +158,19 @@ export class Connection implements LifecycleDriver {
     });
   }
 
+  /** Restores what the stores hold into the session, then tells the lifecycle the read is done. */
+  private readStores(): void {
+    const { outgoingStore, incomingStore } = this.options;
+    this.readStore(outgoingStore, (outgoing) =>
+      this.readStore(incomingStore, (incoming) => {
+        this.link.restore(outgoing as never, incoming as never);
+        // reconnect() brought other stores while these were read: they are read too.
+        if (this.options.outgoingStore !== outgoingStore || this.options.incomingStore !== incomingStore) return this.readStores();
+        this.run({ type: 'storeRead' });
+      }),
+    );
+  }
+
   private execute(effect: Exclude<Effect, { type: 'guard' }>): void {
     const { dialer, link } = this;
     switch (effect.type) {
@@ -148,12 +182,7 @@ export class Connection implements LifecycleDriver {
       case 'input':
         return this.run(effect.input);
       case 'readStore':
-        return this.readStore(this.options.outgoingStore, (outgoing) =>
-          this.readStore(this.options.incomingStore, (incoming) => {
-            link.restore(outgoing as never, incoming as never);
-            this.run({ type: 'storeRead' });
-          }),
-        );
+        return this.readStores();
       case 'connect':
         return dialer.connect();
       case 'stopConnecting':
