@@ -58,6 +58,7 @@ export class SessionLink {
       properties: connectProperties(options),
       enforcedReceiveMaximum: enforcedReceiveMaximum(options),
       resubscribe: options.resubscribe,
+      subscribeBatchSize: options.subscribeBatchSize ?? undefined,
       queueQoSZero: options.queueQoSZero,
       autoUseTopicAlias: options.autoUseTopicAlias,
       autoAssignTopicAlias: options.autoAssignTopicAlias,

@@ -64,6 +64,11 @@ export interface SessionOptions {
   properties?: IConnectPacket['properties'];
   /** Re-send SUBSCRIBE for acknowledged filters when the broker has no session. @default true */
   resubscribe: boolean;
+  /**
+   * MQTT.js `subscribeBatchSize`: the most filters one SUBSCRIBE packet carries; a subscribe of
+   * more goes out as several packets (see subscribe-batches.ts). @default undefined (no limit)
+   */
+  subscribeBatchSize?: number;
   /** Queue QoS 0 publishes while offline (true) or fail them at once (false). @default true */
   queueQoSZero: boolean;
   /** Bounded offline queue; absent means unbounded (MQTT.js behaviour). @default undefined */
