@@ -233,7 +233,11 @@ export type SessionOutput =
   /** CONNACK refused: the connection must be closed. */
   | { type: 'refused'; connack: IConnackPacket; error: ConnackError }
   /** An inbound application message. `ackId` is set for QoS 1/2: feed it back as 'acknowledge'. */
-  | { type: 'deliver'; packet: IPublishPacket; ackId?: number }
+  /**
+   * An inbound message for the app. `topic` is set when the PUBLISH named its topic by a v5 Topic
+   * Alias alone: the packet keeps the empty topic it arrived with (as MQTT.js hands it on).
+   */
+  | { type: 'deliver'; packet: IPublishPacket; ackId?: number; topic?: string }
   /**
    * A command completed. `token` is undefined for a publish restored from a store: nobody waits for
    * it, but its `result.messageId` still tells the store to forget it. A failed in-flight publish

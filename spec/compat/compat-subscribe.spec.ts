@@ -194,3 +194,45 @@ describe('options.keepalive and the MQTT 5 Server Keep Alive', () => {
     expect(broker.connections.map((connection) => (connection.received[0] as { keepalive?: number }).keepalive)).toEqual([60, 60]);
   });
 });
+
+describe("an inbound message named by an MQTT 5 Topic Alias on the 'message' event", () => {
+  it("gives the full topic as the event's topic, and the packet as received: empty topic, Topic Alias kept", async () => {
+    const v5 = { protocolVersion: 5 } as const;
+    const { client, broker } = facade({ ...v5, properties: { topicAliasMaximum: 3 } }, { ...v5, autoConnack: true });
+    const seen: Array<[string, string, number | undefined]> = [];
+    client.on('message', (topic, _payload, packet) => seen.push([topic, packet.topic, packet.properties?.topicAlias]));
+    const streamed: Array<[string, string]> = [];
+    client.messages$.subscribe((message) => streamed.push([message.topic, message.packet.topic]));
+    await flush();
+    const publish = (topic: string) => ({ cmd: 'publish' as const, topic, payload: Buffer.from('m'), qos: 0 as const, retain: false, dup: false, properties: { topicAlias: 1 } });
+    broker.last.reply(publish('test1'), publish(''), publish('test2'), publish(''));
+    await flush();
+    expect(seen).toEqual([
+      ['test1', 'test1', 1],
+      ['test1', '', 1],
+      ['test2', 'test2', 1],
+      ['test2', '', 1],
+    ]);
+    expect(streamed).toEqual([['test1', 'test1'], ['test1', ''], ['test2', 'test2'], ['test2', '']]);
+  });
+
+  it('gives customHandleAcks and topic() streams the full topic', async () => {
+    const v5 = { protocolVersion: 5 } as const;
+    const acked: string[] = [];
+    const { client, broker } = facade(
+      { ...v5, properties: { topicAliasMaximum: 3 }, customHandleAcks: (topic, _payload, _packet, done) => (acked.push(topic), done(null, 0)) },
+      // No Subscription Identifiers: the stream takes messages by topic.
+      { ...v5, autoConnack: { properties: { subscriptionIdentifiersAvailable: false } } },
+    );
+    const routed: string[] = [];
+    client.topic('alias/#').subscribe((message) => routed.push(message.topic));
+    await flush();
+    grantAll(broker.last);
+    const publish = (topic: string, messageId: number) => ({ cmd: 'publish' as const, topic, payload: Buffer.from('m'), qos: 1 as const, messageId, retain: false, dup: false, properties: { topicAlias: 2 } });
+    broker.last.reply(publish('alias/a', 1), publish('', 2));
+    await flush();
+    expect(acked).toEqual(['alias/a', 'alias/a']);
+    expect(routed).toEqual(['alias/a', 'alias/a']);
+    expect(broker.last.received.filter((packet) => packet.cmd === 'puback').map((packet) => packet.messageId)).toEqual([1, 2]);
+  });
+});
