@@ -69,6 +69,14 @@ describe('subscribe on the MQTT.js facade', () => {
       expect(subscribes(broker.last).map((packet) => packet.subscriptions.map((sub) => `${sub.topic}@${sub.qos}`))).toEqual([['r/1@0', 'r/2@1'], ['r/3@2']]);
     });
 
+    it("takes null as no limit, as MQTT.js's default", async () => {
+      const { client, broker } = facade({ subscribeBatchSize: null });
+      await flush();
+      client.subscribe(['n/1', 'n/2', 'n/3']);
+      await flush();
+      expect(subscribes(broker.last)).toHaveLength(1);
+    });
+
     it.each([0, -1, 1.5, 'eight'])('refuses %p at the constructor', (size) => {
       expect(() => facade({ subscribeBatchSize: size as number })).toThrow(/subscribeBatchSize/);
     });
