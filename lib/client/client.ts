@@ -240,7 +240,7 @@ export class RxMqttClient {
     return this.requests.respond(filter, handler, options);
   }
 
-  /** Sends one SUBSCRIBE for `subscriptions`; emits the granted codes (one per filter). `ackTimeout`: see AckOptions. */
+  /** Sends one SUBSCRIBE for `subscriptions` (several, with `subscribeBatchSize`); emits the granted codes (one per filter). `ackTimeout`: see AckOptions. */
   subscribe$(subscriptions: ISubscription[], properties?: SubscribeOptions['properties'], options?: AckOptions): Observable<SubscribeResult> {
     return withAckTimeout(subscribeCommand(this.connection, this.streams, subscriptions, properties), options?.ackTimeout, this.options.scheduler);
   }

@@ -38,6 +38,8 @@ export class Connection implements LifecycleDriver {
   private readonly dialer: Dialer;
   private readonly log: Logger;
   private ending?: { promise: Promise<void>; resolve: () => void };
+  /** The keepalive every CONNECT asks for (the MQTT.js facade rewrites `options.keepalive` to the one in use). */
+  private readonly keepalive: number;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -46,6 +48,7 @@ export class Connection implements LifecycleDriver {
   ) {
     const scheduler: SchedulerLike = options.scheduler ?? platformScheduler;
     this.log = options.log ? customLogger('conn', options.log) : defaultLog;
+    this.keepalive = options.keepalive;
     this.config = { autoReconnect: options.reconnectPeriod > 0, reconnectOnConnackError: options.reconnectOnConnackError };
     this.lifecycle = initialLifecycle(!options.outgoingStore && !options.incomingStore);
     this.dialer = new Dialer(options, openTransport, scheduler, this, this.log);
@@ -207,7 +210,8 @@ export class Connection implements LifecycleDriver {
       case 'checkDrained':
         return this.stepped();
       case 'startKeepalive':
-        return dialer.connected(effect.connack.properties?.serverKeepAlive ?? this.options.keepalive);
+        // [MQTT-3.2.2-21] the broker's Server Keep Alive, if it sent one, over the one CONNECT asked for.
+        return dialer.connected(effect.connack.properties?.serverKeepAlive ?? this.keepalive);
       case 'stopTimers':
         return dialer.stopTimers();
       case 'ended': {

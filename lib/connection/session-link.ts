@@ -58,6 +58,7 @@ export class SessionLink {
       properties: connectProperties(options),
       enforcedReceiveMaximum: enforcedReceiveMaximum(options),
       resubscribe: options.resubscribe,
+      subscribeBatchSize: options.subscribeBatchSize ?? undefined,
       queueQoSZero: options.queueQoSZero,
       autoUseTopicAlias: options.autoUseTopicAlias,
       autoAssignTopicAlias: options.autoAssignTopicAlias,
@@ -81,7 +82,7 @@ export class SessionLink {
     return (this.inbound ??= new Deliveries(
       { maxUnackedMessages: options.maxUnackedMessages ?? DEFAULT_MAX_UNACKED_MESSAGES, customHandleAcks: options.protocolVersion === 5 ? options.customHandleAcks : undefined },
       {
-        message: (packet) => hooks.onMessage(packet),
+        message: (packet, topic) => hooks.onMessage(packet, topic),
         acknowledge: (ackId, reasonCode) => this.step({ type: 'acknowledge', ackId, reasonCode }),
         error: (error) => hooks.onEvent({ type: 'error', error }),
         holdReading: () => host.applyPause(),
@@ -220,7 +221,7 @@ export class SessionLink {
         host.advance({ type: 'refused', retryable: isRetryableConnack(output.error.reasonCode ?? 0) });
         return host.advance({ type: 'drop', error: output.error });
       case 'deliver':
-        return this.deliveries.push(output.packet as IPublishPacket, output.ackId);
+        return this.deliveries.push(output.packet as IPublishPacket, output.ackId, output.topic);
       case 'settle':
         return this.settle(output.token, output.result, output.error);
       case 'pingResponse':

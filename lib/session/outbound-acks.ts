@@ -6,6 +6,7 @@
 import type { IPubackPacket, IPubcompPacket, IPubrecPacket, IPubrelPacket, ISubackPacket, IUnsubackPacket } from '../protocol/codec.js';
 import { MqttError, PublishError, SubackError } from '../errors.js';
 import { dequeueAll, dequeueWhere } from './offline-queue.js';
+import { completePart } from './subscribe-batches.js';
 import { drain } from './outbound.js';
 import { isFailure, protocolError, REASON, release, settleError, settleOk } from './state.js';
 import type { PublishEntry, SessionState, SubscribeEntry } from './state.js';
@@ -103,9 +104,18 @@ export function handleSuback(state: SessionState, packet: ISubackPacket, out: Se
   }
   release(state, messageId, entry);
   recordSubscriptions(state, entry, granted);
-  if (entry.token !== undefined) settleOk(out, entry.token, { type: 'subscribe', packet, granted, refused: refusals(entry, packet, granted)[0] });
+  if (entry.token !== undefined) settleSubscribe(entry, packet, granted, out);
   else for (const error of refusals(entry, packet, granted)) out.push({ type: 'resubscribeFailed', topic: error.topic, reasonCode: error.reasonCode!, error });
   drain(state, out);
+}
+
+/** A caller's SUBSCRIBE is done: settle it, or, for one packet of a batched subscribe, once its last SUBACK is in. */
+function settleSubscribe(entry: SubscribeEntry, packet: ISubackPacket, granted: number[], out: SessionOutput[]): void {
+  const refused = refusals(entry, packet, granted)[0];
+  if (entry.part === undefined) return settleOk(out, entry.token, { type: 'subscribe', packet, granted, refused });
+  // The result carries the last SUBACK, as MQTT.js's callback does.
+  const whole = completePart(entry.part, granted, refused);
+  if (whole) settleOk(out, entry.token, { type: 'subscribe', packet, granted: whole.granted, refused: whole.refused });
 }
 
 /**
