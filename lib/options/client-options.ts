@@ -57,7 +57,11 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   keepalive?: number;
   /** Restart the ping timer whenever a packet is sent. @default true */
   reschedulePings?: boolean;
-  /** @default 'rxmqtt_' + 8 random hex digits */
+  /**
+   * The empty string is sent as it is (the broker then assigns one, [MQTT-3.1.3-6]).
+   * @default 'mqttjs_' + 8 random hex digits: MQTT.js's prefix, kept because broker ACLs and
+   * dashboards are often keyed on it
+   */
   clientId?: string;
   /** @default 'MQTT' ('MQIsdp' for protocolVersion 3) */
   protocolId?: 'MQTT' | 'MQIsdp';
@@ -151,6 +155,12 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   log?: (...args: unknown[]) => void;
   /** Do not connect in the constructor; call `client.connect()`. @default false */
   manualConnect?: boolean;
+  /**
+   * MQTT.js: `false` makes mqtt-packet allocate each 2-byte number as it encodes it instead of
+   * reading its pre-generated table. Process-wide, as in MQTT.js (the switch is mqtt-packet's).
+   * @default true
+   */
+  writeCache?: boolean;
   /**
    * ws/wss: the third argument of `new WebSocket(url, protocols, wsOptions)` (the `ws` package's
    * options); for wss its keys win over the TLS options (`ca`, `rejectUnauthorized`...). @default {}

@@ -49,9 +49,13 @@ export interface ResolvedOptions extends ClientOptions {
  */
 export const DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE = 16 * 1024 * 1024;
 
+/**
+ * The client id used when none is given: `mqttjs_` and 8 hex digits, as MQTT.js makes it, so that
+ * an app moving over keeps matching broker ACLs and dashboards keyed on that prefix.
+ */
 export function randomClientId(): string {
   // Web Crypto, not node:crypto: the same code runs in browsers (Node >= 20 has it too).
-  return 'rxmqtt_' + Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(4))).toString('hex');
+  return 'mqttjs_' + Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(4))).toString('hex');
 }
 
 /**
