@@ -42,10 +42,24 @@ export type ReconnectPolicy = BackoffPolicy & Pick<ReconnectOptions, 'random'>;
 export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host' | 'port' | 'timeout'>> {
   /** Broker host when no URL is given. @default 'localhost' */
   host?: string;
+  /** Takes precedence over `host` (MQTT.js). Resolved options always carry it, equal to `host`. @default host */
   hostname?: string;
+  /**
+   * Connect to the Unix domain socket at `path` instead of `host`/`port`, over `mqtt` (or `mqtts`,
+   * TLS over the socket). A `mqtt+unix:///path` URL sets it (MQTT.js). @default false
+   */
+  unixSocket?: boolean;
+  /**
+   * The socket file (with `unixSocket`), or the WebSocket path and query (ws/wss, wx/wxs,
+   * ali/alis). Dropped for TCP and TLS, as MQTT.js drops it. @default undefined ('/' for WebSockets)
+   */
+  path?: string;
   /** @default 1883 for mqtt, 8883 for mqtts, 80 for ws/wx/ali, 443 for wss/wxs/alis */
   port?: number;
-  /** `mqtt`, `tcp`, `mqtts`, `tls`, `ssl`, `ws`, `wss`, `wx`, `wxs`, `ali`, `alis`, `mqtt+unix`. @default 'mqtt' */
+  /**
+   * `mqtt`, `tcp`, `mqtts`, `tls`, `ssl`, `ws`, `wss`, `wx`, `wxs`, `ali`, `alis`; `mqtt+unix` and
+   * `mqtts+unix` resolve to `mqtt`/`mqtts` with `unixSocket`. @default 'mqtt'
+   */
   protocol?: string;
   /**
    * Brokers tried in turn, one per connection attempt: the first attempt takes the first, each
