@@ -12,6 +12,7 @@ import type { MessageIdProvider } from '../session/types.js';
 import type { IStore } from '../stores/store.js';
 import type { AliApi } from '../transport/ali.js';
 import type { WxApi } from '../transport/wx.js';
+import type { TimerVariant } from '../platform/timer-variant.js';
 import type { CustomHandleAcks, HandleAuth } from './handlers.js';
 import type { OfflineQueueOptions } from './offline-queue-options.js';
 
@@ -213,6 +214,24 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   localPort?: number;
   /** Scheduler for every timer (connect timeout, keepalive, reconnect); tests pass a virtual one. */
   scheduler?: SchedulerLike;
+  /**
+   * MQTT.js: which timers the connection uses, `'native'` (setTimeout), `'worker'` (kept by an
+   * inline Web Worker, not throttled in background tabs; setTimeout where no worker can start),
+   * `'auto'`, or `{ set(callback, ms), clear(id) }` of your own. rxmqtt turns it into the
+   * `scheduler`, which wins when both are given.
+   * @default 'auto' (setTimeout in Node, worker timers in the browser build)
+   */
+  timerVariant?: TimerVariant;
+  /**
+   * MQTT.js declares `keyPath`, `certPath` and `caPaths` but its `connect()` never reads the
+   * files; neither does rxmqtt, so an app moving over behaves the same. Read them yourself into
+   * `key`, `cert` and `ca` (`readFileSync`). @default undefined (ignored)
+   */
+  keyPath?: string;
+  /** See `keyPath`: ignored, as in MQTT.js. */
+  certPath?: string;
+  /** See `keyPath`: ignored, as in MQTT.js. */
+  caPaths?: string | string[];
   /** Milliseconds `end()` waits for in-flight acknowledgements before it disconnects anyway. @default 30000 */
   endTimeout?: number;
   /**

@@ -11,6 +11,7 @@ import { connectProperties } from '../session/connect-properties.js';
 import { defaultPort, isUnixScheme, parseBrokerUrl } from './broker-url.js';
 import type { ClientOptions, ReconnectPolicy } from './client-options.js';
 import { checkCredentials, checkWill } from './options-checks.js';
+import { schedulerOfTimerVariant } from '../platform/timer-variant.js';
 import { resolveOfflineQueue, type OfflineQueueLimits } from './offline-queue-options.js';
 
 
@@ -88,6 +89,8 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
     throw new InvalidArgumentError('A password needs a username before MQTT 5 (protocolVersion 3 and 4)');
   }
   const host = merged.hostname ?? merged.host ?? 'localhost';
+  // `scheduler` (rxmqtt) wins over MQTT.js's `timerVariant`, which only picks one.
+  const scheduler = merged.scheduler ?? timerVariantScheduler(merged.timerVariant);
   const defaults = {
     protocol,
     unixSocket,
@@ -113,6 +116,7 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
     noDelay: merged.noDelay ?? true,
     endTimeout: merged.endTimeout ?? 30_000,
     maximumIncomingPacketSize: merged.maximumIncomingPacketSize ?? DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE,
+    ...(scheduler && { scheduler }),
   };
   // Object.assign rather than `{ ...merged, protocol, ... }`: V8 gives every object made by a
   // spread followed by more properties a hidden class of its own (about 1 KB per client, each
@@ -173,4 +177,12 @@ function checkNumber(name: string, value: number, min: number, max: number): voi
 
 function stripUndefined<T extends object>(obj: T): Partial<T> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function timerVariantScheduler(variant: unknown) {
+  try {
+    return schedulerOfTimerVariant(variant);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
