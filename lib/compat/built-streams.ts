@@ -4,11 +4,13 @@
  */
 import type { Duplex } from 'node:stream';
 import { streamBuilderTransport } from '../transport/select.js';
-import type { TransportFactory } from '../transport/transport.js';
+import type { Transport, TransportFactory } from '../transport/transport.js';
 
 export class BuiltStreams {
-  /** The duplex of the latest connection attempt; kept after it closed, as MQTT.js keeps it. */
-  current?: Duplex;
+  /** The latest attempt's transport: its duplex may come later (behind an async transformWsUrl). */
+  private latest?: Transport;
+  /** The duplex of an attempt before it, for as long as the latest has none. */
+  private earlier?: Duplex;
   /** Set while `connect()` runs: a builder's throw then belongs to that call. */
   private connectCall?: { thrown?: { error: unknown } };
 
@@ -31,9 +33,15 @@ export class BuiltStreams {
       });
     return (handlers, target) => {
       const opened = open(handlers, target);
-      if (opened.stream) this.current = opened.stream;
+      this.earlier = this.current;
+      this.latest = opened;
       return opened;
     };
+  }
+
+  /** The duplex of the latest connection attempt; kept after it closed, as MQTT.js keeps it. */
+  get current(): Duplex | undefined {
+    return this.latest?.stream ?? this.earlier;
   }
 
   /**
