@@ -72,6 +72,11 @@ describe('connect() options, as MQTT.js reads them', () => {
     expect(optionsOf({ hostname: 'from-hostname', host: 'from-host' })).toMatchObject({ hostname: 'from-hostname', host: 'from-hostname' });
   });
 
+  it("lets the protocol option override the URL's scheme, with that protocol's default port", () => {
+    expect(optionsOf('mqtt://localhost', { protocol: 'mqtts' })).toMatchObject({ protocol: 'mqtts', port: 8883 });
+    expect(optionsOf('mqtt://localhost:1884', { protocol: 'ws' })).toMatchObject({ protocol: 'ws', port: 1884 });
+  });
+
   it('keeps the scheme of a URL whose protocol option repeats it with a colon', () => {
     expect(optionsOf('mqtts://localhost:1883', { protocol: 'mqtts:' }).protocol).toBe('mqtts');
   });
