@@ -78,6 +78,8 @@ export function parseBrokerUrl(url: string): ClientOptions {
   // `?clientId=` asks for the empty client id (the broker assigns one), as in MQTT.js.
   const clientId = parsed.searchParams.get('clientId');
   if (clientId !== null) out.clientId = clientId;
+  // MQTT.js's `options.query` (informative: clientId is read above, a WebSocket keeps it in its path).
+  if (parsed.search) out.query = Object.fromEntries(parsed.searchParams);
   if (parsed.pathname && parsed.pathname !== '/') out.path = parsed.pathname;
   // MQTT.js keeps a WebSocket URL's query in the path it requests (`ws://h/mqtt?token=x`).
   if (parsed.search && WEBSOCKET_SCHEMES.has(out.protocol!)) out.path = (out.path ?? '/') + parsed.search;
@@ -87,25 +89,6 @@ export function parseBrokerUrl(url: string): ClientOptions {
 /** `mqtt+unix`, `mqtts+unix`: a scheme naming a Unix domain socket (the URL path), as MQTT.js reads it. */
 export function isUnixScheme(protocol: string): boolean {
   return protocol.endsWith('+unix');
-}
-
-/**
- * MQTT.js's `options.query`: the URL's query parameters, a repeated one as an array of its values.
- * Only informative: rxmqtt reads `clientId` from it, and a WebSocket URL keeps it in its path.
- */
-export function queryOfUrl(url: string): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
-  let params: URLSearchParams;
-  try {
-    params = new URL(url).searchParams;
-  } catch {
-    return query;
-  }
-  for (const [key, value] of params) {
-    const seen = query[key];
-    query[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
-  }
-  return query;
 }
 
 /**

@@ -1,18 +1,17 @@
 /**
  * What MQTT.js's `connect([url], options)` does to the options before it makes the client, beyond
- * what `resolveOptions` does for every client: its errors for a missing protocol, its `auth`
- * option, `query`, and the upgrade to a secure protocol when a key and certificate are given.
- * Kept apart from `resolveOptions` because `new MqttClient(builder, options)` skips them in
- * MQTT.js too.
+ * what `resolveOptions` does for every client: its "Missing protocol" for `protocol: null`, its
+ * `auth` option, and the upgrade to a secure protocol when a key and certificate are given. Kept
+ * apart from `resolveOptions` because `new MqttClient(builder, options)` skips them in MQTT.js too.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { queryOfUrl } from './broker-url.js';
 import type { ClientOptions } from './client-options.js';
 
-/** The protocol a key and certificate turn each plain one into (MQTT.js). */
-const SECURE_VERSION_OF: Record<string, string> = { mqtt: 'mqtts', ws: 'wss', wx: 'wxs', ali: 'alis' };
-/** Already secure; MQTT.js accepts only mqtts, wss, wxs and alis, and throws for tls:// and ssl://. */
-const SECURE = new Set(['mqtts', 'tls', 'ssl', 'wss', 'wxs', 'alis']);
+/**
+ * The protocol a key and certificate make of each (MQTT.js upgrades mqtt, ws, wx and ali, and
+ * throws for tls:// and ssl://, which rxmqtt keeps since they are secure already).
+ */
+const SECURE: Record<string, string> = { mqtt: 'mqtts', ws: 'wss', wx: 'wxs', ali: 'alis', mqtts: 'mqtts', wss: 'wss', wxs: 'wxs', alis: 'alis', tls: 'tls', ssl: 'ssl' };
 
 /**
  * The options MQTT.js's `connect()` would hand its client, for `url` (if a string) and `options`.
@@ -22,32 +21,24 @@ const SECURE = new Set(['mqtts', 'tls', 'ssl', 'wss', 'wxs', 'alis']);
  *
  * @param url the broker URL, if one was given
  * @param options the options as the caller gave them (not changed)
- * @returns a copy with `username`/`password` from `auth`, `query` from the URL, the protocol made secure
+ * @returns a copy with `username`/`password` from `auth` and the protocol made secure
  */
 export function mqttjsConnectOptions(url: string | undefined, options: ClientOptions): ClientOptions {
   const out: ClientOptions = { ...options };
-  if (url !== undefined && url !== '') {
-    // `{ protocol: null }` overrides the URL's scheme in MQTT.js, leaving it none.
-    if (out.protocol === null) throw new InvalidArgumentError('Missing protocol');
-    if (out.query === undefined) out.query = queryOfUrl(url);
+  // `{ protocol: null }` overrides the URL's scheme in MQTT.js, leaving it none.
+  if (url && out.protocol === null) throw new InvalidArgumentError('Missing protocol');
+  if (typeof out.auth === 'string') {
+    // 'user:pass' splits at the last ':' (MQTT.js's greedy match); 'user' alone is a user name.
+    const pair = /^(.+):(.+)$/.exec(out.auth);
+    Object.assign(out, pair ? { username: pair[1], password: pair[2] } : { username: out.auth });
   }
-  if (typeof out.auth === 'string') Object.assign(out, credentialsOfAuth(out.auth));
-  if (out.key && out.cert) out.protocol = secureProtocol(url, out.protocol);
+  if (out.key && out.cert) {
+    const given = (out.protocol ?? url?.split(':', 1)[0])?.replace(/:$/, '');
+    if (!given) throw new InvalidArgumentError('Missing secure protocol key');
+    // `mqtt+unix`: the socket is kept, the protocol upgraded (MQTT.js strips '+unix' first).
+    const [name, unix = ''] = given.split(/(?=\+unix$)/);
+    if (!SECURE[name]) throw new InvalidArgumentError(`Unknown protocol for secure connection: "${name}"!`);
+    out.protocol = SECURE[name] + unix;
+  }
   return out;
-}
-
-/** `auth: 'user:pass'` (split at the last ':', as MQTT.js's greedy match does) or `auth: 'user'`. */
-function credentialsOfAuth(auth: string): { username: string; password?: string } {
-  const match = /^(.+):(.+)$/.exec(auth);
-  return match ? { username: match[1], password: match[2] } : { username: auth };
-}
-
-function secureProtocol(url: string | undefined, protocol: unknown): string {
-  const given = typeof protocol === 'string' ? protocol : url ? /^([a-z0-9.+-]+):/i.exec(url)?.[1] : undefined;
-  if (!given) throw new InvalidArgumentError('Missing secure protocol key');
-  const name = given.replace(/:$/, '');
-  if (SECURE.has(name) || name.endsWith('s+unix')) return name;
-  const secure = SECURE_VERSION_OF[name.replace(/\+unix$/, '')];
-  if (!secure) throw new InvalidArgumentError(`Unknown protocol for secure connection: "${name}"!`);
-  return name.endsWith('+unix') ? `${secure}+unix` : secure;
 }

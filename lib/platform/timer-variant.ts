@@ -24,8 +24,6 @@ export function schedulerOfTimerVariant(variant: unknown): SchedulerLike | undef
   if (variant === undefined || variant === 'auto') return undefined;
   if (variant === 'native') return asyncScheduler;
   if (variant === 'worker') return (sharedWorkerScheduler ??= workerTimerScheduler());
-  if (typeof variant === 'object' && variant !== null && typeof (variant as Timers).set === 'function' && typeof (variant as Timers).clear === 'function') {
-    return workerTimerScheduler(variant as Timers);
-  }
-  throw new TypeError(`timerVariant must be 'auto', 'worker', 'native' or { set, clear }, got ${String(variant)}`);
+  if (typeof (variant as Timers)?.set === 'function' && typeof (variant as Timers).clear === 'function') return workerTimerScheduler(variant as Timers);
+  throw new TypeError(`Bad timerVariant: ${String(variant)}`);
 }

@@ -45,6 +45,7 @@ describe('broker URLs', () => {
       username: 'us@er',
       password: 'p:s/s@w#rd',
       clientId: 'my id/1',
+      query: { clientId: 'my id/1' },
     });
   });
 
