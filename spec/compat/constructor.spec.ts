@@ -56,6 +56,24 @@ describe('new MqttClient(streamBuilder, options)', () => {
     expect(calls).toBe(1);
   });
 
+  it('connects on a later connect() once the stream builder stops throwing', async () => {
+    let fail = true;
+    const client = keep(
+      new MqttClient(
+        () => {
+          if (fail) throw new Error('not yet');
+          return aedes.connectStream();
+        },
+        { ...QUICK, manualConnect: true },
+      ),
+    );
+    expect(() => client.connect()).toThrow('not yet');
+    fail = false;
+    client.connect();
+    await once(client, 'connect');
+    expect(client.connected).toBe(true);
+  });
+
   it('reports a stream builder that throws at a reconnect as an error event, and keeps reconnecting', async () => {
     const clock = new VirtualClock();
     let calls = 0;
