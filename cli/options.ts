@@ -49,7 +49,7 @@ export const CONNECTION_FLAGS = {
   host: { alias: 'h', type: 'string', group: CONNECTION, describe: 'Broker host [default: localhost]' },
   port: { alias: 'p', type: 'number', group: CONNECTION, describe: 'Broker port [default: 1883, 8883 with TLS]' },
   url: { alias: 'L', type: 'string', group: CONNECTION, describe: 'Broker URL: mqtt[s]://[user[:pass]@]host[:port]' },
-  id: { alias: 'i', type: 'string', group: CONNECTION, describe: 'Client id [default: rxmqtt_<random>]' },
+  id: { alias: 'i', type: 'string', group: CONNECTION, describe: 'Client id [default: mqttjs_<random>]' },
   username: { alias: 'u', type: 'string', group: CONNECTION, describe: 'User name' },
   password: { alias: 'P', type: 'string', group: CONNECTION, describe: 'Password (never printed)' },
   keepalive: { alias: 'k', type: 'number', group: CONNECTION, describe: 'Keepalive in seconds, 0 disables [default: 60]' },

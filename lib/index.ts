@@ -58,6 +58,7 @@ export type { ConnectProperties } from './session/connect-properties.js';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions, type BackoffPolicy } from './connection/backoff-policy.js';
 export type { BeforeConnect, BeforeConnectContext, BeforeConnectResult } from './connection/before-connect.js';
 export type { OfflineQueueOptions, OverflowPolicy } from './options/offline-queue-options.js';
+export type { TimerVariant } from './platform/timer-variant.js';
 export type { ConnectionState, ConnectionStatus, ClientEvent } from './connection/connection-state.js';
 export type { TopicOptions } from './routing/topic-options.js';
 export type { TopicPatternParams, WithTopicParams } from './routing/topic-params.js';

@@ -5,10 +5,11 @@
  */
 import type { Duplex } from 'node:stream';
 import { RxMqttClient, type ClientHooks } from '../client/client.js';
-import type { IAuthPacket, IPublishPacket, Packet } from '../protocol/codec.js';
+import { useNumberCache, type IAuthPacket, type IPublishPacket, type Packet } from '../protocol/codec.js';
 import { normaliseEnd, normalisePublish, type Callback } from './compat-args.js';
 import type { ClientSubscribeCallback, DoneCallback, IClientEndOptions, IClientOptions, IClientReconnectOptions, IClientPublishOptions, IClientUnsubscribeProperties, ISubscriptionGrant, ISubscriptionMap, PacketCallback } from './compat-types.js';
 import { ObservableSurface } from './observable-surface.js';
+import { BuiltStreams } from './built-streams.js';
 import { CallbackTiming } from './callback-timing.js';
 import { subscribeWithCallback, unsubscribeWithCallback } from './compat-subscribe.js';
 import { createLogger } from '../log.js';
@@ -17,7 +18,6 @@ import type { ClientOptions } from '../options/client-options.js';
 import type { AuthAnswer, HandleAuth, HandleMessage } from '../options/handlers.js';
 import type { AuthProperties, SettleResult } from '../session/types.js';
 import type { ClientEvent } from '../connection/connection-state.js';
-import { streamBuilderTransport } from '../transport/select.js';
 import type { TransportFactory } from '../transport/transport.js';
 import type { PublishOptions, SubscribeOptions } from '../options/validate.js';
 
@@ -40,14 +40,34 @@ export class MqttClient extends ObservableSurface {
   /** Keeps every callback out of the call that registered it. */
   private readonly timing = new CallbackTiming();
 
+  /** Each attempt's duplex, and a throwing stream builder's error for `connect()`. */
+  private readonly streams = new BuiltStreams();
+
+  /**
+   * As MQTT.js's: connects at once unless `options.manualConnect`, and throws what
+   * `streamBuilder` throws when it is called for that first connection.
+   */
   constructor(streamBuilder: StreamBuilder | TransportFactory, options: IClientOptions = {}) {
     super();
     this.options = resolveOptions(undefined, options as ClientOptions);
+    // MQTT.js turns mqtt-packet's number cache off for the whole process; so does this.
+    if (this.options.writeCache === false) useNumberCache(false);
     const transport = transportFactories.has(streamBuilder as TransportFactory)
-      ? (streamBuilder as TransportFactory)
-      : streamBuilderTransport(() => (streamBuilder as StreamBuilder)(this));
+      ? this.streams.factory(streamBuilder as TransportFactory)
+      : this.streams.factory(undefined, () => (streamBuilder as StreamBuilder)(this));
     this.client = new RxMqttClient(this.options, transport, new FacadeHooks(this));
     if (!this.options.manualConnect) this.connect();
+  }
+
+  /**
+   * MQTT.js's `client.stream`: the duplex of the latest connection attempt (TCP, TLS, Unix
+   * socket, WebSocket or a stream builder's), still the last one after it closed. Destroying it
+   * drops the connection, which then reconnects per the policy. Undefined before the first
+   * attempt (as in MQTT.js) and for transports without a duplex (browser and mini-program
+   * sockets); typed as MQTT.js types it.
+   */
+  get stream(): Duplex {
+    return this.streams.current as Duplex;
   }
 
   /** The Observable client underneath (state$, topic(), publish$...). */
@@ -55,8 +75,13 @@ export class MqttClient extends ObservableSurface {
     return this.client;
   }
 
+  /** Starts connecting; throws what a stream builder threw for this attempt (see the constructor). */
   connect(): this {
-    this.timing.during(() => this.client.connect());
+    this.streams.whileConnecting(
+      () => this.timing.during(() => this.client.connect()),
+      // Nothing may retry a connection whose caller got the error (a constructor's is unreachable).
+      () => void this.client.end({ force: true }),
+    );
     return this;
   }
 

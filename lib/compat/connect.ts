@@ -1,6 +1,7 @@
 import { asTransportFactory, MqttClient } from './compat.js';
 import { InvalidArgumentError } from '../errors.js';
 import { hasScheme, urlObjectHref } from '../options/broker-url.js';
+import { mqttjsConnectOptions } from '../options/mqttjs-connect.js';
 import { resolveOptions } from '../options/options.js';
 import type { ClientOptions } from '../options/client-options.js';
 import type { IClientOptions } from './compat-types.js';
@@ -14,7 +15,9 @@ export type BrokerUrl = string | URL | { href: string; protocol: string | null }
  * MQTT.js `connect([url], options)`: returns a client that is already connecting.
  * `url` may be a URL object, read as its `href`; the options win over what the URL says.
  * Throws an InvalidArgumentError at once for options that can never work (bad URL, unknown scheme),
- * and, as MQTT.js 5 does, "Missing protocol" for a URL without a scheme (`broker.example`).
+ * and, as MQTT.js 5 does, "Missing protocol" for a URL without a scheme (`broker.example`) or
+ * with `protocol: null`; a `key` and `cert` turn mqtt into mqtts and ws into wss (see
+ * mqttjsConnectOptions).
  */
 export function connect(url?: BrokerUrl | IClientOptions, options?: IClientOptions): MqttClient {
   const href = urlObjectHref(url);
@@ -24,7 +27,7 @@ export function connect(url?: BrokerUrl | IClientOptions, options?: IClientOptio
   const path = typeof url === 'string' && url.startsWith('/') && !url.startsWith('//');
   if (typeof url === 'string' && url !== '' && !path && !hasScheme(url)) throw new InvalidArgumentError('Missing protocol');
   // IClientOptions only narrows the client transformWsUrl gets to the MqttClient made below.
-  const given = (options ?? {}) as ClientOptions;
+  const given = mqttjsConnectOptions(url, (options ?? {}) as ClientOptions);
   // Without a URL, the platform fills in what it can (in a browser: ws/wss and the page's host).
   const resolved = resolveOptions(url, url === undefined ? platformDefaults(given) : given);
   // transformWsUrl gets the client (as in MQTT.js); it exists by the time a transport opens.

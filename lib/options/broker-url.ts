@@ -71,16 +71,24 @@ export function parseBrokerUrl(url: string): ClientOptions {
   }
   const out: ClientOptions = { protocol: parsed.protocol.replace(/:$/, ''), host: parsed.hostname.replace(/^\[|\]$/g, '') };
   // Only a Unix socket URL names no host (mqtt+unix:///path); anywhere else '' is a mistake.
-  if (out.host === '' && out.protocol !== 'mqtt+unix') throw new InvalidArgumentError(`Invalid broker URL (no host): ${redactUrl(url)}`);
+  if (out.host === '' && !isUnixScheme(out.protocol!)) throw new InvalidArgumentError(`Invalid broker URL (no host): ${redactUrl(url)}`);
   if (parsed.port) out.port = Number(parsed.port);
   if (parsed.username) out.username = decodeUserinfo(parsed.username);
   if (parsed.password) out.password = decodeUserinfo(parsed.password);
+  // `?clientId=` asks for the empty client id (the broker assigns one), as in MQTT.js.
   const clientId = parsed.searchParams.get('clientId');
-  if (clientId) out.clientId = clientId;
+  if (clientId !== null) out.clientId = clientId;
+  // MQTT.js's `options.query` (informative: clientId is read above, a WebSocket keeps it in its path).
+  if (parsed.search) out.query = Object.fromEntries(parsed.searchParams);
   if (parsed.pathname && parsed.pathname !== '/') out.path = parsed.pathname;
   // MQTT.js keeps a WebSocket URL's query in the path it requests (`ws://h/mqtt?token=x`).
   if (parsed.search && WEBSOCKET_SCHEMES.has(out.protocol!)) out.path = (out.path ?? '/') + parsed.search;
   return out;
+}
+
+/** `mqtt+unix`, `mqtts+unix`: a scheme naming a Unix domain socket (the URL path), as MQTT.js reads it. */
+export function isUnixScheme(protocol: string): boolean {
+  return protocol.endsWith('+unix');
 }
 
 /**

@@ -12,6 +12,7 @@ import type { MessageIdProvider } from '../session/types.js';
 import type { IStore } from '../stores/store.js';
 import type { AliApi } from '../transport/ali.js';
 import type { WxApi } from '../transport/wx.js';
+import type { TimerVariant } from '../platform/timer-variant.js';
 import type { CustomHandleAcks, HandleAuth } from './handlers.js';
 import type { OfflineQueueOptions } from './offline-queue-options.js';
 
@@ -42,10 +43,24 @@ export type ReconnectPolicy = BackoffPolicy & Pick<ReconnectOptions, 'random'>;
 export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host' | 'port' | 'timeout'>> {
   /** Broker host when no URL is given. @default 'localhost' */
   host?: string;
+  /** Takes precedence over `host` (MQTT.js). Resolved options always carry it, equal to `host`. @default host */
   hostname?: string;
+  /**
+   * Connect to the Unix domain socket at `path` instead of `host`/`port`, over `mqtt` (or `mqtts`,
+   * TLS over the socket). A `mqtt+unix:///path` URL sets it (MQTT.js). @default false
+   */
+  unixSocket?: boolean;
+  /**
+   * The socket file (with `unixSocket`), or the WebSocket path and query (ws/wss, wx/wxs,
+   * ali/alis). Dropped for TCP and TLS, as MQTT.js drops it. @default undefined ('/' for WebSockets)
+   */
+  path?: string;
   /** @default 1883 for mqtt, 8883 for mqtts, 80 for ws/wx/ali, 443 for wss/wxs/alis */
   port?: number;
-  /** `mqtt`, `tcp`, `mqtts`, `tls`, `ssl`, `ws`, `wss`, `wx`, `wxs`, `ali`, `alis`, `mqtt+unix`. @default 'mqtt' */
+  /**
+   * `mqtt`, `tcp`, `mqtts`, `tls`, `ssl`, `ws`, `wss`, `wx`, `wxs`, `ali`, `alis`; `mqtt+unix` and
+   * `mqtts+unix` resolve to `mqtt`/`mqtts` with `unixSocket`. @default 'mqtt'
+   */
   protocol?: string;
   /**
    * Brokers tried in turn, one per connection attempt: the first attempt takes the first, each
@@ -57,7 +72,11 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   keepalive?: number;
   /** Restart the ping timer whenever a packet is sent. @default true */
   reschedulePings?: boolean;
-  /** @default 'rxmqtt_' + 8 random hex digits */
+  /**
+   * The empty string is sent as it is (the broker then assigns one, [MQTT-3.1.3-6]).
+   * @default 'mqttjs_' + 8 random hex digits: MQTT.js's prefix, kept because broker ACLs and
+   * dashboards are often keyed on it
+   */
   clientId?: string;
   /** @default 'MQTT' ('MQIsdp' for protocolVersion 3) */
   protocolId?: 'MQTT' | 'MQIsdp';
@@ -159,6 +178,12 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   /** Do not connect in the constructor; call `client.connect()`. @default false */
   manualConnect?: boolean;
   /**
+   * MQTT.js: `false` makes mqtt-packet allocate each 2-byte number as it encodes it instead of
+   * reading its pre-generated table. Process-wide, as in MQTT.js (the switch is mqtt-packet's).
+   * @default true
+   */
+  writeCache?: boolean;
+  /**
    * ws/wss: the third argument of `new WebSocket(url, protocols, wsOptions)` (the `ws` package's
    * options); for wss its keys win over the TLS options (`ca`, `rejectUnauthorized`...). @default {}
    */
@@ -196,6 +221,24 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   localPort?: number;
   /** Scheduler for every timer (connect timeout, keepalive, reconnect); tests pass a virtual one. */
   scheduler?: SchedulerLike;
+  /**
+   * MQTT.js: which timers the connection uses, `'native'` (setTimeout), `'worker'` (kept by an
+   * inline Web Worker, not throttled in background tabs; setTimeout where no worker can start),
+   * `'auto'`, or `{ set(callback, ms), clear(id) }` of your own. rxmqtt turns it into the
+   * `scheduler`, which wins when both are given.
+   * @default 'auto' (setTimeout in Node, worker timers in the browser build)
+   */
+  timerVariant?: TimerVariant;
+  /**
+   * MQTT.js declares `keyPath`, `certPath` and `caPaths` but its `connect()` never reads the
+   * files; neither does rxmqtt, so an app moving over behaves the same. Read them yourself into
+   * `key`, `cert` and `ca` (`readFileSync`). @default undefined (ignored)
+   */
+  keyPath?: string;
+  /** See `keyPath`: ignored, as in MQTT.js. */
+  certPath?: string;
+  /** See `keyPath`: ignored, as in MQTT.js. */
+  caPaths?: string | string[];
   /** Milliseconds `end()` waits for in-flight acknowledgements before it disconnects anyway. @default 30000 */
   endTimeout?: number;
   /**

@@ -8,15 +8,19 @@ import { MAX_MQTT_PACKET_SIZE } from '../protocol/codec.js';
 import { InvalidArgumentError } from '../errors.js';
 import { redactWhenPrinted } from '../log.js';
 import { connectProperties } from '../session/connect-properties.js';
-import { defaultPort, parseBrokerUrl } from './broker-url.js';
+import { defaultPort, isUnixScheme, parseBrokerUrl } from './broker-url.js';
 import type { ClientOptions, ReconnectPolicy } from './client-options.js';
 import { checkCredentials, checkWill } from './options-checks.js';
+import { schedulerOfTimerVariant } from '../platform/timer-variant.js';
 import { resolveOfflineQueue, type OfflineQueueLimits } from './offline-queue-options.js';
 
 
 /** The options with their defaults applied and the URL merged in. */
 export interface ResolvedOptions extends ClientOptions {
+  /** Without `+unix`: that is `unixSocket`. */
   protocol: string;
+  unixSocket: boolean;
+  hostname: string;
   host: string;
   port: number;
   keepalive: number;
@@ -49,9 +53,15 @@ export interface ResolvedOptions extends ClientOptions {
  */
 export const DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE = 16 * 1024 * 1024;
 
+const TCP_OR_TLS = new Set(['mqtt', 'tcp', 'mqtts', 'tls', 'ssl']);
+
+/**
+ * The client id used when none is given: `mqttjs_` and 8 hex digits, as MQTT.js makes it, so that
+ * an app moving over keeps matching broker ACLs and dashboards keyed on that prefix.
+ */
 export function randomClientId(): string {
   // Web Crypto, not node:crypto: the same code runs in browsers (Node >= 20 has it too).
-  return 'rxmqtt_' + Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(4))).toString('hex');
+  return 'mqttjs_' + Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(4))).toString('hex');
 }
 
 /**
@@ -62,7 +72,11 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
   if (url !== undefined && typeof url !== 'string') throw new InvalidArgumentError(`The broker URL must be a string, got ${typeof url}`);
   const merged: ClientOptions = { ...options };
   if (url !== undefined) Object.assign(merged, parseBrokerUrl(url), stripUndefined(options));
-  const protocol = (merged.protocol ?? 'mqtt').replace(/:$/, '');
+  const given = (merged.protocol ?? 'mqtt').replace(/:$/, '');
+  // MQTT.js: `mqtt+unix://` (or `unixSocket: true`) connects to the Unix socket at `path`, over
+  // the protocol without its `+unix` (mqtt, or mqtts for TLS over the socket).
+  const unixSocket = merged.unixSocket === true || isUnixScheme(given);
+  const protocol = given.replace(/\+unix$/, '');
   const protocolVersion = merged.protocolVersion ?? 4;
   if (protocolVersion !== 3 && protocolVersion !== 4 && protocolVersion !== 5) {
     throw new InvalidArgumentError(`protocolVersion must be 3, 4 or 5, got ${String(protocolVersion)}`);
@@ -74,9 +88,15 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
   if (protocolVersion !== 5 && merged.password !== undefined && merged.username === undefined) {
     throw new InvalidArgumentError('A password needs a username before MQTT 5 (protocolVersion 3 and 4)');
   }
+  const host = merged.hostname ?? merged.host ?? 'localhost';
+  // `scheduler` (rxmqtt) wins over MQTT.js's `timerVariant`, which only picks one.
+  const scheduler = merged.scheduler ?? timerVariantScheduler(merged.timerVariant);
   const defaults = {
     protocol,
-    host: merged.hostname ?? merged.host ?? 'localhost',
+    unixSocket,
+    host,
+    // MQTT.js's TCP stream builder sets it so; apps and its tests read it.
+    hostname: host,
     port: Number(merged.port ?? defaultPort(protocol)),
     keepalive: merged.keepalive ?? 60,
     reschedulePings: merged.reschedulePings ?? true,
@@ -96,6 +116,7 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
     noDelay: merged.noDelay ?? true,
     endTimeout: merged.endTimeout ?? 30_000,
     maximumIncomingPacketSize: merged.maximumIncomingPacketSize ?? DEFAULT_MAXIMUM_INCOMING_PACKET_SIZE,
+    ...(scheduler && { scheduler }),
   };
   // Object.assign rather than `{ ...merged, protocol, ... }`: V8 gives every object made by a
   // spread followed by more properties a hidden class of its own (about 1 KB per client, each
@@ -104,6 +125,9 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
   const resolved: ResolvedOptions = Object.prototype.hasOwnProperty.call(merged, '__proto__')
     ? { ...merged, ...defaults }
     : Object.assign({}, merged, defaults);
+  // As MQTT.js: a path means something to WebSocket, mini-program and Unix socket connections
+  // only; on TCP or TLS (`mqtt://host/x`) it is dropped rather than carried into tls.connect.
+  if (!unixSocket && TCP_OR_TLS.has(protocol) && !resolved.servers?.length) delete resolved.path;
   checkCredentials(resolved);
   checkWill(resolved.will);
   checkNumber('keepalive', resolved.keepalive, 0, 65535);
@@ -154,4 +178,12 @@ function checkNumber(name: string, value: number, min: number, max: number): voi
 
 function stripUndefined<T extends object>(obj: T): Partial<T> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function timerVariantScheduler(variant: unknown) {
+  try {
+    return schedulerOfTimerVariant(variant);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }

@@ -27,6 +27,6 @@ export type {
 
 export type ProtocolVersion = 3 | 4 | 5;
 
-export { encodePacket, encodePacketChunks, ZERO_COPY_PAYLOAD_BYTES, type EncodedPacket } from './encoder.js';
+export { encodePacket, encodePacketChunks, useNumberCache, ZERO_COPY_PAYLOAD_BYTES, type EncodedPacket } from './encoder.js';
 export { createDecoder, type PacketDecoder } from './decoder.js';
 export { MAX_MQTT_PACKET_SIZE } from './fixed-header-scanner.js';

@@ -70,7 +70,19 @@ function join(chunks: Array<Buffer | string>, from: number, to: number): Buffer 
 export type EncodedPacket = Buffer | Buffer[];
 
 /** The 2 bytes of a Packet Identifier, from mqtt-packet's own table (filled by its first encode). */
-const packetIdBytes = (id: number): Buffer => mqttPacketNumbers.cache[id] ?? mqttPacketNumbers.generateNumber(id);
+const packetIdBytes = (id: number): Buffer =>
+  (writeToStream.cacheNumbers ? mqttPacketNumbers.cache[id] : undefined) ?? mqttPacketNumbers.generateNumber(id);
+
+/**
+ * MQTT.js's `writeCache: false`: mqtt-packet allocates each 2-byte number as it writes it instead
+ * of taking it from its pre-generated table. Process-wide, as in MQTT.js: the switch is
+ * mqtt-packet's own (`writeToStream.cacheNumbers`), shared by every client of the process.
+ *
+ * @param enabled false to stop using the number table
+ */
+export function useNumberCache(enabled: boolean): void {
+  writeToStream.cacheNumbers = enabled;
+}
 
 /** PUBLISH headers memoised per topic, shared by every connection: they depend on nothing else. */
 const publishHeaders = new PublishHeaders(writeChunks, join, packetIdBytes);

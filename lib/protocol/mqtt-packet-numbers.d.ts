@@ -28,6 +28,10 @@ declare module 'mqtt-packet/parser.js' {
 }
 declare module 'mqtt-packet/writeToStream.js' {
   import type { Packet } from 'mqtt-packet';
-  function writeToStream(packet: Packet, stream: NodeJS.WritableStream, options?: object): boolean;
+  const writeToStream: {
+    (packet: Packet, stream: NodeJS.WritableStream, options?: object): boolean;
+    /** Whether 2-byte numbers come from a pre-generated table (MQTT.js's `writeCache`). @default true */
+    cacheNumbers: boolean;
+  };
   export default writeToStream;
 }

@@ -46,6 +46,9 @@ export function deferredTransport(url: Promise<string>, handlers: TransportHandl
     close(failure);
   });
   return {
+    get stream() {
+      return inner?.stream;
+    },
     write: (chunk) => {
       if (closed) return false;
       if (inner) return inner.write(chunk);

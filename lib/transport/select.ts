@@ -17,7 +17,6 @@ import { rotateServers } from './servers.js';
 const TCP = new Set(['mqtt', 'tcp']);
 const TLS = new Set(['mqtts', 'tls', 'ssl']);
 const WS = new Set(['ws', 'wss']);
-const UNIX = 'mqtt+unix';
 
 /**
  * A transport factory for the options' protocol; with `servers`, each attempt takes the next one.
@@ -36,18 +35,22 @@ export function streamBuilderTransport(build: () => Duplex): TransportFactory {
 }
 
 function factoryFor(server: ServerAddress, options: ResolvedOptions, client?: () => unknown): TransportFactory {
-  const protocol = (server.protocol ?? options.protocol).replace(/:$/, '');
+  const named = (server.protocol ?? options.protocol).replace(/:$/, '');
+  const protocol = named.replace(/\+unix$/, '');
   const { host, port } = server;
+  if (options.unixSocket || protocol !== named) {
+    if (!options.path) throw new InvalidArgumentError('A Unix socket connection needs the socket path: mqtt+unix:///path/to/socket');
+    if (TCP.has(protocol)) return unixTransport({ path: options.path });
+    // tls.connect takes `path` for TLS over a Unix socket; the servername stays the host's.
+    if (TLS.has(protocol)) return tlsTransport({ ...tlsOptionsOf(options), host, port, path: options.path });
+    throw new InvalidArgumentError(`A Unix socket connection carries mqtt or mqtts, not "${protocol}"`);
+  }
   if (TCP.has(protocol)) return tcpTransport({ host, port, noDelay: options.noDelay, localAddress: options.localAddress, localPort: options.localPort });
   if (TLS.has(protocol)) return tlsTransport({ ...tlsOptionsOf(options), host, port, noDelay: options.noDelay });
   if (WS.has(protocol)) return wsTransport(wsOptionsOf(protocol, host, port, options, client));
-  if (protocol === UNIX) {
-    if (!options.path) throw new InvalidArgumentError('A mqtt+unix:// URL needs the socket path: mqtt+unix:///path/to/socket');
-    return unixTransport({ path: options.path });
-  }
   const miniProgram = miniProgramTransport(protocol, host, port, options, client);
   if (miniProgram) return miniProgram;
-  throw new InvalidArgumentError(`Unknown protocol "${protocol}": use mqtt, tcp, mqtts, tls, ssl, ws, wss, wx, wxs, ali, alis or mqtt+unix`);
+  throw new InvalidArgumentError(`Unknown protocol "${protocol}": use mqtt, tcp, mqtts, tls, ssl, ws, wss, wx, wxs, ali, alis, mqtt+unix or mqtts+unix`);
 }
 
 /** The WebSocket settings among the client options; MQTT.js's defaults apply in wsTransport. */

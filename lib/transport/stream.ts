@@ -35,6 +35,7 @@ export function streamTransport(stream: Duplex, handlers: TransportHandlers, ope
   else queueMicrotask(() => !closed && handlers.onOpen());
 
   return {
+    stream,
     write: (chunk) => !closed && stream.write(chunk),
     writev: (chunks) => {
       if (closed) return false;

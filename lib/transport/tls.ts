@@ -18,7 +18,7 @@ export interface TlsTransportOptions extends ConnectionOptions {
 export function tlsTransport(options: TlsTransportOptions): TransportFactory {
   const { noDelay = true, ...tlsOptions } = options;
   // SNI: default to the host name, but never send an IP address as server name (RFC 6066 3).
-  if (tlsOptions.servername === undefined && !isIP(tlsOptions.host)) tlsOptions.servername = tlsOptions.host;
+  if (tlsOptions.servername === undefined && tlsOptions.host && !isIP(tlsOptions.host)) tlsOptions.servername = tlsOptions.host;
   return (handlers) => {
     let socket: TLSSocket;
     try {

@@ -2,6 +2,7 @@
  * The one seam between rxmqtt and a byte pipe. A transport moves bytes and reports open/close;
  * it knows nothing of MQTT. Adapters for TCP, streams (and later TLS, WebSocket...) implement it.
  */
+import type { Duplex } from 'node:stream';
 export interface TransportHandlers {
   /** The pipe can carry bytes (for streams: right away; writes before that are buffered). */
   onOpen(): void;
@@ -11,6 +12,12 @@ export interface TransportHandlers {
 }
 
 export interface Transport {
+  /**
+   * The duplex underneath, where there is one (TCP, TLS, Unix socket, Node WebSocket, a stream
+   * builder's): what MQTT.js exposes as `client.stream`. Absent for the browser and mini-program
+   * sockets, and for a transport that failed to open.
+   */
+  readonly stream?: Duplex;
   /** Queues bytes; returns false when the pipe asks the writer to slow down. */
   write(chunk: Buffer): boolean;
   /**

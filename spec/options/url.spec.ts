@@ -45,6 +45,7 @@ describe('broker URLs', () => {
       username: 'us@er',
       password: 'p:s/s@w#rd',
       clientId: 'my id/1',
+      query: { clientId: 'my id/1' },
     });
   });
 
@@ -90,7 +91,8 @@ describe('broker URLs', () => {
 
   it('reads mqtt+unix:///path as a socket path', () => {
     expect(parseBrokerUrl('mqtt+unix:///run/mosquitto/mqtt.sock')).toEqual({ protocol: 'mqtt+unix', host: '', path: '/run/mosquitto/mqtt.sock' });
-    expect(resolveOptions('mqtt+unix:///tmp/b.sock')).toMatchObject({ protocol: 'mqtt+unix', path: '/tmp/b.sock' });
+    // Resolved as MQTT.js resolves it: the protocol without '+unix', and unixSocket.
+    expect(resolveOptions('mqtt+unix:///tmp/b.sock')).toMatchObject({ protocol: 'mqtt', unixSocket: true, path: '/tmp/b.sock' });
   });
 
   it.each(['foo', 'http', 'amqp'])('refuses the unknown scheme %s:// at connect() with an InvalidArgumentError naming it', (scheme) => {

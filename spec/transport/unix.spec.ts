@@ -41,12 +41,18 @@ describe('mqtt+unix:// transport', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function client(url: string, options: ClientOptions = {}) {
-    const c = connect(url, { ...QUICK, ...options });
+  function client(url: string | undefined, options: ClientOptions = {}) {
+    const c = url === undefined ? connect({ ...QUICK, ...options }) : connect(url, { ...QUICK, ...options });
     c.on('error', () => undefined);
     clients.push(c);
     return c;
   }
+
+  it('connects with the options unixSocket: true and path, as MQTT.js reads them', async () => {
+    const c = client(undefined, { unixSocket: true, path });
+    await once(c, 'connect');
+    expect(c.options).toMatchObject({ protocol: 'mqtt', unixSocket: true, path });
+  });
 
   it('connects to the socket named by the URL path and round-trips a QoS 1 message', async () => {
     const c = client(`mqtt+unix://${path}`);

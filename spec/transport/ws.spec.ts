@@ -42,6 +42,18 @@ describe('ws:// transport', () => {
     return c;
   };
 
+  it('exposes the WebSocket duplex as client.stream, also behind an async transformWsUrl; destroying it drops the connection', async () => {
+    const { port } = await start();
+    const c = await connected(client(`ws://127.0.0.1:${port}`, { transformWsUrl: async (url) => url, reconnectPeriod: 1 }));
+    const first = c.stream;
+    expect(typeof first.pipe).toBe('function');
+    const closed = once(c, 'close');
+    first.destroy();
+    await closed;
+    await once(c, 'connect');
+    expect(c.stream).not.toBe(first);
+  });
+
   it('connects with the mqtt sub-protocol to path / by default and round-trips QoS 0, 1 and 2 in binary frames', async () => {
     const { port, handshakes, frames } = await start();
     const c = await connected(client(`ws://127.0.0.1:${port}`));

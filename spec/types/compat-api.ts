@@ -118,3 +118,10 @@ expectType<Promise<MqttClient>>(connectAsync('mqtt://localhost', clientOptions, 
 expectType<MqttClient>(mqtt.connect('mqtt://localhost'));
 // @ts-expect-error protocolVersion is 3, 4 or 5
 connect({ protocolVersion: 6 });
+
+// the constructor's options, the stream and MQTT.js's timer and file options
+const tuned: IClientOptions = { writeCache: false, manualConnect: true, unixSocket: true, path: '/run/mqtt.sock', timerVariant: 'worker', keyPath: 'k.pem', certPath: 'c.pem', caPaths: ['ca.pem'] };
+connect({ ...tuned, timerVariant: { set: (callback, ms) => setTimeout(callback, ms) as unknown as number, clear: (id) => clearTimeout(id) } });
+client.stream.on('error', (error: Error) => error.message).destroy();
+// @ts-expect-error timerVariant is 'auto', 'worker', 'native' or { set, clear }
+connect({ timerVariant: 'fast' });
