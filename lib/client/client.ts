@@ -255,8 +255,8 @@ export class RxMqttClient {
     submitPublish(this.connection, topic, payload, options, settler);
   }
 
-  /** Ends the client: waits for in-flight acks (unless `force`), sends DISCONNECT, closes. */
-  end(options: EndOptions = {}): Promise<void> {
+  /** Ends the client: waits for in-flight acks (unless `force`), sends DISCONNECT, closes; then closes the stores, resolving with a close() error if any. */
+  end(options: EndOptions = {}): Promise<Error | undefined> {
     return this.connection.end(options);
   }
 

@@ -13,6 +13,7 @@ import type { ResolvedOptions } from '../options/options.js';
 import { platformScheduler } from '../platform/platform-scheduler.js';
 import type { MqttSession } from '../session/session.js';
 import type { AuthProperties } from '../session/types.js';
+import { closeStores } from '../stores/close-stores.js';
 import { readStore } from '../stores/read-store.js';
 import type { IStore, StorePacket } from '../stores/store.js';
 import type { TransportFactory } from '../transport/transport.js';
@@ -34,7 +35,7 @@ export class Connection implements LifecycleDriver {
   private readonly link: SessionLink;
   private readonly dialer: Dialer;
   private readonly log: Logger;
-  private ending?: { promise: Promise<void>; resolve: () => void };
+  private ending?: { promise: Promise<Error | undefined>; resolve: (storeError?: Error) => void };
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -97,12 +98,15 @@ export class Connection implements LifecycleDriver {
     this.run({ type: 'reconnect' });
   }
 
-  /** Ends the client: waits for in-flight acks (unless forced), sends DISCONNECT, closes. */
-  end(options: EndOptions = {}): Promise<void> {
-    if (this.lifecycle.phase.status === 'closed') return Promise.resolve();
+  /**
+   * Ends the client: waits for in-flight acks (unless forced), sends DISCONNECT, closes, then
+   * closes the stores. Resolves with the error a store's close() gave, if any.
+   */
+  end(options: EndOptions = {}): Promise<Error | undefined> {
+    if (this.lifecycle.phase.status === 'closed') return Promise.resolve(undefined);
     if (this.ending && isEnding(this.lifecycle)) return this.ending.promise;
-    let resolve!: () => void;
-    const promise = new Promise<void>((r) => (resolve = r));
+    let resolve!: (storeError?: Error) => void;
+    const promise = new Promise<Error | undefined>((r) => (resolve = r));
     this.ending = { promise, resolve };
     this.run({ type: 'end', force: options.force === true, request: { reasonCode: options.reasonCode, properties: options.properties } });
     return promise;
@@ -184,7 +188,8 @@ export class Connection implements LifecycleDriver {
       case 'ended': {
         const ending = this.ending;
         this.ending = undefined;
-        return ending?.resolve();
+        // MQTT.js closes both stores at the end of every end(); their error goes to its callback.
+        return closeStores(this.options, (storeError) => ending?.resolve(storeError));
       }
       default: {
         const unexpected: never = effect;
