@@ -180,7 +180,7 @@ export class Connection implements LifecycleDriver {
       case 'startEndTimer':
         return dialer.setTimer(() => this.run({ type: 'drained' }), this.options.endTimeout);
       case 'checkDrained':
-        return this.stepped();
+        return this.stepped(false);
       case 'startKeepalive':
         return dialer.connected(effect.connack.properties?.serverKeepAlive ?? this.options.keepalive);
       case 'stopTimers':
@@ -203,10 +203,15 @@ export class Connection implements LifecycleDriver {
     this.run(input);
   }
 
-  /** After every session step: with end() under way, DISCONNECT once nothing is in flight. */
-  stepped(): void {
+  /**
+   * After every session step (`acked`; or when end() starts): with end() under way, DISCONNECT
+   * once nothing is in flight, announced as 'outgoingEmpty' when end() had to wait for it.
+   */
+  stepped(acked = true): void {
     const phase = this.lifecycle.phase;
     if (phase.status !== 'disconnecting' || phase.sent) return;
-    if (this.link.session.inflightCount === 0 && this.link.session.pendingCount === 0) this.run({ type: 'drained' });
+    if (this.link.session.inflightCount !== 0 || this.link.session.pendingCount !== 0) return;
+    if (acked) this.hooks.onEvent({ type: 'outgoingEmpty' });
+    this.run({ type: 'drained' });
   }
 }
