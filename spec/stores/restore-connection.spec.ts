@@ -154,6 +154,25 @@ describe('cbStorePut with an outgoingStore', () => {
   });
 });
 
+describe('end() with a FileStore', () => {
+  it('closes it: the directory is free for the next store, which finds the publish end(true) failed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rxmqtt-end-closes-'));
+    try {
+      const h = await harness({ client: { ...base, outgoingStore: new FileStore(dir) }, broker: { autoConnack: true } });
+      h.client.publish('kept', 'x', { qos: 1 }, { resolve: () => {}, reject: () => {} });
+      await flush();
+      await flush();
+      expect(h.broker.last.packets('publish').map((p) => p.topic)).toEqual(['kept']);
+      expect(await h.client.end({ force: true })).toBeUndefined();
+      const next = new FileStore(dir); // StoreLockedError if the lock were still held
+      expect(next.entries().map((p) => p.topic)).toEqual(['kept']);
+      next.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('an outgoingStore that calls back later', () => {
   /** A store whose put calls back on the next turn (setImmediate), failing the topics in `failing`. */
   function laterStore(failing: string[] = []) {
