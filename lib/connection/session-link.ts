@@ -189,6 +189,7 @@ export class SessionLink {
     const maximum = this.session.connack?.properties?.maximumPacketSize;
     if (maximum !== undefined && size > maximum) return this.step({ type: 'unsendable', packet, error: new PacketTooLargeError(size, maximum), token });
     // What a store must hold first waits for its callback, and what follows waits behind it.
+    if (!this.stores.any && this.gate.idle) return this.write(packet, encoded);
     const inflight = packet.cmd === 'publish' && packet.messageId !== undefined ? this.session.inflightToken(packet.messageId) : undefined;
     let refused = false;
     let release: (() => void) | undefined;
@@ -210,18 +211,15 @@ export class SessionLink {
   }
 
   /**
-   * A store could not hold `packet` (true: do not write it). A publish fails with the store's own
-   * error, as MQTT.js passes it, and is not sent, since it is not stored; `inflight` is its token
-   * when put, so that a publish which took over its id meanwhile is left alone. A PUBREL or a
+   * A store could not hold `packet` (true: do not write it). A publish fails with the store's own error (as
+   * MQTT.js passes it), unless another took its id since (`inflight`: its token when put). A PUBREL or a
    * PUBREC still goes (the session holds its flow) and the app hears of the error.
    */
   private notStored(packet: Packet, inflight: Token | undefined, error: Error): boolean {
-    if (packet.cmd !== 'publish' || packet.messageId === undefined) {
-      this.hooks.onEvent({ type: 'error', error });
-      return false;
-    }
-    if (this.session.inflightToken(packet.messageId) === inflight) this.step({ type: 'unsendable', packet, error: error as MqttError });
-    return true;
+    const publish = packet.cmd === 'publish' && packet.messageId !== undefined;
+    if (!publish) this.hooks.onEvent({ type: 'error', error });
+    else if (this.session.inflightToken(packet.messageId!) === inflight) this.step({ type: 'unsendable', packet, error: error as MqttError });
+    return publish;
   }
 
   private execute(output: SessionOutput): void {
@@ -294,6 +292,7 @@ export class SessionLink {
     // the transport closes before that flush (its bytes are discarded, never written).
     const needsWrite = !error && result?.type === 'publish' && result.messageId === undefined;
     const run = (lost?: Error) => (error ? settler.reject(error) : needsWrite && lost ? settler.reject(lost) : settler.resolve(result));
-    this.gate.after((lost) => (lost ? run(lost) : this.outbox.afterWrite(run)));
+    if (this.gate.idle) this.outbox.afterWrite(run);
+    else this.gate.after((lost) => (lost ? run(lost) : this.outbox.afterWrite(run)));
   }
 }

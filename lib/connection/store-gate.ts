@@ -13,6 +13,11 @@ interface Waiting {
 export class StoreGate {
   private queue: Waiting[] = [];
 
+  /** Nothing waits: a packet may be written at once. */
+  get idle(): boolean {
+    return this.queue.length === 0;
+  }
+
   /** Runs `run` now, or after the packets waiting for their store. */
   after(run: (lost?: Error) => void): void {
     if (this.queue.length === 0) run();

@@ -31,6 +31,11 @@ export class StoreMirror {
     return this.stores.outgoingStore !== undefined;
   }
 
+  /** Whether there is a store at all (without one, `outgoing` never stores anything). */
+  get any(): boolean {
+    return this.stores.outgoingStore !== undefined || this.stores.incomingStore !== undefined;
+  }
+
   /** Remembers a publish's `cbStorePut`, called once its packet is in the `outgoingStore`. */
   awaitStored(token: Token, stored: () => void): void {
     (this.storedCallbacks ??= new Map()).set(token, stored);
