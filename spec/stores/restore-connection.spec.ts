@@ -216,4 +216,22 @@ describe('an outgoingStore that calls back later', () => {
     expect(outcomes).toEqual(['cannot store refused']);
     expect(store.size).toBe(2);
   });
+
+  it('writes nothing that waited for the store on the next connection before its CONNECT, and resends it after', async () => {
+    const { store, callBack } = laterStore();
+    const h = await harness({ client: { ...base, outgoingStore: store }, broker: { autoConnack: () => accepting({ sessionPresent: true }) } });
+    const outcomes: string[] = [];
+    h.client.publish('waits', 'x', { qos: 1 }, { resolve: () => outcomes.push('acked'), reject: (error) => outcomes.push(error.message) });
+    h.client.publish('behind', 'y', { qos: 0 }, { resolve: () => outcomes.push('written'), reject: (error) => outcomes.push(error.message) });
+    await flush();
+    h.broker.last.close();
+    await flush();
+    expect(outcomes).toEqual(['Connection closed before the packet was written']);
+    await h.clock.advance(1000);
+    callBack();
+    await flush();
+    expect(h.broker.connections[0]?.commands).toEqual(['connect']);
+    expect(h.broker.last.commands).toEqual(['connect', 'publish']);
+    expect(strip(h.broker.last.packets('publish')).map((p) => [p.topic, p.dup])).toEqual([['waits', true]]);
+  });
 });
