@@ -188,8 +188,9 @@ export class SessionLink {
     // answer DISCONNECT 0x95 and drop everything else in flight with it.
     const maximum = this.session.connack?.properties?.maximumPacketSize;
     if (maximum !== undefined && size > maximum) return this.step({ type: 'unsendable', packet, error: new PacketTooLargeError(size, maximum), token });
-    // What a store must hold first waits for its callback, and what follows waits behind it.
-    if (!this.stores.any && this.gate.idle) return this.write(packet, encoded);
+    // What a store must hold first waits for its callback, and what follows waits behind it; not
+    // DISCONNECT, which ends the connection anyway (without it the broker would publish the Will).
+    if ((!this.stores.any && this.gate.idle) || packet.cmd === 'disconnect') return this.write(packet, encoded);
     const inflight = packet.cmd === 'publish' && packet.messageId !== undefined ? this.session.inflightToken(packet.messageId) : undefined;
     let refused = false;
     let release: (() => void) | undefined;

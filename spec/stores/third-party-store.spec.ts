@@ -172,6 +172,17 @@ describe('a third-party-style store (callbacks only, answers on a later turn)', 
     expect(h2.errors()).toEqual([]);
   });
 
+  it('lets end() send DISCONNECT while a PUBREC still waits for the store (no Will for a clean end)', async () => {
+    const { incomingStore, started } = start(new Map(), new Map(), false);
+    const h = await started;
+    await turns();
+    incomingStore.hold();
+    h.broker.last.reply(publishOf(3, 2));
+    await turns();
+    await h.client.end();
+    expect(h.broker.last.commands).toEqual(['connect', 'disconnect']);
+  });
+
   it('reports an incomingStore put that fails as an error event, and still answers PUBREC', async () => {
     const incomingStore = Object.assign(new CallbackStore(new Map()), {
       put(_packet: StorePacket, cb: Callback) {
