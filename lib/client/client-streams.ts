@@ -160,8 +160,8 @@ export class ClientStreams implements ConnectionHooks, TopicSource {
     if (event.type === 'end') this.topicRoutes?.completeAll();
   }
 
-  onMessage(packet: IPublishPacket): void {
-    const message = toMessage(packet);
+  onMessage(packet: IPublishPacket, topic?: string): void {
+    const message = toMessage(packet, topic);
     if (this.messageSubject?.observed) this.messageSubject.next(message);
     this.topicRoutes?.dispatch(message);
   }

@@ -240,7 +240,7 @@ export class RxMqttClient {
     return this.requests.respond(filter, handler, options);
   }
 
-  /** Sends one SUBSCRIBE for `subscriptions`; emits the granted codes (one per filter). `ackTimeout`: see AckOptions. */
+  /** Sends one SUBSCRIBE for `subscriptions` (several, with `subscribeBatchSize`); emits the granted codes (one per filter). `ackTimeout`: see AckOptions. */
   subscribe$(subscriptions: ISubscription[], properties?: SubscribeOptions['properties'], options?: AckOptions): Observable<SubscribeResult> {
     return withAckTimeout(subscribeCommand(this.connection, this.streams, subscriptions, properties), options?.ackTimeout, this.options.scheduler);
   }
@@ -255,7 +255,7 @@ export class RxMqttClient {
     submitPublish(this.connection, topic, payload, options, settler);
   }
 
-  /** Ends the client: waits for in-flight acks (unless `force`), sends DISCONNECT, closes; then closes the stores, resolving with a close() error if any. */
+  /** Ends the client: waits for in-flight acks (unless `force`), sends DISCONNECT, closes, closes the stores (resolving with a close() error, if any). With clean: false the unacknowledged QoS 1/2 publishes wait for a reconnect(). */
   end(options: EndOptions = {}): Promise<Error | undefined> {
     return this.connection.end(options);
   }
@@ -283,9 +283,9 @@ export class RxMqttClient {
     });
   }
 
-  /** Drops the current connection, if any, and connects again now. */
-  reconnect(): void {
-    this.connection.reconnect();
+  /** Drops the current connection, if any, and connects again now; also after end(). `stores`: see Connection#reconnect. */
+  reconnect(stores?: Pick<ResolvedOptions, 'incomingStore' | 'outgoingStore'>): void {
+    this.connection.reconnect(stores);
   }
 
   /** MQTT.js removeOutgoingMessage: forget an in-flight QoS 1/2 publish; its callback gets an error. */

@@ -39,6 +39,8 @@ export abstract class CompatEventEmitter extends EventEmitter {
   abstract get rx(): RxMqttClient;
   /** The Observable subscriptions behind 'message', 'packetsend' and 'packetreceive' listeners, made for the first one. */
   private lazy?: Map<string, Subscription>;
+  /** `options.keepalive` as given, before a CONNACK's Server Keep Alive replaced it. */
+  private requestedKeepalive?: number;
 
   constructor() {
     super();
@@ -57,8 +59,15 @@ export abstract class CompatEventEmitter extends EventEmitter {
     return state.status === 'reconnecting' || (state.status === 'connecting' && state.attempt > 1);
   }
 
+  /**
+   * From end() on, and still once it is done (as in MQTT.js, which clears it after end() only
+   * when the client would never reconnect by itself: `reconnectPeriod` 0 or `manualConnect`);
+   * connect() and reconnect() clear it.
+   */
   get disconnecting(): boolean {
-    return this.rx.state.status === 'disconnecting';
+    const { status } = this.rx.state;
+    if (status === 'disconnecting') return true;
+    return status === 'closed' && this.options.reconnectPeriod > 0 && !this.options.manualConnect;
   }
 
   get disconnected(): boolean {
@@ -73,6 +82,10 @@ export abstract class CompatEventEmitter extends EventEmitter {
         // MQTT.js reports a v5 Assigned Client Identifier in client.options.clientId.
         const assigned = event.connack.properties?.assignedClientIdentifier;
         if (assigned) this.options.clientId = assigned;
+        // And the keepalive in use in client.options.keepalive: a v5 Server Keep Alive replaces
+        // the one CONNECT asked for [MQTT-3.2.2-21] (each CONNECT still asks for the option's own).
+        this.requestedKeepalive ??= this.options.keepalive;
+        this.options.keepalive = event.connack.properties?.serverKeepAlive ?? this.requestedKeepalive;
         this.emit('connect', event.connack);
         return;
       }

@@ -2,8 +2,7 @@
  * The type names MQTT.js v5 exports, for programs typed against `mqtt` that switch their import
  * to rxmqtt. Each is an rxmqtt type or a narrowing of one, never wider than what the facade
  * accepts or delivers at run time: where MQTT.js's typings promise more than its code does (a
- * `resubscribe` key in a subscription map, a SUBACK packet handed to the subscribe callback),
- * these say what rxmqtt does. Types only.
+ * `resubscribe` key in a subscription map), these say what rxmqtt does. Types only.
  */
 import type { ClientOptions } from '../options/client-options.js';
 import type { PublishOptions, SubscribeOptions } from '../options/validate.js';
@@ -64,9 +63,12 @@ export type SubackFailureCode = 0x80 | 0x83 | 0x87 | 0x8f | 0x91 | 0x97 | 0x9e |
 export interface ISubscriptionGrant {
   topic: string;
   qos: QoS | SubackFailureCode;
+  /** MQTT 5: the SUBSCRIBE options the filter went out with (MQTT.js reports them too). */
   nl?: boolean;
   rap?: boolean;
   rh?: number;
+  /** MQTT 5: the SUBSCRIBE's properties, when it had some (MQTT.js reports them, its type does not say so). */
+  properties?: SubscribeOptions['properties'];
 }
 
 /**
@@ -82,8 +84,8 @@ export interface IClientUnsubscribeProperties {
 }
 
 /**
- * MQTT.js `IClientReconnectOptions`. rxmqtt's `reconnect()` keeps the client's stores and takes
- * no options; the type is exported for code that names it.
+ * MQTT.js `IClientReconnectOptions`: the stores `reconnect()` swaps in. Other stores than the
+ * client's are read before the CONNECT and their packets resent, as at the first start.
  */
 export interface IClientReconnectOptions {
   incomingStore?: ClientOptions['incomingStore'];
@@ -118,8 +120,7 @@ export type PacketCallback = (error?: Error, packet?: Packet) => any;
 
 /**
  * The callback of `subscribe`: the grants come with the error too when the broker refused a
- * filter. rxmqtt does not pass the SUBACK packet (`packet` is undefined); `client.rx.subscribe$`
- * emits it.
+ * filter; `packet` is the SUBACK (the last one, when `subscribeBatchSize` split the subscribe).
  */
 export type ClientSubscribeCallback = (error: Error | null, granted?: ISubscriptionGrant[], packet?: ISubackPacket) => void;
 

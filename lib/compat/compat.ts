@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { RxMqttClient, type ClientHooks } from '../client/client.js';
 import type { IAuthPacket, IPublishPacket, Packet } from '../protocol/codec.js';
 import { normaliseEnd, normalisePublish, type Callback } from './compat-args.js';
-import type { ClientSubscribeCallback, DoneCallback, IClientEndOptions, IClientOptions, IClientPublishOptions, IClientUnsubscribeProperties, ISubscriptionGrant, ISubscriptionMap, PacketCallback } from './compat-types.js';
+import type { ClientSubscribeCallback, DoneCallback, IClientEndOptions, IClientOptions, IClientReconnectOptions, IClientPublishOptions, IClientUnsubscribeProperties, ISubscriptionGrant, ISubscriptionMap, PacketCallback } from './compat-types.js';
 import { ObservableSurface } from './observable-surface.js';
 import { CallbackTiming } from './callback-timing.js';
 import { subscribeWithCallback, unsubscribeWithCallback } from './compat-subscribe.js';
@@ -144,8 +144,13 @@ export class MqttClient extends ObservableSurface {
     return this;
   }
 
-  reconnect(): this {
-    this.timing.during(() => this.client.reconnect());
+  /**
+   * MQTT.js `reconnect([{ incomingStore, outgoingStore }])`, also after `end()`: with clean: false
+   * the QoS 1/2 publishes left unacknowledged are resent at the CONNACK and their callbacks fire
+   * on their acks. Without arguments the client keeps its stores (MQTT.js swaps in empty ones).
+   */
+  reconnect(opts?: IClientReconnectOptions): this {
+    this.timing.during(() => this.client.reconnect(opts && { incomingStore: opts.incomingStore, outgoingStore: opts.outgoingStore }));
     return this;
   }
 

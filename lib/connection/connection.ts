@@ -27,6 +27,9 @@ import { aborted, SessionLink, type CommandRequest } from './session-link.js';
 export type { CommandRequest } from './session-link.js';
 export type { ConnectionHooks, EndOptions, Settler } from './link-types.js';
 
+/** The stores `reconnect()` may bring (MQTT.js `IClientReconnectOptions`). */
+export type ReconnectStores = Pick<ResolvedOptions, 'incomingStore' | 'outgoingStore'>;
+
 const defaultLog = createLogger('conn');
 
 export class Connection implements LifecycleDriver {
@@ -36,6 +39,8 @@ export class Connection implements LifecycleDriver {
   private readonly dialer: Dialer;
   private readonly log: Logger;
   private ending?: { promise: Promise<Error | undefined>; resolve: (storeError?: Error) => void };
+  /** The keepalive every CONNECT asks for (the MQTT.js facade rewrites `options.keepalive` to the one in use). */
+  private readonly keepalive: number;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -44,6 +49,7 @@ export class Connection implements LifecycleDriver {
   ) {
     const scheduler: SchedulerLike = options.scheduler ?? platformScheduler;
     this.log = options.log ? customLogger('conn', options.log) : defaultLog;
+    this.keepalive = options.keepalive;
     this.config = { autoReconnect: options.reconnectPeriod > 0, reconnectOnConnackError: options.reconnectOnConnackError };
     this.lifecycle = initialLifecycle(!options.outgoingStore && !options.incomingStore);
     this.dialer = new Dialer(options, openTransport, scheduler, this, this.log);
@@ -93,14 +99,30 @@ export class Connection implements LifecycleDriver {
     this.link.step({ type: 'removeOutgoing', messageId });
   }
 
-  /** Drops the current connection (if any) and connects again at once. */
-  reconnect(): void {
-    this.run({ type: 'reconnect' });
+  /**
+   * Drops the current connection (if any) and connects again at once. `stores` (MQTT.js
+   * `reconnect({ incomingStore, outgoingStore })`) replace the client's; when they are other
+   * stores, their packets join the session before the CONNECT, as a store's do at the first start.
+   * The session itself (what is in flight, with its callers) carries over either way.
+   */
+  reconnect(stores?: ReconnectStores): void {
+    this.run({ type: 'reconnect', readStores: stores !== undefined && this.useStores(stores) });
+  }
+
+  /** Whether `stores` differ from the client's (and now replace them). */
+  private useStores({ incomingStore, outgoingStore }: ReconnectStores): boolean {
+    const options = this.options;
+    if (incomingStore === options.incomingStore && outgoingStore === options.outgoingStore) return false;
+    // The options object is what the store mirror writes to and the store read reads from.
+    options.incomingStore = incomingStore;
+    options.outgoingStore = outgoingStore;
+    return true;
   }
 
   /**
    * Ends the client: waits for in-flight acks (unless forced), sends DISCONNECT, closes, then
-   * closes the stores. Resolves with the error a store's close() gave, if any.
+   * closes the stores; resolves with the error a store's close() gave, if any. With clean: false
+   * the QoS 1/2 publishes still unacknowledged stay in the session for reconnect().
    */
   end(options: EndOptions = {}): Promise<Error | undefined> {
     if (this.lifecycle.phase.status === 'closed') return Promise.resolve(undefined);
@@ -141,6 +163,19 @@ export class Connection implements LifecycleDriver {
     });
   }
 
+  /** Restores what the stores hold into the session, then tells the lifecycle the read is done. */
+  private readStores(): void {
+    const { outgoingStore, incomingStore } = this.options;
+    this.readStore(outgoingStore, (outgoing) =>
+      this.readStore(incomingStore, (incoming) => {
+        this.link.restore(outgoing as never, incoming as never);
+        // reconnect() brought other stores while these were read: they are read too.
+        if (this.options.outgoingStore !== outgoingStore || this.options.incomingStore !== incomingStore) return this.readStores();
+        this.run({ type: 'storeRead' });
+      }),
+    );
+  }
+
   private execute(effect: Exclude<Effect, { type: 'guard' }>): void {
     const { dialer, link } = this;
     switch (effect.type) {
@@ -152,12 +187,7 @@ export class Connection implements LifecycleDriver {
       case 'input':
         return this.run(effect.input);
       case 'readStore':
-        return this.readStore(this.options.outgoingStore, (outgoing) =>
-          this.readStore(this.options.incomingStore, (incoming) => {
-            link.restore(outgoing as never, incoming as never);
-            this.run({ type: 'storeRead' });
-          }),
-        );
+        return this.readStores();
       case 'connect':
         return dialer.connect();
       case 'stopConnecting':
@@ -182,7 +212,8 @@ export class Connection implements LifecycleDriver {
       case 'checkDrained':
         return this.stepped(false);
       case 'startKeepalive':
-        return dialer.connected(effect.connack.properties?.serverKeepAlive ?? this.options.keepalive);
+        // [MQTT-3.2.2-21] the broker's Server Keep Alive, if it sent one, over the one CONNECT asked for.
+        return dialer.connected(effect.connack.properties?.serverKeepAlive ?? this.keepalive);
       case 'stopTimers':
         return dialer.stopTimers();
       case 'ended': {

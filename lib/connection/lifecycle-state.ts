@@ -60,7 +60,8 @@ export interface LifecycleConfig {
 export type LifecycleInput =
   | { type: 'start' }
   | { type: 'storeRead' }
-  | { type: 'reconnect' }
+  /** `readStores`: reconnect() brought other stores, whose packets join the session before the CONNECT. */
+  | { type: 'reconnect'; readStores?: boolean }
   | { type: 'end'; force: boolean; request: EndRequest }
   /** A connect attempt begins (the reconnect loop subscribed to it). */
   | { type: 'attempt' }
@@ -107,7 +108,7 @@ export type Effect =
   | { type: 'closeLink' }
   /** Why the connection ended, for what waited on it (a re-authentication). */
   | { type: 'lost'; cause: Error }
-  /** Fail every command in flight or queued with ClientClosedError. */
+  /** Fail the commands in flight or queued with ClientClosedError (clean: false keeps the QoS 1/2 publishes: the session's `abort`). */
   | { type: 'abortCommands' }
   | { type: 'sendDisconnect'; request: EndRequest }
   | { type: 'startEndTimer' }

@@ -23,28 +23,12 @@ import {
   type Phase,
   type Step,
 } from './lifecycle-state.js';
+import {
+  ABORT_COMMANDS, CHECK_DRAINED, CLOSE_EVENT, CLOSE_LINK, CONNECT, DESTROY, END_EVENT, ENDED, FLUSH_AND_DESTROY, GUARD, OFFLINE_EVENT, OPEN_TRANSPORT,
+  READ_STORE, RECONNECT_EVENT, RECONNECT_INPUT, START_END_TIMER, STATE, STOP_CONNECTING, STOP_TIMERS,
+} from './lifecycle-effects.js';
 
 export * from './lifecycle-state.js';
-
-/** The effects that carry no data, made once and shared (effects are never mutated). */
-const RECONNECT_EVENT: Effect = { type: 'event', event: { type: 'reconnect' } };
-const OFFLINE_EVENT: Effect = { type: 'event', event: { type: 'offline' } };
-const CLOSE_EVENT: Effect = { type: 'event', event: { type: 'close' } };
-const END_EVENT: Effect = { type: 'event', event: { type: 'end' } };
-const DESTROY: Effect = { type: 'destroyTransport', flush: false };
-const FLUSH_AND_DESTROY: Effect = { type: 'destroyTransport', flush: true };
-const STATE: Effect = { type: 'state' };
-const GUARD: Effect = { type: 'guard' };
-const STOP_CONNECTING: Effect = { type: 'stopConnecting' };
-const CONNECT: Effect = { type: 'connect' };
-const ABORT_COMMANDS: Effect = { type: 'abortCommands' };
-const STOP_TIMERS: Effect = { type: 'stopTimers' };
-const ENDED: Effect = { type: 'ended' };
-const START_END_TIMER: Effect = { type: 'startEndTimer' };
-const READ_STORE: Effect = { type: 'readStore' };
-const OPEN_TRANSPORT: Effect = { type: 'openTransport' };
-const CHECK_DRAINED: Effect = { type: 'checkDrained' };
-const CLOSE_LINK: Effect = { type: 'closeLink' };
 
 export function step(state: Lifecycle, input: LifecycleInput, config: LifecycleConfig): Step {
   switch (input.type) {
@@ -53,7 +37,7 @@ export function step(state: Lifecycle, input: LifecycleInput, config: LifecycleC
     case 'storeRead':
       return storeRead(state);
     case 'reconnect':
-      return reconnect(state);
+      return reconnect(input.readStores ? { ...state, restored: false } : state);
     case 'end':
       return end(state, input.force, input.request);
     case 'attempt':
@@ -126,17 +110,22 @@ function reconnect(state: Lifecycle): Step {
     case 'closed':
       return start(state, [announce]);
     case 'connecting':
-      if (!phase.transport) return { state, effects: [announce, STOP_CONNECTING, CONNECT] };
+      if (!phase.transport) return state.restored ? { state, effects: [announce, STOP_CONNECTING, CONNECT] } : readThenStart(state, phase.cause);
       return withPhase(state, { ...phase, after: reconnectAfter(phase.after) }, [DESTROY]);
     case 'connected':
       return withPhase(state, { ...phase, after: reconnectAfter(phase.after) }, [DESTROY]);
     case 'reconnecting':
     case 'backingOff':
       // The pending retry is dropped; the new loop's attempt starts from 'reconnecting' and announces itself.
-      return { state, effects: [STOP_CONNECTING, CONNECT] };
+      return state.restored ? { state, effects: [STOP_CONNECTING, CONNECT] } : readThenStart(state, phase.cause);
     default:
       return assertNever(phase);
   }
+}
+
+/** No socket to wait for, but other stores to read first: stop the loop, read them, then connect. */
+function readThenStart(state: Lifecycle, cause: Error | undefined): Step {
+  return start(withPhase(state, { status: 'offline', cause }, []).state, [STOP_CONNECTING, STATE, RECONNECT_EVENT]);
 }
 
 /** reconnect() before the socket closed: after an end() under way, start again once it is done. */
@@ -238,6 +227,11 @@ function closeSettled(state: Lifecycle, config: LifecycleConfig): Step {
     const ended = finishEnd({ ...base, phase: { status: 'closed', cause } }, [lost, STOP_CONNECTING, STATE, close, GUARD, ABORT_COMMANDS]);
     // A reconnect() that came during the end: 'reconnect' after 'end', as MQTT.js's deferred reconnect.
     return after === 'endThenStart' ? start(ended.state, [...ended.effects, RECONNECT_EVENT]) : ended;
+  }
+  if (after === 'reconnect' && !state.restored) {
+    // reconnect() brought other stores: offline for the time it takes to read them, unless a
+    // 'close' listener has other plans. The 'reconnect' input then reads them and connects.
+    return withPhase(base, { status: 'offline', cause }, [lost, STOP_CONNECTING, STATE, close, GUARD, RECONNECT_INPUT]);
   }
   if (after === 'reconnect') {
     const next: Phase = { status: 'reconnecting', attempt: phase.attempt + 1, delayMs: 0, cause };

@@ -15,7 +15,8 @@ export interface ConnectionHooks {
   onState(state: ConnectionState): void;
   onEvent(event: ClientEvent): void;
   /** An inbound application message, to be routed to the app synchronously. */
-  onMessage(packet: IPublishPacket): void;
+  /** `topic`: the full topic of a PUBLISH that named it by Topic Alias alone (its packet keeps `''`). */
+  onMessage(packet: IPublishPacket, topic?: string): void;
   onPacketIn(packet: Packet): void;
   onPacketOut(packet: Packet): void;
   /** The broker refused a filter the session re-subscribed after a reconnect (reported as an 'error' event next). */

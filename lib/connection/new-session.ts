@@ -18,6 +18,7 @@ export function newSession(options: ResolvedOptions): MqttSession {
     properties: connectProperties(options),
     enforcedReceiveMaximum: enforcedReceiveMaximum(options),
     resubscribe: options.resubscribe,
+    subscribeBatchSize: options.subscribeBatchSize ?? undefined,
     queueQoSZero: options.queueQoSZero,
     autoUseTopicAlias: options.autoUseTopicAlias,
     autoAssignTopicAlias: options.autoAssignTopicAlias,

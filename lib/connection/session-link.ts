@@ -66,7 +66,7 @@ export class SessionLink {
     return (this.inbound ??= new Deliveries(
       { maxUnackedMessages: options.maxUnackedMessages ?? DEFAULT_MAX_UNACKED_MESSAGES, customHandleAcks: options.protocolVersion === 5 ? options.customHandleAcks : undefined },
       {
-        message: (packet) => hooks.onMessage(packet),
+        message: (packet, topic) => hooks.onMessage(packet, topic),
         acknowledge: (ackId, reasonCode) => this.step({ type: 'acknowledge', ackId, reasonCode }),
         error: (error) => hooks.onEvent({ type: 'error', error }),
         holdReading: () => host.applyPause(),
@@ -235,7 +235,7 @@ export class SessionLink {
         host.advance({ type: 'refused', retryable: isRetryableConnack(output.error.reasonCode ?? 0) });
         return host.advance({ type: 'drop', error: output.error });
       case 'deliver':
-        return this.deliveries.push(output.packet as IPublishPacket, output.ackId);
+        return this.deliveries.push(output.packet as IPublishPacket, output.ackId, output.topic);
       case 'settle':
         return this.settle(output.token, output.result, output.error);
       case 'pingResponse':

@@ -35,7 +35,7 @@ interface Held {
 
 export interface AckHoldsHooks {
   /** Route a delivery to the app. */
-  emit(packet: IPublishPacket): void;
+  emit(packet: IPublishPacket, topic: string): void;
   /** Send the delivery's acknowledgement (the session's 'acknowledge' input). */
   send(ackId: number, reasonCode: number | undefined): void;
   /** Stop reading the socket (true), or read again (false). */
@@ -68,11 +68,11 @@ export class AckHolds {
   }
 
   /** Routes one delivery: the manual streams it reaches take holds on `ackId`. */
-  dispatch(packet: IPublishPacket, ackId: number | undefined): void {
+  dispatch(packet: IPublishPacket, ackId: number | undefined, topic = packet.topic): void {
     const previous = this.current;
     this.current = ackId;
     try {
-      this.hooks.emit(packet);
+      this.hooks.emit(packet, topic);
     } finally {
       this.current = previous;
     }

@@ -15,7 +15,7 @@ import { Inbox } from './inbox.js';
 /** Where deliveries go: one typed object, implemented by the connection's session link. */
 export interface DeliverySink {
   /** A message for the app (routed synchronously to its streams and listeners). */
-  message(packet: IPublishPacket): void;
+  message(packet: IPublishPacket, topic: string): void;
   /** Everything that held inbound `ackId` let go: its PUBACK/PUBREC may go out. */
   acknowledge(ackId: number, reasonCode: number | undefined): void;
   /** The app's `handleMessage` or `customHandleAcks` reported an error. */
@@ -47,15 +47,18 @@ export class Deliveries {
   /** Deliveries held by manual-ack streams (`topic(f, { ack: 'manual' })`). */
   get holds(): AckHolds {
     return (this.ackHolds ??= new AckHolds(this.options.maxUnackedMessages, {
-      emit: (packet) => this.sink.message(packet),
+      emit: (packet, topic) => this.sink.message(packet, topic),
       send: (ackId, reasonCode) => this.sink.acknowledge(ackId, reasonCode),
       pause: (paused) => this.hold(this.holds, paused),
     }));
   }
 
-  /** A session `deliver` output: `ackId` is set for a QoS 1/2 message the broker waits to see acknowledged. */
-  push(packet: IPublishPacket, ackId: number | undefined): void {
-    (this.inbox ??= this.createInbox()).push(packet, ackId);
+  /**
+   * A session `deliver` output: `ackId` is set for a QoS 1/2 message the broker waits to see
+   * acknowledged; `topic` is the full topic when the packet's is empty (Topic Alias).
+   */
+  push(packet: IPublishPacket, ackId: number | undefined, topic = packet.topic): void {
+    (this.inbox ??= this.createInbox()).push(packet, ackId, topic);
   }
 
   /** Stops reading while any `key` holds the socket, reads again once none does. */
@@ -81,7 +84,7 @@ export class Deliveries {
   private createInbox(): Inbox {
     const { sink, options } = this;
     return new Inbox({
-      emit: (packet, ackId) => this.holds.dispatch(packet, ackId),
+      emit: (packet, ackId, topic) => this.holds.dispatch(packet, ackId, topic),
       acknowledge: (ackId, reasonCode) => this.holds.acknowledge(ackId, reasonCode),
       error: (error) => sink.error(error),
       pause: (paused) => this.hold(this.inbox, paused),

@@ -8,8 +8,11 @@ import type { IPublishPacket } from '../protocol/codec.js';
 import type { CustomHandleAcks, HandleMessage } from '../options/handlers.js';
 
 export interface InboxHooks {
-  /** Emit the message to the app (routing, 'message' event); `ackId` is the delivery's, if it needs an ack. */
-  emit(packet: IPublishPacket, ackId: number | undefined): void;
+  /**
+   * Emit the message to the app (routing, 'message' event); `ackId` is the delivery's, if it needs
+   * an ack; `topic` its full topic (an aliased packet's own is empty).
+   */
+  emit(packet: IPublishPacket, ackId: number | undefined, topic: string): void;
   /** The message is handled: send its PUBACK/PUBREC, with a reason code on MQTT 5. */
   acknowledge(ackId: number, reasonCode: number | undefined): void;
   /** A handler reported an error: surface it. */
@@ -25,20 +28,20 @@ const PAUSE_ABOVE = 256;
 const RESUME_BELOW = 32;
 
 export class Inbox {
-  private readonly queue: Array<{ packet: IPublishPacket; ackId?: number }> = [];
+  private readonly queue: Array<{ packet: IPublishPacket; ackId?: number; topic: string }> = [];
   private busy = false;
   private isPaused = false;
 
   constructor(private readonly hooks: InboxHooks) {}
 
-  push(packet: IPublishPacket, ackId: number | undefined): void {
+  push(packet: IPublishPacket, ackId: number | undefined, topic = packet.topic): void {
     const { hooks } = this;
     if (!hooks.customHandleAcks && !hooks.handleMessage?.() && this.queue.length === 0 && !this.busy) {
-      hooks.emit(packet, ackId);
+      hooks.emit(packet, ackId, topic);
       if (ackId !== undefined) hooks.acknowledge(ackId, undefined);
       return;
     }
-    this.queue.push({ packet, ackId });
+    this.queue.push({ packet, ackId, topic });
     if (!this.isPaused && this.queue.length > PAUSE_ABOVE) this.setPaused(true);
     this.drain();
   }
@@ -55,7 +58,7 @@ export class Inbox {
       const next = this.queue.shift()!;
       this.busy = true;
       let synchronous = true;
-      this.process(next.packet, next.ackId, (reasonCode) => {
+      this.process(next.packet, next.ackId, next.topic, (reasonCode) => {
         this.busy = false;
         if (next.ackId !== undefined) this.hooks.acknowledge(next.ackId, reasonCode);
         if (this.isPaused && this.queue.length < RESUME_BELOW) this.setPaused(false);
@@ -65,7 +68,7 @@ export class Inbox {
     }
   }
 
-  private process(packet: IPublishPacket, ackId: number | undefined, done: (reasonCode?: number) => void): void {
+  private process(packet: IPublishPacket, ackId: number | undefined, topic: string, done: (reasonCode?: number) => void): void {
     const { hooks } = this;
     let called = false;
     const once = (reasonCode?: number) => {
@@ -76,7 +79,7 @@ export class Inbox {
     const deliver = (reasonCode?: number) => {
       // MQTT 5: a failure reason code from customHandleAcks means the app refused the message.
       if (reasonCode !== undefined && reasonCode >= 0x80) return once(reasonCode);
-      hooks.emit(packet, ackId);
+      hooks.emit(packet, ackId, topic);
       const handleMessage = hooks.handleMessage?.();
       if (!handleMessage) return once(reasonCode);
       handleMessage(packet, (error) => {
@@ -88,7 +91,7 @@ export class Inbox {
     };
     if (hooks.customHandleAcks && packet.qos > 0) {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      hooks.customHandleAcks(packet.topic, payload, packet, (error, reasonCode) => {
+      hooks.customHandleAcks(topic, payload, packet, (error, reasonCode) => {
         if (error) hooks.error(error);
         deliver(error ? (reasonCode ?? 0x80) : reasonCode);
       });

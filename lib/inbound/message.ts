@@ -16,17 +16,24 @@ export interface InboundMessage {
   dup: boolean;
   /** MQTT 5 properties (user properties, content type, correlation data...). */
   properties?: PublishProperties;
-  /** The PUBLISH packet as decoded (MQTT.js's third `message` argument). */
+  /**
+   * The PUBLISH packet as decoded (MQTT.js's third `message` argument): one that named its topic
+   * by an MQTT 5 Topic Alias alone keeps its empty `topic` there, as in MQTT.js; `topic` above is
+   * the full one.
+   */
   packet: IPublishPacket;
   /** The named levels of a `topic('sensors/:id')` pattern, by name; only on such streams. */
   params?: Readonly<Record<string, string>>;
 }
 
-/** Builds the message once per delivery; every stream that receives it shares the object. */
-export function toMessage(packet: IPublishPacket): MqttMessage {
+/**
+ * Builds the message once per delivery; every stream that receives it shares the object.
+ * `topic`: the full topic, when the packet's own is empty (Topic Alias).
+ */
+export function toMessage(packet: IPublishPacket, topic = packet.topic): MqttMessage {
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
   return {
-    topic: packet.topic,
+    topic,
     payload,
     qos: packet.qos,
     retain: packet.retain,

@@ -146,6 +146,13 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
   will?: WillOptions;
   /** Re-subscribe when the broker lost the session. @default true */
   resubscribe?: boolean;
+  /**
+   * The most filters one SUBSCRIBE packet carries (MQTT.js): a `subscribe()` of more goes out as
+   * several packets, and so does the automatic resubscribe; the callback still runs once, with
+   * every grant and the last SUBACK. For brokers that cap it (AWS IoT Core: 8).
+   * @default undefined (no limit; `null` too, as MQTT.js's default)
+   */
+  subscribeBatchSize?: number | null;
   messageIdProvider?: MessageIdProvider;
   /** Custom log function; default is the `debug` package under `rxmqtt:*`. */
   log?: (...args: unknown[]) => void;

@@ -114,6 +114,7 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
   if (resolved.topicLinger !== undefined) checkNumber('topicLinger', resolved.topicLinger, 0, 2 ** 31 - 1);
   // 2 bytes is the smallest packet (PINGRESP); a limit below it could accept nothing.
   checkNumber('maximumIncomingPacketSize', resolved.maximumIncomingPacketSize, 2, MAX_MQTT_PACKET_SIZE);
+  if (resolved.subscribeBatchSize != null) checkNumber('subscribeBatchSize', resolved.subscribeBatchSize, 1, 65535);
   if (resolved.maxUnackedMessages !== undefined) checkNumber('maxUnackedMessages', resolved.maxUnackedMessages, 1, 2 ** 31 - 1);
   if (resolved.beforeConnect !== undefined && typeof resolved.beforeConnect !== 'function') {
     throw new InvalidArgumentError('beforeConnect must be a function');

@@ -11,15 +11,17 @@ import type { Qos2Content } from './qos2-content.js';
 import { checkTopicName } from './validate-inbound.js';
 
 export function handlePublish(state: SessionState, packet: IPublishPacket, out: SessionOutput[]): void {
-  if (!validPublish(state, packet, out) || !resolveTopic(state, packet, out)) return;
+  if (!validPublish(state, packet, out)) return;
+  const topic = resolveTopic(state, packet, out);
+  if (topic === undefined) return;
   const qos = packet.qos;
   if (qos > 0 && receiveMaximumExceeded(state, packet, out)) return;
   if (qos === 0) {
-    out.push({ type: 'deliver', packet });
+    out.push(topic === packet.topic ? { type: 'deliver', packet } : { type: 'deliver', packet, topic });
   } else if (qos === 1) {
-    deliverWithAck(state, packet, 1, out);
+    deliverWithAck(state, packet, topic, 1, out);
   } else {
-    receiveQos2(state, packet, out);
+    receiveQos2(state, packet, topic, out);
   }
 }
 
@@ -50,43 +52,43 @@ function receiveMaximumExceeded(state: SessionState, packet: IPublishPacket, out
 }
 
 /**
- * v5 topic aliases (`inbound-aliases.ts`). The packet is delivered with the full topic written
- * into it (as MQTT.js does), so subscribers never see aliases.
+ * v5 topic aliases (`inbound-aliases.ts`): the full topic of the PUBLISH, or undefined after a
+ * protocol error. The packet is left as it arrived (an aliased one keeps its empty topic, as in
+ * MQTT.js's 'message' event); its delivery carries the full topic, so subscribers never see aliases.
  */
-function resolveTopic(state: SessionState, packet: IPublishPacket, out: SessionOutput[]): boolean {
+function resolveTopic(state: SessionState, packet: IPublishPacket, out: SessionOutput[]): string | undefined {
   const alias = state.version === 5 ? packet.properties?.topicAlias : undefined;
   const topic = state.topicAliases.resolve(packet.topic, alias, state.options.properties?.topicAliasMaximum ?? 0);
   if (typeof topic !== 'string') {
     protocolError(state, out, topic.message, topic.reasonCode);
-    return false;
+    return undefined;
   }
-  packet.topic = topic;
-  return true;
+  return topic;
 }
 
-function deliverWithAck(state: SessionState, packet: IPublishPacket, qos: 1 | 2, out: SessionOutput[]): void {
+function deliverWithAck(state: SessionState, packet: IPublishPacket, topic: string, qos: 1 | 2, out: SessionOutput[]): void {
   const ackId = state.nextAckId++;
   if (qos === 1) state.inboundQos1Unacked++;
   state.acks.push({ ackId, messageId: packet.messageId as number, qos, acked: false, reasonCode: undefined });
-  out.push({ type: 'deliver', packet, ackId });
+  out.push(topic === packet.topic ? { type: 'deliver', packet, ackId } : { type: 'deliver', packet, ackId, topic });
 }
 
-function receiveQos2(state: SessionState, packet: IPublishPacket, out: SessionOutput[]): void {
+function receiveQos2(state: SessionState, packet: IPublishPacket, topic: string, out: SessionOutput[]): void {
   const messageId = packet.messageId as number;
   const pubrecSent = state.inboundQos2.get(messageId);
   if (pubrecSent === undefined) {
-    if (state.recentQos2.isReplay(packet)) return answerStaleReplay(state, packet, out);
-    holdQos2(state, packet, fingerprint(packet));
-    deliverWithAck(state, packet, 2, out);
+    if (state.recentQos2.isReplay(packet, topic)) return answerStaleReplay(state, packet, topic, out);
+    holdQos2(state, packet, fingerprint(packet, topic));
+    deliverWithAck(state, packet, topic, 2, out);
     return;
   }
   const held = state.inboundQos2Content.get(messageId);
   if (held !== undefined) {
-    const content = fingerprint(packet);
+    const content = fingerprint(packet, topic);
     // Other content under a held id: a replay of what the id carried before, or a new message.
     if (!sameContent(held, content)) {
-      if (state.recentQos2.isReplay(packet)) return answerStaleReplay(state, packet, out);
-      return receiveOnReusedId(state, packet, held, content, out);
+      if (state.recentQos2.isReplay(packet, topic)) return answerStaleReplay(state, packet, topic, out);
+      return receiveOnReusedId(state, packet, topic, held, content, out);
     }
   }
   // [MQTT-4.3.3-10] until PUBREL, a PUBLISH with the same id is answered with PUBREC and not
@@ -115,12 +117,12 @@ function answerWithPubrec(state: SessionState, messageId: number, out: SessionOu
  * it counts as completed (a later replay of it is then stale), and the id now waits for the new
  * message's PUBREL.
  */
-function receiveOnReusedId(state: SessionState, packet: IPublishPacket, held: Qos2Content, content: Qos2Content, out: SessionOutput[]): void {
+function receiveOnReusedId(state: SessionState, packet: IPublishPacket, topic: string, held: Qos2Content, content: Qos2Content, out: SessionOutput[]): void {
   const messageId = packet.messageId as number;
-  out.push({ type: 'protocolAnomaly', kind: 'packetIdReused', messageId, topic: packet.topic });
+  out.push({ type: 'protocolAnomaly', kind: 'packetIdReused', messageId, topic });
   state.recentQos2.remember(messageId, held);
   holdQos2(state, packet, content);
-  deliverWithAck(state, packet, 2, out);
+  deliverWithAck(state, packet, topic, 2, out);
 }
 
 /**
@@ -128,9 +130,9 @@ function receiveOnReusedId(state: SessionState, packet: IPublishPacket, held: Qo
  * should have discarded at PUBCOMP. The protocol still wants a PUBREC for it (the broker then
  * sends PUBREL, answered with PUBCOMP like any unknown id), but the app has had the message.
  */
-function answerStaleReplay(state: SessionState, packet: IPublishPacket, out: SessionOutput[]): void {
+function answerStaleReplay(state: SessionState, packet: IPublishPacket, topic: string, out: SessionOutput[]): void {
   const messageId = packet.messageId as number;
-  out.push({ type: 'protocolAnomaly', kind: 'staleReplay', messageId, topic: packet.topic });
+  out.push({ type: 'protocolAnomaly', kind: 'staleReplay', messageId, topic });
   answerWithPubrec(state, messageId, out);
 }
 

@@ -33,6 +33,18 @@ export function dequeueAll(state: SessionState): Command[] {
   return state.pending.drain();
 }
 
+/** Takes the commands `take` picks out of the pending queue, in order; the others keep their places. */
+export function dequeueWhere(state: SessionState, take: (command: Command) => boolean): Command[] {
+  const taken: Command[] = [];
+  state.pending.retain((command) => {
+    if (!take(command)) return true;
+    taken.push(command);
+    if (command.type === 'publish') forget(state, command);
+    return false;
+  });
+  return taken;
+}
+
 /**
  * Whether a publish issued while not connected may join the pending queue. When it does not fit,
  * the overflow policy picks what is dropped: the oldest waiting publishes ('drop-oldest', as many

@@ -5,7 +5,8 @@
  */
 import type { IPubackPacket, IPubcompPacket, IPubrecPacket, IPubrelPacket, ISubackPacket, IUnsubackPacket } from '../protocol/codec.js';
 import { MqttError, PublishError, SubackError } from '../errors.js';
-import { dequeueAll } from './offline-queue.js';
+import { dequeueAll, dequeueWhere } from './offline-queue.js';
+import { completePart } from './subscribe-batches.js';
 import { drain } from './outbound.js';
 import { isFailure, protocolError, REASON, release, settleError, settleOk } from './state.js';
 import type { PublishEntry, SessionState, SubscribeEntry } from './state.js';
@@ -103,9 +104,18 @@ export function handleSuback(state: SessionState, packet: ISubackPacket, out: Se
   }
   release(state, messageId, entry);
   recordSubscriptions(state, entry, granted);
-  if (entry.token !== undefined) settleOk(out, entry.token, { type: 'subscribe', packet, granted, refused: refusals(entry, packet, granted)[0] });
+  if (entry.token !== undefined) settleSubscribe(entry, packet, granted, out);
   else for (const error of refusals(entry, packet, granted)) out.push({ type: 'resubscribeFailed', topic: error.topic, reasonCode: error.reasonCode!, error });
   drain(state, out);
+}
+
+/** A caller's SUBSCRIBE is done: settle it, or, for one packet of a batched subscribe, once its last SUBACK is in. */
+function settleSubscribe(entry: SubscribeEntry, packet: ISubackPacket, granted: number[], out: SessionOutput[]): void {
+  const refused = refusals(entry, packet, granted)[0];
+  if (entry.part === undefined) return settleOk(out, entry.token, { type: 'subscribe', packet, granted, refused });
+  // The result carries the last SUBACK, as MQTT.js's callback does.
+  const whole = completePart(entry.part, granted, refused);
+  if (whole) settleOk(out, entry.token, { type: 'subscribe', packet, granted: whole.granted, refused: whole.refused });
 }
 
 /**
@@ -174,15 +184,24 @@ export function removeOutgoing(state: SessionState, messageId: number, error: Mq
   drain(state, out);
 }
 
-/** Fails every in-flight and pending command with `error` and frees every packet id. */
+/**
+ * The client ends. Without a persistent session (clean: true) every in-flight and pending command
+ * fails with `error` and every packet id is freed: [MQTT-3.1.2-6] the broker discards the session
+ * at the next CONNECT, so nothing could be resumed. With clean: false the session outlives the
+ * network connection ([MQTT-3.1.2-4]): the QoS 1/2 publishes, in flight (PUBREC'd ones too) or
+ * waiting to be sent, stay with their callers, for a later reconnect() to resume at its CONNACK
+ * ([MQTT-4.4.0-1]) as MQTT.js does. Subscribes, unsubscribes and QoS 0 publishes fail either way.
+ */
 export function abort(state: SessionState, error: MqttError, out: SessionOutput[]): void {
+  const persistent = state.options.clean === false;
   for (const [messageId, entry] of state.inflight) {
-    state.ids.deallocate(messageId);
+    if (persistent && entry.kind === 'publish') continue;
+    release(state, messageId, entry);
     if (entry.token !== undefined) settleError(out, entry.token, error);
   }
-  state.inflight.clear();
-  state.quotaUsed = 0;
+  if (!persistent) state.quotaUsed = 0;
   state.resend.clear();
   state.resubscribe = [];
-  for (const command of dequeueAll(state)) settleError(out, command.token, error);
+  const failed = persistent ? dequeueWhere(state, (command) => command.type !== 'publish' || command.qos === 0) : dequeueAll(state);
+  for (const command of failed) settleError(out, command.token, error);
 }

@@ -2,7 +2,7 @@
  * Outgoing commands: send at once when connected and a packet id (and, for QoS 1/2, Receive
  * Maximum) allows, otherwise wait in one FIFO so no command overtakes an earlier one.
  */
-import type { IPublishPacket, ISubscribePacket, IUnsubscribePacket } from '../protocol/codec.js';
+import type { IPublishPacket, ISubscribePacket, ISubscription, IUnsubscribePacket } from '../protocol/codec.js';
 import { MqttError } from '../errors.js';
 import { expireQueued } from './message-expiry.js';
 import { admitOffline, dequeue, enqueue } from './offline-queue.js';
@@ -10,6 +10,7 @@ import { aliasedPublish, resolveTopic, withoutAlias } from './outbound-aliases.j
 import { publishRefusal, subscribeRefusal } from './server-limits.js';
 import { assertNever, settleError, settleOk } from './state.js';
 import type { PublishEntry, ResubscribeGroup, SessionState } from './state.js';
+import { inBatches, type SubscribeBatch } from './subscribe-batches.js';
 import type { Command, PublishCommand, SessionOutput, SubscribeCommand, UnsubscribeCommand } from './types.js';
 
 /** A publish, subscribe or unsubscribe issued by the application. */
@@ -124,12 +125,35 @@ function wirePacket(state: SessionState, packet: IPublishPacket, command: Publis
 }
 
 function sendSubscribe(state: SessionState, command: SubscribeCommand, out: SessionOutput[]): boolean {
-  const messageId = state.ids.allocate();
-  if (messageId === null) return false;
-  const packet = subscribePacket(state, messageId, command.subscriptions, command.properties);
-  state.inflight.set(messageId, { kind: 'subscribe', token: command.token, packet });
-  out.push({ type: 'send', packet });
+  const parts = inBatches(command.subscriptions, state.options.subscribeBatchSize);
+  // A subscribe goes out whole or waits: its packets are sent together, one id each.
+  const ids = allocateIds(state, parts.length);
+  if (ids === undefined) return false;
+  const batch: SubscribeBatch | undefined = parts.length > 1 ? { granted: [], waiting: parts.length } : undefined;
+  let offset = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const subscriptions = parts[i] as ISubscription[];
+    const packet = subscribePacket(state, ids[i] as number, subscriptions, command.properties);
+    const part = batch && { batch, offset };
+    state.inflight.set(ids[i] as number, part ? { kind: 'subscribe', token: command.token, packet, part } : { kind: 'subscribe', token: command.token, packet });
+    offset += subscriptions.length;
+    out.push({ type: 'send', packet });
+  }
   return true;
+}
+
+/** `count` free packet ids, or none (those taken are given back) when fewer are free. */
+function allocateIds(state: SessionState, count: number): number[] | undefined {
+  const ids: number[] = [];
+  while (ids.length < count) {
+    const id = state.ids.allocate();
+    if (id === null) {
+      for (const taken of ids) state.ids.deallocate(taken);
+      return undefined;
+    }
+    ids.push(id);
+  }
+  return ids;
 }
 
 function subscribePacket(

@@ -27,10 +27,10 @@ export interface Qos2Content {
  * copy) can read it. The words are the same either way, so the hash does not depend on where the
  * decoder put the bytes.
  */
-export function fingerprint(packet: IPublishPacket): Qos2Content {
+export function fingerprint(packet: IPublishPacket, topic = packet.topic): Qos2Content {
   const payload = packet.payload;
   const hash = typeof payload === 'string' ? hashString(payload) : hashBytes(payload);
-  return { topic: packet.topic, length: payload.length, hash };
+  return { topic, length: payload.length, hash };
 }
 
 const OFFSET_BASIS = 0x811c9dc5;
@@ -90,14 +90,15 @@ export class RecentCompletions {
    * True when `packet` re-sends (DUP=1) an id and content completed lately. Only a DUP=1 PUBLISH
    * can be one: the same bytes under the same id with DUP=0 are a new message. The id is checked
    * before any hashing, so a re-delivery of an unknown id costs one scan of 64 numbers.
+   * `topic`: the packet's full topic (it may have come by Topic Alias).
    */
-  isReplay(packet: IPublishPacket): boolean {
+  isReplay(packet: IPublishPacket, topic = packet.topic): boolean {
     if (!packet.dup) return false;
     const messageId = packet.messageId;
     let content: Qos2Content | undefined;
     for (let i = 0; i < this.ids.length; i++) {
       if (this.ids[i] !== messageId) continue;
-      content ??= fingerprint(packet);
+      content ??= fingerprint(packet, topic);
       if (sameContent(this.contents[i]!, content)) return true;
     }
     return false;

@@ -6,6 +6,7 @@ import type { ISubscription } from '../protocol/codec.js';
 import { pubrel } from './outbound-acks.js';
 import { drainResubscribe, resendPublish } from './outbound.js';
 import { publishRefusal } from './server-limits.js';
+import { inBatches } from './subscribe-batches.js';
 import { release, settleError, settleOk } from './state.js';
 import type { InflightEntry, PublishEntry, ResubscribeGroup, SessionState, SubscribeProperties } from './state.js';
 import type { SessionOutput } from './types.js';
@@ -79,7 +80,7 @@ function refuseResend(state: SessionState, messageId: number, entry: PublishEntr
 
 /**
  * Every acknowledged filter once, grouped into as few SUBSCRIBE packets as the v5 properties
- * (e.g. a Subscription Identifier) allow, each filter with its original options.
+ * (e.g. a Subscription Identifier) and `subscribeBatchSize` allow, each filter with its original options.
  */
 function resubscribeGroups(state: SessionState): ResubscribeGroup[] {
   const plain: ISubscription[] = [];
@@ -98,8 +99,10 @@ function resubscribeGroups(state: SessionState): ResubscribeGroup[] {
     if (group === undefined) byProperties.set(properties, [subscription]);
     else group.push(subscription);
   }
-  const groups: ResubscribeGroup[] = plain.length > 0 ? [{ subscriptions: plain, properties: undefined }] : [];
-  for (const [properties, subscriptions] of byProperties) groups.push({ subscriptions, properties });
+  const groups: ResubscribeGroup[] = [];
+  const size = state.options.subscribeBatchSize;
+  if (plain.length > 0) for (const subscriptions of inBatches(plain, size)) groups.push({ subscriptions, properties: undefined });
+  for (const [properties, filters] of byProperties) for (const subscriptions of inBatches(filters, size)) groups.push({ subscriptions, properties });
   return groups;
 }
 

@@ -14,6 +14,7 @@ import type {
 import { ProtocolError } from '../errors.js';
 import type { MqttError } from '../errors.js';
 import type { AuthState } from './auth.js';
+import type { SubscribePart } from './subscribe-batches.js';
 import { Fifo } from './fifo.js';
 import { InboundTopicAliases } from './inbound-aliases.js';
 import { DefaultMessageIdProvider } from './message-id-provider.js';
@@ -57,6 +58,8 @@ export interface SubscribeEntry {
   /** undefined for an automatic resubscribe: nobody waits for its SUBACK. */
   token: Token | undefined;
   packet: ISubscribePacket;
+  /** Set when the caller's subscribe went out as several packets (`subscribeBatchSize`). */
+  part?: SubscribePart;
 }
 
 export interface UnsubscribeEntry {

@@ -64,6 +64,11 @@ export interface SessionOptions {
   properties?: IConnectPacket['properties'];
   /** Re-send SUBSCRIBE for acknowledged filters when the broker has no session. @default true */
   resubscribe: boolean;
+  /**
+   * MQTT.js `subscribeBatchSize`: the most filters one SUBSCRIBE packet carries; a subscribe of
+   * more goes out as several packets (see subscribe-batches.ts). @default undefined (no limit)
+   */
+  subscribeBatchSize?: number;
   /** Queue QoS 0 publishes while offline (true) or fail them at once (false). @default true */
   queueQoSZero: boolean;
   /** Bounded offline queue; absent means unbounded (MQTT.js behaviour). @default undefined */
@@ -228,7 +233,11 @@ export type SessionOutput =
   /** CONNACK refused: the connection must be closed. */
   | { type: 'refused'; connack: IConnackPacket; error: ConnackError }
   /** An inbound application message. `ackId` is set for QoS 1/2: feed it back as 'acknowledge'. */
-  | { type: 'deliver'; packet: IPublishPacket; ackId?: number }
+  /**
+   * An inbound message for the app. `topic` is set when the PUBLISH named its topic by a v5 Topic
+   * Alias alone: the packet keeps the empty topic it arrived with (as MQTT.js hands it on).
+   */
+  | { type: 'deliver'; packet: IPublishPacket; ackId?: number; topic?: string }
   /**
    * A command completed. `token` is undefined for a publish restored from a store: nobody waits for
    * it, but its `result.messageId` still tells the store to forget it. A failed in-flight publish

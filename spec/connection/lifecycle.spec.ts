@@ -409,6 +409,38 @@ describe('connection lifecycle machine', () => {
     it('reconnect() after end(force), before the close, restarts after the end', () => {
       expect(drive(connected(), [input.force, input.reconnect]).state.phase).toMatchObject({ after: 'endThenStart' });
     });
+
+    describe('with other stores (MQTT.js reconnect({ incomingStore, outgoingStore }))', () => {
+      const withStores: LifecycleInput = { type: 'reconnect', readStores: true };
+
+      it('after end() announces itself and reads them before connecting', () => {
+        const read = step(closed(), withStores, policy);
+        expect(read).toEqual({ state: lifecycle({ status: 'restoring', shown: 'closed', resume: true }, 1, { restored: false }), effects: [fx.reconnect, fx.readStore] });
+        expect(isEnding(read.state)).toBe(false);
+        expect(step(read.state, input.storeRead, policy).effects).toEqual([fx.connect]);
+      });
+
+      it('while connected closes, shows offline while they are read, then connects', () => {
+        const asked = step(connected(), withStores, policy);
+        expect(asked.effects).toEqual([fx.destroy]);
+        const afterClose = drive(asked.state, [input.closed]);
+        expect(afterClose.effects).toEqual([fx.closeLink, fx.settle, lost(byBroker), fx.stopConnecting, fx.state, fx.close, fx.guard, { type: 'input', input: input.reconnect }, fx.reconnect, fx.readStore]);
+        expect(publicState(afterClose.state)).toMatchObject({ status: 'offline' });
+        expect(step(afterClose.state, input.storeRead, policy).effects).toEqual([fx.connect]);
+      });
+
+      it('while reconnecting or while beforeConnect runs stops the loop and reads them first', () => {
+        for (const before of [reconnecting(), connecting({ transport: false, cause: reset })]) {
+          const read = step(before, withStores, policy);
+          expect(read.state.phase).toEqual({ status: 'restoring', shown: 'offline', cause: reset, resume: true });
+          expect(read.effects).toEqual([fx.stopConnecting, fx.state, fx.reconnect, fx.readStore]);
+        }
+      });
+
+      it('while disconnecting reads them once the end is done', () => {
+        expect(drive(disconnecting(), [withStores, input.closed]).effects.slice(-2)).toEqual([fx.reconnect, fx.readStore]);
+      });
+    });
   });
 
   describe('projections', () => {

@@ -172,19 +172,30 @@ describe('MqttSession inbound topic aliases (MQTT 5)', () => {
   const v5 = { protocolVersion: 5 as const, properties: { topicAliasMaximum: 10 } };
   const aliased = (topic: string, topicAlias: number): IPublishPacket => inboundPublish(0, 0, topic, { properties: { topicAlias } });
 
-  it('sets an alias with a topic and resolves it on an empty topic', () => {
+  it('sets an alias with a topic and resolves it on an empty topic, delivering the full topic beside the packet as received', () => {
     const session = connectedSession(v5);
-    expect(trace(receive(session, aliased('long/topic', 3)))).toEqual(['deliver']);
-    const out = receive(session, aliased('', 3));
-    expect(out).toHaveLength(1);
-    expect((out[0] as { packet: IPublishPacket }).packet.topic).toBe('long/topic');
+    const defining = aliased('long/topic', 3);
+    expect(receive(session, defining)).toEqual([{ type: 'deliver', packet: defining }]);
+    const using = aliased('', 3);
+    expect(receive(session, using)).toEqual([{ type: 'deliver', packet: using, topic: 'long/topic' }]);
+    // As MQTT.js hands it on: the packet keeps its empty topic and its Topic Alias.
+    expect(using).toMatchObject({ topic: '', properties: { topicAlias: 3 } });
   });
 
   it('lets a new topic redefine an alias', () => {
     const session = connectedSession(v5);
     receive(session, aliased('one', 3));
     receive(session, aliased('two', 3));
-    expect((receive(session, aliased('', 3))[0] as { packet: IPublishPacket }).packet.topic).toBe('two');
+    expect(receive(session, aliased('', 3))[0]).toMatchObject({ type: 'deliver', topic: 'two' });
+  });
+
+  it('tells a QoS 2 re-send by Topic Alias from other content by its full topic', () => {
+    const session = connectedSession(v5);
+    const first = { ...aliased('q/2', 4), qos: 2 as const, messageId: 7 };
+    expect(trace(receive(session, first))).toEqual(['deliver']);
+    // The same message again, its topic now by alias alone: a duplicate, not a reused id.
+    const again = { ...aliased('', 4), qos: 2 as const, messageId: 7, dup: true };
+    expect(trace(receive(session, again))).toEqual([]);
   });
 
   it.each([

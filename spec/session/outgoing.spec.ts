@@ -2,7 +2,7 @@ import type { Packet } from '../../lib/protocol/codec.js';
 import { MqttError, PublishError } from '../../lib/errors.js';
 import { UniqueMessageIdProvider } from '../../lib/session/message-id-provider.js';
 import { MqttSession } from '../../lib/session/session.js';
-import { connack, connectedSession, options, publishCommand, receive, sent, settles, subscribeCommand, trace } from './harness.js';
+import { connack, connectedSession, options, publishCommand, receive, reconnect, sent, settles, subscribeCommand, trace } from './harness.js';
 
 describe('MqttSession outgoing publish', () => {
   it('sends a QoS 0 publish with its token (it settles when written) and settles it at once', () => {
@@ -248,5 +248,21 @@ describe('MqttSession abort', () => {
     expect([session.inflightCount, session.pendingCount]).toEqual([0, 0]);
     expect(trace(session.step(publishCommand(6, 1)))).toEqual(['send:publish#4']); // the provider keeps counting; 1..3 are free again
     expect(receive(session, { cmd: 'puback', messageId: 1 })).toEqual([]);
+  });
+
+  it('with clean: false keeps the QoS 1/2 publishes, in flight and pending, and resumes them in order at the next CONNACK', () => {
+    const session = connectedSession({ protocolVersion: 5, clean: false }, connack(false, { properties: { receiveMaximum: 2 } }));
+    session.step(publishCommand(1, 1));
+    session.step(subscribeCommand(2, 's'));
+    session.step(publishCommand(3, 2));
+    receive(session, { cmd: 'pubrec', messageId: 3 });
+    session.step(publishCommand(4, 1)); // pending: Receive Maximum
+    session.step(publishCommand(5, 0)); // pending behind it
+    const out = session.step({ type: 'abort', error: new MqttError('ERR_CLIENT_CLOSED', 'closed') });
+    expect(trace(out)).toEqual(['settle:2!ERR_CLIENT_CLOSED', 'settle:5!ERR_CLIENT_CLOSED']);
+    expect([session.inflightCount, session.pendingCount]).toEqual([2, 1]);
+    expect(trace(reconnect(session, true, { properties: { receiveMaximum: 2 } }))).toEqual(['connected', 'send:publish#1', 'send:pubrel#3']);
+    expect(trace(receive(session, { cmd: 'puback', messageId: 1 }))).toEqual(['settle:1', 'send:publish#4']);
+    expect(trace(receive(session, { cmd: 'pubcomp', messageId: 3 }))).toEqual(['settle:3']);
   });
 });

@@ -115,11 +115,13 @@ describe('MqttSession restore from a store', () => {
     expect(settle!.error?.kind).toBe('ERR_PUBLISH');
   });
 
-  it('keeps restored publishes through abort (end): they stay in the store for the next start', () => {
+  it('keeps restored publishes through abort (end) with clean: false, in flight for a reconnect() (and in the store for the next start)', () => {
     const { session } = restoredSession([stored(1, 1)], true);
     const out = session.step({ type: 'abort', error: new Error('ended') as never });
     expect(out).toEqual([]);
-    expect(session.inflightCount).toBe(0);
+    expect(session.inflightCount).toBe(1);
+    session.step({ type: 'open' });
+    expect(trace(receive(session, connack(true)))).toEqual(['connected', 'send:publish#1']);
   });
 });
 

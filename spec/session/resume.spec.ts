@@ -150,6 +150,11 @@ describe('MqttSession resume after reconnect', () => {
     ]);
   });
 
+  it('resubscribes in SUBSCRIBE packets of at most subscribeBatchSize filters', () => {
+    const session = subscribedSession(['a', 'b', 'c'], { subscribeBatchSize: 2 });
+    expect(sent(reconnect(session, false)).map((packet) => (packet as ISubscribePacket).subscriptions.map((sub) => sub.topic))).toEqual([['a', 'b'], ['c']]);
+  });
+
   it('holds re-sent publishes back by the new connection\'s Receive Maximum', () => {
     const session = connectedSession({ protocolVersion: 5, clean: false });
     [1, 2, 3].forEach((token) => session.step(publishCommand(token, 1)));

@@ -108,4 +108,41 @@ describe('MqttSession subscribe', () => {
     const out = session.step({ type: 'unsubscribe', token: 1, topics: ['a'], properties: { userProperties: { k: 'v' } } });
     expect(sent(out)).toEqual([{ cmd: 'unsubscribe', messageId: 1, unsubscriptions: ['a'], properties: { userProperties: { k: 'v' } } }]);
   });
+
+  describe('with subscribeBatchSize', () => {
+    it('sends a subscribe of more filters as SUBSCRIBE packets of at most that many, in order, with the same properties', () => {
+      const session = connectedSession({ protocolVersion: 5, subscribeBatchSize: 2 });
+      const out = session.step({ ...subscribeCommand(1, 'a', 'b', 'c', 'd', 'e'), properties: { userProperties: { k: 'v' } } });
+      expect(sent(out)).toEqual([
+        { cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a', qos: 1 }, { topic: 'b', qos: 1 }], properties: { userProperties: { k: 'v' } } },
+        { cmd: 'subscribe', messageId: 2, subscriptions: [{ topic: 'c', qos: 1 }, { topic: 'd', qos: 1 }], properties: { userProperties: { k: 'v' } } },
+        { cmd: 'subscribe', messageId: 3, subscriptions: [{ topic: 'e', qos: 1 }], properties: { userProperties: { k: 'v' } } },
+      ]);
+    });
+
+    it('settles once, after the last SUBACK, with every code in filter order and that SUBACK', () => {
+      const session = connectedSession({ subscribeBatchSize: 2 });
+      session.step(subscribeCommand(1, 'a', 'b', 'c'));
+      const last: ISubackPacket = { cmd: 'suback', messageId: 1, granted: [0, 1] };
+      expect(receive(session, { cmd: 'suback', messageId: 2, granted: [2] })).toEqual([]);
+      expect(receive(session, last)).toEqual([
+        { type: 'settle', token: 1, result: { type: 'subscribe', packet: last, granted: [0, 1, 2], refused: undefined } },
+      ]);
+      expect([...session.subscriptions.keys()]).toEqual(['c', 'a', 'b']);
+      expect(session.inflightCount).toBe(0);
+    });
+
+    it('reports the first refusal of any of its packets', () => {
+      const session = connectedSession({ subscribeBatchSize: 1 });
+      session.step(subscribeCommand(1, 'a', 'b'));
+      receive(session, { cmd: 'suback', messageId: 1, granted: [1] });
+      const [settle] = receive(session, { cmd: 'suback', messageId: 2, granted: [0x80] });
+      expect(settle).toMatchObject({ type: 'settle', token: 1, result: { granted: [1, 0x80], refused: { topic: 'b', reasonCode: 0x80 } } });
+    });
+
+    it('sends a subscribe of no more filters than that as one packet', () => {
+      const session = connectedSession({ subscribeBatchSize: 2 });
+      expect(sent(session.step(subscribeCommand(1, 'a', 'b')))).toEqual([{ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a', qos: 1 }, { topic: 'b', qos: 1 }] }]);
+    });
+  });
 });

@@ -5,7 +5,8 @@
 // the library made in beforeAll. Against mosquitto (aedes mishandles persistent QoS 2 state).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { ChildLines } from '../helpers/child-lines.js';
+import { mutingProxy } from '../helpers/muting-proxy.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,89 +42,6 @@ function run(command: string, args: string[], timeoutMs: number): Promise<{ code
   });
 }
 
-/** A child's stdout, line by line, with a way to wait for the n-th line that matches. */
-class Lines {
-  readonly all: string[] = [];
-  private partial = '';
-  private waiters: Array<() => void> = [];
-  readonly exited: Promise<number | null>;
-  stderr = '';
-
-  constructor(readonly child: ChildProcess) {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      const text = this.partial + chunk.toString();
-      const lines = text.split('\n');
-      this.partial = lines.pop()!;
-      this.all.push(...lines);
-      for (const wake of this.waiters) wake();
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((resolve) => child.once('close', (code) => resolve(code)));
-  }
-
-  matching(pattern: RegExp): string[] {
-    return this.all.filter((line) => pattern.test(line));
-  }
-
-  /** Resolves once `n` lines match `pattern`; rejects if the child exits first or on the deadline. */
-  waitFor(pattern: RegExp, n: number, timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (this.matching(pattern).length < n) return false;
-        cleanup();
-        resolve();
-        return true;
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`${n} lines matching ${pattern} not seen within ${timeoutMs} ms (${this.matching(pattern).length} seen)\n${this.stderr}`));
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.waiters = this.waiters.filter((w) => w !== wake);
-      };
-      const wake = () => void check();
-      if (check()) return;
-      this.waiters.push(wake);
-      void this.exited.then(() => {
-        if (!check()) {
-          cleanup();
-          reject(new Error(`the child exited with ${this.matching(pattern).length} of ${n} lines matching ${pattern}\n${this.stderr}`));
-        }
-      });
-    });
-  }
-}
-
-/** A TCP proxy whose broker-to-client direction can be held back: the broker's acks stop arriving. */
-async function stallingProxy(port: number): Promise<{ port: number; stall(): void; close(): Promise<void> }> {
-  let stalled = false;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = createConnection({ host: '127.0.0.1', port });
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.once('close', () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream);
-    upstream.on('data', (chunk: Buffer) => stalled || client.write(chunk));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    stall: () => (stalled = true),
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 describeMosquitto('a publisher killed with SIGKILL mid-burst, restarted on its FileStore', () => {
   let broker: MosquittoHandle;
   let buildDir: string;
@@ -151,11 +69,11 @@ describeMosquitto('a publisher killed with SIGKILL mid-burst, restarted on its F
     if (storeDir) rmSync(storeDir, { recursive: true, force: true });
   });
 
-  function startChild(url: string, mode: 'publish' | 'resume'): Lines {
+  function startChild(url: string, mode: 'publish' | 'resume'): ChildLines {
     const args = [CHILD, buildDir, url, storeDir, 'crash-publisher', mode, String(TOTAL)];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
-    return new Lines(child);
+    return new ChildLines(child);
   }
 
   it('delivers every accepted QoS 1 message at least once and every accepted QoS 2 message exactly once', async () => {
@@ -174,11 +92,11 @@ describeMosquitto('a publisher killed with SIGKILL mid-burst, restarted on its F
     await subscriber.subscribeAsync('crash/#', { qos: 2 });
 
     // Burst; hold the broker's acks back half way so that hundreds of messages are in flight; kill.
-    const proxy = await stallingProxy(broker.port);
+    const proxy = await mutingProxy(broker.port);
     const first = startChild(`mqtt://127.0.0.1:${proxy.port}`, 'publish');
     const accepted = /^[12] \d+$/;
     await first.waitFor(accepted, BEFORE_STALL, HANG_DEADLINE_MS);
-    proxy.stall();
+    proxy.mute('toClient');
     await first.waitFor(accepted, BEFORE_STALL + DURING_STALL, HANG_DEADLINE_MS);
     first.child.kill('SIGKILL');
     expect(await first.exited).toBeNull(); // killed, not exited

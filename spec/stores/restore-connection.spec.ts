@@ -75,6 +75,19 @@ describe('a client resuming from its outgoingStore', () => {
     expect(h.statuses()).toContain('connected');
   });
 
+  it('also reads the stores reconnect() brings while the first ones are read, before the first CONNECT', async () => {
+    const stream = new PassThrough({ objectMode: true });
+    const slow = Object.assign(new Store(), { createStream: () => stream });
+    const h = await resuming(slow);
+    h.client.reconnect({ outgoingStore: filled(stored(2, 1)) });
+    await flush();
+    expect(h.broker.connections).toHaveLength(0);
+    stream.end(stored(1, 1));
+    await flush();
+    expect(h.broker.connections).toHaveLength(1);
+    expect(h.broker.last.packets('publish').map((p) => p.messageId)).toEqual([1, 2]);
+  });
+
   it('does not connect when end() is called while the store is read, and connects with it on connect()', async () => {
     const stream = new PassThrough({ objectMode: true });
     const store = Object.assign(new Store(), { createStream: () => stream });

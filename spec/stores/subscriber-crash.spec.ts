@@ -7,7 +7,8 @@
 // Against mosquitto (aedes mishandles persistent QoS 2 state).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { ChildLines } from '../helpers/child-lines.js';
+import { mutingProxy } from '../helpers/muting-proxy.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,97 +26,6 @@ const MESSAGES = ['first', 'second', 'third'];
  * a node process starting on a machine other tests load.
  */
 const CHILD_DEADLINE_MS = 30_000;
-
-/** A child's stdout, line by line, with a way to wait for a line. */
-class Lines {
-  readonly all: string[] = [];
-  private partial = '';
-  private waiters: Array<() => void> = [];
-  readonly exited: Promise<number | null>;
-  stderr = '';
-
-  constructor(readonly child: ChildProcess) {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      const lines = (this.partial + chunk.toString()).split('\n');
-      this.partial = lines.pop()!;
-      this.all.push(...lines);
-      for (const wake of this.waiters) wake();
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((resolve) => child.once('close', (code) => resolve(code)));
-  }
-
-  matching(pattern: RegExp): string[] {
-    return this.all.filter((line) => pattern.test(line));
-  }
-
-  /** Resolves once `n` lines match `pattern`; rejects if the child exits first or on the deadline. */
-  waitFor(pattern: RegExp, n = 1): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const done = (error?: Error) => {
-        clearTimeout(timer);
-        this.waiters = this.waiters.filter((w) => w !== check);
-        if (error) reject(error);
-        else resolve();
-      };
-      const check = () => this.matching(pattern).length >= n && done();
-      const timer = setTimeout(() => done(new Error(`no ${n} lines matching ${pattern} within ${CHILD_DEADLINE_MS} ms:\n${this.all.join('\n')}\n${this.stderr}`)), CHILD_DEADLINE_MS);
-      this.waiters.push(check);
-      check();
-      void this.exited.then(() => this.matching(pattern).length < n && done(new Error(`the child exited before ${pattern}:\n${this.all.join('\n')}\n${this.stderr}`)));
-    });
-  }
-}
-
-interface DeafeningProxy {
-  port: number;
-  deafen(): void;
-  /** Resolves once `count` bytes the client sent were dropped (they left the client's process). */
-  dropped(count: number): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** A TCP proxy that can turn deaf: what the client sends is dropped, what the broker sends still arrives. */
-async function deafeningProxy(port: number): Promise<DeafeningProxy> {
-  let deaf = false;
-  let droppedBytes = 0;
-  let wakeDropped: () => void = () => undefined;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = createConnection({ host: '127.0.0.1', port });
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.once('close', () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    upstream.pipe(client);
-    client.on('data', (chunk: Buffer) => {
-      if (!deaf) return upstream.write(chunk);
-      droppedBytes += chunk.length;
-      wakeDropped();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    deafen: () => (deaf = true),
-    dropped: (count) =>
-      new Promise((resolve) => {
-        wakeDropped = () => {
-          if (droppedBytes >= count) resolve();
-        };
-        wakeDropped();
-      }),
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 describeMosquitto('a subscriber killed with SIGKILL between its PUBREC and the PUBREL, restarted on its FileStore', () => {
   let broker: MosquittoHandle;
@@ -142,25 +52,25 @@ describeMosquitto('a subscriber killed with SIGKILL between its PUBREC and the P
     if (storeDir) rmSync(storeDir, { recursive: true, force: true });
   });
 
-  function startChild(url: string, mode: 'first' | 'resume'): Lines {
+  function startChild(url: string, mode: 'first' | 'resume'): ChildLines {
     const child = spawn(process.execPath, [CHILD, bundle, url, storeDir, 'crash-subscriber', mode], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
-    return new Lines(child);
+    return new ChildLines(child);
   }
 
   it('delivers each QoS 2 message exactly once: the re-sent PUBLISHes (DUP=1) are answered, not delivered', async () => {
-    const proxy = await deafeningProxy(broker.port);
+    const proxy = await mutingProxy(broker.port);
     const first = startChild(`mqtt://127.0.0.1:${proxy.port}`, 'first');
-    await first.waitFor(/^subscribed$/);
+    await first.waitFor(/^subscribed$/, 1, CHILD_DEADLINE_MS);
     // From here the broker hears nothing from the subscriber: its PUBRECs are lost on the way.
-    proxy.deafen();
+    proxy.mute('toBroker');
     publisher = connect(broker.url, { clientId: 'crash-publisher', keepalive: 30 });
     await once(publisher, 'connect', { timeoutMs: CHILD_DEADLINE_MS });
     for (const payload of MESSAGES) await publisher.publishAsync('subcrash/m', payload, { qos: 2 });
-    await first.waitFor(/^pubrec \d+$/, MESSAGES.length);
+    await first.waitFor(/^pubrec \d+$/, MESSAGES.length, CHILD_DEADLINE_MS);
     // Kill only once the PUBRECs left the process (4 bytes each, all the subscriber sends now):
     // 'packetsend' fires just before a packet is written, so its line alone is too early.
-    await proxy.dropped(4 * MESSAGES.length);
+    await proxy.dropped('toBroker', 4 * MESSAGES.length);
     first.child.kill('SIGKILL');
     expect(await first.exited).toBeNull(); // killed, not exited
     await proxy.close();
@@ -168,7 +78,7 @@ describeMosquitto('a subscriber killed with SIGKILL between its PUBREC and the P
 
     // Back on the same store, straight to the broker: it re-sends the three PUBLISHes with DUP=1.
     const second = startChild(broker.url, 'resume');
-    await second.waitFor(/^left 0$/);
+    await second.waitFor(/^left 0$/, 1, CHILD_DEADLINE_MS);
     expect(await second.exited).toBe(0);
     expect(second.matching(/^restored /)).toEqual([`restored ${MESSAGES.length}`]);
     expect(second.matching(/^session /)).toEqual(['session true']);

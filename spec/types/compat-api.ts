@@ -87,6 +87,10 @@ client.end(true, 4);
 // @ts-expect-error the callback comes last, with nothing after it
 client.end(() => {}, true);
 client.reconnect().removeOutgoingMessage(1).end();
+client.reconnect({ incomingStore: new mqtt.Store(), outgoingStore: new mqtt.Store({ clean: false }) }).end();
+client.reconnect({});
+// @ts-expect-error reconnect() takes the stores only
+client.reconnect({ clean: false });
 // @ts-expect-error a message id is a number
 client.removeOutgoingMessage('1');
 
