@@ -255,8 +255,8 @@ export class RxMqttClient {
     submitPublish(this.connection, topic, payload, options, settler);
   }
 
-  /** Ends the client: waits for in-flight acks (unless `force`), sends DISCONNECT, closes. With clean: false the QoS 1/2 publishes left unacknowledged wait for a reconnect(). */
-  end(options: EndOptions = {}): Promise<void> {
+  /** Ends the client: waits for in-flight acks (unless `force`), sends DISCONNECT, closes, closes the stores (resolving with a close() error, if any). With clean: false the unacknowledged QoS 1/2 publishes wait for a reconnect(). */
+  end(options: EndOptions = {}): Promise<Error | undefined> {
     return this.connection.end(options);
   }
 

@@ -62,13 +62,13 @@ export function normaliseUnsubscribe(
 export interface EndArgs {
   force: boolean;
   options: { reasonCode?: number; properties?: Record<string, unknown> };
-  callback?: () => void;
+  callback?: (error?: Error) => void;
 }
 
 /** `end([force], [options], [callback])` in any of MQTT.js's accepted orders. */
 export function normaliseEnd(a?: unknown, b?: unknown, c?: unknown): EndArgs {
   const args = [a, b, c];
-  const callback = args.find((x) => typeof x === 'function') as (() => void) | undefined;
+  const callback = args.find((x) => typeof x === 'function') as EndArgs['callback'];
   const force = args.find((x) => typeof x === 'boolean') === true;
   const options = (args.find((x) => x !== null && typeof x === 'object') ?? {}) as EndArgs['options'];
   return { force, options, callback };

@@ -108,6 +108,7 @@ export abstract class CompatEventEmitter extends EventEmitter {
       case 'reconnect':
       case 'close':
       case 'offline':
+      case 'outgoingEmpty':
         this.emit(event.type);
         return;
       default: {

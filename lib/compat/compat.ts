@@ -149,8 +149,9 @@ export class MqttClient extends ObservableSurface {
     const announce = status !== 'disconnecting' && status !== 'closed';
     void this.timing
       .during(() => this.client.end({ force: args.force, reasonCode: args.options.reasonCode, properties: args.options.properties }))
-      .then(() => {
-        args.callback?.();
+      .then((storeError) => {
+        // A store's close() error goes to the callback, never to 'end' listeners (as MQTT.js).
+        args.callback?.(storeError);
         if (announce) this.emit('end');
       });
     return this;
@@ -160,7 +161,7 @@ export class MqttClient extends ObservableSurface {
   endAsync(force?: boolean, options?: IClientEndOptions): Promise<void>;
   endAsync(force?: boolean | IClientEndOptions, options?: IClientEndOptions): Promise<void> {
     // end() takes its arguments in any order: `force` may be the options.
-    return new Promise((resolve) => this.end(force as boolean, options ?? {}, () => resolve()));
+    return new Promise((resolve, reject) => this.end(force as boolean, options ?? {}, (error) => (error ? reject(error) : resolve())));
   }
 
   removeOutgoingMessage(messageId: number): this {

@@ -41,4 +41,6 @@ export type ClientEvent =
    * `kind` says how, with the packet id and topic concerned. Also logged at debug level.
    */
   | ProtocolAnomaly
+  /** end() waited for in-flight messages and the last one was acknowledged (MQTT.js's 'outgoingEmpty'). */
+  | { type: 'outgoingEmpty' }
   | { type: 'end' };

@@ -13,6 +13,7 @@ import type { ResolvedOptions } from '../options/options.js';
 import { platformScheduler } from '../platform/platform-scheduler.js';
 import type { MqttSession } from '../session/session.js';
 import type { AuthProperties } from '../session/types.js';
+import { closeStores } from '../stores/close-stores.js';
 import { readStore } from '../stores/read-store.js';
 import type { IStore, StorePacket } from '../stores/store.js';
 import type { TransportFactory } from '../transport/transport.js';
@@ -37,7 +38,7 @@ export class Connection implements LifecycleDriver {
   private readonly link: SessionLink;
   private readonly dialer: Dialer;
   private readonly log: Logger;
-  private ending?: { promise: Promise<void>; resolve: () => void };
+  private ending?: { promise: Promise<Error | undefined>; resolve: (storeError?: Error) => void };
   /** The keepalive every CONNECT asks for (the MQTT.js facade rewrites `options.keepalive` to the one in use). */
   private readonly keepalive: number;
 
@@ -119,14 +120,15 @@ export class Connection implements LifecycleDriver {
   }
 
   /**
-   * Ends the client: waits for in-flight acks (unless forced), sends DISCONNECT, closes. With
-   * clean: false the QoS 1/2 publishes still unacknowledged stay in the session for reconnect().
+   * Ends the client: waits for in-flight acks (unless forced), sends DISCONNECT, closes, then
+   * closes the stores; resolves with the error a store's close() gave, if any. With clean: false
+   * the QoS 1/2 publishes still unacknowledged stay in the session for reconnect().
    */
-  end(options: EndOptions = {}): Promise<void> {
-    if (this.lifecycle.phase.status === 'closed') return Promise.resolve();
+  end(options: EndOptions = {}): Promise<Error | undefined> {
+    if (this.lifecycle.phase.status === 'closed') return Promise.resolve(undefined);
     if (this.ending && isEnding(this.lifecycle)) return this.ending.promise;
-    let resolve!: () => void;
-    const promise = new Promise<void>((r) => (resolve = r));
+    let resolve!: (storeError?: Error) => void;
+    const promise = new Promise<Error | undefined>((r) => (resolve = r));
     this.ending = { promise, resolve };
     this.run({ type: 'end', force: options.force === true, request: { reasonCode: options.reasonCode, properties: options.properties } });
     return promise;
@@ -208,7 +210,7 @@ export class Connection implements LifecycleDriver {
       case 'startEndTimer':
         return dialer.setTimer(() => this.run({ type: 'drained' }), this.options.endTimeout);
       case 'checkDrained':
-        return this.stepped();
+        return this.stepped(false);
       case 'startKeepalive':
         // [MQTT-3.2.2-21] the broker's Server Keep Alive, if it sent one, over the one CONNECT asked for.
         return dialer.connected(effect.connack.properties?.serverKeepAlive ?? this.keepalive);
@@ -217,7 +219,8 @@ export class Connection implements LifecycleDriver {
       case 'ended': {
         const ending = this.ending;
         this.ending = undefined;
-        return ending?.resolve();
+        // MQTT.js closes both stores at the end of every end(); their error goes to its callback.
+        return closeStores(this.options, (storeError) => ending?.resolve(storeError));
       }
       default: {
         const unexpected: never = effect;
@@ -231,10 +234,15 @@ export class Connection implements LifecycleDriver {
     this.run(input);
   }
 
-  /** After every session step: with end() under way, DISCONNECT once nothing is in flight. */
-  stepped(): void {
+  /**
+   * After every session step (`acked`; or when end() starts): with end() under way, DISCONNECT
+   * once nothing is in flight, announced as 'outgoingEmpty' when end() had to wait for it.
+   */
+  stepped(acked = true): void {
     const phase = this.lifecycle.phase;
     if (phase.status !== 'disconnecting' || phase.sent) return;
-    if (this.link.session.inflightCount === 0 && this.link.session.pendingCount === 0) this.run({ type: 'drained' });
+    if (this.link.session.inflightCount !== 0 || this.link.session.pendingCount !== 0) return;
+    if (acked) this.hooks.onEvent({ type: 'outgoingEmpty' });
+    this.run({ type: 'drained' });
   }
 }

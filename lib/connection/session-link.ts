@@ -9,19 +9,20 @@ import type { SchedulerLike } from 'rxjs';
 import { ClientClosedError, MqttError, PacketTooLargeError, ServerDisconnectError } from '../errors.js';
 import { DEFAULT_MAX_UNACKED_MESSAGES } from '../inbound/ack-holds.js';
 import { Deliveries } from '../inbound/deliveries.js';
-import { redactPacket, redactWhenPrinted, type Logger } from '../log.js';
+import { redactPacket, type Logger } from '../log.js';
 import type { ResolvedOptions } from '../options/options.js';
 import { reportUnhandledError } from '../platform/report-unhandled.js';
 import { encodePacketChunks, type EncodedPacket, type IPublishPacket, type Packet } from '../protocol/codec.js';
-import { connectProperties, enforcedReceiveMaximum } from '../session/connect-properties.js';
 import { LazyMap } from '../session/lazy-map.js';
-import { MqttSession } from '../session/session.js';
+import type { MqttSession } from '../session/session.js';
 import type { AuthProperties, Command, SessionInput, SessionOutput, SettleResult, Token } from '../session/types.js';
 import { StoreMirror } from '../stores/store-mirror.js';
 import { AuthFlow, type AuthSettler } from './auth-flow.js';
 import type { ConnectionHooks, LinkHost, Settler } from './link-types.js';
 import { isRetryableConnack } from './refusal.js';
 import { Outbox, totalLength } from './outbox.js';
+import { newSession } from './new-session.js';
+import { StoreGate } from './store-gate.js';
 
 export type CommandRequest = Command extends infer C ? (C extends Command ? Omit<C, 'token'> : never) : never;
 
@@ -34,6 +35,8 @@ export class SessionLink {
   private readonly settlers = new LazyMap<Token, Settler>();
   private nextToken = 1;
   private readonly stores: StoreMirror;
+  /** Packets waiting for a store's callback before they may be written (and those behind them). */
+  private readonly gate = new StoreGate();
   /** Outgoing bytes, flushed to the socket once per event-loop turn. */
   private readonly outbox: Outbox;
   private authFlow?: AuthFlow;
@@ -45,26 +48,7 @@ export class SessionLink {
     private readonly scheduler: SchedulerLike,
     private readonly log: Logger,
   ) {
-    // The session keeps the credentials for every CONNECT: they print redacted, as the options do.
-    this.session = new MqttSession(redactWhenPrinted({
-      protocolId: options.protocolId,
-      protocolVersion: options.protocolVersion,
-      clientId: options.clientId,
-      clean: options.clean,
-      keepalive: options.keepalive,
-      username: options.username,
-      password: options.password,
-      will: options.will,
-      properties: connectProperties(options),
-      enforcedReceiveMaximum: enforcedReceiveMaximum(options),
-      resubscribe: options.resubscribe,
-      subscribeBatchSize: options.subscribeBatchSize ?? undefined,
-      queueQoSZero: options.queueQoSZero,
-      autoUseTopicAlias: options.autoUseTopicAlias,
-      autoAssignTopicAlias: options.autoAssignTopicAlias,
-      offlineQueue: options.offlineQueue,
-      messageIdProvider: options.messageIdProvider,
-    }));
+    this.session = newSession(options);
     this.stores = new StoreMirror(options, this.session, (error) => hooks.onEvent({ type: 'error', error }));
     this.outbox = new Outbox({
       write: (bytes) => host.transport()?.write(bytes),
@@ -142,8 +126,10 @@ export class SessionLink {
   /** The transport is gone: what it did not write is lost, queued deliveries are dropped, the session knows. */
   closed(ending: boolean): void {
     this.inbound?.connectionLost();
-    // The bytes still queued are lost, and the QoS 0 publishes among them fail.
-    this.outbox.discard(ending ? aborted() : new MqttError('ERR_CONNECTION_CLOSED', 'Connection closed before the packet was written'));
+    // The bytes still queued (or waiting for a store) are lost, and the QoS 0 publishes among them fail.
+    const lost = ending ? aborted() : new MqttError('ERR_CONNECTION_CLOSED', 'Connection closed before the packet was written');
+    this.gate.discard(lost);
+    this.outbox.discard(lost);
     this.step({ type: 'closed' });
   }
 
@@ -202,11 +188,39 @@ export class SessionLink {
     // answer DISCONNECT 0x95 and drop everything else in flight with it.
     const maximum = this.session.connack?.properties?.maximumPacketSize;
     if (maximum !== undefined && size > maximum) return this.step({ type: 'unsendable', packet, error: new PacketTooLargeError(size, maximum), token });
+    // What a store must hold first waits for its callback, and what follows waits behind it; not
+    // DISCONNECT, which ends the connection anyway (without it the broker would publish the Will).
+    if ((!this.stores.any && this.gate.idle) || packet.cmd === 'disconnect') return this.write(packet, encoded);
+    const inflight = packet.cmd === 'publish' && packet.messageId !== undefined ? this.session.inflightToken(packet.messageId) : undefined;
+    let refused = false;
+    let release: (() => void) | undefined;
+    const storing = this.stores.outgoing(packet, (error) => {
+      if (error) refused = this.notStored(packet, inflight, error);
+      if (release) release();
+      else release = () => undefined; // called back at once
+    });
+    const write = (lost?: Error) => (lost || refused ? undefined : this.write(packet, encoded));
+    if (storing && !release) release = this.gate.hold(write);
+    else this.gate.after(write);
+  }
+
+  private write(packet: Packet, encoded: EncodedPacket): void {
     this.hooks.onPacketOut(packet);
     if (this.log.enabled) this.log('sending %s %o', packet.cmd, redactPacket(packet));
-    this.stores.outgoing(packet);
     if (Buffer.isBuffer(encoded)) this.outbox.push(encoded);
     else for (let i = 0; i < encoded.length; i++) this.outbox.push(encoded[i]);
+  }
+
+  /**
+   * A store could not hold `packet` (true: do not write it). A publish fails with the store's own error (as
+   * MQTT.js passes it), unless another took its id since (`inflight`: its token when put). A PUBREL or a
+   * PUBREC still goes (the session holds its flow) and the app hears of the error.
+   */
+  private notStored(packet: Packet, inflight: Token | undefined, error: Error): boolean {
+    const publish = packet.cmd === 'publish' && packet.messageId !== undefined;
+    if (!publish) this.hooks.onEvent({ type: 'error', error });
+    else if (this.session.inflightToken(packet.messageId!) === inflight) this.step({ type: 'unsendable', packet, error: error as MqttError });
+    return publish;
   }
 
   private execute(output: SessionOutput): void {
@@ -279,6 +293,7 @@ export class SessionLink {
     // the transport closes before that flush (its bytes are discarded, never written).
     const needsWrite = !error && result?.type === 'publish' && result.messageId === undefined;
     const run = (lost?: Error) => (error ? settler.reject(error) : needsWrite && lost ? settler.reject(lost) : settler.resolve(result));
-    this.outbox.afterWrite(run);
+    if (this.gate.idle) this.outbox.afterWrite(run);
+    else this.gate.after((lost) => (lost ? run(lost) : this.outbox.afterWrite(run)));
   }
 }

@@ -148,18 +148,24 @@ export class FileStore implements IStore {
     return Readable.from([...this.packets.values()]);
   }
 
-  /**
-   * Syncs what is pending, closes the log and releases the directory's lock. The packets stay on
-   * disk for the next store opened on the directory.
-   */
-  close(cb?: () => void): void {
-    if (this.fd !== undefined) {
-      this.sync();
-      this.fs.closeSync(this.fd);
+  /** Syncs what is pending, closes the log, releases the lock; the packets stay for the next store on `dir`. */
+  close(cb?: (error?: Error | null) => void): void {
+    const fd = this.fd;
+    let error: Error | undefined;
+    if (fd !== undefined) {
+      try {
+        this.sync();
+        this.fs.closeSync(fd);
+      } catch (closeError) {
+        error = closeError as Error;
+      }
       this.fd = undefined;
+      // Released even after a failure: the directory is free for the next store. A failed fsync
+      // (now or earlier) means the last writes may not be on disk: the closer hears of it.
       this.lock.release();
+      error ??= this.failure;
     }
-    cb?.();
+    cb?.(error ?? null);
   }
 
   /** Live packets, in store order: what a restarted client resumes. */

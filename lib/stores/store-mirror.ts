@@ -6,7 +6,7 @@
 import type { Packet } from '../protocol/codec.js';
 import type { MqttSession } from '../session/session.js';
 import type { SettleResult, Token } from '../session/types.js';
-import type { IStore, StoreCallback } from './store.js';
+import type { IStore, StoreCallback, StorePacket } from './store.js';
 
 export interface StoreMirrorOptions {
   outgoingStore?: IStore;
@@ -31,6 +31,11 @@ export class StoreMirror {
     return this.stores.outgoingStore !== undefined;
   }
 
+  /** Whether there is a store at all (without one, `outgoing` never stores anything). */
+  get any(): boolean {
+    return this.stores.outgoingStore !== undefined || this.stores.incomingStore !== undefined;
+  }
+
   /** Remembers a publish's `cbStorePut`, called once its packet is in the `outgoingStore`. */
   awaitStored(token: Token, stored: () => void): void {
     (this.storedCallbacks ??= new Map()).set(token, stored);
@@ -41,17 +46,23 @@ export class StoreMirror {
     this.storedCallbacks?.delete(token);
   }
 
-  /** A packet is about to go on the wire. */
-  outgoing(packet: Packet): void {
-    if (packet.cmd === 'pubrec') return this.pubrecSent(packet.messageId as number, packet.reasonCode);
+  /**
+   * A packet is about to go on the wire. What a store must hold first is put there: a QoS 1/2
+   * PUBLISH's first send and a PUBREL in the `outgoingStore`, an inbound QoS 2 message at its
+   * PUBREC in the `incomingStore`. Returns false when nothing was put; otherwise `written` is
+   * called once, when the store calls back (at once for an in-memory store), with its error if any.
+   */
+  outgoing(packet: Packet, written: (error?: Error) => void): boolean {
+    if (packet.cmd === 'pubrec') return this.pubrecSent(packet.messageId as number, packet.reasonCode, written);
     const store = this.stores.outgoingStore;
-    if (!store) return;
+    if (!store) return false;
     if (packet.cmd === 'publish' && packet.qos > 0 && !packet.dup) {
       // The in-flight copy, not the wire one: a Topic Alias is valid on this connection only.
       const stored = this.session.inflightPublish(packet.messageId as number) ?? packet;
-      store.put(stored as never, this.afterPut(packet.messageId));
+      return putOnce(store, stored, this.afterPut(packet.messageId, written));
     }
-    else if (packet.cmd === 'pubrel') store.put(packet as never, this.afterPut(undefined));
+    if (packet.cmd === 'pubrel') return putOnce(store, packet, this.afterPut(undefined, written));
+    return false;
   }
 
   /**
@@ -69,7 +80,7 @@ export class StoreMirror {
       if (!this.storedQos2?.has(messageId) && !this.receivedQos2?.has(messageId)) (this.receivedQos2 ??= new Map()).set(messageId, packet);
     } else if (packet.cmd === 'pubrel') {
       this.receivedQos2?.delete(messageId);
-      if (this.storedQos2?.delete(messageId)) store.del({ messageId });
+      if (this.storedQos2?.delete(messageId)) store.del({ messageId }, this.reportError);
     }
   }
 
@@ -83,44 +94,75 @@ export class StoreMirror {
     this.receivedQos2?.clear();
     const store = this.stores.incomingStore;
     if (!store || !this.storedQos2) return;
-    for (const messageId of this.storedQos2) store.del({ messageId });
+    for (const messageId of this.storedQos2) store.del({ messageId }, this.reportError);
     this.storedQos2.clear();
   }
 
-  private pubrecSent(messageId: number, reasonCode: number | undefined): void {
+  private pubrecSent(messageId: number, reasonCode: number | undefined, written: (error?: Error) => void): boolean {
     const packet = this.receivedQos2?.get(messageId);
-    if (packet === undefined) return;
+    if (packet === undefined) return false;
     this.receivedQos2!.delete(messageId);
     // [MQTT-4.3.3-9] after a failed PUBREC the id is free again: nothing to remember.
-    if (reasonCode !== undefined && reasonCode >= 0x80) return;
+    if (reasonCode !== undefined && reasonCode >= 0x80) return false;
     (this.storedQos2 ??= new Set()).add(messageId);
-    // Written (FileStore: to the file) before the PUBREC goes on the wire: a process killed after
-    // the PUBREC left finds the id at its restart.
-    this.stores.incomingStore!.put(packet as never);
+    // In the store before the PUBREC goes on the wire (the link waits for the callback, as MQTT.js
+    // does): a process killed after the PUBREC left finds the id at its restart.
+    return putOnce(this.stores.incomingStore!, packet, (error) => {
+      // Not stored: nothing to delete at its PUBREL. The PUBREC still goes (MQTT.js sends it too).
+      if (error) this.storedQos2?.delete(messageId);
+      written(error ?? undefined);
+    });
   }
 
   /**
    * A settled publish has left the session's in-flight table, so it leaves the `outgoingStore`.
-   * Publishes failed by end() (abort) carry no messageId: they stay, and a restarted client resumes them.
+   * Publishes failed by end() (abort) carry no messageId: they stay, and a restarted client resumes
+   * them. A failed del is ignored, as its publish is settled already (and one whose put failed
+   * may well be missing).
    */
   forget(result: SettleResult | undefined): void {
     const messageId = result?.type === 'publish' ? result.messageId : undefined;
-    if (messageId !== undefined) this.stores.outgoingStore?.del({ messageId });
+    if (messageId !== undefined) this.stores.outgoingStore?.del({ messageId }, ignoreError);
   }
 
   /**
-   * A put's outcome: the publish's `cbStorePut` once it is stored, an error if it could not be.
-   * Never run inside the step that wrote the packet (an in-memory store calls back at once): a
-   * publish from `cbStorePut` must not overtake the rest of that step's packets.
+   * A put's outcome for the link (`written`), and the publish's `cbStorePut` once it is stored.
+   * `cbStorePut` never runs inside the step that wrote the packet (an in-memory store calls back
+   * at once): a publish from `cbStorePut` must not overtake the rest of that step's packets.
    */
-  private afterPut(messageId: number | undefined): StoreCallback {
+  private afterPut(messageId: number | undefined, written: (error?: Error) => void): StoreCallback {
     const token = messageId === undefined ? undefined : this.session.inflightToken(messageId);
     const stored = token === undefined ? undefined : this.storedCallbacks?.get(token);
     if (stored) this.storedCallbacks!.delete(token!);
-    return (error) =>
-      queueMicrotask(() => {
-        if (error) this.onError(error);
-        else stored?.();
-      });
+    return (error) => {
+      written(error ?? undefined);
+      if (!error && stored) queueMicrotask(stored);
+    };
   }
+
+  /** Reports a failed incoming put or del: a restarted client may misjudge that message id. */
+  private readonly reportError = (error?: Error | null): void => {
+    if (error) this.onError(error);
+  };
 }
+
+/**
+ * `store.put` with a callback that runs once (a store that throws counts as one that reported the
+ * error). True: the caller waits for `cb`.
+ */
+function putOnce(store: IStore, packet: unknown, cb: StoreCallback): boolean {
+  let called = false;
+  const once: StoreCallback = (error) => {
+    if (called) return;
+    called = true;
+    cb(error);
+  };
+  try {
+    store.put(packet as StorePacket, once);
+  } catch (error) {
+    once(error as Error);
+  }
+  return true;
+}
+
+function ignoreError(): void {}

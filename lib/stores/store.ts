@@ -23,7 +23,8 @@ export interface IStore {
   get(packet: StorePacket, cb: StoreCallback): this;
   del(packet: StorePacket, cb?: StoreCallback): this;
   createStream(): Readable;
-  close(cb?: () => void): void;
+  /** Called by the client's end(); an error given to `cb` reaches end()'s callback. */
+  close(cb?: (error?: Error | null) => void): void;
 }
 
 export class Store implements IStore {
@@ -64,7 +65,8 @@ export class Store implements IStore {
     return Readable.from([...this.inflight.values()]);
   }
 
-  close(cb?: () => void): void {
+  /** With `clean` (the default) the packets are dropped; the store stays usable (MQTT.js's cannot be used after close). */
+  close(cb?: (error?: Error | null) => void): void {
     if (this.options.clean) this.inflight = new Map();
     cb?.();
   }

@@ -285,4 +285,34 @@ describe('FileStore', () => {
     await expect(put(a, publish(1))).rejects.toThrow('EIO');
     await expect(put(a, publish(2))).rejects.toThrow('EIO');
   });
+
+  it('gives close() callback the error of a failed close, and still releases the directory', async () => {
+    let broken = false;
+    const closeSync = (fd: number) => {
+      fs.closeSync(fd);
+      if (broken) throw Object.assign(new Error('EIO'), { code: 'EIO' });
+    };
+    const a = store({ fs: recordingFs([], { closeSync }) });
+    await put(a, publish(1));
+    broken = true;
+    const closed = await new Promise<Error | null | undefined>((resolve) => a.close(resolve));
+    expect(closed?.message).toBe('EIO');
+    expect(store().entries()).toEqual([publish(1)]);
+  });
+
+  it('gives close() callback an earlier fsync failure: the last writes may not be on disk', async () => {
+    let broken = false;
+    const a = store({
+      fs: recordingFs([], {
+        fsyncSync: (fd) => {
+          if (broken) throw Object.assign(new Error('EIO'), { code: 'EIO' });
+          fs.fsyncSync(fd);
+        },
+      }),
+    });
+    broken = true;
+    await expect(put(a, publish(1))).rejects.toThrow('EIO');
+    const closed = await new Promise<Error | null | undefined>((resolve) => a.close(resolve));
+    expect(closed?.message).toBe('EIO');
+  });
 });

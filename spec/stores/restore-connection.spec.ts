@@ -147,94 +147,104 @@ describe('cbStorePut with an outgoingStore', () => {
     expect(log).toEqual(['stored:q1']);
   });
 
-  it('reports a put that fails as an error event and does not fire', async () => {
+  it('fails the publish with the store\'s own error when its put fails, and neither sends it nor fires', async () => {
+    const refusal = new Error('store full');
     const store = Object.assign(new Store(), {
       put(_packet: StorePacket, cb?: (error?: Error) => void) {
-        cb?.(new Error('store full'));
+        cb?.(refusal);
         return this;
       },
     });
     const h = await harness({ client: { ...base, outgoingStore: store }, broker: { autoConnack: true } });
     const log: string[] = [];
-    publish(h, 'q1', 1, log);
+    let failure: unknown;
+    h.client.publish('q1', 'x', { qos: 1, cbStorePut: () => log.push('stored') }, { resolve: () => log.push('acked'), reject: (error) => (failure = error) });
     await flush();
+    expect(failure).toBe(refusal);
     expect(log).toEqual([]);
-    expect(h.errors().map((e) => e.message)).toEqual(['store full']);
+    expect(h.broker.last.packets('publish')).toEqual([]);
+    expect(h.errors()).toEqual([]);
   });
 });
 
-describe('a client restoring its incomingStore', () => {
-  const inbound = (messageId: number, dup: boolean, payload = `in${messageId}`): StorePacket & IPublishPacket =>
-    ({ cmd: 'publish', topic: 'a', payload: Buffer.from(payload), qos: 2, retain: false, dup, messageId });
-
-  /** A client started on `incomingStore` against a broker that keeps (or lost) our session, and what it delivers. */
-  async function started(incomingStore: IStore, sessionPresent: boolean) {
-    const h = await harness({ client: { ...base, incomingStore }, broker: { autoConnack: () => accepting({ sessionPresent }) } });
-    const delivered: string[] = [];
-    h.client.messages$.subscribe((message) => delivered.push(message.payload.toString()));
-    return { h, delivered };
-  }
-
-  it('answers a re-sent QoS 2 PUBLISH (DUP=1) of a stored id with PUBREC, without delivering it again', async () => {
-    const store = filled(inbound(7, false, 'before the crash'));
-    const { h, delivered } = await started(store, true);
-    h.broker.last.reply(inbound(7, true, 'before the crash'));
-    await flush();
-    expect(delivered).toEqual([]);
-    expect(strip(h.broker.last.received.slice(1))).toEqual([{ cmd: 'pubrec', messageId: 7 }]);
-    h.broker.last.reply({ cmd: 'pubrel', messageId: 7 });
-    await flush();
-    expect(strip(h.broker.last.received.slice(2))).toEqual([{ cmd: 'pubcomp', messageId: 7 }]);
-    expect(store.size).toBe(0);
-    expect(h.errors()).toEqual([]);
-  });
-
-  it('reads a FileStore incomingStore back after a restart of the client', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rxmqtt-incoming-'));
+describe('end() with a FileStore', () => {
+  it('closes it: the directory is free for the next store, which finds the publish end(true) failed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rxmqtt-end-closes-'));
     try {
-      const first = await started(new FileStore(dir), true);
-      first.h.broker.last.reply(inbound(3, false, 'once'));
+      const h = await harness({ client: { ...base, outgoingStore: new FileStore(dir) }, broker: { autoConnack: true } });
+      h.client.publish('kept', 'x', { qos: 1 }, { resolve: () => {}, reject: () => {} });
       await flush();
-      expect(first.delivered).toEqual(['once']);
-      expect(strip(first.h.broker.last.received.slice(1))).toEqual([{ cmd: 'pubrec', messageId: 3 }]);
-      // The process "dies" here: no PUBREL, no end(); only the store's file stays.
-      (first.h.client.options.incomingStore as FileStore).close();
-      const store = new FileStore(dir);
-      expect(store.entries().map((p) => p.messageId)).toEqual([3]);
-      const second = await started(store, true);
-      second.h.broker.last.reply(inbound(3, true, 'once'), { cmd: 'pubrel', messageId: 3 });
       await flush();
-      expect(second.delivered).toEqual([]);
-      expect(store.size).toBe(0);
-      store.close();
+      expect(h.broker.last.packets('publish').map((p) => p.topic)).toEqual(['kept']);
+      expect(await h.client.end({ force: true })).toBeUndefined();
+      const next = new FileStore(dir); // StoreLockedError if the lock were still held
+      expect(next.entries().map((p) => p.topic)).toEqual(['kept']);
+      next.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
 
-  it('stores an inbound QoS 2 message as its PUBREC goes out, not before (a held manual ack is delivered again after a crash)', async () => {
-    const store = new Store();
-    const h = await harness({ client: { ...base, incomingStore: store }, broker: { autoConnack: () => accepting({ sessionPresent: true }) } });
-    const held: Array<{ ack(): void }> = [];
-    h.client.topic('a', { ack: 'manual' }).subscribe((message) => held.push(message));
+describe('an outgoingStore that calls back later', () => {
+  /** A store whose put calls back on the next turn (setImmediate), failing the topics in `failing`. */
+  function laterStore(failing: string[] = []) {
+    const pending: Array<() => void> = [];
+    const store = Object.assign(new Store(), {
+      put(packet: StorePacket, cb?: (error?: Error | null) => void) {
+        const fails = failing.includes(packet.topic as string);
+        if (!fails) Store.prototype.put.call(store, packet);
+        pending.push(() => cb?.(fails ? new Error(`cannot store ${String(packet.topic)}`) : null));
+        return this;
+      },
+    });
+    /** Runs the callbacks of the puts made so far. */
+    const callBack = () => pending.splice(0).forEach((run) => run());
+    return { store, callBack };
+  }
+
+  it('sends a QoS 1 PUBLISH only once the store called back, and what was published after it behind it', async () => {
+    const { store, callBack } = laterStore();
+    const h = await harness({ client: { ...base, outgoingStore: store }, broker: { autoConnack: true } });
+    h.client.publish('stored', 'x', { qos: 1 }, { resolve: () => {}, reject: () => {} });
+    h.client.publish('behind', 'y', { qos: 0 }, { resolve: () => {}, reject: () => {} });
     await flush();
-    h.broker.last.reply({ cmd: 'suback', messageId: h.broker.last.packets('subscribe')[0]!.messageId!, granted: [2] });
-    h.broker.last.reply(inbound(4, false));
+    expect(h.broker.last.packets('publish')).toEqual([]);
+    callBack();
     await flush();
-    expect(held).toHaveLength(1);
-    expect(store.size).toBe(0);
-    held[0]!.ack();
-    await flush();
-    expect(h.broker.last.packets('pubrec').map((p) => p.messageId)).toEqual([4]);
-    expect(store.size).toBe(1);
+    expect(h.broker.last.packets('publish').map((p) => p.topic)).toEqual(['stored', 'behind']);
   });
 
-  it('empties the incomingStore when the broker lost the session, and delivers a PUBLISH reusing the id as new', async () => {
-    const store = filled(inbound(7, false, 'old'));
-    const { h, delivered } = await started(store, false);
-    expect(store.size).toBe(0);
-    h.broker.last.reply(inbound(7, false, 'new'));
+  it('fails only the publish its store refused, and sends the others in order', async () => {
+    const { store, callBack } = laterStore(['refused']);
+    const h = await harness({ client: { ...base, outgoingStore: store }, broker: { autoConnack: true } });
+    const outcomes: string[] = [];
+    for (const topic of ['first', 'refused', 'last']) {
+      h.client.publish(topic, 'x', { qos: 1 }, { resolve: () => outcomes.push(`acked:${topic}`), reject: (error) => outcomes.push(error.message) });
+    }
     await flush();
-    expect(delivered).toEqual(['new']);
+    callBack();
+    await flush();
+    expect(h.broker.last.packets('publish').map((p) => p.topic)).toEqual(['first', 'last']);
+    expect(outcomes).toEqual(['cannot store refused']);
+    expect(store.size).toBe(2);
+  });
+
+  it('writes nothing that waited for the store on the next connection before its CONNECT, and resends it after', async () => {
+    const { store, callBack } = laterStore();
+    const h = await harness({ client: { ...base, outgoingStore: store }, broker: { autoConnack: () => accepting({ sessionPresent: true }) } });
+    const outcomes: string[] = [];
+    h.client.publish('waits', 'x', { qos: 1 }, { resolve: () => outcomes.push('acked'), reject: (error) => outcomes.push(error.message) });
+    h.client.publish('behind', 'y', { qos: 0 }, { resolve: () => outcomes.push('written'), reject: (error) => outcomes.push(error.message) });
+    await flush();
+    h.broker.last.close();
+    await flush();
+    expect(outcomes).toEqual(['Connection closed before the packet was written']);
+    await h.clock.advance(1000);
+    callBack();
+    await flush();
+    expect(h.broker.connections[0]?.commands).toEqual(['connect']);
+    expect(h.broker.last.commands).toEqual(['connect', 'publish']);
+    expect(strip(h.broker.last.packets('publish')).map((p) => [p.topic, p.dup])).toEqual([['waits', true]]);
   });
 });
