@@ -83,3 +83,56 @@ describe('a publish the MQTT 5 broker refuses', () => {
     expect(error).toMatchObject({ message: 'Publish error: Quota exceeded', code: 0x97, packet: { cmd: 'puback', reasonCode: 0x97 } });
   });
 });
+
+describe('customHandleAcks answers, as MQTT.js apps give them', () => {
+  type Answer = (done: (error: Error | number | null | undefined, reasonCode?: number) => void) => void;
+
+  async function receive(qos: 1 | 2, answer: Answer) {
+    const f = await connectedFacade({ customHandleAcks: (_topic, _message, _packet, done) => answer(done as Parameters<Answer>[0]) });
+    const messages: string[] = [];
+    f.client.on('message', (topic: string) => messages.push(topic));
+    f.broker.last.reply({ cmd: 'publish', topic: 'a/b', payload: Buffer.from('payload'), qos, messageId: 7, retain: false, dup: false });
+    await flush();
+    return { ...f, messages, ack: lastSent(f, qos === 1 ? 'puback' : 'pubrec') };
+  }
+
+  it.each([1, 2] as const)('takes a number in the error place as the reason code (QoS %i): no error, the ack carries it', async (qos) => {
+    const { errors, messages, ack } = await receive(qos, (done) => done(0x80));
+    expect(errors).toEqual([]);
+    expect(messages).toEqual([]);
+    expect(ack).toMatchObject({ messageId: 7, reasonCode: 0x80 });
+  });
+
+  it.each([
+    ['puback', 1],
+    ['pubrec', 2],
+  ] as const)('reports a code no %s may carry as an Error with MQTT.js text (QoS %i), and refuses the message', async (ack, qos) => {
+    const f = await receive(qos, (done) => done(124124));
+    expect(f.errors).toHaveLength(1);
+    expect(f.errors[0]).toBeInstanceOf(InvalidArgumentError);
+    expect(f.errors[0]!.message).toBe(`Wrong reason code for ${ack}`);
+    expect(f.messages).toEqual([]);
+    expect(f.ack).toMatchObject({ cmd: ack, messageId: 7, reasonCode: 0x80 });
+  });
+
+  it('reports an error answer on the error event once, and refuses the message, even when answered twice', async () => {
+    const invalid = new Error('a/b is not valid');
+    const f = await receive(1, (done) => {
+      done(invalid);
+      done(0);
+    });
+    expect(f.errors).toEqual([invalid]);
+    expect(f.messages).toEqual([]);
+    expect(f.broker.last.packets('puback')).toEqual([expect.objectContaining({ messageId: 7, reasonCode: 0x80 })]);
+  });
+
+  it('delivers the message and acknowledges with success on done(0) or done(null, 0)', async () => {
+    for (const answer of [(done: Parameters<Answer>[0]) => done(0), (done: Parameters<Answer>[0]) => done(null, 0)]) {
+      const f = await receive(1, answer);
+      expect(f.errors).toEqual([]);
+      expect(f.messages).toEqual(['a/b']);
+      expect(f.ack).toMatchObject({ messageId: 7 });
+      expect(f.ack.reasonCode ?? 0).toBe(0);
+    }
+  });
+});
