@@ -136,3 +136,30 @@ describe('customHandleAcks answers, as MQTT.js apps give them', () => {
     }
   });
 });
+
+describe('options no CONNECT can be built from', () => {
+  it('reports authenticationData without authenticationMethod on the error event, in MQTT.js words, with the client ended and nothing sent', async () => {
+    const f = facade({ properties: { authenticationData: Buffer.from([1, 2, 3, 4]) } });
+    const ended = new Promise<void>((resolve) => f.client.once('error', () => resolve()));
+    await ended;
+    expect(f.errors).toHaveLength(1);
+    expect(f.errors[0]).toBeInstanceOf(InvalidArgumentError);
+    expect(f.errors[0]!.message).toBe('Packet has no Authentication Method');
+    expect(f.client.disconnected).toBe(true);
+    expect(f.client.connected).toBe(false);
+    expect(f.broker.connections).toHaveLength(0);
+  });
+
+  it('reports it when a manualConnect client connects, not when it is made', async () => {
+    const f = facade({ manualConnect: true, properties: { authenticationData: Buffer.from('x') } });
+    await flush();
+    expect(f.errors).toEqual([]);
+    f.client.connect();
+    await flush();
+    expect(f.errors.map((e) => e.message)).toEqual(['Packet has no Authentication Method']);
+  });
+
+  it('throws MQTT.js text for clean: false without a clientId', () => {
+    expect(() => facade({ clientId: undefined, clean: false })).toThrow(new InvalidArgumentError('Missing clientId for unclean clients'));
+  });
+});
