@@ -163,3 +163,36 @@ describe('options no CONNECT can be built from', () => {
     expect(() => facade({ clientId: undefined, clean: false })).toThrow(new InvalidArgumentError('Missing clientId for unclean clients'));
   });
 });
+
+describe('Topic Alias faults, in MQTT.js words', () => {
+  function publishError(client: MqttClient, topic: string, topicAlias: number): Promise<Error | null | undefined> {
+    return new Promise((resolve) => client.publish(topic, 'Message', { properties: { topicAlias } }, (error) => resolve(error)));
+  }
+
+  it.each([
+    ['above the Topic Alias Maximum of the CONNACK', { properties: { topicAliasMaximum: 3 } }],
+    ['when the CONNACK allows no alias', {}],
+  ])('calls a publish with an alias %s back with an error', async (_name, connack) => {
+    const f = await connectedFacade({}, connack);
+    const error = await publishError(f.client, 'test1', 4);
+    expect({ message: error?.message, kind: (error as { kind?: string })?.kind }).toEqual({ message: 'Sending Topic Alias out of range', kind: 'ERR_NOT_SUPPORTED_BY_SERVER' });
+    expect(error).toMatchObject({ reasonCode: 0x94, capability: 'topicAliasMaximum' });
+    expect(f.broker.last.packets('publish')).toEqual([]);
+  });
+
+  it('calls a publish with an empty topic and an alias never registered back with an error', async () => {
+    const f = await connectedFacade({}, { properties: { topicAliasMaximum: 3 } });
+    const error = await publishError(f.client, '', 2);
+    expect(error).toMatchObject({ message: 'Unregistered Topic Alias', kind: 'ERR_TOPIC_ALIAS', alias: 2 });
+  });
+
+  it.each([
+    ['an alias it never registered', '', 1, 'Received unregistered Topic Alias'],
+    ['an alias above our Topic Alias Maximum', 'test1', 4, 'Received Topic Alias 4 is outside the advertised Topic Alias Maximum range 1-3'],
+  ])('reports a broker PUBLISH with %s on the error event', async (_name, topic, topicAlias, message) => {
+    const f = await connectedFacade({ properties: { topicAliasMaximum: 3 } });
+    f.broker.last.reply({ cmd: 'publish', topic, payload: Buffer.from('Message'), qos: 0, retain: false, dup: false, properties: { topicAlias } });
+    await flush();
+    expect(f.errors.map((e) => e.message)).toEqual([message]);
+  });
+});
