@@ -196,3 +196,16 @@ describe('Topic Alias faults, in MQTT.js words', () => {
     expect(f.errors.map((e) => e.message)).toEqual([message]);
   });
 });
+
+describe('a packet over the Maximum Packet Size we announced', () => {
+  it('is reported on the error event in MQTT.js words, naming its type and size, with reason code 0x95', async () => {
+    const f = facade({ properties: { maximumPacketSize: 5 } });
+    await flush();
+    // 8 bytes: fixed header 2, flags 1, reason code 1, properties 1 + 3 (Topic Alias Maximum).
+    f.broker.last.reply(accepting({ properties: { topicAliasMaximum: 3 } }));
+    await flush();
+    expect(f.errors).toHaveLength(1);
+    expect(f.errors[0]).toMatchObject({ message: 'exceeding packets size connack: 8 bytes, maximumPacketSize is 5', code: 0x95, reasonCode: 0x95 });
+    expect(f.client.connected).toBe(false);
+  });
+});
