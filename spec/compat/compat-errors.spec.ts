@@ -209,3 +209,21 @@ describe('a packet over the Maximum Packet Size we announced', () => {
     expect(f.client.connected).toBe(false);
   });
 });
+
+describe('timeouts, in MQTT.js words', () => {
+  it("reports a broker that sends no CONNACK within connectTimeout as 'connack timeout'", async () => {
+    const f = facade({ connectTimeout: 1000 });
+    await flush();
+    await f.clock.advance(1000);
+    expect(f.errors).toHaveLength(1);
+    expect(f.errors[0]).toMatchObject({ message: 'connack timeout', kind: 'ERR_CONNECT_TIMEOUT', timeoutMs: 1000 });
+  });
+
+  it("reports a broker that answers no PINGREQ as 'Keepalive timeout'", async () => {
+    const f = await connectedFacade({ keepalive: 5 });
+    await f.clock.advance(10_000);
+    expect(f.broker.last.commands).toEqual(['connect', 'pingreq']);
+    expect(f.errors).toHaveLength(1);
+    expect(f.errors[0]).toMatchObject({ message: 'Keepalive timeout', kind: 'ERR_KEEPALIVE_TIMEOUT' });
+  });
+});
