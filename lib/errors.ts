@@ -178,7 +178,7 @@ export class RequestTimeoutError extends MqttError {
 
 /** The operation cannot complete because the client was ended (`end()`), or is ending. */
 export class ClientClosedError extends MqttError {
-  constructor(message = 'Client is closed') {
+  constructor(message = 'client disconnecting') {
     super('ERR_CLIENT_CLOSED', message);
   }
 }

@@ -113,7 +113,8 @@ export class Connection implements LifecycleDriver {
 
   private refusal(): ClientClosedError | undefined {
     if (!isEnding(this.lifecycle)) return undefined;
-    return new ClientClosedError(this.currentState.status === 'closed' ? 'Client is closed' : 'Client is disconnecting');
+    // MQTT.js's text for a call after end(), whether the ending is over or not (`kind` is the same).
+    return new ClientClosedError('client disconnecting');
   }
 
   /**

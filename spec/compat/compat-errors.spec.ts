@@ -227,3 +227,19 @@ describe('timeouts, in MQTT.js words', () => {
     expect(f.errors[0]).toMatchObject({ message: 'Keepalive timeout', kind: 'ERR_KEEPALIVE_TIMEOUT' });
   });
 });
+
+describe('calls after end()', () => {
+  it("call back with MQTT.js's 'client disconnecting', while ending and after", async () => {
+    const f = await connectedFacade();
+    const outcomes: string[] = [];
+    const record = (error: Error | null | undefined) => outcomes.push(error?.message ?? 'no error');
+    const ended = f.client.endAsync();
+    f.client.publish('t', 'while ending', { qos: 1 }, record);
+    await ended;
+    f.client.publish('t', 'after', { qos: 1 }, record);
+    f.client.subscribe('t', record);
+    f.client.unsubscribe('t', record);
+    await flush();
+    expect(outcomes).toEqual(['client disconnecting', 'client disconnecting', 'client disconnecting', 'client disconnecting']);
+  });
+});
