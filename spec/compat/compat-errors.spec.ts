@@ -243,3 +243,25 @@ describe('calls after end()', () => {
     expect(outcomes).toEqual(['client disconnecting', 'client disconnecting', 'client disconnecting', 'client disconnecting']);
   });
 });
+
+describe('a SUBACK refusal, in MQTT.js words', () => {
+  it("calls subscribe back with 'Subscribe error: Not authorized', and rejects subscribeAsync with it", async () => {
+    const f = await connectedFacade();
+    const called = new Promise<Error | null | undefined>((resolve) => f.client.subscribe('$SYS/#', (error) => resolve(error)));
+    const rejected = f.client.subscribeAsync('other/#').then(() => undefined, (e: unknown) => e as Error);
+    await flush();
+    for (const subscribe of f.broker.last.packets('subscribe')) f.broker.last.reply({ cmd: 'suback', messageId: subscribe.messageId, granted: [0x87] });
+    expect(await called).toMatchObject({ message: 'Subscribe error: Not authorized', code: 0x87, topic: '$SYS/#' });
+    expect(await rejected).toMatchObject({ message: 'Subscribe error: Not authorized', code: 0x87, topic: 'other/#' });
+  });
+});
+
+describe('the smallest Maximum Packet Size', () => {
+  it('reports the CONNACK over a maximumPacketSize of 1, as MQTT.js test does', async () => {
+    const f = facade({ properties: { maximumPacketSize: 1 } });
+    await flush();
+    f.broker.last.reply(accepting());
+    await flush();
+    expect(f.errors.map((e) => e.message)).toEqual(['exceeding packets size connack: 5 bytes, maximumPacketSize is 1']);
+  });
+});
