@@ -1,6 +1,8 @@
 // Errors as an MQTT.js app observes them through the facade: what the publish callback gets for
 // an MQTT 5 refusal, what 'error' carries for a bad customHandleAcks answer or a bad option, and
 // MQTT.js's message texts. A scripted MQTT 5 broker sends what aedes (MQTT 3.1.1 only) cannot.
+import { Duplex } from 'node:stream';
+import * as mqttjs from 'mqtt';
 import { asTransportFactory } from '../../lib/compat/compat.js';
 import { ErrorWithReasonCode, InvalidArgumentError, MqttClient, PublishError, type ClientOptions, type Packet } from '../../lib/index.js';
 import { accepting, scriptedBroker } from '../helpers/scripted-broker.js';
@@ -161,6 +163,18 @@ describe('options no CONNECT can be built from', () => {
 
   it('throws MQTT.js text for clean: false without a clientId', () => {
     expect(() => facade({ clientId: undefined, clean: false })).toThrow(new InvalidArgumentError('Missing clientId for unclean clients'));
+    expect(() => mqttjs.connect({ clean: false, manualConnect: true })).toThrow('Missing clientId for unclean clients');
+  });
+
+  it('says what MQTT.js itself says about authenticationData without authenticationMethod', async () => {
+    // A duplex that swallows what MQTT.js writes: it reports the fault as it writes its CONNECT.
+    const silent = () => new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() });
+    const theirs = new mqttjs.MqttClient(silent, { protocolVersion: 5, reconnectPeriod: 0, properties: { authenticationData: Buffer.from('x') } });
+    const [theirError] = await new Promise<Error[]>((resolve) => theirs.once('error', (error: Error) => resolve([error])));
+    theirs.end(true);
+    const f = facade({ properties: { authenticationData: Buffer.from('x') } });
+    await new Promise<void>((resolve) => f.client.once('error', () => resolve()));
+    expect(f.errors[0]!.message).toBe(theirError!.message);
   });
 });
 
