@@ -2,7 +2,7 @@
  * How the CLI fails: a class per kind of failure, each with its exit code, and the one function
  * that turns any error into the single line printed on stderr.
  */
-import { ConnackError, MqttError, TransportError } from '../lib/index.js';
+import { ConnackError, connackReason, MqttError, SubackError, TransportError } from '../lib/index.js';
 
 /** Exit codes, mosquitto_pub/mosquitto_sub style where one exists. */
 export const EXIT = {
@@ -58,8 +58,15 @@ export function oneLine(text: string): string {
  * @param error Anything thrown or reported.
  * @param address `host:port` of the broker, named when it cannot be reached.
  */
+function withReason(message: string, reasonString: string | undefined): string {
+  return oneLine(reasonString ? `${message}: ${reasonString}` : message);
+}
+
 export function describeError(error: unknown, address?: string): string {
-  if (error instanceof ConnackError) return oneLine(error.reasonString ? `${error.message}: ${error.reasonString}` : error.message);
+  // The library's messages are MQTT.js's ("Connection refused: Not authorized"); the CLI adds the
+  // code, and the refused topic, which a user at a terminal needs more than a drop-in app does.
+  if (error instanceof ConnackError) return withReason(`Connection refused: ${connackReason(error.code)} (code ${error.code})`, error.reasonString);
+  if (error instanceof SubackError) return withReason(`Subscription to "${error.topic}" refused (code ${error.code})`, error.reasonString);
   if (error instanceof TransportError) {
     const where = address ? ` at ${address}` : '';
     const why = error.errno ? `${SYSTEM_ERRORS[error.errno] ?? 'error'} (${error.errno})` : error.message.replace(/^Connection failed: /, '');

@@ -153,11 +153,15 @@ export class MessageExpiredError extends MqttError {
 
 /**
  * A timer ran out: no CONNACK within connectTimeout, no PINGRESP within the keepalive window, or
- * no end to a re-authentication within reauthTimeout.
+ * no end to a re-authentication within reauthTimeout. The first two have MQTT.js's messages
+ * ('connack timeout', 'Keepalive timeout'); `timeoutMs` says how long was waited.
  */
 export class TimeoutError extends MqttError {
-  constructor(kind: 'ERR_CONNECT_TIMEOUT' | 'ERR_KEEPALIVE_TIMEOUT' | 'ERR_REAUTH_TIMEOUT', message: string) {
+  /** How long the timer ran, when the error says (undefined: not given). */
+  readonly timeoutMs?: number;
+  constructor(kind: 'ERR_CONNECT_TIMEOUT' | 'ERR_KEEPALIVE_TIMEOUT' | 'ERR_REAUTH_TIMEOUT', message: string, timeoutMs?: number) {
     super(kind, message);
+    if (timeoutMs !== undefined) this.timeoutMs = timeoutMs;
   }
 }
 
@@ -174,7 +178,7 @@ export class RequestTimeoutError extends MqttError {
 
 /** The operation cannot complete because the client was ended (`end()`), or is ending. */
 export class ClientClosedError extends MqttError {
-  constructor(message = 'Client is closed') {
+  constructor(message = 'client disconnecting') {
     super('ERR_CLIENT_CLOSED', message);
   }
 }

@@ -1,17 +1,19 @@
 /**
  * The errors that carry a broker's reason code: each is an `ErrorWithReasonCode` whose `code` is
  * that number, as MQTT.js reports the same refusals (`err.code === 5` for a 3.1.1 CONNACK refusing
- * a login, `135` for an MQTT 5 PUBACK "Not authorized").
+ * a login, `135` for an MQTT 5 PUBACK "Not authorized"). Their messages are MQTT.js's word for word
+ * ("Connection refused: Not authorized", "Publish error: Quota exceeded"), since apps compare them;
+ * the details (the code, the topic, the broker's Reason String) are properties.
  */
 import { ErrorWithReasonCode } from './error-base.js';
 import type { MqttErrorKind } from './error-codes.js';
-import type { ISubackPacket } from './protocol/codec.js';
+import type { IPubackPacket, IPubcompPacket, IPubrecPacket, ISubackPacket } from './protocol/codec.js';
 import { connackReason } from './protocol/reason-codes.js';
 
 /** The broker refused the connection (CONNACK return/reason code != 0); `code` is that code. */
 export class ConnackError extends ErrorWithReasonCode {
   constructor(reasonCode: number, reasonString?: string) {
-    super(`Connection refused: ${connackReason(reasonCode)} (code ${reasonCode})`, reasonCode, { kind: 'ERR_CONNACK', reasonString });
+    super(`Connection refused: ${connackReason(reasonCode)}`, reasonCode, { kind: 'ERR_CONNACK', reasonString });
   }
 }
 
@@ -45,7 +47,7 @@ export class SubackError extends ErrorWithSubackPacket {
    */
   constructor(topic: string, reasonCode: number, reasonString?: string, packet?: ISubackPacket) {
     const suback: ISubackPacket = packet ?? { cmd: 'suback', granted: [reasonCode], ...(reasonString === undefined ? {} : { properties: { reasonString } }) };
-    super(`Subscription to "${topic}" refused (code ${reasonCode})`, suback, { kind: 'ERR_SUBACK', reasonCode });
+    super(`Subscribe error: ${connackReason(reasonCode)}`, suback, { kind: 'ERR_SUBACK', reasonCode });
     this.topic = topic;
   }
 }
@@ -59,13 +61,20 @@ export class UnsubackError extends ErrorWithReasonCode {
   }
 }
 
+/** The acknowledgement that refused a publish. */
+export type PublishAck = IPubackPacket | IPubrecPacket | IPubcompPacket;
+
 /**
- * The broker answered a QoS 1/2 PUBLISH with a failure reason code (MQTT 5 PUBACK/PUBREC >= 0x80);
- * `code` is that code.
+ * The broker answered a QoS 1/2 PUBLISH with a failure reason code (MQTT 5 PUBACK/PUBREC/PUBCOMP
+ * >= 0x80); `code` is that code and `packet` that acknowledgement, which MQTT.js passes to the
+ * publish callback beside the error (`callback(err, packet)`).
  */
 export class PublishError extends ErrorWithReasonCode {
-  constructor(reasonCode: number, reasonString?: string) {
-    super(`Publish refused by the broker (code ${reasonCode})`, reasonCode, { kind: 'ERR_PUBLISH', reasonString });
+  /** The PUBACK, PUBREC or PUBCOMP that carried the failure code (absent when built without one). */
+  readonly packet?: PublishAck;
+  constructor(reasonCode: number, reasonString?: string, packet?: PublishAck) {
+    super(`Publish error: ${connackReason(reasonCode)}`, reasonCode, { kind: 'ERR_PUBLISH', reasonString });
+    if (packet !== undefined) this.packet = packet;
   }
 }
 

@@ -159,7 +159,7 @@ class Pinger implements Observer<KeepaliveSignal>, Unsubscribable {
     if (this.stopped) return;
     this.pongTimeout = undefined;
     try {
-      this.subscriber.error(new TimeoutError('ERR_KEEPALIVE_TIMEOUT', `No PINGRESP within ${this.timeoutMs} ms`));
+      this.subscriber.error(new TimeoutError('ERR_KEEPALIVE_TIMEOUT', 'Keepalive timeout', this.timeoutMs));
     } catch (error) {
       reportAsSubscriberError(error);
     }

@@ -12,6 +12,7 @@ import { ObservableSurface } from './observable-surface.js';
 import { BuiltStreams } from './built-streams.js';
 import { CallbackTiming } from './callback-timing.js';
 import { subscribeWithCallback, unsubscribeWithCallback } from './compat-subscribe.js';
+import { PublishError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { resolveOptions, type ResolvedOptions } from '../options/options.js';
 import type { ClientOptions } from '../options/client-options.js';
@@ -97,7 +98,8 @@ export class MqttClient extends ObservableSurface {
       this.client.publish(topic, message, publishOptions, {
         // `null` on success, as MQTT.js passes (see PacketCallback).
         resolve: deferred((result?: SettleResult) => cb?.(null as unknown as undefined, result?.type === 'publish' ? result.packet : undefined)),
-        reject: deferred((error: Error) => (cb ? cb(error) : log('publish failed: %s', error.message))),
+        // A broker's refusal comes with its PUBACK/PUBREC, as MQTT.js passes it: `callback(err, packet)`.
+        reject: deferred((error: Error) => (cb ? cb(error, error instanceof PublishError ? error.packet : undefined) : log('publish failed: %s', error.message))),
       }),
     );
     return this;

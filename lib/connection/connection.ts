@@ -9,7 +9,7 @@ import type { SchedulerLike } from 'rxjs';
 import { ClientClosedError } from '../errors.js';
 import type { AckHolds } from '../inbound/ack-holds.js';
 import { createLogger, customLogger, type Logger } from '../log.js';
-import type { ResolvedOptions } from '../options/options.js';
+import { connectOptionsError, type ResolvedOptions } from '../options/options.js';
 import { platformScheduler } from '../platform/platform-scheduler.js';
 import type { MqttSession } from '../session/session.js';
 import type { AuthProperties } from '../session/types.js';
@@ -72,6 +72,9 @@ export class Connection implements LifecycleDriver {
 
   /** Opens the first connection (or the next one after `offline`/`closed`). */
   start(): void {
+    // Options no CONNECT can be built from end the client and are reported on 'error', as MQTT.js does.
+    const invalid = connectOptionsError(this.options);
+    if (invalid) return void this.end({ force: true }).then(() => this.hooks.onEvent({ type: 'error', error: invalid }));
     this.run({ type: 'start' });
   }
 
@@ -136,7 +139,8 @@ export class Connection implements LifecycleDriver {
 
   private refusal(): ClientClosedError | undefined {
     if (!isEnding(this.lifecycle)) return undefined;
-    return new ClientClosedError(this.currentState.status === 'closed' ? 'Client is closed' : 'Client is disconnecting');
+    // MQTT.js's text for a call after end(), whether the ending is over or not (`kind` is the same).
+    return new ClientClosedError('client disconnecting');
   }
 
   /**

@@ -139,7 +139,7 @@ export class Dialer implements LinkHost, HeartbeatHost {
     const connectTimeout = this.options.connectTimeout;
     const handshake = (this.handshake = new Subject<void>());
     const timedOut = () => {
-      if (this.handshake === handshake) this.advance({ type: 'connectTimedOut', error: new TimeoutError('ERR_CONNECT_TIMEOUT', `No CONNACK within ${connectTimeout} ms`) });
+      if (this.handshake === handshake) this.advance({ type: 'connectTimedOut', error: new TimeoutError('ERR_CONNECT_TIMEOUT', 'connack timeout', connectTimeout) });
       return EMPTY;
     };
     handshake.pipe(timeout({ first: connectTimeout, scheduler: this.scheduler, with: timedOut })).subscribe();

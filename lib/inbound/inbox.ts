@@ -5,7 +5,9 @@
  * Without those hooks, messages pass straight through with no queue.
  */
 import type { IPublishPacket } from '../protocol/codec.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { CustomHandleAcks, HandleMessage } from '../options/handlers.js';
+import { PUBLISH_ACK_REASON_CODES } from '../protocol/reason-codes.js';
 
 export interface InboxHooks {
   /**
@@ -25,6 +27,22 @@ export interface InboxHooks {
 }
 
 const PAUSE_ABOVE = 256;
+/** MQTT 5 reason code 0x80 (Unspecified error): the refusal when the app's answer was an error. */
+const UNSPECIFIED_ERROR = 0x80;
+
+/**
+ * What a `customHandleAcks` answer means: the reason code to acknowledge with, and the error to
+ * report. MQTT.js apps answer `done(code)` as often as `done(null, code)`, so a number in the
+ * error's place is the code. An error, or a code no PUBACK/PUBREC may carry, refuses the message
+ * with 0x80 and is reported (MQTT.js's message for the bad code), rather than leaving it unacknowledged:
+ * [MQTT-4.6.0-2] sends acks in order, so one missing ack would hold back every later one.
+ */
+function readCustomAck(error: Error | number | null | undefined, reasonCode: number | undefined, ack: 'puback' | 'pubrec'): { reasonCode?: number; error?: Error } {
+  if (typeof error === 'number') return readCustomAck(undefined, error, ack);
+  if (error) return { error: error instanceof Error ? error : new Error(String(error)), reasonCode: reasonCode !== undefined && reasonCode >= 0x80 && PUBLISH_ACK_REASON_CODES.has(reasonCode) ? reasonCode : UNSPECIFIED_ERROR };
+  if (reasonCode === undefined || PUBLISH_ACK_REASON_CODES.has(reasonCode)) return { reasonCode };
+  return { error: new InvalidArgumentError(`Wrong reason code for ${ack}`), reasonCode: UNSPECIFIED_ERROR };
+}
 const RESUME_BELOW = 32;
 
 export class Inbox {
@@ -91,9 +109,14 @@ export class Inbox {
     };
     if (hooks.customHandleAcks && packet.qos > 0) {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      let answered = false;
       hooks.customHandleAcks(topic, payload, packet, (error, reasonCode) => {
-        if (error) hooks.error(error);
-        deliver(error ? (reasonCode ?? 0x80) : reasonCode);
+        // One message, one acknowledgement: a handler that answers twice is heard once.
+        if (answered) return;
+        answered = true;
+        const answer = readCustomAck(error, reasonCode, packet.qos === 1 ? 'puback' : 'pubrec');
+        if (answer.error) hooks.error(answer.error);
+        deliver(answer.reasonCode);
       });
     } else {
       deliver();

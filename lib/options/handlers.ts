@@ -7,12 +7,18 @@ import type { IAuthPacket, IPublishPacket } from '../protocol/codec.js';
 /** MQTT.js-compatible: `(packet, done)`; call done() when the message is handled (backpressure). */
 export type HandleMessage = (packet: IPublishPacket, done: (error?: Error | null) => void) => void;
 
-/** MQTT 5: decide the reason code of the PUBACK/PUBREC for an inbound message. */
+/**
+ * MQTT 5: decide the reason code of the PUBACK/PUBREC for an inbound message. Answer
+ * `done(null, code)` or, as MQTT.js apps do, `done(code)`; a code of 0x80 or above refuses the
+ * message (it is not delivered). `done(error)`, or a code no PUBACK/PUBREC may carry (3.4.2.1),
+ * is reported on 'error' and the message is refused with 0x80 (Unspecified error). Only the first
+ * answer counts.
+ */
 export type CustomHandleAcks = (
   topic: string,
   message: Buffer,
   packet: IPublishPacket,
-  done: (error: Error | null | undefined, reasonCode?: number) => void,
+  done: (error: Error | number | null | undefined, reasonCode?: number) => void,
 ) => void;
 
 /**

@@ -83,7 +83,8 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
   }
   const clean = merged.clean ?? true;
   // [MQTT-3.1.3-7] a server may reject an empty client id with clean=0: demand one up front.
-  if (!clean && !merged.clientId) throw new InvalidArgumentError('clean: false needs a clientId');
+  // The message is MQTT.js's, which apps compare.
+  if (!clean && !merged.clientId) throw new InvalidArgumentError('Missing clientId for unclean clients');
   // [MQTT-3.1.2-22] before MQTT 5 a password may only be sent with a user name.
   if (protocolVersion !== 5 && merged.password !== undefined && merged.username === undefined) {
     throw new InvalidArgumentError('A password needs a username before MQTT 5 (protocolVersion 3 and 4)');
@@ -146,12 +147,19 @@ export function resolveOptions(url: string | undefined, options: ClientOptions =
   if (resolved.handleAuth !== undefined && typeof resolved.handleAuth !== 'function') {
     throw new InvalidArgumentError('handleAuth must be a function');
   }
-  // 3.1.2.11.10: Authentication Data without an Authentication Method is a Protocol Error.
-  const auth = protocolVersion === 5 ? connectProperties(resolved) : undefined;
-  if (auth?.authenticationData !== undefined && auth.authenticationMethod === undefined) {
-    throw new InvalidArgumentError('properties.authenticationData needs properties.authenticationMethod');
-  }
   return redactWhenPrinted(resolved);
+}
+
+/**
+ * Why no CONNECT can be built from these options, or undefined: checked when connecting, not when
+ * the client is made, because MQTT.js reports it then, on 'error', with the client ended (an app
+ * listening for 'error' must hear it rather than have the constructor throw).
+ * 3.1.2.11.10: Authentication Data without an Authentication Method is a Protocol Error.
+ */
+export function connectOptionsError(options: ResolvedOptions): InvalidArgumentError | undefined {
+  const auth = options.protocolVersion === 5 ? connectProperties(options) : undefined;
+  if (auth?.authenticationData === undefined || auth.authenticationMethod !== undefined) return undefined;
+  return new InvalidArgumentError('Packet has no Authentication Method');
 }
 
 /**

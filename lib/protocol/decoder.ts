@@ -109,7 +109,9 @@ class StreamDecoder implements PacketDecoder {
     if (cut < 0) return this.parse(chunk);
     // The packets before the oversized one are delivered; its body never reaches the parser.
     this.parse(chunk.subarray(0, cut));
-    const message = `Packet of ${this.scanner!.size} bytes from broker exceeds the maximum packet size of ${this.maxPacketSize} bytes`;
+    // MQTT.js's message (v5.16) for a packet over the Maximum Packet Size we announced.
+    const { cmd, size } = this.scanner!;
+    const message = `exceeding packets size ${cmd}: ${size} bytes, maximumPacketSize is ${this.maxPacketSize}`;
     this.fail(new ProtocolError(message, { reasonCode: PACKET_TOO_LARGE }));
   }
 

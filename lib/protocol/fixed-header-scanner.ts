@@ -4,6 +4,12 @@
  * the type byte and the Remaining Length.
  */
 
+/** The name of each MQTT Control Packet type (2.1.2), by the type number in the first byte's high nibble. */
+const PACKET_TYPES = [
+  'reserved', 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp',
+  'subscribe', 'suback', 'unsubscribe', 'unsuback', 'pingreq', 'pingresp', 'disconnect', 'auth',
+] as const;
+
 /** The largest packet MQTT can express: 1 byte of type and flags, 4 of length, 268,435,455 of body. */
 export const MAX_MQTT_PACKET_SIZE = 1 + 4 + 268_435_455;
 
@@ -28,8 +34,12 @@ export class FixedHeaderScanner {
   private length = 0;
   /** A Remaining Length over 4 bytes: malformed, left to mqtt-packet to report. */
   private broken = false;
+  /** The first byte (type and flags) of the current packet. */
+  private typeByte = 0;
   /** The size in bytes (header included) of the packet that exceeded the limit. */
   size = 0;
+  /** The type of the packet that exceeded the limit ('publish'...). */
+  cmd: (typeof PACKET_TYPES)[number] = 'reserved';
 
   /** @param maxPacketSize The largest packet accepted, header included. */
   constructor(private readonly maxPacketSize: number) {}
@@ -50,6 +60,7 @@ export class FixedHeaderScanner {
       }
       const byte = chunk[i++]!;
       if (this.headerBytes === 0) {
+        this.typeByte = byte;
         this.headerBytes = 1;
         this.length = 0;
         continue;
@@ -63,6 +74,7 @@ export class FixedHeaderScanner {
       const size = this.headerBytes + this.length;
       if (size > this.maxPacketSize) {
         this.size = size;
+        this.cmd = PACKET_TYPES[this.typeByte >> 4]!;
         this.broken = true;
         return i;
       }

@@ -58,3 +58,9 @@ export const ReasonCodes: Readonly<Record<number, string>> = Object.freeze({
 export function connackReason(code: number): string {
   return ReasonCodes[code] || 'Unknown reason';
 }
+
+/**
+ * The reason codes a PUBACK (MQTT 5, 3.4.2.1) or a PUBREC (3.5.2.1) may carry, the same list for
+ * both: Success, No matching subscribers, and the seven failures. Any other code cannot be sent.
+ */
+export const PUBLISH_ACK_REASON_CODES: ReadonlySet<number> = new Set([0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99]);

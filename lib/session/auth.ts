@@ -54,17 +54,19 @@ export function startAuth(state: SessionState): void {
 /** An AUTH packet from the server, before or after CONNACK. */
 export function handleAuthPacket(state: SessionState, packet: IAuthPacket, out: SessionOutput[]): void {
   const { method, exchange } = state.auth;
-  if (state.version !== 5) return protocolError(state, out, 'AUTH is not an MQTT 3 packet', REASON.protocolError);
+  // The messages of the faults MQTT.js also detects are its own.
+  if (state.version !== 5) return protocolError(state, out, `Protocol error: Auth packets are only supported in MQTT 5. Your version:${state.version}`, REASON.protocolError);
   // [MQTT-4.12.0-6] no Authentication Method in the CONNECT: the Server MUST NOT send AUTH.
-  if (method === undefined) return protocolError(state, out, 'AUTH received but the CONNECT had no Authentication Method', REASON.protocolError);
+  if (method === undefined) return protocolError(state, out, 'Protocol error: Auth packet received but enhanced authentication was not requested', REASON.protocolError);
   const code = packet.reasonCode ?? AUTH_REASON.success; // 3.15.2.1: an absent Reason Code means 0x00
   // [MQTT-3.15.2-1] a sender MUST use an Authenticate Reason Code; 0x19 is the Client's alone.
   if (code !== AUTH_REASON.success && code !== AUTH_REASON.continue) {
     const reason = code === AUTH_REASON.reauthenticate ? REASON.protocolError : REASON.malformedPacket;
-    return protocolError(state, out, `AUTH with reason code 0x${code.toString(16)} from the server`, reason);
+    return protocolError(state, out, `Protocol error: Auth packet reason code ${code} is not one a broker may send`, reason);
   }
   // [MQTT-4.12.0-5] every AUTH carries the CONNECT's Authentication Method (omitting it is a
-  // Protocol Error, 3.15.2.2.2). Only compared, never logged or put in a message.
+  // Protocol Error, 3.15.2.2.2). Only compared, never logged or put in a message (MQTT.js's
+  // message names the method: this one keeps rxmqtt's wording).
   if (packet.properties?.authenticationMethod !== method) {
     return protocolError(state, out, 'AUTH with a different Authentication Method than the CONNECT', REASON.protocolError);
   }

@@ -56,7 +56,7 @@ export function connectPacket(options: SessionOptions): IConnectPacket {
 export function handleConnack(state: SessionState, packet: IConnackPacket, out: SessionOutput[]): void {
   if (state.status === 'connected') {
     // [MQTT-3.2.0-2] the Server MUST NOT send more than one CONNACK in a Network Connection.
-    protocolError(state, out, 'Second CONNACK on the same connection', REASON.protocolError);
+    protocolError(state, out, 'Protocol error: duplicate CONNACK on the same network connection', REASON.protocolError);
     return;
   }
   const code = (state.version === 5 ? packet.reasonCode : packet.returnCode) ?? 0;

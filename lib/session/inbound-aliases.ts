@@ -15,6 +15,8 @@ import { LazyMap } from './lazy-map.js';
 /** MQTT 5 reason codes (2.4); literal here so this file depends on no session state. */
 const PROTOCOL_ERROR = 0x82;
 const TOPIC_ALIAS_INVALID = 0x94;
+/** A Topic Alias is a Two Byte Integer (3.3.2.3.4). */
+const MAX_TOPIC_ALIAS = 0xffff;
 
 /** The broker's alias table of one network connection. */
 export class InboundTopicAliases {
@@ -42,15 +44,19 @@ export class InboundTopicAliases {
       // [MQTT-4.7.3-1] a Topic Name is at least one character long.
       return { reasonCode: PROTOCOL_ERROR, message: 'PUBLISH with an empty topic and no topic alias' };
     }
-    if (!Number.isInteger(alias) || alias < 1 || alias > maximum) {
-      // [MQTT-3.3.2-8] / [MQTT-3.3.2-11] an alias is never 0 nor above the maximum we sent in CONNECT.
-      // (The codec only decodes integers; the operator may be fed anything.)
-      return { reasonCode: TOPIC_ALIAS_INVALID, message: `Topic alias ${alias} is out of range (maximum ${maximum})` };
+    // The messages are MQTT.js's (v5.16) for the same faults. (The codec only decodes integers;
+    // the operator may be fed anything.)
+    // [MQTT-3.3.2-8] / [MQTT-3.3.2-11] an alias is never 0 nor above the maximum we sent in CONNECT.
+    if (maximum === 0) return { reasonCode: TOPIC_ALIAS_INVALID, message: 'Received a PUBLISH Topic Alias but no Topic Alias Maximum was advertised' };
+    const inRange = Number.isInteger(alias) && alias >= 1;
+    if (topic === '') {
+      if (!inRange || alias > MAX_TOPIC_ALIAS) return { reasonCode: TOPIC_ALIAS_INVALID, message: `Received Topic Alias ${alias} is outside the valid range 1-${MAX_TOPIC_ALIAS}` };
+      return this.topics.get(alias) ?? { reasonCode: TOPIC_ALIAS_INVALID, message: 'Received unregistered Topic Alias' };
     }
-    if (topic !== '') {
-      this.topics.set(alias, topic);
-      return topic;
+    if (!inRange || alias > maximum) {
+      return { reasonCode: TOPIC_ALIAS_INVALID, message: `Received Topic Alias ${alias} is outside the advertised Topic Alias Maximum range 1-${maximum}` };
     }
-    return this.topics.get(alias) ?? { reasonCode: TOPIC_ALIAS_INVALID, message: `Unknown topic alias ${alias}` };
+    this.topics.set(alias, topic);
+    return topic;
   }
 }

@@ -28,7 +28,7 @@ function finishPublish(
 ): void {
   release(state, messageId, entry);
   if (isFailure(state, ack.reasonCode)) {
-    const error = new PublishError(ack.reasonCode as number, ack.properties?.reasonString);
+    const error = new PublishError(ack.reasonCode as number, ack.properties?.reasonString, ack);
     settleError(out, entry.token, error, { type: 'publish', messageId, packet: ack });
   } else {
     settleOk(out, entry.token, { type: 'publish', messageId, packet: ack });

@@ -119,8 +119,9 @@ export function resolveTopic(
   alias: number | undefined,
 ): string | TopicAliasError {
   if (topic !== '') return topic;
-  if (alias === undefined) return new TopicAliasError(undefined, 'A publish with an empty topic needs a Topic Alias (MQTT 5)');
-  return table.topicOf(alias) ?? new TopicAliasError(alias, `Topic Alias ${alias} is not registered on this connection`);
+  // MQTT.js's message for both; `alias` says which one (undefined: none).
+  if (alias === undefined) return new TopicAliasError(undefined, 'Unregistered Topic Alias');
+  return table.topicOf(alias) ?? new TopicAliasError(alias, 'Unregistered Topic Alias');
 }
 
 /** The canonical PUBLISH properties: without the Topic Alias, which belongs to one connection only. */

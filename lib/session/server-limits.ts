@@ -88,7 +88,8 @@ export function checkTopicAlias(props: ConnackProperties | undefined, command: O
   return new ServerCapabilityError(
     'topicAliasMaximum',
     CAPABILITY_REASON.topicAliasInvalid,
-    `Topic Alias ${alias} exceeds the broker's Topic Alias Maximum of ${maximum}`,
+    // MQTT.js's message; the alias is the command's, the maximum the CONNACK's.
+    'Sending Topic Alias out of range',
   );
 }
 

@@ -9,7 +9,7 @@ import { firstValueFrom } from 'rxjs';
 import type { IAuthPacket, Packet } from '../../lib/protocol/codec.js';
 import { asTransportFactory, MqttClient } from '../../lib/compat/compat.js';
 import { AuthError, ProtocolError, TimeoutError } from '../../lib/errors.js';
-import { resolveOptions } from '../../lib/options/options.js';
+import { connectOptionsError, resolveOptions } from '../../lib/options/options.js';
 import type { ClientOptions } from '../../lib/options/client-options.js';
 import type { HandleAuth } from '../../lib/options/handlers.js';
 import { accepting, scriptedBroker } from '../helpers/scripted-broker.js';
@@ -140,11 +140,14 @@ describe('enhanced authentication options', () => {
     expect(h.broker.last.packets('connect')[0]?.properties).toMatchObject({ authenticationMethod: METHOD, authenticationData: Buffer.from('client-first') });
   });
 
-  it('refuses Authentication Data without an Authentication Method at the call (3.1.2.11.10), on MQTT 5 only', () => {
+  it('builds no CONNECT from Authentication Data without an Authentication Method (3.1.2.11.10), on MQTT 5 only', () => {
+    // Reported on 'error' when connecting, as MQTT.js does (spec/compat/compat-errors.spec.ts).
     const properties = { authenticationData: Buffer.from('x') };
-    expect(() => resolveOptions(undefined, { protocolVersion: 5, properties })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
-    expect(() => resolveOptions(undefined, { protocolVersion: 5, authPacket: { properties } })).not.toThrow();
-    expect(() => resolveOptions(undefined, { protocolVersion: 4, properties })).not.toThrow();
+    expect(connectOptionsError(resolveOptions(undefined, { protocolVersion: 5, properties }))).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    // An authPacket without a method is ignored: its data goes nowhere.
+    expect(connectOptionsError(resolveOptions(undefined, { protocolVersion: 5, authPacket: { properties } }))).toBeUndefined();
+    expect(connectOptionsError(resolveOptions(undefined, { protocolVersion: 5, properties: { ...properties, authenticationMethod: METHOD } }))).toBeUndefined();
+    expect(connectOptionsError(resolveOptions(undefined, { protocolVersion: 4, properties }))).toBeUndefined();
   });
 
   it('refuses a handleAuth that is not a function', () => {

@@ -65,7 +65,7 @@ describe('assignTopicAliases', () => {
 
   it('errors with a TopicAliasError on an empty topic with an alias never registered', () => {
     testScheduler().run(({ cold, expectObservable }) => {
-      const error = new TopicAliasError(2, 'Topic Alias 2 is not registered on this connection');
+      const error = new TopicAliasError(2, 'Unregistered Topic Alias');
       expectObservable(cold('-a-e-|', { a: topics.a, e: publish('', 2) }).pipe(assignTopicAliases({ maximum: 3 }))).toBe('-1-#', wire, error);
     });
   });

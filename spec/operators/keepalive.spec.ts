@@ -8,7 +8,7 @@ import type { KeepaliveConfig, KeepaliveSignal } from '../../operators/keepalive
 /** s = 'sent', p = 'pong' on the source; P = 'ping' on the result. */
 const signals: Record<string, KeepaliveSignal> = { s: 'sent', p: 'pong' };
 const pings = { P: 'ping' } as const;
-const timeout = (ms: number) => new TimeoutError('ERR_KEEPALIVE_TIMEOUT', `No PINGRESP within ${ms} ms`);
+const timeout = (ms: number) => new TimeoutError('ERR_KEEPALIVE_TIMEOUT', 'Keepalive timeout', ms);
 
 function testScheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -81,7 +81,7 @@ describe('keepalive', () => {
       hot<KeepaliveSignal>('-', signals).pipe(keepalive({ intervalMs: 10 })).subscribe({ error: (err) => (error = err) });
     });
     expect(error).toBeInstanceOf(TimeoutError);
-    expect(error).toMatchObject({ code: 'ERR_KEEPALIVE_TIMEOUT', message: 'No PINGRESP within 10 ms' });
+    expect(error).toMatchObject({ code: 'ERR_KEEPALIVE_TIMEOUT', message: 'Keepalive timeout', timeoutMs: 10 });
   });
 
   it('keeps the timeout running when the ping itself comes back as sent', () => {

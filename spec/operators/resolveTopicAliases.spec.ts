@@ -23,7 +23,7 @@ function testScheduler(): TestScheduler {
 }
 
 function unknownAlias(alias: number): TopicAliasError {
-  return new TopicAliasError(alias, `Unknown topic alias ${alias}`, 0x94);
+  return new TopicAliasError(alias, 'Received unregistered Topic Alias', 0x94);
 }
 
 describe('resolveTopicAliases', () => {

@@ -84,20 +84,31 @@ describe('MqttSession enhanced authentication: the connect loop (4.12)', () => {
     expect(session.step({ type: 'authAbort', error: new AuthError('late') })).toEqual([]);
   });
 
-  const protocolErrors: [string, Packet, number][] = [
-    ['a different Authentication Method [MQTT-4.12.0-5]', serverAuth(0x18, 'x', 'PLAIN'), 0x82],
-    ['no Authentication Method (3.15.2.2.2)', serverAuth(0x18, 'x', null), 0x82],
-    ['reason code 0x19, which only a client sends (3.15.2.1)', serverAuth(0x19), 0x82],
-    ['an unknown reason code [MQTT-3.15.2-1]', serverAuth(0x05), 0x81],
-    ['Success before CONNACK: CONNACK ends the connect loop', serverAuth(0x00), 0x82],
+  // The messages of the faults MQTT.js also detects are MQTT.js's; the method is never quoted.
+  const protocolErrors: [string, Packet, number, string][] = [
+    ['a different Authentication Method [MQTT-4.12.0-5]', serverAuth(0x18, 'x', 'PLAIN'), 0x82, 'AUTH with a different Authentication Method than the CONNECT'],
+    ['no Authentication Method (3.15.2.2.2)', serverAuth(0x18, 'x', null), 0x82, 'AUTH with a different Authentication Method than the CONNECT'],
+    ['reason code 0x19, which only a client sends (3.15.2.1)', serverAuth(0x19), 0x82, 'Protocol error: Auth packet reason code 25 is not one a broker may send'],
+    ['an unknown reason code [MQTT-3.15.2-1]', serverAuth(0x05), 0x81, 'Protocol error: Auth packet reason code 5 is not one a broker may send'],
+    ['Success before CONNACK: CONNACK ends the connect loop', serverAuth(0x00), 0x82, 'AUTH Success before CONNACK'],
   ];
 
-  it.each(protocolErrors)('treats a server AUTH with %s as a protocol error', (_name, packet, reasonCode) => {
+  it.each(protocolErrors)('treats a server AUTH with %s as a protocol error', (_name, packet, reasonCode, message) => {
     const session = authenticating();
     const out = receive(session, packet);
     expect(sent(out)).toEqual([{ cmd: 'disconnect', reasonCode }]);
-    expect(errorOf(out)).toMatchObject({ kind: 'ERR_PROTOCOL', reasonCode, code: reasonCode });
+    expect(errorOf(out)).toMatchObject({ kind: 'ERR_PROTOCOL', reasonCode, code: reasonCode, message });
     expect(session.status).toBe('disconnected');
+  });
+
+  it.each([
+    ['a CONNECT without an Authentication Method', options({ protocolVersion: 5 }), 'Protocol error: Auth packet received but enhanced authentication was not requested'],
+    ['MQTT 3.1.1', options({ protocolVersion: 4 }), 'Protocol error: Auth packets are only supported in MQTT 5. Your version:4'],
+  ])('reports an AUTH after %s in MQTT.js words', (_name, sessionOptions, message) => {
+    const session = new MqttSession(sessionOptions);
+    session.step({ type: 'open' });
+    receive(session, connack(false));
+    expect(errorOf(receive(session, serverAuth(0x18)))).toMatchObject({ kind: 'ERR_PROTOCOL', code: 0x82, message });
   });
 
   it('treats a second challenge before the app answered the first as a protocol error', () => {

@@ -124,6 +124,8 @@ describe('MqttSession connection', () => {
     const out = receive(session, connack());
     expect(sent(out)).toEqual([{ cmd: 'disconnect', reasonCode: 0x82 }]);
     expect(trace(out)).toEqual(['send:disconnect', 'protocolError']);
+    const { error } = out.find((o) => o.type === 'protocolError') as { error: Error };
+    expect(error.message).toBe('Protocol error: duplicate CONNACK on the same network connection'); // MQTT.js's text
     expect(session.status).toBe('disconnected');
   });
 
