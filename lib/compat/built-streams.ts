@@ -7,10 +7,12 @@ import { streamBuilderTransport } from '../transport/select.js';
 import type { Transport, TransportFactory } from '../transport/transport.js';
 
 export class BuiltStreams {
+  // #private fields: util.inspect(client) must not walk into a TLS socket's options (its key and
+  // passphrase), as it would through ordinary properties.
   /** The latest attempt's transport: its duplex may come later (behind an async transformWsUrl). */
-  private latest?: Transport;
+  #latest?: Transport;
   /** The duplex of an attempt before it, for as long as the latest has none. */
-  private earlier?: Duplex;
+  #earlier?: Duplex;
   /** Set while `connect()` runs: a builder's throw then belongs to that call. */
   private connectCall?: { thrown?: { error: unknown } };
 
@@ -33,15 +35,15 @@ export class BuiltStreams {
       });
     return (handlers, target) => {
       const opened = open(handlers, target);
-      this.earlier = this.current;
-      this.latest = opened;
+      this.#earlier = this.current;
+      this.#latest = opened;
       return opened;
     };
   }
 
   /** The duplex of the latest connection attempt; kept after it closed, as MQTT.js keeps it. */
   get current(): Duplex | undefined {
-    return this.latest?.stream ?? this.earlier;
+    return this.#latest?.stream ?? this.#earlier;
   }
 
   /**
