@@ -8,8 +8,15 @@ import { gzipSync } from 'node:zlib';
 const root = resolve('.');
 const BUNDLE = resolve(root, 'dist/rxmqtt.min.js');
 const MQTT_JS = resolve(root, 'node_modules/mqtt/dist/mqtt.min.js');
-/** Today's 61 KB gzipped, plus room to grow; raise it on purpose, not by accident. */
-const GZIP_BUDGET = 72 * 1024;
+/**
+ * Today's 73 KB gzipped, plus room to grow; raise it on purpose, not by accident. Last raised from
+ * 72 KB (and the ratios from 0.7) for the MQTT.js parity work of issue 21 (+7.4 KB minified: URL and
+ * option parsing, the Store contract, subscribe batches, persistent sessions across end()).
+ */
+const GZIP_BUDGET = 76 * 1024;
+/** Ceilings relative to MQTT.js's dist/mqtt.min.js, minified and gzipped. */
+const MINIFIED_RATIO = 0.75;
+const GZIPPED_RATIO = 0.73;
 
 const gzipped = (file: string) => gzipSync(readFileSync(file), { level: 9 }).length;
 
@@ -23,7 +30,7 @@ describe('the browser bundle size', () => {
   });
 
   (existsSync(MQTT_JS) ? it : it.skip)('is smaller than MQTT.js dist/mqtt.min.js, minified and gzipped', () => {
-    expect(readFileSync(BUNDLE).length).toBeLessThan(readFileSync(MQTT_JS).length * 0.7);
-    expect(gzipped(BUNDLE)).toBeLessThan(gzipped(MQTT_JS) * 0.7);
+    expect(readFileSync(BUNDLE).length).toBeLessThan(readFileSync(MQTT_JS).length * MINIFIED_RATIO);
+    expect(gzipped(BUNDLE)).toBeLessThan(gzipped(MQTT_JS) * GZIPPED_RATIO);
   });
 });
