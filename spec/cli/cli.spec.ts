@@ -4,186 +4,35 @@
  * asynchronously: a synchronous spawn would block the in-process broker. Every wait ends on an
  * event (an output line, a broker event, an exit) and has a deadline.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { Client } from 'aedes';
-import { startAedes, type AedesHandle } from '../helpers/aedes.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describeMosquitto, freePort, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
 import { HANG_DEADLINE_MS, scaled } from '../helpers/wait.js';
+import { CLI_SETUP_MS, inPool, root, runToEnd, startCliHarness, type CliHarness, type CliRun } from '../helpers/cli-runner.js';
 
-const root = resolve('.');
-let buildDir: string;
-let cliPath: string;
-let aedes: AedesHandle;
+let h: CliHarness;
 let at: string[];
 
 beforeAll(async () => {
-  // Our own build dir (not dist/, which `npm run build` and `npm pack` delete and rewrite). Inside
-  // the repo so that rxjs, yargs and aedes resolve from its node_modules; .rxmqtt-*/ is ignored.
-  buildDir = mkdtempSync(join(root, '.rxmqtt-cli-build-'));
-  const tsc = await runToEnd(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', buildDir], scaled(120_000));
-  if (tsc.code !== 0) throw new Error(`tsc failed (${tsc.code}):\n${tsc.output}`);
-  cliPath = join(buildDir, 'cli', 'index.js');
-  aedes = await startAedes({
+  h = await startCliHarness({
     authenticate: (_client, username, _password, done) =>
       username === 'refused' ? done(Object.assign(new Error('refused'), { returnCode: 5 as const }), null) : done(null, true),
     authorizeSubscribe: (_client, subscription, done) => done(null, subscription.topic.startsWith('forbidden/') ? null : subscription),
   });
-  at = ['-h', '127.0.0.1', '-p', String(aedes.port)];
-}, scaled(240_000));
+  at = h.at;
+}, CLI_SETUP_MS);
 
 afterAll(async () => {
-  for (const run of running) run.child.kill('SIGKILL');
-  await aedes?.close();
-  if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+  await h?.close();
 });
 
-// ---------------------------------------------------------------------------------------------
-// Helpers
+afterEach(() => h.killAll());
 
-const running = new Set<CliRun>();
-
-afterEach(() => {
-  for (const run of running) run.child.kill('SIGKILL');
-  running.clear();
-});
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/**
- * Rejects with `what` if `promise` has not settled within `ms`. The deadline only turns a hung
- * child into a failure; a child on a loaded 2-core machine can take seconds to start, hence the
- * generous default.
- */
-function within<T>(promise: Promise<T>, what: () => string, ms = HANG_DEADLINE_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what()}`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
-
-/**
- * Runs `task` over `items` with at most `size` at once, in order, resolving with the results in
- * order. Starting every child process at once on a 2-core machine makes each one slow to start;
- * a small pool keeps the test bounded by its work, not by how many processes fight for the cores.
- */
-async function inPool<T, R>(items: readonly T[], size: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
-  return results;
-}
-
-/** Runs a command to its end; resolves with its exit code and combined output. */
-function runToEnd(command: string, args: string[], timeoutMs = HANG_DEADLINE_MS): Promise<{ code: number | null; output: string }> {
-  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const done = new Promise<{ code: number | null; output: string }>((res) => child.once('close', (code) => res({ code, output })));
-  return within(done, () => `${command} ${args.join(' ')}\n${output}`, timeoutMs);
-}
-
-/** One spawned `rxmqtt` with its stdout split into lines. */
-class CliRun {
-  readonly child: ChildProcess;
-  readonly lines: string[] = [];
-  stderr = '';
-  readonly exited: Promise<Exit>;
-  private partial = '';
-  private readonly listeners = new Set<() => void>();
-
-  constructor(readonly args: string[], stdin: 'pipe' | 'ignore') {
-    this.child = spawn(process.execPath, [cliPath, ...args], { cwd: root, stdio: [stdin, 'pipe', 'pipe'] });
-    this.child.stdout!.setEncoding('utf8');
-    this.child.stdout!.on('data', (chunk: string) => {
-      const parts = (this.partial + chunk).split('\n');
-      this.partial = parts.pop()!;
-      this.lines.push(...parts);
-      for (const listener of this.listeners) listener();
-    });
-    this.child.stdout!.on('error', () => undefined);
-    this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((res) => this.child.once('close', (code, signal) => res({ code, signal })));
-    void this.exited.then(() => running.delete(this));
-    running.add(this);
-  }
-
-  /** Resolves once stdout has at least `n` complete lines. */
-  waitForLines(n: number, timeoutMs = HANG_DEADLINE_MS): Promise<string[]> {
-    return this.waitFor(() => this.lines.length >= n, timeoutMs, `${n} lines`).then(() => this.lines.slice(0, n));
-  }
-
-  /** Resolves once a stdout line satisfies `predicate`. */
-  waitForLine(predicate: (line: string) => boolean, timeoutMs = HANG_DEADLINE_MS): Promise<string> {
-    return this.waitFor(() => this.lines.some(predicate), timeoutMs, 'a matching line').then(() => this.lines.find(predicate)!);
-  }
-
-  /** Resolves with the exit once the process ended. */
-  exit(timeoutMs = HANG_DEADLINE_MS): Promise<Exit> {
-    return within(this.exited, () => this.describe('exit'), timeoutMs);
-  }
-
-  private waitFor(ready: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    if (ready()) return Promise.resolve();
-    let listener!: () => void;
-    const done = new Promise<void>((res) => {
-      listener = () => ready() && res();
-      this.listeners.add(listener);
-    });
-    return within(done, () => this.describe(what), timeoutMs).finally(() => this.listeners.delete(listener));
-  }
-
-  private describe(what: string): string {
-    return `rxmqtt ${this.args.join(' ')} waiting for ${what}; stdout: ${JSON.stringify(this.lines)}; stderr: ${this.stderr}`;
-  }
-}
-
-function cli(args: string[], stdin: 'pipe' | 'ignore' = 'ignore'): CliRun {
-  return new CliRun(args, stdin);
-}
-
-/** Runs `rxmqtt pub ...` to its end and expects exit 0. */
-async function pub(args: string[]): Promise<void> {
-  const run = cli(['pub', ...at, ...args]);
-  const exit = await run.exit();
-  if (exit.code !== 0) throw new Error(`pub ${args.join(' ')} exited ${exit.code}: ${run.stderr}`);
-}
-
-/** The next time aedes emits `event` for the client `clientId` (register before spawning). */
-function brokerEvent(event: 'client' | 'clientDisconnect' | 'subscribe', clientId: string, timeoutMs = HANG_DEADLINE_MS): Promise<Client> {
-  const broker = aedes.broker;
-  let listener!: (...args: unknown[]) => void;
-  const seen = new Promise<Client>((res) => {
-    listener = (...args: unknown[]) => {
-      const client = (event === 'subscribe' ? args[1] : args[0]) as Client | undefined;
-      if (client?.id === clientId) res(client);
-    };
-    broker.on(event as 'client', listener);
-  });
-  return within(seen, () => `aedes "${event}" from ${clientId}`, timeoutMs).finally(() => broker.off(event, listener));
-}
-
-/** Spawns `rxmqtt sub` and resolves once the broker has its subscription. */
-async function subscribed(clientId: string, args: string[]): Promise<CliRun> {
-  const ready = brokerEvent('subscribe', clientId);
-  const run = cli(['sub', ...at, '-i', clientId, ...args]);
-  await ready.catch((error: Error) => {
-    throw new Error(`${error.message}; stderr: ${run.stderr}`);
-  });
-  return run;
-}
+const cli = (args: string[], stdin: 'pipe' | 'ignore' = 'ignore'): CliRun => h.cli(args, stdin);
+const pub = (args: string[]) => h.pub(args);
+const subscribed = (clientId: string, args: string[]) => h.subscribed(clientId, args);
+const brokerEvent = (event: 'client' | 'clientDisconnect' | 'subscribe', clientId: string) => h.brokerEvent(event, clientId);
 
 const oneLine = (text: string) => text.trim().split('\n').length === 1 && text.trim().length > 0;
 
@@ -206,7 +55,7 @@ describe('rxmqtt sub and pub against aedes', () => {
 
   it('prints JSON lines that parse back, with base64 for a binary payload', async () => {
     const order = ['json/text', 'json/bin', 'json/empty'];
-    const file = join(buildDir, 'binary.bin');
+    const file = join(mkdtempSync(join(tmpdir(), 'rxmqtt-cli-json-')), 'binary.bin');
     writeFileSync(file, Buffer.from([0x00, 0xff, 0x80, 0x0a]));
     const sub = await subscribed('json', ['-t', 'json/#', '-C', '3', '-F', 'json', '-q', '1']);
     await Promise.all([
@@ -275,7 +124,7 @@ describe('rxmqtt failures and exit codes', () => {
     const runs = [
       cli(['sub', ...at, '-t', 'refused/t', '-u', 'refused', '-P', 'sup3r-s3cret']),
       cli(['pub', ...at, '-t', 'refused/t', '-m', 'x', '-u', 'refused', '-P', 'sup3r-s3cret']),
-      cli(['sub', '-L', `mqtt://refused:sup3r-s3cret@127.0.0.1:${aedes.port}`, '-t', 'refused/t']),
+      cli(['sub', '-L', `mqtt://refused:sup3r-s3cret@127.0.0.1:${h.aedes.port}`, '-t', 'refused/t']),
     ];
     for (const run of runs) {
       expect(await run.exit()).toEqual({ code: 1, signal: null });
@@ -368,7 +217,7 @@ describe('rxmqtt process behaviour', () => {
   });
 
   it('takes -h as the host, not as help', async () => {
-    const run = cli(['pub', '-h', '127.0.0.1', '-p', String(aedes.port), '-t', 'h/t', '-m', 'x']);
+    const run = cli(['pub', '-h', '127.0.0.1', '-p', String(h.aedes.port), '-t', 'h/t', '-m', 'x']);
     expect(await run.exit()).toEqual({ code: 0, signal: null });
     expect(run.lines).toEqual([]);
   });
