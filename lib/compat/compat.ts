@@ -138,7 +138,7 @@ export class MqttClient extends ObservableSurface {
     );
   }
 
-  /** `end([force], [options], [callback])`: the callback runs first, then the 'end' event. */
+  /** `end([force], [options], [callback])`: the 'end' event, then the callback, as MQTT.js. */
   end(callback?: DoneCallback): this;
   end(force?: boolean, callback?: DoneCallback): this;
   end(options?: IClientEndOptions, callback?: DoneCallback): this;
@@ -152,9 +152,10 @@ export class MqttClient extends ObservableSurface {
     void this.timing
       .during(() => this.client.end({ force: args.force, reasonCode: args.options.reasonCode, properties: args.options.properties }))
       .then((storeError) => {
-        // A store's close() error goes to the callback, never to 'end' listeners (as MQTT.js).
-        args.callback?.(storeError);
+        // MQTT.js's order: 'end', then the callback; a store's close() error goes to the callback,
+        // never to 'end' listeners.
         if (announce) this.emit('end');
+        args.callback?.(storeError);
       });
     return this;
   }

@@ -26,7 +26,7 @@ import { StoreGate } from './store-gate.js';
 
 export type CommandRequest = Command extends infer C ? (C extends Command ? Omit<C, 'token'> : never) : never;
 
-export const aborted = (): ClientClosedError => new ClientClosedError('Client ended before the operation completed');
+export const aborted = (): ClientClosedError => new ClientClosedError('Connection closed') // MQTT.js's text for what end() cut short;
 
 export class SessionLink {
   readonly session: MqttSession;

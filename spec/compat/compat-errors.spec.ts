@@ -4,7 +4,7 @@
 import { Duplex } from 'node:stream';
 import * as mqttjs from 'mqtt';
 import { asTransportFactory } from '../../lib/compat/compat.js';
-import { ErrorWithReasonCode, InvalidArgumentError, MqttClient, PublishError, type ClientOptions, type Packet } from '../../lib/index.js';
+import { ClientClosedError, ErrorWithReasonCode, InvalidArgumentError, MqttClient, PublishError, type ClientOptions, type Packet } from '../../lib/index.js';
 import { accepting, scriptedBroker } from '../helpers/scripted-broker.js';
 import { flush, VirtualClock } from '../helpers/virtual-clock.js';
 
@@ -277,5 +277,17 @@ describe('the smallest Maximum Packet Size', () => {
     f.broker.last.reply(accepting());
     await flush();
     expect(f.errors.map((e) => e.message)).toEqual(['exceeding packets size connack: 5 bytes, maximumPacketSize is 1']);
+  });
+});
+
+describe('what end() cuts short', () => {
+  it("fails an unacknowledged publish of a clean session with MQTT.js's 'Connection closed'", async () => {
+    const f = await connectedFacade({ clean: true });
+    const outcome = publishOutcome(f.client, 1);
+    await flush();
+    f.client.end(true);
+    const { error } = await outcome;
+    expect(error).toBeInstanceOf(ClientClosedError);
+    expect(error?.message).toBe('Connection closed');
   });
 });

@@ -78,14 +78,14 @@ describe('the MQTT.js facade over the connection', () => {
     expect(events).toEqual(['connect', 'close', 'offline', 'reconnect', 'connect']);
   });
 
-  it('calls the end() callback, then emits end, after DISCONNECT', async () => {
+  it('emits end, then calls the end() callback, after DISCONNECT (MQTT.js 5 order)', async () => {
     const { client, broker, events } = facade();
     await flush();
     const order: string[] = [];
     client.on('end', () => order.push('end event'));
     client.end(() => order.push('callback'));
     await flush();
-    expect(order).toEqual(['callback', 'end event']);
+    expect(order).toEqual(['end event', 'callback']);
     expect(broker.last.commands).toEqual(['connect', 'disconnect']);
     expect(events).toEqual(['connect', 'close', 'end']);
   });

@@ -355,14 +355,14 @@ describe('the MQTT.js-compatible API against aedes', () => {
   });
 
   describe('end', () => {
-    it('runs the end() callback, then emits end', async () => {
+    it('emits end, then runs the end() callback, as MQTT.js 5 does', async () => {
       const f = fixture();
       const client = await connected(f.rx());
       const order: string[] = [];
       client.on('end', () => order.push('end event'));
       await within(new Promise<void>((resolve) => client.end(() => (order.push('callback'), resolve()))), 'end callback');
       await Promise.resolve();
-      expect(order).toEqual(['callback', 'end event']);
+      expect(order).toEqual(['end event', 'callback']);
       expect(client.connected).toBe(false);
     });
 
