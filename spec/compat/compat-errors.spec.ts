@@ -3,27 +3,16 @@
 // MQTT.js's message texts. A scripted MQTT 5 broker sends what aedes (MQTT 3.1.1 only) cannot.
 import { Duplex } from 'node:stream';
 import * as mqttjs from 'mqtt';
-import { asTransportFactory } from '../../lib/compat/compat.js';
 import { ClientClosedError, ErrorWithReasonCode, InvalidArgumentError, MqttClient, PublishError, type ClientOptions, type Packet } from '../../lib/index.js';
-import { accepting, scriptedBroker } from '../helpers/scripted-broker.js';
-import { flush, VirtualClock } from '../helpers/virtual-clock.js';
+import { accepting } from '../helpers/scripted-broker.js';
+import { flush } from '../helpers/virtual-clock.js';
+import { recordErrors, scriptedFacade } from '../helpers/scripted-facade.js';
 
 type Outcome = { error: Error | null | undefined; packet: Packet | undefined };
 
 function facade(options: ClientOptions = {}) {
-  const clock = new VirtualClock();
-  const broker = scriptedBroker({ protocolVersion: 5 });
-  const client = new MqttClient(asTransportFactory(broker.factory), {
-    clientId: 'errors',
-    protocolVersion: 5,
-    keepalive: 0,
-    reconnectPeriod: 0,
-    scheduler: clock.scheduler,
-    ...options,
-  });
-  const errors: Error[] = [];
-  client.on('error', (error: Error) => errors.push(error));
-  return { client, broker, errors, clock };
+  const made = scriptedFacade({ clientId: 'errors', protocolVersion: 5, reconnectPeriod: 0, ...options }, { protocolVersion: 5 });
+  return { ...made, errors: recordErrors(made.client) };
 }
 
 async function connectedFacade(options: ClientOptions = {}, connack: Parameters<typeof accepting>[0] = {}) {

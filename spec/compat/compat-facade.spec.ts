@@ -1,23 +1,13 @@
-import { asTransportFactory, MqttClient } from '../../lib/compat/compat.js';
 import { ProtocolError, TimeoutError } from '../../lib/errors.js';
 import type { ClientOptions } from '../../lib/options/client-options.js';
-import { scriptedBroker, type ScriptedBrokerOptions } from '../helpers/scripted-broker.js';
-import { flush, VirtualClock } from '../helpers/virtual-clock.js';
+import type { ScriptedBrokerOptions } from '../helpers/scripted-broker.js';
+import { flush } from '../helpers/virtual-clock.js';
+import { recordEvents, scriptedFacade } from '../helpers/scripted-facade.js';
 
 /** An MQTT.js-style client over a scripted broker, recording its EventEmitter events. */
 function facade(options: ClientOptions = {}, brokerOptions: ScriptedBrokerOptions = { autoConnack: true }) {
-  const clock = new VirtualClock();
-  const broker = scriptedBroker(brokerOptions);
-  const client = new MqttClient(asTransportFactory(broker.factory), {
-    clientId: 'compat',
-    keepalive: 0,
-    reconnectPeriod: 1000,
-    scheduler: clock.scheduler,
-    ...options,
-  });
-  const events: string[] = [];
-  for (const name of ['connect', 'close', 'offline', 'reconnect', 'disconnect', 'end'] as const) client.on(name, () => events.push(name));
-  return { client, broker, clock, events };
+  const made = scriptedFacade({ clientId: 'compat', ...options }, brokerOptions);
+  return { ...made, events: recordEvents(made.client) };
 }
 
 describe('the MQTT.js facade over the connection', () => {

@@ -1,20 +1,18 @@
 // MQTT.js's subscribe and status details on the facade (MQTT.js test/node/abstract_client.ts,
 // client_mqtt5.ts): subscribeBatchSize, the subscribe callback's grants and SUBACK, `disconnecting`
 // after end(), and `options.keepalive` after a Server Keep Alive.
-import { asTransportFactory, MqttClient } from '../../lib/compat/compat.js';
+import type { MqttClient } from '../../lib/compat/compat.js';
 import type { ISubscriptionGrant } from '../../lib/compat/compat-types.js';
 import type { ClientOptions } from '../../lib/options/client-options.js';
 import type { ISubackPacket, ISubscribePacket, Packet } from '../../lib/protocol/codec.js';
-import { scriptedBroker, type ScriptedBrokerOptions, type ScriptedConnection } from '../helpers/scripted-broker.js';
-import { flush, VirtualClock } from '../helpers/virtual-clock.js';
+import type { ScriptedBrokerOptions, ScriptedConnection } from '../helpers/scripted-broker.js';
+import { flush } from '../helpers/virtual-clock.js';
 import { once } from '../helpers/wait.js';
 import { connected, useAedes } from '../integration/support.js';
+import { scriptedFacade } from '../helpers/scripted-facade.js';
 
 function facade(options: ClientOptions = {}, brokerOptions: ScriptedBrokerOptions = { autoConnack: true }) {
-  const clock = new VirtualClock();
-  const broker = scriptedBroker(brokerOptions);
-  const client = new MqttClient(asTransportFactory(broker.factory), { clientId: 'compat', keepalive: 0, reconnectPeriod: 1000, scheduler: clock.scheduler, ...options });
-  return { client, broker, clock };
+  return scriptedFacade({ clientId: 'compat', ...options }, { protocolVersion: 4, ...brokerOptions });
 }
 
 function subscribes(connection: ScriptedConnection): ISubscribePacket[] {

@@ -3,26 +3,16 @@
  * specification's: one test per deliberate difference, through the MQTT.js facade, as an app or
  * the broker observes it. README "Migrating from MQTT.js" lists each with its clause.
  */
-import { asTransportFactory, MqttClient } from '../../lib/compat/compat.js';
 import { ProtocolError } from '../../lib/errors.js';
 import type { ClientOptions } from '../../lib/options/client-options.js';
 import type { IPublishPacket, ISubscribePacket, Packet } from '../../lib/protocol/codec.js';
-import { scriptedBroker, type ScriptedBrokerOptions } from '../helpers/scripted-broker.js';
-import { flush, VirtualClock } from '../helpers/virtual-clock.js';
+import type { ScriptedBrokerOptions } from '../helpers/scripted-broker.js';
+import { flush } from '../helpers/virtual-clock.js';
+import { recordErrors, scriptedFacade } from '../helpers/scripted-facade.js';
 
 function facade(options: ClientOptions = {}, brokerOptions: ScriptedBrokerOptions = { autoConnack: true }) {
-  const clock = new VirtualClock();
-  const broker = scriptedBroker(brokerOptions);
-  const client = new MqttClient(asTransportFactory(broker.factory), {
-    clientId: 'differences',
-    keepalive: 0,
-    reconnectPeriod: 1000,
-    scheduler: clock.scheduler,
-    ...options,
-  });
-  const errors: Error[] = [];
-  client.on('error', (error: Error) => errors.push(error));
-  return { client, broker, clock, errors };
+  const made = scriptedFacade({ clientId: 'differences', ...options }, brokerOptions);
+  return { ...made, errors: recordErrors(made.client) };
 }
 
 const publishes = (packets: Packet[]) => packets.filter((p): p is IPublishPacket => p.cmd === 'publish');
