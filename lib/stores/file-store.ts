@@ -100,9 +100,9 @@ export class FileStore implements IStore {
   }
 
   get(packet: StorePacket, cb: StoreCallback): this {
-    const closed = this.reopenIfClosed();
-    if (closed) {
-      cb(closed);
+    const reopenError = this.reopenIfClosed();
+    if (reopenError) {
+      cb(reopenError);
       return this;
     }
     const found = this.packets.get(packet.messageId ?? 0);
@@ -114,9 +114,9 @@ export class FileStore implements IStore {
   /** Removes the packet with `packet.messageId`; `cb` gets it once the removal is on disk. */
   del(packet: StorePacket, cb?: StoreCallback): this {
     // Looked up in the log as it is now: a closed store reads it again first.
-    const closed = this.reopenIfClosed();
-    if (closed) {
-      if (cb) queueMicrotask(() => cb(closed));
+    const reopenError = this.reopenIfClosed();
+    if (reopenError) {
+      if (cb) queueMicrotask(() => cb(reopenError));
       return this;
     }
     const messageId = packet.messageId ?? 0;
@@ -132,12 +132,12 @@ export class FileStore implements IStore {
 
   /** A readable (object mode) of the live packets, in store order; it errors if a closed store cannot reopen. */
   createStream(): Readable {
-    const closed = this.reopenIfClosed();
-    if (closed) {
+    const reopenError = this.reopenIfClosed();
+    if (reopenError) {
       return new Readable({
         objectMode: true,
         read() {
-          this.destroy(closed);
+          this.destroy(reopenError);
         },
       });
     }
@@ -255,8 +255,8 @@ export class FileStore implements IStore {
   }
 
   private usableFd(): number | Error {
-    const closed = this.reopenIfClosed();
-    if (closed) return closed;
+    const reopenError = this.reopenIfClosed();
+    if (reopenError) return reopenError;
     if (this.failure) return this.failure;
     return this.fd!;
   }
