@@ -23,14 +23,22 @@
  * holds `<dir>/store.lock` (its pid) from construction to `close()`, and a second one fails with
  * `StoreLockedError`. A lock left by a killed process is taken over (`store-lock.ts`, which uses
  * node:fs itself: the injected `fs` covers the log's durability, not the lock).
+ *
+ * A closed store reopens on its next `put`, `get`, `del`, `createStream` or `compact()`: the
+ * client's `end()` closes its stores, and a `reconnect()` with `clean: false` goes on using them.
+ * Reopening takes the lock again and reads the log afresh (`file-store-log.ts`); if that fails
+ * (`StoreLockedError` while another store holds the directory) the call gets the error the way it
+ * reports any other: its callback, the stream's 'error', a throw from `compact()`.
  */
 import * as nodeFs from 'node:fs';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createFileWhole, syncDirectory, writeFully, type FileStoreFs } from './durable-file.js';
-import { encodeHeader, encodeRecord, parseLog, apply, type LogRecord } from './file-store-format.js';
+import { syncDirectory, writeFully, type FileStoreFs } from './durable-file.js';
+import { LOG_FILE, openStoreLog, rewriteLog, type OpenedLog } from './file-store-log.js';
+import { encodeRecord, apply, type LogRecord } from './file-store-format.js';
 import type { IStore, StoreCallback, StorePacket } from './store.js';
-import { StoreLock } from './store-lock.js';
+import type { StoreLock } from './store-lock.js';
+
+export { LOG_FILE };
 
 export interface FileStoreOptions {
   /**
@@ -50,30 +58,27 @@ export interface FileStoreStats {
   records: number;
   /** Size of the log in bytes. */
   bytes: number;
-  /** Bytes of a torn tail cut off when the store was opened (0 after a clean shutdown). */
+  /** Bytes of a torn tail cut off when the store was last opened (0 after a clean shutdown). */
   truncatedBytes: number;
 }
-
-export const LOG_FILE = 'store.log';
-const TEMP_FILE = 'store.log.tmp';
 
 export class FileStore implements IStore {
   readonly dir: string;
   private readonly fs: FileStoreFs;
   private readonly compactAfter: number;
-  private readonly logPath: string;
-  private packets: Map<number, StorePacket>;
+  private packets!: Map<number, StorePacket>;
+  /** The open log; undefined once closed (the next use reopens it). */
   private fd: number | undefined;
   /** Bytes in the log: every append writes at this offset. */
-  private bytes: number;
-  private records: number;
-  private readonly truncatedBytes: number;
+  private bytes!: number;
+  private records!: number;
+  private truncatedBytes!: number;
   /** Callbacks of appends not fsync'ed yet, run by the next sync. */
   private waiting: Array<() => void> = [];
   private syncScheduled?: NodeJS.Immediate;
-  /** Set once an append or fsync failed: the log's tail is unknown, so nothing more is accepted. */
+  /** Set once an append or fsync failed: the log's tail is unknown, so nothing more is accepted until close(). */
   private failure?: Error;
-  private readonly lock: StoreLock;
+  private lock!: StoreLock;
 
   /**
    * Opens (or creates) the store in `dir`, creating the directory if needed. Throws
@@ -84,36 +89,7 @@ export class FileStore implements IStore {
     this.dir = dir;
     this.fs = options.fs ?? nodeFs;
     this.compactAfter = options.compactAfter ?? 1000;
-    this.logPath = join(dir, LOG_FILE);
-    this.fs.mkdirSync(dir, { recursive: true });
-    // Before anything in the directory is touched: it may be another live store's.
-    this.lock = new StoreLock(dir);
-    let opened: { fd: number; bytes: Buffer } | undefined;
-    try {
-      // A compaction that crashed before its rename left a temp file nobody needs.
-      this.fs.rmSync(join(dir, TEMP_FILE), { force: true });
-      opened = this.openLog();
-    } catch (error) {
-      this.lock.release();
-      throw error;
-    }
-    const { fd, bytes } = opened;
-    const parsed = parseLog(bytes);
-    if (parsed.headerMissing) {
-      this.fs.closeSync(fd);
-      this.lock.release();
-      throw new Error(`${this.logPath} is not a FileStore log`);
-    }
-    this.fd = fd;
-    this.packets = parsed.packets;
-    this.records = parsed.records;
-    this.bytes = parsed.validBytes;
-    this.truncatedBytes = bytes.length - parsed.validBytes;
-    if (this.truncatedBytes > 0) {
-      // Later appends must follow the last whole record, not the torn one.
-      this.fs.ftruncateSync(fd, this.bytes);
-      this.fs.fsyncSync(fd);
-    }
+    this.adopt(openStoreLog(this.fs, dir));
   }
 
   /** Stores `packet` under its messageId; `cb` runs once it is on disk. */
@@ -124,6 +100,11 @@ export class FileStore implements IStore {
   }
 
   get(packet: StorePacket, cb: StoreCallback): this {
+    const reopenError = this.reopenIfClosed();
+    if (reopenError) {
+      cb(reopenError);
+      return this;
+    }
     const found = this.packets.get(packet.messageId ?? 0);
     if (found) cb(null, found);
     else cb(new Error('missing packet'));
@@ -132,6 +113,12 @@ export class FileStore implements IStore {
 
   /** Removes the packet with `packet.messageId`; `cb` gets it once the removal is on disk. */
   del(packet: StorePacket, cb?: StoreCallback): this {
+    // Looked up in the log as it is now: a closed store reads it again first.
+    const reopenError = this.reopenIfClosed();
+    if (reopenError) {
+      if (cb) queueMicrotask(() => cb(reopenError));
+      return this;
+    }
     const messageId = packet.messageId ?? 0;
     const found = this.packets.get(messageId);
     if (!found) {
@@ -143,12 +130,26 @@ export class FileStore implements IStore {
     return this;
   }
 
-  /** A readable (object mode) of the live packets, in store order. */
+  /** A readable (object mode) of the live packets, in store order; it errors if a closed store cannot reopen. */
   createStream(): Readable {
+    const reopenError = this.reopenIfClosed();
+    if (reopenError) {
+      return new Readable({
+        objectMode: true,
+        read() {
+          this.destroy(reopenError);
+        },
+      });
+    }
     return Readable.from([...this.packets.values()]);
   }
 
-  /** Syncs what is pending, closes the log, releases the lock; the packets stay for the next store on `dir`. */
+  /**
+   * Syncs what is pending, closes the log, releases the lock; the packets stay for the next store
+   * on `dir`, or for this one, which reopens on its next use. `cb` gets the error of the close, or
+   * of an earlier failed write or fsync (the last writes may not be on disk), once: closing a closed
+   * store calls back without an error.
+   */
   close(cb?: (error?: Error | null) => void): void {
     const fd = this.fd;
     let error: Error | undefined;
@@ -168,7 +169,7 @@ export class FileStore implements IStore {
     cb?.(error ?? null);
   }
 
-  /** Live packets, in store order: what a restarted client resumes. */
+  /** Live packets, in store order: what a restarted client resumes (after close(), as they were then). */
   entries(): StorePacket[] {
     return [...this.packets.values()];
   }
@@ -183,46 +184,19 @@ export class FileStore implements IStore {
 
   /**
    * Rewrites the log with only the live packets (temp file, fsync, rename, fsync of the
-   * directory). Synchronous; throws if the store is closed or the rewrite fails, in which case the
-   * old log is still in place and in use.
+   * directory). Synchronous; throws if a closed store cannot reopen or the rewrite fails, in which
+   * case the old log is still in place and in use.
    */
   compact(): void {
     const fd = this.usableFd();
     if (fd instanceof Error) throw fd;
-    const tempPath = join(this.dir, TEMP_FILE);
-    const chunks = [encodeHeader()];
-    for (const packet of this.packets.values()) chunks.push(encodeRecord({ op: 'put', packet }));
-    const content = Buffer.concat(chunks);
-    const temp = this.fs.openSync(tempPath, 'w');
-    try {
-      writeFully(this.fs, temp, content, 0);
-      this.fs.fsyncSync(temp);
-      this.fs.renameSync(tempPath, this.logPath);
-    } catch (error) {
-      this.fs.closeSync(temp);
-      this.fs.rmSync(tempPath, { force: true });
-      throw error;
-    }
+    const rewritten = rewriteLog(this.fs, this.dir, this.packets.values());
     // The new log holds everything the old one did, synced: appends waiting on the old one are safe.
     this.fs.closeSync(fd);
-    this.fd = temp;
-    this.bytes = content.length;
+    this.fd = rewritten.fd;
+    this.bytes = rewritten.bytes;
     this.records = this.packets.size;
     syncDirectory(this.fs, this.dir);
-  }
-
-  private openLog(): { fd: number; bytes: Buffer } {
-    try {
-      const fd = this.fs.openSync(this.logPath, 'r+');
-      return { fd, bytes: this.fs.readFileSync(fd) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    // A new log appears whole (header included) or not at all.
-    const header = encodeHeader();
-    createFileWhole(this.fs, this.dir, join(this.dir, TEMP_FILE), this.logPath, header);
-    const fd = this.fs.openSync(this.logPath, 'r+');
-    return { fd, bytes: header };
   }
 
   /**
@@ -281,9 +255,35 @@ export class FileStore implements IStore {
   }
 
   private usableFd(): number | Error {
+    const reopenError = this.reopenIfClosed();
+    if (reopenError) return reopenError;
     if (this.failure) return this.failure;
-    if (this.fd === undefined) return new Error(`FileStore ${this.dir} is closed`);
-    return this.fd;
+    return this.fd!;
+  }
+
+  /**
+   * Reopens a closed store as a fresh FileStore on `dir` would open: the lock taken again, the log
+   * read again. Returns the error instead of throwing: callers report it through their own channel.
+   */
+  private reopenIfClosed(): Error | undefined {
+    if (this.fd !== undefined) return undefined;
+    try {
+      this.adopt(openStoreLog(this.fs, this.dir));
+    } catch (error) {
+      return error as Error;
+    }
+    return undefined;
+  }
+
+  /** Takes over an opened log; a failure of the previous opening (reported by its close()) is forgotten. */
+  private adopt(opened: OpenedLog): void {
+    this.lock = opened.lock;
+    this.fd = opened.fd;
+    this.packets = opened.packets;
+    this.records = opened.records;
+    this.bytes = opened.bytes;
+    this.truncatedBytes = opened.truncatedBytes;
+    this.failure = undefined;
   }
 
   /** An append failed part way: cut the partial line off, or refuse every later write. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { FileStore, LOG_FILE } from '../../lib/stores/file-store.js';
 import type { FileStoreFs } from '../../lib/stores/durable-file.js';
 import { LOCK_FILE } from '../../lib/stores/store-lock.js';
+import { StoreLockedError } from '../../lib/errors.js';
 import { crc32, parseLog } from '../../lib/stores/file-store-format.js';
 import type { StorePacket } from '../../lib/stores/store.js';
 
@@ -144,7 +145,7 @@ describe('FileStore', () => {
     expect(calledBack).toEqual([1, 2, 3, 4, 5, -2]);
   });
 
-  it('syncs what is pending on close() before closing, and refuses writes afterwards', async () => {
+  it('syncs what is pending on close() before closing, and releases the directory', async () => {
     const log: string[] = [];
     const a = store({ fs: recordingFs(log) });
     let putDone = false;
@@ -152,8 +153,62 @@ describe('FileStore', () => {
     a.close();
     expect(putDone).toBe(true);
     expect(log.filter((e) => e.startsWith('fsync')).length).toBeGreaterThan(0);
-    await expect(put(a, publish(2))).rejects.toThrow(/closed/);
+    expect(readdirSync(dir)).toEqual([LOG_FILE]);
     expect(store().entries()).toEqual([publish(1)]);
+  });
+
+  it('reopens on its next put after close(), holding the directory again, and appends to the same log', async () => {
+    const a = store();
+    await put(a, publish(1));
+    a.close();
+    await put(a, publish(2));
+    expect(readFileSync(join(dir, LOCK_FILE), 'utf8').trim()).toBe(String(process.pid));
+    expect(() => new FileStore(dir)).toThrow(StoreLockedError);
+    expect(a.entries()).toEqual([publish(1), publish(2)]);
+    a.close();
+    expect(store().entries()).toEqual([publish(1), publish(2)]);
+  });
+
+  it('reopens with nothing pending and reads the log as a fresh store would: get, createStream and del see what another store wrote meanwhile', async () => {
+    const a = store();
+    a.close();
+    const b = new FileStore(dir);
+    await put(b, publish(5));
+    b.close();
+    const got = await new Promise<StorePacket | undefined>((resolve) => a.get({ messageId: 5 }, (_e, p) => resolve(p)));
+    expect(got).toEqual(publish(5));
+    a.close();
+    const streamed: StorePacket[] = [];
+    for await (const packet of a.createStream()) streamed.push(packet as StorePacket);
+    expect(streamed).toEqual([publish(5)]);
+    a.close();
+    expect(await del(a, 5)).toEqual(publish(5));
+    a.close();
+    expect(store().entries()).toEqual([]);
+  });
+
+  it('gives each call StoreLockedError, never a throw, when another FileStore holds the directory at the reopen', async () => {
+    const a = store();
+    await put(a, publish(1));
+    a.close();
+    const holder = store();
+    let putError: unknown;
+    expect(() => a.put(publish(2), (error) => (putError = error))).not.toThrow();
+    await nextTurn();
+    expect(putError).toBeInstanceOf(StoreLockedError);
+    await expect(del(a, 1)).rejects.toBeInstanceOf(StoreLockedError);
+    const getError = await new Promise<unknown>((resolve) => a.get({ messageId: 1 }, (error) => resolve(error)));
+    expect(getError).toBeInstanceOf(StoreLockedError);
+    const streamError = await new Promise<unknown>((resolve) => a.createStream().on('error', resolve).resume());
+    expect(streamError).toBeInstanceOf(StoreLockedError);
+    expect(() => a.compact()).toThrow(StoreLockedError);
+    expect((streamError as StoreLockedError).ownerPid).toBe(process.pid);
+    // The holder's log is untouched; once it lets go, the closed store reopens.
+    expect(holder.entries()).toEqual([publish(1)]);
+    holder.close();
+    await put(a, publish(2));
+    a.close();
+    expect(store().entries()).toEqual([publish(1), publish(2)]);
   });
 
   it('compacts to the live packets only: temp file, fsync, rename, fsync of the directory', async () => {
@@ -314,5 +369,10 @@ describe('FileStore', () => {
     await expect(put(a, publish(1))).rejects.toThrow('EIO');
     const closed = await new Promise<Error | null | undefined>((resolve) => a.close(resolve));
     expect(closed?.message).toBe('EIO');
+    // Reported once: closing again is a no-op, and the reopened store starts afresh.
+    expect(await new Promise<Error | null | undefined>((resolve) => a.close(resolve))).toBeNull();
+    broken = false;
+    await put(a, publish(2));
+    expect(await new Promise<Error | null | undefined>((resolve) => a.close(resolve))).toBeNull();
   });
 });
