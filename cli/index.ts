@@ -10,19 +10,21 @@
  * Exit codes: 0 success, 1 runtime failure (refused or lost connection, failed subscription or
  * publish), 2 bad flags, 27 `sub -W` timed out, 130 a second SIGINT. Failures print one line on
  * stderr.
+ *
+ * Startup is most of a short run's time, so this file imports nothing heavy: `--version` answers
+ * before anything else loads, yargs loads for everything else, and a command's code (with rxjs
+ * and the client) only when that command runs (see commands.ts).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { BROKER_FLAGS, runBroker } from './broker.js';
-import { CliError, describeError, EXIT, oneLine } from './errors.js';
-import { CONNECTION_FLAGS } from './options.js';
-import { PUB_FLAGS, runPub, type PubFlags } from './pub.js';
-import { runSub, SUB_FLAGS, type SubFlags } from './sub.js';
+import { commandIn, COMMANDS, type LoadedCommand } from './commands.js';
 
-/** The version in our package.json, found by walking up from this file (dist/esm/cli or a build dir). */
+/** As in errors.ts' EXIT, which this file does not import: errors.ts loads the whole library. */
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+/** The version in our package.json, found by walking up from this file (dist/cli or a build dir). */
 function packageVersion(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
@@ -49,28 +51,35 @@ async function run(command: () => Promise<number>): Promise<number> {
   try {
     return await command();
   } catch (error) {
+    const { CliError, describeError } = await import('./errors.js');
     process.stderr.write(`rxmqtt: ${describeError(error)}\n`);
-    return error instanceof CliError ? error.exitCode : EXIT.failure;
+    return error instanceof CliError ? error.exitCode : EXIT_FAILURE;
   }
 }
 
 async function main(args: string[]): Promise<number> {
   const version = packageVersion();
-  let exitCode: number = EXIT.ok;
-  const parser = yargs(rewriteHelp(args))
+  if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
+    process.stdout.write(version + '\n');
+    return 0;
+  }
+  // Only the command being run is loaded; the others are listed by name and description.
+  const selected = commandIn(args);
+  const [loaded, { default: yargs }] = await Promise.all([selected?.load(), import('yargs')]);
+  let exitCode = 0;
+  let parser = yargs(args)
     .scriptName('rxmqtt')
     .usage('$0 <command> [options]')
     // `--no-clean`, `--no-reconnect` and `-R/--no-retained` are flags of their own.
-    .parserConfiguration({ 'boolean-negation': false })
-    .command('sub', 'Subscribe and print one line per message', (y) => y.options({ ...SUB_FLAGS, ...CONNECTION_FLAGS }), async (argv) => {
-      exitCode = await run(() => runSub(argv as SubFlags));
-    })
-    .command('pub', 'Publish messages', (y) => y.options({ ...PUB_FLAGS, ...CONNECTION_FLAGS }), async (argv) => {
-      exitCode = await run(() => runPub(argv as PubFlags));
-    })
-    .command('broker', 'Run an embedded MQTT broker (aedes)', (y) => y.options(BROKER_FLAGS), async (argv) => {
-      exitCode = await run(() => runBroker(argv));
-    })
+    .parserConfiguration({ 'boolean-negation': false });
+  for (const command of COMMANDS) {
+    const flags = command === selected ? loaded!.flags : {};
+    parser = parser.command(command.name, command.describe, (y) => y.options(flags), async (argv) => {
+      const implementation: LoadedCommand = command === selected ? loaded! : await command.load();
+      exitCode = await run(() => implementation.run(argv));
+    });
+  }
+  parser = parser
     .command('version', 'Print the version', {}, () => {
       process.stdout.write(version + '\n');
     })
@@ -78,7 +87,7 @@ async function main(args: string[]): Promise<number> {
     .example('$0 sub -t "a/#" -v', 'print topic and payload of everything under a/')
     .example('$0 pub -t a/b -m hello -q 1', 'publish one message and wait for its PUBACK')
     .example('tail -f log | $0 pub -t logs -l', 'publish each line as it arrives')
-    .demandCommand(1, 'Give a command: sub, pub, broker, version or help')
+    .demandCommand(1, `Give a command: ${COMMANDS.map((command) => command.name).join(', ')}, version or help`)
     .recommendCommands()
     .strict()
     .version(version)
@@ -89,9 +98,9 @@ async function main(args: string[]): Promise<number> {
     await parser.parseAsync();
   } catch (error) {
     // Handlers never throw (run() catches): whatever reaches here is yargs rejecting the flags.
-    const command = args.find((arg) => arg === 'sub' || arg === 'pub' || arg === 'broker');
-    process.stderr.write(`rxmqtt: ${oneLine((error as Error).message)} (see: rxmqtt ${command ? command + ' ' : ''}--help)\n`);
-    return EXIT.usage;
+    const { oneLine } = await import('./errors.js');
+    process.stderr.write(`rxmqtt: ${oneLine((error as Error).message)} (see: rxmqtt ${selected ? selected.name + ' ' : ''}--help)\n`);
+    return EXIT_USAGE;
   }
   return exitCode;
 }
@@ -103,7 +112,8 @@ function exit(code: number): void {
   process.stdout.write('', () => process.exit(code));
 }
 
-main(hideBin(process.argv)).then(exit, (error: unknown) => {
+main(rewriteHelp(process.argv.slice(2))).then(exit, async (error: unknown) => {
+  const { describeError } = await import('./errors.js');
   process.stderr.write(`rxmqtt: ${describeError(error)}\n`);
-  exit(EXIT.failure);
+  exit(EXIT_FAILURE);
 });
