@@ -10,10 +10,25 @@
 // Run alone (`node scripts/cli-bundle.mjs [outdir]`) it prints the files and their sizes.
 import * as esbuild from 'esbuild';
 import { statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Maps dependencies to the JavaScript they ship: their own source maps can name TypeScript the
+ * package leaves out (get-caller-file's index.ts), which would leave a hole in ours.
+ */
+const shippedDependencySources = {
+  name: 'rxmqtt-cli-shipped-dependency-sources',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/].*\.[cm]?js$/ }, async (args) => ({
+      contents: (await readFile(args.path, 'utf8')).replace(/^\/\/# sourceMappingURL=.*$/gm, ''),
+      loader: 'js',
+    }));
+  },
+};
 
 /**
  * Picks the smaller builds of two dependencies. rxjs's `node` export condition is its CommonJS
@@ -48,7 +63,7 @@ export async function bundleCli(outdir = join(root, 'dist/cli')) {
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
     external: ['aedes'],
-    plugins: [leanDependencies],
+    plugins: [leanDependencies, shippedDependencySources],
     // The CommonJS packages inside (debug, ws, mqtt-packet) require Node built-ins, which an ES
     // module can only do through a require of its own.
     banner: { js: "import { createRequire as __rxmqttCreateRequire } from 'node:module'; const require = __rxmqttCreateRequire(import.meta.url);" },
