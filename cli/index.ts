@@ -18,7 +18,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { commandIn, COMMANDS, type LoadedCommand } from './commands.js';
+import type { Argv } from 'yargs';
+import { commandIn, COMMANDS, type CommandEntry } from './commands.js';
 
 /** As in errors.ts' EXIT, which this file does not import: errors.ts loads the whole library. */
 const EXIT_FAILURE = 1;
@@ -57,26 +58,48 @@ async function run(command: () => Promise<number>): Promise<number> {
   }
 }
 
-async function main(args: string[]): Promise<number> {
-  const version = packageVersion();
-  if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
-    process.stdout.write(version + '\n');
-    return 0;
+/** The settings every parser shares. */
+function configure(parser: Argv, version: string): Argv {
+  return (
+    parser
+      // `--no-clean`, `--no-reconnect` and `-R/--no-retained` are flags of their own.
+      .parserConfiguration({ 'boolean-negation': false })
+      .strict()
+      .version(version)
+      .help('help')
+      .wrap(Math.min(100, process.stdout.columns || 100))
+      .fail(false)
+  );
+}
+
+/**
+ * Parses the flags of `command` (args without its name) and runs it. A parser of its own, with
+ * no yargs command in it: yargs renders the whole help text (to cache it) whenever it dispatches
+ * a command, which costs a short `pub` about as much as connecting does.
+ */
+async function runCommand(command: CommandEntry, args: string[], version: string): Promise<number> {
+  const [loaded, { default: yargs }] = await Promise.all([command.load(), import('yargs')]);
+  const parser = configure(yargs(args), version).scriptName(`rxmqtt ${command.name}`).usage(`$0\n\n${command.describe}`).options(loaded.flags);
+  let argv: Record<string, unknown>;
+  try {
+    // --help and --version print and exit here (yargs' exitProcess).
+    argv = await parser.parseAsync();
+  } catch (error) {
+    return usageFailure(error, command);
   }
-  // Only the command being run is loaded; the others are listed by name and description.
-  const selected = commandIn(args);
-  const [loaded, { default: yargs }] = await Promise.all([selected?.load(), import('yargs')]);
+  return run(() => loaded.run(argv));
+}
+
+/** `rxmqtt --help`, `rxmqtt help`, and anything that does not start with a command's name. */
+async function runTopLevel(args: string[], version: string): Promise<number> {
+  const named = commandIn(args);
+  const [loaded, { default: yargs }] = await Promise.all([named?.load(), import('yargs')]);
   let exitCode = 0;
-  let parser = yargs(args)
-    .scriptName('rxmqtt')
-    .usage('$0 <command> [options]')
-    // `--no-clean`, `--no-reconnect` and `-R/--no-retained` are flags of their own.
-    .parserConfiguration({ 'boolean-negation': false });
+  let parser = configure(yargs(args), version).scriptName('rxmqtt').usage('$0 <command> [options]');
   for (const command of COMMANDS) {
-    const flags = command === selected ? loaded!.flags : {};
-    parser = parser.command(command.name, command.describe, (y) => y.options(flags), async (argv) => {
-      const implementation: LoadedCommand = command === selected ? loaded! : await command.load();
-      exitCode = await run(() => implementation.run(argv));
+    // A command named after other flags (`rxmqtt -d pub ...`) runs from here, through yargs.
+    parser = parser.command(command.name, command.describe, (y) => y.options(command === named ? loaded!.flags : {}), async (argv) => {
+      exitCode = await run(async () => (command === named ? loaded! : await command.load()).run(argv));
     });
   }
   parser = parser
@@ -88,21 +111,32 @@ async function main(args: string[]): Promise<number> {
     .example('$0 pub -t a/b -m hello -q 1', 'publish one message and wait for its PUBACK')
     .example('tail -f log | $0 pub -t logs -l', 'publish each line as it arrives')
     .demandCommand(1, `Give a command: ${COMMANDS.map((command) => command.name).join(', ')}, version or help`)
-    .recommendCommands()
-    .strict()
-    .version(version)
-    .help('help')
-    .wrap(Math.min(100, process.stdout.columns || 100))
-    .fail(false);
+    .recommendCommands();
   try {
     await parser.parseAsync();
   } catch (error) {
     // Handlers never throw (run() catches): whatever reaches here is yargs rejecting the flags.
-    const { oneLine } = await import('./errors.js');
-    process.stderr.write(`rxmqtt: ${oneLine((error as Error).message)} (see: rxmqtt ${selected ? selected.name + ' ' : ''}--help)\n`);
-    return EXIT_USAGE;
+    return usageFailure(error, named);
   }
   return exitCode;
+}
+
+/** Prints yargs' complaint about the flags in one line; the exit code of a usage error. */
+async function usageFailure(error: unknown, command: CommandEntry | undefined): Promise<number> {
+  const { oneLine } = await import('./errors.js');
+  process.stderr.write(`rxmqtt: ${oneLine((error as Error).message)} (see: rxmqtt ${command ? command.name + ' ' : ''}--help)\n`);
+  return EXIT_USAGE;
+}
+
+async function main(args: string[]): Promise<number> {
+  const version = packageVersion();
+  // The fast path: nothing else loads.
+  if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
+    process.stdout.write(version + '\n');
+    return 0;
+  }
+  const command = COMMANDS.find((entry) => entry.name === args[0]);
+  return command ? runCommand(command, args.slice(1), version) : runTopLevel(args, version);
 }
 
 /** Exits once stdout has taken everything written to it. */
