@@ -2,7 +2,15 @@
  * The subcommands `rxmqtt` dispatches to. Each one's flags and handler sit behind a dynamic
  * `import()`: the bundler puts every command in a chunk of its own, and a run loads only the
  * command it runs (rxjs and the client come in with `sub` and `pub`, never with `--version` or
- * `--help`). Adding a command is one entry here: its module exports the flags and the runner.
+ * `--help`). Adding a command is one entry here: its module exports the flags and the runner,
+ * and this entry loads both, e.g.
+ *
+ * ```ts
+ * { name: 'rr', describe: 'Send a request and print its response (MQTT 5)', load: async () => {
+ *     const [{ RR_FLAGS, runRr }, connection] = await Promise.all([import('./rr.js'), connectionFlags()]);
+ *     return { flags: { ...RR_FLAGS, ...connection }, run: (argv) => runRr(argv as RrFlags) };
+ * } },
+ * ```
  */
 import type { Options } from 'yargs';
 import type { PubFlags } from './pub.js';
