@@ -6,7 +6,7 @@
  * every file Node loads, and the source map beside each bundle file says which sources it holds.
  */
 import type { Aedes, PublishPacket } from 'aedes';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -49,13 +49,14 @@ async function sourcesLoadedBy(args: string[]): Promise<{ code: number | null; s
   const env = { ...process.env, RXMQTT_LOADED_LOG: log, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(join(scratch, 'record.mjs')).href}` };
   const run = h.cli(args, 'ignore', env);
   const { code } = await run.exit();
-  const buildDir = dirname(h.cliPath);
+  // Node loads modules by their real path.
+  const entry = realpathSync(h.cliPath);
   const files = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((url) => fileURLToPath(url));
-  const bundleFiles = files.filter((file) => !relative(buildDir, file).startsWith('..'));
-  expect(bundleFiles).toContain(h.cliPath);
+  const bundleFiles = files.filter((file) => !relative(dirname(entry), file).startsWith('..'));
+  expect(bundleFiles).toContain(entry);
   const sources = bundleFiles.flatMap((file) => {
     const map = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[] };
-    return map.sources.map((source) => relative(root, resolve(dirname(file), source)));
+    return map.sources.map((source) => relative(realpathSync(root), resolve(dirname(file), source)));
   });
   return { code, stdout: run.lines.join('\n'), sources };
 }
