@@ -48,7 +48,7 @@ const WILL = 'Will:';
 export const CONNECTION_FLAGS = {
   host: { alias: 'h', type: 'string', group: CONNECTION, describe: 'Broker host [default: localhost]' },
   port: { alias: 'p', type: 'number', group: CONNECTION, describe: 'Broker port [default: 1883, 8883 with TLS]' },
-  url: { alias: 'L', type: 'string', group: CONNECTION, describe: 'Broker URL: mqtt[s]://[user[:pass]@]host[:port]' },
+  url: { alias: 'L', type: 'string', group: CONNECTION, describe: 'Broker URL: mqtt://, mqtts://, ws://, wss:// or mqtt+unix:// (e.g. mqtts://user:pass@host:8883, ws://host:8080/mqtt, mqtt+unix:///run/mqtt.sock)' },
   id: { alias: 'i', type: 'string', group: CONNECTION, describe: 'Client id [default: mqttjs_<random>]' },
   username: { alias: 'u', type: 'string', group: CONNECTION, describe: 'User name' },
   password: { alias: 'P', type: 'string', group: CONNECTION, describe: 'Password (never printed)' },

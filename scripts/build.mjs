@@ -1,5 +1,6 @@
-// Builds the ESM tree (library, operators, CLI, examples) and a CommonJS copy of the library so
-// that both `import` and `require('rxmqtt')` work from an installed package.
+// Builds the ESM tree (library, operators, examples) and a CommonJS copy of the library so
+// that both `import` and `require('rxmqtt')` work from an installed package, then the bundles:
+// the browser ones (scripts/bundle.mjs) and the `rxmqtt` command (scripts/cli-bundle.mjs).
 // Every .js gets a source map with its TypeScript inlined (`inlineSources`): the package ships no
 // .ts, so a stack trace or a debugger in an app shows our source only through the map. Map paths
 // are relative to the map (`../../../lib/x.ts`), never this machine's.
@@ -17,4 +18,5 @@ writeFileSync('dist/cjs/package.json', JSON.stringify({ type: 'commonjs' }) + '\
 
 // The browser bundles (dist/rxmqtt*.js, dist/browser/) come from the sources, after the tsc output.
 const { bundle } = await import('./bundle.mjs');
-await bundle();
+const { bundleCli } = await import('./cli-bundle.mjs');
+await Promise.all([bundle(), bundleCli()]);

@@ -43,10 +43,18 @@ async function node(args: string[]): Promise<{ code: number; stdout: string; std
 
 describe('the packed tarball', () => {
   it('holds the builds, README.md, LICENSE, CHANGELOG.md and package.json', () => {
-    for (const file of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/esm/lib/index.js', 'dist/esm/lib/index.d.ts', 'dist/cjs/lib/index.js', 'dist/esm/cli/index.js']) {
+    for (const file of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/esm/lib/index.js', 'dist/esm/lib/index.d.ts', 'dist/cjs/lib/index.js', 'dist/cli/rxmqtt.mjs']) {
       expect(packed.files).toContain(file);
     }
     for (const bundle of ['dist/rxmqtt.js', 'dist/rxmqtt.min.js', 'dist/rxmqtt.esm.js', 'dist/browser/rxmqtt.js']) expect(packed.files).toContain(bundle);
+  });
+
+  it('points the rxmqtt bin at the CLI bundle, which carries its own rxjs and yargs and leaves aedes outside', () => {
+    const bin = (manifest().bin as Record<string, string>).rxmqtt!;
+    expect(packed.files).toContain(bin.replace(/^\.\//, ''));
+    const chunks = packed.files.filter((file) => /^dist\/cli\/.*\.mjs$/.test(file)).map(read);
+    expect(chunks.filter((text) => /from\s*["'](rxjs|yargs|mqtt-packet|debug|ws)["']/.test(text))).toEqual([]);
+    expect(chunks.some((text) => /import\(\s*["']aedes["']\s*\)/.test(text))).toBe(true);
   });
 
   it('holds no specs, benchmarks, scripts, TypeScript sources, test files or node_modules', () => {
@@ -86,10 +94,10 @@ describe('the packed tarball', () => {
   });
 
   it('maps every built .js to its TypeScript with paths inside the package, never this machine’s', () => {
-    const scripts = packed.files.filter((file) => file.endsWith('.js'));
+    const scripts = packed.files.filter((file) => /\.m?js$/.test(file));
     expect(scripts.filter((file) => !packed.files.includes(`${file}.map`))).toEqual([]);
     const outside: string[] = [];
-    for (const file of packed.files.filter((f) => f.endsWith('.js.map'))) {
+    for (const file of packed.files.filter((f) => /\.m?js\.map$/.test(f))) {
       const map = JSON.parse(read(file)) as { sources: string[]; sourcesContent?: Array<string | null> };
       // Relative to the map, sources land in the package's own tree (lib/x.ts, node_modules/y as
       // the repository has them), never outside it: that would be where this machine keeps them.
@@ -141,7 +149,7 @@ describe('the bundle subpaths, as MQTT.js has mqtt/dist/mqtt, mqtt/dist/mqtt.min
 
 describe('without aedes installed', () => {
   it('`rxmqtt broker` exits 2 (a usage error) with one line saying to npm install aedes', async () => {
-    const run = await node([join(pkg, 'dist/esm/cli/index.js'), 'broker', '-p', '0']);
+    const run = await node([join(pkg, 'dist/cli/rxmqtt.mjs'), 'broker', '-p', '0']);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^rxmqtt: the broker command needs the aedes package: run npm install aedes[^\n]*\n$/);
@@ -154,7 +162,7 @@ describe('without aedes installed', () => {
   });
 
   it('`rxmqtt sub` and `pub` still work (they never load aedes)', async () => {
-    const run = await node([join(pkg, 'dist/esm/cli/index.js'), 'pub', '--help']);
+    const run = await node([join(pkg, 'dist/cli/rxmqtt.mjs'), 'pub', '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('rxmqtt pub');
   });
