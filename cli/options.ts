@@ -14,6 +14,7 @@ export interface ConnectionFlags {
   host?: string;
   port?: number;
   url?: string;
+  unix?: string;
   id?: string;
   username?: string;
   password?: string;
@@ -36,7 +37,7 @@ export interface ConnectionFlags {
 /** What a command needs to connect: the options for `connect()` and a printable address. */
 export interface ConnectSettings {
   options: ClientOptions;
-  /** `host:port`, for messages (never carries credentials). */
+  /** `host:port`, or the socket path of a Unix socket, for messages (never carries credentials). */
   address: string;
 }
 
@@ -49,6 +50,7 @@ export const CONNECTION_FLAGS = {
   host: { alias: 'h', type: 'string', group: CONNECTION, describe: 'Broker host [default: localhost]' },
   port: { alias: 'p', type: 'number', group: CONNECTION, describe: 'Broker port [default: 1883, 8883 with TLS]' },
   url: { alias: 'L', type: 'string', group: CONNECTION, describe: 'Broker URL: mqtt://, mqtts://, ws://, wss:// or mqtt+unix:// (e.g. mqtts://user:pass@host:8883, ws://host:8080/mqtt, mqtt+unix:///run/mqtt.sock)' },
+  unix: { type: 'string', requiresArg: true, group: CONNECTION, describe: 'Connect through this Unix domain socket instead of TCP' },
   id: { alias: 'i', type: 'string', group: CONNECTION, describe: 'Client id [default: mqttjs_<random>]' },
   username: { alias: 'u', type: 'string', group: CONNECTION, describe: 'User name' },
   password: { alias: 'P', type: 'string', group: CONNECTION, describe: 'Password (never printed)' },
@@ -63,7 +65,7 @@ export const CONNECTION_FLAGS = {
   'no-reconnect': { type: 'boolean', group: CONNECTION, describe: 'Exit when the connection drops instead of reconnecting' },
   debug: { type: 'boolean', group: CONNECTION, describe: 'Log protocol activity (debug namespaces rxmqtt*) on stderr' },
   'will-topic': { type: 'string', group: WILL, describe: 'Topic of the will message' },
-  'will-message': { type: 'string', group: WILL, describe: 'Payload of the will message [default: empty]' },
+  'will-message': { alias: 'will-payload', type: 'string', group: WILL, describe: 'Payload of the will message [default: empty]' },
   'will-qos': { type: 'number', choices: [0, 1, 2], group: WILL, describe: 'QoS of the will message [default: 0]' },
   'will-retain': { type: 'boolean', group: WILL, describe: 'Retain the will message' },
   cafile: { type: 'string', group: TLS, describe: 'CA certificates (PEM) to verify the broker; implies TLS' },
@@ -130,7 +132,9 @@ export function toConnectSettings(flags: ConnectionFlags, readFile: (path: strin
   if (options.clean === false && !options.clientId) throw new UsageError('--no-clean needs a client id (-i/--id)');
   try {
     const resolved = resolveOptions(undefined, options);
-    return { options, address: `${resolved.host}:${resolved.port}` };
+    // A Unix socket has no port: name its path, which is what a user has to check.
+    const address = resolved.unixSocket && resolved.path ? resolved.path : `${resolved.host}:${resolved.port}`;
+    return { options, address };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -139,6 +143,13 @@ export function toConnectSettings(flags: ConnectionFlags, readFile: (path: strin
 /** Host, port and scheme from -L, or from -h/-p (TLS when a TLS flag is given). */
 function brokerAddress(flags: ConnectionFlags): ClientOptions {
   const tls = usesTls(flags);
+  if (flags.unix !== undefined) {
+    if (flags.url !== undefined || flags.host !== undefined || flags.port !== undefined) {
+      throw new UsageError('--unix cannot be combined with -L/--url, -h/--host or -p/--port');
+    }
+    if (flags.unix === '') throw new UsageError('--unix needs the path of the socket file');
+    return { protocol: tls ? 'mqtts' : 'mqtt', unixSocket: true, path: flags.unix };
+  }
   if (flags.url === undefined) {
     return { protocol: tls ? 'mqtts' : 'mqtt', host: flags.host ?? 'localhost', ...(flags.port !== undefined && { port: flags.port }) };
   }
