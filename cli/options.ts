@@ -16,6 +16,7 @@ export interface ConnectionFlags {
   url?: string;
   unix?: string;
   id?: string;
+  idPrefix?: string;
   username?: string;
   password?: string;
   keepalive?: number;
@@ -32,6 +33,7 @@ export interface ConnectionFlags {
   debug?: boolean;
   noReconnect?: boolean;
   noClean?: boolean;
+  sessionExpiry?: string;
 }
 
 /** What a command needs to connect: the options for `connect()` and a printable address. */
@@ -52,6 +54,7 @@ export const CONNECTION_FLAGS = {
   url: { alias: 'L', type: 'string', group: CONNECTION, describe: 'Broker URL: mqtt://, mqtts://, ws://, wss:// or mqtt+unix:// (e.g. mqtts://user:pass@host:8883, ws://host:8080/mqtt, mqtt+unix:///run/mqtt.sock)' },
   unix: { type: 'string', requiresArg: true, group: CONNECTION, describe: 'Connect through this Unix domain socket instead of TCP' },
   id: { alias: 'i', type: 'string', group: CONNECTION, describe: 'Client id [default: mqttjs_<random>]' },
+  'id-prefix': { alias: 'I', type: 'string', requiresArg: true, group: CONNECTION, describe: 'Client id: this prefix followed by the process id' },
   username: { alias: 'u', type: 'string', group: CONNECTION, describe: 'User name' },
   password: { alias: 'P', type: 'string', group: CONNECTION, describe: 'Password (never printed)' },
   keepalive: { alias: 'k', type: 'number', group: CONNECTION, describe: 'Keepalive in seconds, 0 disables [default: 60]' },
@@ -61,7 +64,14 @@ export const CONNECTION_FLAGS = {
     group: CONNECTION,
     describe: 'MQTT version: 3, 4, 5, mqttv31, mqttv311 or mqttv5 [default: 4 (3.1.1)]',
   },
-  'no-clean': { type: 'boolean', group: CONNECTION, describe: 'Keep the session (Clean Session/Clean Start 0); needs -i' },
+  'no-clean': { alias: 'c', type: 'boolean', group: CONNECTION, describe: 'Keep the session (Clean Session/Clean Start 0); needs -i' },
+  'session-expiry': {
+    alias: 'x',
+    type: 'string',
+    requiresArg: true,
+    group: CONNECTION,
+    describe: 'MQTT 5 Session Expiry Interval in seconds; -1 or ∞: the session never expires [default: 0]',
+  },
   'no-reconnect': { type: 'boolean', group: CONNECTION, describe: 'Exit when the connection drops instead of reconnecting' },
   debug: { type: 'boolean', group: CONNECTION, describe: 'Log protocol activity (debug namespaces rxmqtt*) on stderr' },
   'will-topic': { type: 'string', group: WILL, describe: 'Topic of the will message' },
@@ -123,6 +133,7 @@ export function toConnectSettings(flags: ConnectionFlags, readFile: (path: strin
     ...brokerAddress(flags),
     protocolVersion,
     ...credentials(flags),
+    ...sessionExpiryOf(flags, protocolVersion),
     ...(flags.keepalive !== undefined && { keepalive: flags.keepalive }),
     ...(flags.noClean && { clean: false }),
     ...(flags.noReconnect && { reconnectPeriod: 0 }),
@@ -168,13 +179,31 @@ function brokerAddress(flags: ConnectionFlags): ClientOptions {
   return parsed;
 }
 
-/** -i/-u/-P win over the client id and credentials of the URL. */
+/** -i/-I/-u/-P win over the client id and credentials of the URL. */
 function credentials(flags: ConnectionFlags): ClientOptions {
+  if (flags.id !== undefined && flags.idPrefix !== undefined) throw new UsageError('Give -i/--id or -I/--id-prefix, not both');
   return {
     ...(flags.id !== undefined && { clientId: flags.id }),
+    // mosquitto -I: the prefix and the process id, so brokers with clientid_prefixes accept it.
+    ...(flags.idPrefix !== undefined && { clientId: `${flags.idPrefix}${process.pid}` }),
     ...(flags.username !== undefined && { username: flags.username }),
     ...(flags.password !== undefined && { password: flags.password }),
   };
+}
+
+/** The largest Session Expiry Interval: the session never expires (3.1.2.11.2). */
+const NEVER_EXPIRES = 0xffffffff;
+
+/** -x as mosquitto reads it: seconds, or -1 / ∞ / 4294967295 for a session that never expires. */
+function sessionExpiryOf(flags: ConnectionFlags, protocolVersion: 3 | 4 | 5): ClientOptions {
+  const text = flags.sessionExpiry;
+  if (text === undefined) return {};
+  if (protocolVersion !== 5) throw new UsageError('-x/--session-expiry needs MQTT 5 (-V 5)');
+  const seconds = text === '-1' || text === '∞' ? NEVER_EXPIRES : /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(seconds >= 0 && seconds <= NEVER_EXPIRES)) {
+    throw new UsageError(`-x/--session-expiry must be seconds from 0 to ${NEVER_EXPIRES}, or -1 for never, got "${text}"`);
+  }
+  return { properties: { sessionExpiryInterval: seconds } };
 }
 
 function willOf(flags: ConnectionFlags): { will?: WillOptions } {

@@ -179,6 +179,21 @@ describe('connection flags of this issue', () => {
     expect(() => toConnectSettings({ unix: '/s', host: 'h' }, () => Buffer.alloc(0))).toThrow('--unix cannot be combined with -L/--url, -h/--host or -p/--port');
   });
 
+  it('reads -x as mosquitto does (-1 and ∞: never expires), on MQTT 5 only', () => {
+    const expiry = (sessionExpiry: string) => toConnectSettings({ protocolVersion: 5, sessionExpiry }, () => Buffer.alloc(0)).options.properties;
+    expect(expiry('-1')).toEqual({ sessionExpiryInterval: 0xffffffff });
+    expect(expiry('∞')).toEqual({ sessionExpiryInterval: 0xffffffff });
+    expect(expiry('3600')).toEqual({ sessionExpiryInterval: 3600 });
+    expect(() => expiry('-2')).toThrow('-x/--session-expiry must be seconds from 0 to 4294967295, or -1 for never, got "-2"');
+    expect(() => expiry('4294967296')).toThrow(UsageError);
+    expect(() => toConnectSettings({ sessionExpiry: '60' }, () => Buffer.alloc(0))).toThrow('-x/--session-expiry needs MQTT 5 (-V 5)');
+  });
+
+  it('makes the client id from -I and the process id, never with -i', () => {
+    expect(toConnectSettings({ idPrefix: 'box-' }, () => Buffer.alloc(0)).options.clientId).toBe(`box-${process.pid}`);
+    expect(() => toConnectSettings({ idPrefix: 'box-', id: 'me' }, () => Buffer.alloc(0))).toThrow('Give -i/--id or -I/--id-prefix, not both');
+  });
+
   it('suggests --cafile or --insecure when the broker certificate is not trusted', () => {
     const error = new TransportError('Connection failed: self-signed certificate', { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
     expect(describeError(error, '127.0.0.1:8883')).toBe(

@@ -190,6 +190,16 @@ describe('rxmqtt -D against a recording broker', () => {
     expect(await run.exit()).toEqual({ code: 0, signal: null });
   });
 
+  it('takes mosquitto\'s -c, -x (-1: never expires) and -I (prefix + process id) into the CONNECT', async () => {
+    const run = cli(['pub', '-h', '127.0.0.1', '-p', String(broker.port), '-V', '5', '-c', '-x', '-1', '-I', 'prefixed-', '-t', 'props/x', '-m', 'm']);
+    expect(await run.exit()).toEqual({ code: 0, signal: null });
+    const isPrefixed = (packet: Packet): packet is Extract<Packet, { cmd: 'connect' }> => packet.cmd === 'connect' && packet.clientId.startsWith('prefixed-');
+    const connectPacket = await broker.next(isPrefixed);
+    expect(connectPacket.clientId).toBe(`prefixed-${run.child.pid}`);
+    expect(connectPacket.clean).toBe(false);
+    expect(connectPacket.properties?.sessionExpiryInterval).toBe(0xffffffff);
+  });
+
   it('exits 2 with one line naming the problem for a bad -D, before connecting', async () => {
     const to = ['-h', '127.0.0.1', '-p', String(broker.port)];
     const cases: Array<[string[], RegExp]> = [
@@ -198,6 +208,7 @@ describe('rxmqtt -D against a recording broker', () => {
       [['pub', ...to, '-V', '5', '-t', 'x', '-m', 'y', '-D', 'subscribe', 'subscription-identifier', '3'], /sends no SUBSCRIBE packet/],
       [['sub', ...to, '-V', '5', '-t', 'x', '-D', 'subscribe', 'subscription-identifier', '0'], /integer from 1 to 268435455, got "0"/],
       [['pub', ...to, '-V', '5', '-t', 'x', '-m', 'y', '-D', 'will', 'content-type', 'a'], /needs --will-topic/],
+      [['pub', ...to, '-t', 'x', '-m', 'y', '-x', '60'], /-x\/--session-expiry needs MQTT 5/],
     ];
     const before = broker.packets.length;
     const results = await inPool(cases, 2, async ([args]) => {
