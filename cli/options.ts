@@ -30,6 +30,9 @@ export interface ConnectionFlags {
   key?: string;
   insecure?: boolean;
   alpn?: string[];
+  ciphers?: string;
+  tlsVersion?: string;
+  bindAddress?: string;
   debug?: boolean;
   noReconnect?: boolean;
   noClean?: boolean;
@@ -65,6 +68,8 @@ export const CONNECTION_FLAGS = {
     describe: 'MQTT version: 3, 4, 5, mqttv31, mqttv311 or mqttv5 [default: 4 (3.1.1)]',
   },
   'no-clean': { alias: 'c', type: 'boolean', group: CONNECTION, describe: 'Keep the session (Clean Session/Clean Start 0); needs -i' },
+  'bind-address': { alias: 'A', type: 'string', requiresArg: true, group: CONNECTION, describe: 'Local address to connect from (picks the interface)' },
+  nodelay: { type: 'boolean', group: CONNECTION, describe: "Accepted for mosquitto's sake: Nagle's algorithm is always off" },
   'session-expiry': {
     alias: 'x',
     type: 'string',
@@ -82,7 +87,9 @@ export const CONNECTION_FLAGS = {
   cert: { type: 'string', group: TLS, describe: 'Client certificate (PEM); needs --key; implies TLS' },
   key: { type: 'string', group: TLS, describe: 'Client private key (PEM); needs --cert; implies TLS' },
   insecure: { type: 'boolean', group: TLS, describe: 'Do not verify the broker certificate; implies TLS' },
-  alpn: { type: 'string', array: true, group: TLS, describe: 'ALPN protocol(s), repeatable or comma-separated; implies TLS' },
+  ciphers: { type: 'string', requiresArg: true, group: TLS, describe: 'OpenSSL cipher list; implies TLS' },
+  'tls-version': { type: 'string', requiresArg: true, group: TLS, describe: 'Only this TLS version: tlsv1.3, tlsv1.2 or tlsv1.1; implies TLS' },
+  alpn: { alias: 'tls-alpn', type: 'string', array: true, group: TLS, describe: 'ALPN protocol(s), repeatable or comma-separated; implies TLS' },
 } as const satisfies Record<string, Options>;
 
 /** `3`, `4`, `5`, `31`, `311`, `mqttv31`, `mqttv311`, `mqttv5` -> the protocolVersion option. */
@@ -135,6 +142,7 @@ export function toConnectSettings(flags: ConnectionFlags, readFile: (path: strin
     ...credentials(flags),
     ...sessionExpiryOf(flags, protocolVersion),
     ...(flags.keepalive !== undefined && { keepalive: flags.keepalive }),
+    ...(flags.bindAddress !== undefined && { localAddress: flags.bindAddress }),
     ...(flags.noClean && { clean: false }),
     ...(flags.noReconnect && { reconnectPeriod: 0 }),
     ...willOf(flags),
@@ -218,7 +226,9 @@ function willOf(flags: ConnectionFlags): { will?: WillOptions } {
 }
 
 function usesTls(flags: ConnectionFlags): boolean {
-  return Boolean(flags.cafile || flags.cert || flags.key || flags.insecure || (flags.alpn && flags.alpn.length > 0));
+  return Boolean(
+    flags.cafile || flags.cert || flags.key || flags.insecure || flags.ciphers || flags.tlsVersion || (flags.alpn && flags.alpn.length > 0),
+  );
 }
 
 function tlsOf(flags: ConnectionFlags, readFile: (path: string) => Buffer): ClientOptions {
@@ -238,5 +248,17 @@ function tlsOf(flags: ConnectionFlags, readFile: (path: string) => Buffer): Clie
     ...(flags.key !== undefined && { key: read('--key', flags.key) }),
     ...(flags.insecure && { rejectUnauthorized: false }),
     ...(alpn && alpn.length > 0 && { ALPNProtocols: alpn }),
+    ...(flags.ciphers !== undefined && { ciphers: flags.ciphers }),
+    ...tlsVersionOf(flags.tlsVersion),
   };
+}
+
+const TLS_VERSIONS = { 'tlsv1.3': 'TLSv1.3', 'tlsv1.2': 'TLSv1.2', 'tlsv1.1': 'TLSv1.1' } as const;
+
+/** mosquitto's --tls-version: that version and no other. */
+function tlsVersionOf(name: string | undefined): ClientOptions {
+  if (name === undefined) return {};
+  const version = TLS_VERSIONS[name.toLowerCase() as keyof typeof TLS_VERSIONS];
+  if (!version) throw new UsageError(`--tls-version must be tlsv1.3, tlsv1.2 or tlsv1.1, got "${name}"`);
+  return { minVersion: version, maxVersion: version };
 }

@@ -23,6 +23,7 @@ export interface PubFlags extends ConnectionFlags, PropertyFlags {
   retain?: boolean;
   repeat?: number;
   interval?: number;
+  repeatDelay?: number;
   userProperty?: string[];
   contentType?: string;
   responseTopic?: string;
@@ -63,7 +64,8 @@ export const PUB_FLAGS = {
   qos: { alias: 'q', type: 'number', choices: [0, 1, 2], default: 0, group: PUBLISH, describe: 'Quality of service' },
   retain: { alias: 'r', type: 'boolean', group: PUBLISH, describe: 'Ask the broker to retain the message' },
   repeat: { type: 'number', requiresArg: true, default: 1, group: PUBLISH, describe: 'Publish the message this many times' },
-  interval: { type: 'number', requiresArg: true, default: 0, group: PUBLISH, describe: 'Milliseconds between repeated publishes' },
+  interval: { type: 'number', requiresArg: true, group: PUBLISH, describe: 'Milliseconds between repeated publishes [default: 0]' },
+  'repeat-delay': { type: 'number', requiresArg: true, group: PUBLISH, describe: 'Seconds between repeated publishes (mosquitto_pub\'s name)' },
   'user-property': { type: 'string', array: true, requiresArg: true, group: MQTT5, describe: 'User property key=value (repeatable)' },
   'content-type': { type: 'string', requiresArg: true, group: MQTT5, describe: 'Content type of the payload' },
   'response-topic': { type: 'string', requiresArg: true, group: MQTT5, describe: 'Topic for a response' },
@@ -92,8 +94,11 @@ export function toPublishPlan(flags: PubFlags, protocolVersion: 3 | 4 | 5, publi
   const repeat = flags.repeat ?? 1;
   if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError(`--repeat must be a positive integer, got ${repeat}`);
   if (repeat > 1 && source.kind === 'lines') throw new UsageError('--repeat does not apply to -l/--stdin-line');
-  const intervalMs = flags.interval ?? 0;
-  if (!(intervalMs >= 0)) throw new UsageError(`--interval must be a number of milliseconds >= 0, got ${intervalMs}`);
+  if (flags.interval !== undefined && flags.repeatDelay !== undefined) throw new UsageError('Give --interval (ms) or --repeat-delay (s), not both');
+  const intervalMs = flags.repeatDelay !== undefined ? flags.repeatDelay * 1000 : (flags.interval ?? 0);
+  if (!(intervalMs >= 0)) {
+    throw new UsageError(flags.repeatDelay !== undefined ? `--repeat-delay must be a number of seconds >= 0, got ${flags.repeatDelay}` : `--interval must be a number of milliseconds >= 0, got ${intervalMs}`);
+  }
   const properties = mergeProperties(propertiesOf(flags), publishProperties);
   if (properties && protocolVersion !== 5) throw new UsageError('MQTT 5 properties (--user-property, --content-type...) need -V 5');
   return { topic, source, options: { qos, retain: flags.retain ?? false, ...(properties && { properties }) }, repeat, intervalMs };

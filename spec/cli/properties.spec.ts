@@ -1,10 +1,9 @@
 /**
  * `-D command identifier value`: the pure parsing of cli/properties.ts, table-driven, and the
- * plan and option checks of pub, sub and rr that use it. The binary's plumbing (exit 2, the
+ * plan checks of pub and rr that use it. The binary's plumbing (exit 2, the
  * properties in the packets) is checked in pub-properties.spec.ts.
  */
-import { TransportError } from '../../lib/index.js';
-import { describeError, UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../cli/errors.js';
 import { toConnectSettings } from '../../cli/options.js';
 import { mergeProperties, parsePropertyWords, PROPERTY_COMMANDS, PROPERTY_TABLE, withConnectProperties, type PropertyCommand } from '../../cli/properties.js';
 import { toPublishPlan } from '../../cli/pub.js';
@@ -166,44 +165,5 @@ describe('pub and rr plans with -D', () => {
     expect(() => toRequestPlan({ topic: 'svc', responseTopic: 'r/+', message: 'm' })).toThrow(/Invalid response topic "r\/\+"/);
     expect(() => toRequestPlan({ topic: 'svc' })).toThrow(/Give exactly one of -m/);
     expect(() => toRequestPlan({ topic: 'svc', message: 'm', timeout: 0 })).toThrow(/-W\/--timeout must be a positive number/);
-  });
-});
-
-describe('connection flags of this issue', () => {
-  it('connects through a Unix socket with --unix, naming its path as the address', () => {
-    expect(toConnectSettings({ unix: '/run/mosquitto.sock' }, () => Buffer.alloc(0))).toEqual({
-      options: { protocol: 'mqtt', unixSocket: true, path: '/run/mosquitto.sock', protocolVersion: 4 },
-      address: '/run/mosquitto.sock',
-    });
-    expect(toConnectSettings({ url: 'mqtt+unix:///run/m.sock' }, () => Buffer.alloc(0)).address).toBe('/run/m.sock');
-    expect(() => toConnectSettings({ unix: '/s', host: 'h' }, () => Buffer.alloc(0))).toThrow('--unix cannot be combined with -L/--url, -h/--host or -p/--port');
-  });
-
-  it('reads -x as mosquitto does (-1 and ∞: never expires), on MQTT 5 only', () => {
-    const expiry = (sessionExpiry: string) => toConnectSettings({ protocolVersion: 5, sessionExpiry }, () => Buffer.alloc(0)).options.properties;
-    expect(expiry('-1')).toEqual({ sessionExpiryInterval: 0xffffffff });
-    expect(expiry('∞')).toEqual({ sessionExpiryInterval: 0xffffffff });
-    expect(expiry('3600')).toEqual({ sessionExpiryInterval: 3600 });
-    expect(() => expiry('-2')).toThrow('-x/--session-expiry must be seconds from 0 to 4294967295, or -1 for never, got "-2"');
-    expect(() => expiry('4294967296')).toThrow(UsageError);
-    expect(() => toConnectSettings({ sessionExpiry: '60' }, () => Buffer.alloc(0))).toThrow('-x/--session-expiry needs MQTT 5 (-V 5)');
-  });
-
-  it('makes the client id from -I and the process id, never with -i', () => {
-    expect(toConnectSettings({ idPrefix: 'box-' }, () => Buffer.alloc(0)).options.clientId).toBe(`box-${process.pid}`);
-    expect(() => toConnectSettings({ idPrefix: 'box-', id: 'me' }, () => Buffer.alloc(0))).toThrow('Give -i/--id or -I/--id-prefix, not both');
-  });
-
-  it('suggests --cafile or --insecure when the broker certificate is not trusted', () => {
-    const error = new TransportError('Connection failed: self-signed certificate', { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
-    expect(describeError(error, '127.0.0.1:8883')).toBe(
-      'The broker at 127.0.0.1:8883 was not trusted: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT): ' +
-        'give the CA that signed it with --cafile <file.pem>, or skip verification with --insecure (testing only)',
-    );
-  });
-
-  it('says a missing socket file is missing', () => {
-    const error = new TransportError('Connection failed: connect ENOENT /run/x.sock', { code: 'ENOENT' });
-    expect(describeError(error, '/run/x.sock')).toBe('Cannot reach the broker at /run/x.sock: no such socket file (ENOENT)');
   });
 });
