@@ -14,6 +14,7 @@
  */
 import type { Options } from 'yargs';
 import type { PubFlags } from './pub.js';
+import type { RrFlags } from './rr.js';
 import type { SubFlags } from './sub.js';
 
 /** What a command's module gives once loaded: its yargs flags and its runner. */
@@ -49,6 +50,16 @@ export const COMMANDS: readonly CommandEntry[] = [
       return { flags: { ...PUB_FLAGS, ...connection }, run: (argv) => runPub(argv as PubFlags) };
     },
   },
+  ...['rr', 'request'].map(
+    (name): CommandEntry => ({
+      name,
+      describe: name === 'rr' ? 'Send an MQTT 5 request and print its response (mosquitto_rr)' : 'Same as rr',
+      load: async () => {
+        const [{ RR_FLAGS, runRr }, connection] = await Promise.all([import('./rr.js'), connectionFlags()]);
+        return { flags: { ...RR_FLAGS, ...connection }, run: (argv) => runRr(argv as RrFlags) };
+      },
+    }),
+  ),
   {
     name: 'broker',
     describe: 'Run an embedded MQTT broker (aedes)',

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `rxmqtt` command line: `sub`, `pub`, `broker`, `version`, `help [command]`.
+ * The `rxmqtt` command line: `sub`, `pub`, `rr` (or `request`), `broker`, `version`, `help [command]`.
  *
  * ```
  * rxmqtt broker -p 1883 &
@@ -8,8 +8,8 @@
  * rxmqtt pub -t sensors/1 -m 21.5 -q 1
  * ```
  * Exit codes: 0 success, 1 runtime failure (refused or lost connection, failed subscription or
- * publish), 2 bad flags, 27 `sub -W` timed out, 130 a second SIGINT. Failures print one line on
- * stderr.
+ * publish), 2 bad flags, 27 `sub -W` or `rr -W` timed out, 130 a second SIGINT. Failures print
+ * one line on stderr.
  *
  * Startup is most of a short run's time, so this file imports nothing heavy: `--version` answers
  * before anything else loads, yargs loads for everything else, and a command's code (with rxjs

@@ -14,7 +14,9 @@ export interface ConnectionFlags {
   host?: string;
   port?: number;
   url?: string;
+  unix?: string;
   id?: string;
+  idPrefix?: string;
   username?: string;
   password?: string;
   keepalive?: number;
@@ -28,15 +30,19 @@ export interface ConnectionFlags {
   key?: string;
   insecure?: boolean;
   alpn?: string[];
+  ciphers?: string;
+  tlsVersion?: string;
+  bindAddress?: string;
   debug?: boolean;
   noReconnect?: boolean;
   noClean?: boolean;
+  sessionExpiry?: string;
 }
 
 /** What a command needs to connect: the options for `connect()` and a printable address. */
 export interface ConnectSettings {
   options: ClientOptions;
-  /** `host:port`, for messages (never carries credentials). */
+  /** `host:port`, or the socket path of a Unix socket, for messages (never carries credentials). */
   address: string;
 }
 
@@ -49,7 +55,9 @@ export const CONNECTION_FLAGS = {
   host: { alias: 'h', type: 'string', group: CONNECTION, describe: 'Broker host [default: localhost]' },
   port: { alias: 'p', type: 'number', group: CONNECTION, describe: 'Broker port [default: 1883, 8883 with TLS]' },
   url: { alias: 'L', type: 'string', group: CONNECTION, describe: 'Broker URL: mqtt://, mqtts://, ws://, wss:// or mqtt+unix:// (e.g. mqtts://user:pass@host:8883, ws://host:8080/mqtt, mqtt+unix:///run/mqtt.sock)' },
+  unix: { type: 'string', requiresArg: true, group: CONNECTION, describe: 'Connect through this Unix domain socket instead of TCP' },
   id: { alias: 'i', type: 'string', group: CONNECTION, describe: 'Client id [default: mqttjs_<random>]' },
+  'id-prefix': { alias: 'I', type: 'string', requiresArg: true, group: CONNECTION, describe: 'Client id: this prefix followed by the process id' },
   username: { alias: 'u', type: 'string', group: CONNECTION, describe: 'User name' },
   password: { alias: 'P', type: 'string', group: CONNECTION, describe: 'Password (never printed)' },
   keepalive: { alias: 'k', type: 'number', group: CONNECTION, describe: 'Keepalive in seconds, 0 disables [default: 60]' },
@@ -59,18 +67,29 @@ export const CONNECTION_FLAGS = {
     group: CONNECTION,
     describe: 'MQTT version: 3, 4, 5, mqttv31, mqttv311 or mqttv5 [default: 4 (3.1.1)]',
   },
-  'no-clean': { type: 'boolean', group: CONNECTION, describe: 'Keep the session (Clean Session/Clean Start 0); needs -i' },
+  'no-clean': { alias: 'c', type: 'boolean', group: CONNECTION, describe: 'Keep the session (Clean Session/Clean Start 0); needs -i' },
+  'bind-address': { alias: 'A', type: 'string', requiresArg: true, group: CONNECTION, describe: 'Local address to connect from (picks the interface)' },
+  nodelay: { type: 'boolean', group: CONNECTION, describe: "Accepted for mosquitto's sake: Nagle's algorithm is always off" },
+  'session-expiry': {
+    alias: 'x',
+    type: 'string',
+    requiresArg: true,
+    group: CONNECTION,
+    describe: 'MQTT 5 Session Expiry Interval in seconds; -1 or ∞: the session never expires [default: 0]',
+  },
   'no-reconnect': { type: 'boolean', group: CONNECTION, describe: 'Exit when the connection drops instead of reconnecting' },
   debug: { type: 'boolean', group: CONNECTION, describe: 'Log protocol activity (debug namespaces rxmqtt*) on stderr' },
   'will-topic': { type: 'string', group: WILL, describe: 'Topic of the will message' },
-  'will-message': { type: 'string', group: WILL, describe: 'Payload of the will message [default: empty]' },
+  'will-message': { alias: 'will-payload', type: 'string', group: WILL, describe: 'Payload of the will message [default: empty]' },
   'will-qos': { type: 'number', choices: [0, 1, 2], group: WILL, describe: 'QoS of the will message [default: 0]' },
   'will-retain': { type: 'boolean', group: WILL, describe: 'Retain the will message' },
   cafile: { type: 'string', group: TLS, describe: 'CA certificates (PEM) to verify the broker; implies TLS' },
   cert: { type: 'string', group: TLS, describe: 'Client certificate (PEM); needs --key; implies TLS' },
   key: { type: 'string', group: TLS, describe: 'Client private key (PEM); needs --cert; implies TLS' },
   insecure: { type: 'boolean', group: TLS, describe: 'Do not verify the broker certificate; implies TLS' },
-  alpn: { type: 'string', array: true, group: TLS, describe: 'ALPN protocol(s), repeatable or comma-separated; implies TLS' },
+  ciphers: { type: 'string', requiresArg: true, group: TLS, describe: 'OpenSSL cipher list; implies TLS' },
+  'tls-version': { type: 'string', requiresArg: true, group: TLS, describe: 'Only this TLS version: tlsv1.3, tlsv1.2 or tlsv1.1; implies TLS' },
+  alpn: { alias: 'tls-alpn', type: 'string', array: true, group: TLS, describe: 'ALPN protocol(s), repeatable or comma-separated; implies TLS' },
 } as const satisfies Record<string, Options>;
 
 /** `3`, `4`, `5`, `31`, `311`, `mqttv31`, `mqttv311`, `mqttv5` -> the protocolVersion option. */
@@ -121,7 +140,9 @@ export function toConnectSettings(flags: ConnectionFlags, readFile: (path: strin
     ...brokerAddress(flags),
     protocolVersion,
     ...credentials(flags),
+    ...sessionExpiryOf(flags, protocolVersion),
     ...(flags.keepalive !== undefined && { keepalive: flags.keepalive }),
+    ...(flags.bindAddress !== undefined && { localAddress: flags.bindAddress }),
     ...(flags.noClean && { clean: false }),
     ...(flags.noReconnect && { reconnectPeriod: 0 }),
     ...willOf(flags),
@@ -130,7 +151,9 @@ export function toConnectSettings(flags: ConnectionFlags, readFile: (path: strin
   if (options.clean === false && !options.clientId) throw new UsageError('--no-clean needs a client id (-i/--id)');
   try {
     const resolved = resolveOptions(undefined, options);
-    return { options, address: `${resolved.host}:${resolved.port}` };
+    // A Unix socket has no port: name its path, which is what a user has to check.
+    const address = resolved.unixSocket && resolved.path ? resolved.path : `${resolved.host}:${resolved.port}`;
+    return { options, address };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -139,6 +162,13 @@ export function toConnectSettings(flags: ConnectionFlags, readFile: (path: strin
 /** Host, port and scheme from -L, or from -h/-p (TLS when a TLS flag is given). */
 function brokerAddress(flags: ConnectionFlags): ClientOptions {
   const tls = usesTls(flags);
+  if (flags.unix !== undefined) {
+    if (flags.url !== undefined || flags.host !== undefined || flags.port !== undefined) {
+      throw new UsageError('--unix cannot be combined with -L/--url, -h/--host or -p/--port');
+    }
+    if (flags.unix === '') throw new UsageError('--unix needs the path of the socket file');
+    return { protocol: tls ? 'mqtts' : 'mqtt', unixSocket: true, path: flags.unix };
+  }
   if (flags.url === undefined) {
     return { protocol: tls ? 'mqtts' : 'mqtt', host: flags.host ?? 'localhost', ...(flags.port !== undefined && { port: flags.port }) };
   }
@@ -157,13 +187,31 @@ function brokerAddress(flags: ConnectionFlags): ClientOptions {
   return parsed;
 }
 
-/** -i/-u/-P win over the client id and credentials of the URL. */
+/** -i/-I/-u/-P win over the client id and credentials of the URL. */
 function credentials(flags: ConnectionFlags): ClientOptions {
+  if (flags.id !== undefined && flags.idPrefix !== undefined) throw new UsageError('Give -i/--id or -I/--id-prefix, not both');
   return {
     ...(flags.id !== undefined && { clientId: flags.id }),
+    // mosquitto -I: the prefix and the process id, so brokers with clientid_prefixes accept it.
+    ...(flags.idPrefix !== undefined && { clientId: `${flags.idPrefix}${process.pid}` }),
     ...(flags.username !== undefined && { username: flags.username }),
     ...(flags.password !== undefined && { password: flags.password }),
   };
+}
+
+/** The largest Session Expiry Interval: the session never expires (3.1.2.11.2). */
+const NEVER_EXPIRES = 0xffffffff;
+
+/** -x as mosquitto reads it: seconds, or -1 / ∞ / 4294967295 for a session that never expires. */
+function sessionExpiryOf(flags: ConnectionFlags, protocolVersion: 3 | 4 | 5): ClientOptions {
+  const text = flags.sessionExpiry;
+  if (text === undefined) return {};
+  if (protocolVersion !== 5) throw new UsageError('-x/--session-expiry needs MQTT 5 (-V 5)');
+  const seconds = text === '-1' || text === '∞' ? NEVER_EXPIRES : /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(seconds >= 0 && seconds <= NEVER_EXPIRES)) {
+    throw new UsageError(`-x/--session-expiry must be seconds from 0 to ${NEVER_EXPIRES}, or -1 for never, got "${text}"`);
+  }
+  return { properties: { sessionExpiryInterval: seconds } };
 }
 
 function willOf(flags: ConnectionFlags): { will?: WillOptions } {
@@ -178,7 +226,9 @@ function willOf(flags: ConnectionFlags): { will?: WillOptions } {
 }
 
 function usesTls(flags: ConnectionFlags): boolean {
-  return Boolean(flags.cafile || flags.cert || flags.key || flags.insecure || (flags.alpn && flags.alpn.length > 0));
+  return Boolean(
+    flags.cafile || flags.cert || flags.key || flags.insecure || flags.ciphers || flags.tlsVersion || (flags.alpn && flags.alpn.length > 0),
+  );
 }
 
 function tlsOf(flags: ConnectionFlags, readFile: (path: string) => Buffer): ClientOptions {
@@ -198,5 +248,17 @@ function tlsOf(flags: ConnectionFlags, readFile: (path: string) => Buffer): Clie
     ...(flags.key !== undefined && { key: read('--key', flags.key) }),
     ...(flags.insecure && { rejectUnauthorized: false }),
     ...(alpn && alpn.length > 0 && { ALPNProtocols: alpn }),
+    ...(flags.ciphers !== undefined && { ciphers: flags.ciphers }),
+    ...tlsVersionOf(flags.tlsVersion),
   };
+}
+
+const TLS_VERSIONS = { 'tlsv1.3': 'TLSv1.3', 'tlsv1.2': 'TLSv1.2', 'tlsv1.1': 'TLSv1.1' } as const;
+
+/** mosquitto's --tls-version: that version and no other. */
+function tlsVersionOf(name: string | undefined): ClientOptions {
+  if (name === undefined) return {};
+  const version = TLS_VERSIONS[name.toLowerCase() as keyof typeof TLS_VERSIONS];
+  if (!version) throw new UsageError(`--tls-version must be tlsv1.3, tlsv1.2 or tlsv1.1, got "${name}"`);
+  return { minVersion: version, maxVersion: version };
 }

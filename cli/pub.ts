@@ -9,9 +9,10 @@ import type { Options } from 'yargs';
 import { validateTopicName, type MqttClient, type PublishOptions, type QoS } from '../lib/index.js';
 import { CliError, describeError, EXIT, UsageError } from './errors.js';
 import { parseUserProperties, toConnectSettings, type ConnectionFlags } from './options.js';
+import { mergeProperties, parsePropertyWords, PROPERTY_FLAGS, withConnectProperties, type PropertyCommand, type PropertyFlags } from './properties.js';
 import { closeClient, connectionLost, connectOrFail, createClient, deferred, enableDebug, onStopSignal } from './session.js';
 
-export interface PubFlags extends ConnectionFlags {
+export interface PubFlags extends ConnectionFlags, PropertyFlags {
   topic?: string;
   message?: string;
   file?: string;
@@ -22,6 +23,7 @@ export interface PubFlags extends ConnectionFlags {
   retain?: boolean;
   repeat?: number;
   interval?: number;
+  repeatDelay?: number;
   userProperty?: string[];
   contentType?: string;
   responseTopic?: string;
@@ -57,24 +59,32 @@ export const PUB_FLAGS = {
   message: { alias: 'm', type: 'string', group: PUBLISH, describe: 'Message payload' },
   file: { alias: 'f', type: 'string', requiresArg: true, group: PUBLISH, describe: 'Send the contents of a file as one message' },
   stdin: { alias: 's', type: 'boolean', group: PUBLISH, describe: 'Send all of stdin as one message' },
-  'stdin-line': { alias: 'l', type: 'boolean', group: PUBLISH, describe: 'Send each line of stdin as a message, as it arrives (blank lines are skipped)' },
+  'stdin-line': { alias: 'l', type: 'boolean', group: PUBLISH, describe: 'Send each line of stdin as a message, as it arrives (a blank line is an empty message)' },
   'null-message': { alias: 'n', type: 'boolean', group: PUBLISH, describe: 'Send a zero-length message' },
   qos: { alias: 'q', type: 'number', choices: [0, 1, 2], default: 0, group: PUBLISH, describe: 'Quality of service' },
   retain: { alias: 'r', type: 'boolean', group: PUBLISH, describe: 'Ask the broker to retain the message' },
   repeat: { type: 'number', requiresArg: true, default: 1, group: PUBLISH, describe: 'Publish the message this many times' },
-  interval: { type: 'number', requiresArg: true, default: 0, group: PUBLISH, describe: 'Milliseconds between repeated publishes' },
+  interval: { type: 'number', requiresArg: true, group: PUBLISH, describe: 'Milliseconds between repeated publishes [default: 0]' },
+  'repeat-delay': { type: 'number', requiresArg: true, group: PUBLISH, describe: 'Seconds between repeated publishes (mosquitto_pub\'s name)' },
   'user-property': { type: 'string', array: true, requiresArg: true, group: MQTT5, describe: 'User property key=value (repeatable)' },
   'content-type': { type: 'string', requiresArg: true, group: MQTT5, describe: 'Content type of the payload' },
   'response-topic': { type: 'string', requiresArg: true, group: MQTT5, describe: 'Topic for a response' },
   'correlation-data': { type: 'string', requiresArg: true, group: MQTT5, describe: 'Correlation data (as UTF-8)' },
   'message-expiry': { type: 'number', requiresArg: true, group: MQTT5, describe: 'Message expiry interval in seconds' },
+  ...PROPERTY_FLAGS,
 } as const satisfies Record<string, Options>;
+
+/** The packets `pub` sends, so the ones `-D` may name. */
+const PUB_PROPERTY_COMMANDS: readonly PropertyCommand[] = ['connect', 'publish', 'will', 'disconnect'];
 
 /** Publishes kept in flight at once: enough to stream, bounded so stdin is not read ahead unbounded. */
 const WINDOW = 256;
 
-/** Checks the pub-specific flags; throws a UsageError for anything that can never work. */
-export function toPublishPlan(flags: PubFlags, protocolVersion: 3 | 4 | 5): PublishPlan {
+/**
+ * Checks the pub-specific flags; throws a UsageError for anything that can never work.
+ * @param publishProperties The `-D publish ...` properties (they win over the named flags).
+ */
+export function toPublishPlan(flags: PubFlags, protocolVersion: 3 | 4 | 5, publishProperties?: Record<string, unknown>): PublishPlan {
   const topic = flags.topic ?? '';
   const problem = validateTopicName(topic);
   if (problem) throw new UsageError(`Invalid topic "${topic}": ${problem}`);
@@ -84,9 +94,12 @@ export function toPublishPlan(flags: PubFlags, protocolVersion: 3 | 4 | 5): Publ
   const repeat = flags.repeat ?? 1;
   if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError(`--repeat must be a positive integer, got ${repeat}`);
   if (repeat > 1 && source.kind === 'lines') throw new UsageError('--repeat does not apply to -l/--stdin-line');
-  const intervalMs = flags.interval ?? 0;
-  if (!(intervalMs >= 0)) throw new UsageError(`--interval must be a number of milliseconds >= 0, got ${intervalMs}`);
-  const properties = propertiesOf(flags);
+  if (flags.interval !== undefined && flags.repeatDelay !== undefined) throw new UsageError('Give --interval (ms) or --repeat-delay (s), not both');
+  const intervalMs = flags.repeatDelay !== undefined ? flags.repeatDelay * 1000 : (flags.interval ?? 0);
+  if (!(intervalMs >= 0)) {
+    throw new UsageError(flags.repeatDelay !== undefined ? `--repeat-delay must be a number of seconds >= 0, got ${flags.repeatDelay}` : `--interval must be a number of milliseconds >= 0, got ${intervalMs}`);
+  }
+  const properties = mergeProperties(propertiesOf(flags), publishProperties);
   if (properties && protocolVersion !== 5) throw new UsageError('MQTT 5 properties (--user-property, --content-type...) need -V 5');
   return { topic, source, options: { qos, retain: flags.retain ?? false, ...(properties && { properties }) }, repeat, intervalMs };
 }
@@ -121,8 +134,10 @@ function propertiesOf(flags: PubFlags): PublishOptions['properties'] | undefined
 
 /** Runs `rxmqtt pub`; resolves with the exit code, rejects with a CliError. */
 export async function runPub(flags: PubFlags): Promise<number> {
-  const settings = toConnectSettings(flags, (path) => readFileSync(path));
-  const plan = toPublishPlan(flags, settings.options.protocolVersion ?? 4);
+  const propertySets = parsePropertyWords(flags.property, PUB_PROPERTY_COMMANDS);
+  const connection = toConnectSettings(flags, (path) => readFileSync(path));
+  const settings = { ...connection, options: withConnectProperties(connection.options, propertySets) };
+  const plan = toPublishPlan(flags, settings.options.protocolVersion ?? 4, propertySets.publish);
   if (flags.debug) await enableDebug();
   // A whole file or stdin is read before connecting, as mosquitto_pub does; lines stream later.
   const payload = await readWholePayload(plan.source);
@@ -139,11 +154,12 @@ export async function runPub(flags: PubFlags): Promise<number> {
     return EXIT.ok;
   } finally {
     removeSignals();
-    await closeClient(client);
+    await closeClient(client, propertySets.disconnect);
   }
 }
 
-async function readWholePayload(source: MessageSource): Promise<Buffer | undefined> {
+/** The payload of a whole-message source, read now; undefined for -l (lines stream later). */
+export async function readWholePayload(source: MessageSource): Promise<Buffer | undefined> {
   switch (source.kind) {
     case 'message':
       return source.payload;
@@ -173,14 +189,17 @@ function* repeated(payload: Buffer, times: number): Iterable<Buffer> {
   for (let i = 0; i < times; i++) yield payload;
 }
 
-/** Stdin lines as they arrive (readline: nothing is buffered beyond the current chunk). */
+/**
+ * Stdin lines as they arrive (readline: nothing is buffered beyond the current chunk). A blank
+ * line is an empty message, as mosquitto_pub 2.x sends it.
+ */
 async function* stdinLines(signal: AbortSignal): AsyncIterable<Buffer> {
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   const close = () => lines.close();
   signal.addEventListener('abort', close);
   try {
     for await (const line of lines) {
-      if (line.length > 0) yield Buffer.from(line);
+      yield Buffer.from(line);
     }
   } finally {
     signal.removeEventListener('abort', close);

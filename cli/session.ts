@@ -82,9 +82,12 @@ export function onStopSignal(stop: (signal: NodeJS.Signals) => void): () => void
   };
 }
 
-/** Ends the client: waits for in-flight acknowledgements, sends DISCONNECT if connected. */
-export async function closeClient(client: MqttClient): Promise<void> {
-  await client.endAsync(client.state.status !== 'connected');
+/**
+ * Ends the client: waits for in-flight acknowledgements, sends DISCONNECT if connected.
+ * @param disconnectProperties MQTT 5 DISCONNECT properties (`-D disconnect ...`).
+ */
+export async function closeClient(client: MqttClient, disconnectProperties?: Record<string, unknown>): Promise<void> {
+  await client.endAsync(client.state.status !== 'connected', disconnectProperties ? { properties: disconnectProperties } : {});
 }
 
 /** A promise with its resolve/reject outside, for "whichever happens first" endings. */

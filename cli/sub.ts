@@ -7,9 +7,10 @@ import { validateFilter, type MqttClient, type MqttMessage, type QoS } from '../
 import { CliError, EXIT, UsageError } from './errors.js';
 import { formatLine, OUTPUT_FORMATS, type OutputFormat } from './format.js';
 import { toConnectSettings, type ConnectionFlags } from './options.js';
+import { parsePropertyWords, PROPERTY_FLAGS, withConnectProperties, type PropertyFlags, type PropertySets } from './properties.js';
 import { closeClient, connectionLost, connectOrFail, createClient, deferred, enableDebug, onStopSignal } from './session.js';
 
-export interface SubFlags extends ConnectionFlags {
+export interface SubFlags extends ConnectionFlags, PropertyFlags {
   topic?: string[];
   qos?: number;
   verbose?: boolean;
@@ -43,6 +44,7 @@ export const SUB_FLAGS = {
   timeout: { alias: 'W', type: 'number', requiresArg: true, group: SUBSCRIBE, describe: 'Exit with code 27 after this many seconds' },
   'no-retained': { alias: 'R', type: 'boolean', group: SUBSCRIBE, describe: 'Do not print messages with the retain flag (stale values)' },
   format: { alias: 'F', type: 'string', choices: OUTPUT_FORMATS, default: 'text', group: SUBSCRIBE, describe: 'Output: text (payload as is), json (one object per line) or hex' },
+  ...PROPERTY_FLAGS,
 } as const satisfies Record<string, Options>;
 
 /** Checks the sub-specific flags; throws a UsageError for anything that can never work. */
@@ -75,7 +77,9 @@ export function toSubscribePlan(flags: SubFlags): SubscribePlan {
 /** Runs `rxmqtt sub`; resolves with the exit code, rejects with a CliError. */
 export async function runSub(flags: SubFlags): Promise<number> {
   const plan = toSubscribePlan(flags);
-  const settings = toConnectSettings(flags, (path) => readFileSync(path));
+  const propertySets = parsePropertyWords(flags.property, ['connect', 'subscribe', 'will', 'disconnect']);
+  const connection = toConnectSettings(flags, (path) => readFileSync(path));
+  const settings = { ...connection, options: withConnectProperties(connection.options, propertySets) };
   if (flags.debug) await enableDebug();
   const finished = deferred<number>();
   const client = createClient(settings);
@@ -84,19 +88,19 @@ export async function runSub(flags: SubFlags): Promise<number> {
   const removeSignals = onStopSignal(() => finished.resolve(EXIT.ok));
   const timer = plan.timeoutMs === undefined ? undefined : setTimeout(() => finished.reject(timedOut(plan, printer.printed)), plan.timeoutMs);
   try {
-    const subscribed = connectOrFail(client, settings).then(() => subscribe(client, plan));
+    const subscribed = connectOrFail(client, settings).then(() => subscribe(client, plan, propertySets));
     return await Promise.race([subscribed.then(() => finished.promise), finished.promise, connectionLost(client, settings)]);
   } finally {
     printer.stop();
     clearTimeout(timer);
     removeSignals();
-    await closeClient(client);
+    await closeClient(client, propertySets.disconnect);
   }
 }
 
 /** One SUBSCRIBE for every filter; a refused filter rejects it (SubackError) and fails the command. */
-async function subscribe(client: MqttClient, plan: SubscribePlan): Promise<void> {
-  await client.subscribeAsync(plan.topics, { qos: plan.qos });
+async function subscribe(client: MqttClient, plan: SubscribePlan, propertySets: PropertySets): Promise<void> {
+  await client.subscribeAsync(plan.topics, { qos: plan.qos, ...(propertySets.subscribe && { properties: propertySets.subscribe }) });
 }
 
 function timedOut(plan: SubscribePlan, printed: number): CliError {
