@@ -205,7 +205,9 @@ const NEVER_EXPIRES = 0xffffffff;
 /** -x as mosquitto reads it: seconds, or -1 / ∞ / 4294967295 for a session that never expires. */
 function sessionExpiryOf(flags: ConnectionFlags, protocolVersion: 3 | 4 | 5): ClientOptions {
   const text = flags.sessionExpiry;
-  if (text === undefined) return {};
+  // As mosquitto's -c: on MQTT 5 a persistent session never expires unless -x says otherwise
+  // (without a Session Expiry Interval the broker ends the session at disconnect, 3.1.2.11.2).
+  if (text === undefined) return flags.noClean && protocolVersion === 5 ? { properties: { sessionExpiryInterval: NEVER_EXPIRES } } : {};
   if (protocolVersion !== 5) throw new UsageError('-x/--session-expiry needs MQTT 5 (-V 5)');
   const seconds = text === '-1' || text === '∞' ? NEVER_EXPIRES : /^\d+$/.test(text) ? Number(text) : NaN;
   if (!(seconds >= 0 && seconds <= NEVER_EXPIRES)) {

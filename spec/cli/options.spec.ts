@@ -41,6 +41,7 @@ describe('toConnectSettings', () => {
       protocolVersion: 5,
       clean: false,
       reconnectPeriod: 0,
+      properties: { sessionExpiryInterval: 0xffffffff },
     });
     expect(address).toBe('broker.local:1884');
   });
@@ -84,6 +85,14 @@ describe('toConnectSettings', () => {
     expect(() => settings({ cert: 'me.crt' })).toThrow(/--cert and --key go together/);
     expect(() => settings({ url: 'mqtt://x', insecure: true })).toThrow(/need an mqtts:\/\/ URL/);
     expect(settings({ url: 'mqtts://x', insecure: true }).options).toMatchObject({ protocol: 'mqtts', rejectUnauthorized: false });
+  });
+
+  it('makes a persistent MQTT 5 session never expire unless -x says otherwise, as mosquitto -c', () => {
+    const persistent = { noClean: true, id: 'kept', protocolVersion: '5' };
+    expect(settings(persistent).options.properties?.sessionExpiryInterval).toBe(0xffffffff);
+    expect(settings({ ...persistent, sessionExpiry: '60' }).options.properties?.sessionExpiryInterval).toBe(60);
+    expect(settings({ ...persistent, protocolVersion: '4' }).options.properties).toBeUndefined();
+    expect(settings({ id: 'clean', protocolVersion: '5' }).options.properties?.sessionExpiryInterval).toBeUndefined();
   });
 
   it('demands a client id for --no-clean', () => {
