@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `rxmqtt` command line: `sub`, `pub`, `broker`, `version`, `help [command]`.
+ * The `rxmqtt` command line: `sub`, `pub`, `broker`, `bench pub|sub|conn`, `version`, `help [command]`.
  *
  * ```
  * rxmqtt broker -p 1883 &
@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { benchCommands } from './bench/command.js';
 import { BROKER_FLAGS, runBroker } from './broker.js';
 import { CliError, describeError, EXIT, oneLine } from './errors.js';
 import { CONNECTION_FLAGS } from './options.js';
@@ -71,6 +72,11 @@ async function main(args: string[]): Promise<number> {
     .command('broker', 'Run an embedded MQTT broker (aedes)', (y) => y.options(BROKER_FLAGS), async (argv) => {
       exitCode = await run(() => runBroker(argv));
     })
+    .command('bench', 'Benchmark a broker: bench pub|sub|conn with N clients', (y) =>
+      benchCommands(y, async (command) => {
+        exitCode = await run(command);
+      }),
+    )
     .command('version', 'Print the version', {}, () => {
       process.stdout.write(version + '\n');
     })
@@ -78,7 +84,7 @@ async function main(args: string[]): Promise<number> {
     .example('$0 sub -t "a/#" -v', 'print topic and payload of everything under a/')
     .example('$0 pub -t a/b -m hello -q 1', 'publish one message and wait for its PUBACK')
     .example('tail -f log | $0 pub -t logs -l', 'publish each line as it arrives')
-    .demandCommand(1, 'Give a command: sub, pub, broker, version or help')
+    .demandCommand(1, 'Give a command: sub, pub, broker, bench, version or help')
     .recommendCommands()
     .strict()
     .version(version)
@@ -89,7 +95,8 @@ async function main(args: string[]): Promise<number> {
     await parser.parseAsync();
   } catch (error) {
     // Handlers never throw (run() catches): whatever reaches here is yargs rejecting the flags.
-    const command = args.find((arg) => arg === 'sub' || arg === 'pub' || arg === 'broker');
+    const benchCommand = args[0] === 'bench' && ['pub', 'sub', 'conn'].includes(args[1] ?? '') ? `bench ${args[1]}` : 'bench';
+    const command = args[0] === 'bench' ? benchCommand : args.find((arg) => arg === 'sub' || arg === 'pub' || arg === 'broker');
     process.stderr.write(`rxmqtt: ${oneLine((error as Error).message)} (see: rxmqtt ${command ? command + ' ' : ''}--help)\n`);
     return EXIT.usage;
   }
