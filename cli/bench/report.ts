@@ -92,7 +92,8 @@ export function orderVerdict(summary: Pick<SubSummary, 'lost' | 'duplicated' | '
 /** The rows of the text table. */
 function rows(summary: BenchSummary): Array<[string, string]> {
   const seconds = `${Number((summary.durationMs / 1000).toFixed(2))} s`;
-  const out: Array<[string, string]> = [[`bench ${summary.bench}`, `${summary.clients} clients (${summary.connected} connected, ${summary.connectFailures} failed)`]];
+  const clients = `${summary.clients} client${summary.clients === 1 ? '' : 's'}`;
+  const out: Array<[string, string]> = [[`bench ${summary.bench}`, `${clients} (${summary.connected} connected, ${summary.connectFailures} failed)`]];
   switch (summary.bench) {
     case 'pub':
       out.push(['sent', `${summary.sent} in ${seconds} (${rate(summary.msgsPerSec)} msg/s), QoS ${summary.qos}, ${summary.payloadBytes} B each`]);

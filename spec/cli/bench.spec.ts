@@ -87,6 +87,16 @@ describe('rxmqtt bench pub and bench sub', () => {
     expect(sub.lines).toContainEqual(expect.stringMatching(/^order +ok: none lost, duplicated or out of order \(1 publisher\)$/));
   });
 
+  it('counts a reconnect when the broker drops a subscriber, which resubscribes and still gets every message', async () => {
+    const connected = h.brokerEvent('client', 'bdrop-1');
+    const sub = await subscribers('bdrop-', 1, ['-t', 'drop/t', '-q', '1', '-C', '5']);
+    const resubscribed = h.brokerEvent('subscribe', 'bdrop-1');
+    (await connected).close();
+    await resubscribed;
+    expect(await bench('pub', ['-t', 'drop/t', '-q', '1', '-C', '5']).exit()).toEqual({ code: 0, signal: null });
+    expect(await summaryOf(sub)).toMatchObject({ received: 5, lost: 0, reconnects: 1, dropped: 0 });
+  });
+
   it('ends a run bounded by --duration alone, every message acknowledged', async () => {
     const pub = bench('pub', ['-t', 'duration/t', '-q', '1', '--duration', '0.3', '-I', '5', '-F', 'json']);
     const published = await summaryOf(pub);
