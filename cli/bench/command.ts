@@ -30,6 +30,6 @@ export function benchCommands(yargs: Argv, start: (command: () => Promise<number
       start(async () => (await import('./conn.js')).runBenchConn(argv as BenchFlags)),
     )
     .example('$0 bench sub -c 2 -t "bench/#" -q 1 -C 2000', 'two subscribers, until each has 2000 messages')
-    .example('$0 bench pub -c 2 -t "bench/%i" -q 1 -C 1000 -r 500', 'two publishers, 1000 messages each at 500 msg/s')
+    .example('$0 bench pub -c 2 -t "bench/%i" -q 1 -C 1000 -r 500', 'two publishers, 1000 messages each, 500/s')
     .demandCommand(1, 'Give a bench command: pub, sub or conn');
 }

@@ -13,7 +13,8 @@ import { EXIT } from '../errors.js';
 import { toConnectSettings } from '../options.js';
 import { enableDebug, onStopSignal } from '../session.js';
 import { connectFleet } from './fleet.js';
-import { defaultIdPrefix, toBenchPlan, type BenchFlags } from './flags.js';
+import type { BenchFlags } from './flags.js';
+import { defaultIdPrefix, toBenchPlan } from './plan.js';
 import { startProgress } from './progress.js';
 import { commonSummary, formatSummary, perSecond, progressLine, type ConnSummary } from './report.js';
 

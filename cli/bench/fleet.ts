@@ -8,7 +8,8 @@ import type { MqttClient } from '../../lib/index.js';
 import { describeError } from '../errors.js';
 import type { ConnectSettings } from '../options.js';
 import { closeClient, connectOrFail, createClient } from '../session.js';
-import { clientIdOf, type BenchPlan } from './flags.js';
+import type { BenchPlan } from './flags.js';
+import { clientIdOf } from './plan.js';
 import { LatencyHistogram } from './histogram.js';
 
 /** Connections being opened at once: enough to be quick, few enough not to flood the broker's accept queue. */

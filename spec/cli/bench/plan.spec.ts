@@ -1,4 +1,5 @@
-import { DEFAULT_DURATION_S, defaultIdPrefix, expandTopic, toBenchPlan } from '../../../cli/bench/flags.js';
+import { DEFAULT_DURATION_S } from '../../../cli/bench/flags.js';
+import { defaultIdPrefix, expandTopic, toBenchPlan } from '../../../cli/bench/plan.js';
 import { UsageError } from '../../../cli/errors.js';
 
 describe('toBenchPlan', () => {
