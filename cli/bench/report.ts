@@ -82,9 +82,10 @@ const latency = (l: LatencySummary) => `p50 ${formatMs(l.p50)} ms  p99 ${formatM
 const rate = (perSec: number) => `${perSec >= 100 ? Math.round(perSec) : Number(perSec.toPrecision(3))}`;
 
 /** The verdict on order and loss, in words. */
-export function orderVerdict(summary: Pick<SubSummary, 'lost' | 'duplicated' | 'outOfOrder' | 'publishers'>): string {
-  const { lost, duplicated, outOfOrder, publishers } = summary;
-  const from = `(${publishers} publisher${publishers === 1 ? '' : 's'})`;
+export function orderVerdict(summary: Pick<SubSummary, 'lost' | 'duplicated' | 'outOfOrder' | 'publishers' | 'openEnded'>): string {
+  const { lost, duplicated, outOfOrder, publishers, openEnded } = summary;
+  const upTo = openEnded > 0 ? ', up to the last received of publishers bounded by time' : '';
+  const from = `(${publishers} publisher${publishers === 1 ? '' : 's'}${upTo})`;
   if (lost === 0 && duplicated === 0 && outOfOrder === 0) return `ok: none lost, duplicated or out of order ${from}`;
   return `NOT OK: ${lost} lost, ${duplicated} duplicated, ${outOfOrder} out of order ${from}`;
 }

@@ -13,6 +13,11 @@ export interface SequenceSummary {
   streams: number;
   /** Distinct publishers seen. */
   publishers: number;
+  /**
+   * Streams whose publisher announced no total (bounded by time): a loss after the last message
+   * received cannot be told from a message still on its way.
+   */
+  openEnded: number;
   /** Numbers never received: gaps, and the tail up to a publisher's announced total. */
   lost: number;
   duplicated: number;
@@ -66,11 +71,13 @@ export class SequenceCheck {
 
   summary(): SequenceSummary {
     let lost = 0;
+    let openEnded = 0;
     for (const stream of this.streams.values()) {
+      if (stream.total === 0) openEnded++;
       for (const [from, to] of stream.missing) lost += to - from;
       if (stream.total > stream.highest + 1) lost += stream.total - (stream.highest + 1);
     }
-    return { streams: this.streams.size, publishers: this.publishers.size, lost, duplicated: this.duplicated, outOfOrder: this.outOfOrder };
+    return { streams: this.streams.size, publishers: this.publishers.size, openEnded, lost, duplicated: this.duplicated, outOfOrder: this.outOfOrder };
   }
 }
 

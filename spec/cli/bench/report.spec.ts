@@ -4,13 +4,15 @@ import { formatMs, formatSummary, orderVerdict, progressLine, type SubSummary } 
 const latency: LatencySummary = { count: 3, p50: 0.41234, p99: 1.2, max: 1.5, mean: 0.7 };
 const sub: SubSummary = {
   bench: 'sub', clients: 2, connected: 2, connectFailures: 0, reconnects: 0, dropped: 0, errors: 0, durationMs: 1234.5678,
-  connectLatencyMs: latency, qos: 1, received: 40, foreign: 0, publishers: 2, lost: 0, duplicated: 0, outOfOrder: 0, msgsPerSec: 190.54, latencyMs: latency,
+  connectLatencyMs: latency, qos: 1, received: 40, foreign: 0, publishers: 2, openEnded: 0, lost: 0, duplicated: 0, outOfOrder: 0, msgsPerSec: 190.54, latencyMs: latency,
 };
 
 describe('bench report', () => {
   it('says when nothing was lost, duplicated or reordered, and counts what was', () => {
     expect(orderVerdict(sub)).toBe('ok: none lost, duplicated or out of order (2 publishers)');
     expect(orderVerdict({ ...sub, lost: 3, duplicated: 1, publishers: 1 })).toBe('NOT OK: 3 lost, 1 duplicated, 0 out of order (1 publisher)');
+    // A publisher bounded by time announced no total: what it sent after the last arrival is unknown.
+    expect(orderVerdict({ ...sub, openEnded: 1 })).toBe('ok: none lost, duplicated or out of order (2 publishers, up to the last received of publishers bounded by time)');
   });
 
   it('prints one JSON line with numbers rounded to the µs', () => {

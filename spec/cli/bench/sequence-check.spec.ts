@@ -29,7 +29,7 @@ describe('SequenceCheck', () => {
     sequence.record(2, 'a', 0, 0);
     sequence.record(1, 'b', 0, 0);
     // Subscriber 2 getting a's 0 is no duplicate of subscriber 1's.
-    expect(sequence.summary()).toEqual({ streams: 3, publishers: 2, lost: 0, duplicated: 0, outOfOrder: 0 });
+    expect(sequence.summary()).toEqual({ streams: 3, publishers: 2, openEnded: 3, lost: 0, duplicated: 0, outOfOrder: 0 });
   });
 
   it('counts a huge gap without keeping every missing number', () => {
