@@ -70,6 +70,19 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
 ];
 
+/** `bench pub|sub|conn`: two words each, run as `rxmqtt bench pub ...`. */
+export const BENCH_COMMANDS: readonly CommandEntry[] = (
+  [
+    ['pub', 'N clients publish numbered, timestamped messages (-C per client or --duration)'],
+    ['sub', 'N clients subscribe and check latency, loss and order per publisher'],
+    ['conn', 'Open N connections at a rate and report connect latency and failures'],
+  ] as const
+).map(([name, describe]) => ({
+  name: `bench ${name}`,
+  describe,
+  load: async () => (await import('./bench/command.js')).benchCommand(name),
+}));
+
 /** The command `args` names (the first argument that is a command's name), if any. */
 export function commandIn(args: readonly string[]): CommandEntry | undefined {
   const names = new Set(COMMANDS.map((command) => command.name));

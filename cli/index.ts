@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `rxmqtt` command line: `sub`, `pub`, `rr` (or `request`), `broker`, `version`, `help [command]`.
+ * The `rxmqtt` command line: `sub`, `pub`, `rr` (or `request`), `broker`, `bench pub|sub|conn`,
+ * `version`, `help [command]`.
  *
  * ```
  * rxmqtt broker -p 1883 &
@@ -19,7 +20,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
-import { commandIn, COMMANDS, type CommandEntry } from './commands.js';
+import { BENCH_COMMANDS, commandIn, COMMANDS, type CommandEntry } from './commands.js';
 
 /** As in errors.ts' EXIT, which this file does not import: errors.ts loads the whole library. */
 const EXIT_FAILURE = 1;
@@ -102,6 +103,15 @@ async function runTopLevel(args: string[], version: string): Promise<number> {
       exitCode = await run(async () => (command === named ? loaded! : await command.load()).run(argv));
     });
   }
+  // `rxmqtt bench` alone (or after other flags): its three commands, loaded only then.
+  const bench = args.includes('bench') ? await import('./bench/command.js') : undefined;
+  parser = parser.command('bench', 'Benchmark a broker: bench pub|sub|conn with N clients', (y) =>
+    bench
+      ? bench.benchCommands(y, async (command) => {
+          exitCode = await run(command);
+        })
+      : y,
+  );
   parser = parser
     .command('version', 'Print the version', {}, () => {
       process.stdout.write(version + '\n');
@@ -110,7 +120,7 @@ async function runTopLevel(args: string[], version: string): Promise<number> {
     .example('$0 sub -t "a/#" -v', 'print topic and payload of everything under a/')
     .example('$0 pub -t a/b -m hello -q 1', 'publish one message and wait for its PUBACK')
     .example('tail -f log | $0 pub -t logs -l', 'publish each line as it arrives')
-    .demandCommand(1, `Give a command: ${COMMANDS.map((command) => command.name).join(', ')}, version or help`)
+    .demandCommand(1, `Give a command: ${COMMANDS.map((command) => command.name).join(', ')}, bench, version or help`)
     .recommendCommands();
   try {
     await parser.parseAsync();
@@ -135,8 +145,8 @@ async function main(args: string[]): Promise<number> {
     process.stdout.write(version + '\n');
     return 0;
   }
-  const command = COMMANDS.find((entry) => entry.name === args[0]);
-  return command ? runCommand(command, args.slice(1), version) : runTopLevel(args, version);
+  const command = COMMANDS.find((entry) => entry.name === args[0]) ?? BENCH_COMMANDS.find((entry) => entry.name === `${args[0]} ${args[1]}`);
+  return command ? runCommand(command, args.slice(command.name.split(' ').length), version) : runTopLevel(args, version);
 }
 
 /** Exits once stdout has taken everything written to it. */
