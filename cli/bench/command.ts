@@ -8,8 +8,12 @@ import { CONNECTION_FLAGS } from '../options.js';
 import { BENCH_CONN_FLAGS, BENCH_PUB_FLAGS, BENCH_SUB_FLAGS, type BenchFlags } from './flags.js';
 
 /** -i names every client of a run: `<prefix>1` to `<prefix>N`. */
+// -c (clients) and -I (interval) are emqtt-bench's here: --no-clean goes without its -c, and
+// --id-prefix (mosquitto's -I) is left out, since -i already names every client of a run.
+const { 'id-prefix': _idPrefix, ...CONNECTION_FLAGS_BUT_ID_PREFIX } = CONNECTION_FLAGS;
 const CLIENT_FLAGS = {
-  ...CONNECTION_FLAGS,
+  ...CONNECTION_FLAGS_BUT_ID_PREFIX,
+  'no-clean': { ...CONNECTION_FLAGS['no-clean'], alias: undefined },
   id: { ...CONNECTION_FLAGS.id, describe: 'Client id prefix: the clients are <prefix>1..<prefix>N [default: rxb-<command>-<pid>-]' },
 };
 
