@@ -38,6 +38,8 @@ export interface ConnectSettings {
   options: ClientOptions;
   /** `host:port`, for messages (never carries credentials). */
   address: string;
+  /** -d: print connection events and every packet on stderr. */
+  debug: boolean;
 }
 
 const CONNECTION = 'Connection:';
@@ -61,7 +63,7 @@ export const CONNECTION_FLAGS = {
   },
   'no-clean': { type: 'boolean', group: CONNECTION, describe: 'Keep the session (Clean Session/Clean Start 0); needs -i' },
   'no-reconnect': { type: 'boolean', group: CONNECTION, describe: 'Exit when the connection drops instead of reconnecting' },
-  debug: { type: 'boolean', group: CONNECTION, describe: 'Log protocol activity (debug namespaces rxmqtt*) on stderr' },
+  debug: { alias: 'd', type: 'boolean', group: CONNECTION, describe: 'Print connection events and every packet sent and received on stderr (secrets redacted)' },
   'will-topic': { type: 'string', group: WILL, describe: 'Topic of the will message' },
   'will-message': { type: 'string', group: WILL, describe: 'Payload of the will message [default: empty]' },
   'will-qos': { type: 'number', choices: [0, 1, 2], group: WILL, describe: 'QoS of the will message [default: 0]' },
@@ -130,7 +132,7 @@ export function toConnectSettings(flags: ConnectionFlags, readFile: (path: strin
   if (options.clean === false && !options.clientId) throw new UsageError('--no-clean needs a client id (-i/--id)');
   try {
     const resolved = resolveOptions(undefined, options);
-    return { options, address: `${resolved.host}:${resolved.port}` };
+    return { options, address: `${resolved.host}:${resolved.port}`, debug: flags.debug ?? false };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

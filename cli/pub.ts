@@ -9,7 +9,7 @@ import type { Options } from 'yargs';
 import { validateTopicName, type MqttClient, type PublishOptions, type QoS } from '../lib/index.js';
 import { CliError, describeError, EXIT, UsageError } from './errors.js';
 import { parseUserProperties, toConnectSettings, type ConnectionFlags } from './options.js';
-import { closeClient, connectionLost, connectOrFail, createClient, deferred, enableDebug, onStopSignal } from './session.js';
+import { closeClient, connectionLost, connectOrFail, createClient, deferred, onStopSignal } from './session.js';
 
 export interface PubFlags extends ConnectionFlags {
   topic?: string;
@@ -123,7 +123,6 @@ function propertiesOf(flags: PubFlags): PublishOptions['properties'] | undefined
 export async function runPub(flags: PubFlags): Promise<number> {
   const settings = toConnectSettings(flags, (path) => readFileSync(path));
   const plan = toPublishPlan(flags, settings.options.protocolVersion ?? 4);
-  if (flags.debug) await enableDebug();
   // A whole file or stdin is read before connecting, as mosquitto_pub does; lines stream later.
   const payload = await readWholePayload(plan.source);
   const stop = new AbortController();
