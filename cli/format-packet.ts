@@ -27,7 +27,7 @@ function printable(value: unknown): unknown {
 }
 
 /** `PUBLISH topic="a/b" qos=0 ... payload=<5 bytes>` for a packet as mqtt-packet decodes or takes it. */
-export function describePacket(packet: { cmd: string } & object): string {
+export function describePacket<P extends { cmd: string }>(packet: P): string {
   const fields = Object.entries(redactPacket(packet as Record<string, unknown>))
     .filter(([key, value]) => !NOISE.has(key) && (packet.cmd === 'publish' || !FLAGS.has(key)) && value !== undefined && value !== null)
     .map(([key, value]) => {
