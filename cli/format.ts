@@ -31,8 +31,13 @@ export type OutputSpec = { format: OutputFormat; verbose: boolean; newline: bool
 export function parseOutputSpec(format: string, verbose: boolean, newline: boolean): OutputSpec {
   if ((OUTPUT_FORMATS as readonly string[]).includes(format)) return { format: format as OutputFormat, verbose, newline };
   if (format === '') throw new FormatError('Empty format string');
+  const template = parseFormat(format);
+  // mosquitto prints such a string as is for every message; here it is far likelier a misspelt shorthand.
+  if (template.segments.every((segment) => segment.kind === 'text')) {
+    throw new FormatError(`must be text, json or hex, or a format string with %, @ or \\ fields; got "${format}"`);
+  }
   // mosquitto: "-F overrides -v, but not -N".
-  return { template: parseFormat(format), newline };
+  return { template, newline };
 }
 
 /**

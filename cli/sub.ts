@@ -89,7 +89,7 @@ export function toSubscribePlan(flags: SubFlags): SubscribePlan {
   try {
     output = parseOutputSpec(flags.format ?? 'text', verbose, !flags.noNewline);
   } catch (error) {
-    if (error instanceof FormatError) throw new UsageError(`-F/--format: ${error.message} in "${flags.format}"`);
+    if (error instanceof FormatError) throw new UsageError(`-F/--format: ${error.message}`);
     throw error;
   }
   const filterOut = flags.filterOut ?? [];
