@@ -56,7 +56,7 @@ const SUBSCRIBE = 'Subscribe:';
 export const SUB_FLAGS = {
   topic: { alias: 't', type: 'string', array: true, requiresArg: true, demandOption: true, group: SUBSCRIBE, describe: 'Topic filter to subscribe to (repeatable)' },
   qos: { alias: 'q', type: 'number', choices: [0, 1, 2], default: 0, group: SUBSCRIBE, describe: 'Maximum QoS of the subscription' },
-  verbose: { alias: 'v', type: 'boolean', group: SUBSCRIBE, describe: 'Print the topic before the payload (text and hex)' },
+  verbose: { alias: 'v', type: 'boolean', group: SUBSCRIBE, describe: 'Print the topic before the payload (text and hex); on a terminal, show reconnects on stderr' },
   count: { alias: 'C', type: 'number', requiresArg: true, group: SUBSCRIBE, describe: 'Exit after this many messages' },
   timeout: { alias: 'W', type: 'number', requiresArg: true, group: SUBSCRIBE, describe: 'Exit with code 27 after this many seconds' },
   'no-retained': { alias: 'R', type: 'boolean', group: SUBSCRIBE, describe: 'Do not print messages with the retain flag (stale values)' },
