@@ -6,16 +6,54 @@
  * hex:   <payload as hex>           (-v: <topic> <hex>)
  * json:  {"topic":"a/b","qos":1,"retain":false,"payload":"hi"}
  *        {"topic":"a/b","qos":0,"retain":true,"payload":"/w==","encoding":"base64"}
+ * other: a mosquitto_sub format string ("%t %p", "@H:@M:@S %j"): see format-template.ts
  * ```
  */
 import { isUtf8 } from 'node:buffer';
-import type { MqttMessage } from '../lib/index.js';
+import { FormatError, parseFormat, renderFormat, type FormatTemplate } from './format-template.js';
+import type { WallTime } from './format-time.js';
+import type { PrintableMessage } from './printable.js';
 
+export type { PrintableMessage } from './printable.js';
+
+/** The shorthands `-F` keeps besides mosquitto format strings. */
 export const OUTPUT_FORMATS = ['text', 'json', 'hex'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-/** The parts of a message that are printed. */
-export type PrintableMessage = Pick<MqttMessage, 'topic' | 'payload' | 'qos' | 'retain' | 'properties'>;
+/** How each message is printed: a shorthand (with -v), or a mosquitto format string. */
+export type OutputSpec = { format: OutputFormat; verbose: boolean; newline: boolean } | { template: FormatTemplate; newline: boolean };
+
+/**
+ * Reads `-F`: one of the shorthands, else a mosquitto_sub format string.
+ *
+ * @throws FormatError for a format string mosquitto_sub would refuse.
+ */
+export function parseOutputSpec(format: string, verbose: boolean, newline: boolean): OutputSpec {
+  if ((OUTPUT_FORMATS as readonly string[]).includes(format)) return { format: format as OutputFormat, verbose, newline };
+  if (format === '') throw new FormatError('Empty format string');
+  const template = parseFormat(format);
+  // mosquitto prints such a string as is for every message; here it is far likelier a misspelt shorthand.
+  if (template.segments.every((segment) => segment.kind === 'text')) {
+    throw new FormatError(`must be text, json or hex, or a format string with %, @ or \\ fields; got "${format}"`);
+  }
+  // mosquitto: "-F overrides -v, but not -N".
+  return { template, newline };
+}
+
+/**
+ * The bytes printed for `message` (newline included unless -N).
+ *
+ * @param time When the message is printed (the time fields of a format string).
+ * @param onProblem Told about a field that could not be printed (`%J` of a payload that is not JSON).
+ */
+export function formatOutput(message: PrintableMessage, output: OutputSpec, time: WallTime, onProblem: (problem: Error) => void): Buffer {
+  if ('template' in output) {
+    const line = renderFormat(output.template, message, time, onProblem);
+    return output.newline ? Buffer.concat([line, NEWLINE]) : line;
+  }
+  const line = formatLine(message, output.format, output.verbose);
+  return output.newline ? line : line.subarray(0, line.length - 1);
+}
 
 const NEWLINE = Buffer.from('\n');
 

@@ -44,6 +44,8 @@ export interface ConnectSettings {
   options: ClientOptions;
   /** `host:port`, or the socket path of a Unix socket, for messages (never carries credentials). */
   address: string;
+  /** -d: print connection events and every packet on stderr. */
+  debug: boolean;
 }
 
 const CONNECTION = 'Connection:';
@@ -78,7 +80,7 @@ export const CONNECTION_FLAGS = {
     describe: 'MQTT 5 Session Expiry Interval in seconds; -1 or ∞: the session never expires [default: 0]',
   },
   'no-reconnect': { type: 'boolean', group: CONNECTION, describe: 'Exit when the connection drops instead of reconnecting' },
-  debug: { type: 'boolean', group: CONNECTION, describe: 'Log protocol activity (debug namespaces rxmqtt*) on stderr' },
+  debug: { alias: 'd', type: 'boolean', group: CONNECTION, describe: 'Print connection events and every packet sent and received on stderr (secrets redacted)' },
   'will-topic': { type: 'string', group: WILL, describe: 'Topic of the will message' },
   'will-message': { alias: 'will-payload', type: 'string', group: WILL, describe: 'Payload of the will message [default: empty]' },
   'will-qos': { type: 'number', choices: [0, 1, 2], group: WILL, describe: 'QoS of the will message [default: 0]' },
@@ -153,7 +155,7 @@ export function toConnectSettings(flags: ConnectionFlags, readFile: (path: strin
     const resolved = resolveOptions(undefined, options);
     // A Unix socket has no port: name its path, which is what a user has to check.
     const address = resolved.unixSocket && resolved.path ? resolved.path : `${resolved.host}:${resolved.port}`;
-    return { options, address };
+    return { options, address, debug: flags.debug ?? false };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

@@ -10,7 +10,7 @@ import { validateTopicName, type MqttClient, type PublishOptions, type QoS } fro
 import { CliError, describeError, EXIT, UsageError } from './errors.js';
 import { parseUserProperties, toConnectSettings, type ConnectionFlags } from './options.js';
 import { mergeProperties, parsePropertyWords, PROPERTY_FLAGS, withConnectProperties, type PropertyCommand, type PropertyFlags } from './properties.js';
-import { closeClient, connectionLost, connectOrFail, createClient, deferred, enableDebug, onStopSignal } from './session.js';
+import { closeClient, connectionLost, connectOrFail, createClient, deferred, onStopSignal } from './session.js';
 
 export interface PubFlags extends ConnectionFlags, PropertyFlags {
   topic?: string;
@@ -138,7 +138,6 @@ export async function runPub(flags: PubFlags): Promise<number> {
   const connection = toConnectSettings(flags, (path) => readFileSync(path));
   const settings = { ...connection, options: withConnectProperties(connection.options, propertySets) };
   const plan = toPublishPlan(flags, settings.options.protocolVersion ?? 4, propertySets.publish);
-  if (flags.debug) await enableDebug();
   // A whole file or stdin is read before connecting, as mosquitto_pub does; lines stream later.
   const payload = await readWholePayload(plan.source);
   const stop = new AbortController();

@@ -19,7 +19,7 @@ import { formatLine, OUTPUT_FORMATS, type OutputFormat } from './format.js';
 import { toConnectSettings, type ConnectionFlags } from './options.js';
 import { parsePropertyWords, PROPERTY_FLAGS, withConnectProperties, type PropertyCommand, type PropertyFlags } from './properties.js';
 import { readWholePayload, type MessageSource } from './pub.js';
-import { closeClient, connectionLost, connectOrFail, createClient, deferred, enableDebug, onStopSignal } from './session.js';
+import { closeClient, connectionLost, connectOrFail, createClient, deferred, onStopSignal } from './session.js';
 
 export interface RrFlags extends ConnectionFlags, PropertyFlags {
   topic?: string;
@@ -119,7 +119,6 @@ export async function runRr(flags: RrFlags): Promise<number> {
   }
   const settings = { ...connection, options: withConnectProperties(connection.options, propertySets) };
   const plan = toRequestPlan(flags, propertySets.publish);
-  if (flags.debug) await enableDebug();
   const payload = (await readWholePayload(plan.source)) ?? Buffer.alloc(0);
   const stop = new AbortController();
   const stopped = deferred<never>();

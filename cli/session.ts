@@ -2,27 +2,57 @@
  * The thin IO the client commands share: create the client, connect or fail fast, notice a lost
  * connection, stop on SIGINT/SIGTERM, and disconnect cleanly.
  */
-import { filter, firstValueFrom, map, skipWhile } from 'rxjs';
-import { connect, InvalidArgumentError, type ConnectionState, type MqttClient } from '../lib/index.js';
-import { enableDebugLogs } from '../lib/log.js';
+import { filter, firstValueFrom, map, skipWhile, type Subscription } from 'rxjs';
+import { connect, InvalidArgumentError, type ConnectionState, type MqttClient, type Packet } from '../lib/index.js';
 import { CliError, describeError, EXIT, UsageError } from './errors.js';
+import { describePacket, describeState } from './format-packet.js';
 import type { ConnectSettings } from './options.js';
 
-/** Turns on the library's debug output (namespaces `rxmqtt*`, on stderr). */
-export async function enableDebug(): Promise<void> {
-  enableDebugLogs();
+/** Writes one `rxmqtt: ...` line on stderr (the channel of everything that is not a message). */
+export function report(line: string): void {
+  process.stderr.write(`rxmqtt: ${line}\n`);
 }
 
-/** A client that does not connect yet, so the caller can listen to messages$ first. */
+/**
+ * A client that does not connect yet, so the caller can listen to messages$ first. With -d
+ * (`settings.debug`) every connection event and packet is reported on stderr from the start.
+ */
 export function createClient(settings: ConnectSettings): MqttClient {
+  let client: MqttClient;
   try {
     // writeCache: false: mqtt-packet would otherwise fill its table of all 65536 two-byte numbers
     // on the first packet, a good part of a short `pub`'s run; the bytes sent are the same.
-    return connect({ ...settings.options, manualConnect: true, writeCache: false });
+    client = connect({ ...settings.options, manualConnect: true, writeCache: false });
   } catch (error) {
     if (error instanceof InvalidArgumentError) throw new UsageError(error.message);
     throw error;
   }
+  if (settings.debug) {
+    client.on('packetsend', (packet: Packet) => report(`sending ${describePacket(packet)}`));
+    client.on('packetreceive', (packet: Packet) => report(`received ${describePacket(packet)}`));
+    reportConnection(client, settings, false);
+  }
+  return client;
+}
+
+/**
+ * Whether stderr is a terminal, where progress is shown; RXMQTT_STDERR_TTY=1 says yes for a
+ * pipe (the CLI specs read stderr through one).
+ */
+export function stderrIsTerminal(): boolean {
+  return Boolean(process.stderr.isTTY) || process.env.RXMQTT_STDERR_TTY === '1';
+}
+
+/**
+ * Reports connection events on stderr: all of them (-d), or only drops and reconnections
+ * (`reconnectsOnly`: `sub -v` on a terminal, where a silent pause would look like a quiet topic).
+ * @returns The subscription to end the reporting.
+ */
+export function reportConnection(client: MqttClient, settings: ConnectSettings, reconnectsOnly: boolean): Subscription {
+  return client.state$.subscribe((state) => {
+    const line = describeState(state, settings.address, (cause) => describeError(cause, settings.address), reconnectsOnly);
+    if (line !== undefined) report(line);
+  });
 }
 
 type EndState = Extract<ConnectionState, { status: 'reconnecting' | 'offline' | 'closed' }>;

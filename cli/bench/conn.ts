@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT } from '../errors.js';
 import { toConnectSettings } from '../options.js';
-import { enableDebug, onStopSignal } from '../session.js';
+import { onStopSignal } from '../session.js';
 import { connectFleet } from './fleet.js';
 import type { BenchFlags } from './flags.js';
 import { defaultIdPrefix, toBenchPlan } from './plan.js';
@@ -22,7 +22,6 @@ import { commonSummary, formatSummary, perSecond, progressLine, type ConnSummary
 export async function runBenchConn(flags: BenchFlags): Promise<number> {
   const settings = toConnectSettings(flags, (path) => readFileSync(path));
   const plan = toBenchPlan('conn', flags, defaultIdPrefix('conn', process.pid));
-  if (flags.debug) await enableDebug();
   const stop = new AbortController();
   const removeSignals = onStopSignal(() => stop.abort());
   const timer = plan.durationMs === undefined ? undefined : setTimeout(() => stop.abort(), plan.durationMs);

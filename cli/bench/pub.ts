@@ -12,7 +12,7 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 import type { MqttClient } from '../../lib/index.js';
 import { CliError, EXIT } from '../errors.js';
 import { toConnectSettings } from '../options.js';
-import { enableDebug, onStopSignal } from '../session.js';
+import { onStopSignal } from '../session.js';
 import { connectFleet, countError, epochMs, paced, type BenchClient, type FleetCounters } from './fleet.js';
 import type { BenchFlags, BenchPlan } from './flags.js';
 import { defaultIdPrefix, expandTopic, toBenchPlan } from './plan.js';
@@ -43,7 +43,6 @@ interface PubStats {
 export async function runBenchPub(flags: BenchFlags): Promise<number> {
   const settings = toConnectSettings(flags, (path) => readFileSync(path));
   const plan = toBenchPlan('pub', flags, defaultIdPrefix('pub', process.pid));
-  if (flags.debug) await enableDebug();
   const stop = new AbortController();
   const removeSignals = onStopSignal(() => stop.abort());
   try {

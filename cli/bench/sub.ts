@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import type { MqttMessage } from '../../lib/index.js';
 import { CliError, EXIT } from '../errors.js';
 import { toConnectSettings } from '../options.js';
-import { enableDebug, onStopSignal } from '../session.js';
+import { onStopSignal } from '../session.js';
 import { connectFleet, epochMs, type BenchClient } from './fleet.js';
 import type { BenchFlags, BenchPlan } from './flags.js';
 import { defaultIdPrefix, expandTopic, toBenchPlan } from './plan.js';
@@ -64,7 +64,6 @@ class Receipts {
 export async function runBenchSub(flags: BenchFlags): Promise<number> {
   const settings = toConnectSettings(flags, (path) => readFileSync(path));
   const plan = toBenchPlan('sub', flags, defaultIdPrefix('sub', process.pid));
-  if (flags.debug) await enableDebug();
   const stop = new AbortController();
   const removeSignals = onStopSignal(() => stop.abort());
   const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));

@@ -15,7 +15,7 @@ const settings = (flags: ConnectionFlags, readFile = noFiles) => toConnectSettin
 
 describe('toConnectSettings', () => {
   it('connects to localhost:1883 over TCP with MQTT 3.1.1 by default', () => {
-    expect(settings({})).toEqual({ options: { protocol: 'mqtt', host: 'localhost', protocolVersion: 4 }, address: 'localhost:1883' });
+    expect(settings({})).toEqual({ options: { protocol: 'mqtt', host: 'localhost', protocolVersion: 4 }, address: 'localhost:1883', debug: false });
   });
 
   it('maps the mosquitto-style flags to connect options', () => {
@@ -143,18 +143,32 @@ describe('toSubscribePlan', () => {
   const plan = (flags: SubFlags) => toSubscribePlan(flags);
 
   it('defaults to QoS 0, text, no count, no timeout, retained messages printed', () => {
-    expect(plan({ topic: ['a/#'] })).toEqual({ topics: ['a/#'], qos: 0, format: 'text', verbose: false, skipRetained: false });
+    expect(plan({ topic: ['a/#'] })).toEqual({
+      topics: ['a/#'],
+      qos: 0,
+      output: { format: 'text', verbose: false, newline: true },
+      verbose: false,
+      skipRetained: false,
+      exitAfterSubscribe: false,
+      retainedOnly: false,
+      filterOut: [],
+      removeRetained: false,
+    });
   });
 
   it('keeps every topic, the count, the timeout in ms and -R', () => {
     expect(plan({ topic: ['a', 'b/+'], qos: 2, count: 5, timeout: 1.5, noRetained: true, format: 'json', verbose: true })).toEqual({
       topics: ['a', 'b/+'],
       qos: 2,
-      format: 'json',
+      output: { format: 'json', verbose: true, newline: true },
       verbose: true,
       count: 5,
       timeoutMs: 1500,
       skipRetained: true,
+      exitAfterSubscribe: false,
+      retainedOnly: false,
+      filterOut: [],
+      removeRetained: false,
     });
   });
 
@@ -165,7 +179,7 @@ describe('toSubscribePlan', () => {
     [{ topic: ['a'], count: 0 }, /count must be a positive integer/],
     [{ topic: ['a'], count: 1.5 }, /count must be a positive integer/],
     [{ topic: ['a'], timeout: 0 }, /timeout must be a positive number/],
-    [{ topic: ['a'], format: 'xml' }, /format must be text, json or hex/],
+    [{ topic: ['a'], format: 'xml' }, /format: must be text, json or hex, or a format string/],
   ])('refuses %j', (flags, message) => {
     expect(() => plan(flags)).toThrow(message);
   });
