@@ -85,8 +85,3 @@ function printRedacted(this: Record<string, unknown>): Record<string, unknown> {
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object';
 }
-
-/** Turns on every `rxmqtt:*` namespace (the CLI's `--debug`); output goes to stderr. */
-export function enableDebugLogs(): void {
-  createDebug.enable('rxmqtt*');
-}
