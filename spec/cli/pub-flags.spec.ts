@@ -15,6 +15,7 @@ describe('mosquitto connection flags', () => {
     expect(settings({ unix: '/run/mosquitto.sock' })).toEqual({
       options: { protocol: 'mqtt', unixSocket: true, path: '/run/mosquitto.sock', protocolVersion: 4 },
       address: '/run/mosquitto.sock',
+      debug: false,
     });
     expect(settings({ url: 'mqtt+unix:///run/m.sock' }).address).toBe('/run/m.sock');
     expect(() => settings({ unix: '/s', host: 'h' })).toThrow('--unix cannot be combined with -L/--url, -h/--host or -p/--port');
