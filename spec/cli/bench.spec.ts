@@ -5,20 +5,10 @@
  */
 import { connectAsync } from '../../lib/index.js';
 import { encodeBenchPayload } from '../../cli/bench/payload.js';
-import { CLI_SETUP_MS, startCliHarness, type CliHarness, type CliRun } from '../helpers/cli-runner.js';
+import { useCliHarness, type CliRun } from '../helpers/cli-runner.js';
 import { freePort } from '../helpers/mosquitto.js';
 
-let h: CliHarness;
-
-beforeAll(async () => {
-  h = await startCliHarness();
-}, CLI_SETUP_MS);
-
-afterAll(async () => {
-  await h?.close();
-});
-
-afterEach(() => h.killAll());
+const h = useCliHarness();
 
 /** Spawns `rxmqtt bench <args>` at the harness's aedes. */
 const bench = (kind: 'pub' | 'sub' | 'conn', args: string[]): CliRun => h.cli(['bench', kind, ...h.at, ...args]);

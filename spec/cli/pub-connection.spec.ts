@@ -10,19 +10,9 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { describeWithOpenssl, removeCerts, testCerts, type KeyPair } from '../helpers/certs.js';
 import { describeMosquitto, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
-import { CLI_SETUP_MS, inPool, startCliHarness, type CliHarness } from '../helpers/cli-runner.js';
+import { CLI_SETUP_MS, inPool, useCliHarness } from '../helpers/cli-runner.js';
 
-let h: CliHarness;
-
-beforeAll(async () => {
-  h = await startCliHarness();
-}, CLI_SETUP_MS);
-
-afterAll(async () => {
-  await h?.close();
-});
-
-afterEach(() => h.killAll());
+const h = useCliHarness();
 
 describe('rxmqtt pub input and will', () => {
   it('sends a blank stdin line with -l as an empty message, as mosquitto_pub does', async () => {

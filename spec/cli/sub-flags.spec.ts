@@ -3,19 +3,9 @@
  * strings, -N, -E, --retained-only, -T, --remove-retained, -d, and reconnects shown with -v on a
  * terminal. Every wait ends on an event (a line, a broker event, an exit) with a deadline.
  */
-import { CLI_SETUP_MS, startCliHarness, type CliHarness, type CliRun } from '../helpers/cli-runner.js';
+import { useCliHarness, type CliRun } from '../helpers/cli-runner.js';
 
-let h: CliHarness;
-
-beforeAll(async () => {
-  h = await startCliHarness();
-}, CLI_SETUP_MS);
-
-afterAll(async () => {
-  await h?.close();
-});
-
-afterEach(() => h.killAll());
+const h = useCliHarness();
 
 const ok = { code: 0, signal: null };
 

@@ -8,7 +8,6 @@
  * Against aedes, which keeps the session of a client that has a subscription (Session Present 1):
  * it withholds the acks of the first connection by never authorizing its PUBLISHes.
  */
-import type { IPublishPacket } from '../../lib/protocol/codec.js';
 import { asTransportFactory, MqttClient } from '../../lib/compat/compat.js';
 import { ClientClosedError } from '../../lib/errors.js';
 import { Store } from '../../lib/stores/store.js';
@@ -16,28 +15,11 @@ import { accepting, scriptedBroker } from '../helpers/scripted-broker.js';
 import { flush, VirtualClock } from '../helpers/virtual-clock.js';
 import { once } from '../helpers/wait.js';
 import { connected, subscribed, useAedes, within } from '../integration/support.js';
+import { withholdPublishAcks } from '../helpers/withheld-acks.js';
 
 const fixture = useAedes();
 
-/** What the broker was handed: each PUBLISH of `clientId`, as `payload#id` with `+dup` when DUP=1. */
-function brokerSees(clientId: string, hold: () => boolean) {
-  const seen: string[] = [];
-  let arrived: (() => void) | undefined;
-  fixture().aedes.broker.authorizePublish = (from, packet, callback) => {
-    if (from?.id === clientId) {
-      const { payload, messageId, dup } = packet as IPublishPacket;
-      seen.push(`${payload.toString()}#${messageId}${dup ? '+dup' : ''}`);
-      arrived?.();
-      if (hold()) return; // no PUBACK / PUBREC: the publish stays in flight
-    }
-    callback(null);
-  };
-  return {
-    seen,
-    /** Resolves once the broker holds `n` PUBLISHes of the client in all. */
-    count: (n: number) => (seen.length >= n ? Promise.resolve() : new Promise<void>((resolve) => (arrived = () => seen.length >= n && resolve()))),
-  };
-}
+const brokerSees = (clientId: string, hold: () => boolean) => withholdPublishAcks(fixture().aedes, clientId, hold);
 
 /** A clean: false publisher that aedes keeps a session for (it has a subscription), with MQTT.js stores. */
 async function persistentPublisher(clientId: string) {

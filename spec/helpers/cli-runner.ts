@@ -5,10 +5,10 @@
  * deadline that only turns a hung child into a failure.
  *
  * @example
- * const h = await startCliHarness();            // in beforeAll
+ * const h = useCliHarness();                   // at the top of the spec file
  * const sub = await h.subscribed('id', ['-t', 'a']);
  * await h.pub(['-t', 'a', '-m', 'x']);
- * await h.close();                              // in afterAll
+ * // (or startCliHarness() / h.close() by hand)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -144,11 +144,26 @@ export class CliRun {
 /** The built CLI and an aedes broker for one spec file, with the usual ways to drive them. */
 export class CliHarness {
   /** `-h 127.0.0.1 -p <aedes port>`. */
-  readonly at: string[];
+  at: string[] = [];
   private readonly running = new Set<CliRun>();
+  private built?: CliBuild;
+  private broker?: AedesHandle;
 
-  constructor(readonly build: CliBuild, readonly aedes: AedesHandle) {
-    this.at = ['-h', '127.0.0.1', '-p', String(aedes.port)];
+  /** Builds the CLI and starts aedes (with `options`), side by side. */
+  async start(options?: Partial<AedesOptions>): Promise<this> {
+    [this.built, this.broker] = await Promise.all([buildCli(), startAedes(options)]);
+    this.at = ['-h', '127.0.0.1', '-p', String(this.broker.port)];
+    return this;
+  }
+
+  get build(): CliBuild {
+    if (!this.built) throw new Error('the CLI harness has not started');
+    return this.built;
+  }
+
+  get aedes(): AedesHandle {
+    if (!this.broker) throw new Error('the CLI harness has not started');
+    return this.broker;
   }
 
   get cliPath(): string {
@@ -201,16 +216,27 @@ export class CliHarness {
 
   async close(): Promise<void> {
     this.killAll();
-    await this.aedes.close();
-    this.build.remove();
+    await this.broker?.close();
+    this.built?.remove();
   }
 }
 
 /** Builds the CLI and starts aedes (with `options`), side by side. */
-export async function startCliHarness(options?: Partial<AedesOptions>): Promise<CliHarness> {
-  const [build, aedes] = await Promise.all([buildCli(), startAedes(options)]);
-  return new CliHarness(build, aedes);
+export function startCliHarness(options?: Partial<AedesOptions>): Promise<CliHarness> {
+  return new CliHarness().start(options);
 }
 
 /** How long a CLI spec's beforeAll may take: a build on a loaded machine. */
 export const CLI_SETUP_MS = scaled(240_000);
+
+/**
+ * A harness for the whole spec file: started before its tests, children killed after each test,
+ * closed after the last.
+ */
+export function useCliHarness(options?: Partial<AedesOptions>): CliHarness {
+  const harness = new CliHarness();
+  beforeAll(() => harness.start(options), CLI_SETUP_MS);
+  afterEach(() => harness.killAll());
+  afterAll(() => harness.close());
+  return harness;
+}

@@ -9,13 +9,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IPublishPacket } from '../../lib/protocol/codec.js';
 import { asTransportFactory, MqttClient } from '../../lib/compat/compat.js';
 import { FileStore } from '../../lib/stores/file-store.js';
 import { accepting, scriptedBroker } from '../helpers/scripted-broker.js';
 import { flush, VirtualClock } from '../helpers/virtual-clock.js';
 import { once } from '../helpers/wait.js';
 import { connected, subscribed, useAedes, within } from '../integration/support.js';
+import { withholdPublishAcks } from '../helpers/withheld-acks.js';
 
 const fixture = useAedes();
 let root: string;
@@ -37,24 +37,7 @@ function leftIn(dir: string): unknown[] {
   }
 }
 
-/** Records each PUBLISH of `clientId` the broker is handed, and acks none while `hold()` is true. */
-function withholdAcks(clientId: string, hold: () => boolean) {
-  const seen: string[] = [];
-  let arrived: (() => void) | undefined;
-  fixture().aedes.broker.authorizePublish = (from, packet, callback) => {
-    if (from?.id === clientId) {
-      const { payload, messageId, dup } = packet as IPublishPacket;
-      seen.push(`${payload.toString()}#${messageId}${dup ? '+dup' : ''}`);
-      arrived?.();
-      if (hold()) return; // no PUBACK / PUBREC: the publish stays in flight
-    }
-    callback(null);
-  };
-  return {
-    seen,
-    count: (n: number) => (seen.length >= n ? Promise.resolve() : new Promise<void>((resolve) => (arrived = () => seen.length >= n && resolve()))),
-  };
-}
+const withholdAcks = (clientId: string, hold: () => boolean) => withholdPublishAcks(fixture().aedes, clientId, hold);
 
 describe('a FileStore closed by end(true) and used again by reconnect() with clean: false', () => {
   it('resends a QoS 1 and a QoS 2 publish held in flight, each arrives once, new publishes are stored, and nothing is left in the files', async () => {
