@@ -104,15 +104,21 @@ export function toPublishPlan(flags: PubFlags, protocolVersion: 3 | 4 | 5, publi
   return { topic, source, options: { qos, retain: flags.retain ?? false, ...(properties && { properties }) }, repeat, intervalMs };
 }
 
-function sourceOf(flags: PubFlags): MessageSource {
+/** The payload flags `pub` and `rr` share. */
+export type PayloadFlags = Pick<PubFlags, 'message' | 'file' | 'stdin' | 'stdinLine' | 'nullMessage'>;
+
+/** Where the payload comes from: exactly one of the flags (`-l` only where `lines` is allowed, as in pub). */
+export function sourceOf(flags: PayloadFlags, lines = true): MessageSource {
   const sources: MessageSource[] = [
     ...(flags.message !== undefined ? [{ kind: 'message', payload: Buffer.from(flags.message) } as const] : []),
     ...(flags.file !== undefined ? [{ kind: 'file', path: flags.file } as const] : []),
     ...(flags.stdin ? [{ kind: 'stdin' } as const] : []),
-    ...(flags.stdinLine ? [{ kind: 'lines' } as const] : []),
+    ...(lines && flags.stdinLine ? [{ kind: 'lines' } as const] : []),
     ...(flags.nullMessage ? [{ kind: 'null' } as const] : []),
   ];
-  if (sources.length !== 1) throw new UsageError('Give exactly one of -m/--message, -f/--file, -s/--stdin, -l/--stdin-line or -n/--null-message');
+  if (sources.length !== 1) {
+    throw new UsageError(`Give exactly one of -m/--message, -f/--file, -s/--stdin, ${lines ? '-l/--stdin-line ' : ''}or -n/--null-message`);
+  }
   return sources[0];
 }
 

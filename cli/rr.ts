@@ -18,7 +18,7 @@ import { CliError, describeError, EXIT, UsageError } from './errors.js';
 import { formatLine, OUTPUT_FORMATS, type OutputFormat } from './format.js';
 import { toConnectSettings, type ConnectionFlags } from './options.js';
 import { parsePropertyWords, PROPERTY_FLAGS, withConnectProperties, type PropertyCommand, type PropertyFlags } from './properties.js';
-import { readWholePayload, type MessageSource } from './pub.js';
+import { readWholePayload, sourceOf, type MessageSource } from './pub.js';
 import { closeClient, connectionLost, connectOrFail, createClient, deferred, onStopSignal } from './session.js';
 
 export interface RrFlags extends ConnectionFlags, PropertyFlags {
@@ -89,7 +89,7 @@ export function toRequestPlan(flags: RrFlags, publishProperties?: Record<string,
   return {
     topic,
     ...(flags.responseTopic !== undefined && { responseTopic: flags.responseTopic }),
-    source: sourceOf(flags),
+    source: sourceOf(flags, false),
     qos,
     ...(flags.timeout !== undefined && { timeoutMs: Math.round(flags.timeout * 1000) }),
     format: (flags.format ?? 'text') as OutputFormat,
@@ -98,16 +98,6 @@ export function toRequestPlan(flags: RrFlags, publishProperties?: Record<string,
   };
 }
 
-function sourceOf(flags: RrFlags): MessageSource {
-  const sources: MessageSource[] = [
-    ...(flags.message !== undefined ? [{ kind: 'message', payload: Buffer.from(flags.message) } as const] : []),
-    ...(flags.file !== undefined ? [{ kind: 'file', path: flags.file } as const] : []),
-    ...(flags.stdin ? [{ kind: 'stdin' } as const] : []),
-    ...(flags.nullMessage ? [{ kind: 'null' } as const] : []),
-  ];
-  if (sources.length !== 1) throw new UsageError('Give exactly one of -m/--message, -f/--file, -s/--stdin or -n/--null-message');
-  return sources[0];
-}
 
 /** Runs `rxmqtt rr`; resolves with the exit code, rejects with a CliError. */
 export async function runRr(flags: RrFlags): Promise<number> {
