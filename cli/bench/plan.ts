@@ -2,7 +2,7 @@
  * The pure translation of the bench flags into a checked plan. Every run is bounded: by a count,
  * by a duration, or by the default duration.
  */
-import { validateFilter, validateTopic as validateTopicName } from '../../lib/protocol/topic.js';
+import { validateFilter, validateTopicName } from '../../lib/index.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_DURATION_S, type BenchFlags, type BenchKind, type BenchPlan } from './flags.js';
 
