@@ -58,6 +58,19 @@ function recordingFs(log: string[], overrides: Partial<FileStoreFs> = {}): FileS
   return { ...base, ...overrides };
 }
 
+
+/** An fsync that fails with EIO, as a failing disk makes it, while `disk.broken` is set. */
+function breakableFsync() {
+  const disk = {
+    broken: false,
+    fsyncSync: (fd: number) => {
+      if (disk.broken) throw Object.assign(new Error('EIO'), { code: 'EIO' });
+      fs.fsyncSync(fd);
+    },
+  };
+  return disk;
+}
+
 describe('FileStore', () => {
   let dir: string;
   const open: FileStore[] = [];
@@ -327,16 +340,9 @@ describe('FileStore', () => {
   });
 
   it('fails the waiting callbacks and every later write once an fsync fails', async () => {
-    let broken = false;
-    const a = store({
-      fs: recordingFs([], {
-        fsyncSync: (fd) => {
-          if (broken) throw Object.assign(new Error('EIO'), { code: 'EIO' });
-          fs.fsyncSync(fd);
-        },
-      }),
-    });
-    broken = true;
+    const disk = breakableFsync();
+    const a = store({ fs: recordingFs([], { fsyncSync: disk.fsyncSync }) });
+    disk.broken = true;
     await expect(put(a, publish(1))).rejects.toThrow('EIO');
     await expect(put(a, publish(2))).rejects.toThrow('EIO');
   });
@@ -356,22 +362,15 @@ describe('FileStore', () => {
   });
 
   it('gives close() callback an earlier fsync failure: the last writes may not be on disk', async () => {
-    let broken = false;
-    const a = store({
-      fs: recordingFs([], {
-        fsyncSync: (fd) => {
-          if (broken) throw Object.assign(new Error('EIO'), { code: 'EIO' });
-          fs.fsyncSync(fd);
-        },
-      }),
-    });
-    broken = true;
+    const disk = breakableFsync();
+    const a = store({ fs: recordingFs([], { fsyncSync: disk.fsyncSync }) });
+    disk.broken = true;
     await expect(put(a, publish(1))).rejects.toThrow('EIO');
     const closed = await new Promise<Error | null | undefined>((resolve) => a.close(resolve));
     expect(closed?.message).toBe('EIO');
     // Reported once: closing again is a no-op, and the reopened store starts afresh.
     expect(await new Promise<Error | null | undefined>((resolve) => a.close(resolve))).toBeNull();
-    broken = false;
+    disk.broken = false;
     await put(a, publish(2));
     expect(await new Promise<Error | null | undefined>((resolve) => a.close(resolve))).toBeNull();
   });
