@@ -9,8 +9,9 @@
 // Each with a source map beside it (sources relative to dist/, their text included).
 // (`buffer/`, `events/`: the trailing slash makes require.resolve find the npm package, not Node's.)
 // Node-only files are swapped for browser ones (the `*.browser.ts` next to them), `Buffer` and
-// `process` come from the npm `buffer` and `process` packages, `node:events` from `events`, and
-// `node:stream` from scripts/browser-stream.js. Run alone (`node scripts/bundle.mjs`) it prints the sizes.
+// `process` come from the npm `buffer` package and scripts/browser-process.js, `node:events` from
+// `events`, `node:stream` from scripts/browser-stream.js and `debug` from scripts/browser-debug.cjs.
+// Run alone (`node scripts/bundle.mjs`) it prints the sizes.
 import * as esbuild from 'esbuild';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -46,6 +47,8 @@ const browserPlugin = {
     // mqtt-packet needs only bl's BufferList, not its stream (which would pull in readable-stream).
     build.onResolve({ filter: /^bl$/ }, () => ({ path: resolveHere('bl/BufferList.js') }));
     build.onResolve({ filter: /^process-nextick-args$/ }, () => ({ path: join(root, 'scripts/browser-nexttick.js') }));
+    // rxmqtt's log.ts and mqtt-packet's parser need only `createDebug(namespace)` (see browser-debug.cjs).
+    build.onResolve({ filter: /^debug$/ }, () => ({ path: join(root, 'scripts/browser-debug.cjs') }));
   },
 };
 
