@@ -10,7 +10,8 @@
 // (`buffer/`, `events/`: the trailing slash makes require.resolve find the npm package, not Node's.)
 // Node-only files are swapped for browser ones (the `*.browser.ts` next to them), `Buffer` and
 // `process` come from the npm `buffer` package and scripts/browser-process.js, `node:events` from
-// `events`, `node:stream` from scripts/browser-stream.js and `debug` from scripts/browser-debug.cjs.
+// `events`, `node:stream` from scripts/browser-stream.js, `debug` from scripts/browser-debug.cjs and
+// mqtt-packet's `bl` from scripts/browser-bufferlist.cjs.
 // Run alone (`node scripts/bundle.mjs`) it prints the sizes.
 import * as esbuild from 'esbuild';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
@@ -44,8 +45,9 @@ const browserPlugin = {
       return SWAPPED.includes(target) ? { path: join(root, `${target}.browser.ts`) } : undefined;
     });
     build.onResolve({ filter: /^(node:)?(events|stream|buffer)$/ }, (args) => ({ path: resolveHere(BUILTINS[args.path]) }));
-    // mqtt-packet needs only bl's BufferList, not its stream (which would pull in readable-stream).
-    build.onResolve({ filter: /^bl$/ }, () => ({ path: resolveHere('bl/BufferList.js') }));
+    // mqtt-packet's parser needs a few methods of bl's BufferList, not its stream (which would pull
+    // in readable-stream) nor the rest of the list (see browser-bufferlist.cjs).
+    build.onResolve({ filter: /^bl$/ }, () => ({ path: join(root, 'scripts/browser-bufferlist.cjs') }));
     build.onResolve({ filter: /^process-nextick-args$/ }, () => ({ path: join(root, 'scripts/browser-nexttick.js') }));
     // rxmqtt's log.ts and mqtt-packet's parser need only `createDebug(namespace)` (see browser-debug.cjs).
     build.onResolve({ filter: /^debug$/ }, () => ({ path: join(root, 'scripts/browser-debug.cjs') }));
