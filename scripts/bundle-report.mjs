@@ -51,8 +51,11 @@ export async function buildTopicApp() {
   return result.outputFiles[0].contents;
 }
 
-/** `node_modules/<package>` (scoped too), else the folder of a file of this repository. */
-const groupOf = (input) => input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1] ?? input.replace(/\/[^/]*$/, '/');
+/**
+ * `node_modules/<package>` (scoped too), a browser stand-in of scripts/ by its file (each replaces
+ * a package), else the folder of a file of this repository.
+ */
+const groupOf = (input) => input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1] ?? (input.startsWith('scripts/') ? input : input.replace(/\/[^/]*$/, '/'));
 
 /**
  * Builds in memory and sums each input's bytes in the minified output per package or folder.
