@@ -95,6 +95,21 @@ function encode(text, encoding) {
   }
 }
 
+/** The UTF-8 length of `text` without encoding it (a lone surrogate as U+FFFD, 3 bytes, as encoded). */
+function utf8Length(text) {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) length += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      length += 2; // a pair: 4 bytes for 2 code units
+      i++;
+    } else length += 2;
+  }
+  return length;
+}
+
 /** The value of an ASCII hex digit, or -1. */
 function hexValue(code) {
   if (code >= 48 && code <= 57) return code - 48;
@@ -228,7 +243,7 @@ export class Buffer extends Uint8Array {
       case 'utf16le':
         return value.length * 2;
       default:
-        return utf8Encoder.encode(value).length;
+        return utf8Length(value);
     }
   }
 
@@ -478,7 +493,9 @@ function writeVariable(buffer, value, offset, byteLength, littleEndian, signed) 
   // As Node: NaN is not out of range (it writes 0).
   if (value > max || value < min) throw outOfRange('value', value);
   checkBounds(buffer, offset, byteLength);
-  let rest = value < 0 ? value + 2 ** bits : value;
+  // As Node's shifts and stores: the integer part (NaN as 0), two's complement below zero.
+  let rest = Math.trunc(value) || 0;
+  if (rest < 0) rest += 2 ** bits;
   for (let i = 0; i < byteLength; i++) {
     buffer[offset + (littleEndian ? i : byteLength - 1 - i)] = rest % 256;
     rest = Math.floor(rest / 256);
@@ -490,37 +507,45 @@ function checkByteLength(byteLength) {
   if (!(Number.isInteger(byteLength) && byteLength >= 1 && byteLength <= 6)) throw outOfRange('byteLength', byteLength);
 }
 
-// read/write{UInt,Int}{8,16,32}, Float, Double and Big{U,}Int64, {LE,BE}, from DataView: Node's
-// names (and the `Uint` spellings Node also has), Node's bounds and value ranges.
-const FIXED = [
-  ['UInt8', 'Uint8', 1, 0, 255],
-  ['Int8', 'Int8', 1, -128, 127],
-  ['UInt16', 'Uint16', 2, 0, 0xffff],
-  ['Int16', 'Int16', 2, -0x8000, 0x7fff],
-  ['UInt32', 'Uint32', 4, 0, 0xffffffff],
-  ['Int32', 'Int32', 4, -0x80000000, 0x7fffffff],
+// read/write{UInt,Int}{8,16,32}, Float, Double and Big{U,}Int64, {LE,BE}: Node's names (and the
+// `Uint` spellings Node also has), Node's bounds and value ranges. Integers byte by byte (no
+// DataView to allocate on the parser's and the encoder's paths), the rest through a DataView.
+const INTEGERS = [['UInt8', 1, false], ['Int8', 1, true], ['UInt16', 2, false], ['Int16', 2, true], ['UInt32', 4, false], ['Int32', 4, true]];
+const OTHERS = [
   ['Float', 'Float32', 4],
   ['Double', 'Float64', 8],
   ['BigUInt64', 'BigUint64', 8, 0n, 2n ** 64n - 1n],
   ['BigInt64', 'BigInt64', 8, -(2n ** 63n), 2n ** 63n - 1n],
 ];
-for (const [name, dataViewType, size, min, max] of FIXED) {
+for (const [name, size, signed] of INTEGERS) {
   for (const order of size === 1 ? [''] : ['LE', 'BE']) {
     const littleEndian = order === 'LE';
-    function read(offset = 0) {
+    define(name, order, function read(offset = 0) {
+      return readVariable(this, offset, size, littleEndian, signed);
+    }, function write(value, offset = 0) {
+      return writeVariable(this, value, offset, size, littleEndian, signed);
+    });
+  }
+}
+for (const [name, dataViewType, size, min, max] of OTHERS) {
+  for (const order of ['LE', 'BE']) {
+    const littleEndian = order === 'LE';
+    define(name, order, function read(offset = 0) {
       checkBounds(this, offset, size);
       return viewOf(this)[`get${dataViewType}`](offset, littleEndian);
-    }
-    function write(value, offset = 0) {
+    }, function write(value, offset = 0) {
       if (min !== undefined && (value > max || value < min)) throw outOfRange('value', value);
       checkBounds(this, offset, size);
-      viewOf(this)[`set${dataViewType}`](offset, typeof min === 'bigint' ? value : +value, littleEndian);
+      viewOf(this)[`set${dataViewType}`](offset, min === undefined ? +value : value, littleEndian);
       return offset + size;
-    }
-    for (const spelling of new Set([name, name.replace('UInt', 'Uint')])) {
-      Buffer.prototype[`read${spelling}${order}`] = read;
-      Buffer.prototype[`write${spelling}${order}`] = write;
-    }
+    });
+  }
+}
+
+function define(name, order, read, write) {
+  for (const spelling of new Set([name, name.replace('UInt', 'Uint')])) {
+    Buffer.prototype[`read${spelling}${order}`] = read;
+    Buffer.prototype[`write${spelling}${order}`] = write;
   }
 }
 for (const spelling of ['UIntBE', 'UIntLE']) {
