@@ -34,8 +34,8 @@ const resolveHere = (id) => {
 /** lib files that have a browser twin (`x.ts` -> `x.browser.ts`). */
 const SWAPPED = ['lib/transport/select', 'lib/stores/file-store', 'lib/platform/platform-scheduler', 'lib/platform/platform-defaults'];
 const STREAM = join(root, 'scripts/browser-stream.js');
-/** Node built-ins the library graph imports, and the npm package standing in for each. */
 const BUFFER = join(root, 'scripts/browser-buffer.js');
+/** Node built-ins the library graph imports, and what stands in for each. */
 const BUILTINS = { events: 'events/', 'node:events': 'events/', buffer: BUFFER, 'node:buffer': BUFFER, stream: STREAM, 'node:stream': STREAM };
 
 const browserPlugin = {
@@ -53,6 +53,14 @@ const browserPlugin = {
     build.onResolve({ filter: /^process-nextick-args$/ }, () => ({ path: join(root, 'scripts/browser-nexttick.js') }));
     // rxmqtt's log.ts and mqtt-packet's parser need only `createDebug(namespace)` (see browser-debug.cjs).
     build.onResolve({ filter: /^debug$/ }, () => ({ path: join(root, 'scripts/browser-debug.cjs') }));
+    // mqtt-packet's parser and writer log every step (58 calls, about ten per PUBLISH, each building
+    // its arguments with logging off). The browser bundles drop those calls, marked pure, and their
+    // strings (2 KB minified); rxmqtt's own logs stay. A statement that no longer starts a line with
+    // `debug(` is simply kept.
+    build.onLoad({ filter: /[\\/]mqtt-packet[\\/](parser|writeToStream)\.js$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(/^(\s*)debug\(/gm, '$1/* @__PURE__ */ debug('),
+      loader: 'js',
+    }));
   },
 };
 
