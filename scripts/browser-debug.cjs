@@ -29,4 +29,3 @@ function createDebug(namespace) {
 }
 
 module.exports = createDebug;
-module.exports.default = createDebug;

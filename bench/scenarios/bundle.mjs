@@ -7,6 +7,7 @@
 // `npm run build`).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
@@ -25,7 +26,7 @@ export async function bundleSizes(root, rxmqttBundle) {
   const mq = join(root, 'node_modules', 'mqtt', 'dist', 'mqtt.min.js');
   if (!existsSync(rx)) return { skipped: `no rxmqtt bundle at ${rx} (run \`npm run build\`, or pass --bundle PATH)` };
   if (!existsSync(mq)) return { skipped: `no MQTT.js bundle at ${mq}` };
-  const report = await import(join(root, 'scripts', 'bundle-report.mjs'));
+  const report = await import(pathToFileURL(join(root, 'scripts', 'bundle-report.mjs')).href);
   const out = { rxmqtt: sizes(rx), mqttjs: sizes(mq) };
   if (existsSync(join(root, 'dist', 'browser', 'rxmqtt.js'))) {
     const app = await report.buildTopicApp();
