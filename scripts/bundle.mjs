@@ -7,11 +7,12 @@
 //   dist/browser/*.js    ES modules for bundlers (the package's `browser` condition): rxjs stays
 //                        an import, so an app shares one RxJS; Buffer, events and streams inside
 // Each with a source map beside it (sources relative to dist/, their text included).
-// (`events/`: the trailing slash makes require.resolve find the npm package, not Node's.)
+// (`buffer/`, `events/`: the trailing slash makes require.resolve find the npm package, not Node's.)
 // Node-only files are swapped for browser ones (the `*.browser.ts` next to them); `Buffer` comes
-// from scripts/browser-buffer.js, `process` from scripts/browser-process.js, `node:events` from the
-// npm `events`, `node:stream` from scripts/browser-stream.js, `debug` from scripts/browser-debug.cjs
-// and mqtt-packet's `bl` from scripts/browser-bufferlist.cjs. Each stand-in is held to what it
+// from the npm `buffer` package (payloads reach apps as Buffers: the whole API, kept by a
+// well-kept library, not a stand-in of ours), `process` from scripts/browser-process.js,
+// `node:events` from the npm `events`, `node:stream` from scripts/browser-stream.js, `debug` from
+// scripts/browser-debug.cjs and mqtt-packet's `bl` from scripts/browser-bufferlist.cjs. Each stand-in is held to what it
 // replaces by a spec in spec/browser/ (`node scripts/bundle-report.mjs` shows what each weighs).
 // Run alone (`node scripts/bundle.mjs`) it prints the sizes.
 import * as esbuild from 'esbuild';
@@ -34,9 +35,8 @@ const resolveHere = (id) => {
 /** lib files that have a browser twin (`x.ts` -> `x.browser.ts`). */
 const SWAPPED = ['lib/transport/select', 'lib/stores/file-store', 'lib/platform/platform-scheduler', 'lib/platform/platform-defaults'];
 const STREAM = join(root, 'scripts/browser-stream.js');
-const BUFFER = join(root, 'scripts/browser-buffer.js');
 /** Node built-ins the library graph imports, and what stands in for each. */
-const BUILTINS = { events: 'events/', 'node:events': 'events/', buffer: BUFFER, 'node:buffer': BUFFER, stream: STREAM, 'node:stream': STREAM };
+const BUILTINS = { events: 'events/', 'node:events': 'events/', buffer: 'buffer/', 'node:buffer': 'buffer/', stream: STREAM, 'node:stream': STREAM };
 
 const browserPlugin = {
   name: 'rxmqtt-browser',

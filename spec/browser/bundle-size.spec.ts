@@ -13,20 +13,21 @@ const BUNDLE = resolve(root, 'dist/rxmqtt.min.js');
 const BROWSER_MODULE = resolve(root, 'dist/browser/rxmqtt.js');
 const MQTT_JS = resolve(root, 'node_modules/mqtt/dist/mqtt.min.js');
 /**
- * Today's 65.0 KB gzipped, plus room to grow; raise it on purpose, not by accident. Issue 18 asked
- * for 50 KB and got 8 KB (from 72.7): the `buffer` package (with base64-js and ieee754) gave way to
- * scripts/browser-buffer.js, debug and ms to browser-debug.cjs, bl to browser-bufferlist.cjs, and
- * mqtt-packet's debug() calls are dropped. The rest is the library's own code (about 145 KB of
- * 214 KB minified), mqtt-packet (31 KB), rxjs (18 KB) and the MQTT.js facade's `events` (6 KB).
+ * Today's 69.1 KB gzipped, plus room to grow; raise it on purpose, not by accident. Issue 18 asked
+ * for 50 KB and got 5 KB (from 72.7): debug and ms gave way to scripts/browser-debug.cjs, bl to
+ * browser-bufferlist.cjs, and mqtt-packet's debug() calls are dropped. The `buffer` package stays
+ * (payloads reach apps as Buffers, so its whole API is theirs: a well-kept library, not a stand-in
+ * of ours). The rest is the library's own code (about 145 KB of 230 KB minified), mqtt-packet
+ * (31 KB), buffer (28 KB with base64-js and ieee754), rxjs (18 KB) and the facade's `events` (6 KB).
  */
-const GZIP_BUDGET = 68 * 1024;
+const GZIP_BUDGET = 71 * 1024;
 /**
- * The topic app: today's 58.3 KB gzipped (from 66.4), plus room. Issue 18 asked for 30 KB:
+ * The topic app: today's 61.9 KB gzipped (from 66.4), plus room. Issue 18 asked for 30 KB:
  * `connect` is MQTT.js's, so the app holds the whole client (session, connection, options, the
  * MQTT.js facade), everything the IIFE holds but rxjs; an Observable-only entry would save only
  * about 3 KB gzipped (the facade and `events`, which mqtt-packet's parser needs anyway).
  */
-const TOPIC_APP_GZIP_BUDGET = 62 * 1024;
+const TOPIC_APP_GZIP_BUDGET = 64 * 1024;
 /** Ceilings relative to MQTT.js's dist/mqtt.min.js, minified and gzipped. */
 const MINIFIED_RATIO = 0.75;
 const GZIPPED_RATIO = 0.73;
