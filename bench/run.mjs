@@ -328,7 +328,7 @@ async function main() {
   await cleanup();
   const { lines, violations, expected } = table(results, env);
   const wallS = (performance.now() - started) / 1000;
-  const bundle = !only || only.includes('bundle') ? bundleSizes(ROOT, flag('--bundle')) : undefined;
+  const bundle = !only || only.includes('bundle') ? await bundleSizes(ROOT, flag('--bundle')) : undefined;
   if (bundle) record({ type: 'bundle', ...bundle });
   const out = [...lines, ...notes.map((n) => `\nNote: ${n}.`), ...(codecRuns.length ? codecTable(codecRuns) : []), ...(bundle ? bundleTable(bundle, fmt) : []), '', `Wall time ${wallS.toFixed(0)} s.`];
   if (expected.length) {

@@ -8,9 +8,13 @@
 //                        an import, so an app shares one RxJS; Buffer, events and streams inside
 // Each with a source map beside it (sources relative to dist/, their text included).
 // (`buffer/`, `events/`: the trailing slash makes require.resolve find the npm package, not Node's.)
-// Node-only files are swapped for browser ones (the `*.browser.ts` next to them), `Buffer` and
-// `process` come from the npm `buffer` and `process` packages, `node:events` from `events`, and
-// `node:stream` from scripts/browser-stream.js. Run alone (`node scripts/bundle.mjs`) it prints the sizes.
+// Node-only files are swapped for browser ones (the `*.browser.ts` next to them); `Buffer` comes
+// from the npm `buffer` package (payloads reach apps as Buffers: the whole API, kept by a
+// well-kept library, not a stand-in of ours), `process` from scripts/browser-process.js,
+// `node:events` from the npm `events`, `node:stream` from scripts/browser-stream.js, `debug` from
+// scripts/browser-debug.cjs and mqtt-packet's `bl` from scripts/browser-bufferlist.cjs. Each stand-in is held to what it
+// replaces by a spec in spec/browser/ (`node scripts/bundle-report.mjs` shows what each weighs).
+// Run alone (`node scripts/bundle.mjs`) it prints the sizes.
 import * as esbuild from 'esbuild';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -31,7 +35,7 @@ const resolveHere = (id) => {
 /** lib files that have a browser twin (`x.ts` -> `x.browser.ts`). */
 const SWAPPED = ['lib/transport/select', 'lib/stores/file-store', 'lib/platform/platform-scheduler', 'lib/platform/platform-defaults'];
 const STREAM = join(root, 'scripts/browser-stream.js');
-/** Node built-ins the library graph imports, and the npm package standing in for each. */
+/** Node built-ins the library graph imports, and what stands in for each. */
 const BUILTINS = { events: 'events/', 'node:events': 'events/', buffer: 'buffer/', 'node:buffer': 'buffer/', stream: STREAM, 'node:stream': STREAM };
 
 const browserPlugin = {
@@ -43,9 +47,20 @@ const browserPlugin = {
       return SWAPPED.includes(target) ? { path: join(root, `${target}.browser.ts`) } : undefined;
     });
     build.onResolve({ filter: /^(node:)?(events|stream|buffer)$/ }, (args) => ({ path: resolveHere(BUILTINS[args.path]) }));
-    // mqtt-packet needs only bl's BufferList, not its stream (which would pull in readable-stream).
-    build.onResolve({ filter: /^bl$/ }, () => ({ path: resolveHere('bl/BufferList.js') }));
+    // mqtt-packet's parser needs a few methods of bl's BufferList, not its stream (which would pull
+    // in readable-stream) nor the rest of the list (see browser-bufferlist.cjs).
+    build.onResolve({ filter: /^bl$/ }, () => ({ path: join(root, 'scripts/browser-bufferlist.cjs') }));
     build.onResolve({ filter: /^process-nextick-args$/ }, () => ({ path: join(root, 'scripts/browser-nexttick.js') }));
+    // rxmqtt's log.ts and mqtt-packet's parser need only `createDebug(namespace)` (see browser-debug.cjs).
+    build.onResolve({ filter: /^debug$/ }, () => ({ path: join(root, 'scripts/browser-debug.cjs') }));
+    // mqtt-packet's parser and writer log every step (58 calls, about ten per PUBLISH, each building
+    // its arguments with logging off). The browser bundles drop those calls, marked pure, and their
+    // strings (2 KB minified); rxmqtt's own logs stay. A statement that no longer starts a line with
+    // `debug(` is simply kept.
+    build.onLoad({ filter: /[\\/]mqtt-packet[\\/](parser|writeToStream)\.js$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(/^(\s*)debug\(/gm, '$1/* @__PURE__ */ debug('),
+      loader: 'js',
+    }));
   },
 };
 

@@ -1,5 +1,8 @@
-// A size budget for the browser bundle, measured as scripts/bundle.mjs reports it (minified file,
-// gzip level 9), and compared with MQTT.js's own dist/mqtt.min.js measured the same way.
+// Size budgets for the browser bundles, measured as scripts/bundle.mjs reports them (minified file,
+// gzip level 9): the IIFE dist/rxmqtt.min.js, compared with MQTT.js's own dist/mqtt.min.js measured
+// the same way, and the tree-shaken app of scripts/bundle-report.mjs (`connect` + `client.topic()`,
+// bundled by esbuild from dist/browser/ with rxjs external). Sizes are deterministic: a budget
+// that fails means the bundle grew; `node scripts/bundle-report.mjs` lists what it is made of.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -7,30 +10,51 @@ import { gzipSync } from 'node:zlib';
 
 const root = resolve('.');
 const BUNDLE = resolve(root, 'dist/rxmqtt.min.js');
+const BROWSER_MODULE = resolve(root, 'dist/browser/rxmqtt.js');
 const MQTT_JS = resolve(root, 'node_modules/mqtt/dist/mqtt.min.js');
 /**
- * Today's 73 KB gzipped, plus room to grow; raise it on purpose, not by accident. Last raised from
- * 72 KB (and the ratios from 0.7) for the MQTT.js parity work of issue 21 (+7.4 KB minified: URL and
- * option parsing, the Store contract, subscribe batches, persistent sessions across end()).
+ * Today's 69.1 KB gzipped, plus room to grow; raise it on purpose, not by accident. Issue 18 asked
+ * for 50 KB and got 5 KB (from 72.7): debug and ms gave way to scripts/browser-debug.cjs, bl to
+ * browser-bufferlist.cjs, and mqtt-packet's debug() calls are dropped. The `buffer` package stays
+ * (payloads reach apps as Buffers, so its whole API is theirs: a well-kept library, not a stand-in
+ * of ours). The rest is the library's own code (about 145 KB of 230 KB minified), mqtt-packet
+ * (31 KB), buffer (28 KB with base64-js and ieee754), rxjs (18 KB) and the facade's `events` (6 KB).
  */
-const GZIP_BUDGET = 76 * 1024;
+const GZIP_BUDGET = 71 * 1024;
+/**
+ * The topic app: today's 61.9 KB gzipped (from 66.4), plus room. Issue 18 asked for 30 KB:
+ * `connect` is MQTT.js's, so the app holds the whole client (session, connection, options, the
+ * MQTT.js facade), everything the IIFE holds but rxjs; an Observable-only entry would save only
+ * about 3 KB gzipped (the facade and `events`, which mqtt-packet's parser needs anyway).
+ */
+const TOPIC_APP_GZIP_BUDGET = 64 * 1024;
 /** Ceilings relative to MQTT.js's dist/mqtt.min.js, minified and gzipped. */
 const MINIFIED_RATIO = 0.75;
 const GZIPPED_RATIO = 0.73;
 
-const gzipped = (file: string) => gzipSync(readFileSync(file), { level: 9 }).length;
+const gzipped = (bytes: Buffer) => gzipSync(bytes, { level: 9 }).length;
 
 describe('the browser bundle size', () => {
   beforeAll(() => {
-    if (!existsSync(BUNDLE)) execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
+    if (!existsSync(BUNDLE) || !existsSync(BROWSER_MODULE)) execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
   });
 
   it(`stays under ${GZIP_BUDGET / 1024} KB gzipped`, () => {
-    expect(gzipped(BUNDLE)).toBeLessThan(GZIP_BUDGET);
+    expect(gzipped(readFileSync(BUNDLE))).toBeLessThan(GZIP_BUDGET);
   });
 
   (existsSync(MQTT_JS) ? it : it.skip)('is smaller than MQTT.js dist/mqtt.min.js, minified and gzipped', () => {
     expect(readFileSync(BUNDLE).length).toBeLessThan(readFileSync(MQTT_JS).length * MINIFIED_RATIO);
-    expect(gzipped(BUNDLE)).toBeLessThan(gzipped(MQTT_JS) * GZIPPED_RATIO);
+    expect(gzipped(readFileSync(BUNDLE))).toBeLessThan(gzipped(readFileSync(MQTT_JS)) * GZIPPED_RATIO);
+  });
+
+  it(`keeps a tree-shaken connect + topic() app, rxjs external, under ${TOPIC_APP_GZIP_BUDGET / 1024} KB gzipped`, () => {
+    const app = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', `import { buildTopicApp } from './scripts/bundle-report.mjs'; process.stdout.write(await buildTopicApp());`],
+      { cwd: root, maxBuffer: 1 << 24 },
+    );
+    expect(app.toString()).toContain('from"rxjs"');
+    expect(gzipped(app)).toBeLessThan(TOPIC_APP_GZIP_BUDGET);
   });
 });

@@ -2,7 +2,10 @@
  * The browser bundle in a real browser: headless Debian chromium (driven by playwright-core) loads
  * a page from a local HTTP server, connects with `rxmqtt.connect('ws://...')` from
  * dist/rxmqtt.min.js to aedes behind a WebSocket server, subscribes with `client.topic()`,
- * receives what Node publishes, publishes back, and carries on after the broker restarts.
+ * receives what Node publishes, publishes back, and carries on after the broker restarts. Also
+ * the tree-shaken app of scripts/bundle-report.mjs (`connect` + `client.topic()`, bundled from
+ * dist/browser/ with rxjs external, rxjs from an import map) receives a message, with
+ * `localStorage.debug` logging on.
  * Skipped without chromium, unless RXMQTT_REQUIRE_BROWSER=1 (CI), which makes that a failure.
  */
 import type { AedesPublishPacket, Subscription } from 'aedes';
@@ -19,6 +22,7 @@ import { startWsBroker, type WsBroker } from '../transport/ws-broker.js';
 const root = resolve('.');
 const BUNDLE = resolve(root, 'dist/rxmqtt.min.js');
 const ESM_BUNDLE = resolve(root, 'dist/rxmqtt.esm.js');
+const BROWSER_MODULE = resolve(root, 'dist/browser/rxmqtt.js');
 const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
 
 function chromiumPath(): string | undefined {
@@ -31,14 +35,31 @@ function chromiumPath(): string | undefined {
 }
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>rxmqtt</title><script src="/rxmqtt.min.js"></script>`;
+/** The topic app's page: rxjs, external to the app, is the app's own copy, here from an import map. */
+const TOPIC_APP_PAGE = `<!doctype html><meta charset="utf-8"><title>topic app</title>
+<script type="importmap">{ "imports": { "rxjs": "/rxjs.js" } }</script><script type="module" src="/topic-app.js"></script>`;
 
-/** Serves the test page at /, and /rxmqtt.min.js and /rxmqtt.esm.js from dist/, on 127.0.0.1. */
+/** Runs an ES module script with node and returns what it prints (a bundle's code). */
+const printed = (script: string) => execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, maxBuffer: 1 << 24 });
+
+/**
+ * Serves the test pages at / and /topic-app.html, /rxmqtt.min.js and /rxmqtt.esm.js from dist/,
+ * the topic app and an ES module of rxjs for it, on 127.0.0.1.
+ */
 async function startStaticServer(): Promise<{ url: string; server: Server }> {
-  const files: Record<string, Buffer> = { '/rxmqtt.min.js': readFileSync(BUNDLE), '/rxmqtt.esm.js': readFileSync(ESM_BUNDLE) };
+  const files: Record<string, Buffer> = {
+    '/rxmqtt.min.js': readFileSync(BUNDLE),
+    '/rxmqtt.esm.js': readFileSync(ESM_BUNDLE),
+    '/topic-app.js': printed(`import { buildTopicApp } from './scripts/bundle-report.mjs'; process.stdout.write(await buildTopicApp());`),
+    '/rxjs.js': printed(
+      `import * as esbuild from 'esbuild'; const r = await esbuild.build({ stdin: { contents: "export * from 'rxjs'", resolveDir: '.' }, bundle: true, format: 'esm', write: false }); process.stdout.write(r.outputFiles[0].contents);`,
+    ),
+  };
   const server = createServer((request, response) => {
     const file = files[request.url ?? ''];
     if (file) response.writeHead(200, { 'content-type': 'text/javascript' }).end(file);
     else if (request.url === '/') response.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+    else if (request.url === '/topic-app.html') response.writeHead(200, { 'content-type': 'text/html' }).end(TOPIC_APP_PAGE);
     else response.writeHead(404).end();
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -97,7 +118,7 @@ describeBrowser('the browser bundle in chromium', () => {
 
   beforeAll(async () => {
     // Self-contained: build the bundle when `npm run build` has not run.
-    if (!existsSync(BUNDLE) || !existsSync(ESM_BUNDLE)) execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
+    if (!existsSync(BUNDLE) || !existsSync(ESM_BUNDLE) || !existsSync(BROWSER_MODULE)) execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
     site = await startStaticServer();
     broker = await startWsBroker();
     browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
@@ -194,5 +215,31 @@ describeBrowser('the browser bundle in chromium', () => {
     expect((await received)[0]).toBe('browser/in after restart');
     expect(await echoed).toBe('echo after restart');
     expect(await page.evaluate(() => (window as any).client.connected)).toBe(true);
+  });
+
+  it('runs the tree-shaken connect + topic() app: it receives a message, and logs as localStorage.debug asks', async () => {
+    const appPage = await browser.newPage();
+    try {
+      const logged: string[] = [];
+      appPage.on('console', (message) => message.type() === 'debug' && logged.push(message.text()));
+      appPage.on('pageerror', (error) => fromPage.emit('pageerror', error));
+      await appPage.addInitScript((url) => {
+        localStorage.setItem('debug', 'rxmqtt:*,-rxmqtt:transport');
+        (window as any).brokerUrl = url;
+      }, `ws://127.0.0.1:${broker.port}`);
+      const received = new EventEmitter();
+      await appPage.exposeFunction('onMessage', (topic: string, text: string) => received.emit('message', `${topic} ${text}`));
+      const message = once<[string]>(received, 'message');
+      const ready = subscribed(broker, 'a/+');
+      await appPage.goto(`${site.url}topic-app.html`);
+      await ready;
+      await publish(broker, 'a/b', 'to the app');
+      expect((await message)[0]).toBe('a/b to the app');
+      expect(logged.some((line) => line.includes('rxmqtt:conn '))).toBe(true);
+      // Off: the excluded namespace, and mqtt-packet's parser, not asked for.
+      expect(logged.filter((line) => /rxmqtt:transport|mqtt-packet/.test(line))).toEqual([]);
+    } finally {
+      await appPage.close();
+    }
   });
 });
