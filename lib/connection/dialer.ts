@@ -14,10 +14,8 @@ import { retryBackoff } from '../../operators/retryBackoff.js';
 import { MqttError, TimeoutError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ResolvedOptions } from '../options/options.js';
-import { createDecoder } from '../protocol/codec.js';
-import { incomingPacketLimit } from '../session/connect-properties.js';
 import { failedTransport } from '../transport/failed.js';
-import type { Transport, TransportFactory, TransportHandlers, TransportTarget } from '../transport/transport.js';
+import type { Transport, TransportFactory, TransportTarget } from '../transport/transport.js';
 import { fixedBackoff } from './backoff-policy.js';
 import { Heartbeat, type HeartbeatHost } from './heartbeat.js';
 import { runBeforeConnect, type BeforeConnectContext } from './before-connect.js';
@@ -27,12 +25,13 @@ import type { LifecycleDriver, LinkHost } from './link-types.js';
 import type { SessionLink } from './session-link.js';
 import { OptionCredentials } from './option-credentials.js';
 import { LoopEnd } from './loop-end.js';
+import { Wire, type WireHost } from './wire.js';
 
 /** How long a half-closed socket may linger after DISCONNECT before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
 
 /** Also the session link's host: what the link asks of the IO side comes straight here. */
-export class Dialer implements LinkHost, HeartbeatHost {
+export class Dialer implements LinkHost, HeartbeatHost, WireHost {
   /** Set once by the connection, right after it made the link (the link needs this dialer first). */
   link!: SessionLink;
   private socket?: Transport;
@@ -77,6 +76,26 @@ export class Dialer implements LinkHost, HeartbeatHost {
 
   transport(): Transport | undefined {
     return this.socket;
+  }
+
+  hasTransport(): boolean {
+    return this.socket !== undefined;
+  }
+
+  /** The outbox's sink: a batch of bytes for the current socket (none: the bytes are lost). */
+  write(bytes: Buffer): void {
+    this.socket?.write(bytes);
+  }
+
+  writev(chunks: Buffer[]): void {
+    const socket = this.socket;
+    if (socket) socket.writev ? socket.writev(chunks) : socket.write(Buffer.concat(chunks));
+  }
+
+  /** The socket of the current attempt is open: the options' credentials carry over, the CONNECT may go. */
+  opened(): void {
+    this.credentials.carryOver(this.link);
+    this.link.step({ type: 'open' });
   }
 
   generation(): number {
@@ -165,19 +184,7 @@ export class Dialer implements LinkHost, HeartbeatHost {
   }
 
   private connectTransport(generation: number): void {
-    const { options, link } = this;
-    const live = () => generation === this.gen;
-    const decoder = createDecoder(
-      options.protocolVersion,
-      (packet) => live() && link.received(packet),
-      (error) => live() && this.socket && link.step({ type: 'malformed', error }),
-      incomingPacketLimit(options),
-    );
-    const handlers: TransportHandlers = {
-      onOpen: () => live() && (this.credentials.carryOver(link), link.step({ type: 'open' })),
-      onData: (chunk) => live() && decoder.push(chunk),
-      onClose: (error) => live() && this.advance({ type: 'transportClosed', error }),
-    };
+    const handlers = new Wire(this, generation, this.options);
     let socket: Transport;
     try {
       socket = this.openTransport(handlers, this.target);
@@ -186,7 +193,7 @@ export class Dialer implements LinkHost, HeartbeatHost {
       socket = failedTransport(error as Error, handlers);
     }
     // A transport that failed while being created has already been handled as closed.
-    if (!live()) return;
+    if (generation !== this.gen) return;
     this.socket = socket;
     this.advance({ type: 'transportCreated' });
   }
