@@ -37,7 +37,6 @@ export class Dialer implements LinkHost, HeartbeatHost, WireHost {
   private socket?: Transport;
   /** Increments per attempt and per close, so that late events of a dropped socket are ignored. */
   private gen = 0;
-  private loop$?: Observable<void>;
   private loop?: Subscription;
   /** Counts connect() and stop() calls, so a stop during a loop's first, synchronous attempt is seen. */
   private loopRun = 0;
@@ -107,10 +106,12 @@ export class Dialer implements LinkHost, HeartbeatHost, WireHost {
     this.stop();
     const run = this.loopRun;
     const policy = this.options.reconnect ?? fixedBackoff(this.options.reconnectPeriod);
-    this.loop$ ??= defer(() => this.attempt$()).pipe(
+    // Built per loop, not kept: the subscription holds what it needs, and an idle client does not
+    // keep the Observables and the operator's closure besides (about 0.2 KB).
+    const loop$ = defer(() => this.attempt$()).pipe(
       retryBackoff({ ...policy, scheduler: this.scheduler, upFrom: 'firstValue', onRetry: ({ delayMs }) => this.advance({ type: 'retrying', delayMs }) }),
     );
-    const loop = this.loop$.subscribe((this.loopEnd ??= new LoopEnd(this, policy.maxAttempts)));
+    const loop = loop$.subscribe((this.loopEnd ??= new LoopEnd(this, policy.maxAttempts)));
     // A stop (or a new loop) during the first attempt, which runs inside subscribe(): this loop is over.
     if (run === this.loopRun) this.loop = loop;
     else loop.unsubscribe();
