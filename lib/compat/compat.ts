@@ -27,11 +27,15 @@ const log = createLogger('client');
 /** MQTT.js streamBuilder: returns a connected (or connecting) duplex for each attempt. */
 export type StreamBuilder = (client: MqttClient) => Duplex;
 
-/** Transport factories made by `connect()` (as opposed to user stream builders). */
-const transportFactories = new WeakSet<TransportFactory>();
+/**
+ * Transport factories made by `connect()` (as opposed to user stream builders), each with the
+ * options `connect()` resolved for it, if it gave them: the client keeps that object rather than
+ * resolving a copy (one options object per client, not two).
+ */
+const transportFactories = new WeakMap<TransportFactory, ResolvedOptions | undefined>();
 
-export function asTransportFactory(factory: TransportFactory): TransportFactory {
-  transportFactories.add(factory);
+export function asTransportFactory(factory: TransportFactory, resolved?: ResolvedOptions): TransportFactory {
+  transportFactories.set(factory, resolved);
   return factory;
 }
 
@@ -50,7 +54,8 @@ export class MqttClient extends ObservableSurface {
    */
   constructor(streamBuilder: StreamBuilder | TransportFactory, options: IClientOptions = {}) {
     super();
-    this.options = resolveOptions(undefined, options as ClientOptions);
+    const resolved = transportFactories.get(streamBuilder as TransportFactory);
+    this.options = resolved !== undefined && resolved === options ? resolved : resolveOptions(undefined, options as ClientOptions);
     // MQTT.js turns mqtt-packet's number cache off for the whole process; so does this.
     if (this.options.writeCache === false) useNumberCache(false);
     const transport = transportFactories.has(streamBuilder as TransportFactory)
@@ -91,15 +96,15 @@ export class MqttClient extends ObservableSurface {
   publish(topic: string, message: string | Buffer, options?: IClientPublishOptions | PacketCallback, callback?: PacketCallback): this {
     const args = normalisePublish<PublishOptions>(options, callback);
     const cb = args.callback;
-    const { deferred, during } = this.timing;
+    const timing = this.timing;
     const stored = args.options.cbStorePut;
-    const publishOptions = stored ? { ...args.options, cbStorePut: deferred(stored) } : args.options;
-    during(() =>
+    const publishOptions = stored ? { ...args.options, cbStorePut: timing.deferred(stored) } : args.options;
+    timing.during(() =>
       this.client.publish(topic, message, publishOptions, {
         // `null` on success, as MQTT.js passes (see PacketCallback).
-        resolve: deferred((result?: SettleResult) => cb?.(null as unknown as undefined, result?.type === 'publish' ? result.packet : undefined)),
+        resolve: timing.deferred((result?: SettleResult) => cb?.(null as unknown as undefined, result?.type === 'publish' ? result.packet : undefined)),
         // A broker's refusal comes with its PUBACK/PUBREC, as MQTT.js passes it: `callback(err, packet)`.
-        reject: deferred((error: Error) => (cb ? cb(error, error instanceof PublishError ? error.packet : undefined) : log('publish failed: %s', error.message))),
+        reject: timing.deferred((error: Error) => (cb ? cb(error, error instanceof PublishError ? error.packet : undefined) : log('publish failed: %s', error.message))),
       }),
     );
     return this;

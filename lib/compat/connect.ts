@@ -32,7 +32,7 @@ export function connect(url?: BrokerUrl | IClientOptions, options?: IClientOptio
   const resolved = resolveOptions(url, url === undefined ? platformDefaults(given) : given);
   // transformWsUrl gets the client (as in MQTT.js); it exists by the time a transport opens.
   let client: MqttClient | undefined;
-  client = new MqttClient(asTransportFactory(transportFor(resolved, () => client)), resolved);
+  client = new MqttClient(asTransportFactory(transportFor(resolved, () => client), resolved), resolved);
   return client;
 }
 

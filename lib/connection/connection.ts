@@ -32,6 +32,11 @@ export type ReconnectStores = Pick<ResolvedOptions, 'incomingStore' | 'outgoingS
 
 const defaultLog = createLogger('conn');
 
+/** The four lifecycle configurations, shared by every client (the machine only reads them). */
+const CONFIGS: readonly (readonly LifecycleConfig[])[] = [false, true].map((autoReconnect) =>
+  [false, true].map((reconnectOnConnackError) => Object.freeze({ autoReconnect, reconnectOnConnackError })),
+);
+
 export class Connection implements LifecycleDriver {
   private lifecycle: Lifecycle;
   private readonly config: LifecycleConfig;
@@ -50,7 +55,7 @@ export class Connection implements LifecycleDriver {
     const scheduler: SchedulerLike = options.scheduler ?? platformScheduler;
     this.log = options.log ? customLogger('conn', options.log) : defaultLog;
     this.keepalive = options.keepalive;
-    this.config = { autoReconnect: options.reconnectPeriod > 0, reconnectOnConnackError: options.reconnectOnConnackError };
+    this.config = CONFIGS[options.reconnectPeriod > 0 ? 1 : 0][options.reconnectOnConnackError ? 1 : 0];
     this.lifecycle = initialLifecycle(!options.outgoingStore && !options.incomingStore);
     this.dialer = new Dialer(options, openTransport, scheduler, this, this.log);
     this.link = new SessionLink(options, hooks, this.dialer, scheduler, this.log);

@@ -15,7 +15,6 @@ export interface HeartbeatHost {
 }
 
 export class Heartbeat {
-  private signals$?: Observable<KeepaliveSignal>;
   private signals?: Subscriber<KeepaliveSignal>;
   private pings?: Subscription;
 
@@ -30,11 +29,12 @@ export class Heartbeat {
     this.stop();
     if (seconds <= 0) return; // [MQTT-3.1.2-10] a Keep Alive of 0 turns the mechanism off
     // The traffic signals: writes and PINGRESPs go straight to the one subscriber (no Subject).
-    // No teardown: stop() forgets the subscriber (one teardown fewer per idle client).
-    this.signals$ ??= new Observable<KeepaliveSignal>((sink) => {
+    // No teardown: stop() forgets the subscriber (one teardown fewer per idle client). Made per
+    // start, not kept: the subscription does not hold the Observable, so an idle client does not.
+    const signals$ = new Observable<KeepaliveSignal>((sink) => {
       this.signals = sink;
     });
-    const pings = this.signals$.pipe(keepalive({ intervalMs: seconds * 1000, reschedulePings: this.reschedulePings, scheduler: this.scheduler }));
+    const pings = signals$.pipe(keepalive({ intervalMs: seconds * 1000, reschedulePings: this.reschedulePings, scheduler: this.scheduler }));
     this.pings = pings.subscribe(new PingObserver(this.host, seconds));
   }
 

@@ -10,6 +10,7 @@ import type { SettleResult } from '../session/types.js';
 import type { Transport } from '../transport/transport.js';
 import type { ClientEvent, ConnectionState } from './connection-state.js';
 import type { LifecycleInput } from './lifecycle.js';
+import type { OutboxSink } from './outbox.js';
 
 export interface ConnectionHooks {
   onState(state: ConnectionState): void;
@@ -41,7 +42,8 @@ export interface EndOptions {
 }
 
 /** What the session link needs from the connection shell. */
-export interface LinkHost {
+/** Also the outbox's sink (`write`, `writev`, `wrote`): prototype methods, not a sink object of closures per client. */
+export interface LinkHost extends OutboxSink {
   /** A session output that concerns the lifecycle (CONNACK, refusal, drop, DISCONNECT received). */
   advance(input: LifecycleInput): void;
   /** The current socket, if any. */
@@ -52,8 +54,6 @@ export interface LinkHost {
   redirect(reasonCode: number | undefined, reference: string | undefined): void;
   /** A PINGRESP arrived. */
   pong(): void;
-  /** Bytes went out. */
-  wrote(): void;
   /** A reason to pause reading came or went. */
   applyPause(): void;
   /** A session step finished (with `end()` under way, DISCONNECT once nothing is in flight). */

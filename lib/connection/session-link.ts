@@ -16,7 +16,7 @@ import { encodePacketChunks, type EncodedPacket, type IPublishPacket, type Packe
 import { LazyMap } from '../session/lazy-map.js';
 import type { MqttSession } from '../session/session.js';
 import type { AuthProperties, Command, SessionInput, SessionOutput, SettleResult, Token } from '../session/types.js';
-import { StoreMirror } from '../stores/store-mirror.js';
+import { StoreMirror, type StoreErrors } from '../stores/store-mirror.js';
 import { AuthFlow, type AuthSettler } from './auth-flow.js';
 import type { ConnectionHooks, LinkHost, Settler } from './link-types.js';
 import { isRetryableConnack } from './refusal.js';
@@ -28,7 +28,7 @@ export type CommandRequest = Command extends infer C ? (C extends Command ? Omit
 
 export const aborted = (): ClientClosedError => new ClientClosedError('Connection closed') // MQTT.js's text for what end() cut short;
 
-export class SessionLink {
+export class SessionLink implements StoreErrors {
   readonly session: MqttSession;
   /** Made on first use: an idle client delivers nothing and pauses nothing. */
   private inbound?: Deliveries;
@@ -49,15 +49,8 @@ export class SessionLink {
     private readonly log: Logger,
   ) {
     this.session = newSession(options);
-    this.stores = new StoreMirror(options, this.session, (error) => hooks.onEvent({ type: 'error', error }));
-    this.outbox = new Outbox({
-      write: (bytes) => host.transport()?.write(bytes),
-      writev: (chunks) => {
-        const transport = host.transport();
-        if (transport) transport.writev ? transport.writev(chunks) : transport.write(Buffer.concat(chunks));
-      },
-      wrote: () => host.wrote(),
-    });
+    this.stores = new StoreMirror(options, this.session, this);
+    this.outbox = new Outbox(host);
   }
 
   /** The one inbound path (inbox, manual-ack holds, reasons to pause reading). */
@@ -73,6 +66,11 @@ export class SessionLink {
         handleMessage: hooks.handleMessage && (() => hooks.handleMessage?.()),
       },
     ));
+  }
+
+  /** A store failed to put or delete a packet (StoreErrors). */
+  storeFailed(error: Error): void {
+    this.hooks.onEvent({ type: 'error', error });
   }
 
   /** Someone wants the socket paused. */

@@ -10,8 +10,11 @@ interface Waiting {
   run(lost?: Error): void;
 }
 
+/** The queue while nothing waits (never written): an idle client's gate keeps no array of its own. */
+const NOTHING_WAITS: Waiting[] = Object.freeze([]) as never[];
+
 export class StoreGate {
-  private queue: Waiting[] = [];
+  private queue: Waiting[] = NOTHING_WAITS;
 
   /** Nothing waits: a packet may be written at once. */
   get idle(): boolean {
@@ -27,6 +30,7 @@ export class StoreGate {
   /** Queues `run` until the returned `release` is called (the store called back). */
   hold(run: (lost?: Error) => void): () => void {
     const waiting: Waiting = { ready: false, run };
+    if (this.queue === NOTHING_WAITS) this.queue = [];
     this.queue.push(waiting);
     return () => {
       waiting.ready = true;
@@ -40,7 +44,7 @@ export class StoreGate {
    */
   discard(lost: Error): void {
     const queue = this.queue;
-    this.queue = [];
+    this.queue = NOTHING_WAITS;
     for (const waiting of queue) waiting.run(lost);
   }
 

@@ -14,7 +14,7 @@
  */
 import type { IAuthPacket, IConnackPacket } from '../protocol/codec.js';
 import { AuthError, type TimeoutError } from '../errors.js';
-import { connectionLost, protocolError, REASON } from './state.js';
+import { connectionLost, IDLE_EXCHANGE, protocolError, REASON } from './state.js';
 import type { SessionState } from './state.js';
 import type { AuthProperties, SessionOutput } from './types.js';
 
@@ -48,7 +48,7 @@ export interface AuthState {
 /** A CONNECT is going out: its Authentication Method (if any) rules every AUTH of this connection. */
 export function startAuth(state: SessionState): void {
   const method = state.version === 5 ? state.options.properties?.authenticationMethod : undefined;
-  state.auth = { method, exchange: method === undefined ? { phase: 'idle' } : { phase: 'connect', turn: 'server' } };
+  state.auth = { method, exchange: method === undefined ? IDLE_EXCHANGE : { phase: 'connect', turn: 'server' } };
 }
 
 /** An AUTH packet from the server, before or after CONNACK. */
@@ -80,7 +80,7 @@ export function handleAuthPacket(state: SessionState, packet: IAuthPacket, out: 
   }
   // 4.12: the connect loop ends with CONNACK, so AUTH 0x00 only ends a re-authentication (4.12.1).
   if (exchange.phase === 'connect') return protocolError(state, out, 'AUTH Success before CONNACK', REASON.protocolError);
-  state.auth.exchange = { phase: 'idle' };
+  state.auth.exchange = IDLE_EXCHANGE;
   out.push({ type: 'reauthenticated', packet });
 }
 
@@ -103,7 +103,7 @@ export function abortAuth(state: SessionState, error: AuthError, out: SessionOut
   if (state.status === 'disconnected' || exchange.phase === 'idle' || exchange.turn !== 'client') return;
   out.push({ type: 'send', packet: { cmd: 'disconnect', reasonCode: error.reasonCode ?? DISCONNECT_UNSPECIFIED } });
   out.push({ type: 'authFailed', error });
-  state.auth.exchange = { phase: 'idle' };
+  state.auth.exchange = IDLE_EXCHANGE;
   connectionLost(state);
 }
 
@@ -135,7 +135,7 @@ export function reauthTimedOut(state: SessionState, error: TimeoutError, out: Se
   if (state.status === 'disconnected' || state.auth.exchange.phase !== 'reauth') return;
   out.push({ type: 'send', packet: { cmd: 'disconnect', reasonCode: DISCONNECT_UNSPECIFIED } });
   out.push({ type: 'authFailed', error });
-  state.auth.exchange = { phase: 'idle' };
+  state.auth.exchange = IDLE_EXCHANGE;
   connectionLost(state);
 }
 
@@ -155,7 +155,7 @@ function reauthRefusal(state: SessionState): string | undefined {
  */
 export function authConnack(state: SessionState, packet: IConnackPacket, out: SessionOutput[]): boolean {
   const method = state.auth.method;
-  state.auth.exchange = { phase: 'idle' };
+  state.auth.exchange = IDLE_EXCHANGE;
   const echoed = state.version === 5 ? packet.properties?.authenticationMethod : undefined;
   if (echoed === undefined || echoed === method) return true;
   protocolError(state, out, 'CONNACK with another Authentication Method than the CONNECT', REASON.protocolError);

@@ -5,8 +5,15 @@
  */
 const COMPACT_AT = 1024;
 
+/**
+ * The items of every empty queue until its first push: a session keeps three queues that stay
+ * empty on an idle client (an array of its own costs 32 bytes each). Never written: every write
+ * below is to a slot that exists, which this array has none of.
+ */
+const NO_ITEMS: never[] = Object.freeze([]) as never[];
+
 export class Fifo<T> {
-  private items: (T | undefined)[] = [];
+  private items: (T | undefined)[] = NO_ITEMS;
   private head = 0;
 
   get length(): number {
@@ -14,6 +21,7 @@ export class Fifo<T> {
   }
 
   push(item: T): void {
+    if (this.items === NO_ITEMS) this.items = [];
     this.items.push(item);
   }
 
@@ -60,7 +68,7 @@ export class Fifo<T> {
       const item = this.items[i] as T;
       if (keep(item)) kept.push(item);
     }
-    this.items = kept;
+    this.items = kept.length > 0 ? kept : NO_ITEMS;
     this.head = 0;
   }
 
@@ -72,7 +80,7 @@ export class Fifo<T> {
   }
 
   clear(): void {
-    this.items = [];
+    this.items = NO_ITEMS;
     this.head = 0;
   }
 }

@@ -8,7 +8,7 @@ import { MqttError, PublishError, SubackError } from '../errors.js';
 import { dequeueAll, dequeueWhere } from './offline-queue.js';
 import { completePart } from './subscribe-batches.js';
 import { drain } from './outbound.js';
-import { isFailure, protocolError, REASON, release, settleError, settleOk } from './state.js';
+import { isFailure, NO_RESUBSCRIBES, protocolError, REASON, release, settleError, settleOk } from './state.js';
 import type { PublishEntry, SessionState, SubscribeEntry } from './state.js';
 import type { SessionOutput } from './types.js';
 
@@ -201,7 +201,7 @@ export function abort(state: SessionState, error: MqttError, out: SessionOutput[
   }
   if (!persistent) state.quotaUsed = 0;
   state.resend.clear();
-  state.resubscribe = [];
+  state.resubscribe = NO_RESUBSCRIBES;
   const failed = persistent ? dequeueWhere(state, (command) => command.type !== 'publish' || command.qos === 0) : dequeueAll(state);
   for (const command of failed) settleError(out, command.token, error);
 }

@@ -76,13 +76,14 @@ export const RECENT_COMPLETIONS = 64;
 
 /** A ring of the last `RECENT_COMPLETIONS` completed QoS 2 exchanges: packet id and content. */
 export class RecentCompletions {
-  private readonly ids: number[] = [];
-  private readonly contents: Qos2Content[] = [];
+  // Made at the first completion: a client that never receives QoS 2 keeps no arrays.
+  private ids?: number[];
+  private contents?: Qos2Content[];
   private next = 0;
 
   remember(messageId: number, content: Qos2Content): void {
-    this.ids[this.next] = messageId;
-    this.contents[this.next] = content;
+    (this.ids ??= [])[this.next] = messageId;
+    (this.contents ??= [])[this.next] = content;
     this.next = (this.next + 1) % RECENT_COMPLETIONS;
   }
 
@@ -93,20 +94,21 @@ export class RecentCompletions {
    * `topic`: the packet's full topic (it may have come by Topic Alias).
    */
   isReplay(packet: IPublishPacket, topic = packet.topic): boolean {
-    if (!packet.dup) return false;
+    const { ids, contents } = this;
+    if (!packet.dup || !ids || !contents) return false;
     const messageId = packet.messageId;
     let content: Qos2Content | undefined;
-    for (let i = 0; i < this.ids.length; i++) {
-      if (this.ids[i] !== messageId) continue;
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] !== messageId) continue;
       content ??= fingerprint(packet, topic);
-      if (sameContent(this.contents[i]!, content)) return true;
+      if (sameContent(contents[i]!, content)) return true;
     }
     return false;
   }
 
   clear(): void {
-    this.ids.length = 0;
-    this.contents.length = 0;
+    this.ids = undefined;
+    this.contents = undefined;
     this.next = 0;
   }
 }

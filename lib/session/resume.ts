@@ -7,7 +7,7 @@ import { pubrel } from './outbound-acks.js';
 import { drainResubscribe, resendPublish } from './outbound.js';
 import { publishRefusal } from './server-limits.js';
 import { inBatches } from './subscribe-batches.js';
-import { release, settleError, settleOk } from './state.js';
+import { NO_RESUBSCRIBES, release, settleError, settleOk } from './state.js';
 import type { InflightEntry, PublishEntry, ResubscribeGroup, SessionState, SubscribeProperties } from './state.js';
 import type { SessionOutput } from './types.js';
 
@@ -18,7 +18,7 @@ export function resumeOutgoing(state: SessionState, sessionPresent: boolean, out
   if (!sessionPresent) dropStaleResubscribes(state);
   const previous = Array.from(state.inflight.values());
   // Resubscribe only when the broker lost our session: with sessionPresent it still has them.
-  state.resubscribe = !sessionPresent && state.options.resubscribe ? resubscribeGroups(state) : [];
+  state.resubscribe = !sessionPresent && state.options.resubscribe && state.subscriptions.size > 0 ? resubscribeGroups(state) : NO_RESUBSCRIBES;
   drainResubscribe(state, out);
   for (const entry of previous) {
     if (entry.kind === 'publish') resumePublish(state, entry, sessionPresent, out);
@@ -33,7 +33,7 @@ function dropStaleResubscribes(state: SessionState): void {
   for (const [messageId, entry] of state.inflight) {
     if (isResubscribe(entry)) release(state, messageId, entry);
   }
-  state.resubscribe = [];
+  state.resubscribe = NO_RESUBSCRIBES;
 }
 
 function isResubscribe(entry: InflightEntry): boolean {

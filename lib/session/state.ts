@@ -13,7 +13,7 @@ import type {
 } from '../protocol/codec.js';
 import { ProtocolError } from '../errors.js';
 import type { MqttError } from '../errors.js';
-import type { AuthState } from './auth.js';
+import type { AuthExchange, AuthState } from './auth.js';
 import type { SubscribePart } from './subscribe-batches.js';
 import { Fifo } from './fifo.js';
 import { InboundTopicAliases } from './inbound-aliases.js';
@@ -135,6 +135,15 @@ export interface SessionState {
   readonly outboundAliases: OutboundTopicAliases;
 }
 
+/**
+ * The idle authentication exchange, one for every session: it is never changed (only a connect or
+ * re-authentication exchange changes turns), so an idle client keeps no object of its own.
+ */
+export const IDLE_EXCHANGE: AuthExchange = Object.freeze({ phase: 'idle' });
+
+/** The resubscribes of a session with none waiting (never written: a non-empty list is a new array). */
+export const NO_RESUBSCRIBES: ResubscribeGroup[] = Object.freeze([]) as never[];
+
 export function createState(options: SessionOptions): SessionState {
   return {
     options,
@@ -147,7 +156,7 @@ export function createState(options: SessionOptions): SessionState {
     resendDup: false,
     inflight: new LazyMap(),
     resend: new Fifo(),
-    resubscribe: [],
+    resubscribe: NO_RESUBSCRIBES,
     pending: new Fifo(),
     queuedPublishes: 0,
     queuedBytes: 0,
@@ -161,7 +170,7 @@ export function createState(options: SessionOptions): SessionState {
     nextAckId: 1,
     now: undefined,
     topicAliases: new InboundTopicAliases(),
-    auth: { method: undefined, exchange: { phase: 'idle' } },
+    auth: { method: undefined, exchange: IDLE_EXCHANGE },
     outboundAliases: new OutboundTopicAliases(),
   };
 }

@@ -13,6 +13,11 @@ export interface StoreMirrorOptions {
   incomingStore?: IStore;
 }
 
+/** Where a store's failures are reported (a method, not a closure per client). */
+export interface StoreErrors {
+  storeFailed(error: Error): void;
+}
+
 export class StoreMirror {
   /** `cbStorePut` of publishes not put into the `outgoingStore` yet, by token (made for the first). */
   private storedCallbacks?: Map<Token, () => void>;
@@ -20,11 +25,12 @@ export class StoreMirror {
   private receivedQos2?: Map<number, Packet>;
   /** Packet ids in the `incomingStore` (put at PUBREC, or restored), removed at PUBREL. */
   private storedQos2?: Set<number>;
+  private errorCallback?: (error?: Error | null) => void;
 
   constructor(
     private readonly stores: StoreMirrorOptions,
     private readonly session: MqttSession,
-    private readonly onError: (error: Error) => void,
+    private readonly errors: StoreErrors,
   ) {}
 
   get hasOutgoingStore(): boolean {
@@ -140,10 +146,13 @@ export class StoreMirror {
     };
   }
 
-  /** Reports a failed incoming put or del: a restarted client may misjudge that message id. */
-  private readonly reportError = (error?: Error | null): void => {
-    if (error) this.onError(error);
-  };
+  /**
+   * Reports a failed incoming put or del: a restarted client may misjudge that message id. Made for
+   * the first store callback: a client without stores pays for no function object.
+   */
+  private get reportError(): (error?: Error | null) => void {
+    return (this.errorCallback ??= (error) => error && this.errors.storeFailed(error));
+  }
 }
 
 /**

@@ -27,7 +27,7 @@ export function deferredTransport(url: Promise<string>, handlers: TransportHandl
       if (closed) return;
       if (typeof resolved !== 'string') throw new TypeError(`transformWsUrl must return a string URL, got ${typeof resolved}`);
       try {
-        inner = open(resolved, { onOpen: handlers.onOpen, onData: handlers.onData, onClose: close });
+        inner = open(resolved, { onOpen: () => handlers.onOpen(), onData: (chunk) => handlers.onData(chunk), onClose: close });
       } catch (error) {
         // A bad URL or a throwing createWebsocket: the transport's failure, not the transform's.
         close(error as Error);

@@ -3,6 +3,7 @@
  * it knows nothing of MQTT. Adapters for TCP, streams (and later TLS, WebSocket...) implement it.
  */
 import type { Duplex } from 'node:stream';
+/** Called as methods of the handlers object (a transport may not detach them). */
 export interface TransportHandlers {
   /** The pipe can carry bytes (for streams: right away; writes before that are buffered). */
   onOpen(): void;

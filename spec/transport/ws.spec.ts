@@ -145,6 +145,28 @@ describe('ws:// transport', () => {
     ]);
   });
 
+  it('hands transformWsUrl client.options itself, as MQTT.js does: a password set on its options argument goes into the CONNECT', async () => {
+    const { port } = await start();
+    const seen: Array<string | undefined> = [];
+    server!.broker.authenticate = (_connecting, _username, password, done) => {
+      seen.push(password?.toString());
+      done(null, true);
+    };
+    const handed: unknown[] = [];
+    const c = client(`ws://127.0.0.1:${port}/mqtt`, {
+      username: 'device',
+      password: 'stale',
+      transformWsUrl: (url, options, owner) => {
+        handed.push(options === (owner as MqttClient).options);
+        options.password = 'fresh';
+        return url;
+      },
+    });
+    await connected(c);
+    expect(handed).toEqual([true]);
+    expect(seen).toEqual(['fresh']);
+  });
+
   it('waits for an asynchronous transformWsUrl (MQTT.js cannot) and sends what was written meanwhile', async () => {
     const { port, handshakes } = await start((request) => request.url === '/signed?sig=ok');
     let release!: (url: string) => void;
