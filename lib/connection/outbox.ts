@@ -57,6 +57,19 @@ export class Outbox {
     else callback();
   }
 
+  /**
+   * Runs `callback` at once, unless callbacks already wait for the flush: then behind them, so
+   * that completions keep their order. For what needs no write of its own (a QoS 1/2 publish
+   * acknowledged by the broker): waiting for the flush would split one read's worth of replies
+   * into two writes, since the first completion's new packets schedule a flush that every later
+   * completion of that read would wait for (the publisher of a sliding window then writes the
+   * first new PUBLISH alone, and the rest after it).
+   */
+  inOrder(callback: (lost?: Error) => void): void {
+    if (this.afterFlush.length > 0) this.afterFlush.push(callback);
+    else callback();
+  }
+
   /** Writes what is queued now (also called before closing, so DISCONNECT goes out). */
   flush(): void {
     this.scheduled = false;

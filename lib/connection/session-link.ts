@@ -287,11 +287,11 @@ export class SessionLink implements StoreErrors {
     if (!settler) return;
     this.settlers.delete(token!);
     this.stores.settled(token!);
-    // A QoS 0 publish settles "when written": wait for the flush that carries it, and fail it if
-    // the transport closes before that flush (its bytes are discarded, never written).
+    // A QoS 0 publish settles "when written" (failed if the transport closes before the flush
+    // that carries it); anything else at once, behind completions still waiting (`Outbox.inOrder`).
     const needsWrite = !error && result?.type === 'publish' && result.messageId === undefined;
     const run = (lost?: Error) => (error ? settler.reject(error) : needsWrite && lost ? settler.reject(lost) : settler.resolve(result));
-    if (this.gate.idle) this.outbox.afterWrite(run);
-    else this.gate.after((lost) => (lost ? run(lost) : this.outbox.afterWrite(run)));
+    if (this.gate.idle) return needsWrite ? this.outbox.afterWrite(run) : this.outbox.inOrder(run);
+    this.gate.after((lost) => (lost ? run(lost) : needsWrite ? this.outbox.afterWrite(run) : this.outbox.inOrder(run)));
   }
 }

@@ -1,3 +1,4 @@
+import { encodePacket, type Packet } from '../../lib/protocol/codec.js';
 import { accepting } from '../helpers/scripted-broker.js';
 import { connected, flush, harness } from './harness.js';
 
@@ -126,6 +127,83 @@ describe('write batching', () => {
 
     it('still succeeds when a protocol error drops the connection: the queued bytes are written first', async () => {
       expect(await publishThen((h) => h.broker.last.raw([0x00, 0x00]))).toEqual({ outcome: ['complete'], written: 1 });
+    });
+  });
+
+  describe('the packets answering one read', () => {
+    /** Keeps `window` QoS `qos` publishes outstanding: each one's completion issues the next, up to `total`. */
+    function slidingWindow(h: Awaited<ReturnType<typeof connected>>, qos: 1 | 2, window: number, total: number): string[] {
+      const completed: string[] = [];
+      let next = 0;
+      const send = (): void => {
+        const i = next++;
+        h.client.publish$('w', `m${i}`, { qos }).subscribe({ complete: () => (completed.push(`m${i}`), next < total && send()) });
+      };
+      for (let k = 0; k < window; k++) send();
+      return completed;
+    }
+
+    /** One chunk holding every packet, as a broker's read may deliver them. */
+    const oneChunk = (packets: Packet[], protocolVersion: 4 | 5 = 4): Buffer => Buffer.concat(packets.map((p) => encodePacket(p, protocolVersion)));
+
+    it('writes the publishes that the callbacks of one read of 10 PUBACKs issue in ONE write', async () => {
+      const h = await connected({ client });
+      const completed = slidingWindow(h, 1, 10, 20);
+      await flush();
+      const ids = h.broker.last.packets('publish').map((p) => p.messageId!);
+      const before = h.broker.last.writes.length;
+      h.broker.last.raw(oneChunk(ids.map((messageId) => ({ cmd: 'puback', messageId }))));
+      await flush();
+      expect(completed).toHaveLength(10);
+      expect(h.broker.last.writes.length - before).toBe(1);
+      expect(h.broker.last.packets('publish').slice(10).map((p) => p.payload.toString())).toEqual(Array.from({ length: 10 }, (_, i) => `m${i + 10}`));
+    });
+
+    it('writes the PUBRELs of one read of 10 PUBRECs in one write, and the publishes issued on the PUBCOMPs of one read in another', async () => {
+      const h = await connected({ client });
+      const completed = slidingWindow(h, 2, 10, 20);
+      await flush();
+      const ids = h.broker.last.packets('publish').map((p) => p.messageId!);
+      const before = h.broker.last.writes.length;
+      h.broker.last.raw(oneChunk(ids.map((messageId) => ({ cmd: 'pubrec', messageId }))));
+      await flush();
+      expect(h.broker.last.writes.length - before).toBe(1);
+      expect(h.broker.last.packets('pubrel').map((p) => p.messageId)).toEqual(ids);
+      h.broker.last.raw(oneChunk(ids.map((messageId) => ({ cmd: 'pubcomp', messageId }))));
+      await flush();
+      expect(completed).toHaveLength(10);
+      expect(h.broker.last.writes.length - before).toBe(2);
+      expect(h.broker.last.packets('publish')).toHaveLength(20);
+    });
+
+    it('acknowledges the 10 QoS 1 messages of one read in ONE write', async () => {
+      const h = await connected({ client });
+      const delivered: string[] = [];
+      h.client.topic('in/#', { qos: 1 }).subscribe((m) => delivered.push(m.payload.toString()));
+      await flush();
+      const [subscribe] = h.broker.last.packets('subscribe');
+      h.broker.last.reply({ cmd: 'suback', messageId: subscribe.messageId!, granted: [1] });
+      await flush();
+      const before = h.broker.last.writes.length;
+      const messages: Packet[] = Array.from({ length: 10 }, (_, i) => ({ cmd: 'publish', topic: 'in/t', payload: Buffer.from(`i${i}`), qos: 1, messageId: 100 + i, dup: false, retain: false }));
+      h.broker.last.raw(oneChunk(messages));
+      await flush();
+      expect(delivered).toHaveLength(10);
+      expect(h.broker.last.writes.length - before).toBe(1);
+      expect(h.broker.last.packets('puback').map((p) => p.messageId)).toEqual(messages.map((m) => (m as { messageId: number }).messageId));
+    });
+
+    it('still settles in order: a QoS 1 publish acknowledged in the turn of a QoS 0 publish completes after it', async () => {
+      const h = await connected({ client });
+      const order: string[] = [];
+      h.client.publish$('t', 'q1', { qos: 1 }).subscribe({ complete: () => order.push('qos1') });
+      await flush();
+      const [{ messageId }] = h.broker.last.packets('publish');
+      h.client.publish$('t', 'q0').subscribe({ complete: () => order.push('qos0') });
+      h.broker.last.reply({ cmd: 'puback', messageId: messageId! });
+      expect(order).toEqual([]); // the QoS 0 publish waits for its write, and the QoS 1 settle behind it
+      await flush();
+      expect(order).toEqual(['qos0', 'qos1']);
     });
   });
 });
