@@ -2,10 +2,14 @@
  * The one hand-written decoder: inbound PUBLISH, the packet a subscriber receives once per message.
  *
  * Why it exists: mqtt-packet's parser was about 60% of the JavaScript per inbound QoS 0 message
- * (K2 in bench/: its `bl` buffer list appends and consumes every chunk, and a PUBLISH runs about
- * ten `debug()` calls that format their arguments with logging off). This reads the fixed header,
+ * (K2 in bench/): its `bl` buffer list appends and consumes every chunk, and a PUBLISH runs about
+ * ten `debug()` calls that build their arguments with logging off. This reads the fixed header,
  * the topic, the packet id and the empty MQTT 5 property block straight from the chunk, and hands
- * the payload over as a `subarray` of it, no copy. See the numbers in the commit that added it.
+ * the payload over as a `subarray` of it, no copy. Measured (64 B QoS 0 PUBLISHes, medians, busy
+ * machine): the decoder alone, 100,000 in 64 KiB chunks, 1.29 -> 0.06 us per message; the whole
+ * receive path in-process (client.topic() on an in-memory duplex), 64 KiB chunks 1.62 -> 0.57 us,
+ * 3 messages per chunk (as reads through mosquitto come) 3.45 -> 1.96 us, of which 1.23 us are
+ * the harness's own stream and setImmediate.
  *
  * What keeps it honest: it decodes only what it can decode exactly as mqtt-packet's parser.js
  * (v9) does, and says "not mine" (undefined) for everything else: another packet type, QoS 3, a
@@ -16,10 +20,14 @@
  * mqtt-packet parser, and requires the same packets (class, keys and payload bytes), the same
  * errors at the same chunk and the same bytes left buffered.
  *
- * Payload aliasing: the payload shares memory with the chunk (mqtt-packet's `bl` slices the same
- * way when a payload lies within one chunk). That is safe because every transport hands the
- * decoder a buffer it owns: Node gives each socket read (net, tls) its own Buffer, `ws` each
- * message its own, and the browser and mini-program adapters wrap each event's fresh ArrayBuffer.
+ * Payload aliasing: the payload shares memory with the chunk, and keeps it alive as long as the
+ * app keeps the payload (mqtt-packet's `bl` slices the same way when a payload lies within one
+ * chunk, so nothing changes there). That is safe because no transport reuses a buffer it handed
+ * over: Node gives each socket read (net, tls) its own Buffer, `ws` each message its own (through
+ * createWebSocketStream), the browser and mini-program adapters wrap each event's own ArrayBuffer,
+ * and a Node stream (a user's `streamBuilder`) gives up a chunk once it pushed it. A PUBLISH that
+ * spans chunks is joined into a buffer of its own (PublishTail). A transport that read into one
+ * reused buffer (net's `onread` option) would have to copy each chunk before the decoder sees it.
  */
 import MqttPacketObject from 'mqtt-packet/packet.js';
 import type { IPublishPacket } from 'mqtt-packet';
