@@ -4,8 +4,9 @@
  * Why it exists: mqtt-packet's parser was about 60% of the JavaScript per inbound QoS 0 message
  * (K2 in bench/): its `bl` buffer list appends and consumes every chunk, and a PUBLISH runs about
  * ten `debug()` calls that build their arguments with logging off. This reads the fixed header,
- * the topic, the packet id and the empty MQTT 5 property block straight from the chunk, and hands
- * the payload over as a `subarray` of it, no copy. Measured (64 B QoS 0 PUBLISHes, medians, busy
+ * the topic, the packet id and an MQTT 5 property block that is empty or holds one Subscription
+ * Identifier straight from the chunk, and hands the payload over as a `subarray` of it, no copy.
+ * Measured (64 B QoS 0 PUBLISHes, medians, busy
  * machine): the decoder alone, 100,000 in 64 KiB chunks, 1.29 -> 0.06 us per message; the whole
  * receive path in-process (client.topic() on an in-memory duplex), 64 KiB chunks 1.62 -> 0.57 us,
  * 3 messages per chunk (as reads through mosquitto come) 3.45 -> 1.96 us, of which 1.23 us are
@@ -13,8 +14,8 @@
  *
  * What keeps it honest: it decodes only what it can decode exactly as mqtt-packet's parser.js
  * (v9) does, and says "not mine" (undefined) for everything else: another packet type, QoS 3, a
- * Remaining Length over 4 bytes, a field that runs past the packet, an MQTT 5 property block that
- * is not empty, a packet not yet complete. mqtt-packet decodes those, so it stays the codec and
+ * Remaining Length over 4 bytes, a field that runs past the packet, MQTT 5 properties other than
+ * one Subscription Identifier, a packet not yet complete. mqtt-packet decodes those, so it stays the codec and
  * every error comes from it. spec/protocol/publish-fast-path.spec.ts feeds the fuzz corpus,
  * generated PUBLISHes and their mutations, cut into random chunks, to the decoder and to a plain
  * mqtt-packet parser, and requires the same packets (class, keys and payload bytes), the same
@@ -62,6 +63,25 @@ function remainingLength(bytes: Uint8Array, offset: number): number {
     multiplier *= 0x80;
   }
   return HEADER_MALFORMED;
+}
+
+/** The Subscription Identifier property (2.2.2.2, Table 2-4): a Variable Byte Integer. */
+const SUBSCRIPTION_IDENTIFIER = 0x0b;
+
+/**
+ * The Variable Byte Integer (1.5.5) that fills `bytes` from `start` to exactly `end`, read as
+ * mqtt-packet reads it (up to 4 bytes, a non-minimal encoding accepted), else -1.
+ */
+function variableByteInteger(bytes: Uint8Array, start: number, end: number): number {
+  let value = 0;
+  let multiplier = 1;
+  for (let i = start; i < end && i < start + 4; i++) {
+    const byte = bytes[i]!;
+    value += (byte & 0x7f) * multiplier;
+    if ((byte & 0x80) === 0) return i + 1 === end ? value : -1;
+    multiplier *= 0x80;
+  }
+  return -1;
 }
 
 /** The bytes of the last topic decoded (when it had at most TOPIC_CACHE_BYTES), and its string. */
@@ -113,10 +133,19 @@ function publishBody(first: number, bytes: Buffer, start: number, end: number, v
     messageId = (bytes[position]! << 8) | bytes[position + 1]!;
     position += 2;
   }
-  // MQTT 5: only an empty property block (one 0 byte) is ours; mqtt-packet then sets no `properties`.
+  let subscriptionIdentifier = -1;
   if (version === 5) {
-    if (position >= end || bytes[position] !== 0) return undefined;
-    position++;
+    if (position >= end) return undefined;
+    const propertiesEnd = position + 1 + bytes[position]!;
+    // An empty property block (mqtt-packet then sets no `properties`), or one Subscription
+    // Identifier alone, which every message of an MQTT 5 topic() stream carries; a longer Property
+    // Length (over 127) or anything else in the block is mqtt-packet's.
+    if (propertiesEnd > position + 1) {
+      if (propertiesEnd > end || bytes[position]! >= 0x80 || bytes[position + 1] !== SUBSCRIPTION_IDENTIFIER) return undefined;
+      subscriptionIdentifier = variableByteInteger(bytes, position + 2, propertiesEnd);
+      if (subscriptionIdentifier < 0) return undefined;
+    }
+    position = propertiesEnd;
   }
   // mqtt-packet's own Packet class, fields in its order, so that the packet is the same object shape.
   const packet = new MqttPacketObject() as unknown as IPublishPacket & { length: number };
@@ -127,6 +156,7 @@ function publishBody(first: number, bytes: Buffer, start: number, end: number, v
   packet.length = end - start;
   packet.topic = topicAt(bytes, topicStart, topicEnd);
   if (qos > 0) packet.messageId = messageId;
+  if (subscriptionIdentifier >= 0) packet.properties = { subscriptionIdentifier };
   packet.payload = bytes.subarray(position, end);
   reading.end = end;
   return packet;

@@ -86,7 +86,29 @@ const rawPublish = fc
     topic: fc.oneof(fc.constantFrom('a/b', '', 'é/ü', 'x\u0000y').map((t) => Buffer.from(t)), fc.uint8Array({ maxLength: 6 }).map((b) => Buffer.from(b))),
     topicLengthOff: fc.oneof({ weight: 8, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: -2, max: 2 }) }),
     messageId: fc.option(fc.nat(65535), { freq: 6, nil: undefined }),
-    properties: fc.constantFrom([], [0x00], [0x00], [0x80, 0x00], [0x02, 0x01, 0x01], [0x03, 0x23, 0x00, 0x01], [0x01]),
+    properties: fc.constantFrom(
+      [],
+      [0x00],
+      [0x00],
+      [0x80, 0x00],
+      [0x02, 0x01, 0x01],
+      [0x03, 0x23, 0x00, 0x01],
+      [0x01],
+      // Subscription Identifiers: one (also non-minimal, or 0), two, one cut short or followed by more
+      [0x02, 0x0b, 0x05],
+      [0x02, 0x0b, 0x05],
+      [0x03, 0x0b, 0x85, 0x01],
+      [0x03, 0x0b, 0x80, 0x00],
+      [0x02, 0x0b, 0x00],
+      [0x05, 0x0b, 0xff, 0xff, 0xff, 0x7f],
+      [0x05, 0x0b, 0x80, 0x80, 0x80, 0x80],
+      [0x06, 0x0b, 0x80, 0x80, 0x80, 0x80, 0x01],
+      [0x04, 0x0b, 0x01, 0x0b, 0x02],
+      [0x03, 0x0b, 0x05, 0x00],
+      [0x01, 0x0b],
+      [0x02, 0x0b, 0x85],
+      [0x81, 0x00, 0x0b, 0x05],
+    ),
     payload: fc.uint8Array({ maxLength: 12 }),
     lengthOff: fc.oneof({ weight: 8, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: -3, max: 3 }) }),
     longLength: fc.boolean(),
@@ -151,6 +173,16 @@ describe('the inbound PUBLISH fast path', () => {
     );
   });
 
+  it('gives mqtt-packet alone its packets and errors for hand-written PUBLISHes, right or subtly wrong, cut anywhere', () => {
+    fc.assert(
+      fc.property(fc.constantFrom<ProtocolVersion>(4, 5), fc.array(rawPublish, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 8 }), (version, packets, cuts) => {
+        const chunks = chunksOf(Buffer.concat(packets), cuts);
+        expect(decoderEvents(version, chunks)).toStrictEqual(parserEvents(version, chunks));
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
   const tricky: Array<[string, ProtocolVersion, number[]]> = [
     ['a Remaining Length with 4 continuation bytes', 4, [0x30, 0x80, 0x80, 0x80, 0x80, 0x01, 0x00]],
     ['a Remaining Length in 4 bytes, the last without continuation', 4, [0x30, 0x87, 0x80, 0x80, 0x00, 0x00, 0x01, 0x74, 0x61, 0x62, 0x63, 0x64]],
@@ -160,6 +192,8 @@ describe('the inbound PUBLISH fast path', () => {
     ['a QoS 1 PUBLISH without room for its packet id, then a PUBLISH', 4, [0x32, 0x03, 0x00, 0x01, 0x74, 0x30, 0x03, 0x00, 0x01, 0x75]],
     ['an MQTT 5 PUBLISH without its property length, then a PUBLISH', 5, [0x30, 0x03, 0x00, 0x01, 0x74, 0x30, 0x04, 0x00, 0x01, 0x75, 0x00]],
     ['an MQTT 5 PUBLISH with a property, then one without', 5, [0x30, 0x06, 0x00, 0x01, 0x74, 0x02, 0x01, 0x01, 0x30, 0x05, 0x00, 0x01, 0x75, 0x00, 0x41]],
+    ['an MQTT 5 PUBLISH with a Subscription Identifier cut short, then a PUBLISH', 5, [0x30, 0x05, 0x00, 0x01, 0x74, 0x01, 0x0b, 0x30, 0x05, 0x00, 0x01, 0x75, 0x00, 0x41]],
+    ['an MQTT 5 QoS 1 PUBLISH with a Subscription Identifier in 2 bytes, then a PINGRESP', 5, [0x32, 0x09, 0x00, 0x01, 0x74, 0x00, 0x07, 0x03, 0x0b, 0x85, 0x01, 0xd0, 0x00]],
   ];
 
   it.each(tricky)('gives what mqtt-packet alone gives for %s, cut at any one or two points and byte by byte', (_what, version, bytes) => {
@@ -181,6 +215,20 @@ describe('the inbound PUBLISH fast path', () => {
       const decoder = createDecoder(4, (packet) => topics.push((packet as { topic: string }).topic), (error) => fail(error));
       for (let i = 0; i < stream.length; i += 7) decoder.push(stream.subarray(i, i + 7));
       expect(topics).toEqual(['t/0', 't/1', 't/2']);
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('decodes MQTT 5 PUBLISHes with no properties or one Subscription Identifier without calling mqtt-packet', () => {
+    const parse = jest.spyOn((ParserClass as unknown as { prototype: { parse(bytes: Buffer): number } }).prototype, 'parse');
+    try {
+      const publish = (properties?: { subscriptionIdentifier: number }): Packet => ({ cmd: 'publish', qos: 1, messageId: 9, topic: 'a/b', payload: Buffer.from('x'), dup: false, retain: false, ...(properties && { properties }) });
+      const packets: Packet[] = [];
+      const decoder = createDecoder(5, (packet) => packets.push(packet), (error) => fail(error));
+      decoder.push(Buffer.concat([publish(), publish({ subscriptionIdentifier: 200 })].map((packet) => encodePacket(packet, 5))));
+      expect(packets).toEqual([expect.not.objectContaining({ properties: expect.anything() }), expect.objectContaining({ properties: { subscriptionIdentifier: 200 } })]);
       expect(parse).not.toHaveBeenCalled();
     } finally {
       parse.mockRestore();
