@@ -8,6 +8,7 @@ import type { Packet } from 'mqtt-packet';
 import { MqttError, ProtocolError } from '../errors.js';
 import type { ProtocolVersion } from './codec.js';
 import { FixedHeaderScanner, MAX_MQTT_PACKET_SIZE } from './fixed-header-scanner.js';
+import { publishEnd, PublishTail, readPublish } from './publish-fast-path.js';
 
 /**
  * An incremental decoder: feed it chunks as they arrive, it calls `onPacket` for each complete
@@ -88,6 +89,11 @@ class StreamDecoder implements PacketDecoder {
   /** Nested push() calls (a packet handler that feeds this decoder again): the outermost returns the parser. */
   private depth = 0;
   private failed = false;
+  /** The start of a PUBLISH the chunk ended in, held for the fast path until the rest arrives. */
+  private tail?: PublishTail;
+  /** The chunk the fast path is decoding, and where its next packet starts (for nested pushes). */
+  private unread?: Buffer;
+  private unreadFrom = 0;
   private readonly scanner?: FixedHeaderScanner;
 
   constructor(
@@ -100,15 +106,15 @@ class StreamDecoder implements PacketDecoder {
   }
 
   get buffered(): number {
-    return this.lent?.parser._list.length ?? 0;
+    return (this.lent?.parser._list.length ?? 0) + (this.tail?.buffered ?? 0);
   }
 
   push(chunk: Buffer): void {
     if (this.failed) return;
     const cut = this.scanner ? this.scanner.scan(chunk) : -1;
-    if (cut < 0) return this.parse(chunk);
+    if (cut < 0) return this.decode(chunk);
     // The packets before the oversized one are delivered; its body never reaches the parser.
-    this.parse(chunk.subarray(0, cut));
+    this.decode(chunk.subarray(0, cut));
     // MQTT.js's message (v5.16) for a packet over the Maximum Packet Size we announced.
     const { cmd, size } = this.scanner!;
     const message = `exceeding packets size ${cmd}: ${size} bytes, maximumPacketSize is ${this.maxPacketSize}`;
@@ -140,6 +146,63 @@ class StreamDecoder implements PacketDecoder {
     this.fail(new ProtocolError(`Malformed packet from broker: ${err.message}`, { cause: err, reasonCode: MALFORMED_PACKET }));
   }
 
+  /**
+   * The PUBLISH fast path takes the complete PUBLISHes it can decode off the front of the chunk
+   * (see publish-fast-path.ts); mqtt-packet gets the rest of the chunk from the first packet it does
+   * not take, and every chunk while it holds a partial packet, so that it sees the same bytes in
+   * the same chunks as it would alone.
+   */
+  private decode(chunk: Buffer): void {
+    if (this.depth > 0) return this.nested(chunk);
+    if (this.lent !== undefined) return this.parse(chunk);
+    let packet: Packet | undefined;
+    let offset = 0;
+    const tail = this.tail;
+    if (tail !== undefined) {
+      const added = tail.add(chunk, this.version);
+      if (added === 'wait') return;
+      this.tail = undefined;
+      if (added === undefined) {
+        for (const part of tail.parts) if (!this.failed) this.parse(part);
+        return this.parse(chunk);
+      }
+      packet = added;
+      offset = publishEnd();
+    }
+    this.depth++;
+    this.unread = chunk;
+    try {
+      for (;;) {
+        if (packet !== undefined) {
+          this.unreadFrom = offset;
+          this.packet(packet);
+          // A handler pushed into this decoder: the rest of the chunk went to mqtt-packet before it.
+          if (this.unread !== chunk || this.failed) return;
+        }
+        if (offset === chunk.length) return;
+        packet = readPublish(chunk, offset, this.version);
+        if (packet === undefined) break;
+        offset = publishEnd();
+      }
+    } finally {
+      this.depth--;
+      if (this.unread === chunk) this.unread = undefined;
+      else if (this.depth === 0) this.giveBackClean();
+    }
+    this.tail = PublishTail.of(chunk, offset);
+    if (this.tail === undefined) this.parse(chunk.subarray(offset));
+  }
+
+  /** A push from inside a packet handler: after the rest of the chunk being decoded, if any. */
+  private nested(chunk: Buffer): void {
+    const unread = this.unread;
+    if (unread !== undefined) {
+      this.unread = undefined;
+      if (this.unreadFrom < unread.length) this.parse(unread.subarray(this.unreadFrom));
+    }
+    this.parse(chunk);
+  }
+
   private parse(bytes: Buffer): void {
     const lent = (this.lent ??= this.borrow());
     this.depth++;
@@ -151,7 +214,13 @@ class StreamDecoder implements PacketDecoder {
     } finally {
       this.depth--;
     }
-    if (this.depth === 0 && this.lent === lent && lent.clean && !this.failed) this.giveBack(lent);
+    if (this.depth === 0) this.giveBackClean();
+  }
+
+  /** Gives the parser back when it ended on a packet boundary. */
+  private giveBackClean(): void {
+    const lent = this.lent;
+    if (lent !== undefined && lent.clean && !this.failed) this.giveBack(lent);
   }
 
   private borrow(): LentParser {

@@ -35,3 +35,8 @@ declare module 'mqtt-packet/writeToStream.js' {
   };
   export default writeToStream;
 }
+/** mqtt-packet's packet class (packet.js): the object its parser fills, for the PUBLISH fast path to fill alike. */
+declare module 'mqtt-packet/packet.js' {
+  const Packet: new () => object;
+  export default Packet;
+}
