@@ -133,8 +133,13 @@ export function submitPublish(connection: Connection, topic: string, payload: st
       dup: options.dup ?? false,
       properties: options.properties,
     },
-    stored ? { ...settler, stored } : settler,
+    stored ? withStored(settler, stored) : settler,
   );
+}
+
+/** `settler` that also hears `cbStorePut`; delegating, since a settler may keep its methods on a prototype (no spread). */
+function withStored(settler: Settler, stored: () => void): Settler {
+  return { resolve: (result) => settler.resolve(result), reject: (error) => settler.reject(error), stored };
 }
 
 /** The payload of a `publish$`: the value itself, or what the options' codec makes of it. */

@@ -106,3 +106,19 @@ describe("the 'outgoingEmpty' event", () => {
     expect(events).toEqual([]);
   });
 });
+
+describe('cbStorePut and the publish callback together', () => {
+  it.each([1, 2] as const)('QoS %i with an outgoingStore: cbStorePut fires, then the callback with the broker ack', async (qos) => {
+    const client = await connected(fixture().rx('in-memory', { outgoingStore: new Store() }));
+    const log: string[] = [];
+    const acked = new Promise<[Error | null | undefined, Packet | undefined]>((resolve) =>
+      client.publish('stored/both', 'x', { qos, cbStorePut: () => log.push('stored') }, (error, packet) => resolve([error, packet])),
+    );
+    const [error, packet] = await within(acked, 'the publish callback');
+    expect(error).toBeNull();
+    expect(log).toEqual(['stored']);
+    expect(packet?.cmd).toBe(qos === 1 ? 'puback' : 'pubcomp');
+    client.end();
+    await once(client, 'end');
+  });
+});
