@@ -7,6 +7,7 @@ import { ServerCapabilityError } from '../errors.js';
 import type { MqttMessage } from '../inbound/message.js';
 import type { RetainedMessages } from './route-retained.js';
 import type { SubscribeOptions } from '../options/validate.js';
+import type { QueuedSubscribe } from './subscribe-queue.js';
 
 export type SubscribeProperties = SubscribeOptions['properties'];
 
@@ -22,6 +23,8 @@ export interface Route {
   options: SubscribeOptions;
   /** The properties the last SUBSCRIBE carried (with its Subscription Identifier), sent again by an upgrade. */
   properties?: SubscribeProperties;
+  /** The route's SUBSCRIBE while it waits for the end of the turn (or its SUBACK); see SubscribeQueue. */
+  queued?: QueuedSubscribe;
   /** The SUBSCRIBE to send once an earlier UNSUBSCRIBE of the same filter is acknowledged. */
   deferred?: () => void;
   /** True once the broker granted the SUBSCRIBE; until then, who waits for it (`observe`'s `onSubscribed`). */

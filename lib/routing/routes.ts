@@ -9,7 +9,6 @@
  * its own id, and copies are routed by the ids they carry; see `dispatch` for the rule.
  */
 import { asyncScheduler, Observable, type SchedulerLike, type Subscriber } from 'rxjs';
-import type { ISubscription } from '../protocol/codec.js';
 import { ClientClosedError, type SubackError } from '../errors.js';
 import type { MqttMessage } from '../inbound/message.js';
 import { deliver, grant, isIdentifierRefusal, mergeQos, newRoute, upgradeOptions, whenGranted, withoutIdentifier, type Route, type SubscribeProperties } from './route.js';
@@ -17,17 +16,18 @@ import { RetainedMessages } from './route-retained.js';
 import { TopicRouter } from './router.js';
 import { SubscribeInterest } from './subscribe-interest.js';
 import { checkTopicOptions, type RouteOptions, type RouteSettings } from './topic-options.js';
-import type { SettleResult } from '../session/types.js';
 import { ByTopic, IdRoutes } from './subscription-ids.js';
 import { identify, releaseIdentifier } from './route-identifiers.js';
 import { stripSharePrefix } from '../protocol/topic.js';
 import { toSubscription, type SubscribeOptions } from '../options/validate.js';
+import { SubscribeQueue, type SendSubscribe } from './subscribe-queue.js';
 
 export type { RouteOptions, RouteSettings, TopicOptions } from './topic-options.js';
 
 /** What the routes need from the client: send (un)subscribe commands. */
 export interface RouteCommands {
-  subscribe(subscription: ISubscription, properties: SubscribeProperties, done: (error?: Error, result?: SettleResult) => void): void;
+  /** Sends one subscribe command of `subscriptions` (the routes batch a turn's filters, see SubscribeQueue). */
+  subscribe: SendSubscribe;
   /** Sends UNSUBSCRIBE for `filter`; `done` runs once it is acknowledged or has failed. */
   unsubscribe(filter: string, done: () => void): void;
   /** Whether new streams may start (false once the client ended). */
@@ -51,10 +51,13 @@ export class TopicRoutes {
   /** What `subscribe()` holds: one more reference to each filter's broker subscription. */
   readonly interest = new SubscribeInterest();
 
+  /** The SUBSCRIBEs of this turn, sent together at its end. */
+  private readonly queue: SubscribeQueue;
   private readonly scheduler: SchedulerLike;
   private readonly linger: number;
 
   constructor(private readonly commands: RouteCommands, settings: RouteSettings = {}) {
+    this.queue = new SubscribeQueue((subscriptions, properties, done) => commands.subscribe(subscriptions, properties, done), settings.endOfTurn);
     this.scheduler = settings.scheduler ?? asyncScheduler;
     this.linger = settings.linger ?? 0;
   }
@@ -118,7 +121,7 @@ export class TopicRoutes {
    */
   refused(filter: string, error: SubackError): void {
     const route = this.routes.get(filter);
-    if (route && !route.deferred) this.fail(route, error);
+    if (route && !unsent(route)) this.fail(route, error);
   }
 
   /**
@@ -199,8 +202,13 @@ export class TopicRoutes {
     const raised = mergeQos(route, options.qos);
     if (raised === undefined) return;
     route.options = raised;
-    // A route waiting behind an UNSUBSCRIBE sends the raised options when its turn comes.
+    // A route waiting behind an UNSUBSCRIBE sends the raised options when its turn comes, and one
+    // waiting for the end of the turn sends them instead of the ones it had.
     if (route.deferred) return;
+    if (SubscribeQueue.isWaiting(route.queued)) {
+      route.queued.subscription = toSubscription(route.filter, route.queued.opens ? raised : upgradeOptions(raised));
+      return;
+    }
     // The same identifier again, so copies keep coming to this route; none if it lost it.
     if (route.routing !== 'id') route.properties = withoutIdentifier(route.properties);
     this.send(route, upgradeOptions(raised));
@@ -215,12 +223,14 @@ export class TopicRoutes {
       return;
     }
     route.properties = properties;
-    this.send(route, route.options);
+    this.send(route, route.options, true);
   }
 
-  private send(route: Route, options: SubscribeOptions): void {
+  /** Queues the route's SUBSCRIBE for the end of the turn; `opens` when the broker has none of it yet. */
+  private send(route: Route, options: SubscribeOptions, opens = false): void {
     const { filter } = route;
-    this.commands.subscribe(toSubscription(filter, options), route.properties, (error, result) => {
+    route.queued = this.queue.add(toSubscription(filter, options), route.properties, opens, (error) => {
+      if (route.queued?.cancelled) route.queued = undefined;
       // Ending completes the streams (completeAll), it does not fail them.
       if (error instanceof ClientClosedError || this.routes.get(filter) !== route) return;
       // The CONNACK that came after the SUBSCRIBE was queued rules identifiers out: topic routing.
@@ -229,8 +239,7 @@ export class TopicRoutes {
         this.subscribe(route, false);
         return;
       }
-      const failure = error ?? (result?.type === 'subscribe' ? result.refused : undefined);
-      if (failure) this.fail(route, failure);
+      if (error) this.fail(route, error);
       else grant(route);
     });
   }
@@ -251,7 +260,7 @@ export class TopicRoutes {
     if (!route.subscribers.delete(subscriber) || route.subscribers.size > 0) return;
     if (this.routes.get(route.filter) !== route) return;
     // A route still waiting to subscribe has nothing at the broker to keep.
-    if (linger > 0 && !route.deferred && this.commands.isOpen()) {
+    if (linger > 0 && !unsent(route) && this.commands.isOpen()) {
       route.lingering = this.scheduler.schedule(() => {
         route.lingering = undefined;
         this.drop(route);
@@ -272,10 +281,11 @@ export class TopicRoutes {
     }
     this.interest.forget(route.filter);
     // A route still waiting to subscribe never did: there is nothing to undo at the broker.
-    if (route.deferred) {
-      route.deferred = undefined;
-      return;
-    }
+    const nothingSent = unsent(route);
+    route.deferred = undefined;
+    if (route.queued) route.queued.cancelled = true;
+    route.queued = undefined;
+    if (nothingSent) return;
     if (this.commands.isOpen()) this.unsubscribe(route);
     else releaseIdentifier(this.ids, route);
   }
@@ -294,4 +304,9 @@ export class TopicRoutes {
     this.router.remove(route.filter, route);
     if (route.routing === 'id') this.ids.unbind(route.id as number, route);
   }
+}
+
+/** Whether no SUBSCRIBE of the route has left yet (it waits behind an UNSUBSCRIBE, or for the end of the turn). */
+function unsent(route: Route): boolean {
+  return route.deferred !== undefined || (SubscribeQueue.isWaiting(route.queued) && route.queued.opens);
 }

@@ -9,7 +9,7 @@ import { TopicRoutes } from '../../lib/routing/routes.js';
 import { matchLevels } from '../../lib/routing/subscription-ids.js';
 import { parseTopicPattern, topicParams, type TopicPattern } from '../../lib/routing/topic-params.js';
 import { stripSharePrefix } from '../../lib/protocol/topic.js';
-import { FakeCommands, message } from '../helpers/fake-route-commands.js';
+import { atOnce, FakeCommands, message } from '../helpers/fake-route-commands.js';
 
 const RUNS = { numRuns: 2000, seed: 0x5eed, endOnFailure: true } as const;
 
@@ -130,7 +130,7 @@ describe('routing properties', () => {
       fc.property(filters, fc.array(fc.boolean(), { minLength: 1, maxLength: 4 }), topics, (list, twice, names) => {
         const commands = new FakeCommands();
         commands.identifiers = false;
-        const routes = new TopicRoutes(commands);
+        const routes = new TopicRoutes(commands, atOnce);
         const received = openStreams(routes, list, twice);
         for (const t of names) routes.dispatch(message(t));
         expectOnceEach(received, names);
@@ -143,7 +143,7 @@ describe('routing properties', () => {
     fc.assert(
       fc.property(filters, fc.array(fc.boolean(), { minLength: 1, maxLength: 4 }), topics, fc.boolean(), (list, twice, names, perSubscription) => {
         const commands = new FakeCommands();
-        const routes = new TopicRoutes(commands);
+        const routes = new TopicRoutes(commands, atOnce);
         const received = openStreams(routes, list, twice);
         const idOf = new Map(commands.subscribes.map((s) => [s.subscription.topic, s.properties?.subscriptionIdentifier as number]));
         for (const t of names) {
