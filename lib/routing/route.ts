@@ -1,21 +1,29 @@
 /**
  * One `topic()` route: a broker subscription of one filter and the streams that share it. The
  * record and the small functions on it that need no `TopicRoutes` state.
+ *
+ * An app may hold 10,000 routes, so a route holds only what every route needs; the rest is made
+ * when first needed (`levels`, `waiting`, `retained`) or shared (the options of streams that set
+ * nothing but a QoS). Measured with bench/k3-heap.mjs: see that script for the breakdown.
  */
 import type { Subscriber, Subscription } from 'rxjs';
 import { ServerCapabilityError } from '../errors.js';
 import type { MqttMessage } from '../inbound/message.js';
 import type { RetainedMessages } from './route-retained.js';
-import type { SubscribeOptions } from '../options/validate.js';
-import type { QueuedSubscribe } from './subscribe-queue.js';
+import { toSubscription, type SubscribeOptions } from '../options/validate.js';
+import { SubscribeQueue, type QueuedSubscribe } from './subscribe-queue.js';
 
 export type SubscribeProperties = SubscribeOptions['properties'];
 
 export interface Route {
   readonly filter: string;
-  /** The filter's levels without a `$share/{group}/` prefix, to check copies routed by id. */
-  readonly levels: readonly string[];
-  readonly subscribers: Set<Subscriber<MqttMessage>>;
+  /** The filter's levels without a `$share/{group}/` prefix, made by the first copy routed by id (see IdRoutes). */
+  levels?: readonly string[];
+  /**
+   * The streams, in the order they joined. Replaced, never mutated in place (see `addSubscriber`):
+   * a delivery in progress goes on over the array it started with, as it did over a Set.
+   */
+  subscribers: readonly Subscriber<MqttMessage>[];
   /**
    * The SUBSCRIBE options: the first stream's, with the highest QoS any stream asked for (see
    * `mergeQos`). `properties` are the caller's, without the identifier rxmqtt adds.
@@ -27,8 +35,10 @@ export interface Route {
   queued?: QueuedSubscribe;
   /** The SUBSCRIBE to send once an earlier UNSUBSCRIBE of the same filter is acknowledged. */
   deferred?: () => void;
-  /** True once the broker granted the SUBSCRIBE; until then, who waits for it (`observe`'s `onSubscribed`). */
-  granted: true | Array<() => void>;
+  /** True once the broker granted the SUBSCRIBE. */
+  granted: boolean;
+  /** Who waits for the grant (`observe`'s `onSubscribed`), made by the first one. */
+  waiting?: Array<() => void>;
   /** The Subscription Identifier its SUBSCRIBE carried; taken in `ids` while copies may name it. */
   id?: number;
   /** 'id': gets the copies naming `id`; 'topic': gets copies without identifier, by topic. */
@@ -39,8 +49,34 @@ export interface Route {
   lingering?: Subscription;
 }
 
-export function newRoute(filter: string, levels: readonly string[], first: Subscriber<MqttMessage>, options: SubscribeOptions): Route {
-  return { filter, levels, subscribers: new Set([first]), options, routing: 'topic', granted: [] };
+export function newRoute(filter: string, first: Subscriber<MqttMessage>, options: SubscribeOptions): Route {
+  return { filter, subscribers: [first], options, routing: 'topic', granted: false };
+}
+
+/** The options of routes whose streams set nothing but (perhaps) a QoS, one object per QoS for all of them. */
+const PLAIN_OPTIONS: readonly SubscribeOptions[] = [0, 1, 2].map((qos) => Object.freeze({ qos: qos as 0 | 1 | 2 }));
+const NO_OPTIONS: SubscribeOptions = Object.freeze({});
+
+/** A route's SUBSCRIBE options from its first stream's: shared when it set nothing but a QoS (routes never mutate them, see `mergeQos`). */
+export function routeOptions(options: SubscribeOptions): SubscribeOptions {
+  const { qos, nl, rap, rh, properties } = options;
+  if (nl === undefined && rap === undefined && rh === undefined && properties === undefined) {
+    if (qos === undefined) return NO_OPTIONS;
+    if (qos === 0 || qos === 1 || qos === 2) return PLAIN_OPTIONS[qos]!;
+  }
+  return { qos, nl, rap, rh, properties };
+}
+
+export function addSubscriber(route: Route, subscriber: Subscriber<MqttMessage>): void {
+  route.subscribers = route.subscribers.concat(subscriber);
+}
+
+/** Takes `subscriber` out of the route; false when it was not in it. */
+export function removeSubscriber(route: Route, subscriber: Subscriber<MqttMessage>): boolean {
+  const index = route.subscribers.indexOf(subscriber);
+  if (index === -1) return false;
+  route.subscribers = route.subscribers.length === 1 ? [] : route.subscribers.filter((_, i) => i !== index);
+  return true;
 }
 
 /**
@@ -70,22 +106,59 @@ export function withoutIdentifier(properties: SubscribeProperties): SubscribePro
 }
 
 export function whenGranted(route: Route, callback: () => void): void {
-  if (route.granted === true) callback();
-  else route.granted.push(callback);
+  if (route.granted) callback();
+  else (route.waiting ??= []).push(callback);
 }
 
 export function grant(route: Route): void {
-  const waiting = route.granted;
+  const waiting = route.waiting;
   route.granted = true;
-  if (waiting !== true) for (const callback of waiting) callback();
+  route.waiting = undefined;
+  if (waiting) for (const callback of waiting) callback();
 }
 
 /** Hands `message` to every stream of the route (and to its retained messages, if kept). */
 export function deliver(route: Route, message: MqttMessage): void {
   route.retained?.record(message);
-  for (const subscriber of route.subscribers) subscriber.next(message);
+  const subscribers = route.subscribers;
+  for (let i = 0; i < subscribers.length; i++) subscribers[i]!.next(message);
 }
 
 export function isIdentifierRefusal(error: Error | undefined): boolean {
   return error instanceof ServerCapabilityError && error.capability === 'subscriptionIdentifiersAvailable';
+}
+
+/** What a stream's unsubscribe runs: it leaves its route. */
+export class StreamTeardown {
+  constructor(
+    private readonly routes: { leave(route: Route, subscriber: Subscriber<MqttMessage>, linger: number): void },
+    private readonly route: Route,
+    private readonly subscriber: Subscriber<MqttMessage>,
+    private readonly linger: number,
+  ) {}
+
+  unsubscribe(): void {
+    this.routes.leave(this.route, this.subscriber, this.linger);
+  }
+}
+
+/** Whether no SUBSCRIBE of the route has left yet (it waits behind an UNSUBSCRIBE, or for the end of the turn). */
+export function unsent(route: Route): boolean {
+  return route.deferred !== undefined || (SubscribeQueue.isWaiting(route.queued) && route.queued.opens);
+}
+
+/** A SUBSCRIBE still waiting for the end of the turn takes the raised options instead (true), rather than a second SUBSCRIBE. */
+export function raiseQueued(route: Route, raised: SubscribeOptions): boolean {
+  if (!SubscribeQueue.isWaiting(route.queued)) return false;
+  route.queued.subscription = toSubscription(route.filter, route.queued.opens ? raised : upgradeOptions(raised));
+  return true;
+}
+
+/** Takes back a SUBSCRIBE not sent yet; true when the broker has nothing of the route's to undo. */
+export function cancelSubscribe(route: Route): boolean {
+  const nothingSent = unsent(route);
+  route.deferred = undefined;
+  if (route.queued) route.queued.cancelled = true;
+  route.queued = undefined;
+  return nothingSent;
 }

@@ -79,7 +79,8 @@ export class TopicRouter<V> {
       this.entries.set(value, entry);
     }
     entry.refs++;
-    node.regs = [...node.regs, { filter, entry }];
+    // concat sizes the new array exactly; a spread into a literal leaves room for 17 (136 bytes more per filter).
+    node.regs = node.regs.concat([{ filter, entry }]);
     this.registrations++;
   }
 

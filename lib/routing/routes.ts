@@ -11,14 +11,14 @@
 import { asyncScheduler, Observable, type SchedulerLike, type Subscriber } from 'rxjs';
 import { ClientClosedError, type SubackError } from '../errors.js';
 import type { MqttMessage } from '../inbound/message.js';
-import { deliver, grant, isIdentifierRefusal, mergeQos, newRoute, upgradeOptions, whenGranted, withoutIdentifier, type Route, type SubscribeProperties } from './route.js';
+import { addSubscriber, cancelSubscribe, deliver, grant, isIdentifierRefusal, mergeQos, newRoute, raiseQueued, removeSubscriber, routeOptions } from './route.js';
+import { StreamTeardown, unsent, upgradeOptions, whenGranted, withoutIdentifier, type Route, type SubscribeProperties } from './route.js';
 import { RetainedMessages } from './route-retained.js';
 import { TopicRouter } from './router.js';
 import { SubscribeInterest } from './subscribe-interest.js';
 import { checkTopicOptions, type RouteOptions, type RouteSettings } from './topic-options.js';
 import { ByTopic, IdRoutes } from './subscription-ids.js';
 import { identify, releaseIdentifier } from './route-identifiers.js';
-import { stripSharePrefix } from '../protocol/topic.js';
 import { toSubscription, type SubscribeOptions } from '../options/validate.js';
 import { SubscribeQueue, type SendSubscribe } from './subscribe-queue.js';
 
@@ -80,8 +80,8 @@ export class TopicRoutes {
       const route = existing ?? this.open(filter, options, subscriber);
       if (existing) this.join(existing, subscriber, options);
       if (onSubscribed) whenGranted(route, onSubscribed);
-      const linger = options.linger ?? this.linger;
-      return () => this.leave(route, subscriber, linger);
+      // An object rather than a closure: a closure would keep this function's whole scope per stream.
+      return new StreamTeardown(this, route, subscriber, options.linger ?? this.linger);
     });
   }
 
@@ -154,7 +154,7 @@ export class TopicRoutes {
       // close() also cancels a lingering UNSUBSCRIBE: the session ends, nothing is left to undo.
       this.close(route);
       releaseIdentifier(this.ids, route);
-      for (const subscriber of [...route.subscribers]) subscriber.complete();
+      for (const subscriber of route.subscribers) subscriber.complete();
     }
   }
 
@@ -168,21 +168,18 @@ export class TopicRoutes {
   }
 
   private open(filter: string, options: RouteOptions, first: Subscriber<MqttMessage>): Route {
-    const levels = stripSharePrefix(filter).split('/');
-    const route = newRoute(filter, levels, first, { qos: options.qos, nl: options.nl, rap: options.rap, rh: options.rh, properties: options.properties });
+    const route = newRoute(filter, first, routeOptions(options));
     if (options.replay === 'retained') route.retained = new RetainedMessages();
     this.routes.set(filter, route);
     this.router.add(filter, route);
-    const subscribe = () => {
-      route.deferred = undefined;
-      this.subscribe(route, true);
-    };
     const waiting = this.unsubscribing.get(filter);
-    if (waiting) {
-      route.deferred = subscribe;
+    if (waiting === undefined) this.subscribe(route, true);
+    else {
+      route.deferred = () => {
+        route.deferred = undefined;
+        this.subscribe(route, true);
+      };
       waiting.push(route);
-    } else {
-      subscribe();
     }
     return route;
   }
@@ -194,7 +191,7 @@ export class TopicRoutes {
   private join(route: Route, subscriber: Subscriber<MqttMessage>, options: RouteOptions): void {
     route.lingering?.unsubscribe();
     route.lingering = undefined;
-    route.subscribers.add(subscriber);
+    addSubscriber(route, subscriber);
     if (options.replay === 'retained') {
       if (route.retained) route.retained.replay(subscriber);
       else route.retained = new RetainedMessages();
@@ -202,13 +199,8 @@ export class TopicRoutes {
     const raised = mergeQos(route, options.qos);
     if (raised === undefined) return;
     route.options = raised;
-    // A route waiting behind an UNSUBSCRIBE sends the raised options when its turn comes, and one
-    // waiting for the end of the turn sends them instead of the ones it had.
-    if (route.deferred) return;
-    if (SubscribeQueue.isWaiting(route.queued)) {
-      route.queued.subscription = toSubscription(route.filter, route.queued.opens ? raised : upgradeOptions(raised));
-      return;
-    }
+    // A route waiting behind an UNSUBSCRIBE sends the raised options when its turn comes.
+    if (route.deferred || raiseQueued(route, raised)) return;
     // The same identifier again, so copies keep coming to this route; none if it lost it.
     if (route.routing !== 'id') route.properties = withoutIdentifier(route.properties);
     this.send(route, upgradeOptions(raised));
@@ -256,8 +248,9 @@ export class TopicRoutes {
     });
   }
 
-  private leave(route: Route, subscriber: Subscriber<MqttMessage>, linger: number): void {
-    if (!route.subscribers.delete(subscriber) || route.subscribers.size > 0) return;
+  /** A stream unsubscribed (see StreamTeardown). */
+  leave(route: Route, subscriber: Subscriber<MqttMessage>, linger: number): void {
+    if (!removeSubscriber(route, subscriber) || route.subscribers.length > 0) return;
     if (this.routes.get(route.filter) !== route) return;
     // A route still waiting to subscribe has nothing at the broker to keep.
     if (linger > 0 && !unsent(route) && this.commands.isOpen()) {
@@ -281,11 +274,7 @@ export class TopicRoutes {
     }
     this.interest.forget(route.filter);
     // A route still waiting to subscribe never did: there is nothing to undo at the broker.
-    const nothingSent = unsent(route);
-    route.deferred = undefined;
-    if (route.queued) route.queued.cancelled = true;
-    route.queued = undefined;
-    if (nothingSent) return;
+    if (cancelSubscribe(route)) return;
     if (this.commands.isOpen()) this.unsubscribe(route);
     else releaseIdentifier(this.ids, route);
   }
@@ -294,7 +283,7 @@ export class TopicRoutes {
     this.close(route);
     this.interest.forget(route.filter);
     releaseIdentifier(this.ids, route);
-    for (const subscriber of [...route.subscribers]) subscriber.error(error);
+    for (const subscriber of route.subscribers) subscriber.error(error);
   }
 
   private close(route: Route): void {
@@ -306,7 +295,3 @@ export class TopicRoutes {
   }
 }
 
-/** Whether no SUBSCRIBE of the route has left yet (it waits behind an UNSUBSCRIBE, or for the end of the turn). */
-function unsent(route: Route): boolean {
-  return route.deferred !== undefined || (SubscribeQueue.isWaiting(route.queued) && route.queued.opens);
-}
