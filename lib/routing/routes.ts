@@ -37,7 +37,8 @@ export interface RouteCommands {
 }
 
 export class TopicRoutes {
-  private readonly router = new TopicRouter<Route>();
+  /** Distinct: a route is registered under its own filter only. */
+  private readonly router = new TopicRouter<Route>({ distinct: true });
   private readonly routes = new Map<string, Route>();
   /** The identifiers taken, and the routes with `routing: 'id'` by identifier. */
   private readonly ids = new IdRoutes<Route>();

@@ -98,6 +98,33 @@ describe('routing properties', () => {
     );
   });
 
+  it('a distinct TopicRouter (one filter per value) agrees too, after removals, and skips values removed during a match', () => {
+    fc.assert(
+      fc.property(filters, fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }), topics, (fs, drops, names) => {
+        const router = new TopicRouter<number>({ distinct: true });
+        fs.forEach((f, v) => router.add(f, v));
+        const kept = fs.map((f, v) => [f, v] as const).filter(([f, v]) => !(drops[v] && router.remove(f, v)));
+        for (const t of names) {
+          const all: number[] = [];
+          router.match(t, (v) => all.push(v));
+          expect(all.sort()).toEqual(kept.filter(([f]) => reference(f, t)).map(([, v]) => v).sort());
+          const visited: number[] = [];
+          router.match(t, (v) => {
+            visited.push(v);
+            // The first value visited removes every other: none of them is visited after that.
+            if (visited.length === 1) for (const [f, other] of kept) if (other !== v) router.remove(f, other);
+          });
+          const matching = kept.filter(([f]) => reference(f, t)).map(([, v]) => v);
+          expect(visited).toHaveLength(Math.min(matching.length, 1));
+          for (const [f, v] of kept) router.add(f, v);
+        }
+        for (const [f, v] of kept) router.remove(f, v);
+        expect(router.size).toBe(0);
+      }),
+      RUNS,
+    );
+  });
+
   it('matchLevels (routing by identifier) agrees with the reference', () => {
     fc.assert(
       fc.property(filter, topic, (f, t) => {
