@@ -15,15 +15,30 @@ import { SubscribeQueue, type QueuedSubscribe } from './subscribe-queue.js';
 
 export type SubscribeProperties = SubscribeOptions['properties'];
 
+/** One `topic()` stream, as the route sees it: the subscriber its Observable was subscribed with. */
+export type Stream = Subscriber<MqttMessage>;
+
+/** Who a route reports to when a stream leaves (`TopicRoutes`). */
+export interface RouteOwner {
+  /** A stream of `route` unsubscribed (it is closed now); see `takeClosed`. */
+  leave(route: Route): void;
+}
+
 export interface Route {
   readonly filter: string;
   /** The filter's levels without a `$share/{group}/` prefix, made by the first copy routed by id (see IdRoutes). */
   levels?: readonly string[];
+  /** The streams: see route-streams.ts. */
+  streams: Stream | readonly Stream[];
+  /** The `linger` of each stream that set its own, made by the first one. */
+  lingers?: Map<Stream, number>;
+  readonly owner: RouteOwner;
   /**
-   * The streams, in the order they joined. Replaced, never mutated in place (see `addSubscriber`):
-   * a delivery in progress goes on over the array it started with, as it did over a Set.
+   * The route is the teardown of each of its streams (one object for all of them, instead of one
+   * per stream): a stream that unsubscribes is closed when this runs, which is how the route tells
+   * which one left.
    */
-  subscribers: readonly Subscriber<MqttMessage>[];
+  unsubscribe(): void;
   /**
    * The SUBSCRIBE options: the first stream's, with the highest QoS any stream asked for (see
    * `mergeQos`). `properties` are the caller's, without the identifier rxmqtt adds.
@@ -49,8 +64,12 @@ export interface Route {
   lingering?: Subscription;
 }
 
-export function newRoute(filter: string, first: Subscriber<MqttMessage>, options: SubscribeOptions): Route {
-  return { filter, subscribers: [first], options, routing: 'topic', granted: false };
+export function newRoute(filter: string, options: SubscribeOptions, owner: RouteOwner): Route {
+  return { filter, streams: [], options, routing: 'topic', granted: false, owner, unsubscribe: leaveRoute };
+}
+
+function leaveRoute(this: Route): void {
+  this.owner.leave(this);
 }
 
 /** The options of routes whose streams set nothing but (perhaps) a QoS, one object per QoS for all of them. */
@@ -67,17 +86,6 @@ export function routeOptions(options: SubscribeOptions): SubscribeOptions {
   return { qos, nl, rap, rh, properties };
 }
 
-export function addSubscriber(route: Route, subscriber: Subscriber<MqttMessage>): void {
-  route.subscribers = route.subscribers.concat(subscriber);
-}
-
-/** Takes `subscriber` out of the route; false when it was not in it. */
-export function removeSubscriber(route: Route, subscriber: Subscriber<MqttMessage>): boolean {
-  const index = route.subscribers.indexOf(subscriber);
-  if (index === -1) return false;
-  route.subscribers = route.subscribers.length === 1 ? [] : route.subscribers.filter((_, i) => i !== index);
-  return true;
-}
 
 /**
  * The route's options raised to `qos` if that is higher, or undefined when they stay as they
@@ -117,30 +125,11 @@ export function grant(route: Route): void {
   if (waiting) for (const callback of waiting) callback();
 }
 
-/** Hands `message` to every stream of the route (and to its retained messages, if kept). */
-export function deliver(route: Route, message: MqttMessage): void {
-  route.retained?.record(message);
-  const subscribers = route.subscribers;
-  for (let i = 0; i < subscribers.length; i++) subscribers[i]!.next(message);
-}
 
 export function isIdentifierRefusal(error: Error | undefined): boolean {
   return error instanceof ServerCapabilityError && error.capability === 'subscriptionIdentifiersAvailable';
 }
 
-/** What a stream's unsubscribe runs: it leaves its route. */
-export class StreamTeardown {
-  constructor(
-    private readonly routes: { leave(route: Route, subscriber: Subscriber<MqttMessage>, linger: number): void },
-    private readonly route: Route,
-    private readonly subscriber: Subscriber<MqttMessage>,
-    private readonly linger: number,
-  ) {}
-
-  unsubscribe(): void {
-    this.routes.leave(this.route, this.subscriber, this.linger);
-  }
-}
 
 /** Whether no SUBSCRIBE of the route has left yet (it waits behind an UNSUBSCRIBE, or for the end of the turn). */
 export function unsent(route: Route): boolean {

@@ -11,8 +11,9 @@
 import { asyncScheduler, Observable, type SchedulerLike, type Subscriber } from 'rxjs';
 import { ClientClosedError, type SubackError } from '../errors.js';
 import type { MqttMessage } from '../inbound/message.js';
-import { addSubscriber, cancelSubscribe, deliver, grant, isIdentifierRefusal, mergeQos, newRoute, raiseQueued, removeSubscriber, routeOptions } from './route.js';
-import { StreamTeardown, unsent, upgradeOptions, whenGranted, withoutIdentifier, type Route, type SubscribeProperties } from './route.js';
+import { cancelSubscribe, grant, isIdentifierRefusal, mergeQos, newRoute, raiseQueued, routeOptions, unsent, upgradeOptions, whenGranted, withoutIdentifier } from './route.js';
+import type { Route, RouteOwner, SubscribeProperties } from './route.js';
+import { addStream, deliver, hasStreams, streamsOf, takeClosed } from './route-streams.js';
 import { RetainedMessages } from './route-retained.js';
 import { TopicRouter } from './router.js';
 import { SubscribeInterest } from './subscribe-interest.js';
@@ -36,7 +37,7 @@ export interface RouteCommands {
   identifiersAvailable(): boolean;
 }
 
-export class TopicRoutes {
+export class TopicRoutes implements RouteOwner {
   /** Distinct: a route is registered under its own filter only. */
   private readonly router = new TopicRouter<Route>({ distinct: true });
   private readonly routes = new Map<string, Route>();
@@ -81,8 +82,8 @@ export class TopicRoutes {
       const route = existing ?? this.open(filter, options, subscriber);
       if (existing) this.join(existing, subscriber, options);
       if (onSubscribed) whenGranted(route, onSubscribed);
-      // An object rather than a closure: a closure would keep this function's whole scope per stream.
-      return new StreamTeardown(this, route, subscriber, options.linger ?? this.linger);
+      // The route itself, rather than a closure per stream that would keep this function's scope.
+      return route;
     });
   }
 
@@ -142,11 +143,7 @@ export class TopicRoutes {
 
   /** `unsubscribe()` lets go of `filters`; those a `topic()` stream has stay: returns the rest, to UNSUBSCRIBE. */
   unsubscribedElsewhere(filters: string[]): string[] {
-    return filters.filter((filter) => {
-      const kept = this.routes.has(filter);
-      this.interest.release(filter, kept);
-      return !kept;
-    });
+    return filters.filter((filter) => !this.interest.release(filter, this.routes.has(filter)));
   }
 
   /** Completes every stream (client ended). */
@@ -155,7 +152,7 @@ export class TopicRoutes {
       // close() also cancels a lingering UNSUBSCRIBE: the session ends, nothing is left to undo.
       this.close(route);
       releaseIdentifier(this.ids, route);
-      for (const subscriber of route.subscribers) subscriber.complete();
+      for (const subscriber of streamsOf(route)) subscriber.complete();
     }
   }
 
@@ -169,7 +166,8 @@ export class TopicRoutes {
   }
 
   private open(filter: string, options: RouteOptions, first: Subscriber<MqttMessage>): Route {
-    const route = newRoute(filter, first, routeOptions(options));
+    const route = newRoute(filter, routeOptions(options), this);
+    addStream(route, first, options.linger);
     if (options.replay === 'retained') route.retained = new RetainedMessages();
     this.routes.set(filter, route);
     this.router.add(filter, route);
@@ -192,7 +190,7 @@ export class TopicRoutes {
   private join(route: Route, subscriber: Subscriber<MqttMessage>, options: RouteOptions): void {
     route.lingering?.unsubscribe();
     route.lingering = undefined;
-    addSubscriber(route, subscriber);
+    addStream(route, subscriber, options.linger);
     if (options.replay === 'retained') {
       if (route.retained) route.retained.replay(subscriber);
       else route.retained = new RetainedMessages();
@@ -249,9 +247,10 @@ export class TopicRoutes {
     });
   }
 
-  /** A stream unsubscribed (see StreamTeardown). */
-  leave(route: Route, subscriber: Subscriber<MqttMessage>, linger: number): void {
-    if (!removeSubscriber(route, subscriber) || route.subscribers.length > 0) return;
+  /** A stream of `route` unsubscribed (the route is its teardown, see Route). */
+  leave(route: Route): void {
+    const linger = takeClosed(route, this.linger);
+    if (linger === undefined || hasStreams(route)) return;
     if (this.routes.get(route.filter) !== route) return;
     // A route still waiting to subscribe has nothing at the broker to keep.
     if (linger > 0 && !unsent(route) && this.commands.isOpen()) {
@@ -284,7 +283,7 @@ export class TopicRoutes {
     this.close(route);
     this.interest.forget(route.filter);
     releaseIdentifier(this.ids, route);
-    for (const subscriber of route.subscribers) subscriber.error(error);
+    for (const subscriber of streamsOf(route)) subscriber.error(error);
   }
 
   private close(route: Route): void {
