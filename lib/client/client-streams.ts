@@ -180,4 +180,8 @@ export class ClientStreams implements ConnectionHooks, TopicSource {
   onResubscribeFailed(error: SubackError): void {
     this.topicRoutes?.refused(error.topic, error);
   }
+
+  beforeCommand(): void {
+    this.topicRoutes?.sendQueued();
+  }
 }

@@ -52,7 +52,6 @@ export class TopicRoutes implements RouteOwner {
   private readonly unsubscribing = new Map<string, Route[]>();
   /** What `subscribe()` holds: one more reference to each filter's broker subscription. */
   readonly interest = new SubscribeInterest();
-
   /** The SUBSCRIBEs of this turn, sent together at its end. */
   private readonly queue: SubscribeQueue;
   private readonly scheduler: SchedulerLike;
@@ -146,6 +145,11 @@ export class TopicRoutes implements RouteOwner {
     return filters.filter((filter) => !this.interest.release(filter, this.routes.has(filter)));
   }
 
+  /** Sends the SUBSCRIBEs queued for the end of the turn now (another command is about to go out). */
+  sendQueued(): void {
+    this.queue.flush();
+  }
+
   /** Completes every stream (client ended). */
   completeAll(): void {
     for (const route of [...this.routes.values()]) {
@@ -174,10 +178,7 @@ export class TopicRoutes implements RouteOwner {
     const waiting = this.unsubscribing.get(filter);
     if (waiting === undefined) this.subscribe(route, true);
     else {
-      route.deferred = () => {
-        route.deferred = undefined;
-        this.subscribe(route, true);
-      };
+      route.deferred = () => this.subscribe(route, true);
       waiting.push(route);
     }
     return route;
@@ -206,6 +207,7 @@ export class TopicRoutes implements RouteOwner {
   }
 
   private subscribe(route: Route, allocate: boolean): void {
+    route.deferred = undefined;
     // No identifier where the connection has none (v3/v4, or a CONNACK ruling them out).
     const available = this.commands.identifiersAvailable();
     const properties = available ? identify(this.ids, route, route.options.properties, allocate) : route.options.properties;

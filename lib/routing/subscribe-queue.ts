@@ -52,8 +52,8 @@ export class SubscribeQueue {
       return entry;
     }
     this.queued = [entry];
-    // A microtask, not a timer: the batch leaves in the same turn, before any I/O, so a stream
-    // subscribed right before a publish of the app is subscribed first, as when sent at once.
+    // A microtask, not a timer: the batch leaves in the same turn, before any I/O. A command the
+    // app issues meanwhile (a publish to the stream's topic, say) flushes it first (`flush`).
     this.endOfTurn(() => this.flush());
     return entry;
   }
@@ -63,8 +63,10 @@ export class SubscribeQueue {
     return entry !== undefined && !entry.cancelled;
   }
 
-  private flush(): void {
-    const queued = this.queued ?? [];
+  /** Sends what is queued, now; the end of the turn then finds nothing (unless more was queued). */
+  flush(): void {
+    const queued = this.queued;
+    if (queued === undefined) return;
     this.queued = undefined;
     const groups = new Map<string, QueuedSubscribe[]>();
     for (const entry of queued) {

@@ -115,6 +115,28 @@ describe('topic() SUBSCRIBEs of one turn (aedes)', () => {
     expect(sent).toEqual(['subscribe']);
   });
 
+  it('sends the SUBSCRIBE of a stream opened before a publish of the same turn first, so the stream receives it', async () => {
+    const f = fixture();
+    const client = await connected(f.rx());
+    const sent: string[] = [];
+    client.packetsOut$.subscribe((packet) => sent.push(packet.cmd));
+    const echoed: string[] = [];
+    client.topic('echo').subscribe((m: MqttMessage) => echoed.push(m.payload.toString()));
+    client.publish('echo', 'own message', { qos: 1 });
+    await nextPackets(client.packetsIn$, 'publish');
+    expect(sent.slice(0, 2)).toEqual(['subscribe', 'publish']);
+    expect(echoed).toEqual(['own message']);
+  });
+
+  it('keeps a subscribe() issued after topic() in the same turn after the stream\'s SUBSCRIBE', async () => {
+    const f = fixture();
+    const client = await connected(f.rx());
+    const seen = brokerSubscribes(f, client);
+    client.topic('first').subscribe();
+    await client.subscribeAsync('second');
+    expect(seen).toEqual([['first'], ['second']]);
+  });
+
   it('subscribes a filter once, at the highest QoS asked for, when two streams of it open in one turn', async () => {
     const f = fixture();
     const client = await connected(f.rx());
