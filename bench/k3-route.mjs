@@ -1,10 +1,14 @@
 // K3 routing subscriber: subscribes N filters (lib/k3-filters.mjs), then expects `warmup + count`
 // messages from k1-publish.mjs --routes N, each on the topic of exactly one filter.
-//   rxmqtt:        one client.topic(filter) stream per filter (one SUBSCRIBE each; rxmqtt routes by trie)
+//   rxmqtt:        one client.topic(filter) stream per filter, all opened in one turn (rxmqtt sends
+//                  them in as few SUBSCRIBEs as it may, and routes by trie)
 //   mqttjs-naive:  one SUBSCRIBE with all filters; client.on('message') tests every filter
 //   mqttjs-trie:   the same, routed by an app-side trie
 // The subscribe phase (first SUBSCRIBE to last SUBACK) is measured on its own and reported with
-// {"ready":true}; the per-message figures start at message warmup + 1, as in K2.
+// {"ready":true}; the per-message figures start at message warmup + 1, as in K2. With --expose-gc
+// (the scenario passes it) the heap one subscription holds is measured too: heapUsed after a full
+// gc, after the subscribe phase minus before it, over N (MQTT.js: the app-side matcher included).
+// bench/k3-heap.mjs breaks that figure down by object type.
 import { k3FilterOf, k3Filters, naiveRouter, trieRouter } from './lib/k3-filters.mjs';
 import { receiveTally } from './lib/tally.mjs';
 import { args, connectClient, cpuMicros, emit, endClient, int, isRxmqtt, loadClient } from './lib/worker.mjs';
@@ -28,9 +32,10 @@ const onMessage = (f, payload) => tally.record(payload, f);
 function subscribeAll(client, filters) {
   return new Promise((resolve, reject) => {
     if (isRxmqtt(a.client)) {
-      let acks = 0;
+      // One code per filter, whether the filters went out in one SUBSCRIBE or many.
+      let codes = 0;
       const subacks = client.packetsIn$.subscribe((packet) => {
-        if (packet.cmd !== 'suback' || ++acks < filters.length) return;
+        if (packet.cmd !== 'suback' || (codes += packet.granted.length) < filters.length) return;
         queueMicrotask(() => subacks.unsubscribe());
         resolve();
       });
@@ -41,6 +46,14 @@ function subscribeAll(client, filters) {
       client.subscribe(filters, { qos: 0 }, (err) => (err ? reject(err) : resolve()));
     }
   });
+}
+
+/** heapUsed after a full gc, or undefined without --expose-gc. */
+function heapAfterGc() {
+  if (typeof globalThis.gc !== 'function') return undefined;
+  globalThis.gc();
+  globalThis.gc();
+  return process.memoryUsage().heapUsed;
 }
 
 process.on('SIGTERM', () => {
@@ -58,10 +71,14 @@ try {
     report({ failure: `timeout after ${a.timeout} ms` });
     process.exit(1);
   }, int(a.timeout));
+  const heap0 = heapAfterGc();
   const cpu0 = cpuMicros();
   const t0 = performance.now();
   await subscribeAll(client, filters);
   Object.assign(result, { subscribeMs: performance.now() - t0, subscribeCpuUs: cpuMicros() - cpu0 });
+  // After the SUBACK handling (and anything it scheduled) is done with.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (heap0 !== undefined) result.heapPerSubscription = (heapAfterGc() - heap0) / n;
   emit({ ready: true, subscribeMs: result.subscribeMs });
   if (total > 0) await tally.done;
   clearTimeout(timer);

@@ -6,6 +6,7 @@ export const metrics = {
   k3Rate: { label: 'delivered msgs/s', digits: 0 },
   k3Us: { label: 'subscriber CPU µs/msg', digits: 2 },
   k3SubMs: { label: 'subscribe phase ms (not in the figures above)', digits: 0 },
+  k3HeapB: { label: 'heap B per subscription (after gc; MQTT.js: with the app-side matcher)', digits: 0 },
 };
 
 export const K3_CLIENTS = ['rxmqtt', 'mqttjs-naive', 'mqttjs-trie'];
@@ -16,15 +17,16 @@ export function routingScenarios({ config, port }) {
     id: 'K3',
     name: `K3 routing, ${n.toLocaleString('en-US')} filter${n > 1 ? 's' : ''}`,
     clients: K3_CLIENTS,
-    metrics: ['k3Rate', 'k3Us', 'k3SubMs'],
+    metrics: ['k3Rate', 'k3Us', 'k3SubMs', 'k3HeapB'],
     async run(client) {
-      const sub = runWorker('k3-route.mjs', ['--client', client, '--filters', String(n), ...common()]);
+      // --expose-gc: the worker measures the heap a subscription holds after a full gc.
+      const sub = runWorker('k3-route.mjs', ['--client', client, '--filters', String(n), ...common()], ['--expose-gc']);
       const publisher = () => runWorker('k1-publish.mjs', ['--client', 'mqttjs', '--qos', '0', '--window', '100', '--routes', String(n), ...common()]);
       // The naive matcher with 10,000 filters takes in ~6k msgs/s, long after the publisher is done:
       // the subscriber's own timeout (WORKER_TIMEOUT_MS) bounds it, not the usual drain grace.
       const { problems, pubRun, subRun } = await feed(sub, publisher, { readyMs: 40_000, drainMs: WORKER_TIMEOUT_MS });
       const s = subRun.result;
-      return { pub: pubRun?.result, sub: s, problems, metrics: { k3Rate: s?.msgsPerSec, k3Us: s?.usPerMsg, k3SubMs: s?.subscribeMs } };
+      return { pub: pubRun?.result, sub: s, problems, metrics: { k3Rate: s?.msgsPerSec, k3Us: s?.usPerMsg, k3SubMs: s?.subscribeMs, k3HeapB: s?.heapPerSubscription } };
     },
   }));
 }

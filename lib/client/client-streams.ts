@@ -110,9 +110,9 @@ export class ClientStreams implements ConnectionHooks, TopicSource {
   private makeRoutes(connection: Connection): TopicRoutes {
     const options = this.options;
     return new TopicRoutes({
-      subscribe: (subscription, properties, done) =>
+      subscribe: (subscriptions, properties, done) =>
         connection.submit(
-          { type: 'subscribe', subscriptions: [subscription], properties },
+          { type: 'subscribe', subscriptions, properties },
           { resolve: (result) => done(undefined, result), reject: (error) => done(error) },
         ),
       unsubscribe: (filter, done) => connection.submit({ type: 'unsubscribe', topics: [filter] }, { resolve: done, reject: done }),
@@ -179,5 +179,9 @@ export class ClientStreams implements ConnectionHooks, TopicSource {
 
   onResubscribeFailed(error: SubackError): void {
     this.topicRoutes?.refused(error.topic, error);
+  }
+
+  beforeCommand(): void {
+    this.topicRoutes?.sendQueued();
   }
 }

@@ -85,6 +85,7 @@ export class Connection implements LifecycleDriver {
 
   /** Hands a command to the session; `settler` is called once when it completes or fails. */
   submit(request: CommandRequest, settler: Settler): void {
+    this.hooks.beforeCommand?.();
     const refusal = this.refusal();
     if (refusal) return void queueMicrotask(() => settler.reject(refusal));
     this.link.submit(request, settler);

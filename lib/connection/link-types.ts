@@ -22,6 +22,12 @@ export interface ConnectionHooks {
   onPacketOut(packet: Packet): void;
   /** The broker refused a filter the session re-subscribed after a reconnect (reported as an 'error' event next). */
   onResubscribeFailed(error: SubackError): void;
+  /**
+   * A command is about to go to the session: what the client holds back for the end of the turn
+   * (the SUBSCRIBEs of `topic()` streams) goes first, so commands reach the broker in the order
+   * the app issued them (a stream opened before a publish to its topic receives it).
+   */
+  beforeCommand?(): void;
   /** MQTT.js `handleMessage` (looked up per message): when it returns a handler, messages are handled one at a time and acked after `done`. */
   handleMessage?: () => HandleMessage | undefined;
   /** MQTT.js `handleAuth` overridden on the facade (looked up per challenge); wins over the `handleAuth` option. */

@@ -20,7 +20,21 @@ interface Entry<V> {
 /** One (filter, value) registration; `filter` keeps its `$share/` prefix so `has` stays exact. */
 interface Registration<V> {
   readonly filter: string;
-  readonly entry: Entry<V>;
+  readonly value: V;
+  /** The value's entry, shared by its registrations; in a `distinct` router none (REMOVED once removed). */
+  shared: Entry<V> | undefined;
+}
+
+/** What a removed registration of a `distinct` router points to, so a match in progress skips it. */
+const REMOVED: Entry<unknown> = { value: undefined, refs: 0, epoch: 0 };
+
+export interface TopicRouterOptions {
+  /**
+   * Each value is registered under one filter at most (`TopicRoutes`: a route per filter). Match
+   * then has no value to visit twice, and the router keeps no entry per value: about 90 bytes
+   * less per registration. @default false
+   */
+  distinct?: boolean;
 }
 
 class Node<V> {
@@ -54,6 +68,11 @@ export class TopicRouter<V> {
   private depth = 0;
   /** Reused by the outermost `match`, so routing a message allocates only the level strings. */
   private readonly walk: Walk<V> = newWalk([], undefined);
+  private readonly distinct: boolean;
+
+  constructor(options: TopicRouterOptions = {}) {
+    this.distinct = options.distinct ?? false;
+  }
 
   /** The number of (filter, value) registrations. */
   get size(): number {
@@ -72,15 +91,21 @@ export class TopicRouter<V> {
     if (error !== undefined) throw new InvalidArgumentError(error);
     let node = this.root;
     for (const level of stripSharePrefix(filter).split('/')) node = child(node, level);
-    if (node.regs.some((r) => r.filter === filter && r.entry.value === value)) return;
+    if (node.regs.some((r) => r.filter === filter && r.value === value)) return;
+    // concat sizes the new array exactly; a spread into a literal leaves room for 17 (136 bytes more per filter).
+    node.regs = node.regs.concat([{ filter, value, shared: this.distinct ? undefined : this.entry(value) }]);
+    this.registrations++;
+  }
+
+  /** The entry of `value`, made by its first registration, counting one more. */
+  private entry(value: V): Entry<V> {
     let entry = this.entries.get(value);
     if (entry === undefined) {
       entry = { value, refs: 0, epoch: 0 };
       this.entries.set(value, entry);
     }
     entry.refs++;
-    node.regs = [...node.regs, { filter, entry }];
-    this.registrations++;
+    return entry;
   }
 
   /**
@@ -94,12 +119,14 @@ export class TopicRouter<V> {
     const path = this.path(filter);
     if (path === undefined) return false;
     const node = path[path.length - 1][1];
-    const index = node.regs.findIndex((r) => r.filter === filter && r.entry.value === value);
+    const index = node.regs.findIndex((r) => r.filter === filter && r.value === value);
     if (index === -1) return false;
-    const { entry } = node.regs[index];
+    const registration = node.regs[index];
     node.regs = node.regs.filter((_, i) => i !== index);
     this.registrations--;
-    if (--entry.refs === 0) this.entries.delete(value);
+    const entry = registration.shared;
+    if (entry === undefined) registration.shared = REMOVED as Entry<V>;
+    else if (--entry.refs === 0) this.entries.delete(value);
     prune(path);
     return true;
   }
@@ -189,16 +216,20 @@ function descend<V>(node: Node<V>, depth: number, walk: Walk<V>): void {
 
 function emit<V>(regs: readonly Registration<V>[], walk: Walk<V>): void {
   for (let i = 0; i < regs.length; i++) {
-    const entry = regs[i].entry;
-    if (entry.refs === 0) continue; // removed by an earlier visit of this same match
-    if (walk.seen === undefined) {
-      if (entry.epoch === walk.epoch) continue;
-      entry.epoch = walk.epoch;
-    } else {
-      if (walk.seen.has(entry)) continue;
-      walk.seen.add(entry);
+    const registration = regs[i];
+    const entry = registration.shared;
+    // A distinct router's values are registered once: nothing to dedupe.
+    if (entry !== undefined) {
+      if (entry.refs === 0) continue; // removed by an earlier visit of this same match
+      if (walk.seen === undefined) {
+        if (entry.epoch === walk.epoch) continue;
+        entry.epoch = walk.epoch;
+      } else {
+        if (walk.seen.has(entry)) continue;
+        walk.seen.add(entry);
+      }
     }
-    walk.visit(entry.value);
+    walk.visit(registration.value);
   }
 }
 

@@ -9,25 +9,26 @@
  * its own id, and copies are routed by the ids they carry; see `dispatch` for the rule.
  */
 import { asyncScheduler, Observable, type SchedulerLike, type Subscriber } from 'rxjs';
-import type { ISubscription } from '../protocol/codec.js';
 import { ClientClosedError, type SubackError } from '../errors.js';
 import type { MqttMessage } from '../inbound/message.js';
-import { deliver, grant, isIdentifierRefusal, mergeQos, newRoute, upgradeOptions, whenGranted, withoutIdentifier, type Route, type SubscribeProperties } from './route.js';
+import { cancelSubscribe, grant, isIdentifierRefusal, mergeQos, newRoute, raiseQueued, routeOptions, unsent, upgradeOptions, whenGranted, withoutIdentifier } from './route.js';
+import type { Route, RouteOwner, SubscribeProperties } from './route.js';
+import { addStream, deliver, hasStreams, streamsOf, takeClosed } from './route-streams.js';
 import { RetainedMessages } from './route-retained.js';
 import { TopicRouter } from './router.js';
 import { SubscribeInterest } from './subscribe-interest.js';
 import { checkTopicOptions, type RouteOptions, type RouteSettings } from './topic-options.js';
-import type { SettleResult } from '../session/types.js';
 import { ByTopic, IdRoutes } from './subscription-ids.js';
 import { identify, releaseIdentifier } from './route-identifiers.js';
-import { stripSharePrefix } from '../protocol/topic.js';
 import { toSubscription, type SubscribeOptions } from '../options/validate.js';
+import { SubscribeQueue, type SendSubscribe } from './subscribe-queue.js';
 
 export type { RouteOptions, RouteSettings, TopicOptions } from './topic-options.js';
 
 /** What the routes need from the client: send (un)subscribe commands. */
 export interface RouteCommands {
-  subscribe(subscription: ISubscription, properties: SubscribeProperties, done: (error?: Error, result?: SettleResult) => void): void;
+  /** Sends one subscribe command of `subscriptions` (the routes batch a turn's filters, see SubscribeQueue). */
+  subscribe: SendSubscribe;
   /** Sends UNSUBSCRIBE for `filter`; `done` runs once it is acknowledged or has failed. */
   unsubscribe(filter: string, done: () => void): void;
   /** Whether new streams may start (false once the client ended). */
@@ -36,8 +37,9 @@ export interface RouteCommands {
   identifiersAvailable(): boolean;
 }
 
-export class TopicRoutes {
-  private readonly router = new TopicRouter<Route>();
+export class TopicRoutes implements RouteOwner {
+  /** Distinct: a route is registered under its own filter only. */
+  private readonly router = new TopicRouter<Route>({ distinct: true });
   private readonly routes = new Map<string, Route>();
   /** The identifiers taken, and the routes with `routing: 'id'` by identifier. */
   private readonly ids = new IdRoutes<Route>();
@@ -50,11 +52,13 @@ export class TopicRoutes {
   private readonly unsubscribing = new Map<string, Route[]>();
   /** What `subscribe()` holds: one more reference to each filter's broker subscription. */
   readonly interest = new SubscribeInterest();
-
+  /** The SUBSCRIBEs of this turn, sent together at its end. */
+  private readonly queue: SubscribeQueue;
   private readonly scheduler: SchedulerLike;
   private readonly linger: number;
 
   constructor(private readonly commands: RouteCommands, settings: RouteSettings = {}) {
+    this.queue = new SubscribeQueue((subscriptions, properties, done) => commands.subscribe(subscriptions, properties, done), settings.endOfTurn);
     this.scheduler = settings.scheduler ?? asyncScheduler;
     this.linger = settings.linger ?? 0;
   }
@@ -77,8 +81,8 @@ export class TopicRoutes {
       const route = existing ?? this.open(filter, options, subscriber);
       if (existing) this.join(existing, subscriber, options);
       if (onSubscribed) whenGranted(route, onSubscribed);
-      const linger = options.linger ?? this.linger;
-      return () => this.leave(route, subscriber, linger);
+      // The route itself, rather than a closure per stream that would keep this function's scope.
+      return route;
     });
   }
 
@@ -118,7 +122,7 @@ export class TopicRoutes {
    */
   refused(filter: string, error: SubackError): void {
     const route = this.routes.get(filter);
-    if (route && !route.deferred) this.fail(route, error);
+    if (route && !unsent(route)) this.fail(route, error);
   }
 
   /**
@@ -138,11 +142,12 @@ export class TopicRoutes {
 
   /** `unsubscribe()` lets go of `filters`; those a `topic()` stream has stay: returns the rest, to UNSUBSCRIBE. */
   unsubscribedElsewhere(filters: string[]): string[] {
-    return filters.filter((filter) => {
-      const kept = this.routes.has(filter);
-      this.interest.release(filter, kept);
-      return !kept;
-    });
+    return filters.filter((filter) => !this.interest.release(filter, this.routes.has(filter)));
+  }
+
+  /** Sends the SUBSCRIBEs queued for the end of the turn now (another command is about to go out). */
+  sendQueued(): void {
+    this.queue.flush();
   }
 
   /** Completes every stream (client ended). */
@@ -151,7 +156,7 @@ export class TopicRoutes {
       // close() also cancels a lingering UNSUBSCRIBE: the session ends, nothing is left to undo.
       this.close(route);
       releaseIdentifier(this.ids, route);
-      for (const subscriber of [...route.subscribers]) subscriber.complete();
+      for (const subscriber of streamsOf(route)) subscriber.complete();
     }
   }
 
@@ -165,21 +170,16 @@ export class TopicRoutes {
   }
 
   private open(filter: string, options: RouteOptions, first: Subscriber<MqttMessage>): Route {
-    const levels = stripSharePrefix(filter).split('/');
-    const route = newRoute(filter, levels, first, { qos: options.qos, nl: options.nl, rap: options.rap, rh: options.rh, properties: options.properties });
+    const route = newRoute(filter, routeOptions(options), this);
+    addStream(route, first, options.linger);
     if (options.replay === 'retained') route.retained = new RetainedMessages();
     this.routes.set(filter, route);
     this.router.add(filter, route);
-    const subscribe = () => {
-      route.deferred = undefined;
-      this.subscribe(route, true);
-    };
     const waiting = this.unsubscribing.get(filter);
-    if (waiting) {
-      route.deferred = subscribe;
+    if (waiting === undefined) this.subscribe(route, true);
+    else {
+      route.deferred = () => this.subscribe(route, true);
       waiting.push(route);
-    } else {
-      subscribe();
     }
     return route;
   }
@@ -191,7 +191,7 @@ export class TopicRoutes {
   private join(route: Route, subscriber: Subscriber<MqttMessage>, options: RouteOptions): void {
     route.lingering?.unsubscribe();
     route.lingering = undefined;
-    route.subscribers.add(subscriber);
+    addStream(route, subscriber, options.linger);
     if (options.replay === 'retained') {
       if (route.retained) route.retained.replay(subscriber);
       else route.retained = new RetainedMessages();
@@ -200,13 +200,14 @@ export class TopicRoutes {
     if (raised === undefined) return;
     route.options = raised;
     // A route waiting behind an UNSUBSCRIBE sends the raised options when its turn comes.
-    if (route.deferred) return;
+    if (route.deferred || raiseQueued(route, raised)) return;
     // The same identifier again, so copies keep coming to this route; none if it lost it.
     if (route.routing !== 'id') route.properties = withoutIdentifier(route.properties);
     this.send(route, upgradeOptions(raised));
   }
 
   private subscribe(route: Route, allocate: boolean): void {
+    route.deferred = undefined;
     // No identifier where the connection has none (v3/v4, or a CONNACK ruling them out).
     const available = this.commands.identifiersAvailable();
     const properties = available ? identify(this.ids, route, route.options.properties, allocate) : route.options.properties;
@@ -215,12 +216,14 @@ export class TopicRoutes {
       return;
     }
     route.properties = properties;
-    this.send(route, route.options);
+    this.send(route, route.options, true);
   }
 
-  private send(route: Route, options: SubscribeOptions): void {
+  /** Queues the route's SUBSCRIBE for the end of the turn; `opens` when the broker has none of it yet. */
+  private send(route: Route, options: SubscribeOptions, opens = false): void {
     const { filter } = route;
-    this.commands.subscribe(toSubscription(filter, options), route.properties, (error, result) => {
+    route.queued = this.queue.add(toSubscription(filter, options), route.properties, opens, (error) => {
+      if (route.queued?.cancelled) route.queued = undefined;
       // Ending completes the streams (completeAll), it does not fail them.
       if (error instanceof ClientClosedError || this.routes.get(filter) !== route) return;
       // The CONNACK that came after the SUBSCRIBE was queued rules identifiers out: topic routing.
@@ -229,8 +232,7 @@ export class TopicRoutes {
         this.subscribe(route, false);
         return;
       }
-      const failure = error ?? (result?.type === 'subscribe' ? result.refused : undefined);
-      if (failure) this.fail(route, failure);
+      if (error) this.fail(route, error);
       else grant(route);
     });
   }
@@ -247,11 +249,13 @@ export class TopicRoutes {
     });
   }
 
-  private leave(route: Route, subscriber: Subscriber<MqttMessage>, linger: number): void {
-    if (!route.subscribers.delete(subscriber) || route.subscribers.size > 0) return;
+  /** A stream of `route` unsubscribed (the route is its teardown, see Route). */
+  leave(route: Route): void {
+    const linger = takeClosed(route, this.linger);
+    if (linger === undefined || hasStreams(route)) return;
     if (this.routes.get(route.filter) !== route) return;
     // A route still waiting to subscribe has nothing at the broker to keep.
-    if (linger > 0 && !route.deferred && this.commands.isOpen()) {
+    if (linger > 0 && !unsent(route) && this.commands.isOpen()) {
       route.lingering = this.scheduler.schedule(() => {
         route.lingering = undefined;
         this.drop(route);
@@ -272,10 +276,7 @@ export class TopicRoutes {
     }
     this.interest.forget(route.filter);
     // A route still waiting to subscribe never did: there is nothing to undo at the broker.
-    if (route.deferred) {
-      route.deferred = undefined;
-      return;
-    }
+    if (cancelSubscribe(route)) return;
     if (this.commands.isOpen()) this.unsubscribe(route);
     else releaseIdentifier(this.ids, route);
   }
@@ -284,7 +285,7 @@ export class TopicRoutes {
     this.close(route);
     this.interest.forget(route.filter);
     releaseIdentifier(this.ids, route);
-    for (const subscriber of [...route.subscribers]) subscriber.error(error);
+    for (const subscriber of streamsOf(route)) subscriber.error(error);
   }
 
   private close(route: Route): void {
@@ -295,3 +296,4 @@ export class TopicRoutes {
     if (route.routing === 'id') this.ids.unbind(route.id as number, route);
   }
 }
+

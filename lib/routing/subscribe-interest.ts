@@ -25,11 +25,12 @@ export class SubscribeInterest {
     return this.held.has(filter);
   }
 
-  /** `unsubscribe()` let go of `filter`; `kept` when a `topic()` stream still needs it at the broker. */
-  release(filter: string, kept: boolean): void {
+  /** `unsubscribe()` let go of `filter`; `kept` when a `topic()` stream still needs it at the broker. Returns `kept`. */
+  release(filter: string, kept: boolean): boolean {
     this.held.delete(filter);
     if (kept) this.released.add(filter);
     else this.released.delete(filter);
+    return kept;
   }
 
   /** The broker subscription of `filter` is gone (its last stream unsubscribed, or failed). */

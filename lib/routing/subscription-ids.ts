@@ -5,7 +5,7 @@
  * newer stream.
  */
 
-import { matchLevels } from '../protocol/topic.js';
+import { matchLevels, stripSharePrefix } from '../protocol/topic.js';
 
 /** The filter matching of `topic.ts`, used here once per copy routed by id (re-exported for its specs). */
 export { matchLevels };
@@ -87,9 +87,10 @@ export type ByTopic = (typeof ByTopic)[keyof typeof ByTopic];
 /** A copy naming only ids never given out goes to every route; one naming a `subscribe()` id, to the untagged ones. */
 const BY_TOPIC: Record<Owner, ByTopic> = [ByTopic.all, ByTopic.none, ByTopic.untagged];
 
-/** What routing by identifier needs of a route: its filter's levels, without a `$share/` prefix. */
+/** What routing by identifier needs of a route: its filter, and room for its levels (without a `$share/` prefix), split on first use. */
 export interface IdRoutable {
-  readonly levels: readonly string[];
+  readonly filter: string;
+  levels?: readonly string[];
 }
 
 /**
@@ -155,7 +156,7 @@ export class IdRoutes<R extends IdRoutable> {
     const route = this.routes.get(id);
     // The filter check catches an id given out again while the broker still held copies naming
     // it for an earlier session's subscription.
-    if (route !== undefined && matchLevels(route.levels, message.topic)) {
+    if (route !== undefined && matchLevels((route.levels ??= stripSharePrefix(route.filter).split('/')), message.topic)) {
       deliver(route, message);
       return Owner.stream;
     }

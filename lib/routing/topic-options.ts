@@ -52,6 +52,12 @@ export interface RouteSettings {
   scheduler?: SchedulerLike;
   /** The `linger` of streams that set none. @default 0 */
   linger?: number;
+  /**
+   * Runs `flush` at the end of the current turn, when the SUBSCRIBEs of the streams opened in it
+   * go out together (see SubscribeQueue). Specs without a broker pass `(flush) => flush()` to see
+   * each SUBSCRIBE at once. @default queueMicrotask
+   */
+  endOfTurn?: (flush: () => void) => void;
 }
 
 /** Checks the route options `checkSubscription` does not cover. */

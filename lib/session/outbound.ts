@@ -10,7 +10,7 @@ import { aliasedPublish, resolveTopic, withoutAlias } from './outbound-aliases.j
 import { publishRefusal, subscribeRefusal } from './server-limits.js';
 import { assertNever, settleError, settleOk } from './state.js';
 import type { PublishEntry, ResubscribeGroup, SessionState } from './state.js';
-import { inBatches, type SubscribeBatch } from './subscribe-batches.js';
+import { subscribeBatches, type SubscribeBatch, type SubscribeLimits } from './subscribe-batches.js';
 import type { Command, PublishCommand, SessionOutput, SubscribeCommand, UnsubscribeCommand } from './types.js';
 
 /** A publish, subscribe or unsubscribe issued by the application. */
@@ -125,7 +125,7 @@ function wirePacket(state: SessionState, packet: IPublishPacket, command: Publis
 }
 
 function sendSubscribe(state: SessionState, command: SubscribeCommand, out: SessionOutput[]): boolean {
-  const parts = inBatches(command.subscriptions, state.options.subscribeBatchSize);
+  const parts = subscribeBatches(command.subscriptions, subscribeLimits(state, command.properties));
   // A subscribe goes out whole or waits: its packets are sent together, one id each.
   const ids = allocateIds(state, parts.length);
   if (ids === undefined) return false;
@@ -140,6 +140,12 @@ function sendSubscribe(state: SessionState, command: SubscribeCommand, out: Sess
     out.push({ type: 'send', packet });
   }
   return true;
+}
+
+/** What bounds each SUBSCRIBE packet of a subscribe with `properties` on this connection. */
+export function subscribeLimits(state: SessionState, properties: SubscribeCommand['properties']): SubscribeLimits {
+  const v5 = state.version === 5;
+  return { filters: state.options.subscribeBatchSize, bytes: state.connack?.properties?.maximumPacketSize, properties: v5 ? properties : undefined, v5 };
 }
 
 /** `count` free packet ids, or none (those taken are given back) when fewer are free. */

@@ -4,9 +4,9 @@
  */
 import type { ISubscription } from '../protocol/codec.js';
 import { pubrel } from './outbound-acks.js';
-import { drainResubscribe, resendPublish } from './outbound.js';
+import { drainResubscribe, resendPublish, subscribeLimits } from './outbound.js';
 import { publishRefusal } from './server-limits.js';
-import { inBatches } from './subscribe-batches.js';
+import { subscribeBatches } from './subscribe-batches.js';
 import { NO_RESUBSCRIBES, release, settleError, settleOk } from './state.js';
 import type { InflightEntry, PublishEntry, ResubscribeGroup, SessionState, SubscribeProperties } from './state.js';
 import type { SessionOutput } from './types.js';
@@ -80,7 +80,8 @@ function refuseResend(state: SessionState, messageId: number, entry: PublishEntr
 
 /**
  * Every acknowledged filter once, grouped into as few SUBSCRIBE packets as the v5 properties
- * (e.g. a Subscription Identifier) and `subscribeBatchSize` allow, each filter with its original options.
+ * (e.g. a Subscription Identifier), `subscribeBatchSize` and the Maximum Packet Size allow, each filter
+ * with its original options.
  */
 function resubscribeGroups(state: SessionState): ResubscribeGroup[] {
   const plain: ISubscription[] = [];
@@ -100,9 +101,11 @@ function resubscribeGroups(state: SessionState): ResubscribeGroup[] {
     else group.push(subscription);
   }
   const groups: ResubscribeGroup[] = [];
-  const size = state.options.subscribeBatchSize;
-  if (plain.length > 0) for (const subscriptions of inBatches(plain, size)) groups.push({ subscriptions, properties: undefined });
-  for (const [properties, filters] of byProperties) for (const subscriptions of inBatches(filters, size)) groups.push({ subscriptions, properties });
+  const add = (filters: ISubscription[], properties: SubscribeProperties) => {
+    for (const subscriptions of subscribeBatches(filters, subscribeLimits(state, properties))) groups.push({ subscriptions, properties });
+  };
+  if (plain.length > 0) add(plain, undefined);
+  for (const [properties, filters] of byProperties) add(filters, properties);
   return groups;
 }
 

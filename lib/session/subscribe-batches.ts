@@ -5,6 +5,8 @@
  * settled once, when the last of its SUBACKs is in, with every filter's code in the order given.
  */
 import type { SubackError } from '../errors.js';
+import type { ISubscription } from '../protocol/codec.js';
+import { propertiesSize } from './remaining-length.js';
 
 /** The SUBACKs of one subscribe sent as several SUBSCRIBE packets. */
 export interface SubscribeBatch {
@@ -28,6 +30,51 @@ export function inBatches<T>(items: readonly T[], size: number | undefined): T[]
   const batches: T[][] = [];
   for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
   return batches;
+}
+
+/** What bounds one SUBSCRIBE packet. */
+export interface SubscribeLimits {
+  /** `subscribeBatchSize`: the most filters in one packet. */
+  readonly filters: number | undefined;
+  /** The broker's Maximum Packet Size (MQTT 5 CONNACK), in bytes. */
+  readonly bytes: number | undefined;
+  /** The packet's v5 properties, in every packet of the subscribe; undefined before MQTT 5. */
+  readonly properties: Record<string, unknown> | undefined;
+  readonly v5: boolean;
+}
+
+/**
+ * `subscriptions` cut into the SUBSCRIBE packets they go out in, in order: at most
+ * `limits.filters` filters each, and no packet over the broker's Maximum Packet Size, which the
+ * client must not exceed [MQTT-3.2.2-15] (a filter too long to fit alone gets a packet of its own,
+ * which the connection then refuses to send). Every packet repeats the properties.
+ */
+export function subscribeBatches(subscriptions: readonly ISubscription[], limits: SubscribeLimits): ISubscription[][] {
+  if (limits.bytes === undefined) return inBatches(subscriptions, limits.filters);
+  const maxFilters = limits.filters ?? Infinity;
+  // Packet Identifier (2 bytes), then the properties on MQTT 5 (3.8.2).
+  const header = 2 + (limits.v5 ? propertiesSize(limits.properties) : 0);
+  const batches: ISubscription[][] = [];
+  let batch: ISubscription[] = [];
+  let length = header;
+  for (const subscription of subscriptions) {
+    // The filter as a UTF-8 string, then its Subscription Options byte (3.8.3).
+    const size = 2 + Buffer.byteLength(subscription.topic) + 1;
+    if (batch.length > 0 && (batch.length >= maxFilters || packetSize(length + size) > limits.bytes)) {
+      batches.push(batch);
+      batch = [];
+      length = header;
+    }
+    batch.push(subscription);
+    length += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+/** The whole packet for a Remaining Length: the first byte and the length's own bytes too (2.1.4). */
+function packetSize(remaining: number): number {
+  return 1 + (remaining < 0x80 ? 1 : remaining < 0x4000 ? 2 : remaining < 0x200000 ? 3 : 4) + remaining;
 }
 
 /**

@@ -97,11 +97,12 @@ describe('ClientStreams', () => {
     expect(messages).toEqual(['a/b']);
   });
 
-  it('routes messages, refusals and the end to the topic() routes once a stream made them', () => {
+  it('routes messages, refusals and the end to the topic() routes once a stream made them', async () => {
     const { streams, subscribed } = setup();
     const log: string[] = [];
     streams.observe('a/+').subscribe({ next: (m) => log.push(`next ${m.topic}`), complete: () => log.push('complete') });
     streams.observe('z/#').subscribe({ error: (e: SubackError) => log.push(`error ${e.topic}`) });
+    await Promise.resolve(); // the streams' SUBSCRIBE leaves at the end of the turn
     expect(subscribed).toEqual(['a/+', 'z/#']);
     streams.onMessage(publish);
     streams.onResubscribeFailed(new SubackError('z/#', 0x87));

@@ -33,7 +33,7 @@ function subscribes(h: Harness, index: number): ISubscribePacket[] {
 async function subscribed(h: Harness, ...filters: string[]): Promise<Stream[]> {
   const streams = filters.map((filter) => watch(h, filter));
   await flush();
-  for (const packet of subscribes(h, 0)) h.broker.last.reply({ cmd: 'suback', messageId: packet.messageId, granted: [1] });
+  for (const packet of subscribes(h, 0)) h.broker.last.reply({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map(() => 1) });
   await flush();
   return streams;
 }

@@ -4,7 +4,7 @@
  */
 import type { ISubscription, IPublishPacket } from '../../lib/protocol/codec.js';
 import type { MqttMessage } from '../../lib/inbound/message.js';
-import type { RouteCommands, TopicOptions } from '../../lib/routing/routes.js';
+import type { RouteCommands, RouteSettings, TopicOptions } from '../../lib/routing/routes.js';
 import type { SettleResult } from '../../lib/session/types.js';
 
 export interface SentSubscribe {
@@ -19,8 +19,9 @@ export class FakeCommands implements RouteCommands {
   open = true;
   identifiers = true;
 
-  subscribe(subscription: ISubscription, properties: TopicOptions['properties'], done: SentSubscribe['done']): void {
-    this.subscribes.push({ subscription, properties, done });
+  /** Records one entry per filter; with `atOnce` (what these specs use) every command holds one filter. */
+  subscribe(subscriptions: ISubscription[], properties: TopicOptions['properties'], done: SentSubscribe['done']): void {
+    for (const subscription of subscriptions) this.subscribes.push({ subscription, properties, done });
   }
   unsubscribe(filter: string, done: () => void): void {
     this.unsubscribes.push({ filter, done });
@@ -36,6 +37,9 @@ export class FakeCommands implements RouteCommands {
     return this.subscribes.map((s) => s.properties?.subscriptionIdentifier);
   }
 }
+
+/** Route settings that send each SUBSCRIBE at once instead of at the end of the turn, as these specs expect. */
+export const atOnce: RouteSettings = { endOfTurn: (flush) => flush() };
 
 /** An inbound message as the client builds it from a PUBLISH. */
 export function message(topic: string, fields: { payload?: string; retain?: boolean; ids?: number | number[] } = {}): MqttMessage {

@@ -213,7 +213,8 @@ describe('topic() streams against aedes', () => {
     observe('done/a');
     observe('done/a');
     observe('done/+');
-    await nextPackets(client.packetsIn$, 'suback', 2);
+    // The two filters of this turn go out in one SUBSCRIBE.
+    await nextPackets(client.packetsIn$, 'suback');
     await within(client.endAsync(), 'endAsync');
     expect(outcomes.sort()).toEqual(['complete done/+', 'complete done/a', 'complete done/a']);
   });

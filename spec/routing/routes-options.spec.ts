@@ -4,7 +4,7 @@ import { take, type Subscription } from 'rxjs';
 import { InvalidArgumentError, SubackError } from '../../lib/errors.js';
 import { TopicRoutes, type RouteOptions } from '../../lib/routing/routes.js';
 import type { SettleResult } from '../../lib/session/types.js';
-import { FakeCommands, message } from '../helpers/fake-route-commands.js';
+import { atOnce, FakeCommands, message } from '../helpers/fake-route-commands.js';
 import { VirtualClock } from '../helpers/virtual-clock.js';
 
 interface Stream {
@@ -16,7 +16,7 @@ interface Stream {
 function setup(linger?: number) {
   const commands = new FakeCommands();
   const clock = new VirtualClock();
-  const routes = new TopicRoutes(commands, { scheduler: clock.scheduler, linger });
+  const routes = new TopicRoutes(commands, { ...atOnce, scheduler: clock.scheduler, linger });
   const open = (filter: string, options?: RouteOptions): Stream => {
     const stream: Stream = { payloads: [], errors: [], subscription: undefined as unknown as Subscription };
     stream.subscription = routes.observe(filter, options).subscribe({

@@ -5,7 +5,7 @@ import { InvalidArgumentError, ServerCapabilityError, SubackError } from '../../
 import type { MqttMessage } from '../../lib/inbound/message.js';
 import { TopicRoutes, type TopicOptions } from '../../lib/routing/routes.js';
 import { matchLevels, MAX_SUBSCRIPTION_IDENTIFIER, SubscriptionIds } from '../../lib/routing/subscription-ids.js';
-import { FakeCommands, message as fakeMessage } from '../helpers/fake-route-commands.js';
+import { atOnce, FakeCommands, message as fakeMessage } from '../helpers/fake-route-commands.js';
 import { MATCH_CASES } from '../helpers/topic-cases.js';
 
 /** A message as the client builds it, naming the Subscription Identifier(s) of its copy. */
@@ -21,7 +21,7 @@ interface Stream {
 
 function setup() {
   const commands = new FakeCommands();
-  const routes = new TopicRoutes(commands);
+  const routes = new TopicRoutes(commands, atOnce);
   const open = (filter: string, options?: TopicOptions): Stream => {
     const stream: Stream = { topics: [], errors: [], subscription: undefined as unknown as Subscription };
     stream.subscription = routes.observe(filter, options).subscribe({

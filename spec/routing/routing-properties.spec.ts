@@ -9,7 +9,7 @@ import { TopicRoutes } from '../../lib/routing/routes.js';
 import { matchLevels } from '../../lib/routing/subscription-ids.js';
 import { parseTopicPattern, topicParams, type TopicPattern } from '../../lib/routing/topic-params.js';
 import { stripSharePrefix } from '../../lib/protocol/topic.js';
-import { FakeCommands, message } from '../helpers/fake-route-commands.js';
+import { atOnce, FakeCommands, message } from '../helpers/fake-route-commands.js';
 
 const RUNS = { numRuns: 2000, seed: 0x5eed, endOnFailure: true } as const;
 
@@ -98,6 +98,33 @@ describe('routing properties', () => {
     );
   });
 
+  it('a distinct TopicRouter (one filter per value) agrees too, after removals, and skips values removed during a match', () => {
+    fc.assert(
+      fc.property(filters, fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }), topics, (fs, drops, names) => {
+        const router = new TopicRouter<number>({ distinct: true });
+        fs.forEach((f, v) => router.add(f, v));
+        const kept = fs.map((f, v) => [f, v] as const).filter(([f, v]) => !(drops[v] && router.remove(f, v)));
+        for (const t of names) {
+          const all: number[] = [];
+          router.match(t, (v) => all.push(v));
+          expect(all.sort()).toEqual(kept.filter(([f]) => reference(f, t)).map(([, v]) => v).sort());
+          const visited: number[] = [];
+          router.match(t, (v) => {
+            visited.push(v);
+            // The first value visited removes every other: none of them is visited after that.
+            if (visited.length === 1) for (const [f, other] of kept) if (other !== v) router.remove(f, other);
+          });
+          const matching = kept.filter(([f]) => reference(f, t)).map(([, v]) => v);
+          expect(visited).toHaveLength(Math.min(matching.length, 1));
+          for (const [f, v] of kept) router.add(f, v);
+        }
+        for (const [f, v] of kept) router.remove(f, v);
+        expect(router.size).toBe(0);
+      }),
+      RUNS,
+    );
+  });
+
   it('matchLevels (routing by identifier) agrees with the reference', () => {
     fc.assert(
       fc.property(filter, topic, (f, t) => {
@@ -130,7 +157,7 @@ describe('routing properties', () => {
       fc.property(filters, fc.array(fc.boolean(), { minLength: 1, maxLength: 4 }), topics, (list, twice, names) => {
         const commands = new FakeCommands();
         commands.identifiers = false;
-        const routes = new TopicRoutes(commands);
+        const routes = new TopicRoutes(commands, atOnce);
         const received = openStreams(routes, list, twice);
         for (const t of names) routes.dispatch(message(t));
         expectOnceEach(received, names);
@@ -143,7 +170,7 @@ describe('routing properties', () => {
     fc.assert(
       fc.property(filters, fc.array(fc.boolean(), { minLength: 1, maxLength: 4 }), topics, fc.boolean(), (list, twice, names, perSubscription) => {
         const commands = new FakeCommands();
-        const routes = new TopicRoutes(commands);
+        const routes = new TopicRoutes(commands, atOnce);
         const received = openStreams(routes, list, twice);
         const idOf = new Map(commands.subscribes.map((s) => [s.subscription.topic, s.properties?.subscriptionIdentifier as number]));
         for (const t of names) {

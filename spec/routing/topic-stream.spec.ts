@@ -5,7 +5,7 @@ import type { MqttMessage } from '../../lib/inbound/message.js';
 import { TopicRoutes } from '../../lib/routing/routes.js';
 import { parseTopicPattern, topicParams, type TopicPattern } from '../../lib/routing/topic-params.js';
 import { topicStream } from '../../lib/routing/topic-stream.js';
-import { FakeCommands, message } from '../helpers/fake-route-commands.js';
+import { atOnce, FakeCommands, message } from '../helpers/fake-route-commands.js';
 
 describe('parseTopicPattern', () => {
   it.each([
@@ -53,7 +53,7 @@ describe('codecs', () => {
 
 function setup() {
   const commands = new FakeCommands();
-  const routes = new TopicRoutes(commands);
+  const routes = new TopicRoutes(commands, atOnce);
   const failures: DecodeError[] = [];
   const source = { observe: routes.observe.bind(routes), decodeFailed: (e: DecodeError) => failures.push(e) };
   return { commands, routes, source, failures };
