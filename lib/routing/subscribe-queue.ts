@@ -41,7 +41,8 @@ export class SubscribeQueue {
 
   constructor(
     private readonly send: SendSubscribe,
-    private readonly endOfTurn: (flush: () => void) => void = queueMicrotask,
+    // Called as a method of this object: a bare `queueMicrotask` here throws "Illegal invocation" in browsers.
+    private readonly endOfTurn: (flush: () => void) => void = (flush) => queueMicrotask(flush),
   ) {}
 
   /** Queues `subscription` for the end of the current turn; set `cancelled` to take it back until then. */

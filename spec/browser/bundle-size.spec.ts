@@ -13,21 +13,22 @@ const BUNDLE = resolve(root, 'dist/rxmqtt.min.js');
 const BROWSER_MODULE = resolve(root, 'dist/browser/rxmqtt.js');
 const MQTT_JS = resolve(root, 'node_modules/mqtt/dist/mqtt.min.js');
 /**
- * Today's 69.1 KB gzipped, plus room to grow; raise it on purpose, not by accident. Issue 18 asked
- * for 50 KB and got 5 KB (from 72.7): debug and ms gave way to scripts/browser-debug.cjs, bl to
- * browser-bufferlist.cjs, and mqtt-packet's debug() calls are dropped. The `buffer` package stays
+ * Today's 71.6 KB gzipped (73,317 bytes), plus room to grow; raise it on purpose, not by accident.
+ * Issue 18 asked for 50 KB and got 1.1 KB net (from 72.7): the inbound PUBLISH fast path (3 KB
+ * minified) and the SUBSCRIBE batching (2.4 KB) came in while debug and ms gave way to
+ * scripts/browser-debug.cjs, bl to browser-bufferlist.cjs, and mqtt-packet's debug() calls went. The `buffer` package stays
  * (payloads reach apps as Buffers, so its whole API is theirs: a well-kept library, not a stand-in
  * of ours). The rest is the library's own code (about 145 KB of 230 KB minified), mqtt-packet
  * (31 KB), buffer (28 KB with base64-js and ieee754), rxjs (18 KB) and the facade's `events` (6 KB).
  */
-const GZIP_BUDGET = 71 * 1024;
+const GZIP_BUDGET = 73.5 * 1024;
 /**
- * The topic app: today's 61.9 KB gzipped (from 66.4), plus room. Issue 18 asked for 30 KB:
- * `connect` is MQTT.js's, so the app holds the whole client (session, connection, options, the
+ * The topic app: today's 65.3 KB gzipped (66,840 bytes; from 66.4), plus room. Issue 18 asked
+ * for 30 KB: `connect` is MQTT.js's, so the app holds the whole client (session, connection, options, the
  * MQTT.js facade), everything the IIFE holds but rxjs; an Observable-only entry would save only
  * about 3 KB gzipped (the facade and `events`, which mqtt-packet's parser needs anyway).
  */
-const TOPIC_APP_GZIP_BUDGET = 64 * 1024;
+const TOPIC_APP_GZIP_BUDGET = 66.5 * 1024;
 /** Ceilings relative to MQTT.js's dist/mqtt.min.js, minified and gzipped. */
 const MINIFIED_RATIO = 0.75;
 const GZIPPED_RATIO = 0.73;
