@@ -24,23 +24,6 @@ export class CallbackTiming {
     }
   }
 
-  /**
-   * `during` without the closure, for the per-message path (`publish`): a facade call starts;
-   * `leave()` (in a `finally`) ends it.
-   */
-  enter(): void {
-    this.depth++;
-  }
-
-  leave(): void {
-    this.depth--;
-  }
-
-  /** Whether a callback firing now must wait for a microtask (a facade call is on the stack). */
-  get busy(): boolean {
-    return this.depth > 0;
-  }
-
   /** `callback`, or a microtask that calls it when it fires inside a facade call. */
   deferred<A extends unknown[]>(callback: (...args: A) => void): (...args: A) => void {
     return (...args) => {

@@ -12,7 +12,6 @@ import { ObservableSurface } from './observable-surface.js';
 import { BuiltStreams } from './built-streams.js';
 import { CallbackTiming } from './callback-timing.js';
 import { subscribeWithCallback, unsubscribeWithCallback } from './compat-subscribe.js';
-import { PublishCallback } from './publish-callback.js';
 import { PublishError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { resolveOptions, type ResolvedOptions } from '../options/options.js';
@@ -100,12 +99,14 @@ export class MqttClient extends ObservableSurface {
     const timing = this.timing;
     const stored = args.options.cbStorePut;
     const publishOptions = stored ? { ...args.options, cbStorePut: timing.deferred(stored) } : args.options;
-    timing.enter();
-    try {
-      this.client.publish(topic, message, publishOptions, new PublishCallback(timing, cb));
-    } finally {
-      timing.leave();
-    }
+    timing.during(() =>
+      this.client.publish(topic, message, publishOptions, {
+        // `null` on success, as MQTT.js passes (see PacketCallback).
+        resolve: timing.deferred((result?: SettleResult) => cb?.(null as unknown as undefined, result?.type === 'publish' ? result.packet : undefined)),
+        // A broker's refusal comes with its PUBACK/PUBREC, as MQTT.js passes it: `callback(err, packet)`.
+        reject: timing.deferred((error: Error) => (cb ? cb(error, error instanceof PublishError ? error.packet : undefined) : log('publish failed: %s', error.message))),
+      }),
+    );
     return this;
   }
 
