@@ -70,6 +70,12 @@ export class Outbox {
     else callback();
   }
 
+  /** A completion: after the write of what is queued when it `needsWrite` (a QoS 0 publish), else in order. */
+  complete(callback: (lost?: Error) => void, needsWrite: boolean): void {
+    if (needsWrite) this.afterWrite(callback);
+    else this.inOrder(callback);
+  }
+
   /** Writes what is queued now (also called before closing, so DISCONNECT goes out). */
   flush(): void {
     this.scheduled = false;

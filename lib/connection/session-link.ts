@@ -291,7 +291,7 @@ export class SessionLink implements StoreErrors {
     // that carries it); anything else at once, behind completions still waiting (`Outbox.inOrder`).
     const needsWrite = !error && result?.type === 'publish' && result.messageId === undefined;
     const run = (lost?: Error) => (error ? settler.reject(error) : needsWrite && lost ? settler.reject(lost) : settler.resolve(result));
-    if (this.gate.idle) return needsWrite ? this.outbox.afterWrite(run) : this.outbox.inOrder(run);
-    this.gate.after((lost) => (lost ? run(lost) : needsWrite ? this.outbox.afterWrite(run) : this.outbox.inOrder(run)));
+    if (this.gate.idle) return this.outbox.complete(run, needsWrite);
+    this.gate.after((lost) => (lost ? run(lost) : this.outbox.complete(run, needsWrite)));
   }
 }

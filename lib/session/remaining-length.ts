@@ -12,7 +12,7 @@ import type { Packet } from '../protocol/codec.js';
 import { propertyType, type PropertyType } from '../protocol/property-types.js';
 
 /** Bytes of a Variable Byte Integer (1.5.5), NaN outside 0..268,435,455. */
-function variableSize(value: unknown): number {
+export function variableSize(value: unknown): number {
   if (!isUint(value, 268_435_455)) return NaN;
   return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : 4;
 }
@@ -22,7 +22,7 @@ function isUint(value: unknown, max: number): value is number {
 }
 
 /** A UTF-8 Encoded String (1.5.4): two length bytes, then the bytes. */
-function stringSize(value: unknown): number {
+export function stringSize(value: unknown): number {
   return typeof value === 'string' ? 2 + Buffer.byteLength(value) : NaN;
 }
 

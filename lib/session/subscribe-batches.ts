@@ -6,7 +6,7 @@
  */
 import type { SubackError } from '../errors.js';
 import type { ISubscription } from '../protocol/codec.js';
-import { propertiesSize } from './remaining-length.js';
+import { propertiesSize, stringSize, variableSize } from './remaining-length.js';
 
 /** The SUBACKs of one subscribe sent as several SUBSCRIBE packets. */
 export interface SubscribeBatch {
@@ -59,7 +59,7 @@ export function subscribeBatches(subscriptions: readonly ISubscription[], limits
   let length = header;
   for (const subscription of subscriptions) {
     // The filter as a UTF-8 string, then its Subscription Options byte (3.8.3).
-    const size = 2 + Buffer.byteLength(subscription.topic) + 1;
+    const size = stringSize(subscription.topic) + 1;
     if (batch.length > 0 && (batch.length >= maxFilters || packetSize(length + size) > limits.bytes)) {
       batches.push(batch);
       batch = [];
@@ -74,7 +74,7 @@ export function subscribeBatches(subscriptions: readonly ISubscription[], limits
 
 /** The whole packet for a Remaining Length: the first byte and the length's own bytes too (2.1.4). */
 function packetSize(remaining: number): number {
-  return 1 + (remaining < 0x80 ? 1 : remaining < 0x4000 ? 2 : remaining < 0x200000 ? 3 : 4) + remaining;
+  return 1 + variableSize(remaining) + remaining;
 }
 
 /**
