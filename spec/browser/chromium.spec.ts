@@ -10,6 +10,7 @@
  */
 import type { AedesPublishPacket, Subscription } from 'aedes';
 import { execFileSync } from 'node:child_process';
+import { browserSuite, chromiumPath, CHROMIUM_ARGS } from '../helpers/chromium.js';
 import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -23,16 +24,6 @@ const root = resolve('.');
 const BUNDLE = resolve(root, 'dist/rxmqtt.min.js');
 const ESM_BUNDLE = resolve(root, 'dist/rxmqtt.esm.js');
 const BROWSER_MODULE = resolve(root, 'dist/browser/rxmqtt.js');
-const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
-
-function chromiumPath(): string | undefined {
-  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>rxmqtt</title><script src="/rxmqtt.min.js"></script>`;
 /** The topic app's page: rxjs, external to the app, is the app's own copy, here from an import map. */
@@ -95,18 +86,7 @@ function publish(broker: WsBroker, topic: string, payload: string): Promise<void
 }
 
 const executablePath = chromiumPath();
-const describeBrowser = executablePath ? describe : process.env.RXMQTT_REQUIRE_BROWSER === '1' ? describeMissing : describe.skip;
-if (!executablePath && process.env.RXMQTT_REQUIRE_BROWSER !== '1') {
-  console.warn('chromium is not installed: skipping the real-browser spec (set RXMQTT_REQUIRE_BROWSER=1 to fail instead)');
-}
-
-function describeMissing(name: string): void {
-  describe(name, () => {
-    it('has chromium installed', () => {
-      throw new Error('chromium is required (RXMQTT_REQUIRE_BROWSER=1) but neither /usr/bin/chromium nor `which chromium` was found');
-    });
-  });
-}
+const describeBrowser = browserSuite();
 
 describeBrowser('the browser bundle in chromium', () => {
   let browser: Browser;
