@@ -4,7 +4,8 @@
  * process: a value published from Node shows up in both views (the async pipe and toSignal), a
  * value published from the page's form reaches Node, and the two views share one subscription
  * (one SUBSCRIBE; UNSUBSCRIBE only when the last view leaves), as the broker reports on $SYS.
- * Every wait ends on an event (a broker line, a DOM change, a message) with a deadline.
+ * Every wait ends on an event (a broker line, a DOM change, a message) with a deadline. The tests
+ * run in order on one page, each from where the one before left it.
  *
  * Needs the built app (`node scripts/pack-for-examples.mjs`, then `npm ci && npx ng build` in
  * examples/angular): without it the suite skips with a warning, unless RXMQTT_REQUIRE_ANGULAR=1
