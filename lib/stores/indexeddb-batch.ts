@@ -124,6 +124,8 @@ function del(objects: IDBObjectStore, database: string, change: Change & { op: '
  */
 function failAlone(request: IDBRequest, database: string, operation: 'put' | 'del', outcome: Outcome): void {
   request.onerror = (event) => {
+    // Every request of an aborted transaction fails so: the transaction's error says why.
+    if (request.error?.name === 'AbortError') return;
     event.preventDefault();
     outcome.error = storeError(database, operation, request.error);
   };
