@@ -76,7 +76,9 @@ describeBrowser('IndexedDBStore in chromium', () => {
   }, scaled(180_000));
 
   afterAll(async () => {
-    await page?.evaluate(() => new Promise<void>((done) => (window as any).client?.end(true, () => done()))).catch(() => undefined);
+    await page
+      ?.evaluate(() => new Promise<void>((done) => ((window as any).client ? (window as any).client.end(true, () => done()) : done())))
+      .catch(() => undefined);
     await browser?.close();
     await broker?.close();
     await site?.close();
@@ -128,6 +130,49 @@ describeBrowser('IndexedDBStore in chromium', () => {
     for (let i = 0; i < PER_QOS; i++) {
       expect(received.get(`q1-${i}`)).toBeGreaterThanOrEqual(1);
       expect(received.get(`q2-${i}`)).toBe(1);
+    }
+  });
+
+  it('fails a publish whose put exceeds the quota with StoreQuotaError through its callback, and stores nothing it did not report', async () => {
+    broker ??= await startWsBroker({ port });
+    const url = `ws://127.0.0.1:${port}`;
+    // Another origin (localhost, not 127.0.0.1), whose storage is untouched: Chromium applies an
+    // overridden quota to an origin whose storage is not in use yet. Below what one 256 KB payload
+    // of random bytes needs (DevTools' "simulate custom storage quota").
+    const origin = `http://localhost:${new URL(site.url).port}`;
+    const quotaPage = await browser.newPage();
+    const cdp = await quotaPage.context().newCDPSession(quotaPage);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 64 * 1024 });
+    await quotaPage.goto(`${origin}/`);
+    try {
+      const outcome = await within(quotaPage.evaluate(
+        (args) =>
+          new Promise<{ storedCalled: boolean; error?: { quotaError: boolean; code: unknown; kind: unknown }; left: unknown[] }>((done) => {
+            const w = window as any;
+            const outgoingStore = new w.rxmqtt.IndexedDBStore('idb-quota-outgoing');
+            const client = w.rxmqtt.connect(args.url, { clientId: 'idb-quota', clean: false, reconnectPeriod: 0, outgoingStore });
+            client.on('error', () => undefined);
+            let storedCalled = false;
+            // Random bytes: Chromium compresses what it stores, and zeros would fit.
+            const payload = new Uint8Array(256 * 1024);
+            for (let i = 0; i < payload.length; i += 65536) crypto.getRandomValues(payload.subarray(i, i + 65536));
+            client.on('connect', () =>
+              client.publish('idb/quota', payload, { qos: 1, cbStorePut: () => (storedCalled = true) }, (error?: any) => {
+                const left: unknown[] = [];
+                const stream = outgoingStore.createStream();
+                stream.on('data', (packet: { messageId: number }) => left.push(packet.messageId));
+                stream.on('end', () => client.end(true, () => done({ storedCalled, error: error && { quotaError: error instanceof w.rxmqtt.StoreQuotaError, code: error.code, kind: error.kind }, left })));
+              }),
+            );
+          }),
+        { url },
+      ), 'the publish callback in the quota page');
+      expect(outcome.error).toEqual({ quotaError: true, code: 'ERR_STORE_QUOTA', kind: 'ERR_STORE_QUOTA' });
+      expect(outcome.storedCalled).toBe(false);
+      expect(outcome.left).toEqual([]);
+    } finally {
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+      await quotaPage.close();
     }
   });
 });
