@@ -90,6 +90,8 @@ describeBrowser('IndexedDBStore in chromium', () => {
     broker.broker.authorizePublish = (client, _packet, callback) => client?.id === CLIENT_ID || callback(null);
     const url = `ws://127.0.0.1:${port}`;
     const stored = counted(fromPage, 'stored', 2 * PER_QOS);
+    const usage = () => page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+    const usageBefore = await usage();
     await page.evaluate(createClient, { url, clientId: CLIENT_ID });
     await page.evaluate((perQos) => {
       const w = window as any;
@@ -101,6 +103,7 @@ describeBrowser('IndexedDBStore in chromium', () => {
       }
     }, PER_QOS);
     await within(stored, `${2 * PER_QOS} cbStorePut callbacks`, scaled(60_000));
+    const bytesPerMessage = ((await usage()) - usageBefore) / (2 * PER_QOS);
 
     // Broker down, then the page reloads (the tab's client goes with it) and creates its client again.
     await broker.close();
@@ -125,7 +128,7 @@ describeBrowser('IndexedDBStore in chromium', () => {
     });
     await within(all, `all ${2 * PER_QOS} messages at the subscriber`, scaled(60_000));
     const resumeMs = performance.now() - started;
-    console.log(`IndexedDBStore resume in chromium: ${received.size} messages in ${resumeMs.toFixed(0)} ms after the broker started (DUP=1: ${dups.dup}, DUP=0: ${dups.fresh})`);
+    console.log(`IndexedDBStore resume in chromium: ${received.size} messages in ${resumeMs.toFixed(0)} ms after the broker started (DUP=1: ${dups.dup}, DUP=0: ${dups.fresh}); about ${bytesPerMessage.toFixed(0)} bytes of storage per stored message (payloads of 4 to 6 bytes)`);
 
     for (let i = 0; i < PER_QOS; i++) {
       expect(received.get(`q1-${i}`)).toBeGreaterThanOrEqual(1);
