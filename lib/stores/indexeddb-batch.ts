@@ -34,15 +34,7 @@ export function writeChanges(db: IDBDatabase, database: string, changes: readonl
       changes.forEach((change, i) => {
         const { error, removed } = outcomes[i]!;
         const failure = error ?? transactionError;
-        try {
-          if (failure) change.cb?.(failure);
-          else change.cb?.(null, removed && restored(removed));
-        } catch (thrown) {
-          // A callback that throws must not keep the others (or close()) waiting: reported as uncaught.
-          queueMicrotask(() => {
-            throw thrown;
-          });
-        }
+        callBack(change, failure, removed && restored(removed));
       });
       done();
     };
@@ -129,4 +121,19 @@ function failAlone(request: IDBRequest, database: string, operation: 'put' | 'de
     event.preventDefault();
     outcome.error = storeError(database, operation, request.error);
   };
+}
+
+/**
+ * Calls a change's callback with its outcome. One that throws must not keep the other callbacks
+ * (or close()) waiting: what it threw is reported as uncaught, as it would be from a plain callback.
+ */
+export function callBack(change: Change, error: Error | undefined, packet?: StorePacket): void {
+  try {
+    if (error) change.cb?.(error);
+    else change.cb?.(null, packet);
+  } catch (thrown) {
+    queueMicrotask(() => {
+      throw thrown;
+    });
+  }
 }

@@ -33,7 +33,7 @@
  */
 import { Readable } from 'node:stream';
 import { StoreError } from '../errors.js';
-import { writeChanges, type Change } from './indexeddb-batch.js';
+import { callBack, writeChanges, type Change } from './indexeddb-batch.js';
 import { OBJECT_STORE, SEQ_INDEX, openDatabase, restored, storeError, type Row } from './indexeddb-database.js';
 import type { IStore, StoreCallback, StorePacket } from './store.js';
 
@@ -140,7 +140,7 @@ export class IndexedDBStore implements IStore {
       },
       (error: Error) => {
         if (this.batch === batch) this.batch = undefined;
-        for (const change of batch) change.cb?.(error);
+        for (const change of batch) callBack(change, error);
       },
     );
   }
