@@ -48,7 +48,11 @@ export type MqttErrorKind =
   /** A message payload could not be decoded by its codec (`decodePayload`, `topic(filter, { codec })`). */
   | 'ERR_DECODE'
   /** A FileStore's directory is locked by another live process (or another FileStore in this one). */
-  | 'ERR_STORE_LOCKED';
+  | 'ERR_STORE_LOCKED'
+  /** A durable store (IndexedDBStore) failed: IndexedDB unavailable, the database blocked or closed, a transaction aborted. */
+  | 'ERR_STORE'
+  /** A durable store ran out of the quota the browser grants its origin: the packet was not stored. */
+  | 'ERR_STORE_QUOTA';
 
 /** @deprecated The kinds are `MqttErrorKind`; `err.code` may also be a reason code or a system error code. */
 export type MqttErrorCode = MqttErrorKind;

@@ -214,6 +214,38 @@ export class StoreLockedError extends MqttError {
   }
 }
 
+/** What a durable store was asked to do when it failed. */
+export type StoreOperation = 'open' | 'put' | 'get' | 'del' | 'read';
+
+/**
+ * An IndexedDBStore could not do what it was asked: IndexedDB is unavailable, the database cannot
+ * be opened (blocked by a tab holding an older version, a newer version on disk), a packet cannot
+ * be stored (not cloneable), or its transaction aborted. It reaches the callback of the put, get or
+ * del (so a publish's callback, or the client's 'error' event), or the stream's 'error'. The
+ * IndexedDB DOMException is the `cause`; the message names its kind, never a payload.
+ */
+export class StoreError extends MqttError {
+  /** The IndexedDB database's name. */
+  readonly database: string;
+  readonly operation: StoreOperation;
+  constructor(database: string, operation: StoreOperation, message: string, cause?: unknown, kind: 'ERR_STORE' | 'ERR_STORE_QUOTA' = 'ERR_STORE') {
+    super(kind, `IndexedDBStore "${database}": ${message}`, { cause });
+    this.database = database;
+    this.operation = operation;
+  }
+}
+
+/**
+ * The browser refused to store more for this origin (IndexedDB's QuotaExceededError): the packets
+ * of the failed transaction were not stored, and their callbacks say so. Free space, or ask for
+ * persistent storage (`navigator.storage.persist()`), and publish again.
+ */
+export class StoreQuotaError extends StoreError {
+  constructor(database: string, operation: StoreOperation, cause?: unknown) {
+    super(database, operation, `the storage quota of this origin is exhausted: the ${operation} was not stored`, cause, 'ERR_STORE_QUOTA');
+  }
+}
+
 /** A bad argument passed to a public method; delivered through the API's usual channel. */
 export class InvalidArgumentError extends TypeError {
   readonly kind = 'ERR_INVALID_ARGUMENT' as const;

@@ -48,6 +48,7 @@ export type { AckableMessage } from './inbound/ack-holds.js';
 export type { OutgoingMessage, PublishAllOptions, PublishAllResult } from './client/publish-all.js';
 export { Store, type IStore, type StoreOptions } from './stores/store.js';
 export { FileStore, type FileStoreOptions, type FileStoreStats } from './stores/file-store.js';
+export { IndexedDBStore, type IndexedDBStoreOptions } from './stores/indexeddb-store.js';
 export { DefaultMessageIdProvider, UniqueMessageIdProvider } from './session/message-id-provider.js';
 export * from './errors.js';
 export type { MqttMessage } from './inbound/message.js';

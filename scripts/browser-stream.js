@@ -1,16 +1,20 @@
 // The browser bundles' `node:stream`: only what rxmqtt itself uses, `Readable.from(items)` (for
 // `Store#createStream`), instead of the 80 KB readable-stream package. Object mode only: it emits
-// each item as 'data' once a 'data' listener, `pipe()` or `resume()` starts it, then 'end'.
+// each item as 'data' once a 'data' listener, `pipe()` or `resume()` starts it, then 'end'. An
+// async iterable (IndexedDBStore's packets, read from the database) is drained the same way, and
+// what it throws is the stream's 'error' (then 'close', without 'end'), as in Node.
 import { EventEmitter } from 'events';
 
 export class Readable extends EventEmitter {
   static from(iterable) {
+    if (typeof iterable[Symbol.iterator] !== 'function' && typeof iterable[Symbol.asyncIterator] === 'function') return new Readable([], iterable);
     return new Readable([...iterable]);
   }
 
-  constructor(items = []) {
+  constructor(items = [], source = undefined) {
     super();
     this.items = items;
+    this.source = source;
     this.flowing = false;
     this.on('newListener', (event) => event === 'data' && this.resume());
   }
@@ -18,12 +22,26 @@ export class Readable extends EventEmitter {
   resume() {
     if (this.flowing) return this;
     this.flowing = true;
-    queueMicrotask(() => {
-      for (const item of this.items) this.emit('data', item);
-      this.emit('end');
-      this.emit('close');
-    });
+    queueMicrotask(() => (this.source ? this.drain(this.source) : this.emitAll()));
     return this;
+  }
+
+  emitAll() {
+    for (const item of this.items) this.emit('data', item);
+    this.emit('end');
+    this.emit('close');
+  }
+
+  async drain(source) {
+    try {
+      for await (const item of source) this.emit('data', item);
+    } catch (error) {
+      this.emit('error', error);
+      this.emit('close');
+      return;
+    }
+    this.emit('end');
+    this.emit('close');
   }
 
   pipe(destination) {
@@ -33,6 +51,6 @@ export class Readable extends EventEmitter {
   }
 
   async *[Symbol.asyncIterator]() {
-    yield* this.items;
+    yield* this.source ?? this.items;
   }
 }
