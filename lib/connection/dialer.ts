@@ -228,6 +228,7 @@ export class Dialer implements LinkHost, HeartbeatHost, WireHost {
   /** A PINGRESP arrived: only it proves the broker alive. */
   pong(): void {
     this.heartbeat?.pong();
+    this.advance({ type: 'pingAnswered' });
   }
 
   /** Bytes went out: the keepalive interval starts again (with `reschedulePings`). */

@@ -8,9 +8,10 @@
  *   delay, connects now. A client that is connected, connecting or ended is left alone.
  * - `pageResumed` (freeze then resume, hidden then visible, restored from the back/forward
  *   cache): a connected client sends a PINGREQ now, so a socket that died while the page slept is
- *   found within the PINGRESP timeout; a client waiting for its backoff retries now.
+ *   found within the PINGRESP timeout, and reconnects at once if it closes before the PINGRESP
+ *   (`pingAnswered`); a client waiting for its backoff retries now.
  */
-import { CONNECT, DESTROY, STATE, STOP_CONNECTING } from './lifecycle-effects.js';
+import { CLOSE_EVENT, CONNECT, DESTROY, GUARD, OFFLINE_EVENT, STATE, STOP_CONNECTING } from './lifecycle-effects.js';
 import { assertNever, same, withPhase, type After, type Effect, type Lifecycle, type LifecycleConfig, type Step } from './lifecycle-state.js';
 
 const PROBE: Effect = { type: 'probe' };
@@ -43,7 +44,7 @@ export function networkLost(state: Lifecycle, cause: Error, config: LifecycleCon
 
 /** Wait for the network instead of the backoff; an end() under way still ends. */
 function afterLoss(after: After): After {
-  return after === 'policy' || after === 'reconnect' ? 'network' : after;
+  return after === 'end' || after === 'endThenStart' ? after : 'network';
 }
 
 /** No socket: the pending retry (or the attempt still in `beforeConnect`) is dropped until 'networkBack'. */
@@ -64,7 +65,30 @@ export function networkBack(state: Lifecycle): Step {
 
 export function pageResumed(state: Lifecycle): Step {
   const phase = state.phase;
-  if (phase.status === 'connected' && phase.after === 'policy' && !phase.dropped) return { state, effects: [PROBE] };
+  if (phase.status === 'connected' && (phase.after === 'policy' || phase.after === 'check') && !phase.dropped) {
+    return withPhase(state, { ...phase, after: 'check' }, [PROBE]);
+  }
   if (phase.status === 'reconnecting') return networkBack(state);
   return same(state);
+}
+
+/** The PINGRESP of the check (or any later one): the socket survived, its close goes back to the policy. */
+export function pingAnswered(state: Lifecycle): Step {
+  const phase = state.phase;
+  return phase.status === 'connected' && phase.after === 'check' ? withPhase(state, { ...phase, after: 'policy' }, []) : same(state);
+}
+
+/**
+ * What follows the close of a socket the network or the page decided about (with autoReconnect):
+ * `network` waits for 'networkBack'; `check` reconnects at once. Announced as the backoff's
+ * 'retrying' would have been ('offline' only for the first close since the client was connected).
+ * Undefined for the other `after`s.
+ */
+export function closedByNetworkOrPage(state: Lifecycle, after: After, cause: Error, offlineEvent: boolean): Step | undefined {
+  if (after !== 'network' && after !== 'check') return undefined;
+  const effects: Effect[] = [{ type: 'lost', cause }, STOP_CONNECTING, STATE, CLOSE_EVENT, GUARD];
+  if (offlineEvent) effects.push(OFFLINE_EVENT);
+  if (after === 'network') return withPhase(state, { status: 'waitingForNetwork', cause }, effects);
+  effects.push(CONNECT);
+  return withPhase(state, { status: 'reconnecting', attempt: state.attempt + 1, delayMs: 0, cause }, effects);
 }

@@ -23,10 +23,12 @@ export interface EndRequest {
 
 /**
  * What follows when the current socket closes: the automatic policy (the backoff), a
- * `reconnect()` at once, an `end()` (then a start), or `network`: the browser said the network is
- * gone, so wait for it to come back instead of retrying into the void.
+ * `reconnect()` at once, an `end()` (then a start); `network`: the browser said the network is
+ * gone, so wait for it to come back instead of retrying into the void; `check`: the page woke up
+ * and a PINGREQ checks the socket, so a close before its PINGRESP reconnects at once (the sleep
+ * killed the socket, not the broker: Chromium closes a frozen page's WebSockets).
  */
-export type After = 'policy' | 'reconnect' | 'end' | 'endThenStart' | 'network';
+export type After = 'policy' | 'reconnect' | 'end' | 'endThenStart' | 'network' | 'check';
 
 export type Phase =
   /** Created with `manualConnect` and not started yet. */
@@ -96,7 +98,9 @@ export type LifecycleInput =
   /** The network is back (browser `online`): retry now rather than after the rest of the backoff. */
   | { type: 'networkBack' }
   /** The page woke up (resumed after a freeze, shown again): its socket may have died meanwhile. */
-  | { type: 'pageResumed' };
+  | { type: 'pageResumed' }
+  /** A PINGRESP arrived: the socket is alive (ends a `check`). */
+  | { type: 'pingAnswered' };
 
 export type Effect =
   /** Announce `publicState(state)`. */

@@ -25,7 +25,7 @@ import {
   same,
   withPhase,
 } from './lifecycle-state.js';
-import { networkBack, networkLost, pageResumed } from './lifecycle-network.js';
+import { closedByNetworkOrPage, networkBack, networkLost, pageResumed, pingAnswered } from './lifecycle-network.js';
 import {
   ABORT_COMMANDS, CHECK_DRAINED, CLOSE_EVENT, CLOSE_LINK, CONNECT, DESTROY, END_EVENT, ENDED, FLUSH_AND_DESTROY, GUARD, OFFLINE_EVENT, OPEN_TRANSPORT,
   READ_STORE, RECONNECT_EVENT, RECONNECT_INPUT, START_END_TIMER, STATE, STOP_CONNECTING, STOP_TIMERS,
@@ -78,6 +78,8 @@ export function step(state: Lifecycle, input: LifecycleInput, config: LifecycleC
       return networkBack(state);
     case 'pageResumed':
       return pageResumed(state);
+    case 'pingAnswered':
+      return pingAnswered(state);
     default:
       return assertNever(input);
   }
@@ -249,10 +251,8 @@ function closeSettled(state: Lifecycle, config: LifecycleConfig): Step {
     return withPhase(base, next, [lost, STATE, close, GUARD, STOP_CONNECTING, CONNECT]);
   }
   const wasReconnecting = phase.status === 'connecting' && phase.attempt > 1;
-  if (after === 'network' && config.autoReconnect) {
-    // No backoff without a network ('networkBack' connects); announced as 'retrying' would have been.
-    return withPhase(base, { status: 'waitingForNetwork', cause }, [lost, STOP_CONNECTING, STATE, close, GUARD, ...(wasReconnecting ? [] : [OFFLINE_EVENT])]);
-  }
+  const woken = config.autoReconnect ? closedByNetworkOrPage(base, after, cause, !wasReconnecting) : undefined;
+  if (woken) return woken;
   const refusedForGood = phase.status === 'connecting' && phase.refusedForGood === true;
   if (!config.autoReconnect || (refusedForGood && !config.reconnectOnConnackError)) {
     // The state says offline, but no 'offline' event: MQTT.js 5 emits it only when it sets up a

@@ -151,8 +151,28 @@ describe('lifecycle: network back (browser online)', () => {
 });
 
 describe('lifecycle: page resumed (freeze/resume, visible, back/forward cache)', () => {
-  it('probes a connected socket at once (a PINGREQ; no PINGRESP in time then drops it)', () => {
-    expect(step(connected(), resumed, policy)).toEqual({ state: connected(), effects: [fx.probe] });
+  it('probes a connected socket at once (a PINGREQ; no PINGRESP in time then drops it), and checks its close', () => {
+    expect(step(connected(), resumed, policy)).toEqual({ state: connected('check'), effects: [fx.probe] });
+    expect(step(connected('check'), resumed, policy)).toEqual({ state: connected('check'), effects: [fx.probe] });
+  });
+
+  it('the PINGRESP ends the check: a later close goes back to the backoff', () => {
+    expect(step(connected('check'), { type: 'pingAnswered' }, policy)).toEqual({ state: connected(), effects: [] });
+    expectIgnored({ type: 'pingAnswered' }, [connected(), connected('reconnect'), reconnecting()]);
+  });
+
+  it("a close before the PINGRESP (Chromium closes a frozen page's WebSocket) reconnects at once, announced as a drop", () => {
+    const { state, effects } = drive(connected('check', reset), [closedSocket]);
+    expect(state.phase).toEqual({ status: 'reconnecting', attempt: 2, delayMs: 0, cause: reset });
+    expect(effects).toEqual([fx.closeLink, fx.settle, lostCause(reset), fx.stopConnecting, fx.state, fx.close, fx.guard, fx.offline, fx.connect]);
+  });
+
+  it('with reconnectPeriod 0 a close during the check goes offline, as any close', () => {
+    expect(drive(connected('check', reset), [closedSocket], noReconnect).state.phase).toEqual({ status: 'offline', cause: reset });
+  });
+
+  it('a network loss during the check waits for the network', () => {
+    expect(step(connected('check'), lost, policy).state).toEqual(connected('network', offlineCause));
   });
 
   it('retries a pending reconnect now, as online does', () => {

@@ -96,7 +96,7 @@ describe('the connection and the network (offline/online)', () => {
 });
 
 describe('the connection and the page (resumed after a freeze, visible again)', () => {
-  it('sends a PINGREQ at once and drops a socket that does not answer within the PINGRESP timeout', async () => {
+  it('sends a PINGREQ at once, drops a socket that does not answer within the PINGRESP timeout and reconnects at once', async () => {
     const h = await resuming();
     await h.clock.advance(10_000);
     page.next('pageResumed');
@@ -106,7 +106,30 @@ describe('the connection and the page (resumed after a freeze, visible again)', 
     expect(h.broker.connections).toHaveLength(1);
     await h.clock.advance(1);
     expect(h.errors().map((e) => e.kind)).toEqual(['ERR_KEEPALIVE_TIMEOUT']);
-    expect(h.client.state.status).toBe('reconnecting');
+    // Not after the 10-minute backoff: the page's sleep killed the socket, not the broker.
+    expect(h.broker.connections).toHaveLength(2);
+    expect(h.client.state.status).toBe('connected');
+    await h.client.end();
+  });
+
+  it("reconnects at once when the socket closes before the probe's PINGRESP (as Chromium closes a frozen page's WebSocket)", async () => {
+    const h = await resuming();
+    page.next('pageResumed');
+    h.broker.last.close();
+    await flush();
+    expect(h.broker.connections).toHaveLength(2);
+    expect(h.eventLog()).toEqual(['connect', 'close', 'offline', 'reconnect', 'connect']);
+    await h.client.end();
+  });
+
+  it('once the probe is answered, a later close waits for the backoff again', async () => {
+    const h = await harness({ client, broker: { autoConnack: true, autoPingresp: true } });
+    page.next('pageResumed');
+    await flush();
+    h.broker.last.close();
+    await flush();
+    expect(h.client.state).toMatchObject({ status: 'reconnecting', delayMs: TEN_MINUTES });
+    expect(h.broker.connections).toHaveLength(1);
     await h.client.end();
   });
 
