@@ -73,10 +73,13 @@ async function launchFreezable(): Promise<Freezable> {
     browser,
     context: browser.contexts()[0],
     close: async () => {
-      await browser.close().catch(() => undefined);
-      child.kill();
-      await within(exited, 'chromium to exit');
-      rmSync(profile, { recursive: true, force: true });
+      try {
+        await within(browser.close(), 'playwright to disconnect').catch(() => undefined);
+        child.kill();
+        await within(exited, 'chromium to exit');
+      } finally {
+        rmSync(profile, { recursive: true, force: true });
+      }
     },
   };
 }
