@@ -57,7 +57,10 @@ interface Freezable {
 /** Debian chromium started here (remote debugging on a free port, a fresh profile), attached without playwright's defaults. */
 async function launchFreezable(): Promise<Freezable> {
   const profile = mkdtempSync(join(tmpdir(), 'rxmqtt-chromium-'));
-  const child = spawn(chromiumPath()!, [...CHROMIUM_ARGS, '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(chromiumPath()!, [...CHROMIUM_ARGS, '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true, // its own process group, so its helper processes end with it
+  });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const endpoint = new Promise<string>((resolve, reject) => {
     let printed = '';
@@ -78,10 +81,21 @@ async function launchFreezable(): Promise<Freezable> {
         child.kill();
         await within(exited, 'chromium to exit');
       } finally {
-        rmSync(profile, { recursive: true, force: true });
+        // Its helpers (the network service) may still write to the profile as they shut down.
+        killGroup(child.pid!);
+        rmSync(profile, { recursive: true, force: true, maxRetries: 10 });
       }
     },
   };
+}
+
+/** Ends what is left of the process group of the chromium started here (by its id; gone already is fine). */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: nothing left
+  }
 }
 
 const describeBrowser = browserSuite();
@@ -142,9 +156,12 @@ describeBrowser('the network and the page lifecycle in chromium', () => {
     if (timings.length > 0) console.log(`online -> connected in chromium: ${timings.map((ms) => `${ms.toFixed(1)} ms`).join(', ')}`);
     const ended = page?.evaluate(() => new Promise<void>((done) => (window as any).client?.end(true, () => done())));
     await within(ended ?? Promise.resolve(), 'the client to end').catch(() => undefined);
-    await browser?.close();
-    await broker?.close();
-    await site?.close();
+    try {
+      await browser?.close();
+    } finally {
+      await broker?.close();
+      await site?.close();
+    }
   });
 
   it('reports offline at once on the offline event, reconnects on online, and the QoS 1 publish made offline arrives', async () => {
