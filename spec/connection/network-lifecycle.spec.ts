@@ -70,6 +70,23 @@ describe('the connection and the network (offline/online)', () => {
     await h.client.end();
   });
 
+  it('offline while beforeConnect runs abandons that attempt: no socket when the hook answers, one at online', async () => {
+    let answer!: (value: { username: string; password: string }) => void;
+    const h = await harness({ client: { ...client, beforeConnect: () => new Promise((resolve) => (answer = resolve)) }, broker: { autoConnack: true } });
+    page.next('networkLost');
+    expect(h.client.state).toMatchObject({ status: 'offline' });
+    answer({ username: 'u', password: 'late' });
+    await flush();
+    expect(h.broker.connections).toHaveLength(0);
+    page.next('networkBack');
+    await flush();
+    answer({ username: 'u', password: 'fresh' });
+    await flush();
+    expect(h.broker.connections).toHaveLength(1);
+    expect(h.client.state.status).toBe('connected');
+    await h.client.end();
+  });
+
   it('online while connected, and after end(), opens nothing', async () => {
     const h = await resuming();
     page.next('networkBack');
