@@ -31,6 +31,8 @@ export type MqttErrorKind =
   /** The reconnect policy's `maxAttempts` retries all failed (the last failure is the `cause`). */
   | 'ERR_RECONNECT_EXHAUSTED'
   | 'ERR_PACKET_TOO_LARGE'
+  /** The browser said the network went offline (`offline` event): the connection was closed without waiting for the keepalive. */
+  | 'ERR_NETWORK_OFFLINE'
   /** The bounded offline queue (`offlineQueue`) was full: this publish was dropped. */
   | 'ERR_QUEUE_FULL'
   /** The MQTT 5 broker's CONNACK rules out what this command asks for: it was not sent. */

@@ -3,8 +3,11 @@ import type { Observer, OperatorFunction, SchedulerAction, SchedulerLike, Subscr
 import { InvalidArgumentError, TimeoutError } from '../lib/errors.js';
 import { reportAsSubscriberError } from '../lib/platform/report-unhandled.js';
 
-/** What the connection tells `keepalive`: `'sent'` = any packet was written, `'pong'` = a PINGRESP arrived. */
-export type KeepaliveSignal = 'sent' | 'pong';
+/**
+ * What the connection tells `keepalive`: `'sent'` = any packet was written, `'pong'` = a PINGRESP
+ * arrived, `'probe'` = check the connection now (ping at once, as if the interval had passed).
+ */
+export type KeepaliveSignal = 'sent' | 'pong' | 'probe';
 
 export interface KeepaliveConfig {
   /**
@@ -37,14 +40,20 @@ export interface KeepaliveConfig {
  * PINGREQ written for an emitted `'ping'`), `'pong'` when a PINGRESP arrives. The result emits
  * `'ping'` after `intervalMs` without a `'sent'`, then errors with a `TimeoutError` whose kind is
  * `ERR_KEEPALIVE_TIMEOUT` unless a `'pong'` arrives within `timeoutMs`. Only `'pong'` stops that
- * timeout; the `'sent'` echoing the ping restarts the interval. Completes with the source.
+ * timeout; the `'sent'` echoing the ping restarts the interval. A `'probe'` pings at once (a page
+ * that woke from a freeze learns within `timeoutMs` whether its socket survived, not an interval
+ * later); it is ignored while a PINGRESP is awaited, and when `intervalMs` is 0. Completes with
+ * the source.
  *
  * ```
  * intervalMs = 3, timeoutMs = 2
  * source: --s---p-------
  * result: -----P--P-#
+ *
+ * source: -x----
+ * result: -P-#
  * ```
- * (`s` = 'sent', `p` = 'pong', `P` = 'ping', `#` = ERR_KEEPALIVE_TIMEOUT; pings not echoed as 'sent' here)
+ * (`s` = 'sent', `p` = 'pong', `x` = 'probe', `P` = 'ping', `#` = ERR_KEEPALIVE_TIMEOUT; pings not echoed as 'sent' here)
  *
  * @example
  * const signals = new Subject<KeepaliveSignal>();
@@ -105,6 +114,9 @@ class Pinger implements Observer<KeepaliveSignal>, Unsubscribable {
       case 'pong':
         // Only a PINGRESP proves the broker is alive: the 'sent' echoing a ping must not count.
         return this.pong();
+      case 'probe':
+        if (this.intervalMs > 0 && this.pongTimeout === undefined) this.ping(this.scheduler.now());
+        return;
       default:
         return assertNever(signal);
     }
@@ -141,8 +153,13 @@ class Pinger implements Observer<KeepaliveSignal>, Unsubscribable {
       return;
     }
     // [MQTT-3.1.2-23] idle clients MUST send PINGREQ; the next is due one interval after this one.
-    this.lastSent = now;
     action.schedule(this, this.intervalMs);
+    this.ping(now);
+  }
+
+  /** Pings now (unless a PINGRESP is still awaited); the next ping is due one interval later. */
+  private ping(now: number): void {
+    this.lastSent = now;
     if (this.pongTimeout !== undefined) return; // still waiting for the previous PINGRESP
     // Armed before pinging, so a PINGRESP fed back synchronously finds the timer to cancel.
     this.pongTimeout = this.scheduler.schedule(pongTimedOut, this.timeoutMs, this);

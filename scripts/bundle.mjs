@@ -33,7 +33,7 @@ const resolveHere = (id) => {
 };
 
 /** lib files that have a browser twin (`x.ts` -> `x.browser.ts`). */
-const SWAPPED = ['lib/transport/select', 'lib/stores/file-store', 'lib/platform/platform-scheduler', 'lib/platform/platform-defaults'];
+const SWAPPED = ['lib/transport/select', 'lib/stores/file-store', 'lib/platform/platform-scheduler', 'lib/platform/platform-defaults', 'lib/platform/page-lifecycle'];
 const STREAM = join(root, 'scripts/browser-stream.js');
 /** Node built-ins the library graph imports, and what stands in for each. */
 const BUILTINS = { events: 'events/', 'node:events': 'events/', buffer: 'buffer/', 'node:buffer': 'buffer/', stream: STREAM, 'node:stream': STREAM };

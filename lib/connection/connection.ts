@@ -5,11 +5,12 @@
  * operators: retryBackoff for the reconnect loop, timeout for the connect timeout, keepalive per
  * connection. This class routes between them and is what the Observable client talks to.
  */
-import type { SchedulerLike } from 'rxjs';
-import { ClientClosedError } from '../errors.js';
+import type { Observable, SchedulerLike, Subscription } from 'rxjs';
+import { ClientClosedError, MqttError } from '../errors.js';
 import type { AckHolds } from '../inbound/ack-holds.js';
 import { createLogger, customLogger, type Logger } from '../log.js';
 import { connectOptionsError, type ResolvedOptions } from '../options/options.js';
+import { pageLifecycle, type PageSignal } from '../platform/page-lifecycle.js';
 import { platformScheduler } from '../platform/platform-scheduler.js';
 import type { MqttSession } from '../session/session.js';
 import type { AuthProperties } from '../session/types.js';
@@ -46,6 +47,9 @@ export class Connection implements LifecycleDriver {
   private ending?: { promise: Promise<Error | undefined>; resolve: (storeError?: Error) => void };
   /** The keepalive every CONNECT asks for (the MQTT.js facade rewrites `options.keepalive` to the one in use). */
   private readonly keepalive: number;
+  /** The browser's network and page events (`watchNetwork`), watched from the first connect until end(). */
+  private readonly pageSignals?: Observable<PageSignal>;
+  private pageWatch?: Subscription;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -60,6 +64,7 @@ export class Connection implements LifecycleDriver {
     this.dialer = new Dialer(options, openTransport, scheduler, this, this.log);
     this.link = new SessionLink(options, hooks, this.dialer, scheduler, this.log);
     this.dialer.link = this.link;
+    if (options.watchNetwork !== false) this.pageSignals = pageLifecycle();
   }
 
   get session(): MqttSession {
@@ -199,6 +204,7 @@ export class Connection implements LifecycleDriver {
       case 'readStore':
         return this.readStores();
       case 'connect':
+        this.watchPage();
         return dialer.connect();
       case 'stopConnecting':
         return dialer.stop();
@@ -224,11 +230,15 @@ export class Connection implements LifecycleDriver {
       case 'startKeepalive':
         // [MQTT-3.2.2-21] the broker's Server Keep Alive, if it sent one, over the one CONNECT asked for.
         return dialer.connected(effect.connack.properties?.serverKeepAlive ?? this.keepalive);
+      case 'probe':
+        return dialer.probe();
       case 'stopTimers':
         return dialer.stopTimers();
       case 'ended': {
         const ending = this.ending;
         this.ending = undefined;
+        this.pageWatch?.unsubscribe();
+        this.pageWatch = undefined;
         // MQTT.js closes both stores at the end of every end(); their error goes to its callback.
         return closeStores(this.options, (storeError) => ending?.resolve(storeError));
       }
@@ -237,6 +247,16 @@ export class Connection implements LifecycleDriver {
         throw new Error(`unhandled lifecycle effect ${JSON.stringify(unexpected)}`);
       }
     }
+  }
+
+  /** Feeds the page's signals to the lifecycle machine while the client is not ended (no-op in Node). */
+  private watchPage(): void {
+    if (this.pageWatch || !this.pageSignals) return;
+    this.pageWatch = this.pageSignals.subscribe((signal) => {
+      this.log('page: %s', signal);
+      if (signal !== 'networkLost') return this.run({ type: signal });
+      this.run({ type: 'networkLost', cause: new MqttError('ERR_NETWORK_OFFLINE', 'The network went offline') });
+    });
   }
 
   /** The dialer's and the session link's lifecycle inputs. */

@@ -9,7 +9,7 @@
  * It decides nothing: every event goes to the lifecycle machine through `advance`, and the
  * machine's effects come back as calls (connect, askBackoff, destroy, closed...).
  */
-import { defer, EMPTY, Observable, Subject, Subscription, timeout, type SchedulerLike, type Subscriber } from 'rxjs';
+import { defer, Observable, Subscription, type SchedulerLike, type Subject, type Subscriber } from 'rxjs';
 import { retryBackoff } from '../../operators/retryBackoff.js';
 import { MqttError, TimeoutError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -17,6 +17,7 @@ import type { ResolvedOptions } from '../options/options.js';
 import { failedTransport } from '../transport/failed.js';
 import type { Transport, TransportFactory, TransportTarget } from '../transport/transport.js';
 import { fixedBackoff } from './backoff-policy.js';
+import { connectDeadline } from './connect-deadline.js';
 import { Heartbeat, type HeartbeatHost } from './heartbeat.js';
 import { runBeforeConnect, type BeforeConnectContext } from './before-connect.js';
 import type { LifecycleInput } from './lifecycle.js';
@@ -151,18 +152,12 @@ export class Dialer implements LinkHost, HeartbeatHost, WireHost {
     this.handshake = undefined;
   }
 
-  /**
-   * The connect timeout: the handshake signal under RxJS `timeout({ first })`. CONNACK completes
-   * the signal, so nothing of it stays behind on a connected client.
-   */
+  /** The connect timeout (connect-deadline.ts): a CONNACK in time completes the handshake signal first. */
   private startDeadline(): void {
     const connectTimeout = this.options.connectTimeout;
-    const handshake = (this.handshake = new Subject<void>());
-    const timedOut = () => {
+    this.handshake = connectDeadline(connectTimeout, this.scheduler, (handshake) => {
       if (this.handshake === handshake) this.advance({ type: 'connectTimedOut', error: new TimeoutError('ERR_CONNECT_TIMEOUT', 'connack timeout', connectTimeout) });
-      return EMPTY;
-    };
-    handshake.pipe(timeout({ first: connectTimeout, scheduler: this.scheduler, with: timedOut })).subscribe();
+    });
   }
 
   /** `beforeConnect` (if any), then a socket. */
@@ -174,8 +169,8 @@ export class Dialer implements LinkHost, HeartbeatHost, WireHost {
       hook,
       context,
       ({ username, password, server }) => {
-        // end() or reconnect() while the hook ran: this attempt is abandoned.
-        if (generation !== this.gen || ending()) return;
+        // end(), reconnect() or a lost network while the hook ran: this attempt is abandoned.
+        if (generation !== this.gen || ending() || !this.attempt) return;
         if (username !== undefined || password !== undefined) this.link.step({ type: 'configure', username, password });
         if (server) this.target = server;
         this.connectTransport(generation);
@@ -233,11 +228,17 @@ export class Dialer implements LinkHost, HeartbeatHost, WireHost {
   /** A PINGRESP arrived: only it proves the broker alive. */
   pong(): void {
     this.heartbeat?.pong();
+    this.advance({ type: 'pingAnswered' });
   }
 
   /** Bytes went out: the keepalive interval starts again (with `reschedulePings`). */
   wrote(): void {
     this.heartbeat?.wrote();
+  }
+
+  /** The page woke up: the keepalive checks the socket now instead of an interval later. */
+  probe(): void {
+    this.heartbeat?.probe();
   }
 
   /** Fills the one timer slot (replacing what was there). */

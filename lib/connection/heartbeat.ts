@@ -53,6 +53,11 @@ export class Heartbeat {
   wrote(): void {
     this.signals?.next('sent');
   }
+
+  /** Check the connection now: a PINGREQ at once, the connection dropped if no PINGRESP follows in time. */
+  probe(): void {
+    this.signals?.next('probe');
+  }
 }
 
 /** What the keepalive of one connection asks for: a PINGREQ, or the end of the connection. */

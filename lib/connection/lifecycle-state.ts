@@ -21,8 +21,14 @@ export interface EndRequest {
   properties?: IDisconnectPacket['properties'];
 }
 
-/** What follows when the current socket closes. */
-export type After = 'policy' | 'reconnect' | 'end' | 'endThenStart';
+/**
+ * What follows when the current socket closes: the automatic policy (the backoff), a
+ * `reconnect()` at once, an `end()` (then a start); `network`: the browser said the network is
+ * gone, so wait for it to come back instead of retrying into the void; `check`: the page woke up
+ * and a PINGREQ checks the socket, so a close before its PINGRESP reconnects at once (the sleep
+ * killed the socket, not the broker: Chromium closes a frozen page's WebSockets).
+ */
+export type After = 'policy' | 'reconnect' | 'end' | 'endThenStart' | 'network' | 'check';
 
 export type Phase =
   /** Created with `manualConnect` and not started yet. */
@@ -38,6 +44,8 @@ export type Phase =
   | { status: 'backingOff'; attempt: number; cause: Error; offlineEvent: boolean }
   | { status: 'reconnecting'; attempt: number; delayMs: number; cause: Error }
   | { status: 'offline'; cause?: Error }
+  /** Offline because the network is gone (browser `offline` event): no retry until it is back. */
+  | { status: 'waitingForNetwork'; cause: Error }
   | { status: 'closed'; cause?: Error };
 
 export interface Lifecycle {
@@ -84,7 +92,15 @@ export type LifecycleInput =
   | { type: 'closeSettled' }
   /** The backoff's answer to a `backoff` effect. */
   | { type: 'retrying'; delayMs: number }
-  | { type: 'gaveUp'; error: MqttError };
+  | { type: 'gaveUp'; error: MqttError }
+  /** The network is gone (browser `offline`): the socket cannot carry bytes, no need to wait for the keepalive to say so. */
+  | { type: 'networkLost'; cause: Error }
+  /** The network is back (browser `online`): retry now rather than after the rest of the backoff. */
+  | { type: 'networkBack' }
+  /** The page woke up (resumed after a freeze, shown again): its socket may have died meanwhile. */
+  | { type: 'pageResumed' }
+  /** A PINGRESP arrived: the socket is alive (ends a `check`). */
+  | { type: 'pingAnswered' };
 
 export type Effect =
   /** Announce `publicState(state)`. */
@@ -115,6 +131,8 @@ export type Effect =
   /** With `end()` under way: DISCONNECT at once if nothing is in flight (answered with 'drained'). */
   | { type: 'checkDrained' }
   | { type: 'startKeepalive'; connack: IConnackPacket }
+  /** Send a PINGREQ now: a dead socket is then found within the PINGRESP timeout, not a keepalive interval later. */
+  | { type: 'probe' }
   | { type: 'stopTimers' }
   /** Resolve the promise `end()` returned (runs even past a guard). */
   | { type: 'ended' };
@@ -145,6 +163,8 @@ export function publicState(state: Lifecycle): ConnectionState {
       return { status: 'reconnecting', attempt: phase.attempt, delayMs: phase.delayMs, cause: phase.cause };
     case 'offline':
       return phase.cause ? { status: 'offline', cause: phase.cause } : { status: 'offline' };
+    case 'waitingForNetwork':
+      return { status: 'offline', cause: phase.cause };
     case 'closed':
       return { status: 'closed' };
     case 'idle':
@@ -173,4 +193,13 @@ export function live(phase: Phase): phase is LivePhase {
 export function hasTransport(state: Lifecycle): boolean {
   const phase = state.phase;
   return phase.status === 'connected' || phase.status === 'disconnecting' || (phase.status === 'connecting' && phase.transport);
+}
+
+export function withPhase(state: Lifecycle, phase: Phase, effects: Effect[]): Step {
+  return { state: { ...state, phase }, effects };
+}
+
+/** The input changes nothing. */
+export function same(state: Lifecycle): Step {
+  return { state, effects: [] };
 }

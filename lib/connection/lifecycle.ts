@@ -22,7 +22,10 @@ import {
   type LifecycleInput,
   type Phase,
   type Step,
+  same,
+  withPhase,
 } from './lifecycle-state.js';
+import { closedByNetworkOrPage, networkBack, networkLost, pageResumed, pingAnswered } from './lifecycle-network.js';
 import {
   ABORT_COMMANDS, CHECK_DRAINED, CLOSE_EVENT, CLOSE_LINK, CONNECT, DESTROY, END_EVENT, ENDED, FLUSH_AND_DESTROY, GUARD, OFFLINE_EVENT, OPEN_TRANSPORT,
   READ_STORE, RECONNECT_EVENT, RECONNECT_INPUT, START_END_TIMER, STATE, STOP_CONNECTING, STOP_TIMERS,
@@ -69,6 +72,14 @@ export function step(state: Lifecycle, input: LifecycleInput, config: LifecycleC
       return retrying(state, input.delayMs);
     case 'gaveUp':
       return gaveUp(state, input.error);
+    case 'networkLost':
+      return networkLost(state, input.cause, config);
+    case 'networkBack':
+      return networkBack(state);
+    case 'pageResumed':
+      return pageResumed(state);
+    case 'pingAnswered':
+      return pingAnswered(state);
     default:
       return assertNever(input);
   }
@@ -78,9 +89,10 @@ export function step(state: Lifecycle, input: LifecycleInput, config: LifecycleC
 function start(state: Lifecycle, effects: Effect[]): Step {
   const phase = state.phase;
   if (phase.status === 'restoring') return withPhase(state, { ...phase, resume: true }, effects);
-  if (phase.status !== 'idle' && phase.status !== 'offline' && phase.status !== 'closed') return { state, effects };
+  if (phase.status !== 'idle' && phase.status !== 'offline' && phase.status !== 'closed' && phase.status !== 'waitingForNetwork') return { state, effects };
   if (!state.restored) {
-    const restoring: Phase = { status: 'restoring', shown: phase.status, cause: phase.status === 'idle' ? undefined : phase.cause, resume: true };
+    const shown = phase.status === 'waitingForNetwork' ? 'offline' : phase.status;
+    const restoring: Phase = { status: 'restoring', shown, cause: phase.status === 'idle' ? undefined : phase.cause, resume: true };
     return withPhase(state, restoring, [...effects, READ_STORE]);
   }
   return { state, effects: [...effects, CONNECT] };
@@ -107,6 +119,7 @@ function reconnect(state: Lifecycle): Step {
     case 'restoring':
       return start(state, phase.shown === 'idle' ? [] : [announce]);
     case 'offline':
+    case 'waitingForNetwork':
     case 'closed':
       return start(state, [announce]);
     case 'connecting':
@@ -237,13 +250,15 @@ function closeSettled(state: Lifecycle, config: LifecycleConfig): Step {
     const next: Phase = { status: 'reconnecting', attempt: phase.attempt + 1, delayMs: 0, cause };
     return withPhase(base, next, [lost, STATE, close, GUARD, STOP_CONNECTING, CONNECT]);
   }
+  const wasReconnecting = phase.status === 'connecting' && phase.attempt > 1;
+  const woken = config.autoReconnect ? closedByNetworkOrPage(base, after, cause, !wasReconnecting) : undefined;
+  if (woken) return woken;
   const refusedForGood = phase.status === 'connecting' && phase.refusedForGood === true;
   if (!config.autoReconnect || (refusedForGood && !config.reconnectOnConnackError)) {
     // The state says offline, but no 'offline' event: MQTT.js 5 emits it only when it sets up a
     // reconnect (_setupReconnect: reconnectPeriod > 0, not suppressed by a refused CONNACK).
     return withPhase(base, { status: 'offline', cause }, [lost, STOP_CONNECTING, STATE, close, GUARD]);
   }
-  const wasReconnecting = phase.status === 'connecting' && phase.attempt > 1;
   return withPhase(base, { status: 'backingOff', attempt: phase.attempt, cause, offlineEvent: !wasReconnecting }, [lost, { type: 'backoff', cause }]);
 }
 
@@ -280,10 +295,3 @@ function finishEnd(state: Lifecycle, effects: Effect[]): Step {
   return withPhase(state, { status: 'closed' }, [STOP_CONNECTING, ...effects, STOP_TIMERS, STATE, ...done]);
 }
 
-function withPhase(state: Lifecycle, phase: Phase, effects: Effect[]): Step {
-  return { state: { ...state, phase }, effects };
-}
-
-function same(state: Lifecycle): Step {
-  return { state, effects: [] };
-}

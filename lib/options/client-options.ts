@@ -219,6 +219,16 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
    * reconnect policy applies). @default undefined (an ephemeral port)
    */
   localPort?: number;
+  /**
+   * Browser build: follow the network and the page. On `offline` the connection is closed and
+   * reported `offline` at once (not after a keepalive timeout) and no retry runs until `online`,
+   * which reconnects at once (not after the rest of the backoff). When the page resumes after a
+   * freeze, becomes visible or comes back from the back/forward cache, a PINGREQ checks the
+   * connection at once, and a pending retry runs now. Nothing queued or in flight is lost. In a
+   * worker, only `online`/`offline`. Node has none of these events: the option changes nothing.
+   * @default true
+   */
+  watchNetwork?: boolean;
   /** Scheduler for every timer (connect timeout, keepalive, reconnect); tests pass a virtual one. */
   scheduler?: SchedulerLike;
   /**

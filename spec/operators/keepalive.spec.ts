@@ -5,8 +5,8 @@ import { InvalidArgumentError, TimeoutError } from '../../lib/errors.js';
 import { keepalive } from '../../operators/keepalive.js';
 import type { KeepaliveConfig, KeepaliveSignal } from '../../operators/keepalive.js';
 
-/** s = 'sent', p = 'pong' on the source; P = 'ping' on the result. */
-const signals: Record<string, KeepaliveSignal> = { s: 'sent', p: 'pong' };
+/** s = 'sent', p = 'pong', x = 'probe' on the source; P = 'ping' on the result. */
+const signals: Record<string, KeepaliveSignal> = { s: 'sent', p: 'pong', x: 'probe' };
 const pings = { P: 'ping' } as const;
 const timeout = (ms: number) => new TimeoutError('ERR_KEEPALIVE_TIMEOUT', 'Keepalive timeout', ms);
 
@@ -71,6 +71,36 @@ describe('keepalive', () => {
     testScheduler().run(({ hot, expectObservable }) => {
       const source = hot<KeepaliveSignal>('12ms p', signals);
       expectObservable(source.pipe(keepalive({ intervalMs: 10 }))).toBe('10ms P 9ms P 9ms #', pings, timeout(10));
+    });
+  });
+
+  describe("'probe' (check the connection now)", () => {
+    it('pings at once and errors after timeoutMs without a pong, long before the interval', () => {
+      testScheduler().run(({ hot, expectObservable }) => {
+        const source = hot<KeepaliveSignal>('3ms x', signals);
+        expectObservable(source.pipe(keepalive({ intervalMs: 1000, timeoutMs: 5 }))).toBe('3ms P 4ms #', pings, timeout(5));
+      });
+    });
+
+    it('a pong after a probe keeps the connection, and the next ping is one interval after the probe', () => {
+      testScheduler().run(({ hot, expectObservable }) => {
+        const source = hot<KeepaliveSignal>('3ms x p', signals);
+        expectObservable(source.pipe(keepalive({ intervalMs: 10, timeoutMs: 5 })), '^ 14ms !').toBe('3ms P 9ms P', pings);
+      });
+    });
+
+    it('is ignored while a pong is awaited (one PINGREQ in flight, its timeout unchanged)', () => {
+      testScheduler().run(({ hot, expectObservable }) => {
+        const source = hot<KeepaliveSignal>('12ms x', signals);
+        expectObservable(source.pipe(keepalive({ intervalMs: 10, timeoutMs: 5 }))).toBe('10ms P 4ms #', pings, timeout(5));
+      });
+    });
+
+    it('is ignored when intervalMs is 0 (keepalive off)', () => {
+      testScheduler().run(({ hot, expectObservable }) => {
+        const source = hot<KeepaliveSignal>('3ms x', signals);
+        expectObservable(source.pipe(keepalive({ intervalMs: 0 })), '^ 50ms !').toBe('-', pings);
+      });
     });
   });
 
