@@ -102,8 +102,13 @@ export class StoreMirror {
     if (!store) return false;
     if (packet.cmd === 'publish' && packet.qos > 0 && !packet.dup) {
       if (this.offlinePuts !== undefined && this.offlinePuts.size > 0) {
+        // Stored offline already: its first send waits only for a put still under way.
         const put = this.storedOffline(packet.messageId as number);
-        if (put !== undefined) return put.done ? false : ((put.written = written), true);
+        if (put?.done) return false;
+        if (put) {
+          put.written = written;
+          return true;
+        }
       }
       // The in-flight copy, not the wire one: a Topic Alias is valid on this connection only.
       const stored = this.session.inflightPublish(packet.messageId as number) ?? packet;
