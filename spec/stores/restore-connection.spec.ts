@@ -145,6 +145,27 @@ describe('cbStorePut with an outgoingStore', () => {
     store.close();
   });
 
+  it('sends a publish made offline at the CONNACK only once its put (still under way) called back', async () => {
+    const callbacks: Array<() => void> = [];
+    const store = Object.assign(new Store(), {
+      put(_packet: StorePacket, cb?: (error?: Error) => void) {
+        callbacks.push(() => cb?.());
+        return this;
+      },
+    });
+    const h = await harness({ client: { ...base, outgoingStore: store }, broker: { autoConnack: false } });
+    const log: string[] = [];
+    publish(h, 'slow', 1, log);
+    h.broker.last.reply(accepting());
+    await flush();
+    expect(h.broker.last.packets('publish')).toEqual([]);
+    expect(callbacks).toHaveLength(1);
+    callbacks[0]();
+    await flush();
+    expect(h.broker.last.packets('publish').map((p) => [p.topic, p.messageId, p.dup])).toEqual([['slow', 1, false]]);
+    expect(log).toEqual(['stored:slow']);
+  });
+
   it('fails a publish made offline with the store\'s own error when its put fails: it never fires, is never sent and holds no id', async () => {
     const refusal = new Error('store full');
     const store = Object.assign(new Store(), {
