@@ -23,9 +23,10 @@ import type { ConnectionState } from './connection-state.js';
 import { Dialer } from './dialer.js';
 import { initialLifecycle, isEnding, publicState, step, type Effect, type Lifecycle, type LifecycleConfig, type LifecycleInput } from './lifecycle.js';
 import type { ConnectionHooks, EndOptions, LifecycleDriver, Settler } from './link-types.js';
-import { aborted, SessionLink, type CommandRequest } from './session-link.js';
+import { aborted, SessionLink } from './session-link.js';
+import type { CommandRequest } from './link-types.js';
 
-export type { CommandRequest } from './session-link.js';
+export type { CommandRequest } from './link-types.js';
 export type { ConnectionHooks, EndOptions, Settler } from './link-types.js';
 
 /** The stores `reconnect()` may bring (MQTT.js `IClientReconnectOptions`). */

@@ -6,11 +6,14 @@
 import type { SubackError } from '../errors.js';
 import type { HandleAuth, HandleMessage } from '../options/handlers.js';
 import type { IDisconnectPacket, IPublishPacket, Packet } from '../protocol/codec.js';
-import type { SettleResult } from '../session/types.js';
+import type { Command, SettleResult } from '../session/types.js';
 import type { Transport } from '../transport/transport.js';
 import type { ClientEvent, ConnectionState } from './connection-state.js';
 import type { LifecycleInput } from './lifecycle.js';
 import type { OutboxSink } from './outbox.js';
+
+/** A command as the client hands it over: the link gives it its token. */
+export type CommandRequest = Command extends infer C ? (C extends Command ? Omit<C, 'token'> : never) : never;
 
 export interface ConnectionHooks {
   onState(state: ConnectionState): void;

@@ -23,6 +23,8 @@ export function newSession(options: ResolvedOptions): MqttSession {
     autoUseTopicAlias: options.autoUseTopicAlias,
     autoAssignTopicAlias: options.autoAssignTopicAlias,
     offlineQueue: options.offlineQueue,
+    // A QoS 1/2 publish made offline is put into the store at once: its cbStorePut means it survives a restart.
+    storeOfflinePublishes: options.outgoingStore !== undefined,
     messageIdProvider: options.messageIdProvider,
   }));
 }

@@ -18,13 +18,11 @@ import type { MqttSession } from '../session/session.js';
 import type { AuthProperties, Command, SessionInput, SessionOutput, SettleResult, Token } from '../session/types.js';
 import { StoreMirror, type StoreErrors } from '../stores/store-mirror.js';
 import { AuthFlow, type AuthSettler } from './auth-flow.js';
-import type { ConnectionHooks, LinkHost, Settler } from './link-types.js';
+import type { CommandRequest, ConnectionHooks, LinkHost, Settler } from './link-types.js';
 import { isRetryableConnack } from './refusal.js';
 import { Outbox, totalLength } from './outbox.js';
 import { newSession } from './new-session.js';
 import { StoreGate } from './store-gate.js';
-
-export type CommandRequest = Command extends infer C ? (C extends Command ? Omit<C, 'token'> : never) : never;
 
 export const aborted = (): ClientClosedError => new ClientClosedError('Connection closed') // MQTT.js's text for what end() cut short;
 
@@ -68,9 +66,10 @@ export class SessionLink implements StoreErrors {
     ));
   }
 
-  /** A store failed to put or delete a packet (StoreErrors). */
-  storeFailed(error: Error): void {
-    this.hooks.onEvent({ type: 'error', error });
+  /** A store failed to put or delete a packet (StoreErrors): a publish stored offline fails with the error. */
+  storeFailed(error: Error, publishId?: number): void {
+    if (publishId === undefined) this.hooks.onEvent({ type: 'error', error });
+    else this.step({ type: 'removeOutgoing', messageId: publishId, error: error as MqttError });
   }
 
   /** Someone wants the socket paused. */
@@ -108,7 +107,8 @@ export class SessionLink implements StoreErrors {
 
   /** What the stores held at start (`restore.ts`), before the first CONNECT. */
   restore(outgoing: readonly Packet[], incoming: readonly Packet[]): void {
-    if (outgoing.length === 0 && incoming.length === 0) return;
+    // Even when empty, with an outgoingStore: the session then stores offline publishes.
+    if (outgoing.length === 0 && incoming.length === 0 && !this.stores.hasOutgoingStore) return;
     this.step({ type: 'restore', packets: outgoing, incoming });
     this.stores.restoredIncoming(incoming);
   }
@@ -150,6 +150,7 @@ export class SessionLink implements StoreErrors {
     for (let i = 0; i < outputs.length; i++) {
       const output = outputs[i];
       if (output.type === 'send') this.send(output.packet, output.token);
+      else if (output.type === 'store') this.stores.storeOffline(output.packet, output.token);
       else if (output.type === 'settle' && (output.token === undefined || this.settlers.has(output.token))) this.stores.forget(output.result);
       else if (output.type === 'connected' && !output.connack.sessionPresent) this.stores.sessionCleared();
     }
@@ -157,7 +158,7 @@ export class SessionLink implements StoreErrors {
     // delivery): they all run, and the first error is rethrown on a later turn, as RxJS does.
     let thrown: { error: unknown } | undefined;
     for (let i = 0; i < outputs.length; i++) {
-      if (outputs[i].type === 'send') continue;
+      if (outputs[i].type === 'send' || outputs[i].type === 'store') continue;
       try {
         this.execute(outputs[i]);
       } catch (error) {
@@ -225,7 +226,8 @@ export class SessionLink implements StoreErrors {
     const { host, hooks } = this;
     switch (output.type) {
       case 'send':
-        return this.send(output.packet, output.token);
+      case 'store':
+        return; // executed by step's first pass, in output order
       case 'connected':
         return host.advance({ type: 'connected', connack: output.connack });
       case 'refused':

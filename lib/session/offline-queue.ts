@@ -9,7 +9,7 @@ import { QueueFullError, type QueueLimit } from '../errors.js';
 import { stampQueued } from './message-expiry.js';
 import { settleError } from './state.js';
 import type { SessionState } from './state.js';
-import type { Command, OfflineQueueLimits, PublishCommand, SessionOutput } from './types.js';
+import type { Command, OfflineQueueLimits, PublishCommand, SessionOutput, SettleResult } from './types.js';
 
 /** Appends a command to the pending queue. */
 export function enqueue(state: SessionState, command: Command): void {
@@ -64,7 +64,7 @@ export function admitOffline(state: SessionState, command: PublishCommand, out: 
   for (; limit !== undefined; limit = exceeded(state, limits, bytes)) {
     const oldest = removeOldestPublish(state);
     if (oldest === undefined) break; // cannot happen while the counters are right
-    drop(out, oldest, limits, limit, 'evicted');
+    drop(out, oldest, limits, limit, 'evicted', unstore(state, oldest));
   }
   return true;
 }
@@ -89,11 +89,31 @@ function removeOldestPublish(state: SessionState): PublishCommand | undefined {
   return undefined;
 }
 
-function drop(out: SessionOutput[], command: PublishCommand, limits: OfflineQueueLimits, limit: QueueLimit, outcome: 'refused' | 'evicted'): void {
+function drop(
+  out: SessionOutput[],
+  command: PublishCommand,
+  limits: OfflineQueueLimits,
+  limit: QueueLimit,
+  outcome: 'refused' | 'evicted',
+  stored?: SettleResult,
+): void {
   const error = new QueueFullError(command.topic, limit, outcome);
-  settleError(out, command.token, error);
+  // An evicted publish that was stored offline names its packet id: it leaves the store too.
+  settleError(out, command.token, error, stored);
   const { topic, qos } = command;
   out.push({ type: 'dropped', topic, qos, bytes: payloadBytes(command), policy: limits.overflow, error });
+}
+
+/**
+ * A publish stored offline (`offline-store.ts`) leaves the queue unsent: its packet id is free
+ * again. Returns the settle result that names it (so that the outgoing store forgets it), if stored.
+ */
+export function unstore(state: SessionState, command: PublishCommand): SettleResult | undefined {
+  const messageId = command.stored?.messageId;
+  if (messageId === undefined) return undefined;
+  command.stored = undefined;
+  state.ids.deallocate(messageId);
+  return { type: 'publish', messageId };
 }
 
 function forget(state: SessionState, command: PublishCommand): void {

@@ -5,7 +5,8 @@
  */
 import type { IPubackPacket, IPubcompPacket, IPubrecPacket, IPubrelPacket, ISubackPacket, IUnsubackPacket } from '../protocol/codec.js';
 import { MqttError, PublishError, SubackError } from '../errors.js';
-import { dequeueAll, dequeueWhere } from './offline-queue.js';
+import { dequeueAll, dequeueWhere, unstore } from './offline-queue.js';
+import { removeStored } from './offline-store.js';
 import { completePart } from './subscribe-batches.js';
 import { drain } from './outbound.js';
 import { isFailure, NO_RESUBSCRIBES, protocolError, REASON, release, settleError, settleOk } from './state.js';
@@ -175,7 +176,8 @@ export function handleUnsuback(state: SessionState, packet: IUnsubackPacket, out
 /** MQTT.js removeOutgoingMessage: give up on an in-flight QoS 1/2 publish. */
 export function removeOutgoing(state: SessionState, messageId: number, error: MqttError | undefined, out: SessionOutput[]): void {
   const entry = state.inflight.get(messageId);
-  if (!entry || (entry.kind !== 'publish' && !error)) return;
+  if (!entry) return removeStored(state, messageId, error, out);
+  if (entry.kind !== 'publish' && !error) return;
   release(state, messageId, entry);
   const reason = error ?? new MqttError('ERR_MESSAGE_REMOVED', 'Message removed');
   // A publish's settle names it (restored ones too, with no token) so the outgoing store forgets it.
@@ -203,5 +205,9 @@ export function abort(state: SessionState, error: MqttError, out: SessionOutput[
   state.resend.clear();
   state.resubscribe = NO_RESUBSCRIBES;
   const failed = persistent ? dequeueWhere(state, (command) => command.type !== 'publish' || command.qos === 0) : dequeueAll(state);
-  for (const command of failed) settleError(out, command.token, error);
+  // Publishes stored offline stay in the store, as in-flight ones do: their ids are freed alike.
+  for (const command of failed) {
+    if (command.type === 'publish') unstore(state, command);
+    settleError(out, command.token, error);
+  }
 }

@@ -6,7 +6,9 @@ import type { IPublishPacket, ISubscribePacket, ISubscription, IUnsubscribePacke
 import { MqttError } from '../errors.js';
 import { expireQueued } from './message-expiry.js';
 import { admitOffline, dequeue, enqueue } from './offline-queue.js';
-import { aliasedPublish, resolveTopic, withoutAlias } from './outbound-aliases.js';
+import { storeOffline } from './offline-store.js';
+import { aliasedPublish, resolveTopic } from './outbound-aliases.js';
+import { publishPacket } from './publish-packet.js';
 import { publishRefusal, subscribeRefusal } from './server-limits.js';
 import { assertNever, settleError, settleOk } from './state.js';
 import type { PublishEntry, ResubscribeGroup, SessionState } from './state.js';
@@ -22,6 +24,7 @@ export function handleCommand(state: SessionState, command: Command, out: Sessio
       return;
     }
     if (!admitOffline(state, command, out)) return;
+    if (state.storeOffline) storeOffline(state, command, out);
   }
   enqueue(state, command);
 }
@@ -100,22 +103,6 @@ function sendPublish(state: SessionState, command: PublishCommand, out: SessionO
   state.quotaUsed++;
   out.push({ type: 'send', packet: wirePacket(state, packet, command, alias) });
   return true;
-}
-
-/** The canonical PUBLISH: the full topic, and no Topic Alias (see `outbound-aliases.ts`). */
-function publishPacket(state: SessionState, command: PublishCommand, topic: string, messageId: number | undefined): IPublishPacket {
-  const packet: IPublishPacket = {
-    cmd: 'publish',
-    topic,
-    payload: command.payload,
-    qos: command.qos,
-    retain: command.retain,
-    dup: command.dup,
-  };
-  if (messageId !== undefined) packet.messageId = messageId;
-  const properties = state.version === 5 ? withoutAlias(command.properties) : undefined;
-  if (properties !== undefined) packet.properties = properties;
-  return packet;
 }
 
 /** What goes on the wire: the canonical PUBLISH with this connection's Topic Alias applied, if any. */
@@ -213,7 +200,9 @@ function drainResend(state: SessionState, out: SessionOutput[]): void {
 export function resendPublish(state: SessionState, entry: PublishEntry, out: SessionOutput[]): void {
   // [MQTT-3.3.1-1] DUP=1 when it is a re-delivery attempt within the broker's session; a new
   // session never saw it, so it is a first delivery and goes out as originally built.
-  const packet = state.resendDup ? { ...entry.packet, dup: true } : entry.packet;
+  // One stored while offline was never sent: DUP=0 on its first send.
+  const packet = state.resendDup && entry.neverSent !== true ? { ...entry.packet, dup: true } : entry.packet;
+  if (entry.neverSent) entry.neverSent = false;
   entry.onWire = true;
   state.quotaUsed++;
   out.push({ type: 'send', packet });

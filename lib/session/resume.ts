@@ -3,6 +3,7 @@
  * session only), then in-flight publishes, then in-flight SUBSCRIBE/UNSUBSCRIBE, in that order.
  */
 import type { ISubscription } from '../protocol/codec.js';
+import { promoteStored } from './offline-store.js';
 import { pubrel } from './outbound-acks.js';
 import { drainResubscribe, resendPublish, subscribeLimits } from './outbound.js';
 import { publishRefusal } from './server-limits.js';
@@ -16,6 +17,8 @@ export function resumeOutgoing(state: SessionState, sessionPresent: boolean, out
   state.resend.clear();
   state.resendDup = sessionPresent;
   if (!sessionPresent) dropStaleResubscribes(state);
+  // After the in-flight ones, oldest first: they were issued later.
+  promoteStored(state, out);
   const previous = Array.from(state.inflight.values());
   // Resubscribe only when the broker lost our session: with sessionPresent it still has them.
   state.resubscribe = !sessionPresent && state.options.resubscribe && state.subscriptions.size > 0 ? resubscribeGroups(state) : NO_RESUBSCRIBES;

@@ -16,6 +16,7 @@ import { abortAuth, continueAuth, handleAuthPacket, reauthenticate, reauthTimedO
 import { configure, handleConnack, openConnection } from './connack.js';
 import { acknowledge, handlePublish, handlePubrel } from './inbound.js';
 import { abort, handlePuback, handlePubcomp, handlePubrec, handleSuback, handleUnsuback, removeOutgoing } from './outbound-acks.js';
+import { storeWaiting } from './offline-store.js';
 import { handleCommand } from './outbound.js';
 import { restore, restoreIncoming } from './restore.js';
 import { malformed, unsendable } from './unsendable.js';
@@ -136,6 +137,7 @@ export class MqttSession {
       case 'restore':
         restore(state, input.packets);
         restoreIncoming(state, input.incoming ?? []);
+        storeWaiting(state, out);
         break;
       case 'authContinue':
         continueAuth(state, input.properties, out);

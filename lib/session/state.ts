@@ -51,6 +51,8 @@ export interface PublishEntry {
   pubrelResent?: boolean;
   /** Sent (or PUBREL-resumed) on the current connection: it counts against Receive Maximum. */
   onWire: boolean;
+  /** Stored while offline and never sent yet: its first send carries DUP=0 [MQTT-3.3.1-1]. */
+  neverSent?: boolean;
 }
 
 export interface SubscribeEntry {
@@ -111,6 +113,8 @@ export interface SessionState {
   /** Publishes in `pending` and their payload bytes, for the offline queue limits. */
   queuedPublishes: number;
   queuedBytes: number;
+  /** `options.storeOfflinePublishes` and the outgoing store was read (`offline-store.ts`). */
+  storeOffline: boolean;
   readonly subscriptions: Map<string, ISubscription>;
   /** v5 SUBSCRIBE properties of the filters in `subscriptions` that had some. */
   readonly subscriptionProperties: Map<string, SubscribeProperties>;
@@ -160,6 +164,7 @@ export function createState(options: SessionOptions): SessionState {
     pending: new Fifo(),
     queuedPublishes: 0,
     queuedBytes: 0,
+    storeOffline: false,
     subscriptions: new LazyMap(),
     subscriptionProperties: new LazyMap(),
     inboundQos2: new LazyMap(),

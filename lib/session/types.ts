@@ -85,6 +85,12 @@ export interface SessionOptions {
   autoAssignTopicAlias?: boolean;
   messageIdProvider?: MessageIdProvider;
   /**
+   * There is an outgoing store: a QoS 1/2 publish issued while not connected gets its packet id at
+   * once and a `store` output (MQTT.js puts it in its outgoingStore then), from the first `restore`
+   * input on, when the ids the store's packets hold are known (see `offline-store.ts`). @default false
+   */
+  storeOfflinePublishes?: boolean;
+  /**
    * MQTT 5: the number of unacknowledged QoS 1/2 PUBLISHes a broker is disconnected for exceeding
    * (DISCONNECT 0x93). @default properties.receiveMaximum, else 65535
    */
@@ -104,6 +110,8 @@ export interface PublishCommand {
   properties?: PublishProperties;
   /** Set when it joined the pending queue with a Message Expiry Interval: the `now` of that step and the interval. */
   queued?: { at: number; interval: number };
+  /** Set when it waits offline with its packet id, put into the outgoing store (`offline-store.ts`). */
+  stored?: IPublishPacket;
 }
 
 export interface SubscribeCommand {
@@ -228,6 +236,12 @@ export interface ProtocolAnomaly {
 export type SessionOutput =
   /** `token`: a QoS 0 publish, settled once written (or failed through 'unsendable'). */
   | { type: 'send'; packet: Packet; token?: Token }
+  /**
+   * Put this QoS 1/2 PUBLISH (as it will be sent, with its packet id) into the outgoing store now:
+   * it waits offline. Its first send later needs no put; a put that fails is fed back as
+   * 'removeOutgoing' with the store's error.
+   */
+  | { type: 'store'; packet: IPublishPacket; token: Token }
   /** CONNACK accepted. `resumed` is true when the broker kept our session. */
   | { type: 'connected'; connack: IConnackPacket }
   /** CONNACK refused: the connection must be closed. */

@@ -3,7 +3,7 @@
  * in-flight table is the truth, the stores mirror it so that code written against MQTT.js can
  * inspect them and a durable store (FileStore) can resume them after a crash.
  */
-import type { Packet } from '../protocol/codec.js';
+import type { IPublishPacket, Packet } from '../protocol/codec.js';
 import type { MqttSession } from '../session/session.js';
 import type { SettleResult, Token } from '../session/types.js';
 import type { IStore, StoreCallback, StorePacket } from './store.js';
@@ -15,7 +15,16 @@ export interface StoreMirrorOptions {
 
 /** Where a store's failures are reported (a method, not a closure per client). */
 export interface StoreErrors {
-  storeFailed(error: Error): void;
+  /** `publishId`: a publish stored offline could not be put, so it must fail with `error` (never a silent loss). */
+  storeFailed(error: Error, publishId?: number): void;
+}
+
+/** The put of a publish stored offline, until its first send. */
+interface OfflinePut {
+  readonly token: Token;
+  done: boolean;
+  /** Set by a first send that came before the store called back: it waits for the put. */
+  written?: (error?: Error) => void;
 }
 
 export class StoreMirror {
@@ -25,6 +34,8 @@ export class StoreMirror {
   private receivedQos2?: Map<number, Packet>;
   /** Packet ids in the `incomingStore` (put at PUBREC, or restored), removed at PUBREL. */
   private storedQos2?: Set<number>;
+  /** Publishes put into the `outgoingStore` while offline (session `store` outputs), by packet id. */
+  private offlinePuts?: Map<number, OfflinePut>;
   private errorCallback?: (error?: Error | null) => void;
 
   constructor(
@@ -53,6 +64,33 @@ export class StoreMirror {
   }
 
   /**
+   * A QoS 1/2 publish waits offline with its packet id (a session `store` output): it goes into the
+   * `outgoingStore` now, and its `cbStorePut` fires when the store calls back, so that it means
+   * "survives a restart" as in MQTT.js. Its first send puts nothing again.
+   */
+  storeOffline(packet: IPublishPacket, token: Token): void {
+    const store = this.stores.outgoingStore;
+    if (!store) return;
+    const messageId = packet.messageId as number;
+    const put: OfflinePut = { token, done: false };
+    (this.offlinePuts ??= new Map()).set(messageId, put);
+    putOnce(store, packet, (error) => {
+      put.done = true;
+      if (put.written) put.written(error ?? undefined);
+      else if (error && this.offlinePuts?.get(messageId) === put) {
+        this.offlinePuts.delete(messageId);
+        this.errors.storeFailed(error, messageId);
+      }
+      // Looked up now, not at the put: a publish settled meanwhile (evicted, expired) gets none.
+      const stored = error ? undefined : this.storedCallbacks?.get(token);
+      if (stored) {
+        this.storedCallbacks!.delete(token);
+        queueMicrotask(stored);
+      }
+    });
+  }
+
+  /**
    * A packet is about to go on the wire. What a store must hold first is put there: a QoS 1/2
    * PUBLISH's first send and a PUBREL in the `outgoingStore`, an inbound QoS 2 message at its
    * PUBREC in the `incomingStore`. Returns false when nothing was put; otherwise `written` is
@@ -63,12 +101,30 @@ export class StoreMirror {
     const store = this.stores.outgoingStore;
     if (!store) return false;
     if (packet.cmd === 'publish' && packet.qos > 0 && !packet.dup) {
+      if (this.offlinePuts !== undefined && this.offlinePuts.size > 0) {
+        // Stored offline already: its first send waits only for a put still under way.
+        const put = this.storedOffline(packet.messageId as number);
+        if (put?.done) return false;
+        if (put) {
+          put.written = written;
+          return true;
+        }
+      }
       // The in-flight copy, not the wire one: a Topic Alias is valid on this connection only.
       const stored = this.session.inflightPublish(packet.messageId as number) ?? packet;
       return putOnce(store, stored, this.afterPut(packet.messageId, written));
     }
     if (packet.cmd === 'pubrel') return putOnce(store, packet, this.afterPut(undefined, written));
     return false;
+  }
+
+  /** The offline put of the publish about to be sent first under `messageId`, if it was stored offline. */
+  private storedOffline(messageId: number): OfflinePut | undefined {
+    const put = this.offlinePuts!.get(messageId);
+    if (put === undefined) return undefined;
+    this.offlinePuts!.delete(messageId);
+    // An entry left by a publish end() failed while offline: its id went to another publish since.
+    return put.token === this.session.inflightToken(messageId) ? put : undefined;
   }
 
   /**
@@ -128,7 +184,9 @@ export class StoreMirror {
    */
   forget(result: SettleResult | undefined): void {
     const messageId = result?.type === 'publish' ? result.messageId : undefined;
-    if (messageId !== undefined) this.stores.outgoingStore?.del({ messageId }, ignoreError);
+    if (messageId === undefined) return;
+    this.offlinePuts?.delete(messageId);
+    this.stores.outgoingStore?.del({ messageId }, ignoreError);
   }
 
   /**

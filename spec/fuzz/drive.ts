@@ -285,6 +285,7 @@ export class FuzzDriver {
         this.pongs++;
         return;
       case 'connected':
+      case 'store':
       case 'dropped':
       case 'resubscribeFailed':
       case 'protocolAnomaly':

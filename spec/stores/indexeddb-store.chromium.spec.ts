@@ -1,7 +1,11 @@
 /**
  * IndexedDBStore in a real browser: headless Debian chromium (playwright-core) loads
- * dist/rxmqtt.min.js, and a client with `clean: false` and IndexedDB stores publishes 200 QoS 1
- * and 200 QoS 2 messages to aedes over WebSocket, which never acknowledges them. Once all 400
+ * dist/rxmqtt.min.js. First the issue's scenario: with the broker down from the start (nothing
+ * listens on the WebSocket port), a client with `clean: false` and IndexedDB stores publishes 200
+ * QoS 1 and 200 QoS 2 messages; once all 400 `cbStorePut` fired the page reloads, creates the
+ * client again (same clientId, same store names), the broker starts on that port and a Node
+ * subscriber gets every message, the QoS 2 ones exactly once. Then the in-flight variant: the
+ * client publishes 200 QoS 1 and 200 QoS 2 messages to aedes, which never acknowledges them. Once all 400
  * `cbStorePut` fired, the broker goes down and the page reloads; the reloaded page creates the
  * client again (same clientId, same store names), the broker comes back, and a Node subscriber
  * gets every message, the QoS 2 ones exactly once. Then a tiny quota (CDP
@@ -21,6 +25,33 @@ import { startWsBroker, type WsBroker } from '../transport/ws-broker.js';
 const PAGE = `<!doctype html><meta charset="utf-8"><title>IndexedDBStore</title><script src="/rxmqtt.min.js"></script>`;
 const CLIENT_ID = 'idb-chromium';
 const PER_QOS = 200;
+
+/** Runs in the page: publishes PER_QOS QoS 1 then PER_QOS QoS 2 messages to `topic`, reporting each `cbStorePut`. */
+function publishAll(args: { topic: string; perQos: number }): void {
+  const w = window as any;
+  for (const qos of [1, 2]) {
+    for (let i = 0; i < args.perQos; i++) {
+      const payload = `q${qos}-${i}`;
+      w.client.publish(args.topic, payload, { qos, cbStorePut: () => w.report('stored', payload) }, (error?: { code?: unknown }) => error && w.report('publishError', String(error.code)));
+    }
+  }
+}
+
+/** Counts, per payload, the PUBLISHes to `topic` that clients send to `broker`; resolves `all` once `expected` payloads arrived. */
+function countArrivals(broker: WsBroker, topic: string, expected: number) {
+  const received = new Map<string, number>();
+  const dups = { dup: 0, fresh: 0 };
+  let arrivedAll!: () => void;
+  const all = new Promise<void>((done) => (arrivedAll = done));
+  broker.broker.on('publish', (packet: AedesPublishPacket, client: unknown) => {
+    if (!client || packet.topic !== topic) return;
+    const payload = packet.payload.toString();
+    received.set(payload, (received.get(payload) ?? 0) + 1);
+    void (packet.dup ? dups.dup++ : dups.fresh++);
+    if (received.size === expected) arrivedAll();
+  });
+  return { received, dups, all };
+}
 
 /** Runs in the page: creates the client of CLIENT_ID with its IndexedDB stores (`window.client`). */
 function createClient(args: { url: string; clientId: string }): void {
@@ -82,6 +113,46 @@ describeBrowser('IndexedDBStore in chromium', () => {
     await browser?.close();
     await broker?.close();
     await site?.close();
+  });
+
+  it('delivers after a reload 200 QoS 1 and 200 QoS 2 publishes made with the broker down from the start, once all their cbStorePut fired, the QoS 2 ones exactly once', async () => {
+    const clientId = 'idb-offline';
+    const topic = 'idb/offline';
+    const downPort = await freePort(); // nothing listens there until the broker starts below
+    const url = `ws://127.0.0.1:${downPort}`;
+    const stored = counted(fromPage, 'stored', 2 * PER_QOS);
+    const page = await browser.newPage();
+    try {
+      await page.exposeFunction('report', (event: string, detail?: string) => fromPage.emit(event, detail));
+      await page.goto(site.url);
+      await page.evaluate(createClient, { url, clientId });
+      const publishing = performance.now();
+      await page.evaluate(publishAll, { topic, perQos: PER_QOS });
+      await within(stored, `${2 * PER_QOS} cbStorePut callbacks with the broker down`, scaled(60_000));
+      const storedMs = performance.now() - publishing;
+      expect(await page.evaluate(() => (window as any).client.connected)).toBe(false);
+
+      // The page reloads (its client goes with it, never having connected) and creates its client again.
+      await page.reload();
+      await page.evaluate(createClient, { url, clientId });
+      const started = performance.now();
+      const down = await startWsBroker({ port: downPort });
+      try {
+        const { received, dups, all } = countArrivals(down, topic, 2 * PER_QOS);
+        await within(all, `all ${2 * PER_QOS} offline messages at the broker`, scaled(60_000));
+        const resumeMs = performance.now() - started;
+        console.log(`IndexedDBStore offline publishes in chromium: the ${2 * PER_QOS} puts (broker down) took ${storedMs.toFixed(0)} ms; after the reload, ${received.size} messages arrived ${resumeMs.toFixed(0)} ms after the broker started (DUP=1: ${dups.dup}, DUP=0: ${dups.fresh})`);
+        for (let i = 0; i < PER_QOS; i++) {
+          expect(received.get(`q1-${i}`)).toBeGreaterThanOrEqual(1);
+          expect(received.get(`q2-${i}`)).toBe(1);
+        }
+      } finally {
+        await page.evaluate(() => new Promise<void>((done) => (window as any).client.end(true, () => done()))).catch(() => undefined);
+        await down.close();
+      }
+    } finally {
+      await page.close();
+    }
   });
 
   it('resumes 200 QoS 1 and 200 QoS 2 publishes stored before a reload once the broker is back, the QoS 2 ones exactly once', async () => {

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,19 +125,66 @@ describe('cbStorePut with an outgoingStore', () => {
     store.close();
   });
 
-  it('fires for a publish made offline only once it was sent and stored', async () => {
+  it('fires for a publish made offline once the FileStore has it, before any CONNACK, and sends it with DUP=0 at the CONNACK without putting it again', async () => {
     const store = new FileStore(dir);
+    const puts = jest.spyOn(store, 'put');
     const h = await harness({ client: { ...base, outgoingStore: store }, broker: { autoConnack: false } });
     const log: string[] = [];
     publish(h, 'offline', 1, log);
     await flush();
-    expect(log).toEqual([]);
+    expect(log).toEqual(['stored:offline']);
+    expect(store.entries().map((p) => [p.topic, p.messageId, p.dup])).toEqual([['offline', 1, false]]);
+    h.broker.last.reply(accepting({ sessionPresent: true }));
+    await flush();
+    expect(h.broker.last.packets('publish').map((p) => [p.topic, p.messageId, p.dup])).toEqual([['offline', 1, false]]);
+    expect(puts).toHaveBeenCalledTimes(1);
+    h.broker.last.reply({ cmd: 'puback', messageId: 1 });
+    await flush();
+    expect(log).toEqual(['stored:offline', 'acked:offline']);
     expect(store.size).toBe(0);
+    store.close();
+  });
+
+  it('sends a publish made offline at the CONNACK only once its put (still under way) called back', async () => {
+    const callbacks: Array<() => void> = [];
+    const store = Object.assign(new Store(), {
+      put(_packet: StorePacket, cb?: (error?: Error) => void) {
+        callbacks.push(() => cb?.());
+        return this;
+      },
+    });
+    const h = await harness({ client: { ...base, outgoingStore: store }, broker: { autoConnack: false } });
+    const log: string[] = [];
+    publish(h, 'slow', 1, log);
     h.broker.last.reply(accepting());
     await flush();
-    expect(log).toEqual(['stored:offline']);
-    expect(store.size).toBe(1);
-    store.close();
+    expect(h.broker.last.packets('publish')).toEqual([]);
+    expect(callbacks).toHaveLength(1);
+    callbacks[0]();
+    await flush();
+    expect(h.broker.last.packets('publish').map((p) => [p.topic, p.messageId, p.dup])).toEqual([['slow', 1, false]]);
+    expect(log).toEqual(['stored:slow']);
+  });
+
+  it('fails a publish made offline with the store\'s own error when its put fails: it never fires, is never sent and holds no id', async () => {
+    const refusal = new Error('store full');
+    const store = Object.assign(new Store(), {
+      put(_packet: StorePacket, cb?: (error?: Error) => void) {
+        queueMicrotask(() => cb?.(refusal));
+        return this;
+      },
+    });
+    const h = await harness({ client: { ...base, outgoingStore: store }, broker: { autoConnack: false } });
+    const log: string[] = [];
+    let failure: unknown;
+    h.client.publish('q1', 'x', { qos: 1, cbStorePut: () => log.push('stored') }, { resolve: () => log.push('acked'), reject: (error) => (failure = error) });
+    await flush();
+    expect(failure).toBe(refusal);
+    h.broker.last.reply(accepting());
+    await flush();
+    expect(log).toEqual([]);
+    expect(h.broker.last.packets('publish')).toEqual([]);
+    expect(h.errors()).toEqual([]);
   });
 
   it('fires at once without an outgoingStore (the session is the store), and never for QoS 0', async () => {
