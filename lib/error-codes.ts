@@ -48,7 +48,9 @@ export type MqttErrorKind =
   /** A message payload could not be decoded by its codec (`decodePayload`, `topic(filter, { codec })`). */
   | 'ERR_DECODE'
   /** A FileStore's directory is locked by another live process (or another FileStore in this one). */
-  | 'ERR_STORE_LOCKED';
+  | 'ERR_STORE_LOCKED'
+  /** `shared: acrossTabs()` in a runtime without BroadcastChannel or the Web Locks API. */
+  | 'ERR_SHARING_UNSUPPORTED';
 
 /** @deprecated The kinds are `MqttErrorKind`; `err.code` may also be a reason code or a system error code. */
 export type MqttErrorCode = MqttErrorKind;
