@@ -132,6 +132,30 @@ describe('acrossTabs(): one connection for several clients', () => {
     expect(seen).toEqual(['out/1 1', 'out/2 2']);
   });
 
+  it('settles a tab publish only after the broker acknowledged the real one (the tab keeps it until then)', async () => {
+    let release = (): void => undefined;
+    const held = new Promise<void>((done) => (release = done));
+    const authorizing = new Promise<void>((reached) => {
+      aedes.broker.authorizePublish = (_client, packet, callback) => {
+        if (packet.topic !== 'held') return callback(null);
+        reached();
+        void held.then(() => callback(null));
+      };
+    });
+    const a = tab();
+    const b = tab();
+    await Promise.all([connected(a), connected(b)]);
+    await b.subscribeAsync('elsewhere');
+    let settled = false;
+    const publish = a.publishAsync('held', 'x', { qos: 1 }).then(() => (settled = true));
+    await within(authorizing, 'the broker to get the PUBLISH');
+    // A SUBACK the hub answers alone (b holds the filter): a PUBACK sent at once would come first.
+    await a.subscribeAsync('elsewhere');
+    expect(settled).toBe(false);
+    release();
+    await within(publish, 'the publish to settle');
+  });
+
   it('gives a tab joining a subscribed filter the retained messages the hub saw', async () => {
     const publisher = await outsider();
     await publisher.publishAsync('config/theme', 'dark', { qos: 1, retain: true });
@@ -167,12 +191,14 @@ describe('acrossTabs(): one connection for several clients', () => {
     await outside.subscribeAsync('seq/out', { qos: 1 });
     outside.on('message', (_t: string, payload: Buffer) => fromTabs.add(payload.toString()));
 
+    // Paced by what arrives, so that the leader ends with publishes in flight both ways.
     const N = 60;
     const sent: Promise<unknown>[] = [];
     for (let i = 1; i <= N; i++) {
       sent.push(outside.publishAsync('seq/in', String(i), { qos: 1 }));
       sent.push(c.publishAsync('seq/out', String(i), { qos: 1 }));
       if (i === N / 2) void leader.endAsync(true);
+      else await within(waitFor(() => atB.has(String(i))), `message ${i} at a tab`);
     }
     await within(Promise.all(sent), 'every publish to settle');
     const all = Array.from({ length: N }, (_, i) => String(i + 1));
