@@ -6,7 +6,7 @@
  * lose nothing: the tab resends it to the next hub); the broker's messages go to every tab whose
  * filters match, and are acknowledged to the broker only once every such tab acknowledged them.
  */
-import { asyncScheduler, firstValueFrom, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, firstValueFrom, type Subscription } from 'rxjs';
 import { RxMqttClient } from '../client/client.js';
 import type { ConnectionState } from '../connection/connection-state.js';
 import type { HandleMessage } from '../options/handlers.js';
@@ -16,15 +16,11 @@ import type { TransportFactory } from '../transport/transport.js';
 import { isChannelMessage, type ChannelMessage, type ChannelPort } from './channel-messages.js';
 import { HubLink, type LinkHost } from './hub-link.js';
 import { SubscriptionTable } from './subscription-table.js';
+import { WarmUp } from './warm-up.js';
 
 /** MQTT 5 reason code 0x80 (Unspecified error): a SUBSCRIBE the real client could not send. */
 const UNSPECIFIED_ERROR = 0x80;
 const ignore = (): void => undefined;
-/**
- * How long after the real client connected a broker message no tab subscribed to waits for one:
- * long enough for the tabs to reconnect and resubscribe after a takeover.
- */
-export const WARM_UP_MS = 2000;
 
 export class Hub {
   private readonly links = new Map<string, HubLink>();
@@ -37,11 +33,7 @@ export class Hub {
   /** The real client's CONNACK while it is connected: tabs are accepted only then. */
   private connack?: IConnackPacket;
   private readonly real: RxMqttClient;
-  private readonly scheduler: SchedulerLike;
-  /** When the real client last connected (scheduler time). */
-  private connectedAt = 0;
-  /** A message that arrived before any tab subscribed to it, during the warm-up. */
-  private parked?: { packet: IPublishPacket; done: () => void };
+  private readonly warmUp: WarmUp;
   private readonly watch: Subscription;
   private readonly host: LinkHost = {
     send: (link, bytes) => this.post({ type: 'down', link: link.id, bytes }),
@@ -67,7 +59,7 @@ export class Hub {
   ) {
     const realOptions: ResolvedOptions = { ...options, resubscribe: false, incomingStore: undefined, outgoingStore: undefined, shared: undefined };
     const handOut: HandleMessage = (packet, done) => this.handOut(packet, done);
-    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.warmUp = new WarmUp(options.scheduler ?? asyncScheduler);
     this.real = new RxMqttClient(realOptions, direct, { handleMessage: () => handOut });
     port.onmessage = (event) => {
       if (isChannelMessage(event.data)) this.receive(event.data);
@@ -103,8 +95,8 @@ export class Hub {
     // reconnect (and resubscribe) once the hub announces it is ready again.
     if (connack === undefined) {
       this.closeLinks();
-      this.unpark(true);
-    } else this.connectedAt = this.scheduler.now();
+      this.warmUp.flush();
+    } else this.warmUp.connected();
     this.connack = connack;
     this.announce();
   }
@@ -120,6 +112,7 @@ export class Hub {
     switch (message.type) {
       case 'open':
         if (this.connack === undefined) return this.post({ type: 'close', epoch: this.epoch, link: message.link, by: 'hub' });
+        this.warmUp.activity();
         this.links.set(message.link, new HubLink(message.link, message.tab, this.host));
         return;
       case 'up':
@@ -159,6 +152,7 @@ export class Hub {
   }
 
   private subscribe(link: HubLink, packet: ISubscribePacket): void {
+    this.warmUp.activity();
     const late: ISubscription[] = [];
     const grants = packet.subscriptions.map((subscription) => {
       const { send, subscription: wire } = this.table.hold(link.id, subscription);
@@ -177,7 +171,6 @@ export class Hub {
     });
     void Promise.all(grants).then((granted) => {
       link.send({ cmd: 'suback', messageId: packet.messageId, granted });
-      this.unpark(false);
       // A tab joining a filter another tab holds gets no retained messages from the broker (no
       // SUBSCRIBE goes out): it gets the ones the hub kept ([MQTT-3.3.1-9], within what the hub saw).
       for (const subscription of late) {
@@ -228,27 +221,10 @@ export class Hub {
     return undefined;
   }
 
-  /**
-   * `handleMessage` of the real client: done() (its PUBACK/PUBREC) once every tab took it. Right
-   * after the real client connected, tabs are still reconnecting and resubscribing, while the
-   * broker already sends what it kept for the session (`clean: false`): a message no tab wants
-   * yet waits up to WARM_UP_MS for one to subscribe to it. (Messages come one at a time, so
-   * the others wait behind it, unacknowledged.)
-   */
+  /** `handleMessage` of the real client: done() (its PUBACK/PUBREC) once every tab took it. */
   private handOut(packet: IPublishPacket, done: () => void): void {
     this.table.rememberRetained(packet);
-    const warm = this.scheduler.now() - this.connectedAt >= WARM_UP_MS;
-    if (warm || this.table.targets(packet.topic, packet.qos).length > 0) return this.deliver(packet, done);
-    this.parked = { packet, done };
-    this.scheduler.schedule(() => this.unpark(true), WARM_UP_MS - (this.scheduler.now() - this.connectedAt));
-  }
-
-  /** Delivers the parked message once a tab wants it (or to nobody, once `expired`). */
-  private unpark(expired: boolean): void {
-    const parked = this.parked;
-    if (parked === undefined || (!expired && this.table.targets(parked.packet.topic, parked.packet.qos).length === 0)) return;
-    this.parked = undefined;
-    this.deliver(parked.packet, parked.done);
+    this.warmUp.admit(() => this.deliver(packet, done));
   }
 
   private deliver(packet: IPublishPacket, done: () => void): void {
