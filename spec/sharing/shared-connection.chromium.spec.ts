@@ -160,15 +160,19 @@ describeBrowser('acrossTabs() in Chromium: one connection for the pages of an or
       }
     }
     await allReceived(pages, all, 'every number at both remaining pages').catch((error: Error) => {
-      const missing = pages.map((p) => all.filter((n) => !p.messages.includes(n)).length);
+      const missing = pages.map((p) => all.filter((n) => !p.messages.includes(n)).join(' '));
       throw new Error(`${error.message}: missing ${missing.join(', ')}; broker connections ${JSON.stringify(connections)}; crashed: ${pages.map((p) => p.page.isClosed())}`);
     });
     const taken = connections.filter((c) => c.id === 'dashboard');
-    expect(taken.length).toBe(2);
+    // A crashed page's WebSocket may still be open at the broker when the new leader connects:
+    // the broker's session takeover can then drop the new connection once, which reconnects.
+    if (how === 'closes') expect(taken.length).toBe(2);
+    else expect(taken.length).toBeGreaterThanOrEqual(2);
     expect(broker.broker.connectedClients).toBe(2); // the new hub's and the Node publisher's
-    const firstAfter = Math.min(...pages.map((p) => p.arrivals.find((at) => at > goneAt) ?? Infinity));
+    // The first message published after the leader went away, at either remaining page.
+    const firstAfter = Math.min(...pages.map((p) => p.arrivals[p.messages.findIndex((m) => Number(m.slice(1)) > N / 2)] ?? Infinity));
     console.log(
-      `takeover (leader ${how}): new real connection after ${(taken[1].at - goneAt).toFixed(0)} ms, first message at a remaining page after ${(firstAfter - goneAt).toFixed(0)} ms; ` +
+      `takeover (leader ${how}): new real connection after ${(taken[1].at - goneAt).toFixed(0)} ms, first message published after it at a remaining page after ${(firstAfter - goneAt).toFixed(0)} ms; ` +
         `distinct numbers received: ${pages.map((p) => new Set(p.messages).size).join(', ')} of ${N} (${pages.map((p) => p.messages.length - new Set(p.messages).size).join(', ')} duplicates)`,
     );
   });
