@@ -6,7 +6,7 @@
  */
 import type { AedesPublishPacket, Client as AedesClient, Subscription } from 'aedes';
 import { filter, firstValueFrom, type Subscription as RxSubscription } from 'rxjs';
-import { acrossTabs, connect, type MqttClient, type MqttMessage } from '../../lib/index.js';
+import { acrossTabs, connect, InvalidArgumentError, SharingUnsupportedError, type MqttClient, type MqttMessage } from '../../lib/index.js';
 import type { Election } from '../../lib/sharing/election.js';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
 import { memoryElection } from '../helpers/memory-election.js';
@@ -75,6 +75,14 @@ function brokerGot(topic: string, payload: string): Promise<void> {
 const connected = (client: MqttClient) => (client.connected ? Promise.resolve() : once(client, 'connect').then(() => undefined));
 
 describe('acrossTabs(): one connection for several clients', () => {
+  it('throws a SharingUnsupportedError where there is no Web Locks API (Node) and no election is given', () => {
+    expect(() => connect(aedes.url, { clientId: 'dash', shared: acrossTabs() })).toThrow(SharingUnsupportedError);
+  });
+
+  it('throws an InvalidArgumentError without a clientId or key: the tabs share one client id', () => {
+    expect(() => connect(aedes.url, { shared: acrossTabs({ election }) })).toThrow(InvalidArgumentError);
+  });
+
   it('opens one connection to the broker for two tabs, and each tab connects', async () => {
     const a = tab();
     const b = tab();
