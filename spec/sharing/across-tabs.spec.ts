@@ -189,11 +189,11 @@ describe('acrossTabs(): one connection for several clients', () => {
     await Promise.all([connected(b), connected(c)]);
     const atB = new Set<string>();
     const atC = new Set<string>();
-    const subscribedB = once(b, 'packetreceive', {});
+    const subacks = Promise.all([b, c].map((tabClient) => within(new Promise((done) => tabClient.on('packetreceive', (p: { cmd: string }) => p.cmd === 'suback' && done(p))), 'a SUBACK')));
     streams.push(b.topic('seq/in', { qos: 1 }).subscribe((m: MqttMessage) => atB.add(m.payload.toString())));
     streams.push(c.topic('seq/in', { qos: 1 }).subscribe((m: MqttMessage) => atC.add(m.payload.toString())));
-    await within(waitFor(() => subscribes.length === 1), 'the SUBSCRIBE');
-    await subscribedB;
+    await subacks;
+    expect(subscribes).toEqual(['seq/in']);
     const outside = await outsider();
     const fromTabs = new Set<string>();
     await outside.subscribeAsync('seq/out', { qos: 1 });
