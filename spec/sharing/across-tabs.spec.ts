@@ -180,6 +180,26 @@ describe('acrossTabs(): one connection for several clients', () => {
     expect(subscribes).toEqual(['config/#']);
   });
 
+  it('leaves a message a tab had not acknowledged with the broker when the real connection drops: the tab gets it again', async () => {
+    const a = tab('drop', { clean: false });
+    const b = tab('drop', { clean: false });
+    await Promise.all([connected(a), connected(b)]);
+    const atA: string[] = [];
+    const atB: string[] = [];
+    streams.push(a.topic('jobs', { qos: 1 }).subscribe((m: MqttMessage) => atA.push(m.payload.toString())));
+    // b takes the message but never acknowledges it: the hub cannot acknowledge it to the broker.
+    streams.push(b.topic('jobs', { qos: 1, ack: 'manual' }).subscribe((m: MqttMessage) => atB.push(m.payload.toString())));
+    await within(waitFor(() => subscribes.length === 1), 'the SUBSCRIBE');
+    const publisher = await outsider();
+    await publisher.publishAsync('jobs', 'job-1', { qos: 1 });
+    await within(waitFor(() => atA.length === 1 && atB.length === 1), 'both tabs to get the job');
+    // The broker drops the hub's connection (a network cut): the tabs are sent back to reconnect.
+    const hubAtBroker = [...Object.values((aedes.broker as unknown as { clients: Record<string, AedesClient> }).clients)].find((c) => c.id === 'drop');
+    (hubAtBroker as unknown as { conn: { destroy(): void } }).conn.destroy();
+    await within(waitFor(() => atB.length === 2), 'the job again at the tab that had not acknowledged it', 10_000);
+    expect(atB).toEqual(['job-1', 'job-1']);
+  });
+
   it('hands the connection over when the leading tab ends: no tab loses its topic() stream or a QoS 1 message', async () => {
     const options = { clean: false };
     const leader = tab('seq', options);
