@@ -54,7 +54,9 @@ export type MqttErrorKind =
   /** A durable store (IndexedDBStore) failed: IndexedDB unavailable, the database blocked or closed, a transaction aborted. */
   | 'ERR_STORE'
   /** A durable store ran out of the quota the browser grants its origin: the packet was not stored. */
-  | 'ERR_STORE_QUOTA';
+  | 'ERR_STORE_QUOTA'
+  /** `shared: acrossTabs()` in a runtime without BroadcastChannel or the Web Locks API. */
+  | 'ERR_SHARING_UNSUPPORTED';
 
 /** @deprecated The kinds are `MqttErrorKind`; `err.code` may also be a reason code or a system error code. */
 export type MqttErrorCode = MqttErrorKind;

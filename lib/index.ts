@@ -68,6 +68,10 @@ export type { PublishOptions, SubscribeOptions } from './options/validate.js';
 export type { MessageIdProvider } from './session/types.js';
 export type { Packet, IPublishPacket, IConnackPacket, IDisconnectPacket, ISubackPacket, IAuthPacket, QoS, UserProperties } from './protocol/codec.js';
 export type { Transport, TransportFactory, TransportHandlers, TransportTarget } from './transport/transport.js';
+export { acrossTabs, SharingUnsupportedError, type AcrossTabsOptions } from './sharing/across-tabs.js';
+export { webLocksElection, type Election } from './sharing/election.js';
+export type { ChannelPort } from './sharing/channel-messages.js';
+export type { ConnectionSharing, SharingClient } from './options/connection-sharing.js';
 export { matchTopic, validateTopic as validateTopicName, validateFilter } from './protocol/topic.js';
 export { ReasonCodes, validateTopic, validateTopics } from './compat/mqttjs-exports.js';
 

@@ -32,7 +32,10 @@ export function connect(url?: BrokerUrl | IClientOptions, options?: IClientOptio
   const resolved = resolveOptions(url, url === undefined ? platformDefaults(given) : given);
   // transformWsUrl gets the client (as in MQTT.js); it exists by the time a transport opens.
   let client: MqttClient | undefined;
-  client = new MqttClient(asTransportFactory(transportFor(resolved, () => client), resolved), resolved);
+  const direct = transportFor(resolved, () => client);
+  // `shared` (acrossTabs()): this client connects through a link to the one shared connection.
+  const { transport, options: clientOptions } = resolved.shared?.share(given, resolved, direct, () => client) ?? { transport: direct, options: resolved };
+  client = new MqttClient(asTransportFactory(transport, clientOptions), clientOptions);
   return client;
 }
 

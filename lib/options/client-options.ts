@@ -15,6 +15,7 @@ import type { WxApi } from '../transport/wx.js';
 import type { TimerVariant } from '../platform/timer-variant.js';
 import type { CustomHandleAcks, HandleAuth } from './handlers.js';
 import type { OfflineQueueOptions } from './offline-queue-options.js';
+import type { ConnectionSharing } from './connection-sharing.js';
 
 export type WillOptions = NonNullable<IConnectPacket['will']>;
 
@@ -284,6 +285,12 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
    * @default 1000 (not announced)
    */
   maxUnackedMessages?: number;
+  /**
+   * rxmqtt: share one connection between several clients, e.g. `acrossTabs()`: every tab of an
+   * origin uses one MQTT connection (see `acrossTabs`). Only `connect()` reads it.
+   * @default undefined (a connection of the client's own)
+   */
+  shared?: ConnectionSharing;
   /** Anything else is passed through (MQTT.js accepts arbitrary keys). */
   [key: string]: unknown;
 }

@@ -21,7 +21,10 @@ const MQTT_JS = resolve(root, 'node_modules/mqtt/dist/mqtt.min.js');
  * of ours). The rest is the library's own code (about 145 KB of 230 KB minified), mqtt-packet
  * (31 KB), buffer (28 KB with base64-js and ieee754), rxjs (18 KB) and the facade's `events` (6 KB).
  */
-const GZIP_BUDGET = 73.5 * 1024;
+// Issue 19: the IIFE carries every export, `acrossTabs()` (lib/sharing/, 11.6 KB minified) too,
+// for pages that load it with a script tag: 73,189 -> 76,909 bytes gzipped (apps that bundle
+// rxmqtt and do not import it pay nothing: see the topic app's budget below).
+const GZIP_BUDGET = 77.5 * 1024;
 /**
  * The topic app: today's 65.3 KB gzipped (66,840 bytes; from 66.4), plus room. Issue 18 asked
  * for 30 KB: `connect` is MQTT.js's, so the app holds the whole client (session, connection, options, the

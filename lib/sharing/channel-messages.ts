@@ -1,0 +1,38 @@
+/**
+ * What the tabs of one shared connection say to each other over their BroadcastChannel. Every
+ * participant hears every message, so each one is addressed: to the hub of one `epoch` (a hub's
+ * random id, new with every leader) or to one `link` (a tab client's connection to that hub).
+ * The bytes are plain MQTT: a tab client speaks MQTT to the hub as to a broker.
+ */
+
+/** The part of BroadcastChannel a participant uses (tests may pass another). */
+export interface ChannelPort {
+  postMessage(message: unknown): void;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  close(): void;
+}
+
+export type ChannelMessage =
+  /** Hub -> all: the hub of `epoch` can (ready) or cannot (not ready) take tab connections. */
+  | { type: 'hub'; epoch: string; ready: boolean }
+  /** Tab -> all: a tab starting up asks the hub, if any, to announce itself. */
+  | { type: 'ask' }
+  /** Tab -> hub: a new link from tab `tab`. */
+  | { type: 'open'; epoch: string; link: string; tab: string }
+  /** Tab -> hub: bytes on a link. */
+  | { type: 'up'; epoch: string; link: string; bytes: Uint8Array }
+  /** Hub -> tab: bytes on a link. */
+  | { type: 'down'; link: string; bytes: Uint8Array }
+  /** Either way: the link is closed (by the side named in `by`). */
+  | { type: 'close'; epoch: string; link: string; by: 'hub' | 'tab' };
+
+/** Whether `data` is one of our messages (a channel may carry others: be strict). */
+export function isChannelMessage(data: unknown): data is ChannelMessage {
+  return typeof data === 'object' && data !== null && typeof (data as { type?: unknown }).type === 'string';
+}
+
+/** A random id for an epoch, a tab or a link. */
+export function randomId(): string {
+  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  return crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}

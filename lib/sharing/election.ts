@@ -1,0 +1,48 @@
+/**
+ * Leader election among the tabs of an origin: one participant at a time leads (runs the hub).
+ * Behind an interface so that Node tests inject an in-memory one (Node has BroadcastChannel but
+ * no `navigator.locks`).
+ */
+
+export interface Election {
+  /**
+   * Competes for the leadership of `key`: `onLead` runs once this participant leads. Returns a
+   * function that withdraws (before leading) or resigns (while leading); a leader also loses the
+   * leadership when its page goes away.
+   */
+  campaign(key: string, onLead: () => void): () => void;
+}
+
+interface LockManagerLike {
+  request(name: string, options: { signal?: AbortSignal }, callback: () => Promise<void>): Promise<unknown>;
+}
+
+/** The Web Locks API of this page or worker, if it has one. */
+export function lockManager(): LockManagerLike | undefined {
+  return (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+}
+
+/**
+ * Election over the Web Locks API: the participant granted the exclusive lock `key` leads until
+ * it resigns or its page (or worker) goes away, crashes included: the browser then releases the
+ * lock and grants it to the next waiting participant.
+ */
+export function webLocksElection(locks: LockManagerLike): Election {
+  return {
+    campaign(key, onLead) {
+      const abort = new AbortController();
+      let resign = (): void => undefined;
+      const held = new Promise<void>((resolve) => (resign = resolve));
+      locks
+        .request(key, { signal: abort.signal }, () => {
+          onLead();
+          return held;
+        })
+        .catch(() => undefined); // AbortError: withdrawn before it was granted.
+      return () => {
+        abort.abort();
+        resign();
+      };
+    },
+  };
+}

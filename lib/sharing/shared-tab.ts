@@ -1,0 +1,106 @@
+/**
+ * One tab's part in a shared connection: its channel, its links to the hub (one per connection
+ * attempt of its client), its candidacy for leadership, and the hub while it leads. It joins on
+ * its client's first connection attempt and leaves when the client ends.
+ */
+import type { ResolvedOptions } from '../options/options.js';
+import type { SharingClient } from '../options/connection-sharing.js';
+import type { TransportFactory, TransportHandlers } from '../transport/transport.js';
+import { isChannelMessage, randomId, type ChannelMessage, type ChannelPort } from './channel-messages.js';
+import type { Election } from './election.js';
+import { Hub } from './hub.js';
+import { TabLink, type LinkOwner } from './tab-link.js';
+
+export class SharedTab implements LinkOwner {
+  readonly tabId = randomId();
+  private port?: ChannelPort;
+  /** The hub that announced it is ready, if any. */
+  private readyHub?: string;
+  private readonly links = new Map<string, TabLink>();
+  private withdraw?: () => void;
+  private hub?: Hub;
+
+  constructor(
+    private readonly name: string,
+    private readonly options: ResolvedOptions,
+    private readonly direct: TransportFactory,
+    private readonly election: Election,
+    private readonly channel: (name: string) => ChannelPort,
+    private readonly client: () => SharingClient | undefined,
+  ) {}
+
+  /** The tab client's transport: a new link to the hub per connection attempt. */
+  readonly transport: TransportFactory = (handlers: TransportHandlers) => {
+    if (this.port === undefined) this.join();
+    const link = new TabLink(randomId(), this, handlers);
+    this.links.set(link.id, link);
+    if (this.readyHub !== undefined) link.attach(this.readyHub);
+    return link;
+  };
+
+  post(message: ChannelMessage): void {
+    this.port?.postMessage(message);
+  }
+
+  forget(link: TabLink): void {
+    this.links.delete(link.id);
+  }
+
+  private join(): void {
+    const port = (this.port = this.channel(this.name));
+    port.onmessage = (event) => {
+      if (isChannelMessage(event.data)) this.receive(event.data);
+    };
+    // A hub already running announces itself in answer; otherwise the election starts one.
+    this.post({ type: 'ask' });
+    this.withdraw = this.election.campaign(this.name, () => this.lead());
+    // (The first attempt starts inside the client's constructor, before connect() has the client.)
+    queueMicrotask(() => this.client()?.once('end', () => this.leave()));
+  }
+
+  private lead(): void {
+    if (this.port === undefined) return;
+    this.hub = new Hub(randomId(), this.channel(this.name), this.options, this.direct);
+  }
+
+  /** The client ended: hand the leadership over (if held) and stop listening. */
+  private leave(): void {
+    this.withdraw?.();
+    this.withdraw = undefined;
+    void this.hub?.close();
+    this.hub = undefined;
+    for (const link of [...this.links.values()]) link.destroy();
+    this.port?.close();
+    this.port = undefined;
+    this.readyHub = undefined;
+  }
+
+  private receive(message: ChannelMessage): void {
+    switch (message.type) {
+      case 'hub':
+        return this.hubChanged(message.epoch, message.ready);
+      case 'down':
+        return this.links.get(message.link)?.receive(message.bytes);
+      case 'close':
+        if (message.by === 'hub') this.links.get(message.link)?.lost('the shared connection closed the link');
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * A hub announced itself. Links to any other hub close (it is gone: a new leader starts with
+   * a new epoch); a ready hub takes the links waiting for one; a hub that is not ready (its real
+   * connection is down) closes its links, so each tab's `state$` tells the truth.
+   */
+  private hubChanged(epoch: string, ready: boolean): void {
+    for (const link of [...this.links.values()]) {
+      const hub = link.hub;
+      if (hub !== undefined && (hub !== epoch || !ready)) link.lost(hub === epoch ? 'the shared connection is down' : 'another tab took the shared connection over');
+    }
+    this.readyHub = ready ? epoch : undefined;
+    if (!ready) return;
+    for (const link of this.links.values()) link.attach(epoch);
+  }
+}
