@@ -21,20 +21,26 @@ const MQTT_JS = resolve(root, 'node_modules/mqtt/dist/mqtt.min.js');
  * of ours). The rest is the library's own code (about 145 KB of 230 KB minified), mqtt-packet
  * (31 KB), buffer (28 KB with base64-js and ieee754), rxjs (18 KB) and the facade's `events` (6 KB).
  */
-// Issue 19: the IIFE carries every export, `acrossTabs()` (lib/sharing/, 11.6 KB minified) too,
-// for pages that load it with a script tag: 73,189 -> 76,909 bytes gzipped (apps that bundle
-// rxmqtt and do not import it pay nothing: see the topic app's budget below).
-const GZIP_BUDGET = 77.5 * 1024;
+// Issue 19: the IIFE carries every export, for pages that load it with a script tag, so it holds
+// the new pieces too: acrossTabs() (lib/sharing/, 11.6 KB minified), IndexedDBStore, the page
+// lifecycle and offline publishes stored at once: 73,142 -> 80,063 bytes gzipped. Apps that bundle
+// rxmqtt pay only for what they import (the topic app's budget below).
+const GZIP_BUDGET = 80.5 * 1024;
 /**
  * The topic app: today's 65.3 KB gzipped (66,840 bytes; from 66.4), plus room. Issue 18 asked
  * for 30 KB: `connect` is MQTT.js's, so the app holds the whole client (session, connection, options, the
  * MQTT.js facade), everything the IIFE holds but rxjs; an Observable-only entry would save only
  * about 3 KB gzipped (the facade and `events`, which mqtt-packet's parser needs anyway).
  */
-const TOPIC_APP_GZIP_BUDGET = 66.5 * 1024;
+// Issue 19 promised apps that do not import its new pieces at most 5 KB gzipped more than before
+// it (66,840 bytes): today 68,434 (the page lifecycle, on by default, and offline publishes put
+// into the store at once, which connect() cannot leave out; acrossTabs() and IndexedDBStore are
+// tree-shaken away).
+const TOPIC_APP_GZIP_BUDGET = 66_840 + 5 * 1024;
 /** Ceilings relative to MQTT.js's dist/mqtt.min.js, minified and gzipped. */
-const MINIFIED_RATIO = 0.75;
-const GZIPPED_RATIO = 0.73;
+// (0.75 and 0.73 before issue 19; 0.77 and 0.76 with its pieces in the IIFE.)
+const MINIFIED_RATIO = 0.78;
+const GZIPPED_RATIO = 0.77;
 
 const gzipped = (bytes: Buffer) => gzipSync(bytes, { level: 9 }).length;
 
@@ -52,7 +58,7 @@ describe('the browser bundle size', () => {
     expect(gzipped(readFileSync(BUNDLE))).toBeLessThan(gzipped(readFileSync(MQTT_JS)) * GZIPPED_RATIO);
   });
 
-  it(`keeps a tree-shaken connect + topic() app, rxjs external, under ${TOPIC_APP_GZIP_BUDGET / 1024} KB gzipped`, () => {
+  it(`keeps a tree-shaken connect + topic() app, rxjs external, under ${(TOPIC_APP_GZIP_BUDGET / 1024).toFixed(1)} KB gzipped`, () => {
     const app = execFileSync(
       process.execPath,
       ['--input-type=module', '-e', `import { buildTopicApp } from './scripts/bundle-report.mjs'; process.stdout.write(await buildTopicApp());`],
