@@ -6,11 +6,11 @@
  */
 import { MqttError, TransportError } from '../../lib/errors.js';
 import { publicState, step } from '../../lib/connection/lifecycle.js';
-import type { After, Effect, Lifecycle, LifecycleConfig, LifecycleInput, Phase, Step } from '../../lib/connection/lifecycle.js';
+import type { After, Effect, Lifecycle, LifecycleConfig, LifecycleInput, Phase } from '../../lib/connection/lifecycle.js';
 import type { IConnackPacket } from '../../lib/protocol/codec.js';
+import { drive, policy } from '../helpers/lifecycle-drive.js';
 
 const connack: IConnackPacket = { cmd: 'connack', returnCode: 0, sessionPresent: false };
-const policy: LifecycleConfig = { autoReconnect: true, reconnectOnConnackError: false };
 const noReconnect: LifecycleConfig = { autoReconnect: false, reconnectOnConnackError: false };
 const offlineCause = new MqttError('ERR_NETWORK_OFFLINE', 'The network went offline');
 const reset = new TransportError('read ECONNRESET');
@@ -40,21 +40,6 @@ const fx = {
 } satisfies Record<string, Effect>;
 const lostCause = (cause: Error): Effect => ({ type: 'lost', cause });
 
-function drive(state: Lifecycle, inputs: LifecycleInput[], config = policy): Step {
-  const effects: Effect[] = [];
-  for (const next of inputs) {
-    const result = step(state, next, config);
-    state = result.state;
-    for (const effect of result.effects) {
-      effects.push(effect);
-      if (effect.type !== 'input') continue;
-      const nested = drive(state, [effect.input], config);
-      state = nested.state;
-      effects.push(...nested.effects);
-    }
-  }
-  return { state, effects };
-}
 
 function expectIgnored(next: LifecycleInput, states: Lifecycle[], config = policy): void {
   expect(states.map((before) => step(before, next, config))).toEqual(states.map((before) => ({ state: before, effects: [] })));

@@ -8,11 +8,11 @@ import { ConnackError, MqttError, TransportError } from '../../lib/errors.js';
 import { hasTransport, isEnding, publicState, step } from '../../lib/connection/lifecycle.js';
 import type { After, Effect, Lifecycle, LifecycleConfig, LifecycleInput, Phase, Step } from '../../lib/connection/lifecycle.js';
 import type { IConnackPacket } from '../../lib/protocol/codec.js';
+import { drive, policy } from '../helpers/lifecycle-drive.js';
 
 type Fields<S extends Phase['status']> = Partial<Omit<Extract<Phase, { status: S }>, 'status'>>;
 
 const connack: IConnackPacket = { cmd: 'connack', returnCode: 0, sessionPresent: false };
-const policy: LifecycleConfig = { autoReconnect: true, reconnectOnConnackError: false };
 const reset = new TransportError('read ECONNRESET');
 const refusal = new ConnackError(5);
 const exhausted = new MqttError('ERR_RECONNECT_EXHAUSTED', 'Gave up reconnecting after 3 attempts');
@@ -79,22 +79,6 @@ function expectIgnored(next: LifecycleInput, states: Lifecycle[], config = polic
   expect(states.map((before) => step(before, next, config))).toEqual(states.map((before) => ({ state: before, effects: [] })));
 }
 
-/** Steps through `inputs` like the shell when no listener intervenes: an `input` effect runs in place. */
-function drive(state: Lifecycle, inputs: LifecycleInput[], config = policy): Step {
-  const effects: Effect[] = [];
-  for (const next of inputs) {
-    const result = step(state, next, config);
-    state = result.state;
-    for (const effect of result.effects) {
-      effects.push(effect);
-      if (effect.type !== 'input') continue;
-      const nested = drive(state, [effect.input], config);
-      state = nested.state;
-      effects.push(...nested.effects);
-    }
-  }
-  return { state, effects };
-}
 
 const events = (effects: Effect[]) => effects.flatMap((effect) => (effect.type === 'event' ? [effect.event.type] : []));
 
