@@ -34,7 +34,11 @@ export class MqttError extends Error {
 
   constructor(kind: MqttErrorKind, message: string, options: MqttErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
+    // Each rxmqtt error class names itself with a field (`override name = 'X'`, set after this
+    // constructor): minifiers rename classes, so `new.target.name` is 'Ot' in a browser bundle.
+    // The field is per class, not per prototype, so an unused class is still tree-shaken away.
+    // A subclass of the user's own, without such a field, keeps its class name.
+    this.name = new.target === MqttError ? 'MqttError' : new.target.name;
     this.kind = kind;
     this.code = options.code ?? kind;
     if (options.reasonCode !== undefined) this.reasonCode = options.reasonCode;
@@ -49,6 +53,7 @@ export class MqttError extends Error {
  * MQTT.js code that tests `err instanceof ErrorWithReasonCode` keeps working.
  */
 export class ErrorWithReasonCode extends MqttError {
+  override name = 'ErrorWithReasonCode';
   declare readonly code: number;
   declare readonly reasonCode: number;
 

@@ -22,6 +22,7 @@ export { ConnackError, ErrorWithSubackPacket, PublishError, ServerDisconnectErro
  * some have no reason code (a packet rxmqtt cannot encode), and that class promises a numeric code.
  */
 export class ProtocolError extends MqttError {
+  override name = 'ProtocolError';
   constructor(message: string, options: MqttErrorOptions = {}) {
     super('ERR_PROTOCOL', message, { ...options, code: options.reasonCode ?? 'ERR_PROTOCOL' });
   }
@@ -33,6 +34,7 @@ export class ProtocolError extends MqttError {
  * DISCONNECT that ended the connection, when there was one. Never carries authentication data.
  */
 export class AuthError extends MqttError {
+  override name = 'AuthError';
   constructor(message: string, options: MqttErrorOptions = {}) {
     super('ERR_AUTH', message, options);
   }
@@ -40,6 +42,7 @@ export class AuthError extends MqttError {
 
 /** An MQTT 5 broker announced a Maximum Packet Size and this packet is larger; it was not sent. */
 export class PacketTooLargeError extends MqttError {
+  override name = 'PacketTooLargeError';
   readonly size: number;
   readonly maximum: number;
   constructor(size: number, maximum: number) {
@@ -64,6 +67,7 @@ export type ServerCapability =
  * connection stays up. `reasonCode` is the one the broker would have answered with.
  */
 export class ServerCapabilityError extends MqttError {
+  override name = 'ServerCapabilityError';
   readonly capability: ServerCapability;
   constructor(capability: ServerCapability, reasonCode: number, message: string) {
     super('ERR_NOT_SUPPORTED_BY_SERVER', message, { reasonCode });
@@ -79,6 +83,7 @@ export class ServerCapabilityError extends MqttError {
  * with `reasonCode` 0x94 (Topic Alias invalid) or 0x82 (Protocol Error, no alias at all).
  */
 export class TopicAliasError extends MqttError {
+  override name = 'TopicAliasError';
   /** The alias the publish named; undefined when it named none. */
   readonly alias: number | undefined;
   constructor(alias: number | undefined, message: string, reasonCode?: number) {
@@ -93,6 +98,7 @@ export class TopicAliasError extends MqttError {
  * operation itself was not cancelled: a publish already handed to the client stays in flight.
  */
 export class AckTimeoutError extends MqttError {
+  override name = 'AckTimeoutError';
   readonly timeoutMs: number;
   constructor(timeoutMs: number) {
     super('ERR_ACK_TIMEOUT', `No acknowledgement within ${timeoutMs} ms`);
@@ -106,6 +112,7 @@ export class AckTimeoutError extends MqttError {
  * the `cause` (the built-in codecs' errors do not quote the payload, a custom codec's might).
  */
 export class DecodeError extends MqttError {
+  override name = 'DecodeError';
   /** The topic of the message that failed to decode. */
   readonly topic: string;
   /** The filter of the `topic()` stream that skipped it (absent for the `decodePayload` operator). */
@@ -129,6 +136,7 @@ export type QueueLimit = 'maxMessages' | 'maxBytes';
  * full: the new one (`overflow` 'error' or 'drop-newest'), or the oldest waiting one ('drop-oldest').
  */
 export class QueueFullError extends MqttError {
+  override name = 'QueueFullError';
   readonly topic: string;
   readonly limit: QueueLimit;
   /** 'refused': this publish never joined the queue; 'evicted': a newer one took its place. */
@@ -144,6 +152,7 @@ export class QueueFullError extends MqttError {
 
 /** A publish with an MQTT 5 Message Expiry Interval waited offline past it, so it was not sent. */
 export class MessageExpiredError extends MqttError {
+  override name = 'MessageExpiredError';
   readonly topic: string;
   constructor(topic: string, messageExpiryInterval: number) {
     super('ERR_MESSAGE_EXPIRED', `Publish to "${topic}" expired after waiting ${messageExpiryInterval} s to be sent`);
@@ -157,6 +166,7 @@ export class MessageExpiredError extends MqttError {
  * ('connack timeout', 'Keepalive timeout'); `timeoutMs` says how long was waited.
  */
 export class TimeoutError extends MqttError {
+  override name = 'TimeoutError';
   /** How long the timer ran, when the error says (undefined: not given). */
   readonly timeoutMs?: number;
   constructor(kind: 'ERR_CONNECT_TIMEOUT' | 'ERR_KEEPALIVE_TIMEOUT' | 'ERR_REAUTH_TIMEOUT', message: string, timeoutMs?: number) {
@@ -167,6 +177,7 @@ export class TimeoutError extends MqttError {
 
 /** No reply to `request()` arrived within its `timeout`; the request was cancelled (a late reply is ignored). */
 export class RequestTimeoutError extends MqttError {
+  override name = 'RequestTimeoutError';
   readonly topic: string;
   readonly timeoutMs: number;
   constructor(topic: string, timeoutMs: number) {
@@ -178,6 +189,7 @@ export class RequestTimeoutError extends MqttError {
 
 /** The operation cannot complete because the client was ended (`end()`), or is ending. */
 export class ClientClosedError extends MqttError {
+  override name = 'ClientClosedError';
   constructor(message = 'client disconnecting') {
     super('ERR_CLIENT_CLOSED', message);
   }
@@ -189,6 +201,7 @@ export class ClientClosedError extends MqttError {
  * ERR_TRANSPORT otherwise; `errno` holds the same system code.
  */
 export class TransportError extends MqttError {
+  override name = 'TransportError';
   declare readonly code: string;
   readonly errno?: string;
   constructor(message: string, cause?: unknown) {
@@ -204,6 +217,7 @@ export class TransportError extends MqttError {
  * corrupt it. `ownerPid` is the pid written in the lock file (absent if it could not be read).
  */
 export class StoreLockedError extends MqttError {
+  override name = 'StoreLockedError';
   readonly dir: string;
   readonly ownerPid?: number;
   constructor(dir: string, ownerPid: number | undefined, lockPath: string) {
@@ -225,6 +239,7 @@ export type StoreOperation = 'open' | 'put' | 'get' | 'del' | 'read';
  * IndexedDB DOMException is the `cause`; the message names its kind, never a payload.
  */
 export class StoreError extends MqttError {
+  override name = 'StoreError';
   /** The IndexedDB database's name. */
   readonly database: string;
   readonly operation: StoreOperation;
@@ -241,6 +256,7 @@ export class StoreError extends MqttError {
  * persistent storage (`navigator.storage.persist()`), and publish again.
  */
 export class StoreQuotaError extends StoreError {
+  override name = 'StoreQuotaError';
   constructor(database: string, operation: StoreOperation, cause?: unknown) {
     super(database, operation, `the storage quota of this origin is exhausted: the ${operation} was not stored`, cause, 'ERR_STORE_QUOTA');
   }

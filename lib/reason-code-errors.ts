@@ -12,6 +12,7 @@ import { connackReason } from './protocol/reason-codes.js';
 
 /** The broker refused the connection (CONNACK return/reason code != 0); `code` is that code. */
 export class ConnackError extends ErrorWithReasonCode {
+  override name = 'ConnackError';
   constructor(reasonCode: number, reasonString?: string) {
     super(`Connection refused: ${connackReason(reasonCode)}`, reasonCode, { kind: 'ERR_CONNACK', reasonString });
   }
@@ -28,6 +29,7 @@ function firstRefusal(packet: ISubackPacket): number {
  * SubackError is one; `code` is the SUBACK's first failure code.
  */
 export class ErrorWithSubackPacket extends ErrorWithReasonCode {
+  override name = 'ErrorWithSubackPacket';
   readonly packet: ISubackPacket;
   constructor(message: string, packet: ISubackPacket, options: { kind?: MqttErrorKind; reasonCode?: number } = {}) {
     const { kind = 'ERR_SUBACK', reasonCode = firstRefusal(packet) } = options;
@@ -41,6 +43,7 @@ export class ErrorWithSubackPacket extends ErrorWithReasonCode {
  * `packet` the SUBACK.
  */
 export class SubackError extends ErrorWithSubackPacket {
+  override name = 'SubackError';
   readonly topic: string;
   /**
    * @param packet The SUBACK; without it, one holding `reasonCode` (and `reasonString`) alone.
@@ -54,6 +57,7 @@ export class SubackError extends ErrorWithSubackPacket {
 
 /** The broker answered an UNSUBSCRIBE with a failure reason code (MQTT 5); `code` is that code. */
 export class UnsubackError extends ErrorWithReasonCode {
+  override name = 'UnsubackError';
   readonly topic: string;
   constructor(topic: string, reasonCode: number, reasonString?: string) {
     super(`Unsubscribe from "${topic}" failed (code ${reasonCode})`, reasonCode, { kind: 'ERR_UNSUBACK', reasonString });
@@ -70,6 +74,7 @@ export type PublishAck = IPubackPacket | IPubrecPacket | IPubcompPacket;
  * publish callback beside the error (`callback(err, packet)`).
  */
 export class PublishError extends ErrorWithReasonCode {
+  override name = 'PublishError';
   /** The PUBACK, PUBREC or PUBCOMP that carried the failure code (absent when built without one). */
   readonly packet?: PublishAck;
   constructor(reasonCode: number, reasonString?: string, packet?: PublishAck) {
@@ -80,6 +85,7 @@ export class PublishError extends ErrorWithReasonCode {
 
 /** The broker sent DISCONNECT (MQTT 5); `code` is its reason code. */
 export class ServerDisconnectError extends ErrorWithReasonCode {
+  override name = 'ServerDisconnectError';
   constructor(reasonCode: number, reasonString?: string) {
     super(`Disconnected by the broker (code ${reasonCode})`, reasonCode, { kind: 'ERR_SERVER_DISCONNECT', reasonString });
   }

@@ -27,6 +27,7 @@ export interface AcrossTabsOptions {
 
 /** `shared: acrossTabs()` where BroadcastChannel or the Web Locks API is missing. */
 export class SharingUnsupportedError extends MqttError {
+  override name = 'SharingUnsupportedError';
   constructor(missing: string) {
     super('ERR_SHARING_UNSUPPORTED', `sharing a connection across tabs needs ${missing}, which this runtime lacks`);
   }
