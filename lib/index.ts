@@ -71,6 +71,7 @@ export type { Transport, TransportFactory, TransportHandlers, TransportTarget } 
 export { acrossTabs, SharingUnsupportedError, type AcrossTabsOptions } from './sharing/across-tabs.js';
 export { webLocksElection, type Election } from './sharing/election.js';
 export type { ChannelPort } from './sharing/channel-messages.js';
+export type { OpenSharedWorker } from './sharing/worker-channel.js';
 export type { ConnectionSharing, SharingClient } from './options/connection-sharing.js';
 export { matchTopic, validateTopic as validateTopicName, validateFilter } from './protocol/topic.js';
 export { ReasonCodes, validateTopic, validateTopics } from './compat/mqttjs-exports.js';

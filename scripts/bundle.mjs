@@ -4,6 +4,8 @@
 //   dist/rxmqtt.esm.js   one self-contained ES module (rxjs inside), minified
 // (the package exports them as `rxmqtt/dist/rxmqtt`, `rxmqtt/dist/rxmqtt.min` and
 // `rxmqtt/dist/rxmqtt.esm`, as MQTT.js does its own bundles)
+//   dist/rxmqtt-shared-worker.js  the SharedWorker script of `acrossTabs({ worker })`: IIFE,
+//                        minified, rxjs inside (`rxmqtt/dist/rxmqtt-shared-worker.js`; the app serves it)
 //   dist/browser/*.js    ES modules for bundlers (the package's `browser` condition): rxjs stays
 //                        an import, so an app shares one RxJS; Buffer, events and streams inside
 // Each with a source map beside it (sources relative to dist/, their text included).
@@ -94,6 +96,8 @@ export async function bundle() {
     esbuild.build({ ...common, ...iife, entryPoints: [entry], outfile: join(root, 'dist/rxmqtt.js') }),
     esbuild.build({ ...common, ...iife, entryPoints: [entry], minify: true, outfile: join(root, 'dist/rxmqtt.min.js') }),
     esbuild.build({ ...common, entryPoints: [entry], format: 'esm', minify: true, outfile: join(root, 'dist/rxmqtt.esm.js') }),
+    // A worker has no `document` nor `window`: the browser build's platform files cope (see page-lifecycle.browser.ts).
+    esbuild.build({ ...common, format: 'iife', entryPoints: [join(root, 'lib/sharing/shared-worker.ts')], minify: true, outfile: join(root, 'dist/rxmqtt-shared-worker.js') }),
     esbuild.build({
       ...common,
       entryPoints: { rxmqtt: entry, operators: join(root, 'operators/index.ts') },
@@ -103,7 +107,7 @@ export async function bundle() {
       outdir: join(root, 'dist/browser'),
     }),
   ]);
-  return ['dist/rxmqtt.js', 'dist/rxmqtt.min.js', 'dist/rxmqtt.esm.js'];
+  return ['dist/rxmqtt.js', 'dist/rxmqtt.min.js', 'dist/rxmqtt.esm.js', 'dist/rxmqtt-shared-worker.js'];
 }
 
 /** Minified and gzipped (level 9) sizes of a file, in bytes. */
@@ -116,7 +120,10 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   await bundle();
-  const rows = [['rxmqtt dist/rxmqtt.min.js', sizeOf(join(root, 'dist/rxmqtt.min.js'))]];
+  const rows = [
+    ['rxmqtt dist/rxmqtt.min.js', sizeOf(join(root, 'dist/rxmqtt.min.js'))],
+    ['rxmqtt dist/rxmqtt-shared-worker.js', sizeOf(join(root, 'dist/rxmqtt-shared-worker.js'))],
+  ];
   try {
     rows.push(['mqtt dist/mqtt.min.js', sizeOf(join(root, 'node_modules/mqtt/dist/mqtt.min.js'))]);
   } catch {

@@ -8,7 +8,9 @@ import { InvalidArgumentError } from '../errors.js';
 import type { ConnectionSharing } from '../options/connection-sharing.js';
 import type { ChannelPort } from './channel-messages.js';
 import { lockManager, webLocksElection, type Election } from './election.js';
+import { hubOptionsOf } from './hub-options.js';
 import { SharedTab } from './shared-tab.js';
+import { sharedWorkerConstructor, workerChannel, workerLeads, type OpenSharedWorker } from './worker-channel.js';
 
 /** The shortest wait before a tab client reconnects to the hub (a new hub, a reconnected one). */
 export const TAB_RECONNECT_MS = 20;
@@ -23,6 +25,18 @@ export interface AcrossTabsOptions {
   election?: Election;
   /** Opens the channel the tabs talk over. @default `new BroadcastChannel(name)` */
   channel?: (name: string) => ChannelPort;
+  /**
+   * Where the app serves `rxmqtt/dist/rxmqtt-shared-worker.js` (e.g. `'/rxmqtt-shared-worker.js'`):
+   * the connection then lives in a SharedWorker, where the browser has SharedWorker. A library
+   * cannot know where the app serves its files, and a `blob:` URL would start one worker per tab.
+   * The options of the real connection reach the worker by `postMessage`: a function among them
+   * (transformWsUrl, beforeConnect, createWebsocket...) throws an InvalidArgumentError at
+   * `connect()`. The first tab's options make the connection; later tabs with the same key join it.
+   * @default none: Web Locks election and BroadcastChannel
+   */
+  worker?: string | URL;
+  /** Starts or joins the worker. @default `new SharedWorker(url, { name })`, where SharedWorker exists */
+  sharedWorker?: OpenSharedWorker;
 }
 
 /** `shared: acrossTabs()` where BroadcastChannel or the Web Locks API is missing. */
@@ -46,25 +60,41 @@ export class SharingUnsupportedError extends MqttError {
  * resubscribe and resend their unacknowledged publishes. A tab's `end()` ends its own client;
  * the real connection ends with the last tab.
  *
+ * With `worker` (where the browser has SharedWorker) the hub runs in that SharedWorker instead:
+ * no tab leads, each tab talks to the worker over its own port, and a tab closing changes nothing
+ * for the others (the worker lives while any tab does). See WorkerHub.
+ *
  * Throws a SharingUnsupportedError from `connect()` where BroadcastChannel or `navigator.locks`
  * is missing (and none is injected), and an InvalidArgumentError without a `key` or `clientId`.
  *
  * @example
  * const client = connect('wss://broker.example/mqtt', { clientId: 'dashboard', shared: acrossTabs() });
  * client.topic('alerts/#').subscribe(show);
+ * // the connection in a SharedWorker (the app serves rxmqtt/dist/rxmqtt-shared-worker.js there):
+ * connect(url, { clientId: 'dashboard', shared: acrossTabs({ worker: '/rxmqtt-shared-worker.js' }) });
  */
 export function acrossTabs(options: AcrossTabsOptions = {}): ConnectionSharing {
   return {
     share(given, resolved, direct, client) {
       const key = options.key ?? given.clientId;
       if (!key) throw new InvalidArgumentError('shared: acrossTabs() needs a clientId (or a key): the tabs share one connection, so one client id');
-      const election = options.election ?? webLocksElection(lockManager() ?? unsupported('the Web Locks API (navigator.locks)'));
-      const Channel = (globalThis as { BroadcastChannel?: new (name: string) => ChannelPort }).BroadcastChannel;
-      const channel = options.channel ?? (Channel ? (name: string) => new Channel(name) : unsupported('BroadcastChannel'));
       // Reconnecting to the hub is cheap (a link waits until a hub is ready): retry almost at once,
       // so that a takeover costs no backoff. The real connection keeps the app's reconnect policy.
       const tabOptions = { ...resolved, reconnectPeriod: TAB_RECONNECT_MS, reconnect: undefined };
-      const tab = new SharedTab(`rxmqtt:${key}`, resolved, direct, election, channel, client);
+      const name = `rxmqtt:${key}`;
+      if (options.worker !== undefined) {
+        const hubOptions = hubOptionsOf(given, resolved);
+        const open = options.sharedWorker ?? sharedWorkerConstructor();
+        // Without SharedWorker (Chrome for Android, older Safari): the Web Locks path below.
+        if (open) {
+          const channel = workerChannel(options.worker, hubOptions, open, lockManager());
+          return { transport: new SharedTab(name, resolved, direct, workerLeads, channel, client).transport, options: tabOptions };
+        }
+      }
+      const election = options.election ?? webLocksElection(lockManager() ?? unsupported('the Web Locks API (navigator.locks)'));
+      const Channel = (globalThis as { BroadcastChannel?: new (name: string) => ChannelPort }).BroadcastChannel;
+      const channel = options.channel ?? (Channel ? (name: string) => new Channel(name) : unsupported('BroadcastChannel'));
+      const tab = new SharedTab(name, resolved, direct, election, channel, client);
       return { transport: tab.transport, options: tabOptions };
     },
   };

@@ -13,7 +13,8 @@ export interface Election {
   campaign(key: string, onLead: () => void): () => void;
 }
 
-interface LockManagerLike {
+/** The part of the Web Locks API rxmqtt uses (`navigator.locks`). */
+export interface LockManagerLike {
   request(name: string, options: { signal?: AbortSignal }, callback: () => Promise<void>): Promise<unknown>;
 }
 

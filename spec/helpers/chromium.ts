@@ -15,6 +15,9 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--
 /** The IIFE bundle every page script can load as the global `rxmqtt` (built by scripts/bundle.mjs). */
 export const IIFE_BUNDLE = resolve('dist/rxmqtt.min.js');
 
+/** The SharedWorker script of `acrossTabs({ worker })` (built by scripts/bundle.mjs). */
+export const SHARED_WORKER_BUNDLE = resolve('dist/rxmqtt-shared-worker.js');
+
 /** Where Debian's chromium is, if it is installed. */
 export function chromiumPath(): string | undefined {
   if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
@@ -27,7 +30,7 @@ export function chromiumPath(): string | undefined {
 
 /** Builds the browser bundles when `npm run build` has not run (so a spec is self-contained). */
 export function ensureBundles(): void {
-  const needed = ['dist/rxmqtt.min.js', 'dist/rxmqtt.esm.js', 'dist/browser/rxmqtt.js'].map((file) => resolve(file));
+  const needed = ['dist/rxmqtt.min.js', 'dist/rxmqtt.esm.js', 'dist/browser/rxmqtt.js', 'dist/rxmqtt-shared-worker.js'].map((file) => resolve(file));
   if (needed.some((file) => !existsSync(file))) execFileSync(process.execPath, ['scripts/bundle.mjs'], { stdio: 'inherit' });
 }
 

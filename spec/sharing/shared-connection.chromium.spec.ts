@@ -4,14 +4,16 @@
  * aedes over WebSocket. The broker sees one connection; what Node publishes reaches every page;
  * when the leading page closes, another page takes the connection over and the remaining pages
  * get every message of a numbered QoS 1 sequence. The takeover's duration is measured from events
- * and printed, never asserted.
+ * and printed, never asserted. With `acrossTabs({ worker })` the connection lives in a SharedWorker
+ * (dist/rxmqtt-shared-worker.js, served by the static server): closing the page that connected
+ * first changes nothing for the others, and the broker keeps its one connection.
  * Skipped without chromium, unless RXMQTT_REQUIRE_BROWSER=1 (CI), which makes that a failure.
  */
 import type { Client as AedesClient } from 'aedes';
 import { readFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { connect, type MqttClient } from '../../lib/index.js';
-import { browserSuite, chromiumPath, CHROMIUM_ARGS, ensureBundles, IIFE_BUNDLE, serveStatic, type StaticSite } from '../helpers/chromium.js';
+import { browserSuite, chromiumPath, CHROMIUM_ARGS, ensureBundles, IIFE_BUNDLE, serveStatic, SHARED_WORKER_BUNDLE, type StaticSite } from '../helpers/chromium.js';
 import { scaled, within } from '../helpers/wait.js';
 import { startWsBroker, type WsBroker } from '../transport/ws-broker.js';
 
@@ -19,10 +21,18 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>shared</title><script 
 <script>
   // Connects this page's client through the connection shared by the origin's pages, and reports
   // what it receives on seq/# to the spec.
-  window.start = (url, clientId) => {
-    const client = rxmqtt.connect(url, { clientId, clean: false, shared: rxmqtt.acrossTabs() });
+  // With a worker URL, the connection lives in that SharedWorker. The page reports how long its
+  // first message took from connect() (performance.now(), in the page).
+  window.start = (url, clientId, worker) => {
+    const startedAt = performance.now();
+    const client = rxmqtt.connect(url, { clientId, clean: false, shared: rxmqtt.acrossTabs(worker ? { worker } : {}) });
     client.on('connect', () => window.report('connect', ''));
-    client.topic('seq/#', { qos: 1 }).subscribe((m) => window.report('message', m.payload.toString()));
+    let first = true;
+    client.topic('seq/#', { qos: 1 }).subscribe((m) => {
+      if (first) window.report('first', String(performance.now() - startedAt));
+      first = false;
+      window.report('message', m.payload.toString());
+    });
     window.client = client;
   };
 </script>`;
@@ -35,7 +45,11 @@ interface OpenPage {
   messages: string[];
   arrivals: number[];
   connected: Promise<void>;
+  /** Milliseconds from the page's connect() to its first message on seq/# (wrap it in within() to await it). */
+  firstMessage: Promise<number>;
 }
+
+const WORKER = '/rxmqtt-shared-worker.js';
 
 /** How the leading page goes away. */
 const CLOSES: Array<[string, (page: Page) => Promise<void>]> = [
@@ -55,7 +69,11 @@ describeBrowser('acrossTabs() in Chromium: one connection for the pages of an or
 
   beforeAll(async () => {
     ensureBundles();
-    site = await serveStatic({ '/': ['text/html', PAGE], '/rxmqtt.min.js': ['text/javascript', readFileSync(IIFE_BUNDLE)] });
+    site = await serveStatic({
+      '/': ['text/html', PAGE],
+      '/rxmqtt.min.js': ['text/javascript', readFileSync(IIFE_BUNDLE)],
+      [WORKER]: ['text/javascript', readFileSync(SHARED_WORKER_BUNDLE)],
+    });
     browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
   });
 
@@ -78,23 +96,26 @@ describeBrowser('acrossTabs() in Chromium: one connection for the pages of an or
     await broker?.close();
   });
 
-  /** A page of the origin, its client started; `messages` fills as it receives. */
-  async function openPage(): Promise<OpenPage> {
+  /** A page of the origin, its client started (sharing through `worker` if given); `messages` fills as it receives. */
+  async function openPage(worker?: string): Promise<OpenPage> {
     const page = await context.newPage();
     const messages: string[] = [];
     const arrivals: number[] = [];
     let onConnect = (): void => undefined;
     const connected = new Promise<void>((done) => (onConnect = done));
+    let onFirst = (_ms: number): void => undefined;
+    const firstMessage = new Promise<number>((done) => (onFirst = done));
     await page.exposeFunction('report', (event: string, detail: string) => {
       if (event === 'connect') onConnect();
+      else if (event === 'first') onFirst(Number(detail));
       else {
         messages.push(detail);
         arrivals.push(performance.now());
       }
     });
     await page.goto(site.url);
-    await page.evaluate(([url, clientId]) => (window as any).start(url, clientId), [`ws://127.0.0.1:${broker.port}`, 'dashboard']);
-    return { page, messages, arrivals, connected: within(connected, 'a page to connect') };
+    await page.evaluate(([url, clientId, through]) => (window as any).start(url, clientId, through), [`ws://127.0.0.1:${broker.port}`, 'dashboard', worker ?? '']);
+    return { page, messages, arrivals, connected: within(connected, 'a page to connect'), firstMessage };
   }
 
   /** Resolves once the broker has `count` SUBSCRIBEs to seq/# (from any client). */
@@ -175,5 +196,64 @@ describeBrowser('acrossTabs() in Chromium: one connection for the pages of an or
       `takeover (leader ${how}): new real connection after ${(taken[1].at - goneAt).toFixed(0)} ms, first message published after it at a remaining page after ${(firstAfter - goneAt).toFixed(0)} ms; ` +
         `distinct numbers received: ${pages.map((p) => new Set(p.messages).size).join(', ')} of ${N} (${pages.map((p) => p.messages.length - new Set(p.messages).size).join(', ')} duplicates)`,
     );
+  });
+
+  it('makes two pages share one connection in the SharedWorker: one SUBSCRIBE, and a message from Node reaches both', async () => {
+    const subscribed = subscribedTimes(1);
+    const first = await openPage(WORKER);
+    await first.connected;
+    const second = await openPage(WORKER);
+    await second.connected;
+    await subscribed;
+    const node = await startPublisher();
+    await node.publishAsync('seq/hello', 'hello', { qos: 1 });
+    await allReceived([first, second], ['hello'], 'hello at both pages');
+    expect(connections.map((c) => c.id).sort()).toEqual(['dashboard', 'node-publisher']);
+    expect(broker.broker.connectedClients).toBe(2);
+  });
+
+  // Closing only: a crash (Page.crash) of the page that started the worker also ended the worker
+  // here (Chromium hosted it in that page's renderer process), which the tabs do not recover from yet.
+  it.each(CLOSES.slice(0, 1))('keeps the one connection in the SharedWorker when the page that connected first %s: the other two get every message of a QoS 1 sequence', async (how, goAway) => {
+    const subscribed = subscribedTimes(1);
+    const first = await openPage(WORKER);
+    await first.connected;
+    const pages = [await openPage(WORKER), await openPage(WORKER)];
+    await Promise.all(pages.map((p) => p.connected));
+    await subscribed;
+    const node = await startPublisher();
+    const N = 100;
+    const all = Array.from({ length: N }, (_, i) => `n${i + 1}`);
+    for (let i = 1; i <= N; i++) {
+      await node.publishAsync(`seq/${i}`, `n${i}`, { qos: 1 });
+      if (i === N / 2) await goAway(first.page);
+    }
+    await allReceived(pages, all, 'every number at both remaining pages').catch((error: Error) => {
+      const missing = pages.map((p) => all.filter((n) => !p.messages.includes(n)).join(' '));
+      throw new Error(`${error.message}: missing ${missing.join(', ')}; broker connections ${JSON.stringify(connections)}`);
+    });
+    // No takeover: the worker's connection is the only one the broker ever saw for the pages.
+    expect(connections.filter((c) => c.id === 'dashboard').length).toBe(1);
+    expect(broker.broker.connectedClients).toBe(2);
+    console.log(`SharedWorker, the page that connected first ${how}: distinct numbers received ${pages.map((p) => new Set(p.messages).size).join(', ')} of ${N} (${pages.map((p) => p.messages.length - new Set(p.messages).size).join(', ')} duplicates)`);
+  });
+
+  it('measures the time from connect() to the first message, through the SharedWorker and through Web Locks', async () => {
+    const node = await startPublisher();
+    await node.publishAsync('seq/retained', 'kept', { qos: 1, retain: true });
+    const figures: string[] = [];
+    for (const [path, worker] of [['Web Locks', undefined], ['SharedWorker', WORKER]] as const) {
+      if (path === 'SharedWorker') {
+        await context.close();
+        context = await browser.newContext();
+      }
+      const first = await openPage(worker);
+      const firstMs = await within(first.firstMessage, `the retained message at the first page (${path})`);
+      const second = await openPage(worker);
+      const secondMs = await within(second.firstMessage, `the retained message at the second page (${path})`);
+      figures.push(`${path}: first page ${firstMs.toFixed(0)} ms, second page ${secondMs.toFixed(0)} ms`);
+    }
+    console.log(`connect() to first (retained) message: ${figures.join('; ')}`);
+    expect(figures).toHaveLength(2);
   });
 });

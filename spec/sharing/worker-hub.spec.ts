@@ -1,0 +1,185 @@
+/**
+ * `acrossTabs({ worker })` in Node: each "tab" is a client made by `connect()`, its channel one
+ * end of a MessageChannel whose other end goes to a WorkerHub (what the SharedWorker script runs),
+ * as a SharedWorker's `connect` event would hand it over; an in-memory Web Locks API stands in
+ * for `navigator.locks`, in the tabs and in the worker. aedes in-process is the broker. What the
+ * broker sees and what each tab's port carries are asserted.
+ */
+import type { AedesPublishPacket, Client as AedesClient, Subscription } from 'aedes';
+import { acrossTabs, connect, InvalidArgumentError, type MqttClient } from '../../lib/index.js';
+import type { ChannelMessage, ChannelPort } from '../../lib/sharing/channel-messages.js';
+import { WorkerHub } from '../../lib/sharing/worker-hub.js';
+import { startAedes, type AedesHandle } from '../helpers/aedes.js';
+import { memoryLocks, type MemoryLocks } from '../helpers/memory-locks.js';
+import { once, within } from '../helpers/wait.js';
+
+let aedes: AedesHandle;
+let locks: MemoryLocks;
+/** The worker of each name (one per sharing key, as the browser keeps one SharedWorker per name). */
+let workers: Map<string, WorkerHub>;
+/** Every message each tab's port received, by tab (in the order the tabs opened their ports). */
+let heard: ChannelMessage[][];
+let ports: MessagePort[];
+const clients: MqttClient[] = [];
+let connections: string[];
+let disconnections: string[];
+let subscribes: string[];
+let unsubscribes: string[];
+
+const globals = globalThis as { navigator?: unknown };
+const navigatorBefore = globals.navigator;
+
+beforeEach(async () => {
+  aedes = await startAedes();
+  locks = memoryLocks();
+  globals.navigator = { locks };
+  workers = new Map();
+  heard = [];
+  ports = [];
+  connections = [];
+  disconnections = [];
+  subscribes = [];
+  unsubscribes = [];
+  aedes.broker.on('client', (client: AedesClient) => connections.push(client.id));
+  aedes.broker.on('clientDisconnect', (client: AedesClient) => disconnections.push(client.id));
+  aedes.broker.on('subscribe', (subscriptions: Subscription[]) => subscribes.push(...subscriptions.map((s) => s.topic)));
+  aedes.broker.on('unsubscribe', (topics: string[]) => unsubscribes.push(...topics));
+});
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+  ports.forEach((port) => port.close());
+  await aedes.close();
+  globals.navigator = navigatorBefore;
+});
+
+/** `new SharedWorker(url, { name })`: a port to the worker of that name, started on first use. */
+function openWorker(_url: string | URL, name: string): { port: ChannelPort } {
+  let worker = workers.get(name);
+  if (worker === undefined) workers.set(name, (worker = new WorkerHub(locks)));
+  const { port1: tabSide, port2: workerSide } = new MessageChannel();
+  ports.push(tabSide, workerSide);
+  worker.connect(workerSide as unknown as ChannelPort);
+  const messages: ChannelMessage[] = [];
+  heard.push(messages);
+  tabSide.addEventListener('message', (event) => messages.push((event as MessageEvent).data));
+  return { port: tabSide as unknown as ChannelPort };
+}
+
+function tab(clientId = 'dash', options: Record<string, unknown> = {}): MqttClient {
+  const client = connect(aedes.url, { clientId, shared: acrossTabs({ worker: '/rxmqtt-shared-worker.js', sharedWorker: openWorker }), ...options });
+  clients.push(client);
+  return client;
+}
+
+async function outsider(): Promise<MqttClient> {
+  const client = connect(aedes.url, { clientId: `outside-${clients.length}` });
+  clients.push(client);
+  await once(client, 'connect');
+  return client;
+}
+
+function received(client: MqttClient, topic: string): string[] {
+  const payloads: string[] = [];
+  client.on('message', (t: string, payload: Buffer) => t === topic && payloads.push(payload.toString()));
+  return payloads;
+}
+
+const connected = (client: MqttClient) => (client.connected ? Promise.resolve() : once(client, 'connect').then(() => undefined));
+
+/** Resolves once `condition` holds, checking after every macrotask (events drive it). */
+function waitFor(condition: () => boolean): Promise<void> {
+  return new Promise((done) => {
+    const check = () => (condition() ? done() : setImmediate(check));
+    check();
+  });
+}
+
+describe('acrossTabs({ worker }): the shared connection in a SharedWorker', () => {
+  it('opens one connection for two tabs, sends one SUBSCRIBE, and delivers a message to both', async () => {
+    const a = tab();
+    const b = tab();
+    await Promise.all([connected(a), connected(b)]);
+    await a.subscribeAsync('news/+', { qos: 1 });
+    await b.subscribeAsync('news/+', { qos: 1 });
+    const atA = received(a, 'news/1');
+    const atB = received(b, 'news/1');
+    const publisher = await outsider();
+    await publisher.publishAsync('news/1', 'one', { qos: 1 });
+    await within(waitFor(() => atA.length === 1 && atB.length === 1), 'both tabs to receive');
+    expect(connections.filter((id) => id === 'dash')).toEqual(['dash']);
+    expect(subscribes).toEqual(['news/+']);
+    expect(workers.size).toBe(1);
+  });
+
+  it('sends a tab only what is addressed to it: the other tab hears none of its link traffic', async () => {
+    const a = tab();
+    const b = tab();
+    await Promise.all([connected(a), connected(b)]);
+    const [atA, atB] = heard;
+    const linksOf = (messages: ChannelMessage[]) => new Set(messages.flatMap((m) => (m.type === 'down' ? [m.link] : [])));
+    const beforeAtB = atB!.length;
+    await a.publishAsync('out/1', 'x', { qos: 1 });
+    await a.subscribeAsync('mine');
+    expect(atB!.length).toBe(beforeAtB);
+    expect(linksOf(atA!).size).toBeGreaterThan(0);
+    for (const link of linksOf(atA!)) expect(linksOf(atB!).has(link)).toBe(false);
+  });
+
+  it('settles a publish in the tab that made it with the broker answer; QoS 2 reaches the broker once', async () => {
+    const a = tab();
+    const b = tab();
+    await Promise.all([connected(a), connected(b)]);
+    const seen: string[] = [];
+    aedes.broker.on('publish', (packet: AedesPublishPacket, client: unknown) => client && seen.push(`${packet.topic} ${packet.qos}`));
+    expect((await b.publishAsync('out/1', 'x', { qos: 1 }))?.cmd).toBe('puback');
+    expect((await a.publishAsync('out/2', 'y', { qos: 2 }))?.cmd).toBe('pubcomp');
+    expect(seen).toEqual(['out/1 1', 'out/2 2']);
+  });
+
+  it('keeps the connection when the tab that connected first goes away without a word: the other tab gets every QoS 1 message', async () => {
+    const first = tab('seq', { clean: false });
+    await connected(first);
+    const second = tab('seq', { clean: false });
+    await connected(second);
+    // The first tab takes the messages but never acknowledges them, as a tab that is gone would not.
+    first.subscribe('seq/in', { qos: 1 });
+    first.handleMessage = () => undefined;
+    const atSecond = received(second, 'seq/in');
+    await second.subscribeAsync('seq/in', { qos: 1 });
+    const publisher = await outsider();
+    await publisher.publishAsync('seq/in', '1', { qos: 1 });
+    await within(waitFor(() => atSecond.length === 1), 'message 1 at the second tab');
+    // The page of the first tab dies: the browser releases its lock, nothing else is said.
+    const firstLock = locks.held().find((name) => name.includes(':tab:'))!;
+    locks.crash(firstLock);
+    for (let i = 2; i <= 20; i++) await publisher.publishAsync('seq/in', String(i), { qos: 1 });
+    await within(waitFor(() => atSecond.length === 20), 'every message at the second tab');
+    expect(atSecond).toEqual(Array.from({ length: 20 }, (_, i) => String(i + 1)));
+    expect(connections.filter((id) => id === 'seq')).toEqual(['seq']);
+    expect(workers.get('rxmqtt:seq')!.size).toBe(1);
+  });
+
+  it('ends the real connection when the last tab ends, and starts a new one for the next tab', async () => {
+    const a = tab();
+    await connected(a);
+    await a.endAsync();
+    await within(waitFor(() => disconnections.includes('dash')), 'the real connection to end');
+    const b = tab();
+    await connected(b);
+    expect(connections.filter((id) => id === 'dash')).toEqual(['dash', 'dash']);
+  });
+
+  it('throws an InvalidArgumentError at connect() for an option function that cannot reach the worker', () => {
+    expect(() => tab('dash', { transformWsUrl: (url: string) => url })).toThrow(InvalidArgumentError);
+    expect(() => tab('dash', { reconnect: { shouldRetry: () => true } })).toThrow(/reconnect\.shouldRetry/);
+    expect(workers.size).toBe(0);
+  });
+
+  it('connects the worker with the username and password the tab gave (they cross as data)', async () => {
+    aedes.broker.authenticate = (_client, username, password, callback) => callback(null, username === 'u' && password?.toString() === 'secret');
+    const a = tab('dash', { username: 'u', password: 'secret' });
+    await connected(a);
+    expect(connections).toEqual(['dash']);
+  });
+});
