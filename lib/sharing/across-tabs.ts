@@ -7,7 +7,7 @@ import { MqttError } from '../error-base.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { ConnectionSharing } from '../options/connection-sharing.js';
 import type { ChannelPort } from './channel-messages.js';
-import { lockManager, webLocksElection, type Election } from './election.js';
+import { lockManager, webLocksElection, type Election, type LockManagerLike } from './election.js';
 import { hubOptionsOf } from './hub-options.js';
 import { SharedTab } from './shared-tab.js';
 import { sharedWorkerConstructor, workerChannel, workerLeads, type OpenSharedWorker } from './worker-channel.js';
@@ -25,6 +25,11 @@ export interface AcrossTabsOptions {
   election?: Election;
   /** Opens the channel the tabs talk over. @default `new BroadcastChannel(name)` */
   channel?: (name: string) => ChannelPort;
+  /**
+   * The Web Locks API: the default election's, and how the hub learns that a tab is gone (each
+   * tab holds a lock of its own while it lives). @default `navigator.locks`
+   */
+  locks?: LockManagerLike;
   /**
    * Where the app serves `rxmqtt/dist/rxmqtt-shared-worker.js` (e.g. `'/rxmqtt-shared-worker.js'`):
    * the connection then lives in a SharedWorker, where the browser has SharedWorker. A library
@@ -91,10 +96,11 @@ export function acrossTabs(options: AcrossTabsOptions = {}): ConnectionSharing {
           return { transport: new SharedTab(name, resolved, direct, workerLeads, channel, client).transport, options: tabOptions };
         }
       }
-      const election = options.election ?? webLocksElection(lockManager() ?? unsupported('the Web Locks API (navigator.locks)'));
+      const locks = options.locks ?? lockManager();
+      const election = options.election ?? webLocksElection(locks ?? unsupported('the Web Locks API (navigator.locks)'));
       const Channel = (globalThis as { BroadcastChannel?: new (name: string) => ChannelPort }).BroadcastChannel;
       const channel = options.channel ?? (Channel ? (name: string) => new Channel(name) : unsupported('BroadcastChannel'));
-      const tab = new SharedTab(name, resolved, direct, election, channel, client);
+      const tab = new SharedTab(name, resolved, direct, election, channel, client, locks);
       return { transport: tab.transport, options: tabOptions };
     },
   };

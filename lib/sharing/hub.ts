@@ -24,6 +24,8 @@ const ignore = (): void => undefined;
 
 export class Hub {
   private readonly links = new Map<string, HubLink>();
+  /** Tabs whose going away `watchTab` reports. */
+  private readonly watched = new Set<string>();
   private readonly table = new SubscriptionTable();
   /**
    * QoS 2 publishes from tabs, by tab and packet id, from their PUBLISH to their PUBREL: a DUP
@@ -56,6 +58,8 @@ export class Hub {
     private readonly port: ChannelPort,
     options: ResolvedOptions,
     direct: TransportFactory,
+    /** Calls `gone` once the tab `tab` is gone (its page closed or crashed), where that can be known. */
+    private readonly watchTab?: (tab: string, gone: () => void) => void,
   ) {
     const realOptions: ResolvedOptions = { ...options, resubscribe: false, incomingStore: undefined, outgoingStore: undefined, shared: undefined };
     const handOut: HandleMessage = (packet, done) => this.handOut(packet, done);
@@ -113,6 +117,7 @@ export class Hub {
       case 'open':
         if (this.connack === undefined) return this.post({ type: 'close', epoch: this.epoch, link: message.link, by: 'hub' });
         this.warmUp.activity();
+        this.watchGoing(message.tab);
         this.links.set(message.link, new HubLink(message.link, message.tab, this.host));
         return;
       case 'up':
@@ -122,6 +127,16 @@ export class Hub {
       default:
         return;
     }
+  }
+
+  /** Watches a tab from its first link on: once it is gone, its links are dropped. */
+  private watchGoing(tab: string): void {
+    if (this.watchTab === undefined || this.watched.has(tab)) return;
+    this.watched.add(tab);
+    this.watchTab(tab, () => {
+      this.watched.delete(tab);
+      for (const link of [...this.links.values()]) if (link.tab === tab) this.drop(link.id);
+    });
   }
 
   /** A link is gone: its unacknowledged deliveries count as taken, its filters are released. */

@@ -7,7 +7,7 @@ import type { ResolvedOptions } from '../options/options.js';
 import type { SharingClient } from '../options/connection-sharing.js';
 import type { TransportFactory, TransportHandlers } from '../transport/transport.js';
 import { isChannelMessage, randomId, type ChannelMessage, type ChannelPort } from './channel-messages.js';
-import type { Election } from './election.js';
+import type { Election, LockManagerLike } from './election.js';
 import { Hub } from './hub.js';
 import { TabLink, type LinkOwner } from './tab-link.js';
 
@@ -19,6 +19,7 @@ export class SharedTab implements LinkOwner {
   private readonly links = new Map<string, TabLink>();
   private withdraw?: () => void;
   private hub?: Hub;
+  private releaseAlive?: () => void;
 
   constructor(
     private readonly name: string,
@@ -27,6 +28,8 @@ export class SharedTab implements LinkOwner {
     private readonly election: Election,
     private readonly channel: (name: string) => ChannelPort,
     private readonly client: () => SharingClient | undefined,
+    /** With these, the tab holds the lock `<name>:tab:<tabId>` while it lives, and its hub watches the others'. */
+    private readonly locks?: LockManagerLike,
   ) {}
 
   /** The tab client's transport: a new link to the hub per connection attempt. */
@@ -52,6 +55,10 @@ export class SharedTab implements LinkOwner {
       if (isChannelMessage(event.data)) this.receive(event.data);
     };
     // A hub already running announces itself in answer; otherwise the election starts one.
+    // Held until the client ends or the page goes away (crash included): the hub, which cannot see
+    // a page close, asks for the same lock and is granted it then. Asked for before any link opens,
+    // so the hub's request (made when a link opens) queues behind it.
+    if (this.locks) this.releaseAlive = holdLock(this.locks, aliveLock(this.name, this.tabId));
     this.post({ type: 'ask' });
     this.withdraw = this.election.campaign(this.name, () => this.lead());
     // (The first attempt starts inside the client's constructor, before connect() has the client.)
@@ -60,13 +67,19 @@ export class SharedTab implements LinkOwner {
 
   private lead(): void {
     if (this.port === undefined) return;
-    this.hub = new Hub(randomId(), this.channel(this.name), this.options, this.direct);
+    const locks = this.locks;
+    // A tab that goes away without ending its client (closed, crashed) leaves links the hub would
+    // otherwise keep: its deliveries unacknowledged (so the broker's stop too) and its filters held.
+    const watchTab = locks && ((tab: string, gone: () => void) => tab !== this.tabId && void locks.request(aliveLock(this.name, tab), {}, async () => gone()).catch(() => undefined));
+    this.hub = new Hub(randomId(), this.channel(this.name), this.options, this.direct, watchTab);
   }
 
   /** The client ended: hand the leadership over (if held) and stop listening. */
   private leave(): void {
     this.withdraw?.();
     this.withdraw = undefined;
+    this.releaseAlive?.();
+    this.releaseAlive = undefined;
     void this.hub?.close();
     this.hub = undefined;
     for (const link of [...this.links.values()]) link.destroy();
@@ -103,4 +116,15 @@ export class SharedTab implements LinkOwner {
     if (!ready) return;
     for (const link of this.links.values()) link.attach(epoch);
   }
+}
+
+/** The lock a tab holds while it lives. */
+const aliveLock = (name: string, tabId: string): string => `${name}:tab:${tabId}`;
+
+/** Takes the lock `name` (once granted) and holds it until the returned function is called. */
+function holdLock(locks: LockManagerLike, name: string): () => void {
+  let release = (): void => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  void locks.request(name, {}, () => held).catch(() => undefined);
+  return () => release();
 }

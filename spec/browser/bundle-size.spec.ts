@@ -23,7 +23,8 @@ const MQTT_JS = resolve(root, 'node_modules/mqtt/dist/mqtt.min.js');
  */
 // Issue 19: the IIFE carries every export, for pages that load it with a script tag, so it holds
 // the new pieces too: acrossTabs() (lib/sharing/, 11.6 KB minified), IndexedDBStore, the page
-// lifecycle and offline publishes stored at once: 73,142 -> 80,063 bytes gzipped. Apps that bundle
+// lifecycle, offline publishes stored at once, the SharedWorker path and error classes that name
+// themselves: 73,142 -> 80,900 bytes gzipped. Apps that bundle
 // rxmqtt pay only for what they import (the topic app's budget below).
 const GZIP_BUDGET = 80.5 * 1024;
 /**
@@ -33,13 +34,13 @@ const GZIP_BUDGET = 80.5 * 1024;
  * about 3 KB gzipped (the facade and `events`, which mqtt-packet's parser needs anyway).
  */
 // Issue 19 promised apps that do not import its new pieces at most 5 KB gzipped more than before
-// it (66,840 bytes): today 68,434 (the page lifecycle, on by default, and offline publishes put
+// it (66,840 bytes): today 68,576 (the page lifecycle, on by default, and offline publishes put
 // into the store at once, which connect() cannot leave out; acrossTabs() and IndexedDBStore are
 // tree-shaken away).
 const TOPIC_APP_GZIP_BUDGET = 66_840 + 5 * 1024;
 /** Ceilings relative to MQTT.js's dist/mqtt.min.js, minified and gzipped. */
-// (0.75 and 0.73 before issue 19; 0.77 and 0.76 with its pieces in the IIFE.)
-const MINIFIED_RATIO = 0.78;
+// (0.75 and 0.73 before issue 19; 0.78 and 0.77 with its pieces in the IIFE.)
+const MINIFIED_RATIO = 0.79;
 const GZIPPED_RATIO = 0.77;
 
 const gzipped = (bytes: Buffer) => gzipSync(bytes, { level: 9 }).length;

@@ -10,6 +10,7 @@ import { acrossTabs, connect, InvalidArgumentError, SharingUnsupportedError, typ
 import type { Election } from '../../lib/sharing/election.js';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
 import { memoryElection } from '../helpers/memory-election.js';
+import { memoryLocks } from '../helpers/memory-locks.js';
 import { once, within } from '../helpers/wait.js';
 
 let aedes: AedesHandle;
@@ -198,6 +199,33 @@ describe('acrossTabs(): one connection for several clients', () => {
     (hubAtBroker as unknown as { conn: { destroy(): void } }).conn.destroy();
     await within(waitFor(() => atB.length === 2), 'the job again at the tab that had not acknowledged it', 10_000);
     expect(atB).toEqual(['job-1', 'job-1']);
+  });
+
+  it('drops the links of a tab that goes away without end() (its page closed or crashed): the other tabs keep receiving', async () => {
+    const locks = memoryLocks();
+    // The hub's real client stops reading once 3 messages wait for a tab's acknowledgement.
+    const options = { maxUnackedMessages: 3 };
+    const a = connect(aedes.url, { clientId: 'gone', shared: acrossTabs({ election, locks }), ...options });
+    clients.push(a);
+    await connected(a);
+    const b = connect(aedes.url, { clientId: 'gone', shared: acrossTabs({ election, locks }), ...options });
+    clients.push(b);
+    await connected(b);
+    const atA: string[] = [];
+    const suback = within(new Promise((done) => b.on('packetreceive', (p: { cmd: string }) => p.cmd === 'suback' && done(p))), 'the SUBACK at the second tab');
+    streams.push(a.topic('feed', { qos: 1 }).subscribe((m: MqttMessage) => atA.push(m.payload.toString())));
+    // b stands for a page that is gone: it never acknowledges what the hub hands it.
+    streams.push(b.topic('feed', { qos: 1, ack: 'manual' }).subscribe());
+    await suback;
+    // Its page goes away: the browser releases the lock it held while it lived (the first is a's).
+    const tabLocks = locks.held().filter((name) => name.startsWith('rxmqtt:gone:tab:'));
+    expect(tabLocks).toHaveLength(2);
+    locks.crash(tabLocks[1]);
+    const publisher = await outsider();
+    const all = Array.from({ length: 10 }, (_, i) => `m${i + 1}`);
+    for (const payload of all) await publisher.publishAsync('feed', payload, { qos: 1 });
+    await within(waitFor(() => atA.length === all.length), 'every message at the tab still open');
+    expect(atA).toEqual(all);
   });
 
   it('hands the connection over when the leading tab ends: no tab loses its topic() stream or a QoS 1 message', async () => {
