@@ -11,7 +11,8 @@ import type { Election } from '../../lib/sharing/election.js';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
 import { memoryElection } from '../helpers/memory-election.js';
 import { memoryLocks } from '../helpers/memory-locks.js';
-import { once, within } from '../helpers/wait.js';
+import { within } from '../helpers/wait.js';
+import { connected, outsideClient, received, waitFor } from '../helpers/shared-tabs.js';
 
 let aedes: AedesHandle;
 let election: Election;
@@ -46,20 +47,8 @@ function tab(clientId = 'dash', options: Record<string, unknown> = {}): MqttClie
   return client;
 }
 
-/** A client of its own, outside the sharing (the "Node side" of the tests). */
-async function outsider(): Promise<MqttClient> {
-  const client = connect(aedes.url, { clientId: `outside-${clients.length}` });
-  clients.push(client);
-  await once(client, 'connect');
-  return client;
-}
+const outsider = () => outsideClient(aedes.url, clients);
 
-/** The payloads `client` receives on `topic`, as they come. */
-function received(client: MqttClient, topic: string): string[] {
-  const payloads: string[] = [];
-  client.on('message', (t: string, payload: Buffer) => t === topic && payloads.push(payload.toString()));
-  return payloads;
-}
 
 /** Resolves once the broker routed a client PUBLISH to `topic` with `payload`. */
 function brokerGot(topic: string, payload: string): Promise<void> {
@@ -73,7 +62,6 @@ function brokerGot(topic: string, payload: string): Promise<void> {
   );
 }
 
-const connected = (client: MqttClient) => (client.connected ? Promise.resolve() : once(client, 'connect').then(() => undefined));
 
 describe('acrossTabs(): one connection for several clients', () => {
   it('throws a SharingUnsupportedError where there is no Web Locks API (Node) and no election is given', () => {
@@ -263,10 +251,3 @@ describe('acrossTabs(): one connection for several clients', () => {
   });
 });
 
-/** Resolves once `condition` holds, checking after every macrotask (events drive it). */
-function waitFor(condition: () => boolean): Promise<void> {
-  return new Promise((done) => {
-    const check = () => (condition() ? done() : setImmediate(check));
-    check();
-  });
-}

@@ -11,7 +11,8 @@ import type { ChannelMessage, ChannelPort } from '../../lib/sharing/channel-mess
 import { WorkerHub } from '../../lib/sharing/worker-hub.js';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
 import { memoryLocks, type MemoryLocks } from '../helpers/memory-locks.js';
-import { once, within } from '../helpers/wait.js';
+import { within } from '../helpers/wait.js';
+import { connected, outsideClient, received, waitFor } from '../helpers/shared-tabs.js';
 
 let aedes: AedesHandle;
 let locks: MemoryLocks;
@@ -72,28 +73,10 @@ function tab(clientId = 'dash', options: Record<string, unknown> = {}): MqttClie
   return client;
 }
 
-async function outsider(): Promise<MqttClient> {
-  const client = connect(aedes.url, { clientId: `outside-${clients.length}` });
-  clients.push(client);
-  await once(client, 'connect');
-  return client;
-}
+const outsider = () => outsideClient(aedes.url, clients);
 
-function received(client: MqttClient, topic: string): string[] {
-  const payloads: string[] = [];
-  client.on('message', (t: string, payload: Buffer) => t === topic && payloads.push(payload.toString()));
-  return payloads;
-}
 
-const connected = (client: MqttClient) => (client.connected ? Promise.resolve() : once(client, 'connect').then(() => undefined));
 
-/** Resolves once `condition` holds, checking after every macrotask (events drive it). */
-function waitFor(condition: () => boolean): Promise<void> {
-  return new Promise((done) => {
-    const check = () => (condition() ? done() : setImmediate(check));
-    check();
-  });
-}
 
 describe('acrossTabs({ worker }): the shared connection in a SharedWorker', () => {
   it('opens one connection for two tabs, sends one SUBSCRIBE, and delivers a message to both', async () => {
