@@ -51,16 +51,22 @@ export class SharedTab implements LinkOwner {
 
   private join(): void {
     const port = (this.port = this.channel(this.name));
-    port.onmessage = (event) => {
-      if (isChannelMessage(event.data)) this.receive(event.data);
+    const start = () => {
+      if (this.port !== port) return; // the client ended before the lock came
+      port.onmessage = (event) => {
+        if (isChannelMessage(event.data)) this.receive(event.data);
+      };
+      // A hub already running announces itself in answer; otherwise the election starts one.
+      this.post({ type: 'ask' });
+      this.withdraw = this.election.campaign(this.name, () => this.lead());
     };
-    // A hub already running announces itself in answer; otherwise the election starts one.
-    // Held until the client ends or the page goes away (crash included): the hub, which cannot see
-    // a page close, asks for the same lock and is granted it then. Asked for before any link opens,
-    // so the hub's request (made when a link opens) queues behind it.
-    if (this.locks) this.releaseAlive = holdLock(this.locks, aliveLock(this.name, this.tabId));
-    this.post({ type: 'ask' });
-    this.withdraw = this.election.campaign(this.name, () => this.lead());
+    // The lock `<name>:tab:<tabId>` is held until the client ends or the page goes away (crash
+    // included): the hub, which cannot see a page close, asks for it and is granted it then. The
+    // tab hears no hub (so opens no link) until it holds it: a hub asking first would be granted
+    // it at once and drop a live tab (Chromium binds a page's lock manager lazily, so a first
+    // request can lag a BroadcastChannel round trip).
+    if (this.locks) this.releaseAlive = holdLock(this.locks, aliveLock(this.name, this.tabId), start);
+    else start();
     // (The first attempt starts inside the client's constructor, before connect() has the client.)
     queueMicrotask(() => this.client()?.once('end', () => this.leave()));
   }
@@ -121,10 +127,15 @@ export class SharedTab implements LinkOwner {
 /** The lock a tab holds while it lives. */
 const aliveLock = (name: string, tabId: string): string => `${name}:tab:${tabId}`;
 
-/** Takes the lock `name` (once granted) and holds it until the returned function is called. */
-function holdLock(locks: LockManagerLike, name: string): () => void {
+/** Takes the lock `name`, calls `granted` once it holds it, and holds it until the returned function is called. */
+function holdLock(locks: LockManagerLike, name: string, granted: () => void): () => void {
   let release = (): void => undefined;
   const held = new Promise<void>((resolve) => (release = resolve));
-  void locks.request(name, {}, () => held).catch(() => undefined);
+  void locks
+    .request(name, {}, () => {
+      granted();
+      return held;
+    })
+    .catch(() => undefined);
   return () => release();
 }
