@@ -31,8 +31,11 @@ export function isChannelMessage(data: unknown): data is ChannelMessage {
   return typeof data === 'object' && data !== null && typeof (data as { type?: unknown }).type === 'string';
 }
 
-/** A random id for an epoch, a tab or a link. */
+/**
+ * A random id for an epoch, a tab or a link: 16 random bytes in hex, from `getRandomValues` as the
+ * client id and request correlation data are made (randomUUID exists only in secure contexts: a
+ * page served over http from a LAN address has none).
+ */
 export function randomId(): string {
-  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  return crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(16))).toString('hex');
 }
