@@ -1,7 +1,8 @@
 /**
  * What compiles against rxmqtt's typings, and what must not, checked with the TypeScript compiler
  * API under `strict` (one Program for everything, nothing emitted):
- * - every `ts`/`js` block of README.md, extracted here, so the README cannot drift from the API;
+ * - every `ts`/`js` block of README.md and of the guides (docs/*.md), extracted here, so the
+ *   documentation cannot drift from the API;
  * - the MQTT.js v5 README examples (spec/types/mqttjs-readme.md), import changed to rxmqtt;
  * - spec/types/*.ts: calls that must compile, and `// @ts-expect-error` lines that must not;
  * - the export names of MQTT.js 5 against rxmqtt's (NOT_EXPORTED lists the internals left out).
@@ -12,7 +13,7 @@
  * gets the usual imports, and every block may use the few names README fragments take as given
  * (`client`, `work`...: FRAGMENT_GLOBALS). Any diagnostic fails the spec with its file:line.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 import { scaled } from '../helpers/wait.js';
@@ -183,6 +184,10 @@ function markdownFiles(markdownPath: string): Map<string, VirtualFile> {
 }
 
 const readme = markdownFiles(join(root, 'README.md'));
+const docsDir = join(root, 'docs');
+/** The guides, repository-relative (`docs/mqtt5.md`...). */
+const guideNames = existsSync(docsDir) ? readdirSync(docsDir).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`) : [];
+const guides = new Map(guideNames.flatMap((name) => [...markdownFiles(join(root, name))]));
 const mqttjsReadme = markdownFiles(join(typesDir, 'mqttjs-readme.md'));
 const typeCases = readdirSync(typesDir)
   .filter((name) => name.endsWith('.ts') && !name.endsWith('.spec.ts'))
@@ -196,7 +201,7 @@ const canary = new Map([[join(typesDir, 'canary.L1.ts'), { text: "const n: numbe
 let program: ts.Program;
 let errors: string[];
 beforeAll(() => {
-  ({ program, errors } = compile(typeCases, new Map([...globals, ...readme, ...mqttjsReadme, ...canary, ...exportsProbe])));
+  ({ program, errors } = compile(typeCases, new Map([...globals, ...readme, ...guides, ...mqttjsReadme, ...canary, ...exportsProbe])));
 }, scaled(240_000));
 
 const errorsIn = (source: string): string[] => errors.filter((e) => e.startsWith(`${source}:`));
@@ -215,6 +220,10 @@ describe('the typings, compiled under strict', () => {
     expect(errorsIn('README.md')).toEqual([]);
   });
 
+  it.each(guideNames)('compile every ts and js block of %s', (guide) => {
+    expect(errorsIn(guide)).toEqual([]);
+  });
+
   it('compile the MQTT.js README examples with only the import changed to rxmqtt', () => {
     expect(errorsIn('spec/types/mqttjs-readme.md')).toEqual([]);
   });
@@ -229,7 +238,7 @@ describe('the typings, compiled under strict', () => {
 
   it('accept what spec/types/*.ts must compile and reject each // @ts-expect-error line', () => {
     expect(typeCases.length).toBeGreaterThan(0);
-    const elsewhere = (e: string) => ['canary:', 'README.md:', 'spec/types/mqttjs-readme.md:'].every((prefix) => !e.startsWith(prefix));
+    const elsewhere = (e: string) => ['canary:', 'README.md:', 'docs/', 'spec/types/mqttjs-readme.md:'].every((prefix) => !e.startsWith(prefix));
     expect(errors.filter(elsewhere)).toEqual([]);
   });
 });
