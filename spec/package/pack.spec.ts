@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { isolatedTmpdir, packWorkingTree, repoRoot, unpackInto, type Packed } from './packed.js';
+import { brokenLinks } from '../helpers/markdown-links.js';
 import { HANG_DEADLINE_MS, scaled } from '../helpers/wait.js';
 
 let packed: Packed;
@@ -49,6 +50,12 @@ describe('the packed tarball', () => {
     for (const bundle of ['dist/rxmqtt.js', 'dist/rxmqtt.min.js', 'dist/rxmqtt.esm.js', 'dist/browser/rxmqtt.js']) expect(packed.files).toContain(bundle);
   });
 
+  it('ships the guides, and every relative link of its README and guides resolves inside the package', () => {
+    const pages = packed.files.filter((file) => file === 'README.md' || /^docs\/[^/]+\.md$/.test(file));
+    expect(pages.length).toBeGreaterThanOrEqual(10);
+    expect(brokenLinks(pkg, pages)).toEqual([]);
+  });
+
   it('points the rxmqtt bin at the CLI bundle, which carries its own rxjs and yargs and leaves aedes outside', () => {
     const bin = (manifest().bin as Record<string, string>).rxmqtt!;
     expect(packed.files).toContain(bin.replace(/^\.\//, ''));
@@ -60,7 +67,7 @@ describe('the packed tarball', () => {
   it('holds no specs, benchmarks, scripts, TypeScript sources, test files or node_modules', () => {
     const unwanted = packed.files.filter(
       (file) =>
-        /^(spec|bench|scripts|lib|operators|cli|examples)\//.test(file) ||
+        /^(spec|bench|scripts|lib|operators|cli|examples|docs\/api)\//.test(file) ||
         file.includes('node_modules/') ||
         (/\.(ts|mts|cts)$/.test(file) && !/\.d\.(ts|mts|cts)$/.test(file)) ||
         /\.(spec|test)\.[cm]?[jt]s$/.test(file) ||
