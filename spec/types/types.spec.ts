@@ -151,7 +151,6 @@ function exportNames(program: ts.Program, fromFile: string, specifier: string): 
 const NOT_EXPORTED: Record<string, string> = {
   KeepaliveManager: 'internal timer class; rxmqtt keeps alive with the `keepalive` operator (rxmqtt/operators)',
   Timer: "KeepaliveManager's timer",
-  TimerVariant: 'the timerVariant option; rxmqtt times with an RxJS scheduler (`scheduler` option)',
   PendingCommand: "MqttClient's internal ack table entry",
   IStream: "a stream builder's stream; rxmqtt's StreamBuilder returns a Duplex",
   PacketPump: "MQTT.js's internal packet loop",
@@ -234,6 +233,8 @@ describe('the typings, compiled under strict', () => {
     const theirs = exportNames(program, probe!, 'mqtt');
     expect(theirs.length).toBeGreaterThan(40);
     expect(theirs.filter((name) => !ours.has(name) && !(name in NOT_EXPORTED))).toEqual([]);
+    // NOT_EXPORTED lists only what is really left out: an entry rxmqtt exports after all is stale.
+    expect(Object.keys(NOT_EXPORTED).filter((name) => ours.has(name) || !theirs.includes(name))).toEqual([]);
   });
 
   it('accept what spec/types/*.ts must compile and reject each // @ts-expect-error line', () => {
