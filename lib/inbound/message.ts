@@ -5,14 +5,34 @@ import type { PublishProperties } from '../session/types.js';
  * An inbound application message, as `topic()` and `messages$` emit it. `MqttMessage<T>` is one
  * of a `topic(filter, { codec })` stream: its payload decoded by the codec into `value`.
  */
-export type MqttMessage<T = void> = InboundMessage & ([T] extends [void] ? { value?: undefined } : { value: T });
+export type MqttMessage<T = void> = InboundMessage &
+  ([T] extends [void]
+    ? {
+        /** Absent: the stream has no codec, the payload is in `payload` only. */
+        value?: undefined;
+      }
+    : {
+        /** The payload as the stream's codec decoded it (`payload` keeps the bytes). */
+        value: T;
+      });
 
-/** The fields of every inbound message. */
+/** The fields of every inbound message, whatever the stream's codec. */
 export interface InboundMessage {
+  /**
+   * The full topic the message was published to, also when the PUBLISH named it by an MQTT 5
+   * Topic Alias alone (then `packet.topic` is empty).
+   */
   topic: string;
+  /** The payload bytes (a Buffer even when the packet decoded to a string). */
   payload: Buffer;
+  /** The QoS of the PUBLISH as the broker delivered it (at most the QoS the subscription was granted). */
   qos: QoS;
+  /**
+   * The RETAIN flag: true for a retained message sent because of a new subscription (and on
+   * MQTT 5, with Retain As Published, for a message published with retain).
+   */
   retain: boolean;
+  /** The DUP flag: the broker may have sent this QoS 1/2 message before ([MQTT-3.3.1-1]). */
   dup: boolean;
   /** MQTT 5 properties (user properties, content type, correlation data...). */
   properties?: PublishProperties;

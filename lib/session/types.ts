@@ -27,10 +27,13 @@ export type Token = number;
 export interface MessageIdProvider {
   /** Returns a free id in 1..65535, or null when none is free. */
   allocate(): number | null;
+  /** The id the last `allocate()` returned, for MQTT.js's `getLastMessageId()`; null before the first. */
   getLastAllocated(): number | null;
   /** Marks an id as used (e.g. restored from a store); false when it already was. */
   register(id: number): boolean;
+  /** Frees an id whose flow is over (acknowledged, or its command dropped), so that it may be allocated again. */
   deallocate(id: number): void;
+  /** Frees every id. */
   clear(): void;
 }
 
@@ -97,6 +100,11 @@ export interface SessionOptions {
   enforcedReceiveMaximum?: number;
 }
 
+/**
+ * The MQTT 5 properties of a PUBLISH (3.3.2.3), as mqtt-packet and MQTT.js name them: `userProperties`,
+ * `contentType`, `responseTopic`, `correlationData`, `messageExpiryInterval` (seconds), `topicAlias`...
+ * Not sent before MQTT 5.
+ */
 export type PublishProperties = NonNullable<IPublishPacket['properties']>;
 
 export interface PublishCommand {
@@ -180,7 +188,10 @@ export type SessionInput =
   | RestoreInput
   | AuthInput;
 
-/** What the client may put in an AUTH packet; the Authentication Method is always the CONNECT's. */
+/**
+ * The MQTT 5 properties the client may put in an AUTH packet (4.12): `authenticationData`,
+ * `reasonString`, `userProperties`. The Authentication Method is always the CONNECT's.
+ */
 export type AuthProperties = Omit<NonNullable<IAuthPacket['properties']>, 'authenticationMethod'>;
 
 /** MQTT 5 enhanced authentication (see `auth.ts`). */
@@ -227,9 +238,13 @@ export type SettleResult =
  *   answered with PUBREC ([MQTT-4.3.3-10]) and not delivered again.
  */
 export interface ProtocolAnomaly {
+  /** Always `'protocolAnomaly'`: the event's (and session output's) discriminant. */
   type: 'protocolAnomaly';
+  /** Which of the two broker faults above it was. */
   kind: 'packetIdReused' | 'staleReplay';
+  /** The packet identifier the broker reused or replayed. */
   messageId: number;
+  /** The topic of the PUBLISH that revealed it. */
   topic: string;
 }
 

@@ -4,6 +4,10 @@
  * no `navigator.locks`).
  */
 
+/**
+ * Who leads among the tabs sharing a connection: the `election` option of `acrossTabs()`. The
+ * default is `webLocksElection(navigator.locks)`; tests pass an in-memory one.
+ */
 export interface Election {
   /**
    * Competes for the leadership of `key`: `onLead` runs once this participant leads. Returns a
@@ -15,6 +19,11 @@ export interface Election {
 
 /** The part of the Web Locks API rxmqtt uses (`navigator.locks`). */
 export interface LockManagerLike {
+  /**
+   * `navigator.locks.request(name, options, callback)`: requests the exclusive lock `name`; once
+   * granted, runs `callback` and holds the lock until the Promise it returned settles. Aborting
+   * `options.signal` withdraws a request not granted yet (the returned Promise then rejects).
+   */
   request(name: string, options: { signal?: AbortSignal }, callback: () => Promise<void>): Promise<unknown>;
 }
 
