@@ -17,7 +17,6 @@ import type { TopicOptions } from '../routing/routes.js';
 import type { PublishProperties } from '../session/types.js';
 import type { PublishResult } from './client-types.js';
 
-/** The payload of a reply: a string goes out as its UTF-8 bytes. */
 type ReplyPayload = string | Buffer | Uint8Array;
 
 /**

@@ -18,21 +18,10 @@ export type MqttMessage<T = void> = InboundMessage &
 
 /** The fields of every inbound message, whatever the stream's codec. */
 export interface InboundMessage {
-  /**
-   * The full topic the message was published to, also when the PUBLISH named it by an MQTT 5
-   * Topic Alias alone (then `packet.topic` is empty).
-   */
   topic: string;
-  /** The payload bytes (a Buffer even when the packet decoded to a string). */
   payload: Buffer;
-  /** The QoS of the PUBLISH as the broker delivered it (at most the QoS the subscription was granted). */
   qos: QoS;
-  /**
-   * The RETAIN flag: true for a retained message sent because of a new subscription (and on
-   * MQTT 5, with Retain As Published, for a message published with retain).
-   */
   retain: boolean;
-  /** The DUP flag: the broker may have sent this QoS 1/2 message before ([MQTT-3.3.1-1]). */
   dup: boolean;
   /** MQTT 5 properties (user properties, content type, correlation data...). */
   properties?: PublishProperties;

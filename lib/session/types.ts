@@ -100,11 +100,6 @@ export interface SessionOptions {
   enforcedReceiveMaximum?: number;
 }
 
-/**
- * The MQTT 5 properties of a PUBLISH (3.3.2.3), as mqtt-packet and MQTT.js name them: `userProperties`,
- * `contentType`, `responseTopic`, `correlationData`, `messageExpiryInterval` (seconds), `topicAlias`...
- * Not sent before MQTT 5.
- */
 export type PublishProperties = NonNullable<IPublishPacket['properties']>;
 
 export interface PublishCommand {
@@ -238,13 +233,9 @@ export type SettleResult =
  *   answered with PUBREC ([MQTT-4.3.3-10]) and not delivered again.
  */
 export interface ProtocolAnomaly {
-  /** Always `'protocolAnomaly'`: the event's (and session output's) discriminant. */
   type: 'protocolAnomaly';
-  /** Which of the two broker faults above it was. */
   kind: 'packetIdReused' | 'staleReplay';
-  /** The packet identifier the broker reused or replayed. */
   messageId: number;
-  /** The topic of the PUBLISH that revealed it. */
   topic: string;
 }
 

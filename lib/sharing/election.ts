@@ -19,11 +19,6 @@ export interface Election {
 
 /** The part of the Web Locks API rxmqtt uses (`navigator.locks`). */
 export interface LockManagerLike {
-  /**
-   * `navigator.locks.request(name, options, callback)`: requests the exclusive lock `name`; once
-   * granted, runs `callback` and holds the lock until the Promise it returned settles. Aborting
-   * `options.signal` withdraws a request not granted yet (the returned Promise then rejects).
-   */
   request(name: string, options: { signal?: AbortSignal }, callback: () => Promise<void>): Promise<unknown>;
 }
 

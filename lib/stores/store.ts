@@ -5,21 +5,11 @@
  */
 import { Readable } from 'node:stream';
 
-/**
- * A packet as a store holds it: an MQTT packet (a QoS 1/2 PUBLISH, a PUBREL) as mqtt-packet
- * decodes it. A store keys it by `messageId` and needs none of its other fields.
- */
 export interface StorePacket {
-  /** The packet identifier the store keys the packet by (rxmqtt's stores keep a packet without one under 0). */
   messageId?: number;
-  /** The packet's other fields (`cmd`, `topic`, `payload`, `qos`...). */
   [key: string]: unknown;
 }
 
-/**
- * The callback of a store operation, MQTT.js style: an `Error` first when it failed (a `get` or
- * `del` of an id the store lacks: `'missing packet'`), else the packet (`get`, `del`) or nothing (`put`).
- */
 export type StoreCallback = (error?: Error | null, packet?: StorePacket) => void;
 
 /** The options of the in-memory `Store`, as MQTT.js's. */

@@ -15,38 +15,24 @@ const log = createLogger('transport');
 
 /** The failure result of an Alipay API call. */
 export interface AliFailResult {
-  /** Alipay's error code. */
   error?: number;
-  /** Alipay's description of the failure; it becomes part of the `TransportError`'s message. */
   errorMessage?: string;
 }
 
 /** What `my.onSocketMessage` reports: base64 text when `isBuffer`, else text or an ArrayBuffer. */
 export interface AliSocketMessage {
-  /** The frame: base64 text (binary data), plain text, or bytes. */
   data: string | ArrayBuffer | ArrayBufferView;
-  /** Whether a string `data` is base64-encoded bytes; only an explicit `false` makes it text. */
   isBuffer?: boolean;
 }
 
 /** The part of the Alipay `my` API rxmqtt uses (the single-socket API). */
 export interface AliApi {
-  /**
-   * Opens the WebSocket (`wss://` for `alis://`, `ws://` for `ali://`) under the given
-   * sub-protocols; called once per connection attempt. A `fail` closes the attempt with a `TransportError`.
-   */
   connectSocket(options: { url: string; protocols?: string[]; fail?: (result?: AliFailResult) => void }): unknown;
-  /** Registers the global open callback (once per `my`, routed to the current connection). */
   onSocketOpen(callback: (result?: unknown) => void): void;
-  /** Registers the global message callback (once per `my`, routed to the current connection). */
   onSocketMessage(callback: (result: AliSocketMessage) => void): void;
-  /** Registers the global error callback: the current connection closes with a `TransportError`. */
   onSocketError(callback: (result?: AliFailResult) => void): void;
-  /** Registers the global close callback: the current connection closes without an error. */
   onSocketClose(callback: (result?: unknown) => void): void;
-  /** Sends one message; rxmqtt sends `{ data: base64, isBuffer: true }` and fails the write on `fail`. */
   sendSocketMessage(options: { data: string | ArrayBuffer; isBuffer?: boolean; success?: () => void; fail?: (result?: AliFailResult) => void }): void;
-  /** Closes the socket of the current connection. */
   closeSocket(options?: { success?: () => void; fail?: (result?: AliFailResult) => void }): void;
 }
 

@@ -11,33 +11,22 @@ const log = createLogger('transport');
 
 /** The failure result of a WeChat API call. */
 export interface WxFailResult {
-  /** WeChat's description of the failure; it becomes part of the `TransportError`'s message. */
   errMsg?: string;
 }
 
 /** The SocketTask `wx.connectSocket` returns (the members rxmqtt uses). */
 export interface WxSocketTask {
-  /** Registers the callback for the socket's opening: the transport is then open. */
   onOpen(callback: (result?: unknown) => void): void;
-  /** Registers the callback for each frame: a text frame arrives as a string (read as UTF-8), a binary one as an ArrayBuffer. */
+  /** A text frame arrives as a string, a binary one as an ArrayBuffer. */
   onMessage(callback: (result: { data: ArrayBuffer | string }) => void): void;
-  /** Registers the callback for the socket's closing: the transport closes without an error. */
   onClose(callback: (result?: { code?: number; reason?: string }) => void): void;
-  /** Registers the callback for a socket error: the transport closes with a `TransportError`. */
   onError(callback: (result?: WxFailResult) => void): void;
-  /** Sends one frame; rxmqtt sends binary frames (an ArrayBuffer) and fails the write on `fail`. */
   send(options: { data: ArrayBuffer | string; success?: () => void; fail?: (result?: WxFailResult) => void }): void;
-  /** Closes the socket; rxmqtt closes with code 1000. */
   close(options?: { code?: number; reason?: string; success?: () => void; fail?: (result?: WxFailResult) => void }): void;
 }
 
 /** The part of the WeChat `wx` API rxmqtt uses. */
 export interface WxApi {
-  /**
-   * Opens a WebSocket (`wss://` for `wxs://`, `ws://` for `wx://`) under the given sub-protocols
-   * (`mqtt`, or `mqttv3.1` for MQTT 3.1); called once per connection attempt. A `fail` closes the
-   * attempt with a `TransportError`.
-   */
   connectSocket(options: { url: string; protocols?: string[]; fail?: (result?: WxFailResult) => void }): WxSocketTask;
 }
 
