@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '../lib/errors.js';
 import { aliasedPublish, OutboundTopicAliases, resolveTopic, withoutAlias } from '../lib/session/outbound-aliases.js';
 import { checkTopicAlias } from '../lib/session/server-limits.js';
 
+/** The configuration of `assignTopicAliases`: the broker's limit and whether new topics get aliases. */
 export interface AssignTopicAliasesConfig {
   /**
    * The broker's Topic Alias Maximum, from its CONNACK (3.2.2.3.8): aliases are drawn from

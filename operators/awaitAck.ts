@@ -2,6 +2,7 @@ import { asyncScheduler, Observable } from 'rxjs';
 import type { MonoTypeOperatorFunction, SchedulerLike } from 'rxjs';
 import { AckTimeoutError, InvalidArgumentError } from '../lib/errors.js';
 
+/** The configuration of `awaitAck` (a bare number is the `timeout`). */
 export interface AwaitAckConfig {
   /** How long, in milliseconds from the subscription, the acknowledgement may take. */
   timeout: number;

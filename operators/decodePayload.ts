@@ -7,6 +7,7 @@ import type { MqttMessage } from '../lib/inbound/message.js';
 /** What `decodePayload` does with a message that fails to decode. */
 export type DecodeErrorPolicy<M> = 'error' | 'skip' | ((error: DecodeError, message: M) => void);
 
+/** The configuration of `decodePayload`: what to do with a payload that fails to decode, and the filter to name. */
 export interface DecodePayloadConfig<M> {
   /**
    * A message whose payload fails to decode: `'error'` fails the stream with a `DecodeError`,
@@ -59,7 +60,15 @@ export interface DecodePayloadConfig<M> {
  * @throws InvalidArgumentError at the call when `codec` has no `decode` function, `onError` is
  * unknown or `filter` is not a string.
  */
-export function decodePayload<T, M extends { topic: string; payload: Buffer } = MqttMessage>(
+export function decodePayload<
+  T,
+  M extends {
+    /** The message's topic, named by a `DecodeError`. */
+    topic: string;
+    /** The bytes the codec decodes. */
+    payload: Buffer;
+  } = MqttMessage,
+>(
   codec: Codec<T>,
   config: DecodePayloadConfig<M> = {},
 ): OperatorFunction<M, Decoded<T, M>> {

@@ -21,7 +21,12 @@ import { matchLevels, stripSharePrefix, validateFilter } from '../lib/protocol/t
  * @returns An operator mirroring the source, minus the messages whose topic does not match.
  * @throws InvalidArgumentError at the call when `filter` is not a valid topic filter.
  */
-export function filterTopic<T extends { topic: string }>(filter: string): MonoTypeOperatorFunction<T> {
+export function filterTopic<
+  T extends {
+    /** The topic matched against `filter`. */
+    topic: string;
+  },
+>(filter: string): MonoTypeOperatorFunction<T> {
   const error = validateFilter(filter);
   if (error !== undefined) throw new InvalidArgumentError(error);
   // Split once: per message only the topic is scanned (the matching rules of `matchTopic`).

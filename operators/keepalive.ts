@@ -9,6 +9,7 @@ import { reportAsSubscriberError } from '../lib/platform/report-unhandled.js';
  */
 export type KeepaliveSignal = 'sent' | 'pong' | 'probe';
 
+/** The configuration of `keepalive`: the interval, the PINGRESP timeout, the rescheduling policy and the scheduler. */
 export interface KeepaliveConfig {
   /**
    * The keepalive interval in milliseconds: a ping is due after this long without sending

@@ -5,10 +5,16 @@ import { InboundTopicAliases } from '../lib/session/inbound-aliases.js';
 
 /** The part of a PUBLISH packet that topic aliases concern. */
 export interface AliasedPublish {
+  /** The PUBLISH's Topic Name: empty when the packet names its topic by its alias alone. */
   topic: string;
-  properties?: { topicAlias?: number };
+  /** The MQTT 5 PUBLISH properties; only `topicAlias` matters here. */
+  properties?: {
+    /** The Topic Alias (3.3.2.3.4), from 1 to the announced maximum; absent when the packet has none. */
+    topicAlias?: number;
+  };
 }
 
+/** The configuration of `resolveTopicAliases`: the Topic Alias Maximum the client announced. */
 export interface ResolveTopicAliasesConfig {
   /**
    * The Topic Alias Maximum announced to the broker in CONNECT: an alias above it (or 0) is an

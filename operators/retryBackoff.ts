@@ -2,6 +2,7 @@ import { asyncScheduler, Observable } from 'rxjs';
 import type { MonoTypeOperatorFunction, Observer, SchedulerLike, Subscriber, Subscription, Unsubscribable } from 'rxjs';
 import { BackoffCounter, resolveBackoff, type BackoffOptions } from '../lib/connection/backoff-policy.js';
 
+/** The configuration of `retryBackoff`: the backoff policy (`BackoffOptions`), plus the classifier, random source, scheduler and hooks. */
 export interface BackoffConfig extends BackoffOptions {
   /**
    * Decides whether an error is worth a retry; when it returns false (or throws) the error is
@@ -39,7 +40,9 @@ export interface BackoffConfig extends BackoffOptions {
 export interface RetryInfo {
   /** The retry number since the count last started over, from 1. */
   attempt: number;
+  /** The wait before this retry resubscribes, in milliseconds (jitter applied). */
   delayMs: number;
+  /** The error the source failed with, which caused this retry. */
   error: unknown;
 }
 

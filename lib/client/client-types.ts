@@ -38,6 +38,7 @@ export interface AckOptions {
 export interface SubscribeResult {
   /** The granted QoS or the refusal code, one per filter, in order. */
   granted: number[];
+  /** The SUBACK packet itself (MQTT 5: with its reason string and user properties, if any). */
   packet: Packet;
   /** The first filter the broker refused (code >= 0x80), if any. */
   refused?: SubackError;
@@ -58,6 +59,10 @@ export interface MessagesOptions extends TopicOptions {
   highWaterMark?: number;
 }
 
+/**
+ * How the MQTT.js facade (`MqttClient`) plugs into the `RxMqttClient` it wraps: its
+ * `handleMessage` and `handleAuth` overrides and its event emitter. Every hook is optional.
+ */
 export interface ClientHooks {
   /** MQTT.js `handleMessage`, looked up per message; undefined means "no backpressure hook". */
   handleMessage?: () => HandleMessage | undefined;
@@ -67,4 +72,5 @@ export interface ClientHooks {
   onEvent?: (event: ClientEvent) => void;
 }
 
+/** The MQTT 5 properties of a DISCONNECT packet (reason string, session expiry, user properties...). */
 export type DisconnectProperties = IDisconnectPacket['properties'];

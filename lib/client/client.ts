@@ -1,8 +1,3 @@
-/**
- * The Observable API: connection state, topic streams, cold publishes. Written on top of
- * `Connection`; holds no protocol logic of its own. Its streams come from `ClientStreams`, where
- * the connection reports to.
- */
 import { Observable } from 'rxjs';
 import { manualAck, type AckableMessage } from '../inbound/ack-holds.js';
 import type { IAuthPacket, ISubscription, Packet } from '../protocol/codec.js';
@@ -25,7 +20,11 @@ import { encodePayload, settleInto, submitPublish, subscribeCommand, toPublishRe
 
 export type { AckOptions, ClientHooks, ClientTopicOptions, DisconnectProperties, MessagesOptions, PublishResult, SubscribeResult } from './client-types.js';
 
+/**
+ * The Observable API of one MQTT client (state, topic streams, cold publishes, request/response). Every `MqttClient` wraps one, as its `rx`: use `connect(url).rx`.
+ */
 export class RxMqttClient {
+  /** The client's options with their defaults applied and the URL merged in. */
   readonly options: ResolvedOptions;
 
   private readonly connection: Connection;
@@ -293,6 +292,7 @@ export class RxMqttClient {
     this.connection.removeOutgoing(messageId);
   }
 
+  /** MQTT.js getLastMessageId: the packet id last allocated to a PUBLISH, SUBSCRIBE or UNSUBSCRIBE; null before the first. */
   getLastMessageId(): number | null {
     return this.connection.session.lastMessageId;
   }

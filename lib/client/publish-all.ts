@@ -9,7 +9,9 @@ import type { PublishOptions } from '../options/validate.js';
 
 /** One message for `publishAll`. */
 export interface OutgoingMessage {
+  /** The topic to publish to (no wildcards). */
   topic: string;
+  /** The payload, sent as is: a string goes out as its UTF-8 bytes. */
   payload: string | Buffer | Uint8Array;
   /** @default 0 */
   qos?: 0 | 1 | 2;
@@ -19,6 +21,7 @@ export interface OutgoingMessage {
   properties?: PublishOptions['properties'];
 }
 
+/** The options of `publishAll`. */
 export interface PublishAllOptions {
   /**
    * Publishes started and not completed at once. The session also never has more QoS 1/2
@@ -31,6 +34,7 @@ export interface PublishAllOptions {
 
 /** What `publishAll` emits per message: the message and its completed QoS flow. */
 export interface PublishAllResult extends PublishResult {
+  /** The source message this result is for (the same object). */
   message: OutgoingMessage;
 }
 

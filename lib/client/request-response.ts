@@ -33,12 +33,16 @@ import type { AckableMessage } from '../inbound/ack-holds.js';
 import { respond, type RespondOptions, type ResponseHandler, type ResponseOutcome } from './responder.js';
 import { checkPublish, type PublishOptions } from '../options/validate.js';
 
+/** The payload of a `request()`: a string goes out as its UTF-8 bytes. */
 export type RequestPayload = string | Buffer | Uint8Array;
 
+/** The options of `request()` (MQTT 5 request/response, 4.10). */
 export interface RequestOptions {
   /**
    * Milliseconds to wait for the reply, counted from the subscribe (so including the reply
-   * subscription's SUBACK); then the request fails with a RequestTimeoutError.
+   * subscription's SUBACK); then the request fails with a RequestTimeoutError (kind
+   * `ERR_REQUEST_TIMEOUT`). From 1 to 2^31 - 1 (setTimeout's largest delay), else the request
+   * fails with an InvalidArgumentError.
    * @default 30000
    */
   timeout?: number;

@@ -19,8 +19,18 @@ import type { PublishResult } from './client-types.js';
 
 type ReplyPayload = string | Buffer | Uint8Array;
 
-/** What a responder answers: a payload, or a payload with PUBLISH properties (user properties...). */
-export type Reply = ReplyPayload | { payload: ReplyPayload; properties?: PublishProperties };
+/**
+ * What a responder answers: a payload, or a payload with PUBLISH properties (user properties...).
+ * The reply goes to the request's Response Topic at the request's QoS, with its Correlation Data.
+ */
+export type Reply =
+  | ReplyPayload
+  | {
+      /** The reply's payload. */
+      payload: ReplyPayload;
+      /** More PUBLISH properties of the reply; its Correlation Data is set to the request's. */
+      properties?: PublishProperties;
+    };
 
 /**
  * Answers one request. May return the reply, a Promise of it, or an Observable (its first value is
@@ -28,6 +38,7 @@ export type Reply = ReplyPayload | { payload: ReplyPayload; properties?: Publish
  */
 export type ResponseHandler = (request: MqttMessage) => Reply | undefined | PromiseLike<Reply | undefined> | Observable<Reply | undefined>;
 
+/** The options of `respond()`. */
 export interface RespondOptions {
   /** QoS of the subscription to the request filter (replies go out at the QoS the request arrived with). @default 1 */
   qos?: QoS;
@@ -48,9 +59,24 @@ export const DEFAULT_RESPOND_CONCURRENCY = 16;
 
 /** What `respond()` emits for each request it handled. */
 export type ResponseOutcome =
-  | { type: 'replied'; request: MqttMessage; result: PublishResult }
+  /** The handler's reply was published. A handler that answers nothing (`undefined`) gets no outcome. */
+  | {
+      /** The request was answered. */
+      type: 'replied';
+      /** The request message (its Response Topic and Correlation Data in `properties`). */
+      request: MqttMessage;
+      /** The reply's publish result: completed at the request's QoS (the PUBACK or PUBCOMP for QoS 1/2). */
+      result: PublishResult;
+    }
   /** The handler threw or failed, or the reply could not be published; the responder goes on. */
-  | { type: 'failed'; request: MqttMessage; error: Error };
+  | {
+      /** The request was not answered. */
+      type: 'failed';
+      /** The request message. */
+      request: MqttMessage;
+      /** What the handler threw or failed with (a non-Error wrapped in an Error), or the publish's error. */
+      error: Error;
+    };
 
 /** What a responder needs from the client. */
 export interface ResponderHost {

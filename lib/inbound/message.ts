@@ -5,9 +5,18 @@ import type { PublishProperties } from '../session/types.js';
  * An inbound application message, as `topic()` and `messages$` emit it. `MqttMessage<T>` is one
  * of a `topic(filter, { codec })` stream: its payload decoded by the codec into `value`.
  */
-export type MqttMessage<T = void> = InboundMessage & ([T] extends [void] ? { value?: undefined } : { value: T });
+export type MqttMessage<T = void> = InboundMessage &
+  ([T] extends [void]
+    ? {
+        /** Absent: the stream has no codec, the payload is in `payload` only. */
+        value?: undefined;
+      }
+    : {
+        /** The payload as the stream's codec decoded it (`payload` keeps the bytes). */
+        value: T;
+      });
 
-/** The fields of every inbound message. */
+/** The fields of every inbound message, whatever the stream's codec. */
 export interface InboundMessage {
   topic: string;
   payload: Buffer;

@@ -16,6 +16,8 @@ import type { MqttMessage } from '../inbound/message.js';
  */
 export interface Codec<T> {
   /**
+   * Turns a payload into a `T`; throws (any error) when the bytes are not a valid `T`.
+   *
    * @param payload The message payload.
    * @param message The whole message, for codecs that look at its properties (content type,
    * payload format indicator); absent when decoding bare bytes.
@@ -30,7 +32,16 @@ export interface Codec<T> {
  * plus the decoded `value`. Keeping `payload` a Buffer means code written for `MqttMessage` works
  * on decoded messages unchanged.
  */
-export type Decoded<T, M extends { payload: Buffer } = MqttMessage> = Omit<M, 'value'> & { readonly value: T };
+export type Decoded<
+  T,
+  M extends {
+    /** The payload bytes the codec decoded, kept as they came. */
+    payload: Buffer;
+  } = MqttMessage,
+> = Omit<M, 'value'> & {
+  /** The decoded payload. */
+  readonly value: T;
+};
 
 /**
  * Decodes one message: a copy of it with the decoded `value` added (the source message, which
@@ -40,7 +51,15 @@ export type Decoded<T, M extends { payload: Buffer } = MqttMessage> = Omit<M, 'v
  * @throws DecodeError (kind `ERR_DECODE`, naming the topic, the codec's error as `cause`) when
  * the codec throws.
  */
-export function decodeMessage<T, M extends { topic: string; payload: Buffer } = MqttMessage>(codec: Codec<T>, message: M): Decoded<T, M> {
+export function decodeMessage<
+  T,
+  M extends {
+    /** The message's topic, named by the `DecodeError` when the codec throws. */
+    topic: string;
+    /** The bytes the codec decodes. */
+    payload: Buffer;
+  } = MqttMessage,
+>(codec: Codec<T>, message: M): Decoded<T, M> {
   let value: T;
   try {
     value = codec.decode(message.payload, message as unknown as MqttMessage);

@@ -7,6 +7,7 @@ import type { SchedulerLike } from 'rxjs';
 import { checkSubscription, toSubscription, type SubscribeOptions } from '../options/validate.js';
 import { isSubscriptionIdentifier } from './subscription-ids.js';
 
+/** The SUBSCRIBE options of a `topic()` stream, and how long its broker subscription outlives it and what it replays. */
 export interface RouteOptions extends SubscribeOptions {
   /**
    * Milliseconds the filter stays subscribed after this stream, the last of its route, left:

@@ -14,7 +14,9 @@ export interface TopicPattern {
   readonly params: readonly TopicParam[];
 }
 
+/** One named level of a `topic()` pattern. */
 export interface TopicParam {
+  /** The name written after `:` (letters, digits and `_`, not starting with a digit). */
   readonly name: string;
   /** The topic level it names (0-based, counted without any `$share/{group}/` prefix). */
   readonly level: number;
@@ -79,6 +81,7 @@ type PatternParamNames<P extends string> = P extends `$share/${string}/${infer F
   ? LevelNames<Filter>
   : LevelNames<P>;
 
+/** The parameter names of the levels of `P`, a filter without a `$share/` prefix: a union of names, `never` if none. */
 type LevelNames<P extends string> = P extends `${infer Level}/${infer Rest}` ? LevelParam<Level> | LevelNames<Rest> : LevelParam<P>;
 
 /**
@@ -96,14 +99,34 @@ export type TopicPatternParams<P extends string> = string extends P
  * without any, or with `params: false`; otherwise left as `M` has it (optional: narrow with
  * `message.params?.id`), as only the run time knows.
  */
-export type WithTopicParams<M extends { params?: unknown }, P extends string, Named extends boolean = true> = string extends P
+export type WithTopicParams<
+  M extends {
+    /** The message's named levels, as `M` types them before this narrows them. */
+    params?: unknown;
+  },
+  P extends string,
+  Named extends boolean = true,
+> = string extends P
   ? M
   : boolean extends Named
     ? M
     : Omit<M, 'params'> & ParamsField<P, Named>;
 
+/**
+ * The `params` field `WithTopicParams` gives a message of a literal pattern: the typed names when
+ * the pattern has `:name` levels and `Named` is not `false`, else `params` absent.
+ */
 type ParamsField<P extends string, Named extends boolean> = Named extends false
-  ? { params?: undefined }
+  ? {
+      /** Absent: `params: false` asked for none. */
+      params?: undefined;
+    }
   : [PatternParamNames<P>] extends [never]
-    ? { params?: undefined }
-    : { params: TopicPatternParams<P> };
+    ? {
+        /** Absent: the pattern names no level. */
+        params?: undefined;
+      }
+    : {
+        /** The value of each named level of the message's topic, by name. */
+        params: TopicPatternParams<P>;
+      };

@@ -5,6 +5,14 @@
  */
 import type { IAuthPacket, IConnectPacket } from '../protocol/codec.js';
 
+/**
+ * The MQTT 5 CONNECT properties (3.1.2.11), the `properties` connect option, as mqtt-packet and
+ * MQTT.js name them: `sessionExpiryInterval` (seconds), `receiveMaximum`, `maximumPacketSize`,
+ * `topicAliasMaximum`, `requestResponseInformation`, `authenticationMethod`... On MQTT 5 the
+ * client adds a `maximumPacketSize` (its `maximumIncomingPacketSize`) when none is given, and a
+ * `receiveMaximum` from `maxUnackedMessages` when that option is set and this one is not.
+ * Not sent before MQTT 5.
+ */
 export type ConnectProperties = NonNullable<IConnectPacket['properties']>;
 
 /** The connect options the CONNECT properties derive from (a resolved `ClientOptions` has them all). */

@@ -46,6 +46,7 @@ export class DefaultMessageIdProvider implements MessageIdProvider {
     return id;
   }
 
+  /** The id the last `allocate()` returned; null before the first. */
   getLastAllocated(): number | null {
     return this.last;
   }
@@ -56,6 +57,7 @@ export class DefaultMessageIdProvider implements MessageIdProvider {
     return true;
   }
 
+  /** Frees `id` (its acknowledgement came); an id that is not in use, or not in 1..65535, is ignored. */
   deallocate(id: number): void {
     if (isValidId(id)) this.used.delete(id);
   }
@@ -96,6 +98,7 @@ export class UniqueMessageIdProvider implements MessageIdProvider {
     return this.last;
   }
 
+  /** The id the last `allocate()` returned; null before the first. */
   getLastAllocated(): number | null {
     return this.last;
   }
@@ -107,6 +110,7 @@ export class UniqueMessageIdProvider implements MessageIdProvider {
     return true;
   }
 
+  /** Frees `id` (its acknowledgement came), so the next `allocate()` may return it; an id not in use is ignored. */
   deallocate(id: number): void {
     if (!isValidId(id) || !this.isUsed(id)) return;
     const w = id >>> 5;
@@ -115,6 +119,7 @@ export class UniqueMessageIdProvider implements MessageIdProvider {
     if (w < this.lowWord) this.lowWord = w;
   }
 
+  /** Frees every id: the next `allocate()` returns 1. */
   clear(): void {
     this.words.fill(0);
     this.words[0] = 1;

@@ -27,10 +27,13 @@ export type Token = number;
 export interface MessageIdProvider {
   /** Returns a free id in 1..65535, or null when none is free. */
   allocate(): number | null;
+  /** The id the last `allocate()` returned, for MQTT.js's `getLastMessageId()`; null before the first. */
   getLastAllocated(): number | null;
   /** Marks an id as used (e.g. restored from a store); false when it already was. */
   register(id: number): boolean;
+  /** Frees an id whose flow is over (acknowledged, or its command dropped), so that it may be allocated again. */
   deallocate(id: number): void;
+  /** Frees every id. */
   clear(): void;
 }
 
@@ -180,7 +183,10 @@ export type SessionInput =
   | RestoreInput
   | AuthInput;
 
-/** What the client may put in an AUTH packet; the Authentication Method is always the CONNECT's. */
+/**
+ * The MQTT 5 properties the client may put in an AUTH packet (4.12): `authenticationData`,
+ * `reasonString`, `userProperties`. The Authentication Method is always the CONNECT's.
+ */
 export type AuthProperties = Omit<NonNullable<IAuthPacket['properties']>, 'authenticationMethod'>;
 
 /** MQTT 5 enhanced authentication (see `auth.ts`). */

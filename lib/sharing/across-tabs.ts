@@ -15,6 +15,7 @@ import { sharedWorkerConstructor, workerChannel, workerLeads, type OpenSharedWor
 /** The shortest wait before a tab client reconnects to the hub (a new hub, a reconnected one). */
 export const TAB_RECONNECT_MS = 20;
 
+/** The options of `acrossTabs()`; every one is optional, and the defaults suit a browser page. */
 export interface AcrossTabsOptions {
   /**
    * The name the tabs sharing one connection agree on: clients with the same key share it.
@@ -44,8 +45,12 @@ export interface AcrossTabsOptions {
   sharedWorker?: OpenSharedWorker;
 }
 
-/** `shared: acrossTabs()` where BroadcastChannel or the Web Locks API is missing. */
+/**
+ * Thrown by `connect()` with `shared: acrossTabs()` where BroadcastChannel or the Web Locks API
+ * is missing and none was injected; kind `ERR_SHARING_UNSUPPORTED`, its message names what is missing.
+ */
 export class SharingUnsupportedError extends MqttError {
+  /** Always `'SharingUnsupportedError'`. */
   override name = 'SharingUnsupportedError';
   constructor(missing: string) {
     super('ERR_SHARING_UNSUPPORTED', `sharing a connection across tabs needs ${missing}, which this runtime lacks`);

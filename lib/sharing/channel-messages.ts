@@ -7,8 +7,11 @@
 
 /** The part of BroadcastChannel a participant uses (tests may pass another). */
 export interface ChannelPort {
+  /** Sends a message to the other participants (a BroadcastChannel structured-clones it). */
   postMessage(message: unknown): void;
+  /** Set by rxmqtt to receive the other participants' messages; `event.data` is the message. */
   onmessage: ((event: { data: unknown }) => void) | null;
+  /** Leaves the channel: no message is sent or received any more. */
   close(): void;
 }
 

@@ -4,6 +4,10 @@
  * no `navigator.locks`).
  */
 
+/**
+ * Who leads among the tabs sharing a connection: the `election` option of `acrossTabs()`. The
+ * default is `webLocksElection(navigator.locks)`; tests pass an in-memory one.
+ */
 export interface Election {
   /**
    * Competes for the leadership of `key`: `onLead` runs once this participant leads. Returns a

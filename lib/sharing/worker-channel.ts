@@ -9,7 +9,13 @@ import type { Election, LockManagerLike } from './election.js';
 import type { HubOptions, StartMessage } from './hub-options.js';
 
 /** Starts (or joins) the SharedWorker `url` named `name`, as `new SharedWorker(url, { name })` does. */
-export type OpenSharedWorker = (url: string | URL, name: string) => { port: ChannelPort };
+export type OpenSharedWorker = (
+  url: string | URL,
+  name: string,
+) => {
+  /** The worker's MessagePort for this tab (or an object with the same members). */
+  port: ChannelPort;
+};
 
 /** The worker leads, always: no tab ever runs a hub of its own. */
 export const workerLeads: Election = { campaign: () => () => undefined };

@@ -1,34 +1,6 @@
 /**
- * A durable, MQTT.js-compatible `Store` (`put`/`get`/`del`/`createStream`/`close`) kept in a
- * directory, for `outgoingStore` with `clean: false`: a process that is killed restarts, finds its
- * in-flight QoS 1/2 publishes (and PUBRELs) here and resumes them. As `incomingStore` (another
- * directory) it keeps the inbound QoS 2 ids awaiting PUBREL, so a restart delivers none twice.
- *
- * @example
- * const store = new FileStore('./mqtt-store');
- * const client = connect(url, { clientId: 'meter-7', clean: false, outgoingStore: store });
- * client.publish('meter/7', reading, { qos: 1, cbStorePut: () => markAccepted(reading) });
- *
- * Crash safety: every put and del is appended to `<dir>/store.log` with one `write` at once (so a
- * killed process loses nothing it was told), and the log is fsync'ed once per event-loop turn before
- * the put/del callbacks run (so a callback means "survives a power cut too"). A torn last line is
- * ignored and cut off when the store is opened. The format is in `file-store-format.ts`.
- *
- * Compaction rewrites the live packets into `<dir>/store.log.tmp`, fsyncs it, renames it over the
- * log and fsyncs the directory: a crash at any point leaves either the old or the new log. It runs
- * by itself when the log holds many more dead records than live ones (`compactAfter`), or on
- * `compact()`.
- *
- * One store per directory: two stores appending to the same log would corrupt it, so the store
- * holds `<dir>/store.lock` (its pid) from construction to `close()`, and a second one fails with
- * `StoreLockedError`. A lock left by a killed process is taken over (`store-lock.ts`, which uses
- * node:fs itself: the injected `fs` covers the log's durability, not the lock).
- *
- * A closed store reopens on its next `put`, `get`, `del`, `createStream` or `compact()`: the
- * client's `end()` closes its stores, and a `reconnect()` with `clean: false` goes on using them.
- * Reopening takes the lock again and reads the log afresh (`file-store-log.ts`); if that fails
- * (`StoreLockedError` while another store holds the directory) the call gets the error the way it
- * reports any other: its callback, the stream's 'error', a throw from `compact()`.
+ * `FileStore`: a durable store for Node, an append-only log (`file-store-log.ts`, format in
+ * `file-store-format.ts`) and a lock file (`store-lock.ts`) in one directory.
  */
 import * as nodeFs from 'node:fs';
 import { Readable } from 'node:stream';
@@ -37,32 +9,42 @@ import { LOG_FILE, openStoreLog, rewriteLog, type OpenedLog } from './file-store
 import { encodeRecord, apply, type LogRecord } from './file-store-format.js';
 import type { IStore, StoreCallback, StorePacket } from './store.js';
 import type { StoreLock } from './store-lock.js';
+import type { FileStoreOptions, FileStoreStats } from './file-store-options.js';
 
 export { LOG_FILE };
+export type { FileStoreOptions, FileStoreStats } from './file-store-options.js';
 
-export interface FileStoreOptions {
-  /**
-   * Compact on its own once the log holds more than this many dead records (puts overwritten or
-   * deleted) and more dead records than live ones. `Infinity` compacts only on `compact()`.
-   * @default 1000
-   */
-  compactAfter?: number;
-  /** File system functions. @default node:fs */
-  fs?: FileStoreFs;
-}
-
-export interface FileStoreStats {
-  /** Live packets (`size`). */
-  live: number;
-  /** Records in the log after its header, live or dead. */
-  records: number;
-  /** Size of the log in bytes. */
-  bytes: number;
-  /** Bytes of a torn tail cut off when the store was last opened (0 after a clean shutdown). */
-  truncatedBytes: number;
-}
-
+/**
+ * A durable, MQTT.js-compatible store kept in a directory. As `outgoingStore` with `clean: false`, a
+ * process that is killed restarts, finds its in-flight QoS 1/2 publishes (and PUBRELs) here and
+ * resumes them; as `incomingStore` (another directory) it keeps the inbound QoS 2 ids awaiting PUBREL,
+ * so a restart delivers none twice.
+ *
+ * Crash safety: every put and del is appended to `<dir>/store.log` with one `write` at once (a killed
+ * process loses nothing it was told), and the log is fsync'ed once per event-loop turn before the
+ * put/del callbacks run (a callback means "survives a power cut too"). A torn last line is ignored and
+ * cut off at opening. Compaction (by itself when the log holds many more dead records than live ones,
+ * `compactAfter`, or on `compact()`) writes the live packets to `<dir>/store.log.tmp`, fsyncs it,
+ * renames it over the log and fsyncs the directory: a crash at any point leaves the old or the new
+ * log.
+ *
+ * One store per directory: the store holds `<dir>/store.lock` (its pid) from construction to
+ * `close()`, and a second one fails with `StoreLockedError` (two appending to one log would corrupt
+ * it). A lock left by a killed process is taken over.
+ *
+ * A closed store reopens on its next `put`, `get`, `del`, `createStream` or `compact()` (the client's
+ * `end()` closes its stores; a `reconnect()` with `clean: false` goes on using them), taking the lock
+ * again and reading the log afresh. A failure (`StoreLockedError` while another store holds the
+ * directory) reaches the call as any other would: its callback, the stream's 'error', a throw from
+ * `compact()`.
+ *
+ * @example
+ * const store = new FileStore('./mqtt-store');
+ * const client = connect(url, { clientId: 'meter-7', clean: false, outgoingStore: store });
+ * client.publish('meter/7', reading, { qos: 1, cbStorePut: () => markAccepted(reading) });
+ */
 export class FileStore implements IStore {
+  /** The directory the store keeps its log (`store.log`) and lock (`store.lock`) in, as given to the constructor. */
   readonly dir: string;
   private readonly fs: FileStoreFs;
   private readonly compactAfter: number;
@@ -99,6 +81,7 @@ export class FileStore implements IStore {
     return this;
   }
 
+  /** Calls `cb` synchronously with the packet under `packet.messageId`, `Error('missing packet')`, or the error of reopening a closed store. */
   get(packet: StorePacket, cb: StoreCallback): this {
     const reopenError = this.reopenIfClosed();
     if (reopenError) {
@@ -174,10 +157,12 @@ export class FileStore implements IStore {
     return [...this.packets.values()];
   }
 
+  /** The number of live packets. */
   get size(): number {
     return this.packets.size;
   }
 
+  /** Counts of the log as it is now: live packets, records, bytes, and the torn tail cut off at the last opening. */
   stats(): FileStoreStats {
     return { live: this.packets.size, records: this.records, bytes: this.bytes, truncatedBytes: this.truncatedBytes };
   }

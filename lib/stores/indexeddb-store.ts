@@ -1,19 +1,27 @@
 /**
+ * `IndexedDBStore`: a durable store for the browser, one IndexedDB database per store name.
+ */
+import { Readable } from 'node:stream';
+import { StoreError } from '../errors.js';
+import { callBack, writeChanges, type Change } from './indexeddb-batch.js';
+import { OBJECT_STORE, SEQ_INDEX, openDatabase, restored, storeError, type Row } from './indexeddb-database.js';
+import type { IStore, StoreCallback, StorePacket } from './store.js';
+
+/** The options of an `IndexedDBStore`. */
+export interface IndexedDBStoreOptions {
+  /** The IndexedDB database's name. @default `rxmqtt-store:<name>` */
+  databaseName?: string;
+  /** The IndexedDB to use (`fake-indexeddb` in Node, a test double). @default globalThis.indexedDB */
+  indexedDB?: IDBFactory;
+}
+
+/**
  * A durable, MQTT.js-compatible `Store` (`put`/`get`/`del`/`createStream`/`close`) kept in
  * IndexedDB: the browser's FileStore. As `outgoingStore` with `clean: false`, the in-flight QoS 1/2
  * publishes (and PUBRELs) survive a reload or a crashed tab: a client created again with the same
  * `clientId` and store resends them with DUP=1 and their original ids [MQTT-4.4.0-1]. As
  * `incomingStore` (another name) it keeps the inbound QoS 2 ids awaiting PUBREL, so a reloaded page
  * delivers none twice.
- *
- * @example
- * const client = mqtt.connect(url, {
- *   clientId: 'meter-7',
- *   clean: false,
- *   outgoingStore: new IndexedDBStore('meter-7-outgoing'),
- *   incomingStore: new IndexedDBStore('meter-7-incoming'),
- * });
- * client.publish('meter/7', reading, { qos: 1, cbStorePut: () => markAccepted(reading) });
  *
  * Durability: the puts and dels of one turn go into one readwrite transaction with
  * `durability: 'strict'`, and their callbacks run once it has committed, each with its own error.
@@ -30,20 +38,16 @@
  *
  * Node has no IndexedDB: pass one as the `indexedDB` option (e.g. the `fake-indexeddb` package);
  * without it the constructor throws a StoreError.
+ *
+ * @example
+ * const client = mqtt.connect(url, {
+ *   clientId: 'meter-7',
+ *   clean: false,
+ *   outgoingStore: new IndexedDBStore('meter-7-outgoing'),
+ *   incomingStore: new IndexedDBStore('meter-7-incoming'),
+ * });
+ * client.publish('meter/7', reading, { qos: 1, cbStorePut: () => markAccepted(reading) });
  */
-import { Readable } from 'node:stream';
-import { StoreError } from '../errors.js';
-import { callBack, writeChanges, type Change } from './indexeddb-batch.js';
-import { OBJECT_STORE, SEQ_INDEX, openDatabase, restored, storeError, type Row } from './indexeddb-database.js';
-import type { IStore, StoreCallback, StorePacket } from './store.js';
-
-export interface IndexedDBStoreOptions {
-  /** The IndexedDB database's name. @default `rxmqtt-store:<name>` */
-  databaseName?: string;
-  /** The IndexedDB to use (`fake-indexeddb` in Node, a test double). @default globalThis.indexedDB */
-  indexedDB?: IDBFactory;
-}
-
 export class IndexedDBStore implements IStore {
   /** The IndexedDB database's name. */
   readonly databaseName: string;

@@ -36,6 +36,7 @@ export interface AliApi {
   closeSocket(options?: { success?: () => void; fail?: (result?: AliFailResult) => void }): void;
 }
 
+/** Where `aliTransport` connects, and the `my` API it uses. */
 export interface AliTransportOptions extends MiniProgramTransportOptions {
   /** The Alipay API; MQTT.js's `my` option, which tests use to pass a simulated one. @default globalThis.my */
   my?: AliApi;

@@ -38,12 +38,15 @@ export type OpenMessageSocket = (url: string, events: MessageSocketEvents) => Me
 export interface MiniProgramTransportOptions {
   /** `wx`/`wxs` or `ali`/`alis`: the `s` means a `wss://` socket. */
   protocol: string;
+  /** The broker's host name or IP address (an IPv6 address is bracketed in the URL). */
   host: string;
-  /** @default 443 for the secure schemes, 80 for the others */
+  /** The broker's port; the scheme's default is left out of the URL. @default 443 for the secure schemes, 80 for the others */
   port?: number;
   /** The URL path (and query); as MQTT.js, `/` when the URL has none (not `/mqtt`). @default '/' */
   path?: string;
+  /** With `protocolVersion` 3, `'MQIsdp'` (MQTT 3.1) selects the `mqttv3.1` sub-protocol. @default 'MQTT' */
   protocolId?: 'MQTT' | 'MQIsdp';
+  /** The MQTT version; only MQTT 3.1 (`3` with `'MQIsdp'`) changes the sub-protocol. */
   protocolVersion?: 3 | 4 | 5;
   /**
    * Rewrites the socket URL before every (re)connect, as for ws://. May return a Promise; a throw

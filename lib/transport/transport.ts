@@ -7,11 +7,17 @@ import type { Duplex } from 'node:stream';
 export interface TransportHandlers {
   /** The pipe can carry bytes (for streams: right away; writes before that are buffered). */
   onOpen(): void;
+  /** Bytes from the broker, in order; chunk boundaries need not match packet boundaries. */
   onData(chunk: Buffer): void;
   /** The pipe is gone; called exactly once. `error` is set when it failed rather than ended. */
   onClose(error?: Error): void;
 }
 
+/**
+ * One open (or opening) byte pipe to the broker, made by a `TransportFactory` per connection
+ * attempt. The client writes encoded MQTT packets and reads bytes through the handlers it gave the
+ * factory. Implement it to run MQTT over a pipe rxmqtt has no adapter for.
+ */
 export interface Transport {
   /**
    * The duplex underneath, where there is one (TCP, TLS, Unix socket, Node WebSocket, a stream
@@ -28,6 +34,7 @@ export interface Transport {
   writev?(chunks: Buffer[]): boolean;
   /** Stops delivering onData until resume() (inbound backpressure). */
   pause(): void;
+  /** Delivers onData again after pause(), starting with what arrived meanwhile. */
   resume(): void;
   /** Flushes what was written, then closes. */
   end(): void;
@@ -37,7 +44,9 @@ export interface Transport {
 
 /** Where to connect when it is not the factory's own address (a `beforeConnect` hook chose another). */
 export interface TransportTarget {
+  /** The broker's host name or IP address. */
   host: string;
+  /** The broker's port. */
   port: number;
   /** `mqtt`, `mqtts`...; the client's protocol when absent. */
   protocol?: string;

@@ -30,6 +30,7 @@ export interface WxApi {
   connectSocket(options: { url: string; protocols?: string[]; fail?: (result?: WxFailResult) => void }): WxSocketTask;
 }
 
+/** Where `wxTransport` connects, and the `wx` API it uses. */
 export interface WxTransportOptions extends MiniProgramTransportOptions {
   /** The WeChat API; tests pass a simulated one. @default globalThis.wx */
   wx?: WxApi;
