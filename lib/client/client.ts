@@ -265,8 +265,9 @@ export class RxMqttClient {
    * with the broker's AUTH 0x00 (Success). Rejects with an AuthError when it cannot start (not
    * connected, no method in the CONNECT, another one under way: nothing is sent) or when the
    * connection ends first (a DISCONNECT 0x87 from the broker: `reasonCode` 0x87). Publishing and
-   * subscribing go on meanwhile. There is no timeout of its own: a broker that never answers
-   * leaves it pending until the connection ends (keepalive still watches the connection).
+   * subscribing go on meanwhile. A broker that does not answer within `reauthTimeout` (default:
+   * `connectTimeout`) fails it with a TimeoutError (`ERR_REAUTH_TIMEOUT`) and the connection is
+   * closed with DISCONNECT 0x80 [MQTT-4.12.1-2].
    *
    * @example
    * await client.reauthenticate({ authenticationData: Buffer.from(freshToken) });
