@@ -74,7 +74,10 @@ export function topicParams(topic: string, params: readonly TopicParam[]): Recor
 /** The parameter a pattern level names, from its type: `:id` and `:id#` name `id`. */
 type LevelParam<L extends string> = L extends `:${infer Name}#` ? Name : L extends `:${infer Name}` ? Name : never;
 
-/** The parameter names of a pattern's levels (the `$share/{group}/` prefix is not a level). */
+/**
+ * The parameter names of a pattern's levels (the `$share/{group}/` prefix is not a level). A step
+ * of the types below, not exported: typedoc.json lists it in `intentionallyNotExported`.
+ */
 type PatternParamNames<P extends string> = P extends `$share/${string}/${infer Filter}`
   ? LevelNames<Filter>
   : LevelNames<P>;
@@ -102,6 +105,7 @@ export type WithTopicParams<M extends { params?: unknown }, P extends string, Na
     ? M
     : Omit<M, 'params'> & ParamsField<P, Named>;
 
+/** The `params` of a `WithTopicParams` message. A step of that type, not exported (typedoc.json: `intentionallyNotExported`). */
 type ParamsField<P extends string, Named extends boolean> = Named extends false
   ? { params?: undefined }
   : [PatternParamNames<P>] extends [never]
