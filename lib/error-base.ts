@@ -5,9 +5,13 @@
  */
 import type { MqttErrorKind } from './error-codes.js';
 
+/** What an `MqttError` carries besides its kind and message: the second argument of its constructor. */
 export interface MqttErrorOptions {
+  /** The MQTT reason code (MQTT 5) or CONNACK return code (3.1.1); becomes `err.reasonCode`. */
   reasonCode?: number;
+  /** The MQTT 5 Reason String property the broker sent; becomes `err.reasonString`. */
   reasonString?: string;
+  /** The underlying error (a socket's, a codec's, a hook's); becomes `err.cause`. */
   cause?: unknown;
   /**
    * The `code` MQTT.js gives the same condition, when it is not the `kind` (a reason code, a system
@@ -23,6 +27,11 @@ export interface MqttErrorOptions {
  * a system error code), and the kind wherever MQTT.js sets none.
  */
 export class MqttError extends Error {
+  /**
+   * The class's name ('ProtocolError', 'ConnackError'...), set by each class rather than read from
+   * the constructor, so that it survives minification; a subclass of your own keeps its class name.
+   */
+  declare name: string;
   /** rxmqtt's classification of the failure: branch on this one. */
   readonly kind: MqttErrorKind;
   /** MQTT.js's `code` for the same condition, or the kind when MQTT.js defines none. */

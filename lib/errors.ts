@@ -12,7 +12,7 @@ import { connackReason } from './protocol/reason-codes.js';
 export type { MqttErrorCode, MqttErrorKind, MqttErrorOptions };
 export { connackReason };
 export { ErrorWithReasonCode, MqttError } from './error-base.js';
-export { ConnackError, ErrorWithSubackPacket, PublishError, ServerDisconnectError, SubackError, UnsubackError } from './reason-code-errors.js';
+export { ConnackError, ErrorWithSubackPacket, PublishError, ServerDisconnectError, SubackError, UnsubackError, type PublishAck } from './reason-code-errors.js';
 
 /**
  * The broker broke the protocol (malformed bytes, unexpected packet, bad flags...). `reasonCode` is
@@ -43,7 +43,9 @@ export class AuthError extends MqttError {
 /** An MQTT 5 broker announced a Maximum Packet Size and this packet is larger; it was not sent. */
 export class PacketTooLargeError extends MqttError {
   override name = 'PacketTooLargeError';
+  /** The encoded size of the packet, in bytes. */
   readonly size: number;
+  /** The broker's Maximum Packet Size (CONNACK property, 3.2.2.3.6), in bytes. */
   readonly maximum: number;
   constructor(size: number, maximum: number) {
     super('ERR_PACKET_TOO_LARGE', `Packet of ${size} bytes exceeds the broker's Maximum Packet Size of ${maximum} bytes`, { reasonCode: 0x95 });
@@ -68,6 +70,7 @@ export type ServerCapability =
  */
 export class ServerCapabilityError extends MqttError {
   override name = 'ServerCapabilityError';
+  /** The CONNACK property that ruled the command out. */
   readonly capability: ServerCapability;
   constructor(capability: ServerCapability, reasonCode: number, message: string) {
     super('ERR_NOT_SUPPORTED_BY_SERVER', message, { reasonCode });
@@ -99,6 +102,7 @@ export class TopicAliasError extends MqttError {
  */
 export class AckTimeoutError extends MqttError {
   override name = 'AckTimeoutError';
+  /** How long `awaitAck` waited, in milliseconds. */
   readonly timeoutMs: number;
   constructor(timeoutMs: number) {
     super('ERR_ACK_TIMEOUT', `No acknowledgement within ${timeoutMs} ms`);
@@ -137,7 +141,9 @@ export type QueueLimit = 'maxMessages' | 'maxBytes';
  */
 export class QueueFullError extends MqttError {
   override name = 'QueueFullError';
+  /** The topic of the dropped publish. */
   readonly topic: string;
+  /** The `offlineQueue` limit that was reached. */
   readonly limit: QueueLimit;
   /** 'refused': this publish never joined the queue; 'evicted': a newer one took its place. */
   readonly outcome: 'refused' | 'evicted';
@@ -153,6 +159,7 @@ export class QueueFullError extends MqttError {
 /** A publish with an MQTT 5 Message Expiry Interval waited offline past it, so it was not sent. */
 export class MessageExpiredError extends MqttError {
   override name = 'MessageExpiredError';
+  /** The topic of the expired publish. */
   readonly topic: string;
   constructor(topic: string, messageExpiryInterval: number) {
     super('ERR_MESSAGE_EXPIRED', `Publish to "${topic}" expired after waiting ${messageExpiryInterval} s to be sent`);
@@ -178,7 +185,9 @@ export class TimeoutError extends MqttError {
 /** No reply to `request()` arrived within its `timeout`; the request was cancelled (a late reply is ignored). */
 export class RequestTimeoutError extends MqttError {
   override name = 'RequestTimeoutError';
+  /** The topic the request was published to. */
   readonly topic: string;
+  /** The request's `timeout`, in milliseconds. */
   readonly timeoutMs: number;
   constructor(topic: string, timeoutMs: number) {
     super('ERR_REQUEST_TIMEOUT', `No reply to the request on "${topic}" within ${timeoutMs} ms`);
@@ -203,6 +212,7 @@ export class ClientClosedError extends MqttError {
 export class TransportError extends MqttError {
   override name = 'TransportError';
   declare readonly code: string;
+  /** The system or TLS error code of the socket's error (ECONNREFUSED...), absent when it had none. */
   readonly errno?: string;
   constructor(message: string, cause?: unknown) {
     const errno = (cause as { code?: unknown } | undefined)?.code;
@@ -218,7 +228,9 @@ export class TransportError extends MqttError {
  */
 export class StoreLockedError extends MqttError {
   override name = 'StoreLockedError';
+  /** The FileStore directory that is locked. */
   readonly dir: string;
+  /** The pid written in the lock file; absent when it could not be read. */
   readonly ownerPid?: number;
   constructor(dir: string, ownerPid: number | undefined, lockPath: string) {
     const owner = ownerPid === undefined ? 'another process' : `process ${ownerPid}`;
@@ -242,6 +254,7 @@ export class StoreError extends MqttError {
   override name = 'StoreError';
   /** The IndexedDB database's name. */
   readonly database: string;
+  /** What the store was doing when it failed. */
   readonly operation: StoreOperation;
   constructor(database: string, operation: StoreOperation, message: string, cause?: unknown, kind: 'ERR_STORE' | 'ERR_STORE_QUOTA' = 'ERR_STORE') {
     super(kind, `IndexedDBStore "${database}": ${message}`, { cause });
@@ -264,7 +277,9 @@ export class StoreQuotaError extends StoreError {
 
 /** A bad argument passed to a public method; delivered through the API's usual channel. */
 export class InvalidArgumentError extends TypeError {
+  /** Always 'ERR_INVALID_ARGUMENT', as `MqttError`'s `kind` would be. */
   readonly kind = 'ERR_INVALID_ARGUMENT' as const;
+  /** Always 'ERR_INVALID_ARGUMENT'. */
   readonly code = 'ERR_INVALID_ARGUMENT' as const;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -30,6 +30,7 @@ function firstRefusal(packet: ISubackPacket): number {
  */
 export class ErrorWithSubackPacket extends ErrorWithReasonCode {
   override name = 'ErrorWithSubackPacket';
+  /** The SUBACK that refused the subscription. */
   readonly packet: ISubackPacket;
   constructor(message: string, packet: ISubackPacket, options: { kind?: MqttErrorKind; reasonCode?: number } = {}) {
     const { kind = 'ERR_SUBACK', reasonCode = firstRefusal(packet) } = options;
@@ -44,6 +45,7 @@ export class ErrorWithSubackPacket extends ErrorWithReasonCode {
  */
 export class SubackError extends ErrorWithSubackPacket {
   override name = 'SubackError';
+  /** The filter the broker refused. */
   readonly topic: string;
   /**
    * @param packet The SUBACK; without it, one holding `reasonCode` (and `reasonString`) alone.
@@ -58,6 +60,7 @@ export class SubackError extends ErrorWithSubackPacket {
 /** The broker answered an UNSUBSCRIBE with a failure reason code (MQTT 5); `code` is that code. */
 export class UnsubackError extends ErrorWithReasonCode {
   override name = 'UnsubackError';
+  /** The filter whose UNSUBSCRIBE failed. */
   readonly topic: string;
   constructor(topic: string, reasonCode: number, reasonString?: string) {
     super(`Unsubscribe from "${topic}" failed (code ${reasonCode})`, reasonCode, { kind: 'ERR_UNSUBACK', reasonString });
@@ -65,7 +68,7 @@ export class UnsubackError extends ErrorWithReasonCode {
   }
 }
 
-/** The acknowledgement that refused a publish. */
+/** The acknowledgement that refused a publish: a PUBACK (QoS 1), or a PUBREC or PUBCOMP (QoS 2). */
 export type PublishAck = IPubackPacket | IPubrecPacket | IPubcompPacket;
 
 /**

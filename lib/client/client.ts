@@ -33,7 +33,7 @@ export class RxMqttClient {
   /** The request/response machinery, made on the first `request()` or `respond()`. */
   private requestResponse?: RequestResponse;
 
-  constructor(options: ResolvedOptions, transport: TransportFactory, hooks: ClientHooks = {}) {
+  /** @internal Made by `MqttClient` (its `rx`); `hooks` are the facade's. */ constructor(options: ResolvedOptions, transport: TransportFactory, hooks: ClientHooks = {}) {
     this.options = options;
     this.streams = new ClientStreams(hooks, options);
     this.connection = new Connection(options, transport, this.streams);
@@ -249,7 +249,7 @@ export class RxMqttClient {
     return withAckTimeout(unsubscribeCommand(this.connection, this.streams, topics, properties), options?.ackTimeout, this.options.scheduler);
   }
 
-  /** The callback-style publish the facade and `publish$` share. */
+  /** The callback-style publish the facade and `publish$` share. @internal */
   publish(topic: string, payload: string | Buffer | Uint8Array, options: PublishOptions, settler: Settler): void {
     submitPublish(this.connection, topic, payload, options, settler);
   }

@@ -17,7 +17,8 @@ import type { TopicOptions } from '../routing/routes.js';
 import type { PublishProperties } from '../session/types.js';
 import type { PublishResult } from './client-types.js';
 
-type ReplyPayload = string | Buffer | Uint8Array;
+/** The payload of a reply: text (sent as UTF-8) or bytes. */
+export type ReplyPayload = string | Buffer | Uint8Array;
 
 /**
  * What a responder answers: a payload, or a payload with PUBLISH properties (user properties...).

@@ -23,13 +23,24 @@ const log = createLogger('client');
  * 'newListener' and 'removeListener' listeners are there too.
  */
 export interface CompatEventEmitter {
+  /**
+   * EventEmitter's `on`, typed by event: adds `listener` for `event` (see {@link MqttClientEventCallbacks}).
+   * 'message', 'packetsend' and 'packetreceive' cost nothing per packet until their first listener.
+   */
   on<E extends MqttClientEvent>(event: E, listener: MqttClientEventCallbacks[E]): this;
+  /** EventEmitter's `once`, typed by event: `listener` is called for the next `event` only. */
   once<E extends MqttClientEvent>(event: E, listener: MqttClientEventCallbacks[E]): this;
+  /** EventEmitter's `off`, typed by event: removes `listener`. */
   off<E extends MqttClientEvent>(event: E, listener: MqttClientEventCallbacks[E]): this;
+  /** EventEmitter's `addListener`, typed by event: the same as `on`. */
   addListener<E extends MqttClientEvent>(event: E, listener: MqttClientEventCallbacks[E]): this;
+  /** EventEmitter's `removeListener`, typed by event: the same as `off`. */
   removeListener<E extends MqttClientEvent>(event: E, listener: MqttClientEventCallbacks[E]): this;
+  /** EventEmitter's `prependListener`, typed by event: adds `listener` before the others. */
   prependListener<E extends MqttClientEvent>(event: E, listener: MqttClientEventCallbacks[E]): this;
+  /** EventEmitter's `prependOnceListener`, typed by event: `once`, before the other listeners. */
   prependOnceListener<E extends MqttClientEvent>(event: E, listener: MqttClientEventCallbacks[E]): this;
+  /** EventEmitter's `emit`, typed by event: calls the listeners of `event` with `args`; true if it had any. */
   emit<E extends MqttClientEvent>(event: E, ...args: Parameters<MqttClientEventCallbacks[E]>): boolean;
 }
 
@@ -50,10 +61,15 @@ export abstract class CompatEventEmitter extends EventEmitter {
     super.on('removeListener', CompatEventEmitter.unlistenWhenLast);
   }
 
+  /** MQTT.js `client.connected`: true while the state is 'connected'. */
   get connected(): boolean {
     return this.rx.state.status === 'connected';
   }
 
+  /**
+   * MQTT.js `client.reconnecting`: true while waiting to reconnect, and during every connection
+   * attempt after the first.
+   */
   get reconnecting(): boolean {
     const state = this.rx.state;
     return state.status === 'reconnecting' || (state.status === 'connecting' && state.attempt > 1);
@@ -70,6 +86,7 @@ export abstract class CompatEventEmitter extends EventEmitter {
     return status === 'closed' && this.options.reconnectPeriod > 0 && !this.options.manualConnect;
   }
 
+  /** MQTT.js `client.disconnected`: true while the state is 'offline', 'reconnecting' or 'closed'. */
   get disconnected(): boolean {
     const { status } = this.rx.state;
     return status === 'offline' || status === 'closed' || status === 'reconnecting';

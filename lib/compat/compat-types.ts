@@ -30,11 +30,13 @@ export type IClientPublishOptions = PublishOptions;
 
 /** MQTT.js `IClientSubscribeProperties`: the SUBSCRIBE properties alone. */
 export interface IClientSubscribeProperties {
+  /** MQTT 5 SUBSCRIBE properties: a Subscription Identifier, User Properties. */
   properties?: SubscribeOptions['properties'];
 }
 
 /** MQTT.js `IClientSubscribeOptions`: the options of one subscription. */
 export interface IClientSubscribeOptions extends IClientSubscribeProperties {
+  /** The maximum QoS the broker may deliver with on this subscription. */
   qos: QoS;
   /** MQTT 5 No Local. */
   nl?: boolean;
@@ -46,6 +48,7 @@ export interface IClientSubscribeOptions extends IClientSubscribeProperties {
 
 /** MQTT.js `ISubscriptionRequest`: a subscription with its filter. */
 export interface ISubscriptionRequest extends IClientSubscribeOptions {
+  /** The topic filter. */
   topic: string;
 }
 
@@ -61,11 +64,15 @@ export type SubackFailureCode = 0x80 | 0x83 | 0x87 | 0x8f | 0x91 | 0x97 | 0x9e |
  * may answer with any failure code of 3.9.3.
  */
 export interface ISubscriptionGrant {
+  /** The topic filter. */
   topic: string;
+  /** The QoS the broker granted, or its failure code for this filter. */
   qos: QoS | SubackFailureCode;
-  /** MQTT 5: the SUBSCRIBE options the filter went out with (MQTT.js reports them too). */
+  /** MQTT 5: the No Local option the filter went out with (MQTT.js reports it too). */
   nl?: boolean;
+  /** MQTT 5: the Retain As Published option the filter went out with. */
   rap?: boolean;
+  /** MQTT 5: the Retain Handling option the filter went out with. */
   rh?: number;
   /** MQTT 5: the SUBSCRIBE's properties, when it had some (MQTT.js reports them, its type does not say so). */
   properties?: SubscribeOptions['properties'];
@@ -80,6 +87,7 @@ export type ISubscriptionMap = Record<string, QoS | SubscribeOptions>;
 
 /** The options `unsubscribe` takes: MQTT 5 UNSUBSCRIBE properties. */
 export interface IClientUnsubscribeProperties {
+  /** MQTT 5 UNSUBSCRIBE properties (User Properties). */
   properties?: IUnsubscribePacket['properties'];
 }
 
@@ -88,7 +96,9 @@ export interface IClientUnsubscribeProperties {
  * client's are read before the CONNECT and their packets resent, as at the first start.
  */
 export interface IClientReconnectOptions {
+  /** The store of inbound QoS 2 messages to use from now on. */
   incomingStore?: ClientOptions['incomingStore'];
+  /** The store of outbound QoS 1/2 messages to use from now on. */
   outgoingStore?: ClientOptions['outgoingStore'];
 }
 
@@ -97,14 +107,18 @@ export type IClientEndOptions = Partial<Pick<IDisconnectPacket, 'reasonCode' | '
 
 /** MQTT.js's URL schemes (`protocol`), as names for code that types them. */
 export type BaseMqttProtocol = 'wss' | 'ws' | 'mqtt' | 'mqtts' | 'tcp' | 'ssl' | 'wx' | 'wxs' | 'ali' | 'alis';
+/** MQTT.js's Unix socket schemes (`mqtt+unix`...): the protocol over the socket at `path`. */
 export type MqttProtocolWithUnix = `${BaseMqttProtocol}+unix`;
+/** Every URL scheme MQTT.js names, with and without `+unix`. */
 export type MqttProtocol = BaseMqttProtocol | MqttProtocolWithUnix;
 
 /** `cbStorePut`: a QoS 1/2 publish is in the outgoing store. */
 export type StorePutCallback = () => void;
 /** MQTT.js's `Callback`: a bare notification. */
 export type Callback = () => void;
+/** MQTT.js's `CloseCallback`: called with the error of the close, if any. */
 export type CloseCallback = (error?: Error) => void;
+/** MQTT.js's `GenericCallback`: an error or a result. */
 export type GenericCallback<T> = (error?: Error, result?: T) => void;
 
 /** `(err)` callbacks: `end()`'s, and `handleMessage`'s `done`. */
@@ -124,30 +138,54 @@ export type PacketCallback = (error?: Error, packet?: Packet) => any;
  */
 export type ClientSubscribeCallback = (error: Error | null, granted?: ISubscriptionGrant[], packet?: ISubackPacket) => void;
 
+/** A 'connect' listener: gets the broker's CONNACK. */
 export type OnConnectCallback = (packet: IConnackPacket) => void;
+/** A 'disconnect' listener: gets the DISCONNECT the broker sent (MQTT 5). */
 export type OnDisconnectCallback = (packet: IDisconnectPacket) => void;
+/** A 'message' listener: the topic, the payload and the PUBLISH packet. */
 export type OnMessageCallback = (topic: string, payload: Buffer, packet: IPublishPacket) => void;
+/** A 'packetsend' or 'packetreceive' listener. */
 export type OnPacketCallback = (packet: Packet) => void;
+/** A 'close' listener. */
 export type OnCloseCallback = () => void;
+/** An 'error' listener. */
 export type OnErrorCallback = (error: Error) => void;
+/** A listener of an event without arguments ('end', 'reconnect', 'offline', 'outgoingEmpty'). */
 export type VoidCallback = () => void;
 
 /** The facade's events and their listeners: MQTT.js's, plus rxmqtt's 'dropped'. */
 export interface MqttClientEventCallbacks {
+  /** A CONNACK accepted the connection (after every reconnect too). */
   connect: OnConnectCallback;
+  /** An application message arrived; wired only while it has a listener. */
   message: OnMessageCallback;
+  /** A packet was sent; wired only while it has a listener. */
   packetsend: OnPacketCallback;
+  /** A packet was received; wired only while it has a listener. */
   packetreceive: OnPacketCallback;
+  /** The broker sent DISCONNECT (MQTT 5). */
   disconnect: OnDisconnectCallback;
+  /**
+   * A failure that is no call's own: a refused CONNACK, a transport error, a protocol error...
+   * Without a listener it is logged instead of thrown.
+   */
   error: OnErrorCallback;
+  /** The connection closed. */
   close: OnCloseCallback;
+  /** `end()` finished, before its callback. */
   end: VoidCallback;
+  /** A reconnection attempt starts, or `reconnect()` was called. */
   reconnect: VoidCallback;
+  /**
+   * The connection closed and the client will reconnect by itself, as MQTT.js 5 emits it: once per
+   * outage, not after each failed retry, and not when it will not reconnect.
+   */
   offline: VoidCallback;
-  /** Typed for MQTT.js code that listens for it; rxmqtt does not emit it. */
+  /** `end()` waited for in-flight messages and the last one was acknowledged. */
   outgoingEmpty: VoidCallback;
   /** rxmqtt: the bounded offline queue (`offlineQueue`) dropped a publish. */
   dropped: (error: QueueFullError) => void;
 }
 
+/** The name of an event of {@link MqttClient}. */
 export type MqttClientEvent = keyof MqttClientEventCallbacks;

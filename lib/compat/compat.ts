@@ -39,7 +39,17 @@ export function asTransportFactory(factory: TransportFactory, resolved?: Resolve
   return factory;
 }
 
+/**
+ * The MQTT.js v5-compatible client that `connect()` returns: MQTT.js's methods (callbacks and
+ * `*Async` Promises) and EventEmitter events, plus the Observable API (`topic()`, `publish$()`,
+ * `state$`...) on the same object. Every call goes to the Observable client in {@link MqttClient.rx}.
+ */
 export class MqttClient extends ObservableSurface {
+  /**
+   * MQTT.js's `client.options`: the options with their defaults applied and the URL merged in.
+   * As in MQTT.js, the CONNACK's Assigned Client Identifier replaces `clientId` and an MQTT 5
+   * Server Keep Alive replaces `keepalive`.
+   */
   override readonly options: ResolvedOptions;
   private readonly client: RxMqttClient;
   /** Keeps every callback out of the call that registered it. */
@@ -91,6 +101,12 @@ export class MqttClient extends ObservableSurface {
     return this;
   }
 
+  /**
+   * MQTT.js `publish(topic, message, [options], [callback])`. The callback gets `null` (not
+   * undefined) on success, as MQTT.js passes at run time, with the PUBACK or PUBCOMP of a QoS 1/2
+   * publish; a broker's refusal is a {@link PublishError}, passed with its acknowledgement.
+   * Without a callback, a failure is logged.
+   */
   publish(topic: string, message: string | Buffer, callback?: PacketCallback): this;
   publish(topic: string, message: string | Buffer, options?: IClientPublishOptions, callback?: PacketCallback): this;
   publish(topic: string, message: string | Buffer, options?: IClientPublishOptions | PacketCallback, callback?: PacketCallback): this {
@@ -110,6 +126,7 @@ export class MqttClient extends ObservableSurface {
     return this;
   }
 
+  /** MQTT.js `publishAsync`: {@link MqttClient.publish} as a Promise of the PUBACK/PUBCOMP (undefined for QoS 0). */
   publishAsync(topic: string, message: string | Buffer, options?: PublishOptions): Promise<Packet | undefined> {
     return new Promise((resolve, reject) =>
       this.publish(topic, message, options ?? {}, (error, packet) => (error ? reject(error) : resolve(packet as Packet | undefined))),
@@ -124,12 +141,17 @@ export class MqttClient extends ObservableSurface {
     return this;
   }
 
+  /** MQTT.js `subscribeAsync`: {@link MqttClient.subscribe} as a Promise of the grants. */
   subscribeAsync(topics: string | string[] | ISubscriptionMap, options?: SubscribeOptions): Promise<ISubscriptionGrant[]> {
     return new Promise((resolve, reject) =>
       this.subscribe(topics, options ?? {}, (error, granted) => (error ? reject(error) : resolve(granted ?? []))),
     );
   }
 
+  /**
+   * MQTT.js `unsubscribe(filter | filters, [options], [callback])`; `options.properties` are the
+   * MQTT 5 UNSUBSCRIBE properties. The callback gets `null` on success, with the UNSUBACK.
+   */
   unsubscribe(topics: string | string[], callback?: PacketCallback): this;
   unsubscribe(topics: string | string[], options?: IClientUnsubscribeProperties, callback?: PacketCallback): this;
   unsubscribe(topics: string | string[], options?: IClientUnsubscribeProperties | PacketCallback, callback?: PacketCallback): this {
@@ -137,6 +159,7 @@ export class MqttClient extends ObservableSurface {
     return this;
   }
 
+  /** MQTT.js `unsubscribeAsync`: {@link MqttClient.unsubscribe} as a Promise of the UNSUBACK. */
   unsubscribeAsync(topics: string | string[], options?: IClientUnsubscribeProperties): Promise<Packet | undefined> {
     return new Promise((resolve, reject) =>
       this.unsubscribe(topics, options ?? {}, (error, packet) => (error ? reject(error) : resolve(packet))),
@@ -165,6 +188,10 @@ export class MqttClient extends ObservableSurface {
     return this;
   }
 
+  /**
+   * MQTT.js `endAsync([force], [options])`: {@link MqttClient.end} as a Promise, rejected with the
+   * error of a store's `close()`, if any.
+   */
   endAsync(options?: IClientEndOptions): Promise<void>;
   endAsync(force?: boolean, options?: IClientEndOptions): Promise<void>;
   endAsync(force?: boolean | IClientEndOptions, options?: IClientEndOptions): Promise<void> {
@@ -172,6 +199,11 @@ export class MqttClient extends ObservableSurface {
     return new Promise((resolve, reject) => this.end(force as boolean, options ?? {}, (error) => (error ? reject(error) : resolve())));
   }
 
+  /**
+   * MQTT.js `removeOutgoingMessage(messageId)`: forgets the in-flight QoS 1/2 publish with that
+   * packet id (its packet id becomes free again); its callback gets an `MqttError` of kind
+   * 'ERR_MESSAGE_REMOVED', message 'Message removed'.
+   */
   removeOutgoingMessage(messageId: number): this {
     this.timing.during(() => this.client.removeOutgoingMessage(messageId));
     return this;
@@ -203,7 +235,7 @@ export class MqttClient extends ObservableSurface {
   }
 
   /** MQTT 5 re-authentication (AUTH 0x19); the callback gets the broker's AUTH 0x00. See RxMqttClient#reauthenticate. */
-  reauthenticate(properties?: AuthProperties, callback?: Callback<IAuthPacket>): this {
+  reauthenticate(properties?: AuthProperties, callback?: (error?: Error | null, packet?: IAuthPacket) => void): this {
     this.timing.during(() => this.client.reauthenticate(properties)).then(
       (packet) => callback?.(null, packet),
       (error: Error) => (callback ? callback(error) : log('reauthenticate failed: %s', error.message)),
@@ -211,10 +243,12 @@ export class MqttClient extends ObservableSurface {
     return this;
   }
 
+  /** {@link MqttClient.reauthenticate} as a Promise of the broker's AUTH 0x00 (see {@link RxMqttClient.reauthenticate}). */
   reauthenticateAsync(properties?: AuthProperties): Promise<IAuthPacket> {
     return this.client.reauthenticate(properties);
   }
 
+  /** MQTT.js `getLastMessageId()`: the last packet id given to a PUBLISH, SUBSCRIBE or UNSUBSCRIBE; null before the first. */
   getLastMessageId(): number | null {
     return this.client.getLastMessageId();
   }

@@ -9,7 +9,15 @@ import { platformDefaults } from '../platform/platform-defaults.js';
 import { transportFor } from '../transport/select.js';
 
 /** A broker URL as `connect()` takes it: text, a WHATWG `URL`, or a legacy `url.parse` result. */
-export type BrokerUrl = string | URL | { href: string; protocol: string | null };
+export type BrokerUrl =
+  | string
+  | URL
+  | {
+      /** The whole URL, which `connect()` reads. */
+      href: string;
+      /** The scheme with its colon (`'mqtt:'`); `null` (no scheme) fails with "Missing protocol". */
+      protocol: string | null;
+    };
 
 /**
  * MQTT.js `connect([url], options)`: returns a client that is already connecting.

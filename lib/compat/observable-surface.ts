@@ -18,10 +18,12 @@ import type { PublishOptions } from '../options/validate.js';
 import type { WithTopicParams } from '../routing/topic-params.js';
 
 export abstract class ObservableSurface extends CompatEventEmitter {
+  /** See {@link RxMqttClient.state$}: the connection state, replaying the current one to each new subscriber. */
   get state$(): Observable<ConnectionState> {
     return this.rx.state$;
   }
 
+  /** The current connection state (the latest value of `state$`). */
   get state(): ConnectionState {
     return this.rx.state;
   }
@@ -31,14 +33,17 @@ export abstract class ObservableSurface extends CompatEventEmitter {
     return this.rx.connected$;
   }
 
+  /** See {@link RxMqttClient.messages$}: every inbound application message. */
   get messages$(): Observable<MqttMessage> {
     return this.rx.messages$;
   }
 
+  /** See {@link RxMqttClient.packetsIn$}: every packet received from the broker (MQTT.js's 'packetreceive'). */
   get packetsIn$(): Observable<Packet> {
     return this.rx.packetsIn$;
   }
 
+  /** See {@link RxMqttClient.packetsOut$}: every packet sent to the broker (MQTT.js's 'packetsend'). */
   get packetsOut$(): Observable<Packet> {
     return this.rx.packetsOut$;
   }

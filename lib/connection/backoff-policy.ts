@@ -45,6 +45,7 @@ export interface BackoffOptions {
 /** Backoff options with every default applied. */
 export type BackoffPolicy = Required<BackoffOptions>;
 
+/** The defaults of {@link BackoffOptions}: 1 s doubling to a 30 s cap, jitter 0.5, no attempt limit, reset after 10 s up. */
 export const DEFAULT_BACKOFF: Readonly<BackoffPolicy> = Object.freeze({
   initialDelay: 1000,
   maxDelay: 30_000,

@@ -7,6 +7,7 @@ import { InvalidArgumentError, MqttError } from '../errors.js';
 import { serverOfUrl } from '../options/broker-url.js';
 import type { ServerAddress } from '../options/client-options.js';
 
+/** What the `beforeConnect` hook is told about the attempt it runs before. */
 export interface BeforeConnectContext {
   /** The attempt about to be made: 1 for the first connect, then one more per attempt. */
   attempt: number;
@@ -16,12 +17,20 @@ export interface BeforeConnectContext {
 
 /** What the hook may change for this attempt and the ones after it. */
 export interface BeforeConnectResult {
+  /** The User Name to connect with. */
   username?: string;
+  /** The Password to connect with. */
   password?: string | Buffer;
   /** Another broker, `mqtt://host:port` (TCP/TLS transports of `connect()` only); its credentials apply too. */
   url?: string;
 }
 
+/**
+ * The `beforeConnect` option: awaited before every connect attempt, the first one too. It may
+ * return (or resolve with) new credentials or another broker for this attempt and the next ones,
+ * or nothing. A throw, a rejection or an unusable answer fails the attempt with an `MqttError` of
+ * kind 'ERR_BEFORE_CONNECT' (the hook's error is its `cause`), retried per the reconnect policy.
+ */
 export type BeforeConnect = (
   context: BeforeConnectContext,
 ) => Promise<BeforeConnectResult | void | undefined> | BeforeConnectResult | void | undefined;

@@ -44,9 +44,13 @@ export interface Settler {
   stored?: () => void;
 }
 
+/** What `RxMqttClient.end()` takes. */
 export interface EndOptions {
+  /** Close at once, without waiting for in-flight acknowledgements (MQTT.js's `force`). @default false */
   force?: boolean;
+  /** The DISCONNECT's reason code (MQTT 5 only). @default none (read as 0x00, Normal disconnection [3.14.2.1]) */
   reasonCode?: number;
+  /** The DISCONNECT's MQTT 5 properties (Session Expiry Interval, Reason String, User Properties...). */
   properties?: IDisconnectPacket['properties'];
 }
 

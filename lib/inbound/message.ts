@@ -18,10 +18,15 @@ export type MqttMessage<T = void> = InboundMessage &
 
 /** The fields of every inbound message, whatever the stream's codec. */
 export interface InboundMessage {
+  /** The topic it was published to; the full one even when the PUBLISH named it by Topic Alias alone. */
   topic: string;
+  /** The payload bytes, as received. */
   payload: Buffer;
+  /** The QoS it was delivered with. */
   qos: QoS;
+  /** The PUBLISH's RETAIN flag: set on a retained message the broker sends because of a new subscription (and, with Retain As Published, as published). */
   retain: boolean;
+  /** The PUBLISH's DUP flag: the broker may have sent it before. */
   dup: boolean;
   /** MQTT 5 properties (user properties, content type, correlation data...). */
   properties?: PublishProperties;

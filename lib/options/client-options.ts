@@ -4,7 +4,6 @@
  */
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { SchedulerLike } from 'rxjs';
-import type { BackoffOptions, BackoffPolicy } from '../connection/backoff-policy.js';
 import type { BeforeConnect } from '../connection/before-connect.js';
 import type { IAuthPacket, IConnectPacket } from '../protocol/codec.js';
 import type { ConnectProperties } from '../session/connect-properties.js';
@@ -16,29 +15,26 @@ import type { TimerVariant } from '../platform/timer-variant.js';
 import type { CustomHandleAcks, HandleAuth } from './handlers.js';
 import type { OfflineQueueOptions } from './offline-queue-options.js';
 import type { ConnectionSharing } from './connection-sharing.js';
+import type { ReconnectOptions } from './reconnect-options.js';
 
+export type { ReconnectOptions, ReconnectPolicy } from './reconnect-options.js';
+
+/**
+ * The Will Message the broker publishes for this client if the connection ends without a
+ * DISCONNECT (MQTT.js's `will` option): `topic`, `payload`, `qos`, `retain`, and the MQTT 5 Will
+ * Properties (`willDelayInterval`...). Its topic is checked like a publish's [MQTT-3.1.3-10].
+ */
 export type WillOptions = NonNullable<IConnectPacket['will']>;
 
+/** One broker of the `servers` option (MQTT.js's `{ host, port, protocol }`). */
 export interface ServerAddress {
+  /** Host name or IP address. */
   host: string;
   /** @default the protocol's default port (1883, 8883, 80, 443) */
   port: number;
   /** `mqtt`, `mqtts`...; the client's protocol when absent. */
   protocol?: string;
 }
-
-/**
- * rxmqtt: exponential backoff between reconnect attempts (the `reconnect` option). The fields and
- * their defaults are `BackoffOptions`'s: 1 s doubling to a 30 s cap, jitter 0.5, no attempt
- * limit, reset after a connection stayed up 10 s.
- */
-export interface ReconnectOptions extends BackoffOptions {
-  /** The random source of the jitter, a number in [0, 1); tests inject a fixed one. @default Math.random */
-  random?: () => number;
-}
-
-/** The `reconnect` option resolved: every field set. */
-export type ReconnectPolicy = BackoffPolicy & Pick<ReconnectOptions, 'random'>;
 
 /** Every option of MQTT.js v5's `connect()` / `new MqttClient()`, and rxmqtt's additions. */
 export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host' | 'port' | 'timeout'>> {
@@ -120,9 +116,13 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
    * @default connectTimeout
    */
   reauthTimeout?: number;
+  /** The CONNECT's User Name. Never logged. @default undefined */
   username?: string;
+  /** The CONNECT's Password. Never logged. @default undefined */
   password?: string | Buffer;
+  /** MQTT.js's store of inbound QoS 2 ids awaiting PUBREL; FileStore/IndexedDBStore keep them across restarts. @default undefined (in memory) */
   incomingStore?: IStore;
+  /** MQTT.js's store of outbound QoS 1/2 publishes awaiting their ack; a durable one lets a restart resend them. @default undefined (in memory) */
   outgoingStore?: IStore;
   /** Queue QoS 0 publishes while offline. @default true */
   queueQoSZero?: boolean;
@@ -132,6 +132,7 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
    * @default undefined (unbounded, as MQTT.js)
    */
   offlineQueue?: OfflineQueueOptions;
+  /** MQTT 5, MQTT.js option: chooses the reason code of the PUBACK/PUBREC of each inbound QoS 1/2 message. @default undefined (0x00, Success) */
   customHandleAcks?: CustomHandleAcks;
   /**
    * MQTT 5: a publish (without alias) whose topic has an alias on this connection goes out as
@@ -163,6 +164,7 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
    * @default undefined
    */
   handleAuth?: HandleAuth;
+  /** The Will Message, sent in the CONNECT. @default undefined (no will) */
   will?: WillOptions;
   /** Re-subscribe when the broker lost the session. @default true */
   resubscribe?: boolean;
@@ -173,6 +175,7 @@ export interface ClientOptions extends Partial<Omit<TlsConnectionOptions, 'host'
    * @default undefined (no limit; `null` too, as MQTT.js's default)
    */
   subscribeBatchSize?: number | null;
+  /** MQTT.js option: allocates packet ids; the built-in ones skip ids in flight [MQTT-2.2.1-3]. @default new DefaultMessageIdProvider() */
   messageIdProvider?: MessageIdProvider;
   /** Custom log function; default is the `debug` package under `rxmqtt:*`. */
   log?: (...args: unknown[]) => void;

@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { PublishProperties } from '../session/types.js';
 import { validateFilter, validateTopic } from '../protocol/topic.js';
 
+/** The options of a publish (MQTT.js `IClientPublishOptions`), for `publish`, `publishAsync` and `publish$`. */
 export interface PublishOptions {
   /** @default 0 */
   qos?: QoS;
@@ -20,6 +21,7 @@ export interface PublishOptions {
   cbStorePut?: () => void;
 }
 
+/** The options of a subscription (MQTT.js `IClientSubscribeOptions`, `qos` optional), for `subscribe` and `subscribeAsync`. */
 export interface SubscribeOptions {
   /** @default 0 */
   qos?: QoS;
@@ -29,7 +31,13 @@ export interface SubscribeOptions {
   rap?: boolean;
   /** MQTT 5 Retain Handling (0, 1, 2). */
   rh?: number;
-  properties?: { subscriptionIdentifier?: number; userProperties?: Record<string, string | string[]> };
+  /** MQTT 5 SUBSCRIBE properties (3.8.2.1). */
+  properties?: {
+    /** The Subscription Identifier (1 to 268,435,455) the broker returns with each message this subscription matches. */
+    subscriptionIdentifier?: number;
+    /** User Properties: name/value pairs, a name may repeat (an array of values). */
+    userProperties?: Record<string, string | string[]>;
+  };
 }
 
 export function checkPublish(topic: unknown, payload: unknown, options: PublishOptions): InvalidArgumentError | undefined {

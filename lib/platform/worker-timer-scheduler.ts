@@ -17,9 +17,11 @@
  */
 import { Subscription, type SchedulerAction, type SchedulerLike } from 'rxjs';
 
-/** Starts and cancels one-shot timers; `set` returns a handle for `clear`. */
+/** Starts and cancels one-shot timers (MQTT.js's `timerVariant` object); `set` returns a handle for `clear`. */
 export interface Timers {
+  /** Calls `callback` once after `ms` milliseconds; returns the timer's handle. */
   set(callback: () => void, ms: number): number;
+  /** Cancels the timer `set` returned `handle` for. */
   clear(handle: number): void;
 }
 

@@ -76,7 +76,10 @@ export function topicParams(topic: string, params: readonly TopicParam[]): Recor
 /** The parameter a pattern level names, from its type: `:id` and `:id#` name `id`. */
 type LevelParam<L extends string> = L extends `:${infer Name}#` ? Name : L extends `:${infer Name}` ? Name : never;
 
-/** The parameter names of a pattern's levels (the `$share/{group}/` prefix is not a level). */
+/**
+ * The parameter names of a pattern's levels (the `$share/{group}/` prefix is not a level). A step
+ * of the types below, not exported: typedoc.json lists it in `intentionallyNotExported`.
+ */
 type PatternParamNames<P extends string> = P extends `$share/${string}/${infer Filter}`
   ? LevelNames<Filter>
   : LevelNames<P>;
@@ -114,7 +117,8 @@ export type WithTopicParams<
 
 /**
  * The `params` field `WithTopicParams` gives a message of a literal pattern: the typed names when
- * the pattern has `:name` levels and `Named` is not `false`, else `params` absent.
+ * the pattern has `:name` levels and `Named` is not `false`, else `params` absent. A step of that
+ * type, not exported (typedoc.json: `intentionallyNotExported`).
  */
 type ParamsField<P extends string, Named extends boolean> = Named extends false
   ? {

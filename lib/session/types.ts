@@ -100,6 +100,7 @@ export interface SessionOptions {
   enforcedReceiveMaximum?: number;
 }
 
+/** The MQTT 5 PUBLISH properties (3.3.2.3): Message Expiry Interval, Content Type, Response Topic, Correlation Data, User Properties... */
 export type PublishProperties = NonNullable<IPublishPacket['properties']>;
 
 export interface PublishCommand {
@@ -233,9 +234,13 @@ export type SettleResult =
  *   answered with PUBREC ([MQTT-4.3.3-10]) and not delivered again.
  */
 export interface ProtocolAnomaly {
+  /** The event's type. */
   type: 'protocolAnomaly';
+  /** Which violation the broker committed (see above). */
   kind: 'packetIdReused' | 'staleReplay';
+  /** The packet identifier concerned. */
   messageId: number;
+  /** The topic of the PUBLISH concerned. */
   topic: string;
 }
 

@@ -19,6 +19,7 @@ export interface Election {
 
 /** The part of the Web Locks API rxmqtt uses (`navigator.locks`). */
 export interface LockManagerLike {
+  /** The Web Locks `request()`: runs `callback` once the exclusive lock `name` is granted, holding it until the returned Promise settles. */
   request(name: string, options: { signal?: AbortSignal }, callback: () => Promise<void>): Promise<unknown>;
 }
 

@@ -5,11 +5,14 @@
  */
 import { Readable } from 'node:stream';
 
+/** A packet as a store holds it: an mqtt-packet object (a PUBLISH, a PUBREL...), keyed by its `messageId`. */
 export interface StorePacket {
+  /** The packet identifier the store keys it by. */
   messageId?: number;
   [key: string]: unknown;
 }
 
+/** The callback of a store's `get`, `put` and `del`: an error, or the packet concerned. */
 export type StoreCallback = (error?: Error | null, packet?: StorePacket) => void;
 
 /** The options of the in-memory `Store`, as MQTT.js's. */

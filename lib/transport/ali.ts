@@ -15,24 +15,35 @@ const log = createLogger('transport');
 
 /** The failure result of an Alipay API call. */
 export interface AliFailResult {
+  /** Alipay's error number. */
   error?: number;
+  /** Alipay's description of the failure. */
   errorMessage?: string;
 }
 
 /** What `my.onSocketMessage` reports: base64 text when `isBuffer`, else text or an ArrayBuffer. */
 export interface AliSocketMessage {
+  /** The frame's data. */
   data: string | ArrayBuffer | ArrayBufferView;
+  /** Whether string `data` is base64 of binary data. */
   isBuffer?: boolean;
 }
 
 /** The part of the Alipay `my` API rxmqtt uses (the single-socket API). */
 export interface AliApi {
+  /** Opens the mini-program's one WebSocket, to `url`. */
   connectSocket(options: { url: string; protocols?: string[]; fail?: (result?: AliFailResult) => void }): unknown;
+  /** Registers the callback for the socket's opening. */
   onSocketOpen(callback: (result?: unknown) => void): void;
+  /** Registers the callback for each frame received. */
   onSocketMessage(callback: (result: AliSocketMessage) => void): void;
+  /** Registers the callback for the socket's errors. */
   onSocketError(callback: (result?: AliFailResult) => void): void;
+  /** Registers the callback for the socket's close. */
   onSocketClose(callback: (result?: unknown) => void): void;
+  /** Sends a frame; binary data goes as base64 text with `isBuffer: true`. */
   sendSocketMessage(options: { data: string | ArrayBuffer; isBuffer?: boolean; success?: () => void; fail?: (result?: AliFailResult) => void }): void;
+  /** Closes the socket. */
   closeSocket(options?: { success?: () => void; fail?: (result?: AliFailResult) => void }): void;
 }
 

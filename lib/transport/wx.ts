@@ -11,22 +11,29 @@ const log = createLogger('transport');
 
 /** The failure result of a WeChat API call. */
 export interface WxFailResult {
+  /** WeChat's description of the failure. */
   errMsg?: string;
 }
 
 /** The SocketTask `wx.connectSocket` returns (the members rxmqtt uses). */
 export interface WxSocketTask {
+  /** Registers the callback for the socket's opening. */
   onOpen(callback: (result?: unknown) => void): void;
   /** A text frame arrives as a string, a binary one as an ArrayBuffer. */
   onMessage(callback: (result: { data: ArrayBuffer | string }) => void): void;
+  /** Registers the callback for the socket's close, with its close code and reason. */
   onClose(callback: (result?: { code?: number; reason?: string }) => void): void;
+  /** Registers the callback for the socket's errors. */
   onError(callback: (result?: WxFailResult) => void): void;
+  /** Sends a frame: an ArrayBuffer as binary, a string as text. */
   send(options: { data: ArrayBuffer | string; success?: () => void; fail?: (result?: WxFailResult) => void }): void;
+  /** Closes the socket. */
   close(options?: { code?: number; reason?: string; success?: () => void; fail?: (result?: WxFailResult) => void }): void;
 }
 
 /** The part of the WeChat `wx` API rxmqtt uses. */
 export interface WxApi {
+  /** Opens a WebSocket to `url` with the given subprotocols; returns its task. */
   connectSocket(options: { url: string; protocols?: string[]; fail?: (result?: WxFailResult) => void }): WxSocketTask;
 }
 
