@@ -268,7 +268,6 @@ export class RxMqttClient {
    * subscribing go on meanwhile. A broker that does not answer within `reauthTimeout` (default:
    * `connectTimeout`) fails it with a TimeoutError (`ERR_REAUTH_TIMEOUT`) and the connection is
    * closed with DISCONNECT 0x80 [MQTT-4.12.1-2].
-   *
    * @example
    * await client.reauthenticate({ authenticationData: Buffer.from(freshToken) });
    */
