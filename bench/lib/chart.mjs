@@ -13,6 +13,7 @@ import { LABEL, ratioRows } from './rows.mjs';
 
 const BETTER = 'rxmqtt better';
 const WORSE = 'MQTT.js better';
+const WIDTH = 520; // of the plot, in px
 const TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100];
 
 const fmt = (value) => value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -24,9 +25,7 @@ function bar(label, ratio, range, better) {
   const value = inverted ? 1 / ratio : ratio;
   const [a, b] = inverted ? range.map((r) => 1 / r) : range;
   const whisker = positive(a) && positive(b) ? { lo: Math.min(a, b), hi: Math.max(a, b) } : {};
-  const side = value <= 1 ? BETTER : WORSE;
-  const far = value <= 1 ? Math.min(value, whisker.lo ?? value) : Math.max(value, whisker.hi ?? value);
-  return { label, value, ...whisker, side, far, text: inverted ? `${fmt(value)} (1/${fmt(ratio)})` : fmt(value) };
+  return { label, value, ...whisker, side: value <= 1 ? BETTER : WORSE, text: inverted ? `${fmt(value)} (1/${fmt(ratio)})` : fmt(value) };
 }
 
 /**
@@ -63,21 +62,13 @@ function runDate(env, file) {
 
 /** The vega-lite spec of the chart. */
 export function chartSpec(bars, notes, env, file) {
-  const lo = Math.min(1, ...bars.map((b) => b.far));
-  const hi = Math.max(1, ...bars.map((b) => b.far));
-  // Room for the value text beyond the outermost bar or whisker end (log scale: a factor).
-  const domain = [lo / 2.2, hi * 2.2];
+  // The bars decide the scale; a whisker reaching further (a noisy run) is cut at the edge.
+  const domain = [Math.min(1, ...bars.map((b) => b.value)) / 1.5, Math.max(1, ...bars.map((b) => b.value)) * 1.5];
   const x = { type: 'quantitative', scale: { type: 'log', domain, nice: false } };
   const y = { field: 'label', type: 'nominal', sort: null, title: null };
   const caption =
     `${env.mode} run, ${env.reps} reps per client, medians; rxmqtt ${env.commit}, ${runDate(env, file)}; ` +
     `1-min load average ${env.load} at start; node ${env.node}, MQTT.js ${env.mqtt}, ${env.cpu}`;
-  const text = (side, align, dx) => ({
-    name: `values_${side === BETTER ? 'left' : 'right'}`,
-    transform: [{ filter: { field: 'side', equal: side } }],
-    mark: { type: 'text', align, dx, fontSize: 10 },
-    encoding: { y, x: { ...x, field: 'far' }, text: { field: 'text' } },
-  });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     background: 'white',
@@ -86,7 +77,7 @@ export function chartSpec(bars, notes, env, file) {
       text: 'rxmqtt / MQTT.js, ratio of the medians: below 1 means rxmqtt did better',
       subtitle: [
         'CPU, latency, memory, time and bytes: rxmqtt ÷ MQTT.js; msgs/s: MQTT.js ÷ rxmqtt (the table\'s rxmqtt/MQTT.js in brackets).',
-        'Log scale, bars from 1 (0.5 and 2 are as long). Whiskers: rxmqtt min ÷ MQTT.js max to rxmqtt max ÷ MQTT.js min.',
+        'Log scale, bars from 1 (0.5 and 2 are as long). Whiskers: rxmqtt min ÷ MQTT.js max to rxmqtt max ÷ MQTT.js min, cut at the edge.',
         caption,
         ...notes.map((n) => `Not charted: ${n}.`),
       ],
@@ -96,7 +87,7 @@ export function chartSpec(bars, notes, env, file) {
       subtitlePadding: 6,
       offset: 12,
     },
-    width: 520,
+    width: WIDTH,
     height: { step: 15 },
     data: { values: bars },
     config: { axis: { labelFontSize: 11, labelLimit: 700 }, legend: { orient: 'top', title: null, labelFontSize: 11 } },
@@ -111,9 +102,9 @@ export function chartSpec(bars, notes, env, file) {
           color: { field: 'side', type: 'nominal', scale: { domain: [BETTER, WORSE], range: ['#3b73b4', '#e8762b'] } },
         },
       },
-      { name: 'whiskers', mark: { type: 'rule', color: '#333' }, encoding: { y, x: { ...x, field: 'lo' }, x2: { field: 'hi' } } },
-      text(BETTER, 'right', -4),
-      text(WORSE, 'left', 4),
+      { name: 'whiskers', mark: { type: 'rule', color: '#333', clip: true }, encoding: { y, x: { ...x, field: 'lo' }, x2: { field: 'hi' } } },
+      // The ratio in a column right of the plot, in line with its bar.
+      { name: 'values', mark: { type: 'text', align: 'left', fontSize: 11 }, encoding: { y, x: { value: WIDTH + 10 }, text: { field: 'text' } } },
       { name: 'one', data: { values: [{ one: 1 }] }, mark: { type: 'rule', color: 'black', strokeWidth: 1.5 }, encoding: { x: { ...x, field: 'one' } } },
     ],
   };

@@ -160,8 +160,8 @@ describe('node bench/chart.mjs (the ratio chart of a bench results file)', () =>
     });
   });
 
-  it("prints each bar's ratio at its end (msgs/s inverted, with the table's ratio)", () => {
-    const values = [...texts(group(svg, 'values_left_marks')), ...texts(group(svg, 'values_right_marks'))];
+  it("prints each bar's ratio in line with it (msgs/s inverted, with the table's ratio)", () => {
+    const values = texts(group(svg, 'values_marks'));
     const printed = bars(svg).map((b) => beside(values, b.y + b.height / 2)?.text);
     expect(printed).toEqual(EXPECTED.map((e) => e.text));
   });
