@@ -2,7 +2,9 @@
 // rxmqtt vs MQTT.js benchmark driver: builds rxmqtt into .rxmqtt-bench-build/, starts a private
 // broker (mosquitto, then aedes in its own node process), runs every scenario
 // (bench/scenarios/*.mjs) against it in child processes (the clients alternately, A B A B...),
-// prints a markdown table of medians and writes every run to bench/results/<timestamp>.jsonl.
+// prints a markdown table of medians, writes every run to bench/results/<timestamp>.jsonl and
+// draws the table's rxmqtt / MQTT.js ratios into bench/results/<timestamp>.svg (bench/chart.mjs
+// draws one from any results file).
 //
 //   node bench/run.mjs [--quick] [--reps N] [--only K1,K2,K3,K4,K5,K6,gates,codec,bundle]
 //                      [--broker mosquitto,aedes] [--payload 64,1024] [--bundle PATH]
@@ -15,18 +17,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MOSQUITTO, startAedes, startMosquitto } from './lib/broker.mjs';
 import { children, runWorker } from './lib/runner.mjs';
+import { clientsOf as clientsWith, LABEL, ratioRows } from './lib/rows.mjs';
 import { summary } from './lib/stats.mjs';
 import { BUILD_DIR, isRxmqtt, ROOT } from './lib/worker.mjs';
 import { bundleSizes, bundleTable } from './scenarios/bundle.mjs';
-import { gateScenarios, metrics as gateMetrics } from './scenarios/gates.mjs';
-import { idleScenarios, metrics as idleMetrics } from './scenarios/idle.mjs';
-import { latencyScenarios, metrics as latencyMetrics } from './scenarios/latency.mjs';
-import { routingScenarios, metrics as routingMetrics } from './scenarios/routing.mjs';
-import { throughputScenarios, metrics as throughputMetrics } from './scenarios/throughput.mjs';
+import { allScenarios, METRICS as M } from './scenarios/index.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
-const CLIENTS = ['rxmqtt', 'mqttjs'];
-const LABEL = { rxmqtt: 'rxmqtt', 'rxmqtt-base': 'rxmqtt (baseline)', mqttjs: 'MQTT.js', 'mqttjs-naive': 'MQTT.js + naive matcher', 'mqttjs-trie': 'MQTT.js + trie' };
 
 const argv = process.argv.slice(2);
 const flag = (name) => {
@@ -64,8 +61,7 @@ if (baselineDir && !existsSync(join(baselineDir, 'lib', 'index.js'))) {
   process.exit(2);
 }
 const BASELINE_COPY = join(ROOT, '.rxmqtt-bench-baseline');
-/** The clients of scenario `s`, in run order: rxmqtt, then the baseline (with --baseline), then the opponents. */
-const clientsOf = (s) => (s.clients ?? CLIENTS).flatMap((c) => (c === 'rxmqtt' && baselineDir ? [c, 'rxmqtt-base'] : [c]));
+const clientsOf = (s) => clientsWith(s, baselineDir);
 const brokerRunsAll = (name) => !quick || name === 'mosquitto' || flag('--broker') !== undefined;
 
 // ---------------------------------------------------------------- scenarios
@@ -73,14 +69,7 @@ const brokerRunsAll = (name) => !quick || name === 'mosquitto' || flag('--broker
 let broker; // the broker the scenarios currently run against (one at a time)
 const live = new Set(); // every broker started and not yet stopped, for cleanup and exit
 const ctx = { config, port: () => broker.port };
-const M = { ...throughputMetrics, ...routingMetrics, ...latencyMetrics, ...idleMetrics, ...gateMetrics };
-const scenarios = [
-  ...throughputScenarios(ctx),
-  ...routingScenarios(ctx),
-  ...latencyScenarios(ctx),
-  ...idleScenarios(ctx),
-  ...gateScenarios(ctx),
-];
+const scenarios = allScenarios(ctx);
 
 // Scenarios a broker cannot run, with the reason printed instead (none known: the bench speaks
 // MQTT 3.1.1, which aedes 1.x supports fully). Keyed by broker, then scenario id.
@@ -133,11 +122,12 @@ function build() {
   writeFileSync(stamp, new Date().toISOString() + '\n');
 }
 
-function environment() {
+function environment(started) {
   const version = (pkg) => JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
   const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim();
   const mosquitto = spawnSync(MOSQUITTO, ['-h'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? '?';
   return {
+    date: started.toISOString(),
     node: process.version,
     cpu: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
     commit: `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'lib') ? ' (lib/ has uncommitted changes)' : ''}`,
@@ -187,21 +177,12 @@ function table(results, env) {
     for (const [c, , bad] of verdicts) {
       for (const r of bad) (s.gate && !isRxmqtt(c) ? expected : violations).push(`${name} — ${LABEL[r.client]} rep ${r.rep}: ${r.problems.join('; ')}`);
     }
-    // Gates show every run's figures (a failing run's figures are the point); other scenarios only valid runs'.
-    const stat = (c, key) => summary(runs.filter((r) => r.client === c && (s.gate || !r.problems.length)).map((r) => r.metrics[key]).filter(Number.isFinite));
-    const opponents = clients.filter((c) => !isRxmqtt(c));
     let first = true;
-    for (const key of s.metrics) {
-      const rx = stat('rxmqtt', key);
-      const base = env.baseline ? stat('rxmqtt-base', key) : undefined;
-      for (const opp of opponents) {
-        const other = stat(opp, key);
-        const d = M[key].digits;
-        const label = opponents.length > 1 ? `${M[key].label}, vs ${LABEL[opp]}` : M[key].label;
-        const vsBase = base ? [cell(base, d), cell(other, d), fmt(rx.median / other.median, 2), fmt(rx.median / base.median, 2)] : [cell(other, d), fmt(rx.median / other.median, 2)];
-        lines.push(`| ${first ? name : ''} | ${label} | ${cell(rx, d)} | ${vsBase.join(' | ')} | ${first ? check : ''} |`);
-        first = false;
-      }
+    for (const { key, label, rx, base, other, ratio, ratioBase } of ratioRows({ s, runs }, M, env.baseline)) {
+      const d = M[key].digits;
+      const vsBase = base ? [cell(base, d), cell(other, d), fmt(ratio, 2), fmt(ratioBase, 2)] : [cell(other, d), fmt(ratio, 2)];
+      lines.push(`| ${first ? name : ''} | ${label} | ${cell(rx, d)} | ${vsBase.join(' | ')} | ${first ? check : ''} |`);
+      first = false;
     }
   }
   return { lines, violations, expected };
@@ -247,15 +228,29 @@ function codecTable(runs) {
   ];
 }
 
+/** --update-readme: the run's table replaces the one between the markers in docs/benchmarks.md. */
 function updateReadme(text) {
-  const file = join(BENCH, 'README.md');
+  const file = join(ROOT, 'docs', 'benchmarks.md');
   const readme = readFileSync(file, 'utf8');
   const begin = '<!-- bench:begin -->';
   const end = '<!-- bench:end -->';
   const a = readme.indexOf(begin);
   const b = readme.indexOf(end);
-  if (a < 0 || b < a) throw new Error('bench/README.md has no bench:begin/bench:end markers');
+  if (a < 0 || b < a) throw new Error('docs/benchmarks.md has no bench:begin/bench:end markers');
   writeFileSync(file, `${readme.slice(0, a + begin.length)}\n${text}\n${readme.slice(b)}`);
+}
+
+/** The ratio chart beside the results file; a chart that fails says why and leaves the run's outcome alone. */
+async function drawChart(resultsFile) {
+  const svgFile = resultsFile.replace(/\.jsonl$/, '.svg');
+  try {
+    const { chartFile } = await import('./lib/chart.mjs');
+    const { notes } = await chartFile(resultsFile, svgFile);
+    for (const note of notes) console.error(`chart: ${note}`);
+    console.error(`chart: ${svgFile}`);
+  } catch (err) {
+    console.error(`chart: not drawn: ${err?.message ?? err}`);
+  }
 }
 
 // ---------------------------------------------------------------- main
@@ -269,10 +264,11 @@ async function main() {
     process.env.RXMQTT_BENCH_BASELINE = BASELINE_COPY; // inherited by every worker
     console.error(`baseline: ${baselineDir} -> ${BASELINE_COPY} (client rxmqtt-base)`);
   }
-  const env = environment();
+  const startedAt = new Date();
+  const env = environment(startedAt);
   const resultsDir = join(BENCH, 'results');
   mkdirSync(resultsDir, { recursive: true });
-  const resultsFile = join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`);
+  const resultsFile = join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.jsonl`);
   const record = (obj) => appendFileSync(resultsFile, JSON.stringify(obj) + '\n');
   record({ type: 'env', ...env });
 
@@ -343,6 +339,7 @@ async function main() {
   console.log(`\n${text}`);
   record({ type: 'summary', wallS, violations, expected, table: text });
   if (argv.includes('--update-readme')) updateReadme(text);
+  await drawChart(resultsFile);
   if (violations.length) console.error(`\n!!! ${violations.length} runs violated correctness checks (see above)`);
   return violations.length || codecRuns.some((r) => !r.ok) ? 1 : 0;
 }

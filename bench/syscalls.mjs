@@ -2,7 +2,7 @@
 // Socket syscalls per message (read, write, writev, epoll_pwait...) of one client in K1 (the
 // publisher) or K4 (the subscriber, fed by a publisher of the same client), through a private
 // mosquitto. Counts do not depend on how loaded the machine is, CPU figures do: this is how the
-// "kernel decides" analysis in bench/README.md was checked. Needs `perf` with access to the
+// "kernel decides" analysis (docs/benchmarks.md) was checked. Needs `perf` with access to the
 // syscalls:* tracepoints (root, or kernel.perf_event_paranoid <= -1) and a build of rxmqtt
 // (`node bench/run.mjs` makes .rxmqtt-bench-build/; the workers read RXMQTT_BENCH_LIB instead, and
 // RXMQTT_BENCH_BASELINE for rxmqtt-base: a compiled tree inside this checkout, as run.mjs copies it).

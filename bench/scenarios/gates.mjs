@@ -2,6 +2,8 @@
 // and the backpressure-linear gate (gate-backpressure.mjs). Only an rxmqtt failure fails the bench.
 import { problemsOf, runWorker, WORKER_TIMEOUT_MS } from '../lib/runner.mjs';
 
+// No `better` on these: a gate is pass/fail, and its figures show how a failing client fails, so
+// they are in the table but not in the ratio chart.
 export const metrics = {
   idsMs: { label: 'ms until the last callback', digits: 0 },
   idsMax: { label: 'max QoS 1 publishes in flight', digits: 0 },

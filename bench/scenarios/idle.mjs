@@ -2,9 +2,9 @@
 import { problemsOf, runWorker } from '../lib/runner.mjs';
 
 export const metrics = {
-  rssKB: { label: 'RSS KB per client', digits: 1 },
-  heapKB: { label: 'V8 heap KB per client', digits: 1 },
-  connectUs: { label: 'CPU µs per connect', digits: 0 },
+  rssKB: { label: 'RSS KB per client', digits: 1, better: 'lower' },
+  heapKB: { label: 'V8 heap KB per client', digits: 1, better: 'lower' },
+  connectUs: { label: 'CPU µs per connect', digits: 0, better: 'lower' },
 };
 
 export function idleScenarios({ config, port }) {

@@ -2,9 +2,9 @@
 import { problemsOf, runWorker, WORKER_TIMEOUT_MS } from '../lib/runner.mjs';
 
 export const metrics = {
-  p50: { label: 'latency p50 µs', digits: 0 },
-  p99: { label: 'latency p99 µs', digits: 0 },
-  max: { label: 'latency max µs', digits: 0 },
+  p50: { label: 'latency p50 µs', digits: 0, better: 'lower' },
+  p99: { label: 'latency p99 µs', digits: 0, better: 'lower' },
+  max: { label: 'latency max µs', digits: 0, better: 'lower' },
 };
 
 export function latencyScenarios({ config, port }) {

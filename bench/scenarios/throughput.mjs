@@ -2,9 +2,9 @@
 import { feed, runWorker, WORKER_TIMEOUT_MS, problemsOf } from '../lib/runner.mjs';
 
 export const metrics = {
-  pubUs: { label: 'publisher CPU µs/msg', digits: 2 },
-  subUs: { label: 'subscriber CPU µs/msg', digits: 2 },
-  rate: { label: 'end-to-end msgs/s', digits: 0 },
+  pubUs: { label: 'publisher CPU µs/msg', digits: 2, better: 'lower' },
+  subUs: { label: 'subscriber CPU µs/msg', digits: 2, better: 'lower' },
+  rate: { label: 'end-to-end msgs/s', digits: 0, better: 'higher' },
 };
 
 const WINDOW = 100;
