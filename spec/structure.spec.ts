@@ -1,6 +1,6 @@
 /**
  * The layout rules of the source tree, checked by reading the .ts files (fs and the TypeScript
- * parser only: no build, nothing outside the repository). See "Architecture" in README.md.
+ * parser only: no build, nothing outside the repository). See docs/architecture.md.
  *
  * Imports are read from the syntax tree, so comments and strings never count. An import is
  * type-only when it is `import type` / `export type`, or when every name in its braces carries

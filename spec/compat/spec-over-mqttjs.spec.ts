@@ -1,7 +1,7 @@
 /**
  * Where MQTT.js's own tests expect a behaviour the MQTT specification forbids, rxmqtt keeps the
  * specification's: one test per deliberate difference, through the MQTT.js facade, as an app or
- * the broker observes it. README "Migrating from MQTT.js" lists each with its clause.
+ * the broker observes it. docs/migrating-from-mqttjs.md lists each with its clause.
  */
 import { ProtocolError } from '../../lib/errors.js';
 import type { ClientOptions } from '../../lib/options/client-options.js';

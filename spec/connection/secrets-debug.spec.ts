@@ -184,7 +184,7 @@ describeTls('secrets with every debug namespace on (aedes, TCP and TLS)', () => 
     expect(errors.length).toBeGreaterThanOrEqual(5);
     // mqtt-packet's own parser debug (DEBUG=mqtt-packet:parser) prints the bytes of every packet it
     // parses: here aedes, in this process, parsing our CONNECTs (and, on a client, what the broker
-    // sends, AUTH data included). It is not rxmqtt's output and is the only leak: the README says
+    // sends, AUTH data included). It is not rxmqtt's output and is the only leak: docs/transports-and-security.md says
     // to use DEBUG=rxmqtt* where secrets matter.
     const leaking = debugLines.filter((line) => leaks(line).length > 0);
     expect(leaking.filter((line) => !line.includes(' mqtt-packet:parser '))).toEqual([]);

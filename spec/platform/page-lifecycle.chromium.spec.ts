@@ -10,7 +10,7 @@
  * page visible, and then `Page.setWebLifecycleState` fires no freeze/resume (playwright issue
  * 35207). So this suite starts chromium itself and attaches with `connectOverCDP({ noDefaults })`,
  * which leaves focus emulation off.
- * The times from `online` to connected are printed (for the README), not asserted.
+ * The times from `online` to connected are printed (for docs/browser.md), not asserted.
  * Skipped without chromium, unless RXMQTT_REQUIRE_BROWSER=1 (CI), which makes that a failure.
  */
 import type { AedesPublishPacket, Client } from 'aedes';

@@ -210,8 +210,10 @@ describe('the typings, compiled under strict', () => {
     expect(errorsIn('canary')).toEqual([expect.stringMatching(/^canary:1: TS2322: Type 'string' is not assignable to type 'number'/)]);
   });
 
-  it('find the ts and js blocks of both READMEs', () => {
-    expect(readme.size).toBeGreaterThanOrEqual(10);
+  it('find the ts and js blocks of both READMEs and of the guides', () => {
+    expect(readme.size).toBeGreaterThanOrEqual(2);
+    expect(guideNames.length).toBeGreaterThanOrEqual(9);
+    expect(guides.size).toBeGreaterThanOrEqual(40);
     expect(mqttjsReadme.size).toBeGreaterThanOrEqual(10);
   });
 
