@@ -24,8 +24,10 @@
 
   var client = rxmqtt.connect(url, { clientId: 'rxmqtt-page-' + Math.random().toString(16).slice(2, 10) });
 
-  client.connected$.subscribe(function (up) {
-    $('status').textContent = up ? 'connected' : 'offline, retrying…';
+  // state$ replays the current state, then each change: connecting, connected, reconnecting...
+  client.state$.subscribe(function (state) {
+    var up = state.status === 'connected';
+    $('status').textContent = state.status === 'reconnecting' ? 'reconnecting (attempt ' + state.attempt + ')…' : up ? 'connected' : state.status + '…';
     $('status').className = up ? 'up' : 'down';
   });
   client.on('error', function (error) {
@@ -39,7 +41,9 @@
     if (watching) watching.unsubscribe();
     $('messages').replaceChildren();
     showError(null);
-    watching = client.topic(filter).subscribe({
+    // QoS 2: the broker delivers each message at the QoS it was published with, up to this one
+    // [MQTT-3.8.4-8], so the list shows the publisher's QoS.
+    watching = client.topic(filter, { qos: 2 }).subscribe({
       next: show,
       // A filter the broker refuses (SUBACK failure) or an invalid one ends the stream with an error.
       error: showError,
