@@ -149,6 +149,10 @@ function checkConnack(version: 3 | 4 | 5, packet: IConnackPacket): Violation | u
     }
     return undefined;
   }
+  // A broker without MQTT 5 answers its CONNECT the 3.1.1 way, return code 0x01 (unacceptable
+  // protocol level) in a two-byte CONNACK, and closes ([MQTT-3.1.2-2], 3.1.1): a refusal to report
+  // as one (ConnackError 1, as MQTT.js reports it), not a malformed packet.
+  if (packet.reasonCode === 0x01 && packet.length === 2) return undefined;
   if (!CONNACK_V5_CODES.has(packet.reasonCode as number)) return malformed(`CONNACK with unknown reason code ${String(packet.reasonCode)}`);
   const properties = packet.properties;
   if (properties === undefined) return undefined;

@@ -38,6 +38,15 @@ describe('error codes as MQTT.js sets them, against aedes and MQTT.js itself', (
     expect(ours).toMatchObject({ kind: 'ERR_CONNACK', reasonCode: returnCode });
   });
 
+  it('reports an MQTT 5 CONNECT refused by aedes, which has no MQTT 5, as MQTT.js does: ConnackError 1, Unacceptable protocol version', async () => {
+    const f = fixture();
+    // aedes answers with the two-byte 3.1.1 CONNACK, return code 1 ([MQTT-3.1.2-2], 3.1.1).
+    const [[ours], [theirs]] = await Promise.all([once<[CodedError]>(f.rx('tcp', { protocolVersion: 5 }), 'error'), once<[CodedError]>(f.js('tcp', { protocolVersion: 5 }), 'error')]);
+    expect(theirs.code).toBe(1);
+    expect(ours).toBeInstanceOf(ConnackError);
+    expect(ours).toMatchObject({ kind: 'ERR_CONNACK', code: 1, reasonCode: 1, message: 'Connection refused: Unacceptable protocol version' });
+  });
+
   it('gives a connection to a closed loopback port the code MQTT.js gives it, ECONNREFUSED', async () => {
     const url = `mqtt://127.0.0.1:${await freePort()}`;
     const ours = connect(url, QUICK);

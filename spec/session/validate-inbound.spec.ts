@@ -6,6 +6,7 @@ import { createDecoder, encodePacket, type Packet } from '../../lib/protocol/cod
 import { ProtocolError } from '../../lib/errors.js';
 import { MqttSession } from '../../lib/session/session.js';
 import { checkFields } from '../../lib/session/validate-inbound.js';
+import { isRetryableConnack } from '../../lib/connection/refusal.js';
 import type { SessionOutput } from '../../lib/session/types.js';
 import { connectedSession, options, publishCommand, receive, trace } from './harness.js';
 
@@ -108,6 +109,15 @@ describe('MqttSession validating what the broker sends', () => {
     receive(session, puback);
     expect(session.inflightCount).toBe(1);
     expect(session.inflightPublish(1)).toMatchObject({ topic: 't', qos: 1 });
+  });
+
+  it('takes the two-byte 3.1.1 CONNACK 0x01 a broker without MQTT 5 answers with for a refusal (ConnackError 1, no retry), not a malformed packet', () => {
+    const session = sessionIn('awaitingConnack', 5);
+    const out = receive(session, decodeFirst(5, [0x20, 0x02, 0x00, 0x01]));
+    expect(trace(out)).toEqual(['refused']);
+    const refused = out.find((output) => output.type === 'refused') as Extract<SessionOutput, { type: 'refused' }>;
+    expect(refused.error).toMatchObject({ name: 'ConnackError', kind: 'ERR_CONNACK', code: 1, reasonCode: 1, message: 'Connection refused: Unacceptable protocol version' });
+    expect(isRetryableConnack(refused.error.reasonCode ?? 0)).toBe(false);
   });
 
   it('builds packets in code without a Remaining Length, and does not measure them', () => {
