@@ -124,7 +124,7 @@ describe('where rxmqtt follows the MQTT specification and MQTT.js does not', () 
     broker.last.reply({ cmd: 'connack', sessionPresent: false, reasonCode: 0, properties: { topicAliasMaximum: 10 } });
     await flush();
     const [sent] = publishes(broker.last.received);
-    // The new connection's alias table is empty: an empty topic would name nothing [MQTT-3.3.2-8].
+    // The new connection's alias table is empty: an empty topic would name nothing [MQTT-3.3.2-7].
     expect(sent?.topic).toBe('alias/a');
     expect(sent?.properties?.topicAlias).toBe(1);
   });
