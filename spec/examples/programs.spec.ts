@@ -6,13 +6,12 @@
  * The demo (`npm start`) starts its own aedes broker; the others get the URL of one this spec
  * starts, as their usage line says. A new example without an entry in EXPECTED fails the spec.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { startAedes, type AedesHandle } from '../helpers/aedes.js';
-import { HANG_DEADLINE_MS, scaled } from '../helpers/wait.js';
+import { runNode } from '../helpers/run-node.js';
+import { scaled } from '../helpers/wait.js';
 
 const root = resolve(dirname(expect.getState().testPath!), '../..');
 const outDir = join(root, '.rxmqtt-examples');
@@ -54,17 +53,6 @@ async function compile(name: string): Promise<string> {
   return outfile;
 }
 
-/** Runs a compiled example; resolves with its exit code and output (never rejects). */
-async function run(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [file, ...args], { cwd: root, encoding: 'utf8', timeout: HANG_DEADLINE_MS });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
-
 /** The expected lines that are missing from `stdout`, in order. */
 function missing(stdout: string, lines: Array<string | RegExp>): Array<string | RegExp> {
   const output = stdout.split('\n');
@@ -95,7 +83,7 @@ describe('the examples', () => {
 
   it.each(Object.keys(EXPECTED))('%s runs against the embedded broker, prints what it says and exits 0', async (name) => {
     const expected = EXPECTED[name]!;
-    const result = await run(await compile(name), expected.brokerUrl ? [broker.url] : []);
+    const result = await runNode([await compile(name), ...(expected.brokerUrl ? [broker.url] : [])], root);
     expect({ missing: missing(result.stdout, expected.lines), code: result.code, stderr: result.stderr }).toEqual({ missing: [], code: 0, stderr: '' });
   }, scaled(60_000));
 });

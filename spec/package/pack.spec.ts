@@ -3,13 +3,12 @@
  * file list, its package.json, its source maps, the bundle subpaths, and the `broker` command and
  * the demo when aedes (a devDependency, an optional peer) is not installed.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { isolatedTmpdir, packWorkingTree, repoRoot, unpackInto, type Packed } from './packed.js';
 import { brokenLinks } from '../helpers/markdown-links.js';
-import { HANG_DEADLINE_MS, scaled } from '../helpers/wait.js';
+import { runNode } from '../helpers/run-node.js';
+import { scaled } from '../helpers/wait.js';
 
 let packed: Packed;
 let project: string;
@@ -31,16 +30,8 @@ afterAll(() => {
 const read = (path: string) => readFileSync(join(pkg, path), 'utf8');
 const manifest = () => JSON.parse(read('package.json')) as Record<string, Record<string, unknown> | undefined>;
 
-/** Runs node in the project; resolves with the exit code and both outputs (never rejects). */
-async function node(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd: project, encoding: 'utf8', timeout: HANG_DEADLINE_MS });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+/** Runs node in the project. */
+const node = (args: string[]) => runNode(args, project);
 
 describe('the packed tarball', () => {
   it('holds the builds, README.md, LICENSE, CHANGELOG.md and package.json', () => {

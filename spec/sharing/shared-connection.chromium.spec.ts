@@ -149,17 +149,21 @@ describeBrowser('acrossTabs() in Chromium: one connection for the pages of an or
     );
   }
 
-  it('makes two pages share one connection: one SUBSCRIBE, and a message from Node reaches both', async () => {
+  it.each([
+    ['through Web Locks', undefined],
+    ['in the SharedWorker', WORKER],
+  ] as const)('makes two pages share one connection %s: one SUBSCRIBE, and a message from Node reaches both', async (_path, worker) => {
     const subscribed = subscribedTimes(1);
-    const first = await openPage();
+    const first = await openPage(worker);
     await first.connected;
-    const second = await openPage();
+    const second = await openPage(worker);
     await second.connected;
     await subscribed;
     const node = await startPublisher();
     await node.publishAsync('seq/hello', 'hello', { qos: 1 });
     await allReceived([first, second], ['hello'], 'hello at both pages');
     expect(connections.map((c) => c.id).sort()).toEqual(['dashboard', 'node-publisher']);
+    expect(broker.broker.connectedClients).toBe(2);
   });
 
   it.each(CLOSES)('hands the connection to another page when the leading page %s: the other two get every message of a QoS 1 sequence', async (how, goAway) => {
@@ -196,20 +200,6 @@ describeBrowser('acrossTabs() in Chromium: one connection for the pages of an or
       `takeover (leader ${how}): new real connection after ${(taken[1].at - goneAt).toFixed(0)} ms, first message published after it at a remaining page after ${(firstAfter - goneAt).toFixed(0)} ms; ` +
         `distinct numbers received: ${pages.map((p) => new Set(p.messages).size).join(', ')} of ${N} (${pages.map((p) => p.messages.length - new Set(p.messages).size).join(', ')} duplicates)`,
     );
-  });
-
-  it('makes two pages share one connection in the SharedWorker: one SUBSCRIBE, and a message from Node reaches both', async () => {
-    const subscribed = subscribedTimes(1);
-    const first = await openPage(WORKER);
-    await first.connected;
-    const second = await openPage(WORKER);
-    await second.connected;
-    await subscribed;
-    const node = await startPublisher();
-    await node.publishAsync('seq/hello', 'hello', { qos: 1 });
-    await allReceived([first, second], ['hello'], 'hello at both pages');
-    expect(connections.map((c) => c.id).sort()).toEqual(['dashboard', 'node-publisher']);
-    expect(broker.broker.connectedClients).toBe(2);
   });
 
   // Closing only: a crash (Page.crash) of the page that started the worker also ended the worker
