@@ -11,7 +11,7 @@
  *
  * (`npm start` runs the demo with a broker of its own; `node dist/cli/rxmqtt.mjs broker` starts one.)
  */
-import { concat, forkJoin, lastValueFrom, map, take } from 'rxjs';
+import { concat, forkJoin, lastValueFrom, map, take, tap } from 'rxjs';
 import { connect, json } from '../lib/index.js';
 
 interface Reading {
@@ -40,5 +40,7 @@ const received$ = client.topic('sensors/:room/temperature', { qos: 1, codec: jso
 // An empty retained message removes the retained one [MQTT-3.3.1-10].
 const cleared$ = forkJoin(Object.keys(readings).map((room) => client.publish$(`sensors/${room}/temperature`, '', { qos: 1, retain: true })));
 
-await lastValueFrom(concat(published$.pipe(map(() => 'published 2 readings')), received$, cleared$.pipe(map(() => 'cleared'))).pipe(map((line) => console.log(line))));
+// One after the other: publish, receive both, clear.
+const lines$ = concat(published$.pipe(map(() => 'published 2 readings')), received$, cleared$.pipe(map(() => 'cleared')));
+await lastValueFrom(lines$.pipe(tap((line) => console.log(line))));
 await client.endAsync();
