@@ -66,6 +66,8 @@ describeBrowser('acrossTabs() in Chromium: one connection for the pages of an or
   let publisher: MqttClient | undefined;
   /** Client ids of the connections the broker accepted, with when. */
   let connections: Array<{ id: string; at: number }>;
+  /** What the broker saw happen to its clients, with when: printed when a takeover goes unexpectedly. */
+  let brokerLog: string[];
 
   beforeAll(async () => {
     ensureBundles();
@@ -86,6 +88,11 @@ describeBrowser('acrossTabs() in Chromium: one connection for the pages of an or
     broker = await startWsBroker();
     connections = [];
     broker.broker.on('client', (client: AedesClient) => connections.push({ id: client.id, at: performance.now() }));
+    brokerLog = [];
+    const started = performance.now();
+    for (const event of ['client', 'clientDisconnect', 'clientError', 'connectionError', 'keepaliveTimeout'] as const) {
+      broker.broker.on(event as 'client', (client: AedesClient, error?: Error) => brokerLog.push(`${(performance.now() - started).toFixed(0)} ms ${event} ${client?.id}${error ? `: ${error.message}` : ''}`));
+    }
     context = await browser.newContext();
   });
 
@@ -189,10 +196,15 @@ describeBrowser('acrossTabs() in Chromium: one connection for the pages of an or
       throw new Error(`${error.message}: missing ${missing.join(', ')}; broker connections ${JSON.stringify(connections)}; crashed: ${pages.map((p) => p.page.isClosed())}`);
     });
     const taken = connections.filter((c) => c.id === 'dashboard');
-    // A crashed page's WebSocket may still be open at the broker when the new leader connects:
-    // the broker's session takeover can then drop the new connection once, which reconnects.
-    if (how === 'closes') expect(taken.length).toBe(2);
-    else expect(taken.length).toBeGreaterThanOrEqual(2);
+    // The leader's connection and the new leader's. The old page's WebSocket may still be open at
+    // the broker when the new leader connects, a crashed page's for longer, a closed page's rarely
+    // (seen once in CI): aedes 1.2's session takeover then races the old connection's own close
+    // (Client#close unregisters whichever client holds the id) and can drop the new connection
+    // once, which reconnects. What the pages observe is asserted above and below: every message,
+    // and one connection at the end.
+    if (taken.length < 2 || (how === 'closes' && taken.length > 3)) {
+      throw new Error(`the broker saw ${taken.length} connections of the pages; it logged:\n${brokerLog.join('\n')}`);
+    }
     expect(broker.broker.connectedClients).toBe(2); // the new hub's and the Node publisher's
     // The first message published after the leader went away, at either remaining page.
     const firstAfter = Math.min(...pages.map((p) => p.arrivals[p.messages.findIndex((m) => Number(m.slice(1)) > N / 2)] ?? Infinity));
