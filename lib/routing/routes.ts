@@ -51,7 +51,7 @@ export class TopicRoutes implements RouteOwner {
    */
   private readonly unsubscribing = new Map<string, Route[]>();
   /** What `subscribe()` holds: one more reference to each filter's broker subscription. */
-  readonly interest = new SubscribeInterest();
+  readonly interest = new SubscribeInterest(() => this.routes.keys());
   /** The SUBSCRIBEs of this turn, sent together at its end. */
   private readonly queue: SubscribeQueue;
   private readonly scheduler: SchedulerLike;

@@ -10,6 +10,9 @@
 import { matchTopic } from '../protocol/topic.js';
 
 export class SubscribeInterest {
+  /** @param streamFilters the filters `topic()` streams hold at the broker. */
+  constructor(private readonly streamFilters: () => Iterable<string>) {}
+
   /** Filters `subscribe()` was granted and `unsubscribe()` has not let go of. */
   private readonly held = new Set<string>();
   /** Filters `unsubscribe()` let go of while a `topic()` stream kept them at the broker. */
@@ -41,19 +44,19 @@ export class SubscribeInterest {
   /**
    * Whether the `'message'` event reports a message on `topic`: not when it arrives only because
    * of a filter `unsubscribe()` let go of (a `topic()` stream kept it), as it would not with
-   * MQTT.js, where that subscription would be gone. Costs nothing while no filter is released.
+   * MQTT.js, where that subscription would be gone. A message another filter also matches (one
+   * `subscribe()` holds, or a `topic()` stream's own) is reported, as every other message is.
+   * Costs nothing while no filter is released.
    */
   reports(topic: string): boolean {
-    if (this.released.size === 0) return true;
-    let releasedOnly = false;
-    for (const filter of this.released) {
-      if (matchTopic(filter, topic)) {
-        releasedOnly = true;
-        break;
-      }
-    }
-    if (!releasedOnly) return true;
-    for (const filter of this.held) if (matchTopic(filter, topic)) return true;
+    if (this.released.size === 0 || !matchesAny(this.released, topic)) return true;
+    if (matchesAny(this.held, topic)) return true;
+    for (const filter of this.streamFilters()) if (!this.released.has(filter) && matchTopic(filter, topic)) return true;
     return false;
   }
+}
+
+function matchesAny(filters: Set<string>, topic: string): boolean {
+  for (const filter of filters) if (matchTopic(filter, topic)) return true;
+  return false;
 }

@@ -2,6 +2,7 @@
 // subscription against aedes: either side letting go keeps it for the other, and UNSUBSCRIBE
 // reaches the broker only once neither wants the filter.
 import type { Client as AedesClient } from 'aedes';
+import { filter, firstValueFrom } from 'rxjs';
 import type { MqttClient, MqttMessage, Packet } from '../../lib/index.js';
 import { collect } from '../helpers/wait.js';
 import { connected, subscribed, useAedes } from '../integration/support.js';
@@ -57,6 +58,24 @@ describe('subscribe() and topic() of one filter', () => {
     stream.unsubscribe();
     await client.unsubscribeAsync('other'); // sent after the stream's UNSUBSCRIBE, so its ack follows it
     expect(unsubscribes).toEqual([['a'], ['other']]);
+  });
+
+  it("reports a message that a topic() stream's own filter also brought, when unsubscribe() let go of another filter matching it", async () => {
+    const { client, publisher } = await setup();
+    const events = messageEvents(client);
+    await client.subscribeAsync('a/#', { qos: 1 });
+    const wide = await subscribed(client, client.topic('a/#', { qos: 1 }));
+    const narrow = await subscribed(client, client.topic('a/b', { qos: 1 }));
+    await client.unsubscribeAsync('a/#'); // the wide stream keeps a/# at the broker
+
+    const last = firstValueFrom(client.messages$.pipe(filter((m) => m.topic === 'a/c')));
+    await publisher.publishAsync('a/b', 'also the narrow stream', { qos: 1 });
+    await publisher.publishAsync('a/c', 'only the released filter', { qos: 1 });
+    await last;
+    // a/b came for the a/b stream too, so an MQTT.js client subscribed to a/b would report it; a/c only for a/#.
+    expect(new Set(events)).toEqual(new Set(['a/b']));
+    wide.unsubscribe();
+    narrow.unsubscribe();
   });
 
   it('keeps subscribe() receiving after the topic() stream of its filter ends, until unsubscribe()', async () => {
