@@ -219,7 +219,9 @@ function transportClosed(state: Lifecycle, error: Error | undefined): Step {
   const effects: Effect[] = [CLOSE_LINK];
   let next = state;
   if (!phase.dropped && error) {
-    const cause = new TransportError(`Connection failed: ${error.message}`, error);
+    // A transport that reports its own TransportError (browser, mini-program sockets) said it all;
+    // a Node socket's error (ECONNRESET...) is wrapped, its code kept.
+    const cause = error instanceof TransportError ? error : new TransportError(`Connection failed: ${error.message}`, error);
     next = { ...state, phase: { ...phase, dropped: cause } };
     effects.push({ type: 'event', event: { type: 'error', error: cause } });
   }

@@ -203,6 +203,16 @@ describe('connection lifecycle machine', () => {
       expect(effects).toEqual([fx.closeLink, errorEvent(cause!), fx.settle]);
     });
 
+    it("a TransportError from the transport itself (browser and mini-program sockets) is reported as it is, not wrapped again", () => {
+      // Wrapped, its errno read 'ERR_TRANSPORT' (the inner error's code) and the browser's closeCode was one level down.
+      const closed = Object.assign(new TransportError('WebSocket closed with code 1006'), { closeCode: 1006 });
+      const { state, effects } = step(connected(), { type: 'transportClosed', error: closed }, policy);
+      const cause = (state.phase as Extract<Phase, { status: 'connected' }>).dropped;
+      expect(cause).toBe(closed);
+      expect(cause).toMatchObject({ code: 'ERR_TRANSPORT', errno: undefined, closeCode: 1006 });
+      expect(effects).toEqual([fx.closeLink, errorEvent(closed), fx.settle]);
+    });
+
     it('a socket error after a reported drop or a broker DISCONNECT is not reported again', () => {
       expectStep(connected({ dropped: reset }), { type: 'transportClosed', error: new Error('EPIPE') }, { state: connected({ dropped: reset }), effects: [fx.closeLink, fx.settle] });
     });
