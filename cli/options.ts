@@ -183,8 +183,9 @@ function brokerAddress(flags: ConnectionFlags): ClientOptions {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  if (tls && (parsed.protocol === 'mqtt' || parsed.protocol === 'tcp')) {
-    throw new UsageError(`TLS flags need an mqtts:// URL, got ${String(parsed.protocol)}://`);
+  // Over ws:// the TLS options would be dropped without a word: the user meant wss://.
+  if (tls && (parsed.protocol === 'mqtt' || parsed.protocol === 'tcp' || parsed.protocol === 'ws')) {
+    throw new UsageError(`TLS flags need an mqtts:// or wss:// URL, got ${String(parsed.protocol)}://`);
   }
   return parsed;
 }

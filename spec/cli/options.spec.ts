@@ -80,11 +80,13 @@ describe('toConnectSettings', () => {
     expect(settings({ insecure: true }).options).toMatchObject({ protocol: 'mqtts', rejectUnauthorized: false });
   });
 
-  it('reports a TLS file it cannot read, a lone --cert, and TLS flags with an mqtt:// URL as usage errors', () => {
+  it('reports a TLS file it cannot read, a lone --cert, and TLS flags with an mqtt:// or ws:// URL as usage errors', () => {
     expect(() => settings({ cafile: 'missing.pem' })).toThrow(new UsageError('Cannot read --cafile "missing.pem": ENOENT'));
     expect(() => settings({ cert: 'me.crt' })).toThrow(/--cert and --key go together/);
-    expect(() => settings({ url: 'mqtt://x', insecure: true })).toThrow(/need an mqtts:\/\/ URL/);
+    expect(() => settings({ url: 'mqtt://x', insecure: true })).toThrow(new UsageError('TLS flags need an mqtts:// or wss:// URL, got mqtt://'));
+    expect(() => settings({ url: 'ws://x/mqtt', insecure: true })).toThrow(new UsageError('TLS flags need an mqtts:// or wss:// URL, got ws://'));
     expect(settings({ url: 'mqtts://x', insecure: true }).options).toMatchObject({ protocol: 'mqtts', rejectUnauthorized: false });
+    expect(settings({ url: 'wss://x/mqtt', insecure: true }).options).toMatchObject({ protocol: 'wss', rejectUnauthorized: false });
   });
 
   it('makes a persistent MQTT 5 session never expire unless -x says otherwise, as mosquitto -c', () => {
