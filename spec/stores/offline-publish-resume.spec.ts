@@ -76,4 +76,33 @@ describe.each(Object.keys(places))('a client that never reached its broker, with
     expect({ missing, duplicated }).toEqual({ missing: 0, duplicated: [] });
     expect(errors).toEqual([]);
   });
+
+  // What reconnecting-and-stores.md says of clean: true: end() fails the publish (the session is
+  // not resumed), but the durable store is the app's outbox, so what cbStorePut accepted is sent
+  // by the next client on the store, as a new delivery.
+  it('with clean: true, fails at end() a publish the store accepted, and the next client on the store still sends it', async () => {
+    const listener = await connected(fixture().rx());
+    const received: string[] = [];
+    let fenced!: () => void;
+    const fence = new Promise<void>((resolve) => (fenced = resolve));
+    await subscribed(listener, listener.topic('outbox/#', { qos: 1 }), (message) => {
+      received.push(message.payload.toString());
+      if (message.topic === 'outbox/fence') fenced();
+    });
+
+    const down: MqttClient = connect('mqtt://127.0.0.1:1', { clientId, reconnectPeriod: 60_000, outgoingStore: place.open() });
+    down.on('error', () => undefined);
+    let stored!: () => void;
+    const accepted = new Promise<void>((resolve) => (stored = resolve));
+    const outcome = new Promise<Error | undefined>((resolve) => down.publish('outbox/a', 'accepted', { qos: 1, cbStorePut: stored }, (error) => resolve(error ?? undefined)));
+    await within(accepted, 'cbStorePut of the offline publish');
+    await down.endAsync(true);
+    expect(await outcome).toMatchObject({ name: 'ClientClosedError' });
+
+    const second = fixture().rx('in-memory', { clientId, outgoingStore: place.open() });
+    await once(second, 'connect');
+    await second.publishAsync('outbox/fence', 'fence', { qos: 1 });
+    await within(fence, 'the fence message');
+    expect(received).toEqual(['accepted', 'fence']);
+  });
 });
