@@ -13,6 +13,11 @@ export interface ChannelPort {
   onmessage: ((event: { data: unknown }) => void) | null;
   /** Leaves the channel: no message is sent or received any more. */
   close(): void;
+  /**
+   * Set by rxmqtt: called when the other end is known to be gone (a SharedWorker that died). A
+   * BroadcastChannel never calls it.
+   */
+  onclose?: (() => void) | null;
 }
 
 export type ChannelMessage =

@@ -20,6 +20,8 @@ export class SharedTab implements LinkOwner {
   private withdraw?: () => void;
   private hub?: Hub;
   private releaseAlive?: () => void;
+  /** Whether the tab joined once already (it joins again after its SharedWorker died). */
+  private joined = false;
 
   constructor(
     private readonly name: string,
@@ -51,6 +53,7 @@ export class SharedTab implements LinkOwner {
 
   private join(): void {
     const port = (this.port = this.channel(this.name));
+    port.onclose = () => this.portGone(port);
     const start = () => {
       if (this.port !== port) return; // the client ended before the lock came
       port.onmessage = (event) => {
@@ -68,7 +71,22 @@ export class SharedTab implements LinkOwner {
     if (this.locks) this.releaseAlive = holdLock(this.locks, aliveLock(this.name, this.tabId), start);
     else start();
     // (The first attempt starts inside the client's constructor, before connect() has the client.)
-    queueMicrotask(() => this.client()?.once('end', () => this.leave()));
+    if (!this.joined) queueMicrotask(() => this.client()?.once('end', () => this.leave()));
+    this.joined = true;
+  }
+
+  /**
+   * The SharedWorker behind `port` died: the links to its hub are lost, and the client's next
+   * connection attempt (TAB_RECONNECT_MS later) joins again, on a new port, which starts a new worker.
+   */
+  private portGone(port: ChannelPort): void {
+    if (this.port !== port) return;
+    this.port = undefined;
+    this.readyHub = undefined;
+    this.withdraw?.();
+    this.withdraw = undefined;
+    port.close();
+    for (const link of [...this.links.values()]) link.lost('the shared worker is gone');
   }
 
   private lead(): void {

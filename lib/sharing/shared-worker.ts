@@ -9,7 +9,10 @@ import { WorkerHub } from './worker-hub.js';
 
 interface SharedWorkerScope {
   onconnect: ((event: { ports: readonly ChannelPort[] }) => void) | null;
+  /** The name the tabs started the worker with (`rxmqtt:<key>`). */
+  name: string;
 }
 
-const hub = new WorkerHub(lockManager());
-(globalThis as unknown as SharedWorkerScope).onconnect = (event) => hub.connect(event.ports[0]!);
+const scope = globalThis as unknown as SharedWorkerScope;
+const hub = new WorkerHub(lockManager(), scope.name);
+scope.onconnect = (event) => hub.connect(event.ports[0]!);

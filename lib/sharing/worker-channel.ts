@@ -7,6 +7,7 @@
 import { randomId, type ChannelPort } from './channel-messages.js';
 import type { Election, LockManagerLike } from './election.js';
 import type { HubOptions, StartMessage } from './hub-options.js';
+import { isWatchMessage } from './worker-lock.js';
 
 /** Starts (or joins) the SharedWorker `url` named `name`, as `new SharedWorker(url, { name })` does. */
 export type OpenSharedWorker = (
@@ -32,7 +33,8 @@ export function sharedWorkerConstructor(): OpenSharedWorker | undefined {
  * while the port is open and says its name in `start`; the worker asks for the same lock, which
  * it gets once the tab closed the port, closed, or crashed: a MessagePort says nothing when its
  * other end goes away, and a hub that kept a gone tab's links would wait forever for its acks.
- * Until the lock is held, what the tab posts waits (so `start` always comes first).
+ * Until the lock is held, what the tab posts waits (so `start` always comes first). The channel's
+ * `onclose` runs if the worker dies (worker-lock.ts).
  */
 export function workerChannel(url: string | URL, options: HubOptions, open: OpenSharedWorker, locks?: LockManagerLike): (name: string) => ChannelPort {
   return (name) => {
@@ -56,24 +58,40 @@ export function workerChannel(url: string | URL, options: HubOptions, open: Open
         })
         .catch(() => undefined);
     } else start();
-    return {
+    const stopWatching = typeof AbortController === 'function' ? new AbortController() : undefined;
+    // Granted only once the worker is gone (worker-lock.ts): let it go at once, and say so.
+    const watch = (lock: string) =>
+      locks
+        ?.request(lock, stopWatching ? { signal: stopWatching.signal } : {}, async () => {
+          if (!closed) channel.onclose?.();
+        })
+        .catch(() => undefined);
+    let handler: ChannelPort['onmessage'] = null;
+    port.onmessage = (event) => {
+      if (isWatchMessage(event.data)) watch(event.data.lock);
+      else handler?.(event);
+    };
+    const channel: ChannelPort = {
       postMessage(message) {
         if (closed) return;
         if (waiting) waiting.push(message);
         else port.postMessage(message);
       },
       get onmessage() {
-        return port.onmessage;
+        return handler;
       },
-      set onmessage(handler) {
-        port.onmessage = handler;
+      set onmessage(next) {
+        handler = next;
       },
+      onclose: null,
       close() {
         if (closed) return;
         closed = true;
         release();
+        stopWatching?.abort();
         port.close();
       },
     };
+    return channel;
   };
 }

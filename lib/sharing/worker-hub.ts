@@ -15,6 +15,7 @@ import { transportFor } from '../transport/select.js';
 import type { LockManagerLike } from './election.js';
 import { isChannelMessage, randomId, type ChannelMessage, type ChannelPort } from './channel-messages.js';
 import { isStartMessage, type HubOptions } from './hub-options.js';
+import { watchMessage, workerLock } from './worker-lock.js';
 import { Hub } from './hub.js';
 
 export class WorkerHub {
@@ -30,16 +31,38 @@ export class WorkerHub {
     close: () => undefined,
   };
 
-  /** @param locks the worker's Web Locks API (`navigator.locks`), to notice tabs that are gone. */
-  constructor(private readonly locks?: LockManagerLike) {}
+  /** Resolves once the worker holds its lock (at once without one). */
+  private readonly holding: Promise<void>;
+  private readonly lockName?: string;
 
-  /** A tab connected (the worker's `connect` event): listen to its port. */
+  /**
+   * @param locks the worker's Web Locks API (`navigator.locks`), to notice tabs that are gone.
+   * @param name the worker's name (the SharedWorker's `self.name`, which the tabs gave it): with
+   *   `locks`, the worker holds the lock `<name>:worker` for as long as it lives, so that the tabs,
+   *   which ask for it too, are granted it once the worker died (a MessagePort never says so).
+   */
+  constructor(
+    private readonly locks?: LockManagerLike,
+    name?: string,
+  ) {
+    this.lockName = locks && name ? workerLock(name) : undefined;
+    this.holding = this.lockName ? holdForever(locks!, this.lockName) : Promise.resolve();
+  }
+
+  /**
+   * A tab connected (the worker's `connect` event): listen to its port, once the worker holds its
+   * lock. Only then does it tell the tab to watch the lock ('watch'): a tab asking first would be
+   * granted it and take a live worker for dead. (The port keeps the tab's messages until then.)
+   */
   connect(port: ChannelPort): void {
-    port.onmessage = (event) => {
-      const data = event.data;
-      if (isStartMessage(data)) this.start(port, data.options, data.alive);
-      else if (this.tabs.has(port) && isChannelMessage(data)) this.fromTab(port, data);
-    };
+    void this.holding.then(() => {
+      port.onmessage = (event) => {
+        const data = event.data;
+        if (isStartMessage(data)) this.start(port, data.options, data.alive);
+        else if (this.tabs.has(port) && isChannelMessage(data)) this.fromTab(port, data);
+      };
+      if (this.lockName) port.postMessage(watchMessage(this.lockName));
+    });
   }
 
   /** The tabs connected now. */
@@ -97,6 +120,18 @@ export class WorkerHub {
     this.hub = undefined;
     void hub?.close();
   }
+}
+
+/** Takes the lock `name` and never lets it go: the browser releases it when the worker dies. */
+function holdForever(locks: LockManagerLike, name: string): Promise<void> {
+  return new Promise<void>((held) => {
+    void locks
+      .request(name, {}, () => {
+        held();
+        return new Promise<void>(() => undefined);
+      })
+      .catch(() => undefined);
+  });
 }
 
 /** The hub's options and transport, resolved in the worker (the browser build's WebSocket there). */

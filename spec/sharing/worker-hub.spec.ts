@@ -21,6 +21,8 @@ let workers: Map<string, WorkerHub>;
 /** Every message each tab's port received, by tab (in the order the tabs opened their ports). */
 let heard: ChannelMessage[][];
 let ports: MessagePort[];
+/** The worker's ends of the ports each worker was handed. */
+let workerPorts: Map<WorkerHub, MessagePort[]>;
 const clients: MqttClient[] = [];
 let connections: string[];
 let disconnections: string[];
@@ -37,6 +39,7 @@ beforeEach(async () => {
   workers = new Map();
   heard = [];
   ports = [];
+  workerPorts = new Map();
   connections = [];
   disconnections = [];
   subscribes = [];
@@ -57,9 +60,10 @@ afterEach(async () => {
 /** `new SharedWorker(url, { name })`: a port to the worker of that name, started on first use. */
 function openWorker(_url: string | URL, name: string): { port: ChannelPort } {
   let worker = workers.get(name);
-  if (worker === undefined) workers.set(name, (worker = new WorkerHub(locks)));
+  if (worker === undefined) workers.set(name, (worker = new WorkerHub(locks, name)));
   const { port1: tabSide, port2: workerSide } = new MessageChannel();
   ports.push(tabSide, workerSide);
+  workerPorts.set(worker, [...(workerPorts.get(worker) ?? []), workerSide]);
   worker.connect(workerSide as unknown as ChannelPort);
   const messages: ChannelMessage[] = [];
   heard.push(messages);
@@ -74,6 +78,19 @@ function tab(clientId = 'dash', options: Record<string, unknown> = {}): MqttClie
 }
 
 const outsider = () => outsideClient(aedes.url, clients);
+
+/**
+ * The SharedWorker `name` dies (its host process crashed): its ports go silent (the tabs are told
+ * nothing), its real connection goes, and the browser releases its lock. The next
+ * `new SharedWorker()` of that name starts a new one.
+ */
+async function killWorker(name: string): Promise<void> {
+  const worker = workers.get(name)!;
+  workers.delete(name);
+  for (const port of workerPorts.get(worker) ?? []) port.close();
+  await (worker as unknown as { hub?: { close(): Promise<void> } }).hub?.close();
+  locks.crash(`${name}:worker`);
+}
 
 
 
@@ -141,6 +158,38 @@ describe('acrossTabs({ worker }): the shared connection in a SharedWorker', () =
     expect(atSecond).toEqual(Array.from({ length: 20 }, (_, i) => String(i + 1)));
     expect(connections.filter((id) => id === 'seq')).toEqual(['seq']);
     expect(workers.get('rxmqtt:seq')!.size).toBe(1);
+  });
+
+  it('starts a new worker when the SharedWorker dies: both tabs reconnect through it and get every QoS 1 message', async () => {
+    const a = tab('seq', { clean: false });
+    await connected(a);
+    const b = tab('seq', { clean: false });
+    await connected(b);
+    const atA = received(a, 'seq/in');
+    const atB = received(b, 'seq/in');
+    await a.subscribeAsync('seq/in', { qos: 1 });
+    await b.subscribeAsync('seq/in', { qos: 1 });
+    const publisher = await outsider();
+    await publisher.publishAsync('seq/in', '1', { qos: 1 });
+    await within(waitFor(() => atA.length === 1 && atB.length === 1), 'message 1 at both tabs');
+
+    const dead = workers.get('rxmqtt:seq')!;
+    const errors: Error[] = [];
+    for (const client of [a, b]) client.on('error', (error) => errors.push(error));
+    // (Not once(): it rejects on the 'error' each tab gets first.)
+    const reconnected = Promise.all([a, b].map((client) => new Promise((done) => client.once('connect', done))));
+    await killWorker('rxmqtt:seq');
+    const all = Array.from({ length: 20 }, (_, i) => String(i + 1));
+    for (const n of all.slice(1)) await publisher.publishAsync('seq/in', n, { qos: 1 });
+    await within(reconnected, 'both tabs to reconnect');
+    // QoS 1: a message may come twice, none may be missing.
+    await within(waitFor(() => all.every((n) => atA.includes(n) && atB.includes(n))), 'every message at both tabs');
+    expect(workers.get('rxmqtt:seq')).toBeInstanceOf(WorkerHub);
+    expect(workers.get('rxmqtt:seq')).not.toBe(dead);
+    expect(workers.get('rxmqtt:seq')!.size).toBe(2);
+    expect(connections.filter((id) => id === 'seq')).toEqual(['seq', 'seq']);
+    // Each tab was told, as for any dropped connection.
+    expect(errors.map((e) => `${e.name}: ${e.message}`)).toEqual(['TransportError: the shared worker is gone', 'TransportError: the shared worker is gone']);
   });
 
   it('ends the real connection when the last tab ends, and starts a new one for the next tab', async () => {
