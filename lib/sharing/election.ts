@@ -52,3 +52,16 @@ export function webLocksElection(locks: LockManagerLike): Election {
     },
   };
 }
+
+/** Takes the lock `name`, calls `granted` once it holds it, and holds it until the returned function is called. */
+export function holdLock(locks: LockManagerLike, name: string, granted: () => void): () => void {
+  let release = (): void => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  void locks
+    .request(name, {}, () => {
+      granted();
+      return held;
+    })
+    .catch(() => undefined);
+  return () => release();
+}

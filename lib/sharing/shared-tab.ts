@@ -7,7 +7,7 @@ import type { ResolvedOptions } from '../options/options.js';
 import type { SharingClient } from '../options/connection-sharing.js';
 import type { TransportFactory, TransportHandlers } from '../transport/transport.js';
 import { isChannelMessage, randomId, type ChannelMessage, type ChannelPort } from './channel-messages.js';
-import type { Election, LockManagerLike } from './election.js';
+import { holdLock, type Election, type LockManagerLike } from './election.js';
 import { Hub } from './hub.js';
 import { TabLink, type LinkOwner } from './tab-link.js';
 
@@ -144,16 +144,3 @@ export class SharedTab implements LinkOwner {
 
 /** The lock a tab holds while it lives. */
 const aliveLock = (name: string, tabId: string): string => `${name}:tab:${tabId}`;
-
-/** Takes the lock `name`, calls `granted` once it holds it, and holds it until the returned function is called. */
-function holdLock(locks: LockManagerLike, name: string, granted: () => void): () => void {
-  let release = (): void => undefined;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  void locks
-    .request(name, {}, () => {
-      granted();
-      return held;
-    })
-    .catch(() => undefined);
-  return () => release();
-}

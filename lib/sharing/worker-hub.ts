@@ -12,7 +12,7 @@
  */
 import { resolveOptions } from '../options/options.js';
 import { transportFor } from '../transport/select.js';
-import type { LockManagerLike } from './election.js';
+import { holdLock, type LockManagerLike } from './election.js';
 import { isChannelMessage, randomId, type ChannelMessage, type ChannelPort } from './channel-messages.js';
 import { isStartMessage, type HubOptions } from './hub-options.js';
 import { watchMessage, workerLock } from './worker-lock.js';
@@ -46,12 +46,14 @@ export class WorkerHub {
     name?: string,
   ) {
     this.lockName = locks && name ? workerLock(name) : undefined;
-    this.holding = this.lockName ? holdForever(locks!, this.lockName) : Promise.resolve();
+    // Never let go: the browser releases it when the worker dies.
+    const lockName = this.lockName;
+    this.holding = lockName ? new Promise<void>((held) => void holdLock(locks!, lockName, held)) : Promise.resolve();
   }
 
   /**
    * A tab connected (the worker's `connect` event): listen to its port, once the worker holds its
-   * lock. Only then does it tell the tab to watch the lock ('watch'): a tab asking first would be
+   * lock. Only then does it tell the tab to watch the lock (`watch-worker`): a tab asking first would be
    * granted it and take a live worker for dead. (The port keeps the tab's messages until then.)
    */
   connect(port: ChannelPort): void {
@@ -120,18 +122,6 @@ export class WorkerHub {
     this.hub = undefined;
     void hub?.close();
   }
-}
-
-/** Takes the lock `name` and never lets it go: the browser releases it when the worker dies. */
-function holdForever(locks: LockManagerLike, name: string): Promise<void> {
-  return new Promise<void>((held) => {
-    void locks
-      .request(name, {}, () => {
-        held();
-        return new Promise<void>(() => undefined);
-      })
-      .catch(() => undefined);
-  });
 }
 
 /** The hub's options and transport, resolved in the worker (the browser build's WebSocket there). */

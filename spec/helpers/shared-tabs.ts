@@ -3,7 +3,7 @@
  * (the Node side), the payloads a client receives, and waits driven by events.
  */
 import { connect, type MqttClient } from '../../lib/index.js';
-import { once } from './wait.js';
+import { HANG_DEADLINE_MS, once } from './wait.js';
 
 /** A client of its own at `url`, outside the sharing, added to `clients` (which the spec ends). */
 export async function outsideClient(url: string, clients: MqttClient[]): Promise<MqttClient> {
@@ -23,10 +23,19 @@ export function received(client: MqttClient, topic: string): string[] {
 /** Resolves once `client` is connected (at once if it is). */
 export const connected = (client: MqttClient): Promise<void> => (client.connected ? Promise.resolve() : once(client, 'connect').then(() => undefined));
 
-/** Resolves once `condition` holds, checking after every macrotask (events drive it); bound it with `within`. */
-export function waitFor(condition: () => boolean): Promise<void> {
-  return new Promise((done) => {
-    const check = () => (condition() ? done() : setImmediate(check));
+/**
+ * Resolves once `condition` holds, checking after every macrotask (events drive it); bound it with
+ * `within`, which names what it awaited. The checking itself stops after `ms` too (rejecting): a
+ * loop left running after a failed wait would keep jest from exiting.
+ */
+export function waitFor(condition: () => boolean, ms = HANG_DEADLINE_MS): Promise<void> {
+  const deadline = performance.now() + ms;
+  return new Promise((done, fail) => {
+    const check = () => {
+      if (condition()) done();
+      else if (performance.now() > deadline) fail(new Error(`the condition still failed after ${ms} ms`));
+      else setImmediate(check);
+    };
     check();
   });
 }

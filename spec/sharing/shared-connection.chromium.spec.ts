@@ -147,14 +147,13 @@ describeBrowser('acrossTabs() in Chromium: one connection for the pages of an or
 
   /** Resolves once every page of `pages` received every payload of `expected`. */
   function allReceived(pages: Array<{ messages: string[] }>, expected: string[], what: string, ms = scaled(30_000)): Promise<void> {
-    return within(
-      new Promise<void>((done) => {
-        const check = () => (pages.every((p) => expected.every((e) => p.messages.includes(e))) ? done() : setTimeout(check, 5));
-        check();
-      }),
-      what,
-      ms,
-    );
+    // The checking stops with the wait: a loop left running after a failure keeps jest from exiting.
+    let waiting = true;
+    const all = new Promise<void>((done) => {
+      const check = () => waiting && (pages.every((p) => expected.every((e) => p.messages.includes(e))) ? done() : setTimeout(check, 5));
+      check();
+    });
+    return within(all, what, ms).finally(() => (waiting = false));
   }
 
   it.each([
