@@ -79,7 +79,6 @@ export function subscribeCommand(connection: Connection, streams: ClientStreams,
   });
 }
 
-/** `unsubscribe$`: one UNSUBSCRIBE on subscribe; emits the UNSUBACK, then completes. */
 /**
  * `unsubscribe$`: one UNSUBSCRIBE on subscribe; emits the UNSUBACK, then completes. Filters a
  * `topic()` stream still has stay at the broker (they are left out of the UNSUBSCRIBE, and
