@@ -20,8 +20,8 @@ export class SharedTab implements LinkOwner {
   private withdraw?: () => void;
   private hub?: Hub;
   private releaseAlive?: () => void;
-  /** Whether the tab joined once already (it joins again after its SharedWorker died). */
-  private joined = false;
+  /** Whether a listener waits for the client's 'end' (the tab leaves then). */
+  private awaitingEnd = false;
 
   constructor(
     private readonly name: string,
@@ -71,8 +71,16 @@ export class SharedTab implements LinkOwner {
     if (this.locks) this.releaseAlive = holdLock(this.locks, aliveLock(this.name, this.tabId), start);
     else start();
     // (The first attempt starts inside the client's constructor, before connect() has the client.)
-    if (!this.joined) queueMicrotask(() => this.client()?.once('end', () => this.leave()));
-    this.joined = true;
+    // One listener at a time: a join after the SharedWorker died keeps the one it has; a join after
+    // end() (reconnect()) needs a new one, since once() was used up.
+    if (this.awaitingEnd) return;
+    this.awaitingEnd = true;
+    queueMicrotask(() =>
+      this.client()?.once('end', () => {
+        this.awaitingEnd = false;
+        this.leave();
+      }),
+    );
   }
 
   /**

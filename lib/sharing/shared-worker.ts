@@ -11,8 +11,9 @@ interface SharedWorkerScope {
   onconnect: ((event: { ports: readonly ChannelPort[] }) => void) | null;
   /** The name the tabs started the worker with (`rxmqtt:<key>`). */
   name: string;
+  location?: { href: string };
 }
 
 const scope = globalThis as unknown as SharedWorkerScope;
-const hub = new WorkerHub(lockManager(), scope.name);
+const hub = new WorkerHub(lockManager(), scope.name, scope.location?.href);
 scope.onconnect = (event) => hub.connect(event.ports[0]!);

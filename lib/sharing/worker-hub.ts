@@ -31,40 +31,40 @@ export class WorkerHub {
     close: () => undefined,
   };
 
-  /** Resolves once the worker holds its lock (at once without one). */
-  private readonly holding: Promise<void>;
-  private readonly lockName?: string;
+  /** Resolves with the lock's name once the worker holds it; undefined without locks. */
+  private readonly holding?: Promise<string>;
 
   /**
    * @param locks the worker's Web Locks API (`navigator.locks`), to notice tabs that are gone.
-   * @param name the worker's name (the SharedWorker's `self.name`, which the tabs gave it): with
-   *   `locks`, the worker holds the lock `<name>:worker` for as long as it lives, so that the tabs,
-   *   which ask for it too, are granted it once the worker died (a MessagePort never says so).
+   * @param name the worker's name (the SharedWorker's `self.name`, which the tabs gave it), and
+   * @param url its script's URL: with `locks`, the worker holds a lock named after both for as long
+   *   as it lives, so that the tabs, which ask for it too, are granted it once the worker died (a
+   *   MessagePort never says so). The URL is in the name because it is in the worker's identity:
+   *   after a deploy, a worker of the new script must not wait for the old one to die.
    */
   constructor(
     private readonly locks?: LockManagerLike,
     name?: string,
+    url?: string,
   ) {
-    this.lockName = locks && name ? workerLock(name) : undefined;
-    // Never let go: the browser releases it when the worker dies.
-    const lockName = this.lockName;
-    this.holding = lockName ? new Promise<void>((held) => void holdLock(locks!, lockName, held)) : Promise.resolve();
+    const lockName = locks && name ? workerLock(name, url) : undefined;
+    // Never let go: the browser releases it when the worker dies. Without it (no grant yet, or a
+    // request the browser refused) the worker serves its tabs all the same, unwatched.
+    this.holding = lockName ? new Promise<string>((held) => void holdLock(locks!, lockName, () => held(lockName))) : undefined;
   }
 
   /**
-   * A tab connected (the worker's `connect` event): listen to its port, once the worker holds its
-   * lock. Only then does it tell the tab to watch the lock (`watch-worker`): a tab asking first would be
-   * granted it and take a live worker for dead. (The port keeps the tab's messages until then.)
+   * A tab connected (the worker's `connect` event): listen to its port, and once the worker holds
+   * its lock, tell the tab to watch it (`watch-worker`). Not before: a tab asking first would be
+   * granted the lock and take a live worker for dead.
    */
   connect(port: ChannelPort): void {
-    void this.holding.then(() => {
-      port.onmessage = (event) => {
-        const data = event.data;
-        if (isStartMessage(data)) this.start(port, data.options, data.alive);
-        else if (this.tabs.has(port) && isChannelMessage(data)) this.fromTab(port, data);
-      };
-      if (this.lockName) port.postMessage(watchMessage(this.lockName));
-    });
+    port.onmessage = (event) => {
+      const data = event.data;
+      if (isStartMessage(data)) this.start(port, data.options, data.alive);
+      else if (this.tabs.has(port) && isChannelMessage(data)) this.fromTab(port, data);
+    };
+    void this.holding?.then((lock) => port.postMessage(watchMessage(lock)));
   }
 
   /** The tabs connected now. */

@@ -3,7 +3,7 @@
  * (the Node side), the payloads a client receives, and waits driven by events.
  */
 import { connect, type MqttClient } from '../../lib/index.js';
-import { HANG_DEADLINE_MS, once } from './wait.js';
+import { once, scaled } from './wait.js';
 
 /** A client of its own at `url`, outside the sharing, added to `clients` (which the spec ends). */
 export async function outsideClient(url: string, clients: MqttClient[]): Promise<MqttClient> {
@@ -25,10 +25,11 @@ export const connected = (client: MqttClient): Promise<void> => (client.connecte
 
 /**
  * Resolves once `condition` holds, checking after every macrotask (events drive it); bound it with
- * `within`, which names what it awaited. The checking itself stops after `ms` too (rejecting): a
- * loop left running after a failed wait would keep jest from exiting.
+ * `within`, which names what it awaited. The checking itself stops after `ms` too (rejecting), by
+ * default jest's own timeout, later than `within`'s: a loop left running after a failed wait would
+ * keep jest from exiting.
  */
-export function waitFor(condition: () => boolean, ms = HANG_DEADLINE_MS): Promise<void> {
+export function waitFor(condition: () => boolean, ms = scaled(120_000)): Promise<void> {
   const deadline = performance.now() + ms;
   return new Promise((done, fail) => {
     const check = () => {
