@@ -65,3 +65,12 @@ export function holdLock(locks: LockManagerLike, name: string, granted: () => vo
     .catch(() => undefined);
   return () => release();
 }
+
+/**
+ * Calls `gone` once whoever holds the lock `name` lets it go, or its page or worker goes away (the
+ * browser then releases its locks): being granted the lock means that. It is let go at once.
+ * `signal` withdraws the request.
+ */
+export function whenReleased(locks: LockManagerLike, name: string, gone: () => void, signal?: AbortSignal): void {
+  void locks.request(name, signal ? { signal } : {}, async () => gone()).catch(() => undefined);
+}

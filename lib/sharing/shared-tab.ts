@@ -7,7 +7,7 @@ import type { ResolvedOptions } from '../options/options.js';
 import type { SharingClient } from '../options/connection-sharing.js';
 import type { TransportFactory, TransportHandlers } from '../transport/transport.js';
 import { isChannelMessage, randomId, type ChannelMessage, type ChannelPort } from './channel-messages.js';
-import { holdLock, type Election, type LockManagerLike } from './election.js';
+import { holdLock, whenReleased, type Election, type LockManagerLike } from './election.js';
 import { Hub } from './hub.js';
 import { TabLink, type LinkOwner } from './tab-link.js';
 
@@ -102,7 +102,7 @@ export class SharedTab implements LinkOwner {
     const locks = this.locks;
     // A tab that goes away without ending its client (closed, crashed) leaves links the hub would
     // otherwise keep: its deliveries unacknowledged (so the broker's stop too) and its filters held.
-    const watchTab = locks && ((tab: string, gone: () => void) => tab !== this.tabId && void locks.request(aliveLock(this.name, tab), {}, async () => gone()).catch(() => undefined));
+    const watchTab = locks && ((tab: string, gone: () => void) => tab !== this.tabId && whenReleased(locks, aliveLock(this.name, tab), gone));
     this.hub = new Hub(randomId(), this.channel(this.name), this.options, this.direct, watchTab);
   }
 

@@ -5,7 +5,7 @@
  * starts the hub with the first tab's), then speaks the ChannelMessages of channel-messages.ts.
  */
 import { randomId, type ChannelPort } from './channel-messages.js';
-import type { Election, LockManagerLike } from './election.js';
+import { holdLock, whenReleased, type Election, type LockManagerLike } from './election.js';
 import type { HubOptions, StartMessage } from './hub-options.js';
 import { isWatchMessage } from './worker-lock.js';
 
@@ -49,23 +49,18 @@ export function workerChannel(url: string | URL, options: HubOptions, open: Open
       for (const held of waiting ?? []) port.postMessage(held);
       waiting = undefined;
     };
-    if (locks && alive) {
-      locks
-        .request(alive, {}, () => {
-          if (closed) return Promise.resolve();
-          start();
-          return new Promise<void>((done) => (release = done));
-        })
-        .catch(() => undefined);
-    } else start();
-    const stopWatching = typeof AbortController === 'function' ? new AbortController() : undefined;
-    // Granted only once the worker is gone (worker-lock.ts): let it go at once, and say so.
-    const watch = (lock: string) =>
-      locks
-        ?.request(lock, stopWatching ? { signal: stopWatching.signal } : {}, async () => {
-          if (!closed) channel.onclose?.();
-        })
-        .catch(() => undefined);
+    // (Closed before the grant: release() ran already, so the lock is let go as soon as it comes.)
+    if (locks && alive)
+      release = holdLock(locks, alive, () => {
+        if (!closed) start();
+      });
+    else start();
+    const stopWatching = new AbortController();
+    // Granted only once the worker is gone (worker-lock.ts).
+    const workerGone = () => {
+      if (!closed) channel.onclose?.();
+    };
+    const watch = (lock: string) => locks && whenReleased(locks, lock, workerGone, stopWatching.signal);
     let handler: ChannelPort['onmessage'] = null;
     port.onmessage = (event) => {
       if (isWatchMessage(event.data)) watch(event.data.lock);
@@ -88,7 +83,7 @@ export function workerChannel(url: string | URL, options: HubOptions, open: Open
         if (closed) return;
         closed = true;
         release();
-        stopWatching?.abort();
+        stopWatching.abort();
         port.close();
       },
     };

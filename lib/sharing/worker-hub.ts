@@ -12,7 +12,7 @@
  */
 import { resolveOptions } from '../options/options.js';
 import { transportFor } from '../transport/select.js';
-import { holdLock, type LockManagerLike } from './election.js';
+import { holdLock, whenReleased, type LockManagerLike } from './election.js';
 import { isChannelMessage, randomId, type ChannelMessage, type ChannelPort } from './channel-messages.js';
 import { isStartMessage, type HubOptions } from './hub-options.js';
 import { watchMessage, workerLock } from './worker-lock.js';
@@ -77,7 +77,7 @@ export class WorkerHub {
     this.tabs.set(port, new Set());
     this.hub ??= new Hub(randomId(), this.switchboard, ...realConnection(options));
     // Granted once the tab released it: it closed its port, or its page is gone (crash included).
-    if (alive && this.locks) void this.locks.request(alive, {}, async () => this.leave(port)).catch(() => undefined);
+    if (alive && this.locks) whenReleased(this.locks, alive, () => this.leave(port));
   }
 
   private fromTab(port: ChannelPort, message: ChannelMessage): void {
